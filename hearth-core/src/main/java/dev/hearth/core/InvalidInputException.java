@@ -1,0 +1,40 @@
+package dev.hearth.core;
+
+/**
+ * User input that Hearth refuses before creating anything: names the field and the form it accepts.
+ *
+ * <p>Thrown by parsers and validators; the message is meant to be shown to the user as it is.
+ */
+public final class InvalidInputException extends IllegalArgumentException {
+
+    private final String field;
+    private final String acceptedForm;
+
+    /**
+     * @param field the flag, option or document field at fault, as the user wrote it (e.g. {@code --memory})
+     * @param value the rejected value, or {@code null} when it was missing
+     * @param acceptedForm what the field accepts, in words a user can act on
+     */
+    public InvalidInputException(String field, String value, String acceptedForm) {
+        super(message(field, value, acceptedForm));
+        this.field = field;
+        this.acceptedForm = acceptedForm;
+    }
+
+    private static String message(String field, String value, String acceptedForm) {
+        if (value == null) {
+            return field + " is required: " + acceptedForm;
+        }
+        return field + " '" + value + "' is invalid: " + acceptedForm;
+    }
+
+    /** The flag or field at fault. */
+    public String field() {
+        return field;
+    }
+
+    /** What the field accepts. */
+    public String acceptedForm() {
+        return acceptedForm;
+    }
+}

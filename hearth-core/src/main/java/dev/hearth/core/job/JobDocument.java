@@ -1,0 +1,158 @@
+package dev.hearth.core.job;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.hearth.core.InvalidInputException;
+import dev.hearth.core.units.ByteSize;
+import dev.hearth.core.units.CpuQuota;
+import dev.hearth.core.units.DurationText;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A job as a user submits it to the coordinator (JSON or YAML): what {@code hearth run} takes as flags, plus
+ * scheduling fields. {@link #toSubmission(String)} validates every field and names the one at fault with its path
+ * in the document ({@code memory}, {@code files[2].path}, ...).
+ *
+ * @param image image reference (default {@code hearth/busybox:latest}, or {@code hearth/python:3.11} with a script)
+ * @param command argv; required unless {@code script} is given
+ * @param script Python source, run as /job/script.py
+ * @param requirements pip packages for the script (need {@code network: nat})
+ * @param files files to deliver: {@code path} under /job and either {@code text} or {@code base64}
+ * @param env environment variables
+ * @param secrets secret environment variables
+ * @param memory memory limit ({@code 512m})
+ * @param cpus CPUs ({@code 1.5})
+ * @param pids process limit
+ * @param network {@code none} or {@code nat}
+ * @param timeout wall-clock limit ({@code 300s})
+ * @param gpus GPUs wanted, and the least free memory each must have
+ * @param estimatedTime expected run time ({@code 5m}), for timing checks
+ * @param retries how many times the job may be placed again after its node is lost (default 2)
+ * @param priority higher runs first (default 0)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record JobDocument(
+        String image,
+        List<String> command,
+        String script,
+        String requirements,
+        List<FileEntry> files,
+        Map<String, String> env,
+        Map<String, String> secrets,
+        String memory,
+        String cpus,
+        Long pids,
+        String network,
+        String timeout,
+        Gpus gpus,
+        String estimatedTime,
+        Integer retries,
+        Integer priority) {
+
+    /**
+     * A file in a job document.
+     *
+     * @param path absolute under /job, or relative to /job
+     * @param text UTF-8 content
+     * @param base64 binary content
+     * @param mode permission bits (default 0644)
+     */
+    public record FileEntry(String path, String text, String base64, Integer mode) {
+    }
+
+    /**
+     * GPUs a job wants.
+     *
+     * @param count how many
+     * @param minVramMib the least free memory each must have, in MiB
+     */
+    public record Gpus(int count, Long minVramMib) {
+    }
+
+    /**
+     * A validated submission: the job spec and the scheduler's fields.
+     *
+     * @param spec the job
+     * @param estimatedSeconds expected run time, for timing checks
+     * @param retries placements allowed after the first
+     * @param priority higher first
+     */
+    public record Submission(JobSpec spec, long estimatedSeconds, int retries, int priority) {
+    }
+
+    /** Validates the document into a job with the given id. */
+    public Submission toSubmission(String id) {
+        boolean hasScript = script != null && !script.isBlank();
+        String img = image != null ? ImageReference.check("image", image)
+                : hasScript ? "hearth/python:3.11" : "hearth/busybox:latest";
+        Limits limits = new Limits(
+                memory == null ? Limits.JOB_DEFAULTS.memory() : ByteSize.parse("memory", memory),
+                cpus == null ? Limits.JOB_DEFAULTS.cpus() : CpuQuota.parse("cpus", cpus),
+                pids == null ? Limits.JOB_DEFAULTS.pids() : positive("pids", pids));
+        NetworkMode net = network == null ? NetworkMode.NONE : NetworkMode.parse("network", network);
+        List<String> argv = new ArrayList<>(command == null ? List.of() : command);
+        List<JobFile> delivered = new ArrayList<>();
+        if (hasScript) {
+            delivered.add(new JobFile("/job/script.py", script.getBytes(StandardCharsets.UTF_8), 0644));
+            argv = PythonScript.command("requirements", requirements, net, "/job/script.py", argv, delivered);
+        } else if (requirements != null) {
+            throw new InvalidInputException("requirements", requirements, "used only with script");
+        }
+        for (int i = 0; files != null && i < files.size(); i++) {
+            delivered.add(file("files[" + i + "]", files.get(i)));
+        }
+        JobSpec.Builder b = JobSpec.builder(id, img, argv).limits(limits).network(net)
+                .timeout(timeout == null ? JobSpec.DEFAULT_TIMEOUT : DurationText.parsePositive("timeout", timeout));
+        delivered.forEach(b::file);
+        if (env != null) {
+            env.forEach(b::env);
+        }
+        if (secrets != null) {
+            secrets.forEach((k, v) -> b.secret(k, SecretValue.of(v)));
+        }
+        if (gpus != null && gpus.count() > 0) {
+            b.gpus(new GpuRequest(gpus.count(), List.of(), gpus.minVramMib() == null ? 0 : gpus.minVramMib()));
+        } else if (gpus != null && gpus.count() < 0) {
+            throw new InvalidInputException("gpus.count", String.valueOf(gpus.count()), "0 or more");
+        }
+        long estimate = estimatedTime == null ? 3600 : DurationText.parsePositive("estimatedTime", estimatedTime).toSeconds();
+        int retry = retries == null ? 2 : retries;
+        if (retry < 0 || retry > 100) {
+            throw new InvalidInputException("retries", String.valueOf(retries), "a whole number from 0 to 100");
+        }
+        return new Submission(b.build(), estimate, retry, priority == null ? 0 : priority);
+    }
+
+    private static JobFile file(String field, FileEntry f) {
+        if (f == null || f.path() == null) {
+            throw new InvalidInputException(field + ".path", null, "a path under /job");
+        }
+        String path = f.path().startsWith("/") ? f.path() : "/job/" + f.path();
+        if (!path.startsWith("/job/")) {
+            throw new InvalidInputException(field + ".path", f.path(), "a path under /job (the job's workspace)");
+        }
+        JobFile.checkPath(field + ".path", path);
+        if ((f.text() == null) == (f.base64() == null)) {
+            throw new InvalidInputException(field, f.path(), "exactly one of text or base64 for the content");
+        }
+        byte[] content;
+        try {
+            content = f.text() != null ? f.text().getBytes(StandardCharsets.UTF_8) : Base64.getDecoder().decode(f.base64());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(field + ".base64", f.path(), "standard base64 (RFC 4648)");
+        }
+        return new JobFile(path, content, f.mode() == null ? 0644 : f.mode());
+    }
+
+    private static long positive(String field, long value) {
+        if (value <= 0) {
+            throw new InvalidInputException(field, String.valueOf(value), "a positive whole number, e.g. 256");
+        }
+        return value;
+    }
+}

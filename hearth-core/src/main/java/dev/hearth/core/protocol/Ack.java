@@ -1,0 +1,5 @@
+package dev.hearth.core.protocol;
+
+/** Acknowledges a heartbeat; v2.0 agents ignore it. */
+public record Ack() implements CoordinatorMessage {
+}

@@ -1,0 +1,19 @@
+package dev.hearth.core.protocol;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
+/**
+ * A message an agent sends to the coordinator. The JSON field {@code type} selects the record; the shapes are a
+ * superset of Hypernode v2.0's, so a v2.0 agent's frames parse as these records with the Hearth-only fields null.
+ * See docs/protocol.md.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+        @JsonSubTypes.Type(value = Register.class, name = "register"),
+        @JsonSubTypes.Type(value = Heartbeat.class, name = "heartbeat"),
+        @JsonSubTypes.Type(value = JobResultMessage.class, name = "job_result"),
+        @JsonSubTypes.Type(value = JobStarted.class, name = "job_started"),
+        @JsonSubTypes.Type(value = Pong.class, name = "pong")})
+public sealed interface AgentMessage permits Register, Heartbeat, JobResultMessage, JobStarted, Pong {
+}

@@ -1,0 +1,90 @@
+package dev.hearth.core.protocol;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A job handed to a node under a lease ({@code type: job}). The first eight fields are Hypernode v2.0's, filled
+ * for every node so a v2.0 agent can run it; the rest are Hearth's and carry the whole {@code JobSpec}.
+ *
+ * @param id job id
+ * @param requirements pip requirements, space-separated (v2.0)
+ * @param gpuRequired whether the job wants a GPU (v2.0)
+ * @param memoryLimit memory limit in Docker notation, e.g. {@code 8g} (v2.0)
+ * @param cpuLimit CPUs (v2.0)
+ * @param script Python source of the job, or null (v2.0)
+ * @param datasets data set references, passed through (v2.0)
+ * @param estimatedTime seconds the submitter expects (v2.0)
+ * @param epoch the lease epoch: echo it in the result (Hearth)
+ * @param spec the job's full specification (Hearth)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record JobOffer(
+        String id,
+        String requirements,
+        boolean gpuRequired,
+        String memoryLimit,
+        double cpuLimit,
+        String script,
+        JsonNode datasets,
+        Long estimatedTime,
+        Long epoch,
+        WireJobSpec spec) implements CoordinatorMessage {
+
+    /**
+     * A job specification as it travels: everything of {@code JobSpec}, files base64-encoded.
+     *
+     * @param image image reference
+     * @param command argv
+     * @param env environment
+     * @param secrets secret environment (travels only over the agent's connection; never logged)
+     * @param files files to deliver
+     * @param memory memory limit, Docker notation
+     * @param cpus CPUs, decimal text
+     * @param pids process limit
+     * @param network {@code none} or {@code nat}
+     * @param timeoutSeconds wall-clock limit
+     * @param gpuIndexes GPU indexes assigned on the node
+     */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public record WireJobSpec(
+            String image,
+            List<String> command,
+            Map<String, String> env,
+            Map<String, String> secrets,
+            List<WireFile> files,
+            String memory,
+            String cpus,
+            long pids,
+            String network,
+            long timeoutSeconds,
+            List<Integer> gpuIndexes) {
+
+        public WireJobSpec {
+            command = command == null ? List.of() : List.copyOf(command);
+            env = env == null ? Map.of() : Map.copyOf(env);
+            secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
+            files = files == null ? List.of() : List.copyOf(files);
+            gpuIndexes = gpuIndexes == null ? List.of() : List.copyOf(gpuIndexes);
+        }
+
+        @Override
+        public String toString() {
+            return "WireJobSpec[image=" + image + ", command=" + command + ", env=" + env + ", secrets="
+                    + secrets.keySet() + "=****, files=" + files.size() + ", memory=" + memory + ", cpus=" + cpus
+                    + ", pids=" + pids + ", network=" + network + ", timeoutSeconds=" + timeoutSeconds + "]";
+        }
+    }
+
+    /**
+     * A file as it travels.
+     *
+     * @param path absolute path in the sandbox
+     * @param content base64 of the bytes
+     * @param mode permission bits
+     */
+    public record WireFile(String path, String content, int mode) {
+    }
+}
