@@ -1,0 +1,54 @@
+package dev.hearth.sandbox;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One isolated workload: a container or a microVM, created by a {@link SandboxDriver}.
+ *
+ * <p>Life: {@link #start(LogSink)} once, then {@link #await(Duration)} and/or {@link #stop(Duration)}, and always
+ * {@link #close()}, which releases everything the sandbox made whatever state it is in. Methods may be called
+ * from different threads; {@code close()} may be called concurrently with {@code await} to abort it.
+ */
+public interface Sandbox extends AutoCloseable {
+
+    /** The engine's id for this sandbox (container id, VM id). */
+    String id();
+
+    /**
+     * Starts the workload and streams its output to {@code sink} until it exits.
+     *
+     * @throws SandboxException when the engine refuses to start it
+     */
+    void start(LogSink sink) throws SandboxException;
+
+    /**
+     * Waits up to {@code timeout} for the workload to exit; output is fully delivered to the sink before this
+     * returns an exit status.
+     *
+     * @return the exit status, or empty when the workload is still running after {@code timeout}
+     */
+    Optional<ExitStatus> await(Duration timeout) throws SandboxException, InterruptedException;
+
+    /**
+     * Asks the workload to stop (SIGTERM, ACPI power-down), waits up to {@code grace}, then kills it.
+     *
+     * @return the exit status after stopping
+     */
+    ExitStatus stop(Duration grace) throws SandboxException, InterruptedException;
+
+    /** Runs a command inside the running sandbox and collects its output. */
+    ExecResult exec(List<String> command, Duration timeout) throws SandboxException, InterruptedException;
+
+    /** The loopback address on the host where {@code guestPort} was published, if it was. */
+    Optional<InetSocketAddress> endpoint(int guestPort) throws SandboxException;
+
+    /**
+     * Kills the workload if it runs and removes it with everything it made (container, volumes, VM process, TAP,
+     * sockets, files). Idempotent; never throws for a sandbox that is already gone.
+     */
+    @Override
+    void close();
+}

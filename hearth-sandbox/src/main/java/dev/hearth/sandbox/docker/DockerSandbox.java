@@ -1,0 +1,215 @@
+package dev.hearth.sandbox.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.WaitContainerResultCallback;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.Ports;
+import dev.hearth.sandbox.ExecResult;
+import dev.hearth.sandbox.ExitStatus;
+import dev.hearth.sandbox.LogSink;
+import dev.hearth.sandbox.Sandbox;
+import dev.hearth.sandbox.SandboxException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A container made by {@link DockerDriver}. Thread-safe: close() may race with await() to abort it. */
+final class DockerSandbox implements Sandbox {
+
+    private static final Logger log = LoggerFactory.getLogger(DockerSandbox.class);
+    /** After the container exits, how long its log stream may take to drain before we stop waiting. */
+    private static final Duration LOG_DRAIN = Duration.ofSeconds(10);
+
+    private final DockerClient docker;
+    private final String id;
+    private final String name;
+    private final java.util.function.Consumer<DockerSandbox> onClose;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile WaitContainerResultCallback exitWatch;
+    private volatile ResultCallback.Adapter<Frame> logStream;
+
+    DockerSandbox(DockerClient docker, String id, String name, java.util.function.Consumer<DockerSandbox> onClose) {
+        this.docker = docker;
+        this.id = id;
+        this.name = name;
+        this.onClose = onClose;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public void start(LogSink sink) throws SandboxException {
+        try {
+            docker.startContainerCmd(id).exec();
+            // Wait only after start: the engine's default condition, not-running, is already true of a created
+            // container, and it stays right for one that exits before the wait is registered.
+            exitWatch = docker.waitContainerCmd(id).exec(new WaitContainerResultCallback());
+            // Following from the beginning after start loses nothing: the engine keeps the output from the first byte.
+            logStream = docker.logContainerCmd(id).withStdOut(true).withStdErr(true).withFollowStream(true)
+                    .exec(new ResultCallback.Adapter<>() {
+                        @Override
+                        public void onNext(Frame frame) {
+                            byte[] payload = frame.getPayload();
+                            if (payload == null || payload.length == 0) {
+                                return;
+                            }
+                            sink.accept(switch (frame.getStreamType()) {
+                                case STDERR -> LogSink.Stream.STDERR;
+                                default -> LogSink.Stream.STDOUT;
+                            }, payload, 0, payload.length);
+                        }
+                    });
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("start container " + name, e);
+        }
+    }
+
+    @Override
+    public Optional<ExitStatus> await(Duration timeout) throws SandboxException, InterruptedException {
+        WaitContainerResultCallback watch = exitWatch;
+        if (watch == null) {
+            throw new IllegalStateException("sandbox " + name + " was not started");
+        }
+        try {
+            if (!watch.awaitCompletion(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS)) {
+                return Optional.empty();
+            }
+            ExitStatus status = exitStatus();
+            drainLogs();
+            return Optional.of(status);
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("wait for container " + name, e);
+        }
+    }
+
+    private void drainLogs() throws InterruptedException {
+        ResultCallback.Adapter<Frame> stream = logStream;
+        if (stream != null && !stream.awaitCompletion(LOG_DRAIN.toMillis(), TimeUnit.MILLISECONDS)) {
+            log.warn("log stream of container {} did not end {} after it exited; output may be incomplete",
+                    name, LOG_DRAIN);
+        }
+    }
+
+    private ExitStatus exitStatus() {
+        InspectContainerResponse.ContainerState state = docker.inspectContainerCmd(id).exec().getState();
+        Long code = state.getExitCodeLong();
+        Instant finished = state.getFinishedAt() == null || state.getFinishedAt().startsWith("0001")
+                ? Instant.now() : Instant.parse(state.getFinishedAt());
+        return new ExitStatus(code == null ? -1 : code, Boolean.TRUE.equals(state.getOOMKilled()), finished);
+    }
+
+    @Override
+    public ExitStatus stop(Duration grace) throws SandboxException, InterruptedException {
+        try {
+            try {
+                docker.stopContainerCmd(id).withTimeout((int) Math.max(0, grace.toSeconds())).exec();
+            } catch (NotModifiedException alreadyStopped) {
+                log.debug("container {} had already stopped", name);
+            }
+            WaitContainerResultCallback watch = exitWatch;
+            if (watch != null && !watch.awaitCompletion(grace.toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
+                docker.killContainerCmd(id).exec();
+            }
+            ExitStatus status = exitStatus();
+            drainLogs();
+            return status;
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("stop container " + name, e);
+        }
+    }
+
+    @Override
+    public ExecResult exec(List<String> command, Duration timeout) throws SandboxException, InterruptedException {
+        try {
+            String execId = docker.execCreateCmd(id).withCmd(command.toArray(String[]::new))
+                    .withAttachStdout(true).withAttachStderr(true).withAttachStdin(false).exec().getId();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            var done = docker.execStartCmd(execId).exec(new ResultCallback.Adapter<Frame>() {
+                @Override
+                public void onNext(Frame frame) {
+                    (frame.getStreamType() == com.github.dockerjava.api.model.StreamType.STDERR ? err : out)
+                            .writeBytes(frame.getPayload());
+                }
+            });
+            if (!done.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                done.close();
+                return new ExecResult(-1, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+            }
+            Long code = docker.inspectExecCmd(execId).exec().getExitCodeLong();
+            return new ExecResult(code == null ? -1 : code, out.toString(StandardCharsets.UTF_8),
+                    err.toString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new SandboxException("exec in container " + name + " failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("exec in container " + name, e);
+        }
+    }
+
+    @Override
+    public Optional<InetSocketAddress> endpoint(int guestPort) throws SandboxException {
+        try {
+            Map<ExposedPort, Ports.Binding[]> bindings =
+                    docker.inspectContainerCmd(id).exec().getNetworkSettings().getPorts().getBindings();
+            Ports.Binding[] found = bindings.get(ExposedPort.tcp(guestPort));
+            if (found == null || found.length == 0 || found[0].getHostPortSpec() == null) {
+                return Optional.empty();
+            }
+            return Optional.of(new InetSocketAddress("127.0.0.1", Integer.parseInt(found[0].getHostPortSpec())));
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("inspect ports of container " + name, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        closeQuietly(logStream);
+        closeQuietly(exitWatch);
+        try {
+            DockerDriver.remove(docker, id, name);
+        } finally {
+            onClose.accept(this);
+        }
+    }
+
+    private void closeQuietly(java.io.Closeable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (IOException e) {
+            log.debug("closing a stream of container {} failed: {}", name, e.toString());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DockerSandbox[" + name + " " + id.substring(0, Math.min(12, id.length())) + "]";
+    }
+
+    static boolean isNotFound(RuntimeException e) {
+        return e instanceof NotFoundException;
+    }
+}

@@ -1,0 +1,101 @@
+package dev.hearth.sandbox.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Container;
+import dev.hearth.sandbox.SandboxSpec;
+import dev.hearth.sandbox.WorkloadKind;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Removes job containers whose owner process died without removing them (killed with SIGKILL, host crash).
+ *
+ * <p>Every container Hearth makes carries labels naming its owner: host name, process id and that process's start
+ * time (so a reused pid is not mistaken for the owner). Only job containers of this host are reaped; instances are
+ * left for their supervisor to adopt.
+ */
+final class OrphanReaper {
+
+    static final String LABEL_SANDBOX = "dev.hearth.sandbox";
+    static final String LABEL_KIND = "dev.hearth.kind";
+    static final String LABEL_HOST = "dev.hearth.owner.host";
+    static final String LABEL_PID = "dev.hearth.owner.pid";
+    static final String LABEL_STARTED = "dev.hearth.owner.started";
+
+    private static final Logger log = LoggerFactory.getLogger(OrphanReaper.class);
+
+    private final DockerClient docker;
+
+    OrphanReaper(DockerClient docker) {
+        this.docker = docker;
+    }
+
+    static Map<String, String> ownerLabels(SandboxSpec spec) {
+        ProcessHandle self = ProcessHandle.current();
+        return Map.of(
+                LABEL_SANDBOX, spec.name(),
+                LABEL_KIND, spec.kind().name().toLowerCase(Locale.ROOT),
+                LABEL_HOST, hostName(),
+                LABEL_PID, Long.toString(self.pid()),
+                LABEL_STARTED, startOf(self).map(Instant::toString).orElse(""));
+    }
+
+    /** Removes orphaned job containers of this host; returns how many. */
+    int reap() {
+        List<Container> jobs;
+        try {
+            jobs = docker.listContainersCmd().withShowAll(true)
+                    .withLabelFilter(Map.of(LABEL_KIND, WorkloadKind.JOB.name().toLowerCase(Locale.ROOT)))
+                    .exec();
+        } catch (RuntimeException e) {
+            log.warn("could not list containers to find orphaned jobs: {}", DockerErrors.rootMessage(e));
+            return 0;
+        }
+        int reaped = 0;
+        for (Container c : jobs) {
+            Map<String, String> labels = c.getLabels();
+            if (!hostName().equals(labels.get(LABEL_HOST)) || ownerAlive(labels)) {
+                continue;
+            }
+            log.info("removing orphaned job container {} (owner pid {} is gone)", labels.get(LABEL_SANDBOX),
+                    labels.get(LABEL_PID));
+            DockerDriver.remove(docker, c.getId(), labels.get(LABEL_SANDBOX));
+            reaped++;
+        }
+        return reaped;
+    }
+
+    private static boolean ownerAlive(Map<String, String> labels) {
+        long pid;
+        try {
+            pid = Long.parseLong(labels.getOrDefault(LABEL_PID, ""));
+        } catch (NumberFormatException e) {
+            return true; // not ours to judge
+        }
+        Optional<ProcessHandle> owner = ProcessHandle.of(pid);
+        if (owner.isEmpty() || !owner.get().isAlive()) {
+            return false;
+        }
+        String started = labels.getOrDefault(LABEL_STARTED, "");
+        return started.isEmpty() || startOf(owner.get()).map(i -> i.toString().equals(started)).orElse(true);
+    }
+
+    private static Optional<Instant> startOf(ProcessHandle p) {
+        return p.info().startInstant();
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return System.getenv().getOrDefault("HOSTNAME", "localhost");
+        }
+    }
+}
