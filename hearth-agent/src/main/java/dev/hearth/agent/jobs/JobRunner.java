@@ -1,0 +1,121 @@
+package dev.hearth.agent.jobs;
+
+import dev.hearth.core.job.JobResult;
+import dev.hearth.core.job.JobSpec;
+import dev.hearth.core.job.JobStatus;
+import dev.hearth.core.units.DurationText;
+import dev.hearth.sandbox.ExitStatus;
+import dev.hearth.sandbox.LogSink;
+import dev.hearth.sandbox.Sandbox;
+import dev.hearth.sandbox.SandboxDriver;
+import dev.hearth.sandbox.SandboxException;
+import dev.hearth.sandbox.SandboxSpec;
+import dev.hearth.sandbox.WorkloadKind;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one job to completion in a sandbox and returns its result with proofs.
+ *
+ * <p>The sandbox is always closed (container and volumes removed), whatever happens: success, failure, timeout,
+ * engine error or interruption. A job that outruns its timeout is stopped with a grace period, then killed, and
+ * reported as {@link JobStatus#TIMEOUT}; one killed for memory as {@link JobStatus#OOM}. Thread-safe: one runner
+ * may run many jobs at once.
+ */
+public final class JobRunner {
+
+    private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+
+    /** How long a stopped job gets between SIGTERM and SIGKILL, as the original agent's 10 s. */
+    public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(10);
+
+    private final SandboxDriver driver;
+    private final int maxLogChars;
+    private final Duration stopGrace;
+    private final InstantSource clock;
+
+    /**
+     * @param driver the sandbox driver jobs run on
+     * @param maxLogChars HN_MAX_LOG_SIZE: characters of output kept in the result
+     * @param stopGrace time between the polite stop and the kill of a job past its timeout
+     * @param clock the source of start and end times
+     */
+    public JobRunner(SandboxDriver driver, int maxLogChars, Duration stopGrace, InstantSource clock) {
+        this.driver = driver;
+        this.maxLogChars = maxLogChars;
+        this.stopGrace = stopGrace;
+        this.clock = clock;
+    }
+
+    /** A runner with the default log cap, stop grace and the system clock. */
+    public static JobRunner withDefaults(SandboxDriver driver) {
+        return new JobRunner(driver, LogCapture.DEFAULT_MAX_CHARS, DEFAULT_STOP_GRACE, InstantSource.system());
+    }
+
+    /**
+     * Runs the job; {@code live} sees its output as it is produced.
+     *
+     * @throws InterruptedException when interrupted; the sandbox is removed before this is thrown
+     */
+    public JobResult run(JobSpec job, LogSink live) throws InterruptedException {
+        LogCapture capture = new LogCapture(maxLogChars);
+        LogSink sink = (stream, bytes, offset, length) -> {
+            capture.accept(stream, bytes, offset, length);
+            live.accept(stream, bytes, offset, length);
+        };
+        Instant startedAt = null;
+        Sandbox sandbox = null;
+        try {
+            sandbox = driver.create(sandboxSpec(job));
+            startedAt = clock.instant();
+            sandbox.start(sink);
+            Optional<ExitStatus> exit = sandbox.await(job.timeout());
+            if (exit.isEmpty()) {
+                ExitStatus stopped = sandbox.stop(stopGrace);
+                log.info("job {} exceeded its timeout of {} and was stopped", job.id(), job.timeout());
+                return result(job, JobStatus.TIMEOUT, stopped.exitCode(), startedAt, capture,
+                        "job exceeded its timeout of " + DurationText.format(job.timeout()) + " and was stopped");
+            }
+            ExitStatus status = exit.get();
+            if (status.oomKilled()) {
+                return result(job, JobStatus.OOM, status.exitCode(), startedAt, capture,
+                        "killed for exceeding its memory limit of " + job.limits().memory());
+            }
+            return result(job, status.exitCode() == 0 ? JobStatus.COMPLETED : JobStatus.FAILED, status.exitCode(),
+                    startedAt, capture, null);
+        } catch (SandboxException e) {
+            log.warn("job {} could not run: {}", job.id(), e.getMessage());
+            String text = e.getMessage();
+            return JobResult.of(job.id(), JobStatus.ERROR, -1, job.image(), startedAt, clock.instant(), text,
+                    0, false, text);
+        } finally {
+            if (sandbox != null) {
+                sandbox.close();
+            }
+        }
+    }
+
+    private JobResult result(JobSpec job, JobStatus status, long exitCode, Instant startedAt, LogCapture capture,
+            String message) {
+        return JobResult.of(job.id(), status, exitCode, job.image(), startedAt, clock.instant(), capture.text(),
+                capture.totalBytes(), capture.truncated(), message);
+    }
+
+    /** The sandbox a job runs in: the locked-down defaults, with the job's limits, network, files and env. */
+    static SandboxSpec sandboxSpec(JobSpec job) {
+        return SandboxSpec.builder(job.image(), job.command())
+                .name("hearth-job-" + job.id())
+                .kind(WorkloadKind.JOB)
+                .env(job.env())
+                .secrets(job.secrets())
+                .files(job.files())
+                .limits(job.limits())
+                .network(job.network())
+                .gpus(job.gpus())
+                .build();
+    }
+}
