@@ -1,0 +1,107 @@
+package dev.hearth.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.json.Json;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The CLI's view of a coordinator's REST API: where it is (--coordinator, HEARTH_COORDINATOR, else
+ * http://127.0.0.1:7070) and how to authenticate (HEARTH_TOKEN, else the admin token file of the local
+ * coordinator). Errors carry the HTTP status and the server's message. Thread-safe.
+ */
+final class CoordinatorClient {
+
+    /** Default coordinator address. */
+    static final String DEFAULT_URL = "http://127.0.0.1:7070";
+
+    private final URI base;
+    private final String token;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private CoordinatorClient(URI base, String token) {
+        this.base = base;
+        this.token = token;
+    }
+
+    /** A client from the flag, the environment, and the default token file. */
+    static CoordinatorClient from(String flag, Map<String, String> env) throws IOException {
+        String url = flag != null ? flag : env.getOrDefault("HEARTH_COORDINATOR", DEFAULT_URL);
+        String token = env.get("HEARTH_TOKEN");
+        if (token == null || token.isBlank()) {
+            Path file = HearthPaths.coordinatorData(env).resolve("admin.token");
+            if (!Files.isReadable(file)) {
+                throw new IOException("no client token: set HEARTH_TOKEN, or run on the coordinator's host where "
+                        + file + " holds the admin token");
+            }
+            token = Files.readString(file).strip();
+        }
+        return new CoordinatorClient(URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url), token);
+    }
+
+    JsonNode get(String path) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(base.resolve(path)).GET());
+    }
+
+    JsonNode post(String path, String body, String contentType) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    String getText(String path) throws IOException, InterruptedException {
+        HttpResponse<String> r = exchange(HttpRequest.newBuilder(base.resolve(path)).GET());
+        return r.body();
+    }
+
+    private JsonNode send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        HttpResponse<String> r = exchange(request);
+        return r.body().isBlank() ? Json.mapper().createObjectNode() : Json.mapper().readTree(r.body());
+    }
+
+    private HttpResponse<String> exchange(HttpRequest.Builder request) throws IOException, InterruptedException {
+        HttpRequest built = request.header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).build();
+        HttpResponse<String> r;
+        try {
+            r = http.send(built, HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException e) {
+            throw new IOException("cannot reach the coordinator at " + base + " (connection refused); start it with "
+                    + "'hearth coordinator', or point --coordinator / HEARTH_COORDINATOR at it", e);
+        }
+        if (r.statusCode() >= 400) {
+            String message = r.body();
+            try {
+                JsonNode err = Json.mapper().readTree(r.body());
+                if (err.hasNonNull("message")) {
+                    message = err.get("message").asText();
+                }
+            } catch (IOException notJson) {
+                // the body is not JSON: show it as it is
+            }
+            throw new CoordinatorError(r.statusCode(), built.method() + " " + built.uri().getPath() + " failed ("
+                    + r.statusCode() + "): " + message);
+        }
+        return r;
+    }
+
+    /** The coordinator refused a request. */
+    static final class CoordinatorError extends IOException {
+        private final int status;
+
+        CoordinatorError(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        int status() {
+            return status;
+        }
+    }
+}

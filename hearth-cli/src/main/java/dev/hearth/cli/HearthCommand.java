@@ -1,0 +1,76 @@
+package dev.hearth.cli;
+
+import dev.hearth.core.InvalidInputException;
+import dev.hearth.sandbox.EngineUnavailableException;
+import dev.hearth.sandbox.SandboxException;
+import dev.hearth.sandbox.docker.DockerDriver;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code hearth} command: its subcommands and how errors are shown. */
+@Command(name = "hearth", mixinStandardHelpOptions = true, versionProvider = HearthCommand.Version.class,
+        description = "Runs untrusted workloads in strong isolation: jobs in sandboxes, with proofs.",
+        subcommands = {RunCommand.class, ImageCommand.class, JobCommand.class, NodeCommand.class, TokenCommand.class,
+                CommandLine.HelpCommand.class})
+public final class HearthCommand {
+
+    private final Map<String, String> environment;
+
+    private HearthCommand(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
+
+    /** The environment the command reads its HN_* and DOCKER_HOST settings and secrets from. */
+    Map<String, String> environment() {
+        return environment;
+    }
+
+    /** Connects to the Docker engine named by DOCKER_HOST in this command's environment, or the default socket. */
+    DockerDriver docker() throws EngineUnavailableException {
+        String host = environment.get("DOCKER_HOST");
+        return DockerDriver.connect(host == null || host.isBlank() ? DockerDriver.DEFAULT_HOST : host);
+    }
+
+    /** The command line of this process, reading the process's environment. */
+    public static CommandLine commandLine() {
+        return commandLine(System.getenv());
+    }
+
+    /** A configured command line: usage errors exit 2, engine errors print one line and exit 125. */
+    public static CommandLine commandLine(Map<String, String> environment) {
+        CommandLine cl = new CommandLine(new HearthCommand(environment));
+        // Everything after the command's first word belongs to the job, as with docker run.
+        cl.getSubcommands().get("run").setStopAtPositional(true);
+        cl.getSubcommands().get("job").getSubcommands().get("submit").setStopAtPositional(true);
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof InvalidInputException bad) {
+                commandLine.getErr().println("hearth: " + bad.getMessage());
+                return ExitCodes.USAGE;
+            }
+            if (e instanceof CoordinatorClient.CoordinatorError refused) {
+                commandLine.getErr().println("hearth: " + refused.getMessage());
+                return refused.status() == 400 || refused.status() == 404 ? ExitCodes.USAGE : 1;
+            }
+            if (e instanceof java.io.IOException io && !(e instanceof SandboxException)) {
+                commandLine.getErr().println("hearth: " + io.getMessage());
+                return 1;
+            }
+            if (e instanceof SandboxException engine) {
+                commandLine.getErr().println("hearth: " + engine.getMessage());
+                return ExitCodes.ENGINE;
+            }
+            throw e;
+        });
+        return cl;
+    }
+
+    /** Reads the version from the jar's manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = HearthCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"hearth " + (v == null ? "development build" : v)};
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.hearth.cli;
+
+import dev.hearth.core.InvalidInputException;
+import dev.hearth.core.job.ImageReference;
+import dev.hearth.sandbox.docker.DockerDriver;
+import dev.hearth.sandbox.image.BaseImages;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code hearth image}: make sandbox images on a host that reaches no registry. */
+@Command(name = "image", mixinStandardHelpOptions = true, description = "Makes sandbox images locally.",
+        subcommands = {ImageCommand.Import.class, ImageCommand.Build.class})
+final class ImageCommand {
+
+    @ParentCommand
+    HearthCommand parent;
+
+    /** {@code hearth image import ROOTFS.tar --tag NAME}. */
+    @Command(name = "import", mixinStandardHelpOptions = true,
+            description = "Makes an image from a root filesystem tar (as docker import).")
+    static final class Import implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @ParentCommand
+        ImageCommand image;
+
+        @Parameters(paramLabel = "ROOTFS.tar", description = "An uncompressed tar of a root filesystem.")
+        Path rootfs;
+
+        @Option(names = "--tag", required = true, paramLabel = "NAME", description = "Image reference to create.")
+        String tag;
+
+        @Override
+        public Integer call() throws Exception {
+            ImageReference.check("--tag", tag);
+            if (!Files.isRegularFile(rootfs) || !Files.isReadable(rootfs)) {
+                throw new InvalidInputException("ROOTFS.tar", rootfs.toString(), "a readable tar file of a root filesystem");
+            }
+            PrintWriter err = spec.commandLine().getErr();
+            ConsoleProgress progress = new ConsoleProgress(err, false);
+            try (DockerDriver driver = image.parent.docker()) {
+                progress.step("import " + rootfs + " (" + Files.size(rootfs) / 1024 + " KiB) as " + tag);
+                String id = driver.images().importRootfs(rootfs, tag);
+                progress.done("made " + tag + " (" + id + ")");
+                spec.commandLine().getOut().println(id);
+            }
+            return 0;
+        }
+    }
+
+    /** {@code hearth image build busybox|python}. */
+    @Command(name = "build", mixinStandardHelpOptions = true,
+            description = {"Builds one of Hearth's own images from Debian's packages, cached by content:",
+                    "  busybox  " + BaseImages.BUSYBOX + " from the host's busybox-static",
+                    "  python   " + BaseImages.PYTHON + " with mmdebstrap (Debian bookworm, python3, pip)"})
+    static final class Build implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @ParentCommand
+        ImageCommand image;
+
+        @Parameters(paramLabel = "NAME", description = "busybox or python")
+        String name;
+
+        @Option(names = {"-v", "--verbose"}, description = "Show the bootstrap tool's output.")
+        boolean verbose;
+
+        @Override
+        public Integer call() throws Exception {
+            ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), verbose);
+            try (DockerDriver driver = image.parent.docker()) {
+                String made = switch (name) {
+                    case "busybox" -> BaseImages.ensureBusybox(driver.images(), progress);
+                    case "python" -> BaseImages.ensurePython(driver.images(), progress);
+                    default -> throw new InvalidInputException("NAME", name, "busybox or python");
+                };
+                spec.commandLine().getOut().println(made);
+            }
+            return 0;
+        }
+    }
+}

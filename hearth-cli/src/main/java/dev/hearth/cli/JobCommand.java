@@ -1,0 +1,227 @@
+package dev.hearth.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.core.InvalidInputException;
+import dev.hearth.core.json.Json;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code hearth job}: submit jobs to a coordinator and follow them. */
+@Command(name = "job", mixinStandardHelpOptions = true, description = "Submits and follows jobs on a coordinator.",
+        subcommands = {JobCommand.Submit.class, JobCommand.Status.class, JobCommand.Logs.class,
+                JobCommand.Cancel.class, JobCommand.ListJobs.class})
+final class JobCommand {
+
+    static final Set<String> FINAL = Set.of("completed", "failed", "cancelled");
+
+    @ParentCommand
+    HearthCommand parent;
+
+    @Option(names = "--coordinator", scope = picocli.CommandLine.ScopeType.INHERIT, paramLabel = "URL",
+            description = "Coordinator address (default: HEARTH_COORDINATOR, else " + CoordinatorClient.DEFAULT_URL + ").")
+    String coordinator;
+
+    CoordinatorClient client() throws java.io.IOException {
+        return CoordinatorClient.from(coordinator, parent.environment());
+    }
+
+    /** {@code hearth job submit}. */
+    @Command(name = "submit", mixinStandardHelpOptions = true,
+            description = "Submits a job from a JSON or YAML file, or from flags and a command; prints its id.")
+    static final class Submit implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        JobCommand job;
+        @Option(names = "--file-spec", paramLabel = "FILE", description = "A job document (JSON or YAML).")
+        Path document;
+        @Option(names = "--image", paramLabel = "IMAGE") String image;
+        @Option(names = "--memory", paramLabel = "SIZE") String memory;
+        @Option(names = "--cpus", paramLabel = "N") String cpus;
+        @Option(names = "--pids", paramLabel = "N") Long pids;
+        @Option(names = "--timeout", paramLabel = "DURATION") String timeout;
+        @Option(names = "--network", paramLabel = "MODE") String network;
+        @Option(names = "--env", paramLabel = "NAME=VALUE") List<String> env = new ArrayList<>();
+        @Option(names = "--file", paramLabel = "LOCAL:PATH") List<String> files = new ArrayList<>();
+        @Option(names = "--priority", paramLabel = "N") Integer priority;
+        @Option(names = "--retries", paramLabel = "N") Integer retries;
+        @Option(names = "--gpus", paramLabel = "N") Integer gpus;
+        @Option(names = "--wait", description = "Follow the job to its end, print its logs and result, exit with its status.")
+        boolean await;
+        @Parameters(paramLabel = "CMD", arity = "0..*") List<String> command = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            String body;
+            String type;
+            if (document == null && command.size() == 1 && command.get(0).matches(".*\\.(json|ya?ml)$")
+                    && Files.isRegularFile(Path.of(command.get(0)))) {
+                document = Path.of(command.get(0)); // hearth job submit job.yaml
+            }
+            if (document != null) {
+                if (!Files.isReadable(document)) {
+                    throw new InvalidInputException("--file-spec", document.toString(), "a readable JSON or YAML job file");
+                }
+                body = Files.readString(document);
+                String name = document.getFileName().toString();
+                type = name.endsWith(".yaml") || name.endsWith(".yml") ? "application/yaml" : "application/json";
+            } else {
+                body = Json.mapper().writeValueAsString(fromFlags());
+                type = "application/json";
+            }
+            CoordinatorClient client = job.client();
+            JsonNode made = client.post("/v1/jobs", body, type);
+            String id = made.get("id").asText();
+            PrintWriter out = spec.commandLine().getOut();
+            if (!await) {
+                out.println(id);
+                return 0;
+            }
+            spec.commandLine().getErr().println("hearth: submitted job " + id + "; waiting for it to finish");
+            return Follow.untilFinal(client, id, out, spec.commandLine().getErr());
+        }
+
+        private ObjectNode fromFlags() throws java.io.IOException {
+            ObjectNode doc = Json.mapper().createObjectNode();
+            if (command.isEmpty()) {
+                throw new InvalidInputException("command", null, "a command after --, or --file-spec FILE");
+            }
+            doc.putPOJO("command", command);
+            putIf(doc, "image", image);
+            putIf(doc, "memory", memory);
+            putIf(doc, "cpus", cpus);
+            putIf(doc, "timeout", timeout);
+            putIf(doc, "network", network);
+            if (pids != null) {
+                doc.put("pids", pids);
+            }
+            if (priority != null) {
+                doc.put("priority", priority);
+            }
+            if (retries != null) {
+                doc.put("retries", retries);
+            }
+            if (gpus != null) {
+                doc.putObject("gpus").put("count", gpus);
+            }
+            ObjectNode envNode = doc.putObject("env");
+            for (String e : env) {
+                int eq = e.indexOf('=');
+                if (eq <= 0) {
+                    throw new InvalidInputException("--env", e, "NAME=VALUE");
+                }
+                envNode.put(e.substring(0, eq), e.substring(eq + 1));
+            }
+            var fileArray = doc.putArray("files");
+            for (String f : files) {
+                int colon = f.lastIndexOf(':');
+                Path local = Path.of(colon < 0 ? f : f.substring(0, colon));
+                if (!Files.isRegularFile(local)) {
+                    throw new InvalidInputException("--file", local.toString(), "LOCAL:PATH where LOCAL is a readable file");
+                }
+                fileArray.addObject().put("path", colon < 0 ? local.getFileName().toString() : f.substring(colon + 1))
+                        .put("base64", Base64.getEncoder().encodeToString(Files.readAllBytes(local)));
+            }
+            return doc;
+        }
+
+        private static void putIf(ObjectNode doc, String field, String value) {
+            if (value != null) {
+                doc.put(field, value);
+            }
+        }
+    }
+
+    /** {@code hearth job status ID}. */
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Shows a job's state, node, result and proofs.")
+    static final class Status implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        JobCommand job;
+        @Parameters(paramLabel = "ID") String id;
+        @Option(names = "--json", description = "Print the coordinator's JSON document.") boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode j = job.client().get("/v1/jobs/" + id);
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(j));
+            } else {
+                Follow.printStatus(j, out);
+            }
+            return 0;
+        }
+    }
+
+    /** {@code hearth job logs ID}. */
+    @Command(name = "logs", mixinStandardHelpOptions = true, description = "Prints a finished job's logs.")
+    static final class Logs implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        JobCommand job;
+        @Parameters(paramLabel = "ID") String id;
+
+        @Override
+        public Integer call() throws Exception {
+            spec.commandLine().getOut().print(job.client().getText("/v1/jobs/" + id + "/logs"));
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+
+    /** {@code hearth job cancel ID}. */
+    @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancels a job.")
+    static final class Cancel implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        JobCommand job;
+        @Parameters(paramLabel = "ID") String id;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode j = job.client().post("/v1/jobs/" + id + "/cancel", "", "application/json");
+            spec.commandLine().getOut().println(id + " " + j.path("state").asText());
+            return 0;
+        }
+    }
+
+    /** {@code hearth job list}. */
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists jobs, newest first.")
+    static final class ListJobs implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        JobCommand job;
+        @Option(names = "--state", paramLabel = "STATE", description = "queued, leased, running, completed, failed, cancelled")
+        String state;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode jobs = job.client().get("/v1/jobs" + (state == null ? "" : "?state=" + state));
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("%-36s  %-10s  %-36s  %s%n", "JOB", "STATE", "NODE", "REASON");
+            for (JsonNode j : jobs.path("jobs")) {
+                out.printf("%-36s  %-10s  %-36s  %s%n", j.path("id").asText(), j.path("state").asText(),
+                        j.path("nodeId").asText("-"), j.path("reason").asText(""));
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package dev.hearth.cli;
+
+import dev.hearth.agent.jobs.JobRunner;
+import dev.hearth.agent.jobs.LogCapture;
+import dev.hearth.core.InvalidInputException;
+import dev.hearth.core.job.JobResult;
+import dev.hearth.core.job.JobSpec;
+import dev.hearth.core.units.DurationText;
+import dev.hearth.sandbox.LogSink;
+import dev.hearth.sandbox.SandboxException;
+import dev.hearth.sandbox.docker.DockerDriver;
+import dev.hearth.sandbox.image.BaseImages;
+import java.io.PrintWriter;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code hearth run}: one job in a locked-down sandbox, its output live, then its result with proofs. */
+@Command(name = "run", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        description = {"Runs a job to completion in a sandbox and prints its result with proof hashes.",
+                "Defaults: no network, read-only root, non-root user, all capabilities dropped, "
+                        + "512m memory, 1.5 CPUs, 256 processes, 300s timeout."},
+        footer = {"", "Examples:", "  hearth run -- echo hello", "  hearth run --memory 1g --timeout 10m -- sh -c 'make test'",
+                "  hearth run --script train.py --file data.csv:data.csv", "",
+                "Exit status: the job's own; 124 on timeout, 137 when killed for memory, 125 when it could not run, "
+                        + "2 for bad input."})
+final class RunCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    HearthCommand parent;
+
+    @Option(names = "--image", paramLabel = "IMAGE",
+            description = "Image to run in (default: " + BaseImages.BUSYBOX + ", or " + BaseImages.PYTHON
+                    + " with --script). Hearth's own images are built on first use.")
+    String image;
+
+    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "512m",
+            description = "Memory limit, no swap (default: ${DEFAULT-VALUE}).")
+    String memory;
+
+    @Option(names = "--cpus", paramLabel = "N", defaultValue = "1.5", description = "CPU limit (default: ${DEFAULT-VALUE}).")
+    String cpus;
+
+    @Option(names = "--pids", paramLabel = "N", defaultValue = "256",
+            description = "Most processes and threads at once (default: ${DEFAULT-VALUE}).")
+    String pids;
+
+    @Option(names = "--timeout", paramLabel = "DURATION",
+            description = "Wall-clock limit (default: HN_JOB_TIMEOUT seconds, else 300s).")
+    String timeout;
+
+    @Option(names = "--network", paramLabel = "MODE", defaultValue = "none",
+            description = "none (default) or nat.")
+    String network;
+
+    @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Environment variable (repeatable).")
+    List<String> env = new ArrayList<>();
+
+    @Option(names = "--secret", paramLabel = "NAME",
+            description = "Pass the caller's environment variable NAME as a secret: never logged, never on a command line (repeatable).")
+    List<String> secrets = new ArrayList<>();
+
+    @Option(names = "--file", paramLabel = "LOCAL:PATH",
+            description = "Deliver a local file into the sandbox; PATH relative to /job or absolute under /job (repeatable).")
+    List<String> files = new ArrayList<>();
+
+    @Option(names = "--script", paramLabel = "FILE", description = "Run a Python script (delivered to /job) in the Python image.")
+    String script;
+
+    @Option(names = "--requirements", paramLabel = "PACKAGES",
+            description = "pip packages to install before --script (needs --network nat).")
+    String requirements;
+
+    @Option(names = "--runtime", paramLabel = "RUNTIME", defaultValue = "docker", description = "Sandbox kind: docker.")
+    String runtime;
+
+    @Option(names = "--job-id", paramLabel = "ID", description = "Job id (default: a new UUID).")
+    String jobId;
+
+    @Option(names = "--max-log-size", paramLabel = "CHARS",
+            description = "Characters of output kept in the result (default: HN_MAX_LOG_SIZE, else 10000).")
+    String maxLogSize;
+
+    @Option(names = "--json", description = "Print one JSON result document on stdout; live output goes to stderr.")
+    boolean json;
+
+    @Option(names = {"-q", "--quiet"}, description = "Do not stream the job's output while it runs.")
+    boolean quiet;
+
+    @Parameters(paramLabel = "CMD", arity = "0..*", description = "Command and arguments, after --.")
+    List<String> command = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        JobSpec job;
+        int maxChars;
+        try {
+            job = new RunRequest(this, parent.environment()).toJobSpec();
+            maxChars = RunRequest.positiveInt("--max-log-size",
+                    maxLogSize != null ? maxLogSize : parent.environment().getOrDefault("HN_MAX_LOG_SIZE",
+                            Integer.toString(LogCapture.DEFAULT_MAX_CHARS)));
+        } catch (InvalidInputException e) {
+            err.println("hearth: " + e.getMessage());
+            err.println("Try 'hearth run --help' for the accepted forms.");
+            return ExitCodes.USAGE;
+        }
+        try (DockerDriver driver = parent.docker()) {
+            Thread cleanup = new Thread(driver::close, "hearth-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
+            if (BaseImages.isBuiltIn(job.image()) && driver.images().find(job.image()).isEmpty()) {
+                BaseImages.ensureBuiltIn(driver.images(), job.image(), new ConsoleProgress(err, false));
+            }
+            err.println("hearth: job " + job.id() + " in " + job.image() + " (docker; network "
+                    + job.network().wireName() + ", memory " + job.limits().memory() + ", cpus "
+                    + job.limits().cpus() + ", pids " + job.limits().pids() + ", timeout "
+                    + DurationText.format(job.timeout()) + ")");
+            err.flush();
+            LogSink live = quiet ? LogSink.discard() : new LiveOutput(json ? err : out, err);
+            JobRunner runner = new JobRunner(driver, maxChars, JobRunner.DEFAULT_STOP_GRACE, InstantSource.system());
+            JobResult result = runner.run(job, live);
+            if (json) {
+                out.println(ResultPrinter.json(result));
+            } else {
+                ResultPrinter.human(result, err);
+            }
+            out.flush();
+            err.flush();
+            removeHook(cleanup);
+            return result.processExitCode();
+        } catch (SandboxException e) {
+            err.println("hearth: " + e.getMessage());
+            return ExitCodes.ENGINE;
+        }
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the JVM is already exiting and the hook will run: nothing to undo
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.hearth.cli;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("The module map of docs/architecture.md holds in the code")
+class ArchitectureTest {
+
+    private static JavaClasses hearth;
+
+    @BeforeAll
+    static void importClasses() {
+        hearth = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .withImportOption(location -> !location.contains("-tests.jar")) // shared test kits
+                .importPackages("dev.hearth");
+    }
+
+    @Test
+    @DisplayName("core does no I/O and knows no other module")
+    void coreIsPure() {
+        noClasses().that().resideInAPackage("dev.hearth.core..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.hearth.sandbox..", "dev.hearth.agent..",
+                        "dev.hearth.coordinator..", "dev.hearth.cli..", "java.io.File", "java.nio.file..", "java.net..",
+                        "com.github.dockerjava..")
+                .check(hearth);
+    }
+
+    @Test
+    @DisplayName("the sandbox SPI does not depend on any of its drivers")
+    void spiIndependentOfDrivers() {
+        noClasses().that().resideInAPackage("dev.hearth.sandbox")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.hearth.sandbox.docker..",
+                        "dev.hearth.sandbox.image..", "com.github.dockerjava..")
+                .check(hearth);
+    }
+
+    @Test
+    @DisplayName("the sandbox module knows neither the agent, the coordinator nor the CLI")
+    void sandboxIsALibrary() {
+        noClasses().that().resideInAPackage("dev.hearth.sandbox..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.hearth.agent..", "dev.hearth.coordinator..",
+                        "dev.hearth.cli..")
+                .check(hearth);
+    }
+
+    @Test
+    @DisplayName("the agent knows no CLI, and never links the coordinator's store")
+    void agentBoundaries() {
+        noClasses().that().resideInAPackage("dev.hearth.agent..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.hearth.cli..", "dev.hearth.coordinator..")
+                .check(hearth);
+    }
+
+    @Test
+    @DisplayName("only the Docker driver package talks to docker-java")
+    void dockerJavaConfined() {
+        noClasses().that().resideOutsideOfPackage("dev.hearth.sandbox.docker..")
+                .should().dependOnClassesThat().resideInAnyPackage("com.github.dockerjava..")
+                .check(hearth);
+    }
+}
