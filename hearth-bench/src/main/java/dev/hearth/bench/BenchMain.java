@@ -1,0 +1,86 @@
+package dev.hearth.bench;
+
+import dev.hearth.core.InvalidInputException;
+import java.io.PrintStream;
+import java.util.List;
+
+/**
+ * Entry point of {@code hearth-bench}: runs the benchmark named by the first argument and prints its figures.
+ *
+ * <p>Exit status: 0 when the benchmark ran, 1 when it could not run or a timed job failed, 2 for bad input (an
+ * unknown benchmark or option, a bad value), 130 when interrupted.
+ */
+public final class BenchMain {
+
+    /** Exit status for bad input: nothing was run. */
+    static final int USAGE = 2;
+    /** Exit status when the benchmark could not complete. */
+    static final int FAILED = 1;
+    /** Exit status when interrupted, as a shell reports SIGINT. */
+    static final int INTERRUPTED = 130;
+
+    static final String USAGE_TEXT = """
+            Usage: hearth-bench BENCHMARK [OPTIONS]
+
+            Benchmarks:
+              job-overhead [--n N]  Runs N trivial jobs (true) through hearth run's code path and N bare
+                                    'docker run --rm --network none hearth/busybox:latest true', interleaved
+                                    after 2 warm-up rounds, and prints medians, p90s and the ratio Hearth/bare.
+                                    --n N: rounds to count, a whole number from 1 to 10000 (default 20).
+            """;
+
+    private BenchMain() {
+    }
+
+    /** Runs the command line and exits with its status. */
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /**
+     * Runs the command line, printing figures on {@code out} and progress and errors on {@code err}.
+     *
+     * @return the exit status: 0, {@link #FAILED}, {@link #USAGE} or {@link #INTERRUPTED}
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        List<String> all = List.of(args);
+        if (all.isEmpty()) {
+            err.println("hearth-bench: benchmark is required: one of job-overhead");
+            err.print(USAGE_TEXT);
+            return USAGE;
+        }
+        if (isHelp(all.get(0)) || all.contains("--help") || all.contains("-h")) {
+            out.print(USAGE_TEXT);
+            return 0;
+        }
+        if (!all.get(0).equals("job-overhead")) {
+            err.println("hearth-bench: " + new InvalidInputException("benchmark", all.get(0), "one of job-overhead")
+                    .getMessage());
+            err.print(USAGE_TEXT);
+            return USAGE;
+        }
+        JobOverheadArgs parsed;
+        try {
+            parsed = JobOverheadArgs.parse(all.subList(1, all.size()));
+        } catch (InvalidInputException e) {
+            err.println("hearth-bench: " + e.getMessage());
+            err.println("Try 'hearth-bench --help' for the accepted forms.");
+            return USAGE;
+        }
+        try {
+            JobOverhead.run(parsed, out, err);
+            return 0;
+        } catch (BenchmarkException e) {
+            err.println("hearth-bench: job-overhead failed: " + e.getMessage());
+            return FAILED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("hearth-bench: job-overhead interrupted");
+            return INTERRUPTED;
+        }
+    }
+
+    private static boolean isHelp(String arg) {
+        return arg.equals("--help") || arg.equals("-h") || arg.equals("help");
+    }
+}
