@@ -1,0 +1,38 @@
+package dev.hearth.coordinator.store;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A job as the coordinator tracks it. Times are kept to the millisecond.
+ *
+ * @param id the job id
+ * @param specJson the job spec as submitted, JSON
+ * @param priority higher is placed first
+ * @param maxRetries how many times the job may be tried again after a lost lease: it is attempted at most
+ *     {@code 1 + maxRetries} times
+ * @param attempts how many leases it has been granted so far
+ * @param state where it stands
+ * @param reason why it waits, cannot be placed, failed or was requeued; {@code null} when there is nothing to say
+ * @param submittedAt when it was submitted
+ * @param updatedAt when it last changed
+ * @param nodeId the node that holds it, or held it last when it ended; {@code null} while queued
+ * @param epoch the epoch of its latest lease, 0 before the first; a result must carry the live lease's epoch
+ */
+public record JobRecord(String id, String specJson, int priority, int maxRetries, int attempts, JobState state,
+        String reason, Instant submittedAt, Instant updatedAt, String nodeId, long epoch) {
+
+    /** Checks the required fields. */
+    public JobRecord {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(specJson, "specJson");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(submittedAt, "submittedAt");
+        Objects.requireNonNull(updatedAt, "updatedAt");
+    }
+
+    /** Whether it may be granted another lease after losing this one: attempts left under {@code 1 + maxRetries}. */
+    public boolean hasAttemptsLeft() {
+        return attempts < 1 + maxRetries;
+    }
+}

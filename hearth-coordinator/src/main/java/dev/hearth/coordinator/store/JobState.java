@@ -1,0 +1,32 @@
+package dev.hearth.coordinator.store;
+
+/**
+ * The life of a job in the coordinator. {@link #QUEUED} and {@link #UNPLACEABLE} wait for a node; {@link #LEASED}
+ * and {@link #RUNNING} are held by one node under one lease epoch; the last three are final.
+ */
+public enum JobState {
+    /** Waiting to be placed. */
+    QUEUED,
+    /** Given to a node under a lease; the node has not yet said it started. */
+    LEASED,
+    /** The node holding the lease said it started the job. */
+    RUNNING,
+    /** Final: a result with status {@code completed} was accepted. */
+    COMPLETED,
+    /** Final: a result with another status was accepted, or the job ran out of attempts. */
+    FAILED,
+    /** Final: cancelled by a user. */
+    CANCELLED,
+    /** No node could ever fit it as things stand; the job's reason says why. Not final: a new node may fit it. */
+    UNPLACEABLE;
+
+    /** Whether nothing can change this job any more. */
+    public boolean isFinal() {
+        return this == COMPLETED || this == FAILED || this == CANCELLED;
+    }
+
+    /** Whether a node holds this job under a live lease. */
+    public boolean isHeld() {
+        return this == LEASED || this == RUNNING;
+    }
+}

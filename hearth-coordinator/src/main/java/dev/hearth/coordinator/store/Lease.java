@@ -1,0 +1,26 @@
+package dev.hearth.coordinator.store;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A job given to a node. The epoch is a fencing token: it grows with every grant of the same job, and only a
+ * result carrying the live lease's epoch is accepted.
+ *
+ * @param jobId the job
+ * @param nodeId the node that holds it
+ * @param epoch the job's epoch under this lease, from 1
+ * @param grantedAt when it was granted
+ */
+public record Lease(String jobId, String nodeId, long epoch, Instant grantedAt) {
+
+    /** Checks the fields. */
+    public Lease {
+        Objects.requireNonNull(jobId, "jobId");
+        Objects.requireNonNull(nodeId, "nodeId");
+        Objects.requireNonNull(grantedAt, "grantedAt");
+        if (epoch < 1) {
+            throw new IllegalArgumentException("lease epoch of job " + jobId + " must be at least 1, got " + epoch);
+        }
+    }
+}

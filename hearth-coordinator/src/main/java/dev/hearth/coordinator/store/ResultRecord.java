@@ -1,0 +1,28 @@
+package dev.hearth.coordinator.store;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * The one accepted result of a job.
+ *
+ * @param jobId the job
+ * @param epoch the lease epoch it was sent under
+ * @param nodeId the node that sent it
+ * @param status the job's status as the node reported it ({@code completed}, {@code failed}, {@code timeout}, ...)
+ * @param exitCode the process exit code
+ * @param resultJson the whole result message as received, JSON (logs, hashes, receipt)
+ * @param receivedAt when the coordinator accepted it
+ */
+public record ResultRecord(String jobId, long epoch, String nodeId, String status, long exitCode, String resultJson,
+        Instant receivedAt) {
+
+    /** Checks the required fields. */
+    public ResultRecord {
+        Objects.requireNonNull(jobId, "jobId");
+        Objects.requireNonNull(nodeId, "nodeId");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(resultJson, "resultJson");
+        Objects.requireNonNull(receivedAt, "receivedAt");
+    }
+}

@@ -1,0 +1,174 @@
+package dev.hearth.coordinator.store;
+
+import dev.hearth.coordinator.store.sql.SqliteStore;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The coordinator's durable state: node tokens, nodes, jobs, their leases and their results.
+ *
+ * <p>Every operation is one transaction, committed before it returns: a job whose {@link #submitJob} returned
+ * survives a crash of the coordinator. Operations that change state check it in the same transaction, so two
+ * callers racing on one job cannot both win: a job is leased to one node at a time and has at most one accepted
+ * result.
+ *
+ * <p>Thread-safe: one store is shared by all the coordinator's threads (virtual threads included). Times come from
+ * the clock the store was opened with and are kept to the millisecond. Database failures are thrown as
+ * {@link StoreException}; misuse (a lease for a job that is not queued, a node that is not registered) as
+ * {@link IllegalStateException}; any use after {@link #close()} as {@link IllegalStateException}.
+ */
+public interface Store extends AutoCloseable {
+
+    /**
+     * Opens the SQLite store in {@code file}, creating the file (mode 600) and its folder (mode 700) when absent,
+     * and brings its schema up to date.
+     *
+     * @throws StoreException when the file cannot be created, opened or migrated
+     */
+    static Store sqlite(Path file, InstantSource clock) {
+        return SqliteStore.open(file, clock);
+    }
+
+    // ---- node tokens
+
+    /**
+     * Creates a node token and returns its plaintext this once; only its SHA-256 is stored.
+     *
+     * @param label what the admin calls it
+     * @param ttl how long it stays usable while unused; {@code null} for no expiry. A bound token never expires.
+     */
+    IssuedToken createToken(String label, Duration ttl);
+
+    /**
+     * Checks a token a node presents with its key. The first use of a token binds it to the key and makes the node
+     * id; a later use with the same key gets the same node id (a reconnect); another key is refused. Only an unused
+     * token expires.
+     */
+    TokenCheck authenticateToken(String plaintext, String nodePublicKey);
+
+    /** All node tokens, oldest first. */
+    List<TokenRecord> tokens();
+
+    // ---- nodes
+
+    /**
+     * Records a node's registration: inserts it, or replaces all it reported of an existing node while keeping the
+     * time it first registered.
+     */
+    void upsertNode(NodeRecord node);
+
+    /**
+     * Records a heartbeat.
+     *
+     * @return false when no such node is registered
+     */
+    boolean heartbeat(String nodeId, Instant at, NodeState state);
+
+    /**
+     * Sets a node's state.
+     *
+     * @return false when no such node is registered
+     */
+    boolean setNodeState(String nodeId, NodeState state);
+
+    /** The node with this id. */
+    Optional<NodeRecord> node(String id);
+
+    /** All nodes, by registration time. */
+    List<NodeRecord> nodes();
+
+    /** The online or draining nodes whose last heartbeat is before {@code cutoff}: the ones to mark lost. */
+    List<NodeRecord> nodesSilentSince(Instant cutoff);
+
+    // ---- jobs
+
+    /**
+     * Queues a job; the job is durable when this returns.
+     *
+     * @param maxRetries how often it may be tried again after a lost lease (0 or more)
+     * @throws IllegalStateException when a job with this id exists
+     */
+    JobRecord submitJob(String id, String specJson, int priority, int maxRetries);
+
+    /** The job with this id. */
+    Optional<JobRecord> job(String id);
+
+    /** All jobs, or those in one state, oldest first. */
+    List<JobRecord> jobs(Optional<JobState> state);
+
+    /** The queued jobs in placement order: priority, highest first, then oldest first. */
+    List<JobRecord> queuedJobs();
+
+    /**
+     * Sets the reason shown with a job (why it waits, say), or clears it with {@code null}.
+     *
+     * @return false when no such job exists
+     */
+    boolean setReason(String jobId, String reason);
+
+    /**
+     * Marks a queued job as one no node can fit, saying why.
+     *
+     * @return false when the job is not queued (or does not exist)
+     */
+    boolean markUnplaceable(String jobId, String reason);
+
+    /**
+     * Puts an unplaceable job back in the queue, when a node that may fit it appears.
+     *
+     * @return false when the job is not unplaceable (or does not exist)
+     */
+    boolean markPlaceable(String jobId);
+
+    // ---- leases
+
+    /**
+     * Leases a queued job to a node: its epoch and attempts grow by one, it becomes {@link JobState#LEASED}.
+     *
+     * @throws IllegalStateException when the job does not exist or is not queued (the message says its state), or
+     *     the node is not registered
+     */
+    Lease grantLease(String jobId, String nodeId);
+
+    /**
+     * Records that the node holding the lease of this epoch started the job.
+     *
+     * @return false when that lease is not live (stale epoch, or the job is no longer leased)
+     */
+    boolean markRunning(String jobId, long epoch);
+
+    /**
+     * Ends every live lease of a node (it was lost, say). Each job goes back to the queue while it has attempts
+     * left (a job is attempted at most {@code 1 + maxRetries} times), else fails; either way {@code reason} is
+     * recorded. The revoked epochs are stale from now on: a result sent under them is refused.
+     *
+     * @return the ids of the jobs whose lease was revoked
+     */
+    List<String> revokeLeasesOf(String nodeId, String reason);
+
+    // ---- results
+
+    /**
+     * Accepts a node's result for a job, exactly once: only when the job is held by {@code nodeId} under the live
+     * lease {@code epoch}. The result is stored and the job becomes {@link JobState#COMPLETED} (status
+     * {@code completed}) or {@link JobState#FAILED} (any other status) in one transaction.
+     */
+    ResultAcceptance acceptResult(String jobId, String nodeId, long epoch, String status, long exitCode,
+            String resultJson);
+
+    /** The accepted result of a job. */
+    Optional<ResultRecord> result(String jobId);
+
+    /**
+     * Cancels a job that has not ended (queued, unplaceable, leased or running); its live lease, if any, ends.
+     */
+    Cancellation cancelJob(String jobId);
+
+    /** Closes the database. Idempotent. */
+    @Override
+    void close();
+}

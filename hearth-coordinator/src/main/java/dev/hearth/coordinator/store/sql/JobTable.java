@@ -1,0 +1,97 @@
+package dev.hearth.coordinator.store.sql;
+
+import static dev.hearth.coordinator.store.sql.Statements.query;
+import static dev.hearth.coordinator.store.sql.Statements.queryOne;
+import static dev.hearth.coordinator.store.sql.Statements.update;
+
+import dev.hearth.coordinator.store.Cancellation;
+import dev.hearth.coordinator.store.JobRecord;
+import dev.hearth.coordinator.store.JobState;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The job queue. Every change of state is a conditional update on the state (and epoch) it was read in, so it
+ * stays right under a dialect that lets writers run side by side.
+ */
+final class JobTable {
+
+    static final String COLUMNS = "id, spec_json, priority, max_retries, attempts, state, reason, submitted_at, "
+            + "updated_at, node_id, epoch";
+
+    private JobTable() {
+    }
+
+    static JobRecord submit(Connection c, String id, String specJson, int priority, int maxRetries, Instant now)
+            throws SQLException {
+        Optional<JobRecord> existing = byId(c, id);
+        if (existing.isPresent()) {
+            throw new IllegalStateException("job " + id + " already exists (state " + existing.get().state()
+                    + ", submitted " + existing.get().submittedAt() + "); job ids are unique");
+        }
+        JobRecord job = new JobRecord(id, specJson, priority, maxRetries, 0, JobState.QUEUED, null, now, now, null, 0);
+        update(c, "INSERT INTO jobs (" + COLUMNS + ") VALUES (?, ?, ?, ?, 0, ?, NULL, ?, ?, NULL, 0)",
+                id, specJson, priority, maxRetries, JobState.QUEUED, now, now);
+        return job;
+    }
+
+    static Optional<JobRecord> byId(Connection c, String id) throws SQLException {
+        return queryOne(c, "SELECT " + COLUMNS + " FROM jobs WHERE id = ?", JobTable::job, id);
+    }
+
+    static List<JobRecord> list(Connection c, Optional<JobState> state) throws SQLException {
+        return state.isPresent()
+                ? query(c, "SELECT " + COLUMNS + " FROM jobs WHERE state = ? ORDER BY submitted_at, id",
+                        JobTable::job, state.get())
+                : query(c, "SELECT " + COLUMNS + " FROM jobs ORDER BY submitted_at, id", JobTable::job);
+    }
+
+    static List<JobRecord> queued(Connection c) throws SQLException {
+        // The id breaks ties between jobs submitted in the same millisecond, so the order is stable.
+        return query(c, "SELECT " + COLUMNS + " FROM jobs WHERE state = 'QUEUED' "
+                + "ORDER BY priority DESC, submitted_at ASC, id ASC", JobTable::job);
+    }
+
+    static boolean setReason(Connection c, String id, String reason, Instant now) throws SQLException {
+        return update(c, "UPDATE jobs SET reason = ?, updated_at = ? WHERE id = ?", reason, now, id) == 1;
+    }
+
+    static boolean move(Connection c, String id, JobState from, JobState to, String reason, Instant now)
+            throws SQLException {
+        return update(c, "UPDATE jobs SET state = ?, reason = ?, updated_at = ? WHERE id = ? AND state = ?",
+                to, reason, now, id, from) == 1;
+    }
+
+    static Cancellation cancel(Connection c, String id, Instant now) throws SQLException {
+        Optional<JobRecord> found = byId(c, id);
+        if (found.isEmpty()) {
+            return new Cancellation.UnknownJob();
+        }
+        JobRecord job = found.get();
+        if (job.state().isFinal()) {
+            return new Cancellation.AlreadyFinal(job.state());
+        }
+        int changed = update(c, "UPDATE jobs SET state = 'CANCELLED', reason = 'cancelled', updated_at = ? "
+                + "WHERE id = ? AND state = ? AND epoch = ?", now, id, job.state(), job.epoch());
+        if (changed == 0) {
+            // It changed between our read and write (only possible without a single writer): decide again.
+            return cancel(c, id, now);
+        }
+        if (job.state().isHeld()) {
+            LeaseTable.end(c, id, job.epoch(), "cancelled", now);
+            return new Cancellation.Cancelled(job.state(), Optional.of(job.nodeId()));
+        }
+        return new Cancellation.Cancelled(job.state(), Optional.empty());
+    }
+
+    static JobRecord job(ResultSet rs) throws SQLException {
+        return new JobRecord(rs.getString("id"), rs.getString("spec_json"), rs.getInt("priority"),
+                rs.getInt("max_retries"), rs.getInt("attempts"), JobState.valueOf(rs.getString("state")),
+                rs.getString("reason"), Rows.instant(rs, "submitted_at"), Rows.instant(rs, "updated_at"),
+                rs.getString("node_id"), rs.getLong("epoch"));
+    }
+}

@@ -1,0 +1,76 @@
+package dev.hearth.coordinator.store.sql;
+
+import static dev.hearth.coordinator.store.sql.Statements.query;
+import static dev.hearth.coordinator.store.sql.Statements.update;
+
+import dev.hearth.coordinator.store.JobRecord;
+import dev.hearth.coordinator.store.JobState;
+import dev.hearth.coordinator.store.Lease;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Leases: a job handed to one node under an epoch (a fencing token). The job row holds the live epoch and holder;
+ * the leases table keeps every grant and how it ended, so a refused result can be traced to the lease it came from.
+ */
+final class LeaseTable {
+
+    private LeaseTable() {
+    }
+
+    static Lease grant(Connection c, String jobId, String nodeId, Instant now) throws SQLException {
+        if (!NodeTable.exists(c, nodeId)) {
+            throw new IllegalStateException(
+                    "cannot lease job " + jobId + " to node " + nodeId + ": the node is not registered");
+        }
+        int changed = update(c, "UPDATE jobs SET state = 'LEASED', node_id = ?, epoch = epoch + 1, "
+                + "attempts = attempts + 1, reason = NULL, updated_at = ? WHERE id = ? AND state = 'QUEUED'",
+                nodeId, now, jobId);
+        if (changed == 0) {
+            JobRecord job = JobTable.byId(c, jobId).orElseThrow(() -> new IllegalStateException(
+                    "cannot lease job " + jobId + " to node " + nodeId + ": no such job"));
+            throw new IllegalStateException("cannot lease job " + jobId + " to node " + nodeId + ": it is "
+                    + job.state() + (job.nodeId() == null ? "" : " (node " + job.nodeId() + ", epoch "
+                    + job.epoch() + ")") + ", and only a QUEUED job can be leased");
+        }
+        long epoch = JobTable.byId(c, jobId).orElseThrow().epoch();
+        update(c, "INSERT INTO leases (job_id, epoch, node_id, granted_at) VALUES (?, ?, ?, ?)",
+                jobId, epoch, nodeId, now);
+        return new Lease(jobId, nodeId, epoch, now);
+    }
+
+    static boolean markRunning(Connection c, String jobId, long epoch, Instant now) throws SQLException {
+        return update(c, "UPDATE jobs SET state = 'RUNNING', updated_at = ? "
+                + "WHERE id = ? AND epoch = ? AND state IN ('LEASED', 'RUNNING')", now, jobId, epoch) == 1;
+    }
+
+    static List<String> revokeAllOf(Connection c, String nodeId, String reason, Instant now) throws SQLException {
+        List<JobRecord> held = query(c, "SELECT " + JobTable.COLUMNS + " FROM jobs "
+                + "WHERE node_id = ? AND state IN ('LEASED', 'RUNNING') ORDER BY id", JobTable::job, nodeId);
+        List<String> revoked = new ArrayList<>();
+        for (JobRecord job : held) {
+            boolean requeue = job.hasAttemptsLeft();
+            String why = requeue ? reason : reason + "; no attempts left (" + job.attempts() + " of "
+                    + (1 + job.maxRetries()) + " used)";
+            // Requeued jobs forget their holder; failed ones keep it as the node that held them last.
+            int changed = update(c, "UPDATE jobs SET state = ?, reason = ?, updated_at = ?, "
+                    + "node_id = " + (requeue ? "NULL" : "node_id") + " WHERE id = ? AND epoch = ? AND node_id = ? "
+                    + "AND state IN ('LEASED', 'RUNNING')",
+                    requeue ? JobState.QUEUED : JobState.FAILED, why, now, job.id(), job.epoch(), nodeId);
+            if (changed == 1) {
+                end(c, job.id(), job.epoch(), reason, now);
+                revoked.add(job.id());
+            }
+        }
+        return revoked;
+    }
+
+    /** Records how a lease ended; its epoch is stale from now on. */
+    static void end(Connection c, String jobId, long epoch, String how, Instant now) throws SQLException {
+        update(c, "UPDATE leases SET ended_at = ?, end_reason = ? WHERE job_id = ? AND epoch = ? AND ended_at IS NULL",
+                now, how, jobId, epoch);
+    }
+}

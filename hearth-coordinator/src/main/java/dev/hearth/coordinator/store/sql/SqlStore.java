@@ -1,0 +1,209 @@
+package dev.hearth.coordinator.store.sql;
+
+import dev.hearth.coordinator.store.Cancellation;
+import dev.hearth.coordinator.store.IssuedToken;
+import dev.hearth.coordinator.store.JobRecord;
+import dev.hearth.coordinator.store.JobState;
+import dev.hearth.coordinator.store.Lease;
+import dev.hearth.coordinator.store.NodeRecord;
+import dev.hearth.coordinator.store.NodeState;
+import dev.hearth.coordinator.store.ResultAcceptance;
+import dev.hearth.coordinator.store.ResultRecord;
+import dev.hearth.coordinator.store.Store;
+import dev.hearth.coordinator.store.TokenCheck;
+import dev.hearth.coordinator.store.TokenRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The {@link Store} over SQL, for any dialect's {@link Transactions}: checks arguments, takes the time, names the
+ * operation, and runs one table's statements in one transaction. Thread-safe as its transactions are.
+ */
+final class SqlStore implements Store {
+
+    private final Transactions tx;
+    private final InstantSource clock;
+
+    SqlStore(Transactions tx, InstantSource clock) {
+        this.tx = Objects.requireNonNull(tx, "tx");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    @Override
+    public IssuedToken createToken(String label, Duration ttl) {
+        Objects.requireNonNull(label, "label");
+        if (ttl != null && (ttl.isNegative() || ttl.isZero())) {
+            throw new IllegalArgumentException("token ttl must be positive or absent (no expiry), got " + ttl);
+        }
+        Instant now = now();
+        return tx.write("create token '" + label + "'", c -> TokenTable.create(c, label, ttl, now));
+    }
+
+    @Override
+    public TokenCheck authenticateToken(String plaintext, String nodePublicKey) {
+        Objects.requireNonNull(plaintext, "plaintext");
+        Objects.requireNonNull(nodePublicKey, "nodePublicKey");
+        Instant now = now();
+        // Never the token itself in the operation's name: it ends up in exception messages.
+        return tx.write("authenticate a token for key " + nodePublicKey,
+                c -> TokenTable.authenticate(c, plaintext, nodePublicKey, now));
+    }
+
+    @Override
+    public List<TokenRecord> tokens() {
+        return tx.read("list tokens", TokenTable::all);
+    }
+
+    @Override
+    public void upsertNode(NodeRecord node) {
+        Objects.requireNonNull(node, "node");
+        tx.write("upsert node " + node.id(), c -> {
+            NodeTable.upsert(c, millis(node));
+            return null;
+        });
+    }
+
+    @Override
+    public boolean heartbeat(String nodeId, Instant at, NodeState state) {
+        Objects.requireNonNull(at, "at");
+        Objects.requireNonNull(state, "state");
+        Instant when = at.truncatedTo(ChronoUnit.MILLIS);
+        return tx.write("heartbeat of node " + nodeId, c -> NodeTable.heartbeat(c, nodeId, when, state));
+    }
+
+    @Override
+    public boolean setNodeState(String nodeId, NodeState state) {
+        Objects.requireNonNull(state, "state");
+        return tx.write("set node " + nodeId + " " + state, c -> NodeTable.setState(c, nodeId, state));
+    }
+
+    @Override
+    public Optional<NodeRecord> node(String id) {
+        return tx.read("read node " + id, c -> NodeTable.byId(c, id));
+    }
+
+    @Override
+    public List<NodeRecord> nodes() {
+        return tx.read("list nodes", NodeTable::all);
+    }
+
+    @Override
+    public List<NodeRecord> nodesSilentSince(Instant cutoff) {
+        Objects.requireNonNull(cutoff, "cutoff");
+        return tx.read("list nodes silent since " + cutoff, c -> NodeTable.silentSince(c, cutoff));
+    }
+
+    @Override
+    public JobRecord submitJob(String id, String specJson, int priority, int maxRetries) {
+        if (id == null || id.isBlank()) {
+            throw new IllegalArgumentException("job id must not be blank, got '" + id + "'");
+        }
+        Objects.requireNonNull(specJson, "specJson");
+        if (maxRetries < 0) {
+            throw new IllegalArgumentException("maxRetries of job " + id + " must be 0 or more, got " + maxRetries);
+        }
+        Instant now = now();
+        return tx.write("submit job " + id, c -> JobTable.submit(c, id, specJson, priority, maxRetries, now));
+    }
+
+    @Override
+    public Optional<JobRecord> job(String id) {
+        return tx.read("read job " + id, c -> JobTable.byId(c, id));
+    }
+
+    @Override
+    public List<JobRecord> jobs(Optional<JobState> state) {
+        Objects.requireNonNull(state, "state");
+        return tx.read("list jobs" + state.map(s -> " in state " + s).orElse(""), c -> JobTable.list(c, state));
+    }
+
+    @Override
+    public List<JobRecord> queuedJobs() {
+        return tx.read("list queued jobs", JobTable::queued);
+    }
+
+    @Override
+    public boolean setReason(String jobId, String reason) {
+        Instant now = now();
+        return tx.write("set reason of job " + jobId, c -> JobTable.setReason(c, jobId, reason, now));
+    }
+
+    @Override
+    public boolean markUnplaceable(String jobId, String reason) {
+        Objects.requireNonNull(reason, "reason");
+        Instant now = now();
+        return tx.write("mark job " + jobId + " unplaceable",
+                c -> JobTable.move(c, jobId, JobState.QUEUED, JobState.UNPLACEABLE, reason, now));
+    }
+
+    @Override
+    public boolean markPlaceable(String jobId) {
+        Instant now = now();
+        return tx.write("mark job " + jobId + " placeable",
+                c -> JobTable.move(c, jobId, JobState.UNPLACEABLE, JobState.QUEUED, null, now));
+    }
+
+    @Override
+    public Lease grantLease(String jobId, String nodeId) {
+        Objects.requireNonNull(jobId, "jobId");
+        Objects.requireNonNull(nodeId, "nodeId");
+        Instant now = now();
+        return tx.write("grant lease of job " + jobId + " to node " + nodeId,
+                c -> LeaseTable.grant(c, jobId, nodeId, now));
+    }
+
+    @Override
+    public boolean markRunning(String jobId, long epoch) {
+        Instant now = now();
+        return tx.write("mark job " + jobId + " running under epoch " + epoch,
+                c -> LeaseTable.markRunning(c, jobId, epoch, now));
+    }
+
+    @Override
+    public List<String> revokeLeasesOf(String nodeId, String reason) {
+        Objects.requireNonNull(nodeId, "nodeId");
+        Objects.requireNonNull(reason, "reason");
+        Instant now = now();
+        return tx.write("revoke leases of node " + nodeId, c -> LeaseTable.revokeAllOf(c, nodeId, reason, now));
+    }
+
+    @Override
+    public ResultAcceptance acceptResult(String jobId, String nodeId, long epoch, String status, long exitCode,
+            String resultJson) {
+        ResultRecord result = new ResultRecord(jobId, epoch, nodeId, status, exitCode, resultJson, now());
+        return tx.write("accept result of job " + jobId + " from node " + nodeId + " under epoch " + epoch,
+                c -> ResultTable.accept(c, result));
+    }
+
+    @Override
+    public Optional<ResultRecord> result(String jobId) {
+        return tx.read("read result of job " + jobId, c -> ResultTable.byJob(c, jobId));
+    }
+
+    @Override
+    public Cancellation cancelJob(String jobId) {
+        Instant now = now();
+        return tx.write("cancel job " + jobId, c -> JobTable.cancel(c, jobId, now));
+    }
+
+    @Override
+    public void close() {
+        tx.close();
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    /** The node with its times cut to what the store keeps, so what is written is what is read back. */
+    private static NodeRecord millis(NodeRecord n) {
+        return new NodeRecord(n.id(), n.publicKey(), n.hostname(), n.os(), n.arch(), n.cpus(), n.memoryBytes(),
+                n.runtimes(), n.gpus(), n.agentVersion(), n.protocolVersion(), n.state(),
+                n.lastHeartbeat().truncatedTo(ChronoUnit.MILLIS), n.registeredAt().truncatedTo(ChronoUnit.MILLIS));
+    }
+}

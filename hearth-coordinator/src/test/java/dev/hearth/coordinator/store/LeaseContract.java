@@ -1,0 +1,145 @@
+package dev.hearth.coordinator.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Leases and their epochs, and what revoking a lost node's leases does within and past the retry limit. */
+interface LeaseContract extends StoreFixture {
+
+    @Test
+    @DisplayName("a lease makes the job leased to the node, with its epoch and attempts one higher")
+    default void grant() {
+        registerNode("n1");
+        submit("j1", 0);
+
+        Lease lease = store().grantLease("j1", "n1");
+
+        assertThat(lease.jobId()).isEqualTo("j1");
+        assertThat(lease.nodeId()).isEqualTo("n1");
+        assertThat(lease.epoch()).isEqualTo(1);
+        JobRecord job = job("j1");
+        assertThat(job.state()).isEqualTo(JobState.LEASED);
+        assertThat(job.nodeId()).isEqualTo("n1");
+        assertThat(job.epoch()).isEqualTo(1);
+        assertThat(job.attempts()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("leasing a job that is not queued is refused, naming its state and holder")
+    default void grantNotQueued() {
+        leasedJob("j1", "n1");
+        registerNode("n2");
+
+        assertThatThrownBy(() -> store().grantLease("j1", "n2")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("job j1").hasMessageContaining("LEASED").hasMessageContaining("node n1")
+                .hasMessageContaining("epoch 1");
+        assertThat(job("j1").epoch()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("leasing an unknown job, or to an unregistered node, is refused by name")
+    default void grantUnknown() {
+        registerNode("n1");
+        submit("j1", 0);
+
+        assertThatThrownBy(() -> store().grantLease("ghost", "n1")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("job ghost").hasMessageContaining("no such job");
+        assertThatThrownBy(() -> store().grantLease("j1", "n9")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("node n9").hasMessageContaining("not registered");
+        assertThat(job("j1").state()).isEqualTo(JobState.QUEUED);
+    }
+
+    @Test
+    @DisplayName("a running mark needs the live epoch")
+    default void markRunning() {
+        Lease lease = leasedJob("j1", "n1");
+
+        assertThat(store().markRunning("j1", lease.epoch() + 1)).isFalse();
+        assertThat(store().markRunning("j1", lease.epoch())).isTrue();
+        assertThat(job("j1").state()).isEqualTo(JobState.RUNNING);
+    }
+
+    @Test
+    @DisplayName("revoking a node's leases puts its jobs back in the queue with the reason, within the retry limit")
+    default void revokeRequeues() {
+        registerNode("n1");
+        registerNode("n2");
+        submit("a", 1);
+        submit("b", 1);
+        submit("other", 1);
+        store().grantLease("a", "n1");
+        store().grantLease("b", "n1");
+        store().markRunning("b", 1);
+        store().grantLease("other", "n2");
+
+        assertThat(store().revokeLeasesOf("n1", "node n1 lost")).containsExactlyInAnyOrder("a", "b");
+
+        for (String id : new String[] {"a", "b"}) {
+            JobRecord job = job(id);
+            assertThat(job.state()).isEqualTo(JobState.QUEUED);
+            assertThat(job.nodeId()).isNull();
+            assertThat(job.reason()).isEqualTo("node n1 lost");
+            assertThat(job.epoch()).as("the epoch grows only at the next grant").isEqualTo(1);
+        }
+        assertThat(job("other").state()).isEqualTo(JobState.LEASED);
+        assertThat(store().revokeLeasesOf("n1", "again")).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a job is attempted 1 + maxRetries times; revoking the last attempt fails it with the reason")
+    default void revokePastLimit() {
+        registerNode("n1");
+        submit("once", 0);
+        submit("twice", 1);
+
+        store().grantLease("once", "n1");
+        store().grantLease("twice", "n1");
+        store().revokeLeasesOf("n1", "node n1 lost");
+        assertThat(job("once").state()).isEqualTo(JobState.FAILED);
+        assertThat(job("once").reason()).contains("node n1 lost").contains("1 of 1");
+        assertThat(job("twice").state()).isEqualTo(JobState.QUEUED);
+
+        Lease second = store().grantLease("twice", "n1");
+        assertThat(second.epoch()).isEqualTo(2);
+        assertThat(store().revokeLeasesOf("n1", "node n1 lost again")).containsExactly("twice");
+        assertThat(job("twice").state()).isEqualTo(JobState.FAILED);
+        assertThat(job("twice").attempts()).isEqualTo(2);
+        assertThat(job("twice").reason()).contains("node n1 lost again");
+    }
+
+    @Test
+    @DisplayName("eight nodes leasing the same job at once: exactly one gets it, the others are told it is LEASED")
+    default void concurrentGrants() throws Exception {
+        submit("j1", 0);
+        int threads = 8;
+        for (int i = 0; i < threads; i++) {
+            registerNode("n" + i);
+        }
+
+        List<Future<Lease>> grants = race(threads, i -> () -> store().grantLease("j1", "n" + i));
+
+        List<Lease> won = new ArrayList<>();
+        List<Throwable> lost = new ArrayList<>();
+        for (Future<Lease> f : grants) {
+            try {
+                won.add(f.get());
+            } catch (ExecutionException e) {
+                lost.add(e.getCause());
+            }
+        }
+        assertThat(won).singleElement().satisfies(lease -> {
+            assertThat(lease.epoch()).isEqualTo(1);
+            assertThat(job("j1").nodeId()).isEqualTo(lease.nodeId());
+        });
+        assertThat(lost).hasSize(threads - 1).allSatisfy(e -> assertThat(e)
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("it is LEASED"));
+        assertThat(job("j1").attempts()).isEqualTo(1);
+    }
+}

@@ -1,0 +1,26 @@
+package dev.hearth.coordinator.store;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** A clock the test moves by hand, so expiry and ordering are tested without sleeping. Thread-safe. */
+final class MutableClock implements InstantSource {
+
+    private final AtomicReference<Instant> now;
+
+    MutableClock(Instant start) {
+        this.now = new AtomicReference<>(start);
+    }
+
+    @Override
+    public Instant instant() {
+        return now.get();
+    }
+
+    /** Moves the clock forward by {@code step}. */
+    void advance(Duration step) {
+        now.updateAndGet(t -> t.plus(step));
+    }
+}

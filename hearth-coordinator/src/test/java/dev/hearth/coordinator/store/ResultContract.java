@@ -1,0 +1,107 @@
+package dev.hearth.coordinator.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Results are accepted exactly once, and only from the node holding the live lease. */
+interface ResultContract extends StoreFixture {
+
+    @Test
+    @DisplayName("a completed result from the lease holder is accepted, stored, and completes the job")
+    default void acceptCompleted() {
+        Lease lease = leasedJob("j1", "n1");
+
+        ResultAcceptance outcome = store().acceptResult("j1", "n1", lease.epoch(), "completed", 0, "{\"logs\":\"hi\"}");
+
+        assertThat(outcome).isInstanceOfSatisfying(ResultAcceptance.Accepted.class,
+                a -> assertThat(store().result("j1")).contains(a.result()));
+        ResultRecord stored = store().result("j1").orElseThrow();
+        assertThat(stored.epoch()).isEqualTo(1);
+        assertThat(stored.nodeId()).isEqualTo("n1");
+        assertThat(stored.resultJson()).isEqualTo("{\"logs\":\"hi\"}");
+        assertThat(job("j1").state()).isEqualTo(JobState.COMPLETED);
+        assertThat(job("j1").reason()).isNull();
+    }
+
+    @Test
+    @DisplayName("a result with another status fails the job, saying which status and exit code")
+    default void acceptFailed() {
+        Lease lease = leasedJob("j1", "n1");
+        store().markRunning("j1", lease.epoch());
+
+        assertThat(store().acceptResult("j1", "n1", 1, "timeout", 137, "{}"))
+                .isInstanceOf(ResultAcceptance.Accepted.class);
+
+        assertThat(job("j1").state()).isEqualTo(JobState.FAILED);
+        assertThat(job("j1").reason()).contains("timeout").contains("137");
+        assertThat(store().result("j1").orElseThrow().exitCode()).isEqualTo(137);
+    }
+
+    @Test
+    @DisplayName("a result under a revoked lease is refused as stale with the current epoch, before and after the next grant")
+    default void staleEpoch() {
+        leasedJob("j1", "n1");
+        submit("j2", 1);
+        store().grantLease("j2", "n1");
+        registerNode("n2");
+        store().revokeLeasesOf("n1", "node n1 lost");
+
+        assertThat(store().acceptResult("j2", "n1", 1, "completed", 0, "{}"))
+                .isEqualTo(new ResultAcceptance.StaleEpoch(1));
+        store().grantLease("j2", "n2");
+        assertThat(store().acceptResult("j2", "n1", 1, "completed", 0, "{}"))
+                .isEqualTo(new ResultAcceptance.StaleEpoch(2));
+        assertThat(store().result("j2")).isEmpty();
+        assertThat(job("j2").state()).isEqualTo(JobState.LEASED);
+    }
+
+    @Test
+    @DisplayName("a result from a node that does not hold the live lease is refused, naming the holder")
+    default void wrongNode() {
+        Lease lease = leasedJob("j1", "n1");
+        registerNode("n2");
+
+        assertThat(store().acceptResult("j1", "n2", lease.epoch(), "completed", 0, "{}"))
+                .isEqualTo(new ResultAcceptance.WrongNode("n1"));
+        assertThat(store().result("j1")).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a second result for a finished job is refused as already final; one for an unknown job as unknown")
+    default void secondResult() {
+        Lease lease = leasedJob("j1", "n1");
+        store().acceptResult("j1", "n1", lease.epoch(), "completed", 0, "{\"n\":1}");
+
+        assertThat(store().acceptResult("j1", "n1", lease.epoch(), "completed", 0, "{\"n\":2}"))
+                .isEqualTo(new ResultAcceptance.AlreadyFinal(JobState.COMPLETED));
+        assertThat(store().result("j1").orElseThrow().resultJson()).isEqualTo("{\"n\":1}");
+        assertThat(store().acceptResult("ghost", "n1", 1, "completed", 0, "{}"))
+                .isEqualTo(new ResultAcceptance.UnknownJob());
+    }
+
+    @Test
+    @DisplayName("eight threads sending the same result at once: exactly one is accepted")
+    default void concurrentAcceptance() throws Exception {
+        Lease lease = leasedJob("j1", "n1");
+        int threads = 8;
+
+        List<Future<ResultAcceptance>> outcomes = race(threads, i -> () -> store().acceptResult(
+                "j1", "n1", lease.epoch(), "completed", 0, "{\"sender\":" + i + "}"));
+
+        List<ResultAcceptance> results = new ArrayList<>();
+        for (Future<ResultAcceptance> f : outcomes) {
+            results.add(f.get());
+        }
+        assertThat(results).filteredOn(ResultAcceptance.Accepted.class::isInstance).hasSize(1);
+        assertThat(results).filteredOn(r -> !(r instanceof ResultAcceptance.Accepted))
+                .hasSize(threads - 1).containsOnly(new ResultAcceptance.AlreadyFinal(JobState.COMPLETED));
+        var accepted = (ResultAcceptance.Accepted) results.stream()
+                .filter(ResultAcceptance.Accepted.class::isInstance).findFirst().orElseThrow();
+        assertThat(store().result("j1")).contains(accepted.result());
+    }
+}

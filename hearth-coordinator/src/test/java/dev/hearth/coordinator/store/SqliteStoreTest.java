@@ -1,0 +1,117 @@
+package dev.hearth.coordinator.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("The SQLite store keeps the store contract, in a private WAL file migrated once")
+class SqliteStoreTest extends StoreContract {
+
+    @Override
+    protected Store open(Path dir, InstantSource clock) {
+        return Store.sqlite(file(dir), clock);
+    }
+
+    private static Path file(Path dir) {
+        return dir.resolve("data").resolve("hearth.db");
+    }
+
+    @Test
+    @DisplayName("the database file and its WAL are readable by their owner only, in a folder only the owner enters")
+    void privateFiles() throws IOException {
+        submit("j1", 0);
+
+        Path db = file(dir);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(db))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(db.resolveSibling("hearth.db-wal"))))
+                .isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(db.getParent())))
+                .isEqualTo("rwx------");
+    }
+
+    @Test
+    @DisplayName("an existing database file that others could read is narrowed to mode 600 on opening")
+    void narrowsExistingFile() throws IOException {
+        store().close();
+        Files.setPosixFilePermissions(file(dir), PosixFilePermissions.fromString("rw-r--r--"));
+
+        reopen();
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file(dir)))).isEqualTo("rw-------");
+    }
+
+    @Test
+    @DisplayName("a token's plaintext is nowhere in the database files; its hash is")
+    void plaintextNeverStored() throws IOException {
+        IssuedToken issued = store().createToken("rack 4", null);
+        store().authenticateToken(issued.plaintext(), "key-a");
+
+        String files = databaseBytes();
+        assertThat(files).doesNotContain(issued.plaintext())
+                .doesNotContain(issued.plaintext().substring(4))
+                .contains(issued.record().tokenHash());
+        store().close();
+        assertThat(databaseBytes()).doesNotContain(issued.plaintext().substring(4))
+                .contains(issued.record().tokenHash());
+    }
+
+    @Test
+    @DisplayName("the file is in WAL mode and the schema is migrated once, however often it is opened")
+    void walAndMigratedOnce() throws SQLException {
+        submit("j1", 0);
+        reopen();
+        reopen();
+
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file(dir));
+                Statement s = c.createStatement()) {
+            assertThat(single(s, "PRAGMA journal_mode")).isEqualTo("wal");
+            assertThat(single(s, "SELECT group_concat(version || ':' || success) FROM flyway_schema_history "
+                    + "WHERE version IS NOT NULL")).isEqualTo("1:1");
+            assertThat(single(s, "SELECT count(*) FROM jobs")).isEqualTo("1");
+        }
+    }
+
+    @Test
+    @DisplayName("a file that is not a database is refused with a StoreException naming the file")
+    void notADatabase() throws IOException {
+        Path bogus = dir.resolve("bogus.db");
+        Files.writeString(bogus, "this is not a database, it is a text file of some length. ".repeat(40));
+
+        assertThatThrownBy(() -> Store.sqlite(bogus, clock())).isInstanceOf(StoreException.class)
+                .hasMessageContaining(bogus.toString()).hasCauseInstanceOf(RuntimeException.class);
+    }
+
+    private String databaseBytes() throws IOException {
+        List<Path> all = new ArrayList<>();
+        try (var files = Files.list(file(dir).getParent())) {
+            files.forEach(all::add);
+        }
+        StringBuilder text = new StringBuilder();
+        for (Path p : all) {
+            text.append(new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1));
+        }
+        return text.toString();
+    }
+
+    private static String single(Statement s, String sql) throws SQLException {
+        try (ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}
