@@ -1,0 +1,41 @@
+package dev.hearth.coordinator;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a coordinator runs.
+ *
+ * @param host address to listen on (default 127.0.0.1)
+ * @param port port to listen on (default 7070; 0 picks a free one)
+ * @param dataDir where the store and the admin token live
+ * @param heartbeatInterval the interval agents are asked to heartbeat at (HN_HEARTBEAT_INTERVAL, 10 s)
+ * @param lostAfter silence after which a node is lost and its jobs placed elsewhere (default 3 intervals)
+ * @param maxFrameBytes largest agent message accepted, after reassembly
+ * @param tick how often the scheduler and the lost-node watch run without being woken
+ */
+public record CoordinatorConfig(String host, int port, Path dataDir, Duration heartbeatInterval, Duration lostAfter,
+        int maxFrameBytes, Duration tick) {
+
+    /** The default port. */
+    public static final int DEFAULT_PORT = 7070;
+
+    public CoordinatorConfig {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(dataDir, "dataDir");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be within 0..65535, got " + port);
+        }
+        if (lostAfter.compareTo(heartbeatInterval) <= 0) {
+            throw new IllegalArgumentException("lost-after (" + lostAfter + ") must be longer than the heartbeat "
+                    + "interval (" + heartbeatInterval + ")");
+        }
+    }
+
+    /** Defaults: 127.0.0.1:7070, heartbeats every 10 s, lost after 30 s, 4 MiB frames, 1 s tick. */
+    public static CoordinatorConfig defaults(Path dataDir) {
+        return new CoordinatorConfig("127.0.0.1", DEFAULT_PORT, dataDir, Duration.ofSeconds(10),
+                Duration.ofSeconds(30), dev.hearth.core.protocol.Protocol.DEFAULT_MAX_FRAME_BYTES, Duration.ofSeconds(1));
+    }
+}

@@ -1,0 +1,129 @@
+package dev.hearth.coordinator;
+
+import dev.hearth.coordinator.api.JobsApi;
+import dev.hearth.coordinator.api.NodesApi;
+import dev.hearth.coordinator.api.TokensApi;
+import dev.hearth.coordinator.hub.AgentHub;
+import dev.hearth.coordinator.hub.MessageHandler;
+import dev.hearth.coordinator.scheduler.SchedulerLoop;
+import dev.hearth.coordinator.store.JobState;
+import dev.hearth.coordinator.store.Store;
+import dev.hearth.core.protocol.Protocol;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.websocket.WsConfig;
+import io.helidon.webserver.websocket.WsRouting;
+import io.micrometer.core.instrument.Gauge;
+import java.io.IOException;
+import java.time.InstantSource;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coordinator process: Helidon SE 4 on virtual threads serving the REST API under /v1 (admin token), the
+ * agents' WebSocket at {@link Protocol#AGENT_PATH}, /healthz and Prometheus /metrics; the store in the data folder;
+ * and the scheduler loop. Start with {@link #start}, stop with {@link #close()}.
+ */
+public final class CoordinatorServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(CoordinatorServer.class);
+
+    private final Store store;
+    private final SchedulerLoop scheduler;
+    private final WebServer server;
+
+    private CoordinatorServer(Store store, SchedulerLoop scheduler, WebServer server) {
+        this.store = store;
+        this.scheduler = scheduler;
+        this.server = server;
+    }
+
+    /**
+     * Opens the store, creates the admin token on first start, and starts serving.
+     *
+     * @throws IOException when the data folder or admin token cannot be made
+     */
+    public static CoordinatorServer start(CoordinatorConfig config, InstantSource clock) throws IOException {
+        AdminToken admin = AdminToken.loadOrCreate(config.dataDir());
+        Store store = Store.sqlite(config.dataDir().resolve("hearth.db"), clock);
+        CoordinatorMetrics metrics = new CoordinatorMetrics();
+        SchedulerLoop[] loop = new SchedulerLoop[1];
+        MessageHandler handler = new MessageHandler(store, () -> loop[0].wake(), metrics, clock,
+                config.maxFrameBytes(), (int) config.heartbeatInterval().toSeconds());
+        AgentHub hub = new AgentHub(handler);
+        loop[0] = new SchedulerLoop(store, hub, clock, config.lostAfter(), config.tick());
+        registerGauges(metrics, store, hub);
+        Runnable wake = loop[0]::wake;
+        WebServer server = WebServer.builder()
+                .host(config.host())
+                .port(config.port())
+                .addProtocol(WsConfig.builder().name("websocket").maxFrameLength(config.maxFrameBytes()).build())
+                .routing(r -> routes(r, admin, store, hub, wake, metrics, clock))
+                .addRouting(WsRouting.builder().endpoint(Protocol.AGENT_PATH, hub::newConnection))
+                .build()
+                .start();
+        loop[0].start();
+        log.info("coordinator listening on {}:{} (data {})", config.host(), server.port(), config.dataDir());
+        return new CoordinatorServer(store, loop[0], server);
+    }
+
+    private static void routes(HttpRouting.Builder r, AdminToken admin, Store store, AgentHub hub, Runnable wake,
+            CoordinatorMetrics metrics, InstantSource clock) {
+        r.get("/healthz", (req, res) -> health(store, res))
+                .get("/metrics", (req, res) -> res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4")
+                        .send(metrics.scrape()))
+                .any("/v1/jobs", (req, res) -> authorize(admin, req, res))
+                .any("/v1/jobs/*", (req, res) -> authorize(admin, req, res))
+                .any("/v1/nodes", (req, res) -> authorize(admin, req, res))
+                .any("/v1/nodes/*", (req, res) -> authorize(admin, req, res))
+                .any("/v1/tokens", (req, res) -> authorize(admin, req, res))
+                .register("/v1/jobs", new JobsApi(store, hub, wake))
+                .register("/v1/nodes", new NodesApi(store, hub, clock))
+                .register("/v1/tokens", new TokensApi(store));
+    }
+
+    private static void authorize(AdminToken admin, ServerRequest req, ServerResponse res) {
+        if (admin.matches(req.headers().value(HeaderNames.AUTHORIZATION).orElse(null))) {
+            res.next();
+        } else {
+            res.status(401).header(HeaderNames.CONTENT_TYPE, "application/json")
+                    .send("{\"error\":\"unauthorized\",\"message\":\"send Authorization: Bearer <admin token> "
+                            + "(the coordinator's data folder holds it in admin.token)\"}");
+        }
+    }
+
+    private static void health(Store store, ServerResponse res) {
+        try {
+            store.jobs(Optional.of(JobState.QUEUED));
+            res.header(HeaderNames.CONTENT_TYPE, "application/json").send("{\"status\":\"ok\",\"store\":\"ok\"}");
+        } catch (RuntimeException e) {
+            res.status(503).header(HeaderNames.CONTENT_TYPE, "application/json")
+                    .send("{\"status\":\"down\",\"store\":\"" + e.getClass().getSimpleName() + "\"}");
+        }
+    }
+
+    private static void registerGauges(CoordinatorMetrics metrics, Store store, AgentHub hub) {
+        Gauge.builder("hearth_agents_connected", hub, h -> h.sessions().size()).register(metrics.registry());
+        for (JobState state : JobState.values()) {
+            Gauge.builder("hearth_jobs", store, s -> s.jobs(Optional.of(state)).size())
+                    .tag("state", state.name().toLowerCase()).register(metrics.registry());
+        }
+    }
+
+    /** The port it listens on (useful with port 0). */
+    public int port() {
+        return server.port();
+    }
+
+    /** Stops serving, stops the scheduler and closes the store. */
+    @Override
+    public void close() {
+        server.stop();
+        scheduler.close();
+        store.close();
+    }
+}

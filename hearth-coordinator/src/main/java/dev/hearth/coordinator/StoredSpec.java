@@ -1,0 +1,61 @@
+package dev.hearth.coordinator;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.hearth.core.job.JobDocument;
+import dev.hearth.core.job.JobSpec;
+import dev.hearth.core.json.Json;
+import dev.hearth.core.protocol.JobOffer;
+import dev.hearth.core.protocol.JobWire;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * A job as the store keeps it: the wire form of its spec (what an agent runs) and what the scheduler needs
+ * (GPU count and memory, the estimated time). Secrets are inside the spec: the store file is mode 600.
+ *
+ * @param spec the job's spec, as sent to agents (GPU indexes empty until a lease assigns them)
+ * @param estimatedSeconds the submitter's estimate
+ * @param gpuCount GPUs wanted
+ * @param minVramMib least memory each GPU must have
+ */
+public record StoredSpec(JobOffer.WireJobSpec spec, long estimatedSeconds, int gpuCount, long minVramMib) {
+
+    /** The stored form of a validated submission. */
+    public static StoredSpec of(JobDocument.Submission s) {
+        JobSpec job = s.spec();
+        return new StoredSpec(JobWire.toWire(job, List.of()), s.estimatedSeconds(), job.gpus().count(),
+                job.gpus().minVramMib());
+    }
+
+    /** Reads the store's JSON. */
+    public static StoredSpec parse(String json) {
+        try {
+            return Json.mapper().readValue(json, StoredSpec.class);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException("stored job spec is not readable: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** The store's JSON. */
+    public String json() {
+        try {
+            return Json.mapper().writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException("a stored spec always serialises", e);
+        }
+    }
+
+    /** The offer for a lease of this job. */
+    public JobOffer offer(String jobId, long epoch, List<Integer> gpuIndexes) {
+        JobOffer.WireJobSpec s = new JobOffer.WireJobSpec(spec.image(), spec.command(), spec.env(), spec.secrets(),
+                spec.files(), spec.memory(), spec.cpus(), spec.pids(), spec.network(), spec.timeoutSeconds(),
+                gpuIndexes);
+        return new JobOffer(jobId, "", gpuCount > 0, spec.memory(), Double.parseDouble(spec.cpus()), null, null,
+                estimatedSeconds, epoch, s);
+    }
+
+    @Override
+    public String toString() {
+        return "StoredSpec[" + spec + ", estimatedSeconds=" + estimatedSeconds + ", gpus=" + gpuCount + "]";
+    }
+}

@@ -1,0 +1,184 @@
+package dev.hearth.coordinator.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.hearth.coordinator.StoredSpec;
+import dev.hearth.coordinator.hub.AgentHub;
+import dev.hearth.coordinator.store.Cancellation;
+import dev.hearth.coordinator.store.JobRecord;
+import dev.hearth.coordinator.store.JobState;
+import dev.hearth.coordinator.store.ResultRecord;
+import dev.hearth.coordinator.store.Store;
+import dev.hearth.core.InvalidInputException;
+import dev.hearth.core.job.JobDocument;
+import dev.hearth.core.json.Json;
+import dev.hearth.core.protocol.JobCancel;
+import dev.hearth.core.protocol.JobResultMessage;
+import dev.hearth.core.protocol.JobWire;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * {@code /v1/jobs}: submit (JSON or YAML job documents; durable before the answer), read, list, logs, cancel.
+ * Thread-safe.
+ */
+public final class JobsApi implements HttpService {
+
+    private static final ObjectMapper YAML = new YAMLMapper();
+
+    private final Store store;
+    private final AgentHub hub;
+    private final Runnable wakeScheduler;
+
+    /** The jobs API over the store; submits and cancels wake the scheduler and reach the node. */
+    public JobsApi(Store store, AgentHub hub, Runnable wakeScheduler) {
+        this.store = store;
+        this.hub = hub;
+        this.wakeScheduler = wakeScheduler;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/", this::submit)
+                .get("/", this::list)
+                .get("/{id}", this::get)
+                .get("/{id}/logs", this::logs)
+                .post("/{id}/cancel", this::cancel);
+    }
+
+    private void submit(ServerRequest req, ServerResponse res) {
+        String body = req.content().as(String.class);
+        String type = req.headers().value(HeaderNames.CONTENT_TYPE).orElse("application/json").toLowerCase(Locale.ROOT);
+        JobDocument doc;
+        try {
+            doc = (type.contains("yaml") ? YAML : Json.mapper()).readValue(body, JobDocument.class);
+        } catch (JsonProcessingException e) {
+            JsonResponses.error(res, 400, "invalid_document", "the job document is not valid "
+                    + (type.contains("yaml") ? "YAML" : "JSON") + " of the job form: " + e.getOriginalMessage());
+            return;
+        }
+        JobDocument.Submission submission;
+        String id = UUID.randomUUID().toString();
+        try {
+            submission = doc.toSubmission(id);
+        } catch (InvalidInputException e) {
+            ObjectNode err = Json.mapper().createObjectNode().put("error", "invalid_input").put("field", e.field())
+                    .put("message", e.getMessage());
+            JsonResponses.send(res, 400, err);
+            return;
+        }
+        JobRecord job = store.submitJob(id, StoredSpec.of(submission).json(), submission.priority(),
+                submission.retries());
+        wakeScheduler.run();
+        JsonResponses.send(res, 201, view(job));
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        Optional<JobState> state;
+        String wanted = req.query().first("state").orElse(null);
+        try {
+            state = wanted == null ? Optional.empty() : Optional.of(JobState.valueOf(wanted.toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+            JsonResponses.error(res, 400, "invalid_input", "state '" + wanted + "' is invalid: one of "
+                    + Arrays.stream(JobState.values()).map(s -> s.name().toLowerCase(Locale.ROOT)).toList());
+            return;
+        }
+        ObjectNode out = Json.mapper().createObjectNode();
+        var jobs = out.putArray("jobs");
+        store.jobs(state).reversed().forEach(j -> jobs.add(view(j)));
+        JsonResponses.send(res, 200, out);
+    }
+
+    private void get(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        store.job(id).ifPresentOrElse(j -> JsonResponses.send(res, 200, view(j)),
+                () -> JsonResponses.error(res, 404, "unknown_job", "Job not found: " + id));
+    }
+
+    private void logs(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        if (store.job(id).isEmpty()) {
+            JsonResponses.error(res, 404, "unknown_job", "Job not found: " + id);
+            return;
+        }
+        String logs = store.result(id).map(r -> message(r).logs()).orElse("");
+        res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8").send(logs == null ? "" : logs);
+    }
+
+    private void cancel(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        switch (store.cancelJob(id)) {
+            case Cancellation.Cancelled c -> {
+                c.heldBy().flatMap(hub::session).ifPresent(s -> s.send(new JobCancel(id, null, "cancelled")));
+                wakeScheduler.run();
+                JsonResponses.send(res, 200, view(store.job(id).orElseThrow()));
+            }
+            case Cancellation.AlreadyFinal f -> JsonResponses.error(res, 409, "already_final",
+                    "job " + id + " already ended: " + f.state().name().toLowerCase(Locale.ROOT));
+            case Cancellation.UnknownJob u -> JsonResponses.error(res, 404, "unknown_job", "Job not found: " + id);
+        }
+    }
+
+    private ObjectNode view(JobRecord j) {
+        ObjectNode v = Json.mapper().createObjectNode();
+        v.put("id", j.id()).put("state", j.state().name().toLowerCase(Locale.ROOT)).put("priority", j.priority())
+                .put("attempts", j.attempts()).put("maxRetries", j.maxRetries()).put("epoch", j.epoch())
+                .put("submittedAt", j.submittedAt().toString()).put("updatedAt", j.updatedAt().toString());
+        if (j.reason() != null) {
+            v.put("reason", j.reason());
+        }
+        if (j.nodeId() != null) {
+            v.put("nodeId", j.nodeId());
+        }
+        store.result(j.id()).ifPresent(r -> v.set("result", resultView(r)));
+        return v;
+    }
+
+    private static JsonNode resultView(ResultRecord r) {
+        JobResultMessage m = message(r);
+        ObjectNode v = Json.mapper().createObjectNode();
+        v.put("status", m.status()).put("exitCode", m.exitCode()).put("nodeId", r.nodeId()).put("epoch", r.epoch());
+        putIf(v, "message", m.message());
+        putIf(v, "timestamp", m.timestamp());
+        putIf(v, "logsHash", m.logsHash());
+        putIf(v, "executionHash", m.executionHash());
+        v.put("logBytes", m.logBytes() == null ? 0 : m.logBytes());
+        v.put("logsTruncated", Boolean.TRUE.equals(m.logsTruncated()));
+        v.put("durationMillis", m.durationMillis() == null ? 0 : m.durationMillis());
+        v.put("hashesHold", hashesHold(m));
+        v.put("receivedAt", r.receivedAt().toString());
+        return v;
+    }
+
+    private static boolean hashesHold(JobResultMessage m) {
+        try {
+            return m.timestamp() != null && JobWire.toResult(m, "").hashesHold();
+        } catch (InvalidInputException e) {
+            return false;
+        }
+    }
+
+    private static JobResultMessage message(ResultRecord r) {
+        try {
+            return Json.mapper().readValue(r.resultJson(), JobResultMessage.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored result of job " + r.jobId() + " is unreadable", e);
+        }
+    }
+
+    private static void putIf(ObjectNode v, String field, String value) {
+        if (value != null) {
+            v.put(field, value);
+        }
+    }
+}

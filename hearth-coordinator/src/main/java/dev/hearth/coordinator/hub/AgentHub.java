@@ -1,0 +1,58 @@
+package dev.hearth.coordinator.hub;
+
+import io.helidon.websocket.WsListener;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The registry of live agent connections, by node id. A node that reconnects replaces its older connection (closed
+ * with 4000 "replaced"). Thread-safe.
+ */
+public final class AgentHub {
+
+    private final Map<String, NodeSession> sessions = new ConcurrentHashMap<>();
+    private final MessageHandler handler;
+
+    /** A hub whose connections are handled by {@code handler}. */
+    public AgentHub(MessageHandler handler) {
+        this.handler = handler;
+        handler.attach(this);
+    }
+
+    /** A listener for one new WebSocket connection. */
+    public WsListener newConnection() {
+        return new AgentConnection(handler);
+    }
+
+    void registered(NodeSession session) {
+        NodeSession previous = sessions.put(session.nodeId(), session);
+        if (previous != null && previous != session) {
+            previous.close(4000, "replaced by a newer connection of the same node");
+        }
+    }
+
+    void disconnected(NodeSession session) {
+        session.markClosed();
+        sessions.remove(session.nodeId(), session);
+    }
+
+    /** The live connection of a node. */
+    public Optional<NodeSession> session(String nodeId) {
+        return Optional.ofNullable(sessions.get(nodeId)).filter(NodeSession::open);
+    }
+
+    /** All live connections. */
+    public Collection<NodeSession> sessions() {
+        return sessions.values().stream().filter(NodeSession::open).toList();
+    }
+
+    /** Closes a node's connection, e.g. when it was declared lost but its socket lingers. */
+    public void drop(String nodeId, String reason) {
+        NodeSession s = sessions.remove(nodeId);
+        if (s != null) {
+            s.close(4001, reason);
+        }
+    }
+}

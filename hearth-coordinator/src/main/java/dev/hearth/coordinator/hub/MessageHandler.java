@@ -1,0 +1,208 @@
+package dev.hearth.coordinator.hub;
+
+import dev.hearth.coordinator.CoordinatorMetrics;
+import dev.hearth.coordinator.store.JobRecord;
+import dev.hearth.coordinator.store.JobState;
+import dev.hearth.coordinator.store.NodeState;
+import dev.hearth.coordinator.store.ResultAcceptance;
+import dev.hearth.coordinator.store.Store;
+import dev.hearth.core.json.Json;
+import dev.hearth.core.protocol.Ack;
+import dev.hearth.core.protocol.AgentMessage;
+import dev.hearth.core.protocol.ErrorCode;
+import dev.hearth.core.protocol.ErrorMessage;
+import dev.hearth.core.protocol.Heartbeat;
+import dev.hearth.core.protocol.JobCancel;
+import dev.hearth.core.protocol.JobResultMessage;
+import dev.hearth.core.protocol.JobStarted;
+import dev.hearth.core.protocol.Pong;
+import dev.hearth.core.protocol.ProtocolCodec;
+import dev.hearth.core.protocol.ProtocolException;
+import dev.hearth.core.protocol.Register;
+import dev.hearth.core.protocol.ResultAck;
+import java.time.InstantSource;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the coordinator does with each agent message: registration (delegated to {@link Registration}),
+ * heartbeats, job starts and results under the lease rules of docs/protocol.md. A bad message gets an
+ * {@code error} with a stable code and is logged; it never throws into the connection, so one node's garbage
+ * cannot stall another. Thread-safe.
+ */
+public final class MessageHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(MessageHandler.class);
+
+    private final Store store;
+    private final Runnable wakeScheduler;
+    private final CoordinatorMetrics metrics;
+    private final InstantSource clock;
+    private final int maxFrameBytes;
+    private final Registration registration;
+    private AgentHub hub;
+
+    /**
+     * @param store the durable state
+     * @param wakeScheduler called when capacity or the queue may have changed
+     * @param metrics where counters go
+     * @param clock heartbeat times
+     * @param maxFrameBytes largest message accepted
+     * @param heartbeatSeconds the interval told to agents
+     */
+    public MessageHandler(Store store, Runnable wakeScheduler, CoordinatorMetrics metrics, InstantSource clock,
+            int maxFrameBytes, int heartbeatSeconds) {
+        this.store = store;
+        this.wakeScheduler = wakeScheduler;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.maxFrameBytes = maxFrameBytes;
+        this.registration = new Registration(store, clock, heartbeatSeconds);
+    }
+
+    void attach(AgentHub value) {
+        hub = value;
+    }
+
+    int maxFrameBytes() {
+        return maxFrameBytes;
+    }
+
+    void frameTooLarge(NodeSession node) {
+        metrics.count("hearth_agent_errors_total", "code", ErrorCode.FRAME_TOO_LARGE.wireName());
+        log.warn("closing connection of node {}: a message over {} bytes", node == null ? "(unregistered)"
+                : node.nodeId(), maxFrameBytes);
+    }
+
+    void handle(AgentConnection conn, String frame) {
+        metrics.count("hearth_agent_messages_total", "direction", "in");
+        AgentMessage message;
+        try {
+            message = ProtocolCodec.decodeAgentMessage(frame);
+        } catch (ProtocolException e) {
+            refuse(conn, e.code(), e.getMessage());
+            return;
+        }
+        try {
+            dispatch(conn, message);
+        } catch (RuntimeException e) {
+            log.error("handling {} from node {} failed", message.getClass().getSimpleName(),
+                    conn.node() == null ? "(unregistered)" : conn.node().nodeId(), e);
+            refuse(conn, ErrorCode.INVALID_MESSAGE, "the coordinator could not handle this message: " + e.getMessage());
+        }
+    }
+
+    private void dispatch(AgentConnection conn, AgentMessage message) {
+        switch (message) {
+            case Register r -> registration.register(conn, r, hub).ifPresent(session -> wakeScheduler.run());
+            case Heartbeat h -> heartbeat(conn, h);
+            case JobStarted s -> started(conn, s);
+            case JobResultMessage r -> result(conn, r);
+            case Pong p -> { }
+        }
+    }
+
+    private void heartbeat(AgentConnection conn, Heartbeat h) {
+        NodeSession node = conn.node();
+        if (node == null) {
+            if (h.nodeId() != null) {
+                refuse(conn, ErrorCode.NOT_REGISTERED, "heartbeat before register");
+            }
+            return; // v2.0 sends one heartbeat with nodeId null before registered arrives: tolerated
+        }
+        boolean draining = "draining".equals(h.state());
+        node.draining(draining);
+        store.heartbeat(node.nodeId(), clock.instant(), draining ? NodeState.DRAINING : NodeState.ONLINE);
+        node.send(new Ack());
+        wakeScheduler.run();
+    }
+
+    private void started(AgentConnection conn, JobStarted s) {
+        NodeSession node = conn.node();
+        if (node == null) {
+            refuse(conn, ErrorCode.NOT_REGISTERED, "job_started before register");
+            return;
+        }
+        if (!store.markRunning(s.jobId(), s.epoch())) {
+            Optional<JobRecord> job = store.job(s.jobId());
+            log.warn("node {} started job {} under stale epoch {} (current {}); telling it to drop the job",
+                    node.nodeId(), s.jobId(), s.epoch(), job.map(JobRecord::epoch).orElse(-1L));
+            node.send(new JobCancel(s.jobId(), s.epoch(), ErrorCode.STALE_LEASE.wireName()));
+        }
+    }
+
+    private void result(AgentConnection conn, JobResultMessage r) {
+        NodeSession node = conn.node();
+        if (node == null) {
+            refuse(conn, ErrorCode.NOT_REGISTERED, "job_result before register");
+            return;
+        }
+        Optional<JobRecord> job = store.job(r.id());
+        long epoch = r.epoch() != null ? r.epoch()
+                : job.filter(j -> node.nodeId().equals(j.nodeId())).map(JobRecord::epoch).orElse(-1L);
+        String json = Json.mapper().valueToTree(r).toString();
+        ResultAcceptance outcome = store.acceptResult(r.id(), node.nodeId(), epoch, r.status(), r.exitCode(), json);
+        ErrorCode code = switch (outcome) {
+            case ResultAcceptance.Accepted a -> null;
+            case ResultAcceptance.StaleEpoch s -> ErrorCode.STALE_LEASE;
+            case ResultAcceptance.WrongNode w -> ErrorCode.NOT_YOUR_JOB;
+            case ResultAcceptance.UnknownJob u -> ErrorCode.UNKNOWN_JOB;
+            case ResultAcceptance.AlreadyFinal f -> ErrorCode.ALREADY_FINAL;
+        };
+        String reason = code == null ? null : describe(outcome, r, node.nodeId(), epoch);
+        metrics.count("hearth_results_total", "outcome", code == null ? "accepted" : code.wireName());
+        if (code == null) {
+            log.info("accepted result of job {} from node {} (epoch {}, status {})", r.id(), node.nodeId(), epoch,
+                    r.status());
+            wakeScheduler.run();
+        } else {
+            log.warn("refused result of job {} from node {}: {}", r.id(), node.nodeId(), reason);
+        }
+        if (node.hearth()) {
+            node.send(new ResultAck(r.id(), epoch, code == null, code == null ? null : code.wireName(), reason));
+            if (code == ErrorCode.STALE_LEASE) {
+                node.send(new JobCancel(r.id(), epoch, ErrorCode.STALE_LEASE.wireName()));
+            }
+        } else if (code != null) {
+            node.send(ErrorMessage.of(code, reason));
+        }
+    }
+
+    private static String describe(ResultAcceptance outcome, JobResultMessage r, String nodeId, long epoch) {
+        return switch (outcome) {
+            case ResultAcceptance.StaleEpoch s -> "lease epoch " + epoch + " of job " + r.id()
+                    + " was taken from node " + nodeId + "; the current epoch is " + s.current();
+            case ResultAcceptance.WrongNode w -> "job " + r.id() + " is leased to node " + w.holder() + ", not " + nodeId;
+            case ResultAcceptance.UnknownJob u -> "Job not found: " + r.id();
+            case ResultAcceptance.AlreadyFinal f -> "job " + r.id() + " is already " + f.state().name().toLowerCase()
+                    + " with its one result";
+            case ResultAcceptance.Accepted a -> "accepted";
+        };
+    }
+
+    private void refuse(AgentConnection conn, ErrorCode code, String message) {
+        metrics.count("hearth_agent_errors_total", "code", code.wireName());
+        log.warn("refused a message from node {}: {} ({})", conn.node() == null ? "(unregistered)"
+                : conn.node().nodeId(), code.wireName(), message);
+        conn.sendRaw(ErrorMessage.of(code, message));
+    }
+
+    void closed(AgentConnection conn, int status, String reason) {
+        NodeSession node = conn.node();
+        if (node == null) {
+            return;
+        }
+        hub.disconnected(node);
+        log.info("node {} disconnected ({} {}); its leases stand until it is lost", node.nodeId(), status, reason);
+        if (node.draining()) {
+            store.setNodeState(node.nodeId(), NodeState.OFFLINE);
+        }
+    }
+
+    /** Jobs a node held under a lease that is not current any more. */
+    static boolean stale(Optional<JobRecord> job, String nodeId, long epoch) {
+        return job.isEmpty() || job.get().epoch() != epoch || !nodeId.equals(job.get().nodeId())
+                || !(job.get().state() == JobState.LEASED || job.get().state() == JobState.RUNNING);
+    }
+}

@@ -1,0 +1,96 @@
+package dev.hearth.coordinator.hub;
+
+import dev.hearth.core.protocol.Capacity;
+import dev.hearth.core.protocol.CoordinatorMessage;
+import dev.hearth.core.protocol.ProtocolCodec;
+import io.helidon.websocket.WsSession;
+import java.util.List;
+
+/**
+ * A registered node's live connection: what it offers and how to send to it. Sends are serialised, since the
+ * scheduler and the connection's own thread may both send. Thread-safe.
+ */
+public final class NodeSession {
+
+    private final String nodeId;
+    private final boolean hearth;
+    private final Capacity capacity;
+    private final WsSession ws;
+    private volatile boolean draining;
+    private volatile boolean open = true;
+
+    NodeSession(String nodeId, boolean hearth, Capacity capacity, WsSession ws) {
+        this.nodeId = nodeId;
+        this.hearth = hearth;
+        this.capacity = capacity;
+        this.ws = ws;
+    }
+
+    /** The node's id. */
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /** Whether the node speaks Hearth's protocol (else Hypernode v2.0). */
+    public boolean hearth() {
+        return hearth;
+    }
+
+    /** What the node offers to jobs. */
+    public Capacity capacity() {
+        return capacity;
+    }
+
+    /** Whether the node asked to take no new jobs. */
+    public boolean draining() {
+        return draining;
+    }
+
+    void draining(boolean value) {
+        draining = value;
+    }
+
+    boolean open() {
+        return open;
+    }
+
+    /**
+     * Sends a message; false when the connection is gone (the caller leaves durable state as it is: the lost-node
+     * watch or the node's reconnect settles it).
+     */
+    public boolean send(CoordinatorMessage message) {
+        if (!open) {
+            return false;
+        }
+        String frame = ProtocolCodec.encode(message);
+        synchronized (this) {
+            try {
+                ws.send(frame, true);
+                return true;
+            } catch (RuntimeException e) {
+                open = false;
+                return false;
+            }
+        }
+    }
+
+    void close(int code, String reason) {
+        open = false;
+        synchronized (this) {
+            try {
+                ws.close(code, reason);
+            } catch (RuntimeException alreadyClosed) {
+                // the peer is gone already; nothing left to close
+            }
+        }
+    }
+
+    void markClosed() {
+        open = false;
+    }
+
+    /** Legacy nodes run one job at a time with what they reported; Hearth nodes say what they offer. */
+    static Capacity legacyCapacity(Integer cpus, Long memoryBytes, List<Integer> gpus) {
+        return new Capacity(1, cpus == null ? 2.0 : cpus, memoryBytes == null ? 8L << 30 : memoryBytes, gpus);
+    }
+}

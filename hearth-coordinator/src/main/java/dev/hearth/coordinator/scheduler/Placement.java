@@ -1,0 +1,74 @@
+package dev.hearth.coordinator.scheduler;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Decides where queued jobs go: in priority then age order, each to the node that fits it now and is least loaded
+ * (then most preferred, then with most free memory), so load spreads. A job that fits nowhere now is passed over
+ * (smaller jobs behind it may still run) and gets a reason: waiting for capacity, or, when no registered node could
+ * ever hold it, what it asks for against what the largest node offers. A pure function of its inputs.
+ */
+public final class Placement {
+
+    /**
+     * One decision.
+     *
+     * @param jobId the job
+     * @param nodeId where it goes, or empty when it stays queued
+     * @param gpuIndexes the node's GPUs it gets
+     * @param reason why it stays queued, else null
+     */
+    public record Decision(String jobId, Optional<String> nodeId, List<Integer> gpuIndexes, String reason) {
+    }
+
+    private Placement() {
+    }
+
+    /** Places {@code queue} on {@code nodes}; returns one decision per job, in queue order. */
+    public static List<Decision> place(List<JobNeeds> queue, List<NodeView> nodes) {
+        List<JobNeeds> ordered = new ArrayList<>(queue);
+        ordered.sort(Comparator.comparingInt(JobNeeds::priority).reversed()
+                .thenComparing(JobNeeds::submittedAt).thenComparing(JobNeeds::jobId));
+        Map<String, NodeView> working = new LinkedHashMap<>();
+        nodes.forEach(n -> working.put(n.nodeId(), n));
+        List<Decision> decisions = new ArrayList<>();
+        for (JobNeeds job : ordered) {
+            Optional<NodeView> best = working.values().stream().filter(n -> n.fitsNow(job))
+                    .min(Comparator.comparingDouble(NodeView::load)
+                            .thenComparing(Comparator.comparingDouble(NodeView::preference).reversed())
+                            .thenComparing(n -> -(n.memoryBytes() - n.usedMemoryBytes()))
+                            .thenComparing(NodeView::nodeId));
+            if (best.isPresent()) {
+                NodeView node = best.get();
+                List<Integer> gpus = node.freeGpus(job.minVramMib()).stream().limit(job.gpus())
+                        .map(NodeView.Gpu::index).toList();
+                working.put(node.nodeId(), node.plus(job, gpus));
+                decisions.add(new Decision(job.jobId(), Optional.of(node.nodeId()), gpus, null));
+            } else {
+                decisions.add(new Decision(job.jobId(), Optional.empty(), List.of(), whyNot(job, nodes)));
+            }
+        }
+        return decisions;
+    }
+
+    private static String whyNot(JobNeeds job, List<NodeView> nodes) {
+        long able = nodes.stream().filter(n -> n.couldEverFit(job)).count();
+        if (able > 0) {
+            return "waiting for capacity: " + able + " of " + nodes.size() + " nodes could run it when free";
+        }
+        String wants = String.format("%.3f CPUs, %d MiB memory, %d GPUs%s", job.nanoCpus() / 1e9,
+                job.memoryBytes() >> 20, job.gpus(), job.minVramMib() > 0 ? " with " + job.minVramMib() + " MiB each" : "");
+        if (nodes.isEmpty()) {
+            return "no node is registered; the job needs " + wants;
+        }
+        NodeView largest = nodes.stream().max(Comparator.comparingLong(NodeView::memoryBytes)).orElseThrow();
+        return "no registered node can ever fit this job: it needs " + wants + "; the largest node ("
+                + largest.nodeId() + ") offers " + String.format("%.3f CPUs, %d MiB memory, %d GPUs",
+                largest.nanoCpus() / 1e9, largest.memoryBytes() >> 20, largest.gpus().size());
+    }
+}

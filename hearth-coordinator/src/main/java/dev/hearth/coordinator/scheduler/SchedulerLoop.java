@@ -1,0 +1,171 @@
+package dev.hearth.coordinator.scheduler;
+
+import dev.hearth.coordinator.StoredSpec;
+import dev.hearth.coordinator.hub.AgentHub;
+import dev.hearth.coordinator.hub.NodeSession;
+import dev.hearth.coordinator.store.JobRecord;
+import dev.hearth.coordinator.store.JobState;
+import dev.hearth.coordinator.store.Lease;
+import dev.hearth.coordinator.store.NodeRecord;
+import dev.hearth.coordinator.store.NodeState;
+import dev.hearth.coordinator.store.Store;
+import dev.hearth.core.protocol.Capacity;
+import dev.hearth.core.units.ByteSize;
+import dev.hearth.core.units.CpuQuota;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coordinator's one scheduling thread: on every wake-up (a submit, a registration, a heartbeat, a result) and
+ * every tick, it first marks nodes lost whose heartbeats stopped for longer than the TTL (their leases go back to
+ * the queue), then places queued jobs on connected nodes with {@link Placement} and sends each its offer under a
+ * fresh lease. One thread makes every placement, so two passes never race for the same capacity. Thread-safe to
+ * {@link #wake()} from anywhere.
+ */
+public final class SchedulerLoop implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SchedulerLoop.class);
+
+    private final Store store;
+    private final AgentHub hub;
+    private final InstantSource clock;
+    private final Duration lostAfter;
+    private final Duration tick;
+    private final Semaphore wakeups = new Semaphore(0);
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    /** Starts the loop on a platform thread of its own. */
+    public SchedulerLoop(Store store, AgentHub hub, InstantSource clock, Duration lostAfter, Duration tick) {
+        this.store = store;
+        this.hub = hub;
+        this.clock = clock;
+        this.lostAfter = lostAfter;
+        this.tick = tick;
+        this.thread = Thread.ofPlatform().name("hearth-scheduler").daemon().unstarted(this::run);
+    }
+
+    /** Starts the loop. */
+    public SchedulerLoop start() {
+        thread.start();
+        return this;
+    }
+
+    /** Asks for a pass soon; cheap and never blocks. */
+    public void wake() {
+        if (wakeups.availablePermits() == 0) {
+            wakeups.release();
+        }
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                wakeups.tryAcquire(tick.toMillis(), TimeUnit.MILLISECONDS);
+                wakeups.drainPermits();
+                pass();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.error("scheduler pass failed; retrying at the next tick", e);
+            }
+        }
+    }
+
+    /** One pass: lost nodes, then placement. Package-private for tests that drive it step by step. */
+    void pass() {
+        markLost();
+        place();
+    }
+
+    private void markLost() {
+        for (NodeRecord node : store.nodesSilentSince(clock.instant().minus(lostAfter))) {
+            String reason = "node " + node.id() + " (" + node.hostname() + ") lost: no heartbeat since "
+                    + node.lastHeartbeat() + " (TTL " + lostAfter.toSeconds() + "s)";
+            store.setNodeState(node.id(), NodeState.LOST);
+            List<String> revoked = store.revokeLeasesOf(node.id(), reason);
+            hub.drop(node.id(), "lost: no heartbeat within " + lostAfter.toSeconds() + "s");
+            log.warn("{}; {} jobs taken back: {}", reason, revoked.size(), revoked);
+        }
+    }
+
+    private void place() {
+        List<JobRecord> queued = store.queuedJobs();
+        if (queued.isEmpty()) {
+            return;
+        }
+        Map<String, StoredSpec> specs = new HashMap<>();
+        List<JobNeeds> needs = new ArrayList<>();
+        for (JobRecord j : queued) {
+            StoredSpec s = StoredSpec.parse(j.specJson());
+            specs.put(j.id(), s);
+            needs.add(new JobNeeds(j.id(), j.priority(), j.submittedAt(),
+                    CpuQuota.parse("cpus", s.spec().cpus()).nanoCpus(),
+                    ByteSize.parse("memory", s.spec().memory()).bytes(), s.gpuCount(), s.minVramMib()));
+        }
+        List<NodeView> nodes = nodeViews();
+        for (Placement.Decision d : Placement.place(needs, nodes)) {
+            JobRecord job = queued.stream().filter(j -> j.id().equals(d.jobId())).findFirst().orElseThrow();
+            if (d.nodeId().isEmpty()) {
+                if (!Objects.equals(job.reason(), d.reason())) {
+                    store.setReason(job.id(), d.reason());
+                }
+                continue;
+            }
+            Optional<NodeSession> session = hub.session(d.nodeId().get());
+            if (session.isEmpty()) {
+                continue;
+            }
+            Lease lease = store.grantLease(job.id(), d.nodeId().get());
+            boolean sent = session.get().send(specs.get(job.id()).offer(job.id(), lease.epoch(), d.gpuIndexes()));
+            log.info("job {} leased to node {} (epoch {}, attempt {}){}", job.id(), lease.nodeId(), lease.epoch(),
+                    job.attempts() + 1, sent ? "" : "; the offer could not be sent, the lease stands until the node "
+                            + "reconnects or is lost");
+        }
+    }
+
+    private List<NodeView> nodeViews() {
+        Map<String, long[]> used = new HashMap<>();
+        Map<String, List<Integer>> usedGpus = new HashMap<>();
+        List<JobRecord> live = new ArrayList<>(store.jobs(Optional.of(JobState.LEASED)));
+        live.addAll(store.jobs(Optional.of(JobState.RUNNING)));
+        for (JobRecord j : live) {
+            if (j.nodeId() == null) {
+                continue;
+            }
+            StoredSpec s = StoredSpec.parse(j.specJson());
+            long[] u = used.computeIfAbsent(j.nodeId(), k -> new long[3]);
+            u[0]++;
+            u[1] += CpuQuota.parse("cpus", s.spec().cpus()).nanoCpus();
+            u[2] += ByteSize.parse("memory", s.spec().memory()).bytes();
+            usedGpus.computeIfAbsent(j.nodeId(), k -> new ArrayList<>()).addAll(s.spec().gpuIndexes());
+        }
+        List<NodeView> views = new ArrayList<>();
+        for (NodeSession s : hub.sessions()) {
+            Capacity c = s.capacity();
+            long[] u = used.getOrDefault(s.nodeId(), new long[3]);
+            List<NodeView.Gpu> gpus = store.node(s.nodeId()).map(n -> n.gpus().stream()
+                    .map(g -> new NodeView.Gpu(g.index(), g.vramTotalMib())).toList()).orElse(List.of());
+            views.add(new NodeView(s.nodeId(), !s.draining(), c.slots(), (long) (c.cpus() * 1e9), c.memoryBytes(),
+                    gpus, (int) u[0], u[1], u[2], usedGpus.getOrDefault(s.nodeId(), List.of()), 0));
+        }
+        return views;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+    }
+}

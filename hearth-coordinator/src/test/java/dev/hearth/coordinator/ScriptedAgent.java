@@ -1,0 +1,81 @@
+package dev.hearth.coordinator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.json.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A test agent that speaks raw frames over a real WebSocket: it sends exactly the text it is given and queues what
+ * it receives, so tests can script a Hypernode v2.0 agent (quirks included) or a misbehaving one.
+ */
+final class ScriptedAgent implements AutoCloseable {
+
+    private final BlockingQueue<String> inbox = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private final StringBuilder partial = new StringBuilder();
+    private final WebSocket ws;
+
+    ScriptedAgent(int port) throws Exception {
+        ws = HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/agent"), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                        partial.append(data);
+                        if (last) {
+                            inbox.add(partial.toString());
+                            partial.setLength(0);
+                        }
+                        w.request(1);
+                        return null;
+                    }
+
+                    @Override
+                    public CompletionStage<?> onClose(WebSocket w, int status, String reason) {
+                        closed.complete(status);
+                        return null;
+                    }
+
+                    @Override
+                    public void onError(WebSocket w, Throwable error) {
+                        closed.complete(-1);
+                    }
+                }).get(10, TimeUnit.SECONDS);
+    }
+
+    void send(String frame) throws Exception {
+        ws.sendText(frame, true).get(10, TimeUnit.SECONDS);
+    }
+
+    /** The next message of {@code type}, skipping others (hello, ack); fails after 10 s. */
+    JsonNode expect(String type) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            long left = deadline - System.nanoTime();
+            String frame = inbox.poll(Math.max(1, left), TimeUnit.NANOSECONDS);
+            if (frame == null) {
+                throw new AssertionError("no '" + type + "' message within 10 s");
+            }
+            JsonNode node = Json.mapper().readTree(frame);
+            if (type.equals(node.path("type").asText())) {
+                return node;
+            }
+        }
+    }
+
+    /** The close status the server sent, waiting up to 10 s. */
+    int closeStatus() throws Exception {
+        return closed.get(10, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        ws.abort();
+    }
+}
