@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "hearth", mixinStandardHelpOptions = true, versionProvider = HearthCommand.Version.class,
         description = "Runs untrusted workloads in strong isolation: jobs in sandboxes, with proofs.",
         subcommands = {RunCommand.class, ImageCommand.class, JobCommand.class, NodeCommand.class, TokenCommand.class,
+                CoordinatorCommand.class, AgentCommand.class,
                 CommandLine.HelpCommand.class})
 public final class HearthCommand {
 
@@ -63,6 +64,12 @@ public final class HearthCommand {
             throw e;
         });
         return cl;
+    }
+
+    /** The version of this build, as the agent reports it. */
+    static String versionText() {
+        String v = HearthCommand.class.getPackage().getImplementationVersion();
+        return v == null ? "development" : v;
     }
 
     /** Reads the version from the jar's manifest. */

@@ -27,6 +27,13 @@ public interface SandboxDriver extends AutoCloseable {
      */
     Sandbox create(SandboxSpec spec) throws SandboxException, InterruptedException;
 
+    /**
+     * Checks that the engine behind this driver answers now, for health checks.
+     *
+     * @throws SandboxException naming what did not answer
+     */
+    void ping() throws SandboxException;
+
     /** Closes every sandbox still open and releases the connection to the engine. */
     @Override
     void close();

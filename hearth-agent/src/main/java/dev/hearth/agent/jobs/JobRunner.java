@@ -33,6 +33,9 @@ public final class JobRunner {
     /** How long a stopped job gets between SIGTERM and SIGKILL, as the original agent's 10 s. */
     public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(10);
 
+    /** How often a running job looks for a cancellation request. */
+    private static final Duration CANCEL_POLL = Duration.ofMillis(200);
+
     private final SandboxDriver driver;
     private final int maxLogChars;
     private final Duration stopGrace;
@@ -62,6 +65,16 @@ public final class JobRunner {
      * @throws InterruptedException when interrupted; the sandbox is removed before this is thrown
      */
     public JobResult run(JobSpec job, LogSink live) throws InterruptedException {
+        return run(job, live, new Cancellation());
+    }
+
+    /**
+     * Runs the job as {@link #run(JobSpec, LogSink)} does, stopping it early when {@code cancel} asks: the result is
+     * then {@link JobStatus#ERROR} with the cancellation's reason and the output so far.
+     *
+     * @throws InterruptedException when interrupted; the sandbox is removed before this is thrown
+     */
+    public JobResult run(JobSpec job, LogSink live, Cancellation cancel) throws InterruptedException {
         LogCapture capture = new LogCapture(maxLogChars);
         LogSink sink = (stream, bytes, offset, length) -> {
             capture.accept(stream, bytes, offset, length);
@@ -73,7 +86,18 @@ public final class JobRunner {
             sandbox = driver.create(sandboxSpec(job));
             startedAt = clock.instant();
             sandbox.start(sink);
-            Optional<ExitStatus> exit = sandbox.await(job.timeout());
+            long deadline = System.nanoTime() + job.timeout().toNanos();
+            Optional<ExitStatus> exit = Optional.empty();
+            long left;
+            while (exit.isEmpty() && cancel.reason().isEmpty() && (left = deadline - System.nanoTime()) > 0) {
+                exit = sandbox.await(Duration.ofNanos(Math.min(left, CANCEL_POLL.toNanos())));
+            }
+            if (exit.isEmpty() && cancel.reason().isPresent()) {
+                ExitStatus stopped = sandbox.stop(stopGrace);
+                log.info("job {} was cancelled: {}", job.id(), cancel.reason().get());
+                return result(job, JobStatus.ERROR, stopped.exitCode(), startedAt, capture,
+                        "cancelled: " + cancel.reason().get());
+            }
             if (exit.isEmpty()) {
                 ExitStatus stopped = sandbox.stop(stopGrace);
                 log.info("job {} exceeded its timeout of {} and was stopped", job.id(), job.timeout());

@@ -194,6 +194,15 @@ public final class DockerDriver implements SandboxDriver {
         }
     }
 
+    @Override
+    public void ping() throws SandboxException {
+        try {
+            docker.pingCmd().exec();
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("ping the Docker engine at " + host, e);
+        }
+    }
+
     /** Engine facts for reports: version and API version. */
     public Map<String, String> engineVersion() throws SandboxException {
         try {

@@ -1,0 +1,247 @@
+package dev.hearth.agent.link;
+
+import dev.hearth.core.protocol.AgentMessage;
+import dev.hearth.core.protocol.CoordinatorMessage;
+import dev.hearth.core.protocol.ProtocolCodec;
+import dev.hearth.core.protocol.ProtocolException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's WebSocket to the coordinator, kept up for as long as the agent runs: it connects, hands every
+ * message to the listener, and when the connection fails or ends it waits a {@link Backoff} delay and connects
+ * again, forever. Sends are queued, since a JDK WebSocket allows one outstanding send, and a message split over
+ * several frames is put back together. Thread-safe.
+ */
+public final class CoordinatorLink implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(CoordinatorLink.class);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+    /** What the link reports to its owner. Calls come from the link's threads; none of them may block for long. */
+    public interface Listener {
+
+        /** A connection is open; the coordinator's hello follows. */
+        void connected();
+
+        /** A message arrived. */
+        void received(CoordinatorMessage message);
+
+        /** The connection ended; a new one will be tried after {@code retryIn}. */
+        void disconnected(String why, Duration retryIn);
+    }
+
+    private final URI endpoint;
+    private final Backoff backoff;
+    private final Listener listener;
+    private final HttpClient http;
+    private final AtomicLong reconnects = new AtomicLong();
+    private final Object sendLock = new Object();
+    private final Thread loop;
+    private volatile boolean closed;
+    private volatile Connection current;
+
+    /**
+     * @param endpoint the coordinator's agent endpoint, {@code ws://host:port/v1/agent}
+     * @param backoff reconnect delays
+     * @param listener receives messages and connection changes
+     */
+    public CoordinatorLink(URI endpoint, Backoff backoff, Listener listener) {
+        this.endpoint = endpoint;
+        this.backoff = backoff;
+        this.listener = listener;
+        this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+        this.loop = Thread.ofPlatform().name("hearth-link").daemon().unstarted(this::run);
+    }
+
+    /** Starts connecting; returns at once. */
+    public void start() {
+        loop.start();
+    }
+
+    /** Whether a connection is open now. */
+    public boolean connected() {
+        Connection c = current;
+        return c != null && !c.ended.isDone();
+    }
+
+    /** Connections made after the first. */
+    public long reconnects() {
+        return reconnects.get();
+    }
+
+    /** Starts the backoff again from its base: the connection proved good (the node registered). */
+    public void connectionWorked() {
+        synchronized (backoff) {
+            backoff.reset();
+        }
+    }
+
+    /**
+     * Queues a message on the open connection.
+     *
+     * @return false when no connection is open (the message is not sent; the caller keeps what it must resend)
+     */
+    public boolean send(AgentMessage message) {
+        Connection c = current;
+        if (c == null || c.ended.isDone()) {
+            return false;
+        }
+        String text = ProtocolCodec.encode(message);
+        synchronized (sendLock) {
+            c.tail = c.tail.thenCompose(ws -> ws.sendText(text, true)).exceptionally(e -> {
+                c.end("send failed: " + rootMessage(e));
+                return c.ws;
+            });
+        }
+        return true;
+    }
+
+    /** Drops the current connection (for example when the coordinator stopped answering); the link reconnects. */
+    public void abort(String why) {
+        Connection c = current;
+        if (c != null) {
+            log.warn("dropping the connection to {}: {}", endpoint, why);
+            c.ws.abort();
+            c.end(why);
+        }
+    }
+
+    /** Closes the connection politely and stops reconnecting. */
+    @Override
+    public void close() {
+        closed = true;
+        loop.interrupt();
+        Connection c = current;
+        if (c != null) {
+            try {
+                synchronized (sendLock) {
+                    c.tail = c.tail.thenCompose(ws -> ws.sendClose(WebSocket.NORMAL_CLOSURE, "agent stopping"));
+                }
+                c.tail.toCompletableFuture().get(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                log.debug("close of the connection to {} did not complete: {}", endpoint, e.getMessage());
+            }
+            c.ws.abort();
+        }
+        http.close();
+    }
+
+    private void run() {
+        boolean first = true;
+        while (!closed) {
+            String why;
+            try {
+                if (!first) {
+                    reconnects.incrementAndGet();
+                }
+                first = false;
+                why = connect().ended.get();
+            } catch (InterruptedException e) {
+                return;
+            } catch (ExecutionException e) {
+                why = "cannot connect: " + rootMessage(e);
+            }
+            current = null;
+            if (closed) {
+                return;
+            }
+            Duration delay;
+            synchronized (backoff) {
+                delay = backoff.next();
+            }
+            listener.disconnected(why, delay);
+            try {
+                Thread.sleep(delay);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private Connection connect() throws InterruptedException, ExecutionException {
+        Connection c = new Connection();
+        try {
+            http.newWebSocketBuilder().connectTimeout(CONNECT_TIMEOUT)
+                    .buildAsync(endpoint, c).get(CONNECT_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+            return c;
+        } catch (TimeoutException e) {
+            throw new ExecutionException("no answer within " + CONNECT_TIMEOUT.toSeconds() + " s", e);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    /** One WebSocket connection: its send queue, its frame reassembly and the future of its end. */
+    private final class Connection implements WebSocket.Listener {
+
+        private final CompletableFuture<String> ended = new CompletableFuture<>();
+        private final StringBuilder partial = new StringBuilder();
+        private volatile WebSocket ws;
+        private CompletionStage<WebSocket> tail;
+
+        void end(String why) {
+            ended.complete(why);
+        }
+
+        @Override
+        public void onOpen(WebSocket webSocket) {
+            // before any message is read, so that the answer to the coordinator's hello finds the link open
+            ws = webSocket;
+            synchronized (sendLock) {
+                tail = CompletableFuture.completedFuture(webSocket);
+            }
+            current = this;
+            listener.connected();
+            webSocket.request(1);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                String frame = partial.toString();
+                partial.setLength(0);
+                try {
+                    listener.received(ProtocolCodec.decodeCoordinatorMessage(frame));
+                } catch (ProtocolException e) {
+                    log.warn("ignored a message from the coordinator: {}", e.getMessage());
+                } catch (RuntimeException e) {
+                    log.error("handling a message from the coordinator failed", e);
+                }
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            end("closed by the coordinator (" + statusCode + (reason == null || reason.isEmpty() ? "" : " " + reason)
+                    + ")");
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            end("connection failed: " + rootMessage(error));
+        }
+    }
+}

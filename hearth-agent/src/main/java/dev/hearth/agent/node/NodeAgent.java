@@ -1,0 +1,442 @@
+package dev.hearth.agent.node;
+
+import dev.hearth.agent.inventory.HostInventory;
+import dev.hearth.agent.jobs.Cancellation;
+import dev.hearth.agent.jobs.JobRunner;
+import dev.hearth.agent.link.CoordinatorLink;
+import dev.hearth.agent.link.NodeIdentity;
+import dev.hearth.agent.link.Outbox;
+import dev.hearth.core.InvalidInputException;
+import dev.hearth.core.job.JobResult;
+import dev.hearth.core.job.JobSpec;
+import dev.hearth.core.job.JobStatus;
+import dev.hearth.core.protocol.Ack;
+import dev.hearth.core.protocol.Capacity;
+import dev.hearth.core.protocol.CoordinatorMessage;
+import dev.hearth.core.protocol.ErrorMessage;
+import dev.hearth.core.protocol.GpuReport;
+import dev.hearth.core.protocol.Heartbeat;
+import dev.hearth.core.protocol.Hello;
+import dev.hearth.core.protocol.HostInfo;
+import dev.hearth.core.protocol.JobCancel;
+import dev.hearth.core.protocol.JobOffer;
+import dev.hearth.core.protocol.JobResultMessage;
+import dev.hearth.core.protocol.JobStarted;
+import dev.hearth.core.protocol.JobWire;
+import dev.hearth.core.protocol.LeaseRef;
+import dev.hearth.core.protocol.Ping;
+import dev.hearth.core.protocol.Pong;
+import dev.hearth.core.protocol.Protocol;
+import dev.hearth.core.protocol.Register;
+import dev.hearth.core.protocol.Registered;
+import dev.hearth.core.protocol.ResultAck;
+import dev.hearth.core.units.DurationText;
+import dev.hearth.sandbox.SandboxDriver;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A host agent: keeps a link to the coordinator, registers with its token and key, heartbeats on its own thread
+ * (never behind sandbox work), runs offered jobs concurrently up to its slots, and reports each result through a
+ * durable outbox that is emptied only as the coordinator acknowledges. On {@link #drain} it stops taking jobs, lets
+ * running ones finish for a grace period, then cancels the rest and reports them.
+ */
+public final class NodeAgent implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
+    /** Silence after which the link is dropped and made again, in heartbeat intervals (each heartbeat is acked). */
+    private static final int SILENT_INTERVALS = 3;
+
+    private final AgentConfig config;
+    private final SandboxDriver driver;
+    private final JobRunner runner;
+    private final NodeIdentity identity;
+    private final Outbox outbox;
+    private final HostInfo host;
+    private final Capacity capacity;
+    private final InstantSource clock;
+    private final CoordinatorLink link;
+    private final AgentMetrics metrics;
+    private final Map<String, Running> running = new ConcurrentHashMap<>();
+    private final ExecutorService jobs = Executors.newVirtualThreadPerTaskExecutor();
+    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("hearth-heartbeat").daemon().factory());
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private final AtomicLong completed = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final Instant startedAt;
+    private volatile String nodeId;
+    private volatile boolean registered;
+    private volatile Duration heartbeatInterval;
+    private volatile long lastHeardNanos = System.nanoTime();
+    private volatile String lastRefusal;
+
+    /** A job running here under a lease. */
+    private record Running(long epoch, JobSpec spec, Cancellation cancel, AtomicBoolean discard) {
+    }
+
+    /**
+     * @param config settings
+     * @param driver the sandbox driver jobs run on (the agent closes it)
+     * @param identity the node key
+     * @param outbox the durable result outbox
+     * @param host the host's facts
+     * @param clock the time source of results and heartbeats
+     */
+    public NodeAgent(AgentConfig config, SandboxDriver driver, NodeIdentity identity, Outbox outbox, HostInfo host,
+            InstantSource clock) {
+        this.config = config;
+        this.driver = driver;
+        this.identity = identity;
+        this.outbox = outbox;
+        this.host = host;
+        this.clock = clock;
+        this.runner = new JobRunner(driver, config.maxLogChars(), JobRunner.DEFAULT_STOP_GRACE, clock);
+        this.capacity = new Capacity(config.slots(), host.cpus() == null ? HostInventory.cpus() : host.cpus(),
+                host.memoryBytes() == null ? HostInventory.memoryBytes() : host.memoryBytes(),
+                host.gpus().stream().map(GpuReport::index).toList());
+        this.heartbeatInterval = config.heartbeatInterval();
+        this.startedAt = clock.instant();
+        this.metrics = new AgentMetrics(this);
+        this.link = new CoordinatorLink(config.endpoint(), new dev.hearth.agent.link.Backoff(config.reconnectDelay(),
+                config.reconnectMax(), java.util.concurrent.ThreadLocalRandom.current()::nextDouble), new Events());
+    }
+
+    /** Connects and starts heartbeating; returns at once. */
+    public void start() {
+        log.info("agent starting: coordinator {}, {} slots, state {}, {} result(s) waiting in the outbox",
+                config.endpoint(), config.slots(), config.stateDir(), outbox.pending().size());
+        link.start();
+        long periodMillis = Math.max(200, Math.min(1000, config.heartbeatInterval().toMillis() / 4));
+        ticker.scheduleAtFixedRate(this::tick, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private volatile long nextHeartbeatNanos;
+
+    private void tick() {
+        try {
+            long now = System.nanoTime();
+            if (registered && now - nextHeartbeatNanos >= 0) {
+                nextHeartbeatNanos = now + heartbeatInterval.toNanos();
+                heartbeat();
+            }
+            if (link.connected() && now - lastHeardNanos > heartbeatInterval.toNanos() * SILENT_INTERVALS) {
+                link.abort("the coordinator has not answered for " + SILENT_INTERVALS + " heartbeat intervals");
+                lastHeardNanos = now;
+            }
+        } catch (RuntimeException e) {
+            log.error("heartbeat tick failed", e);
+        }
+    }
+
+    private void heartbeat() {
+        List<GpuReport> gpus = host.gpus();
+        long cpuNanos = 0;
+        long memory = 0;
+        for (Running r : running.values()) {
+            cpuNanos += r.spec().limits().cpus().nanoCpus();
+            memory += r.spec().limits().memory().bytes();
+        }
+        Capacity free = new Capacity(Math.max(0, capacity.slots() - running.size()),
+                Math.max(0, capacity.cpus() - cpuNanos / 1e9), Math.max(0, capacity.memoryBytes() - memory),
+                capacity.gpus());
+        link.send(new Heartbeat(nodeId, clock.instant().toString(),
+                new Heartbeat.Stats(completed.get(), failed.get(),
+                        Duration.between(startedAt, clock.instant()).toSeconds(), running.size(), gpus),
+                draining.get() ? "draining" : "online", free));
+    }
+
+    private final class Events implements CoordinatorLink.Listener {
+
+        @Override
+        public void connected() {
+            lastHeardNanos = System.nanoTime();
+            log.info("connected to {}", config.endpoint());
+        }
+
+        @Override
+        public void received(CoordinatorMessage message) {
+            lastHeardNanos = System.nanoTime();
+            switch (message) {
+                case Hello h -> register(h);
+                case Registered r -> registered(r);
+                case JobOffer o -> offer(o);
+                case JobCancel c -> cancel(c);
+                case ResultAck a -> acknowledged(a);
+                case Ping p -> link.send(new Pong());
+                case Ack a -> { }
+                case ErrorMessage e -> refused(e);
+            }
+        }
+
+        @Override
+        public void disconnected(String why, Duration retryIn) {
+            boolean was = registered;
+            registered = false;
+            if (was) {
+                log.warn("lost the coordinator: {}; {} job(s) keep running; reconnecting in {}", why,
+                        running.size(), DurationText.format(retryIn));
+            } else {
+                log.warn("coordinator {} not reachable: {}; retrying in {}", config.endpoint(), why,
+                        DurationText.format(retryIn));
+            }
+        }
+    }
+
+    private void register(Hello hello) {
+        List<LeaseRef> held = new ArrayList<>();
+        running.forEach((id, r) -> held.add(new LeaseRef(id, r.epoch())));
+        held.addAll(outbox.leases());
+        link.send(new Register(config.token(), host, Protocol.HEARTH_V1, identity.publicKeyBase64(),
+                identity.sign(Protocol.registrationChallenge(hello.nonce())), capacity, held));
+    }
+
+    private void registered(Registered r) {
+        nodeId = r.nodeId();
+        if (r.heartbeatSeconds() != null && r.heartbeatSeconds() > 0) {
+            Duration asked = Duration.ofSeconds(r.heartbeatSeconds());
+            heartbeatInterval = asked.compareTo(config.heartbeatInterval()) < 0 ? asked : config.heartbeatInterval();
+        }
+        registered = true;
+        lastRefusal = null;
+        link.connectionWorked();
+        nextHeartbeatNanos = System.nanoTime();
+        List<JobResultMessage> pending = outbox.pending();
+        log.info("registered as node {}; heartbeat every {}; sending {} result(s) from the outbox", nodeId,
+                DurationText.format(heartbeatInterval), pending.size());
+        for (JobResultMessage m : pending) {
+            link.send(withNode(m, nodeId));
+        }
+        if (draining.get()) {
+            heartbeat();
+        }
+    }
+
+    private void refused(ErrorMessage e) {
+        lastRefusal = e.code() + ": " + e.message();
+        log.error("the coordinator refused a message: {} ({})", e.code(), e.message());
+    }
+
+    private void offer(JobOffer offer) {
+        long epoch = offer.epoch() == null ? 0 : offer.epoch();
+        if (running.containsKey(offer.id())) {
+            log.warn("job {} offered again (epoch {}) while it runs here; ignored", offer.id(), epoch);
+            return;
+        }
+        JobSpec spec;
+        try {
+            if (offer.spec() == null) {
+                throw new InvalidInputException("job.spec", null, "a Hearth job offer carrying the job's spec");
+            }
+            spec = capTimeout(JobWire.fromWire(offer.id(), offer.spec()));
+        } catch (InvalidInputException e) {
+            log.warn("job {} cannot run here: {}", offer.id(), e.getMessage());
+            report(JobResult.of(offer.id(), JobStatus.ERROR, -1, offer.spec() == null ? "" : offer.spec().image(),
+                    null, clock.instant(), e.getMessage(), 0, false, e.getMessage()), epoch);
+            return;
+        }
+        if (draining.get()) {
+            log.info("job {} offered while draining; it runs within the grace period", offer.id());
+        }
+        Running r = new Running(epoch, spec, new Cancellation(), new AtomicBoolean());
+        running.put(offer.id(), r);
+        log.info("job {} accepted (epoch {}, image {}, timeout {})", offer.id(), epoch, spec.image(),
+                DurationText.format(spec.timeout()));
+        jobs.submit(() -> run(spec, r));
+    }
+
+    private JobSpec capTimeout(JobSpec spec) {
+        if (spec.timeout().compareTo(config.jobTimeout()) <= 0) {
+            return spec;
+        }
+        return new JobSpec(spec.id(), spec.image(), spec.command(), spec.env(), spec.secrets(), spec.files(),
+                spec.limits(), spec.network(), config.jobTimeout(), spec.gpus());
+    }
+
+    private void run(JobSpec spec, Running r) {
+        JobResult result;
+        try {
+            link.send(new JobStarted(spec.id(), r.epoch()));
+            result = runner.run(spec, (stream, bytes, offset, length) -> { }, r.cancel());
+        } catch (InterruptedException e) {
+            result = JobResult.of(spec.id(), JobStatus.ERROR, -1, spec.image(), null, clock.instant(),
+                    "agent interrupted", 0, false, "the agent was stopped while the job ran");
+        } catch (RuntimeException e) {
+            log.error("job {} failed in the agent", spec.id(), e);
+            result = JobResult.of(spec.id(), JobStatus.ERROR, -1, spec.image(), null, clock.instant(),
+                    String.valueOf(e.getMessage()), 0, false, "agent error: " + e.getMessage());
+        }
+        running.remove(spec.id());
+        if (r.discard().get()) {
+            log.info("job {} under epoch {} ended after its lease was taken; its result ({}) is dropped", spec.id(),
+                    r.epoch(), result.status().wireName());
+            return;
+        }
+        (result.status().success() ? completed : failed).incrementAndGet();
+        metrics.finished(result.status());
+        report(result, r.epoch());
+    }
+
+    private void report(JobResult result, long epoch) {
+        JobResultMessage m = JobWire.resultMessage(result, nodeId, epoch);
+        try {
+            outbox.put(m);
+        } catch (IOException e) {
+            log.error("could not keep the result of job {} in the outbox; sending it without a copy on disk: {}",
+                    result.jobId(), e.getMessage());
+        }
+        log.info("job {} finished: {} (exit {}, {} ms)", result.jobId(), result.status().wireName(),
+                result.exitCode(), result.durationMillis());
+        if (registered) {
+            link.send(m);
+        }
+    }
+
+    private void cancel(JobCancel c) {
+        Running r = running.get(c.jobId());
+        boolean stale = "stale_lease".equals(c.reason());
+        if (r != null && (c.epoch() == null || c.epoch() == r.epoch())) {
+            if (stale) {
+                r.discard().set(true);
+            }
+            r.cancel().cancel(stale ? "its lease was taken by the coordinator" : "cancelled by the coordinator ("
+                    + c.reason() + ")");
+            log.info("job {} (epoch {}) cancelled by the coordinator: {}", c.jobId(), r.epoch(), c.reason());
+        }
+        if (stale && c.epoch() != null) {
+            outbox.remove(c.jobId(), c.epoch());
+        }
+    }
+
+    private void acknowledged(ResultAck a) {
+        outbox.remove(a.jobId(), a.epoch());
+        if (a.accepted()) {
+            log.debug("result of job {} (epoch {}) accepted", a.jobId(), a.epoch());
+        } else {
+            log.warn("result of job {} (epoch {}) refused: {} ({})", a.jobId(), a.epoch(), a.code(), a.reason());
+        }
+    }
+
+    private static JobResultMessage withNode(JobResultMessage m, String nodeId) {
+        return new JobResultMessage(m.id(), nodeId, m.status(), m.success(), m.logs(), m.exitCode(), m.executionHash(),
+                m.logsHash(), m.completedAt(), m.epoch(), m.timestamp(), m.startedAt(), m.durationMillis(),
+                m.logBytes(), m.logsTruncated(), m.message());
+    }
+
+    /**
+     * Stops taking work and winds down: tells the coordinator it is draining, lets running jobs finish for
+     * {@code grace}, cancels the rest (their results reported as errors), and waits a little for the coordinator
+     * to acknowledge the results. Whatever is not acknowledged stays in the outbox for the next start.
+     */
+    public void drain(Duration grace) throws InterruptedException {
+        if (!draining.compareAndSet(false, true)) {
+            return;
+        }
+        log.info("draining: {} job(s) running get up to {} to finish", running.size(), DurationText.format(grace));
+        if (registered) {
+            heartbeat();
+        }
+        awaitIdle(grace);
+        for (Map.Entry<String, Running> e : running.entrySet()) {
+            e.getValue().cancel().cancel("the agent is shutting down and the grace period of "
+                    + DurationText.format(grace) + " ended");
+        }
+        awaitIdle(JobRunner.DEFAULT_STOP_GRACE.plusSeconds(20));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (registered && !outbox.pending().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        log.info("drained: {} result(s) left in the outbox for the next start", outbox.pending().size());
+    }
+
+    private void awaitIdle(Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!running.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+    }
+
+    /** A snapshot for /healthz. */
+    public Health health() {
+        String engine;
+        try {
+            driver.ping();
+            engine = "ok";
+        } catch (dev.hearth.sandbox.SandboxException e) {
+            engine = e.getMessage();
+        }
+        return new Health(link.connected(), registered, Optional.ofNullable(nodeId), engine, running.size(),
+                outbox.pending().size(), draining.get(), Optional.ofNullable(lastRefusal));
+    }
+
+    /**
+     * What /healthz reports.
+     *
+     * @param connected whether the link is open
+     * @param registered whether the coordinator accepted the node on it
+     * @param nodeId the node id, once known
+     * @param engine "ok" or why the sandbox engine did not answer
+     * @param runningJobs jobs running now
+     * @param outboxPending results not yet acknowledged
+     * @param draining whether the agent is shutting down
+     * @param lastRefusal the coordinator's last error to this node since it last registered
+     */
+    public record Health(boolean connected, boolean registered, Optional<String> nodeId, String engine,
+            int runningJobs, int outboxPending, boolean draining, Optional<String> lastRefusal) {
+
+        /** Healthy: registered with the coordinator and the engine answers. */
+        public boolean ok() {
+            return registered && "ok".equals(engine);
+        }
+    }
+
+    int runningJobs() {
+        return running.size();
+    }
+
+    boolean isRegistered() {
+        return registered;
+    }
+
+    long reconnects() {
+        return link.reconnects();
+    }
+
+    int outboxSize() {
+        return outbox.pending().size();
+    }
+
+    /** The agent's metrics registry, for /metrics. */
+    public AgentMetrics metrics() {
+        return metrics;
+    }
+
+    /** Stops at once: link closed, jobs interrupted (their sandboxes removed), driver closed. */
+    @Override
+    public void close() {
+        ticker.shutdownNow();
+        link.close();
+        jobs.shutdownNow();
+        try {
+            jobs.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        driver.close();
+    }
+}

@@ -1,0 +1,158 @@
+package dev.hearth.cli;
+
+import dev.hearth.agent.inventory.HostInventory;
+import dev.hearth.agent.inventory.NvidiaSmi;
+import dev.hearth.agent.link.NodeIdentity;
+import dev.hearth.agent.link.Outbox;
+import dev.hearth.agent.node.AgentConfig;
+import dev.hearth.agent.node.HealthServer;
+import dev.hearth.agent.node.NodeAgent;
+import dev.hearth.core.protocol.HostInfo;
+import dev.hearth.sandbox.docker.DockerDriver;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code hearth agent}: runs this host's agent until SIGTERM, or with {@code --health} asks a running agent whether
+ * it is healthy.
+ */
+@Command(name = "agent", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Runs the host agent: connects to the coordinator, registers this host, and runs its jobs.",
+            "The node token comes from HN_NODE_TOKEN or --token-file (never a flag: flags show in process lists).",
+            "Settings: flags, then the original agent's HN_* variables, then --config FILE (key = value lines "
+                    + "named like the flags), then defaults.",
+            "SIGTERM drains: no new jobs, running ones get --drain-grace to finish, then are cancelled and reported."})
+final class AgentCommand implements Callable<Integer> {
+
+    @ParentCommand
+    HearthCommand parent;
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--health", description = "Ask the agent running with this state folder whether it is healthy "
+            + "(registered with the coordinator, engine reachable); exit 0 if so, 1 if not.")
+    boolean health;
+    @Option(names = "--coordinator", paramLabel = "URL",
+            description = "Coordinator endpoint, ws://HOST:PORT (HN_ENDPOINT; default ws://127.0.0.1:7070).")
+    String coordinator;
+    @Option(names = "--token-file", paramLabel = "FILE", description = "File holding the node token.")
+    String tokenFile;
+    @Option(names = "--config", paramLabel = "FILE", description = "Config file of key = value lines.")
+    Path config;
+    @Option(names = "--state", paramLabel = "DIR",
+            description = "State folder: node key, result outbox (default: $HEARTH_HOME/agent or ~/.hearth/agent).")
+    Path state;
+    @Option(names = "--slots", paramLabel = "N", description = "Jobs run at once (default: the host's CPUs).")
+    String slots;
+    @Option(names = "--heartbeat-interval", paramLabel = "DURATION",
+            description = "Heartbeat interval (HN_HEARTBEAT_INTERVAL; default 10s).")
+    String heartbeatInterval;
+    @Option(names = "--job-timeout", paramLabel = "DURATION",
+            description = "Longest a job may run here (HN_JOB_TIMEOUT; default 300s).")
+    String jobTimeout;
+    @Option(names = "--max-log-size", paramLabel = "CHARS",
+            description = "Characters of output kept per result (HN_MAX_LOG_SIZE; default 10000).")
+    String maxLogSize;
+    @Option(names = "--reconnect-delay", paramLabel = "DURATION",
+            description = "First reconnect delay, doubled per failure with jitter (HN_RECONNECT_DELAY; default 5s).")
+    String reconnectDelay;
+    @Option(names = "--reconnect-max", paramLabel = "DURATION",
+            description = "Largest reconnect delay (HN_RECONNECT_MAX; default 60s).")
+    String reconnectMax;
+    @Option(names = "--health-port", paramLabel = "PORT",
+            description = "Local port of /healthz and /metrics on 127.0.0.1 (HN_HEALTH_PORT; default 7071; 0: any).")
+    String healthPort;
+    @Option(names = "--drain-grace", paramLabel = "DURATION",
+            description = "Time running jobs get to finish after SIGTERM (HN_DRAIN_GRACE; default 60s).")
+    String drainGrace;
+
+    @Override
+    public Integer call() throws Exception {
+        Path stateDir = state != null ? state : HearthPaths.agentState(parent.environment());
+        if (health) {
+            return checkHealth(stateDir);
+        }
+        Map<AgentConfig.Key, String> flags = new EnumMap<>(AgentConfig.Key.class);
+        put(flags, AgentConfig.Key.ENDPOINT, coordinator);
+        put(flags, AgentConfig.Key.TOKEN_FILE, tokenFile);
+        put(flags, AgentConfig.Key.SLOTS, slots);
+        put(flags, AgentConfig.Key.HEARTBEAT_INTERVAL, heartbeatInterval);
+        put(flags, AgentConfig.Key.JOB_TIMEOUT, jobTimeout);
+        put(flags, AgentConfig.Key.MAX_LOG_SIZE, maxLogSize);
+        put(flags, AgentConfig.Key.RECONNECT_DELAY, reconnectDelay);
+        put(flags, AgentConfig.Key.RECONNECT_MAX, reconnectMax);
+        put(flags, AgentConfig.Key.HEALTH_PORT, healthPort);
+        put(flags, AgentConfig.Key.DRAIN_GRACE, drainGrace);
+        AgentConfig cfg = AgentConfig.resolve(flags, parent.environment(), config, stateDir, HostInventory.cpus());
+        ServiceLogging.infoUnlessSet(parent.environment());
+        NodeIdentity identity = NodeIdentity.loadOrCreate(stateDir);
+        Outbox outbox = Outbox.open(stateDir);
+        DockerDriver docker = parent.docker();
+        String dockerVersion = docker.engineVersion().get("version");
+        HostInfo host = new HostInventory(new NvidiaSmi()).read(List.of(docker.name()), dockerVersion,
+                HearthCommand.versionText());
+        NodeAgent agent = new NodeAgent(cfg, docker, identity, outbox, host, InstantSource.system());
+        HealthServer healthServer = HealthServer.start(agent, cfg.healthPort(), stateDir);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                agent.drain(cfg.drainGrace());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                agent.close();
+                healthServer.close();
+                stopped.countDown();
+            }
+        }, "hearth-agent-drain"));
+        agent.start();
+        spec.commandLine().getErr().printf("hearth: agent running (coordinator %s, %d slots, state %s, health "
+                + "http://127.0.0.1:%d/healthz)%n", cfg.endpoint(), cfg.slots(), stateDir, healthServer.port());
+        spec.commandLine().getErr().flush();
+        stopped.await();
+        return 0;
+    }
+
+    private static void put(Map<AgentConfig.Key, String> flags, AgentConfig.Key key, String value) {
+        if (value != null) {
+            flags.put(key, value);
+        }
+    }
+
+    private int checkHealth(Path stateDir) throws IOException, InterruptedException {
+        Path portFile = stateDir.resolve(HealthServer.PORT_FILE);
+        if (!Files.isReadable(portFile)) {
+            spec.commandLine().getErr().println("hearth: no agent is running with state folder " + stateDir
+                    + " (no " + portFile.getFileName() + ")");
+            return 1;
+        }
+        int port = Integer.parseInt(Files.readString(portFile).trim());
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build()) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/healthz")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            spec.commandLine().getOut().println(r.body());
+            return r.statusCode() == 200 ? 0 : 1;
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("hearth: the agent's health port 127.0.0.1:" + port
+                    + " does not answer: " + e.getMessage());
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package dev.hearth.cli;
+
+import dev.hearth.coordinator.CoordinatorConfig;
+import dev.hearth.coordinator.CoordinatorServer;
+import dev.hearth.core.InvalidInputException;
+import dev.hearth.core.units.DurationText;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code hearth coordinator}: serves the REST API and the agents' WebSocket until stopped. */
+@Command(name = "coordinator", mixinStandardHelpOptions = true,
+        description = {"Runs the coordinator: the job API, the agents' WebSocket, the scheduler and the store.",
+            "Stops cleanly on SIGTERM or Ctrl-C. The admin token is created on first start in DATA/admin.token."})
+final class CoordinatorCommand implements Callable<Integer> {
+
+    @ParentCommand
+    HearthCommand parent;
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7070",
+            description = "Address to serve on (default: ${DEFAULT-VALUE}; port 0 picks a free one).")
+    String listen;
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "Data folder: store and admin token (default: $HEARTH_HOME/coordinator or ~/.hearth/coordinator).")
+    Path data;
+    @Option(names = "--heartbeat-interval", paramLabel = "DURATION",
+            description = "Interval agents are asked to heartbeat at (default: HN_HEARTBEAT_INTERVAL, else 10s).")
+    String heartbeatInterval;
+    @Option(names = "--lost-after", paramLabel = "DURATION",
+            description = "Silence after which a node is lost and its jobs placed elsewhere (default: 3 intervals).")
+    String lostAfter;
+    @Option(names = "--max-frame", paramLabel = "BYTES", defaultValue = "4194304",
+            description = "Largest agent message accepted (default: ${DEFAULT-VALUE}).")
+    int maxFrame;
+
+    @Override
+    public Integer call() throws Exception {
+        CoordinatorConfig config = config();
+        ServiceLogging.infoUnlessSet(parent.environment());
+        CoordinatorServer server = CoordinatorServer.start(config, InstantSource.system());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "hearth-coordinator-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        spec.commandLine().getErr().printf("hearth: coordinator listening on http://%s:%d (agents: ws://%s:%d%s); "
+                + "data in %s; admin token in %s%n", config.host(), server.port(), config.host(), server.port(),
+                dev.hearth.core.protocol.Protocol.AGENT_PATH, config.dataDir(), config.dataDir().resolve("admin.token"));
+        spec.commandLine().getErr().flush();
+        stopped.await();
+        return 0;
+    }
+
+    CoordinatorConfig config() {
+        int colon = listen.lastIndexOf(':');
+        String host = colon > 0 ? listen.substring(0, colon) : "";
+        int port = -1;
+        try {
+            port = Integer.parseInt(listen.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        if (host.isBlank() || port < 0 || port > 65535) {
+            throw new InvalidInputException("--listen", listen, "HOST:PORT such as 127.0.0.1:7070 (port 0..65535)");
+        }
+        String hb = heartbeatInterval != null ? heartbeatInterval : parent.environment().get("HN_HEARTBEAT_INTERVAL");
+        Duration interval = hb == null || hb.isBlank() ? Duration.ofSeconds(10)
+                : DurationText.parsePositive(heartbeatInterval != null ? "--heartbeat-interval" : "HN_HEARTBEAT_INTERVAL",
+                        hb);
+        if (interval.toMillis() < 1000) {
+            throw new InvalidInputException(heartbeatInterval != null ? "--heartbeat-interval" : "HN_HEARTBEAT_INTERVAL",
+                    hb, "a duration of at least 1s (agents are told whole seconds)");
+        }
+        Duration lost = lostAfter == null ? interval.multipliedBy(3) : DurationText.parsePositive("--lost-after", lostAfter);
+        if (lost.compareTo(interval) <= 0) {
+            throw new InvalidInputException("--lost-after", lostAfter,
+                    "a duration longer than the heartbeat interval of " + DurationText.format(interval));
+        }
+        if (maxFrame < 1024) {
+            throw new InvalidInputException("--max-frame", String.valueOf(maxFrame), "a number of bytes, at least 1024");
+        }
+        Path dir = data != null ? data : HearthPaths.coordinatorData(parent.environment());
+        return new CoordinatorConfig(host, port, dir, interval, lost, maxFrame, Duration.ofSeconds(1));
+    }
+}

@@ -1,0 +1,20 @@
+package dev.hearth.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import java.util.Map;
+import org.slf4j.LoggerFactory;
+
+/** Long-running services (coordinator, agent) log at INFO unless HEARTH_LOG_LEVEL says otherwise. */
+final class ServiceLogging {
+
+    private ServiceLogging() {
+    }
+
+    static void infoUnlessSet(Map<String, String> env) {
+        String level = env.get("HEARTH_LOG_LEVEL");
+        if (level == null || level.isBlank()) {
+            ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.INFO);
+        }
+    }
+}
