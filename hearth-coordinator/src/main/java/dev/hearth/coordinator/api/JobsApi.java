@@ -57,14 +57,21 @@ public final class JobsApi implements HttpService {
     }
 
     private void submit(ServerRequest req, ServerResponse res) {
-        String body = req.content().as(String.class);
+        // asOptional: a POST without a body has no entity, and as(String.class) would throw (a 500, not a 400)
+        String body = req.content().asOptional(String.class).orElse("");
         String type = req.headers().value(HeaderNames.CONTENT_TYPE).orElse("application/json").toLowerCase(Locale.ROOT);
+        String format = type.contains("yaml") ? "YAML" : "JSON";
         JobDocument doc;
         try {
-            doc = (type.contains("yaml") ? YAML : Json.mapper()).readValue(body, JobDocument.class);
+            doc = body.isBlank() ? null : (type.contains("yaml") ? YAML : Json.mapper()).readValue(body, JobDocument.class);
         } catch (JsonProcessingException e) {
             JsonResponses.error(res, 400, "invalid_document", "the job document is not valid "
-                    + (type.contains("yaml") ? "YAML" : "JSON") + " of the job form: " + e.getOriginalMessage());
+                    + format + " of the job form: " + e.getOriginalMessage());
+            return;
+        }
+        if (doc == null) {
+            JsonResponses.error(res, 400, "invalid_document", "the job document is empty: send a " + format
+                    + " object of the job form, e.g. {\"command\":[\"echo\",\"hi\"]}");
             return;
         }
         JobDocument.Submission submission;

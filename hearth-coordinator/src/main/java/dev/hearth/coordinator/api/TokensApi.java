@@ -31,15 +31,18 @@ public final class TokensApi implements HttpService {
 
     private void create(ServerRequest req, ServerResponse res) {
         Duration ttl = Duration.ofHours(1);
-        String label = null;
+        String label = "";
         try {
-            String body = req.content().as(String.class);
+            // asOptional: the body is optional, and as(String.class) throws when there is none
+            String body = req.content().asOptional(String.class).orElse("");
             if (!body.isBlank()) {
                 JsonNode doc = Json.mapper().readTree(body);
                 if (doc.hasNonNull("ttl")) {
                     ttl = DurationText.parsePositive("ttl", doc.get("ttl").asText());
                 }
-                label = doc.path("label").asText(null);
+                if (doc.hasNonNull("label")) {
+                    label = doc.get("label").asText();
+                }
             }
         } catch (IOException | InvalidInputException e) {
             JsonResponses.error(res, 400, "invalid_input", e.getMessage());

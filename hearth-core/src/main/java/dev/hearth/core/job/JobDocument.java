@@ -96,6 +96,11 @@ public record JobDocument(
                 pids == null ? Limits.JOB_DEFAULTS.pids() : positive("pids", pids));
         NetworkMode net = network == null ? NetworkMode.NONE : NetworkMode.parse("network", network);
         List<String> argv = new ArrayList<>(command == null ? List.of() : command);
+        for (int i = 0; i < argv.size(); i++) {
+            if (argv.get(i) == null) {
+                throw new InvalidInputException("command[" + i + "]", null, "a string (an argument may be empty)");
+            }
+        }
         List<JobFile> delivered = new ArrayList<>();
         if (hasScript) {
             delivered.add(new JobFile("/job/script.py", script.getBytes(StandardCharsets.UTF_8), 0644));
@@ -110,10 +115,10 @@ public record JobDocument(
                 .timeout(timeout == null ? JobSpec.DEFAULT_TIMEOUT : DurationText.parsePositive("timeout", timeout));
         delivered.forEach(b::file);
         if (env != null) {
-            env.forEach(b::env);
+            env.forEach((k, v) -> b.env(k, present("env." + k, v)));
         }
         if (secrets != null) {
-            secrets.forEach((k, v) -> b.secret(k, SecretValue.of(v)));
+            secrets.forEach((k, v) -> b.secret(k, SecretValue.of(present("secrets." + k, v))));
         }
         if (gpus != null && gpus.count() > 0) {
             b.gpus(new GpuRequest(gpus.count(), List.of(), gpus.minVramMib() == null ? 0 : gpus.minVramMib()));
@@ -146,7 +151,20 @@ public record JobDocument(
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(field + ".base64", f.path(), "standard base64 (RFC 4648)");
         }
-        return new JobFile(path, content, f.mode() == null ? 0644 : f.mode());
+        int mode = f.mode() == null ? 0644 : f.mode();
+        if (mode < 0 || mode > 07777) {
+            throw new InvalidInputException(field + ".mode", String.valueOf(mode),
+                    "permission bits from 0 to 4095 (07777), written in decimal in JSON: 420 for 0644, 493 for 0755");
+        }
+        return new JobFile(path, content, mode);
+    }
+
+    // A JSON null value would otherwise surface later as a NullPointerException, far from the field at fault.
+    private static String present(String field, String value) {
+        if (value == null) {
+            throw new InvalidInputException(field, null, "a string value (use \"\" for an empty one)");
+        }
+        return value;
     }
 
     private static long positive(String field, long value) {

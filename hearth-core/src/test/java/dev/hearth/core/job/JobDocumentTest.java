@@ -65,6 +65,20 @@ class JobDocumentTest {
     }
 
     @Test
+    @DisplayName("nulls and out-of-range file modes are input errors naming the field, not crashes")
+    void nullsAndModes() throws Exception {
+        assertThatThrownBy(() -> parse("{\"command\":[\"true\",null]}").toSubmission("j"))
+                .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("command[1] is required");
+        assertThatThrownBy(() -> parse("{\"command\":[\"true\"],\"env\":{\"A\":null}}").toSubmission("j"))
+                .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("env.A is required");
+        assertThatThrownBy(() -> parse("{\"command\":[\"true\"],\"secrets\":{\"K\":null}}").toSubmission("j"))
+                .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("secrets.K is required");
+        assertThatThrownBy(() -> parse("{\"command\":[\"true\"],\"files\":[{\"path\":\"a\",\"text\":\"\","
+                + "\"mode\":99999}]}").toSubmission("j"))
+                .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("files[0].mode '99999' is invalid");
+    }
+
+    @Test
     @DisplayName("an unknown field is refused rather than silently ignored")
     void unknownField() {
         assertThatThrownBy(() -> parse("{\"command\":[\"true\"],\"memroy\":\"1g\"}"))

@@ -1,0 +1,257 @@
+package dev.hearth.coordinator.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.coordinator.CoordinatorConfig;
+import dev.hearth.coordinator.CoordinatorServer;
+import dev.hearth.core.json.Json;
+import dev.hearth.core.proof.ProofHashes;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@DisplayName("docs/openapi.yaml says what a real coordinator answers, for every operation and response code")
+class OpenApiDocumentTest {
+
+    /** The routes CoordinatorServer, JobsApi, NodesApi and TokensApi serve; the document must list exactly these. */
+    private static final Set<String> ROUTES = Set.of("GET /healthz", "GET /metrics", "POST /v1/jobs", "GET /v1/jobs",
+            "GET /v1/jobs/{id}", "GET /v1/jobs/{id}/logs", "POST /v1/jobs/{id}/cancel", "GET /v1/nodes",
+            "POST /v1/tokens", "GET /v1/agent");
+
+    /** Documented answers this test cannot provoke, each with the reason. Keep it short. */
+    private static final Map<String, String> NOT_PROVOKED = Map.of(
+            "GET /healthz 503", "needs a store that fails while the server runs");
+
+    @TempDir
+    Path data;
+    private CoordinatorServer server;
+    private String admin;
+    private OpenApiDocument doc;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final Set<String> answered = new TreeSet<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        doc = OpenApiDocument.find();
+        server = CoordinatorServer.start(new CoordinatorConfig("127.0.0.1", 0, data, Duration.ofSeconds(1),
+                Duration.ofSeconds(30), 64 * 1024, Duration.ofMillis(100)), InstantSource.system());
+        admin = Files.readString(data.resolve("admin.token")).strip();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    @Test
+    @DisplayName("the document is OpenAPI 3.1, lists exactly the served routes, its $refs resolve, its examples conform")
+    void shape() {
+        assertThat(doc.root().path("openapi").asText()).startsWith("3.1.");
+        assertThat(doc.operations().keySet()).containsExactlyInAnyOrderElementsOf(ROUTES);
+        assertThat(doc.danglingReferences()).isEmpty();
+        assertThat(doc.responseExampleViolations()).isEmpty();
+        doc.operations().keySet().forEach(op -> assertThat(doc.statuses(op)).as(op)
+                .isNotEmpty().allMatch(s -> s.matches("[1-5][0-9][0-9]"), "explicit codes, no 'default' or '2XX'"));
+    }
+
+    @Test
+    @DisplayName("every documented operation and response code is what the coordinator answers, bodies by schema")
+    void answers() throws Exception {
+        String token = expect(201, "POST /v1/tokens", "POST", "/v1/tokens", "{\"ttl\":\"1h\",\"label\":\"openapi\"}")
+                .get("token").asText();
+        expect(201, "POST /v1/tokens", "POST", "/v1/tokens", null);
+        expect(400, "POST /v1/tokens", "POST", "/v1/tokens", "{\"ttl\":\"0s\"}");
+
+        try (LegacyAgent agent = new LegacyAgent(server.port())) {
+            answered.add("GET /v1/agent 101");
+            agent.send("{\"type\":\"register\",\"token\":\"" + token + "\",\"hostInfo\":{\"hostname\":\"openapi-host\","
+                    + "\"os\":\"Linux\",\"os_version\":\"6.1.0\",\"arch\":\"x86_64\",\"gpus\":[{\"index\":0,"
+                    + "\"model\":\"NVIDIA H100 80GB HBM3\",\"vram_total\":\"81559 MiB\",\"vram_free\":\"80000 MiB\","
+                    + "\"utilization\":\"0%\",\"uuid\":\"GPU-1\"}],\"docker_version\":\"20.10.24\","
+                    + "\"agent_version\":\"2.0.0-docker\"}}");
+            String nodeId = agent.expect("registered").get("nodeId").asText();
+
+            String done = expect(201, "POST /v1/jobs", "POST", "/v1/jobs", "{\"command\":[\"echo\",\"hi\"]}")
+                    .get("id").asText();
+            assertThat(agent.expect("job").get("id").asText()).isEqualTo(done);
+            agent.send(result(done, nodeId, "hi\n"));
+            awaitState(done, "completed");
+            assertThat(expect(200, "GET /v1/jobs/{id}", "GET", "/v1/jobs/" + done, null).has("result")).isTrue();
+            assertThat(call("GET", "/v1/jobs/" + done + "/logs", null, null, admin).body()).isEqualTo("hi\n");
+            expect(200, "GET /v1/jobs/{id}/logs", "GET", "/v1/jobs/" + done + "/logs", null);
+            expect(409, "POST /v1/jobs/{id}/cancel", "POST", "/v1/jobs/" + done + "/cancel", null);
+
+            String held = send(201, "POST /v1/jobs", "POST", "/v1/jobs", "application/yaml",
+                    "command: [sleep, '60']\nretries: 0\n", admin).get("id").asText();
+            agent.expect("job");
+            expect(200, "GET /v1/nodes", "GET", "/v1/nodes", null);
+            expect(200, "POST /v1/jobs/{id}/cancel", "POST", "/v1/jobs/" + held + "/cancel", null);
+            assertThat(agent.expect("job_cancel").get("jobId").asText()).isEqualTo(held);
+        }
+
+        for (String op : Set.of("POST /v1/jobs", "POST /v1/tokens")) {
+            for (OpenApiDocument.Example example : doc.requestExamples(op)) {
+                String path = op.substring(op.indexOf(' ') + 1);
+                send(201, op, "POST", path, example.mediaType(), example.body(), admin);
+            }
+        }
+        expect(400, "POST /v1/jobs", "POST", "/v1/jobs", "{\"command\":[\"true\"],\"memory\":\"12q\"}");
+        expect(400, "POST /v1/jobs", "POST", "/v1/jobs", "{\"command\":[\"true\"],\"memroy\":\"1g\"}");
+        expect(400, "POST /v1/jobs", "POST", "/v1/jobs", null);
+        expect(400, "POST /v1/jobs", "POST", "/v1/jobs", "null");
+        expect(400, "POST /v1/jobs", "POST", "/v1/jobs",
+                "{\"command\":[\"true\"],\"files\":[{\"path\":\"a\",\"text\":\"x\",\"mode\":99999}]}");
+        expect(200, "GET /v1/jobs", "GET", "/v1/jobs", null);
+        expect(200, "GET /v1/jobs", "GET", "/v1/jobs?state=COMPLETED", null);
+        expect(400, "GET /v1/jobs", "GET", "/v1/jobs?state=nope", null);
+        expect(404, "GET /v1/jobs/{id}", "GET", "/v1/jobs/nope", null);
+        expect(404, "GET /v1/jobs/{id}/logs", "GET", "/v1/jobs/nope/logs", null);
+        expect(404, "POST /v1/jobs/{id}/cancel", "POST", "/v1/jobs/nope/cancel", null);
+        expect(200, "GET /healthz", "GET", "/healthz", null);
+        expect(200, "GET /metrics", "GET", "/metrics", null);
+        for (String op : doc.operations().keySet()) {
+            if (op.contains(" /v1/") && !op.equals("GET /v1/agent")) {
+                String path = op.substring(op.indexOf(' ') + 1).replace("{id}", "nope");
+                send(401, op, op.substring(0, op.indexOf(' ')), path, "application/json", "{}", "hat_wrong");
+            }
+        }
+
+        Set<String> documented = new LinkedHashSet<>();
+        doc.operations().keySet().forEach(op -> doc.statuses(op).forEach(s -> documented.add(op + " " + s)));
+        documented.removeAll(NOT_PROVOKED.keySet());
+        assertThat(answered).as("documented answers provoked by this test").containsExactlyInAnyOrderElementsOf(documented);
+    }
+
+    private JsonNode expect(int status, String operation, String method, String path, String json) throws Exception {
+        return send(status, operation, method, path, "application/json", json, admin);
+    }
+
+    /**
+     * Sends one request and checks the answer against the document: the code is documented for the operation, the
+     * media type is one it lists, and a JSON body has the schema's required properties and conforms to it.
+     */
+    private JsonNode send(int status, String operation, String method, String path, String type, String body,
+            String token) throws Exception {
+        HttpResponse<String> r = call(method, path, type, body, token);
+        String where = method + " " + path + " -> " + r.statusCode() + " " + r.body();
+        assertThat(doc.statuses(operation)).as("documented codes of %s (%s)", operation, where)
+                .contains(String.valueOf(r.statusCode()));
+        assertThat(r.statusCode()).as("the answer this request should provoke (%s)", where).isEqualTo(status);
+        answered.add(operation + " " + status);
+        String mediaType = r.headers().firstValue("Content-Type").orElse("").split(";")[0].strip();
+        assertThat(doc.mediaTypes(operation, status)).as("documented media types (%s)", where).contains(mediaType);
+        if (!mediaType.equals("application/json")) {
+            return Json.mapper().missingNode();
+        }
+        JsonNode json = Json.mapper().readTree(r.body());
+        JsonNode schema = doc.schema(operation, status, mediaType);
+        for (String required : doc.requiredProperties(schema)) {
+            assertThat(json.has(required)).as("required property '%s' (%s)", required, where).isTrue();
+        }
+        assertThat(doc.validate(schema, json)).as("schema violations (%s)", where).isEmpty();
+        return json;
+    }
+
+    private HttpResponse<String> call(String method, String path, String type, String body, String token)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (type != null) {
+            b.header("Content-Type", type);
+        }
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private void awaitState(String id, String state) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        String seen;
+        do {
+            seen = Json.mapper().readTree(call("GET", "/v1/jobs/" + id, null, null, admin).body()).path("state").asText();
+            if (seen.equals(state)) {
+                return;
+            }
+            Thread.sleep(50);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("job " + id + " not " + state + " within 15 s (last seen " + seen + ")");
+    }
+
+    /** A Hypernode v2.0 job_result, hashes included, as a legacy agent sends it (no epoch, no timestamp). */
+    private static String result(String id, String nodeId, String logs) {
+        String exec = ProofHashes.executionHash(id, logs, 0, "completed", "2026-11-23T09:00:00.000000Z");
+        return "{\"type\":\"job_result\",\"id\":\"" + id + "\",\"nodeId\":\"" + nodeId + "\",\"status\":\"completed\","
+                + "\"success\":true,\"logs\":" + Json.mapper().valueToTree(logs) + ",\"exitCode\":0,"
+                + "\"executionHash\":\"" + exec + "\",\"logsHash\":\"" + ProofHashes.logsHash(logs) + "\","
+                + "\"completedAt\":1795424400000}";
+    }
+
+    /** The least of a v2.0 agent over a real WebSocket: sends frames as given, queues what it receives. */
+    private static final class LegacyAgent implements AutoCloseable {
+        private final BlockingQueue<String> inbox = new LinkedBlockingQueue<>();
+        private final StringBuilder partial = new StringBuilder();
+        private final WebSocket ws;
+
+        LegacyAgent(int port) throws Exception {
+            // joining succeeds only when the server answers the upgrade with 101 Switching Protocols
+            ws = HttpClient.newHttpClient().newWebSocketBuilder()
+                    .buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/agent"), new WebSocket.Listener() {
+                        @Override
+                        public CompletionStage<?> onText(WebSocket w, CharSequence text, boolean last) {
+                            partial.append(text);
+                            if (last) {
+                                inbox.add(partial.toString());
+                                partial.setLength(0);
+                            }
+                            w.request(1);
+                            return null;
+                        }
+                    }).get(10, TimeUnit.SECONDS);
+        }
+
+        void send(String frame) throws Exception {
+            ws.sendText(frame, true).get(10, TimeUnit.SECONDS);
+        }
+
+        JsonNode expect(String type) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (true) {
+                String frame = inbox.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (frame == null) {
+                    throw new AssertionError("no '" + type + "' message within 10 s");
+                }
+                JsonNode node = Json.mapper().readTree(frame);
+                if (type.equals(node.path("type").asText())) {
+                    return node;
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            ws.abort();
+        }
+    }
+}
