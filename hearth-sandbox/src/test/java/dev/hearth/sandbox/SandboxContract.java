@@ -153,6 +153,27 @@ public abstract class SandboxContract {
     }
 
     @Test
+    @DisplayName("await can be asked again and again: short waits time out until the sandbox really exits")
+    void repeatedAwait() throws Exception {
+        SandboxSpec spec = shell("sleep 2; echo done; exit 7").build();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (Sandbox s = driver().create(spec)) {
+            s.start((stream, bytes, off, len) -> out.write(bytes, off, len));
+            long t0 = System.nanoTime();
+            assertThat(s.await(Duration.ofMillis(100))).isEmpty();
+            assertThat(s.await(Duration.ofMillis(100))).isEmpty();
+            Optional<ExitStatus> exit = Optional.empty();
+            while (exit.isEmpty() && System.nanoTime() - t0 < Duration.ofSeconds(30).toNanos()) {
+                exit = s.await(Duration.ofMillis(200));
+            }
+            assertThat(exit).isPresent();
+            assertThat(exit.get().exitCode()).isEqualTo(7);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(1500));
+            assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("done\n");
+        }
+    }
+
+    @Test
     @DisplayName("close removes a running sandbox and everything it made")
     void closeRemovesRunning() throws Exception {
         SandboxSpec spec = shell("sleep 600").build();

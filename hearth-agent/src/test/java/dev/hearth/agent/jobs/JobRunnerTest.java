@@ -63,6 +63,35 @@ class JobRunnerTest {
     }
 
     @Test
+    @DisplayName("a job longer than one poll runs to its real end, and a cancelled one stops with its reason and output")
+    void longJobAndCancellation() throws Exception {
+        JobResult whole = runner(10_000, Duration.ofSeconds(1)).run(job("sleep 1; echo slept").build(),
+                (s, b, o, l) -> { });
+        assertThat(whole.status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(whole.logs()).isEqualTo("slept\n");
+        assertThat(whole.durationMillis()).isGreaterThanOrEqualTo(900);
+
+        Cancellation cancel = new Cancellation();
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        Thread.ofVirtual().start(() -> {
+            try {
+                started.await();
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            cancel.cancel("the test asked");
+        });
+        JobResult r = runner(10_000, Duration.ofSeconds(1)).run(job("echo before; sleep 60").build(),
+                (s, b, o, l) -> started.countDown(), cancel);
+        assertThat(r.status()).isEqualTo(JobStatus.ERROR);
+        assertThat(r.message()).isEqualTo("cancelled: the test asked");
+        assertThat(r.logs()).isEqualTo("before\n");
+        assertThat(r.durationMillis()).isLessThan(30_000);
+        assertThat(r.hashesHold()).isTrue();
+    }
+
+    @Test
     @DisplayName("a failing command is reported failed with its exit code")
     void fails() throws Exception {
         JobResult r = runner(10_000, Duration.ofSeconds(10)).run(job("echo oops >&2; exit 42").build(),

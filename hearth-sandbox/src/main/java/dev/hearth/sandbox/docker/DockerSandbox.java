@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -40,7 +41,7 @@ final class DockerSandbox implements Sandbox {
     private final String name;
     private final java.util.function.Consumer<DockerSandbox> onClose;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile WaitContainerResultCallback exitWatch;
+    private volatile ExitWatch exitWatch;
     private volatile ResultCallback.Adapter<Frame> logStream;
 
     DockerSandbox(DockerClient docker, String id, String name, java.util.function.Consumer<DockerSandbox> onClose) {
@@ -61,7 +62,7 @@ final class DockerSandbox implements Sandbox {
             docker.startContainerCmd(id).exec();
             // Wait only after start: the engine's default condition, not-running, is already true of a created
             // container, and it stays right for one that exits before the wait is registered.
-            exitWatch = docker.waitContainerCmd(id).exec(new WaitContainerResultCallback());
+            exitWatch = docker.waitContainerCmd(id).exec(new ExitWatch());
             // Following from the beginning after start loses nothing: the engine keeps the output from the first byte.
             logStream = docker.logContainerCmd(id).withStdOut(true).withStdErr(true).withFollowStream(true)
                     .exec(new ResultCallback.Adapter<>() {
@@ -84,12 +85,12 @@ final class DockerSandbox implements Sandbox {
 
     @Override
     public Optional<ExitStatus> await(Duration timeout) throws SandboxException, InterruptedException {
-        WaitContainerResultCallback watch = exitWatch;
+        ExitWatch watch = exitWatch;
         if (watch == null) {
             throw new IllegalStateException("sandbox " + name + " was not started");
         }
         try {
-            if (!watch.awaitCompletion(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS)) {
+            if (!watch.ended(timeout)) {
                 return Optional.empty();
             }
             ExitStatus status = exitStatus();
@@ -124,8 +125,8 @@ final class DockerSandbox implements Sandbox {
             } catch (NotModifiedException alreadyStopped) {
                 log.debug("container {} had already stopped", name);
             }
-            WaitContainerResultCallback watch = exitWatch;
-            if (watch != null && !watch.awaitCompletion(grace.toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
+            ExitWatch watch = exitWatch;
+            if (watch != null && !watch.ended(grace.plusSeconds(5))) {
                 docker.killContainerCmd(id).exec();
             }
             ExitStatus status = exitStatus();
@@ -211,5 +212,33 @@ final class DockerSandbox implements Sandbox {
 
     static boolean isNotFound(RuntimeException e) {
         return e instanceof NotFoundException;
+    }
+
+    /**
+     * The engine's wait stream for the container's exit. Unlike the library's {@code awaitCompletion(timeout)},
+     * which closes the stream when it times out (so a second wait wrongly sees the container as exited),
+     * {@link #ended} can be asked again and again.
+     */
+    private static final class ExitWatch extends WaitContainerResultCallback {
+
+        private final CountDownLatch ended = new CountDownLatch(1);
+
+        @Override
+        public void close() throws java.io.IOException {
+            try {
+                super.close();
+            } finally {
+                ended.countDown();
+            }
+        }
+
+        /** Whether the stream ended (the container exited) within {@code timeout}; rethrows a stream error. */
+        boolean ended(Duration timeout) throws InterruptedException {
+            boolean done = ended.await(Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
+            if (done) {
+                throwFirstError();
+            }
+            return done;
+        }
     }
 }

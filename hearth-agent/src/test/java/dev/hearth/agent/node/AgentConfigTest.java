@@ -1,0 +1,86 @@
+package dev.hearth.agent.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hearth.core.InvalidInputException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@DisplayName("Agent settings: flags over HN_* variables over the config file over the original's defaults")
+class AgentConfigTest {
+
+    @TempDir
+    Path dir;
+
+    private AgentConfig resolve(Map<AgentConfig.Key, String> flags, Map<String, String> env, Path file)
+            throws Exception {
+        return AgentConfig.resolve(flags, env, file, dir, 4);
+    }
+
+    @Test
+    @DisplayName("with only a token, the original's defaults apply")
+    void defaults() throws Exception {
+        AgentConfig c = resolve(Map.of(), Map.of("HN_NODE_TOKEN", "hnt_x"), null);
+        assertThat(c.endpoint()).isEqualTo(URI.create("ws://127.0.0.1:7070/v1/agent"));
+        assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.jobTimeout()).isEqualTo(Duration.ofSeconds(300));
+        assertThat(c.maxLogChars()).isEqualTo(10_000);
+        assertThat(c.reconnectDelay()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.slots()).isEqualTo(4);
+        assertThat(c.toString()).doesNotContain("hnt_x");
+    }
+
+    @Test
+    @DisplayName("a flag beats the variable, which beats the file; HN_ENDPOINT's bare host gets the agent path")
+    void precedence() throws Exception {
+        Path file = Files.writeString(dir.resolve("agent.conf"),
+                "heartbeat-interval = 30\njob-timeout = 20m\nslots = 2\ncoordinator = ws://file:1\n");
+        AgentConfig c = resolve(Map.of(AgentConfig.Key.SLOTS, "8"),
+                Map.of("HN_NODE_TOKEN", "t", "HN_HEARTBEAT_INTERVAL", "15", "HN_ENDPOINT", "wss://nodes.example.org"),
+                file);
+        assertThat(c.slots()).isEqualTo(8);
+        assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(c.jobTimeout()).isEqualTo(Duration.ofMinutes(20));
+        assertThat(c.endpoint()).isEqualTo(URI.create("wss://nodes.example.org/v1/agent"));
+        AgentConfig http = resolve(Map.of(AgentConfig.Key.ENDPOINT, "http://10.0.0.5:7070"),
+                Map.of("HN_NODE_TOKEN", "t"), null);
+        assertThat(http.endpoint()).isEqualTo(URI.create("ws://10.0.0.5:7070/v1/agent"));
+    }
+
+    @Test
+    @DisplayName("the token comes from a file when one is named, and a config file may not hold it in clear")
+    void tokenSources() throws Exception {
+        Path tokenFile = Files.writeString(dir.resolve("token"), "hnt_from_file\n");
+        AgentConfig c = resolve(Map.of(AgentConfig.Key.TOKEN_FILE, tokenFile.toString()), Map.of(), null);
+        assertThat(c.token()).isEqualTo("hnt_from_file");
+        assertThatThrownBy(() -> resolve(Map.of(), Map.of(), null)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("HN_NODE_TOKEN").hasMessageContaining("hearth token create");
+        Path clear = Files.writeString(dir.resolve("clear.conf"), "token = hnt_secret\n");
+        assertThatThrownBy(() -> resolve(Map.of(), Map.of("HN_NODE_TOKEN", "t"), clear))
+                .hasMessageContaining("token-file").hasMessageNotContaining("hnt_secret");
+    }
+
+    @Test
+    @DisplayName("a malformed value names where it came from and the accepted form")
+    void badValues() throws Exception {
+        assertThatThrownBy(() -> resolve(Map.of(), Map.of("HN_NODE_TOKEN", "t", "HN_HEARTBEAT_INTERVAL", "often"),
+                null)).isInstanceOf(InvalidInputException.class).hasMessageContaining("HN_HEARTBEAT_INTERVAL")
+                .hasMessageContaining("often").hasMessageContaining("300s");
+        assertThatThrownBy(() -> resolve(Map.of(AgentConfig.Key.SLOTS, "0"), Map.of("HN_NODE_TOKEN", "t"), null))
+                .hasMessageContaining("--slots").hasMessageContaining("a positive number of jobs");
+        assertThatThrownBy(() -> resolve(Map.of(AgentConfig.Key.ENDPOINT, "ftp://x"), Map.of("HN_NODE_TOKEN", "t"),
+                null)).hasMessageContaining("--coordinator").hasMessageContaining("ws://HOST:PORT");
+        Path file = Files.writeString(dir.resolve("typo.conf"), "heartbeat = 5\n");
+        assertThatThrownBy(() -> resolve(Map.of(), Map.of("HN_NODE_TOKEN", "t"), file))
+                .hasMessageContaining("typo.conf: heartbeat").hasMessageContaining("heartbeat-interval");
+        assertThatThrownBy(() -> resolve(Map.of(AgentConfig.Key.HEALTH_PORT, "70000"), Map.of("HN_NODE_TOKEN", "t"),
+                null)).hasMessageContaining("--health-port");
+    }
+}
