@@ -24,6 +24,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 import java.util.random.RandomGenerator;
 
@@ -109,8 +110,9 @@ public final class AgentsSim {
             ProcStats.Sample coordBefore = coordinator.sample();
             ProcStats.Sample selfBefore = selfSample();
             Map<String, Long> submittedAt = new ConcurrentHashMap<>();
+            AtomicLong lastAnswer = new AtomicLong(start);
             Thread submitter = Thread.ofVirtual().name("agents-sim-submit").start(() ->
-                    submit(admin, args.jobs(), submittedAt, counters));
+                    submit(admin, args.jobs(), submittedAt, lastAnswer, counters));
             Thread.sleep(args.duration().toMillis());
             long end = System.nanoTime();
             counters.closeWindow(end);
@@ -127,7 +129,7 @@ public final class AgentsSim {
                 throw new BenchmarkException("the coordinator exited during the run; see " + coordinator.log() + ": "
                         + CoordinatorChild.tail(coordinator.log()));
             }
-            AgentsSimResult result = result(args, counters, submittedAt, registerSeconds, start, end,
+            AgentsSimResult result = result(args, counters, submittedAt, lastAnswer.get(), registerSeconds, start, end,
                     coordBefore, coordAfter, selfBefore, selfAfter);
             out.print(args.json() ? result.json() + System.lineSeparator() : "agents-sim:" + System.lineSeparator()
                     + result.table());
@@ -143,7 +145,7 @@ public final class AgentsSim {
     }
 
     private static AgentsSimResult result(AgentsSimArgs args, SimCounters counters, Map<String, Long> submittedAt,
-            double registerSeconds, long start, long end, ProcStats.Sample coordBefore, ProcStats.Sample coordAfter,
+            long lastAnswer, double registerSeconds, long start, long end, ProcStats.Sample coordBefore, ProcStats.Sample coordAfter,
             ProcStats.Sample selfBefore, ProcStats.Sample selfAfter) {
         List<Long> rtts = counters.heartbeatRtts();
         Map<String, Long> offers = counters.offers();
@@ -160,7 +162,7 @@ public final class AgentsSim {
         long window = end - start;
         return new AgentsSimResult(args.agents(), args.interval().toMillis() / 1000.0, window / 1e9, registerSeconds,
                 counters.heartbeatsSent(), rtts.isEmpty() ? Optional.empty() : Optional.of(Samples.of(rtts)),
-                args.jobs(), placement.size(), placedPerSecond,
+                args.jobs(), Math.max(0, lastAnswer - firstSubmit) / 1e9, placement.size(), placedPerSecond,
                 placement.isEmpty() ? Optional.empty() : Optional.of(Samples.of(placement)),
                 counters.resultsAccepted(), ProcStats.cpuPercentOfOneCore(coordBefore, coordAfter, window),
                 coordAfter.rssKib() / 1024.0, coordAfter.hwmKib() / 1024.0,
@@ -169,7 +171,8 @@ public final class AgentsSim {
     }
 
     /** Submits {@code count} jobs, a few at a time, noting when each POST started. */
-    private static void submit(AdminClient admin, int count, Map<String, Long> submittedAt, SimCounters counters) {
+    private static void submit(AdminClient admin, int count, Map<String, Long> submittedAt, AtomicLong lastAnswer,
+            SimCounters counters) {
         Semaphore slots = new Semaphore(SUBMITS_IN_FLIGHT);
         for (int i = 0; i < count; i++) {
             try {
@@ -185,6 +188,7 @@ public final class AgentsSim {
                     counters.error("job submission failed: " + e.getMessage());
                 } else {
                     submittedAt.put(id, at);
+                    lastAnswer.accumulateAndGet(System.nanoTime(), Math::max);
                 }
             });
         }

@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param heartbeatsSent heartbeats sent in the window
  * @param heartbeatRtt round trips (heartbeat to ack) of those acked; empty when none was
  * @param jobsSubmitted jobs submitted at the window's start
+ * @param submitSeconds from the first POST's start to the last one's answer
  * @param jobsOffered of those, how many reached an agent as an offer (by the end of the grace period)
  * @param placedPerSecond offers per second, from the first submission to the last offer
  * @param submitToOffer per job, from the start of its POST to its offer's arrival; empty without jobs
@@ -28,7 +29,7 @@ import java.util.Optional;
  * @param disconnects connections lost while registered
  */
 public record AgentsSimResult(int agents, double intervalSeconds, double windowSeconds, double registerSeconds,
-        long heartbeatsSent, Optional<Samples> heartbeatRtt, int jobsSubmitted, int jobsOffered,
+        long heartbeatsSent, Optional<Samples> heartbeatRtt, int jobsSubmitted, double submitSeconds, int jobsOffered,
         double placedPerSecond, Optional<Samples> submitToOffer, long resultsAccepted, double coordinatorCpuPercent,
         double coordinatorRssMib, double coordinatorPeakRssMib, double agentsCpuPercent, long errors,
         long disconnects) {
@@ -50,6 +51,8 @@ public record AgentsSimResult(int agents, double intervalSeconds, double windowS
         row(t, "heartbeat rtt p50 / p99 / max", heartbeatRtt.map(AgentsSimResult::millis).orElse("-"));
         row(t, "jobs submitted / offered", jobsSubmitted + " / " + jobsOffered + " (results accepted "
                 + resultsAccepted + ")");
+        row(t, "jobs submitted per second", jobsSubmitted == 0 ? "-" : String.format(Locale.ROOT, "%.1f (in %.1f s)",
+                jobsSubmitted / submitSeconds, submitSeconds));
         row(t, "jobs placed per second", jobsOffered == 0 ? "-" : String.format(Locale.ROOT, "%.1f", placedPerSecond));
         row(t, "submit to offer p50 / p99 / max", submitToOffer.map(AgentsSimResult::millis).orElse("-"));
         row(t, "coordinator CPU", String.format(Locale.ROOT, "%.1f%% of one core", coordinatorCpuPercent));
@@ -67,7 +70,7 @@ public record AgentsSimResult(int agents, double intervalSeconds, double windowS
                 .put("windowSeconds", round(windowSeconds)).put("registerSeconds", round(registerSeconds))
                 .put("heartbeatsSent", heartbeatsSent).put("heartbeatsAcked", heartbeatsAcked());
         heartbeatRtt.ifPresent(s -> percentiles(o, "heartbeatRtt", s));
-        o.put("jobsSubmitted", jobsSubmitted).put("jobsOffered", jobsOffered)
+        o.put("jobsSubmitted", jobsSubmitted).put("submitSeconds", round(submitSeconds)).put("jobsOffered", jobsOffered)
                 .put("jobsPlacedPerSecond", round(placedPerSecond)).put("resultsAccepted", resultsAccepted);
         submitToOffer.ifPresent(s -> percentiles(o, "submitToOffer", s));
         o.put("coordinatorCpuPercentOfOneCore", round(coordinatorCpuPercent))

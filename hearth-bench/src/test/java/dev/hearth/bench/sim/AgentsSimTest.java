@@ -88,11 +88,12 @@ class AgentsSimTest {
     @DisplayName("the report gives p50 and p99 by nearest rank, and the JSON carries the same figures")
     void report() {
         Samples rtt = Samples.of(LongStream.rangeClosed(1, 100).map(v -> v * 1_000_000).boxed().toList());
-        var result = new AgentsSimResult(1000, 10, 60, 4.2, 6000, Optional.of(rtt), 2000, 2000, 350.5,
+        var result = new AgentsSimResult(1000, 10, 60, 4.2, 6000, Optional.of(rtt), 2000, 4.0, 2000, 350.5,
                 Optional.empty(), 2000, 42.5, 300, 350, 80, 0, 0);
         assertThat(result.table()).contains("heartbeat rtt p50 / p99 / max    50.5 ms / 99.0 ms / 100.0 ms")
                 .contains("heartbeats sent / acked          6000 / 100 (100/s)")
                 .contains("jobs placed per second           350.5")
+                .contains("jobs submitted per second        500.0 (in 4.0 s)")
                 .contains("submit to offer p50 / p99 / max  -");
         assertThat(result.json()).contains("\"heartbeatRttP50Millis\":50.5").contains("\"heartbeatRttP99Millis\":99.0")
                 .contains("\"coordinatorCpuPercentOfOneCore\":42.5").doesNotContain("submitToOffer");
