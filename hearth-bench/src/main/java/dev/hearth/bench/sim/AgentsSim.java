@@ -34,8 +34,8 @@ import java.util.random.RandomGenerator;
  *
  * <p>Steps: check the open-file limit; start the coordinator; create N node tokens through {@code POST /v1/tokens}
  * (a token binds to the first node key that uses it, so each agent needs its own); connect and register the agents,
- * at most {@link #CONNECTS_IN_FLIGHT} at a time; start each agent's heartbeat at a random phase within one
- * interval (seeded, so runs are alike); let one interval pass uncounted; then open the measurement window, submit M
+ * at most {@link #CONNECTS_IN_FLIGHT} at a time, each heartbeating from its registration on at a random phase
+ * within one interval (seeded, so runs are alike); let one interval pass uncounted; then open the measurement window, submit M
  * jobs through {@code POST /v1/jobs} ({@link #SUBMITS_IN_FLIGHT} at a time) and wait out the window. CPU is read
  * from /proc at the window's two ends; heartbeats count when sent inside it. After the window, up to
  * {@link #GRACE} more is given for acks and offers still on their way.
@@ -82,6 +82,11 @@ public final class AgentsSim {
                     "create node tokens", coordinator, progress);
             progress.printf("agents-sim: %d node tokens in %.1f s%n", tokens.size(), (System.nanoTime() - t0) / 1e9);
 
+            // Each agent heartbeats from its registration on, at a random phase within one interval: registering
+            // thousands takes longer than the coordinator's lost-after TTL (3 intervals), so waiting for all of
+            // them first would get the early ones declared lost.
+            RandomGenerator random = new SplittableRandom(42);
+            long intervalNanos = args.interval().toNanos();
             long registerStart = System.nanoTime();
             URI agentUri = URI.create("ws://127.0.0.1:" + coordinator.port() + "/v1/agent");
             all(args.agents(), CONNECTS_IN_FLIGHT, i -> {
@@ -89,17 +94,18 @@ public final class AgentsSim {
                 synchronized (agents) {
                     agents.add(agent);
                 }
-                return agent.connect(http, agentUri, Duration.ofSeconds(30));
+                long phase;
+                synchronized (random) {
+                    phase = random.nextLong(intervalNanos);
+                }
+                return agent.connect(http, agentUri, Duration.ofSeconds(30)).thenApply(nodeId -> {
+                    ticker.scheduleAtFixedRate(agent::heartbeat, phase, intervalNanos, TimeUnit.NANOSECONDS);
+                    return nodeId;
+                });
             }, "register agents", coordinator, progress);
             double registerSeconds = (System.nanoTime() - registerStart) / 1e9;
             progress.printf("agents-sim: %d agents registered in %.1f s%n", args.agents(), registerSeconds);
 
-            RandomGenerator random = new SplittableRandom(42);
-            long intervalNanos = args.interval().toNanos();
-            for (SimAgent agent : agents) {
-                ticker.scheduleAtFixedRate(agent::heartbeat, random.nextLong(intervalNanos), intervalNanos,
-                        TimeUnit.NANOSECONDS);
-            }
             progress.println("agents-sim: heartbeating; one uncounted interval first (" + args.interval().toSeconds()
                     + " s)");
             Thread.sleep(args.interval().toMillis());
@@ -128,6 +134,12 @@ public final class AgentsSim {
             if (!coordinator.alive()) {
                 throw new BenchmarkException("the coordinator exited during the run; see " + coordinator.log() + ": "
                         + CoordinatorChild.tail(coordinator.log()));
+            }
+            if (counters.firstError() != null) {
+                progress.println("agents-sim: first error: " + counters.firstError());
+            }
+            if (counters.firstDisconnect() != null) {
+                progress.println("agents-sim: first disconnect: " + counters.firstDisconnect());
             }
             AgentsSimResult result = result(args, counters, submittedAt, lastAnswer.get(), registerSeconds, start, end,
                     coordBefore, coordAfter, selfBefore, selfAfter);
