@@ -1,5 +1,7 @@
 package dev.hearth.bench;
 
+import dev.hearth.bench.sim.AgentsSim;
+import dev.hearth.bench.sim.AgentsSimArgs;
 import dev.hearth.core.InvalidInputException;
 import java.io.PrintStream;
 import java.util.List;
@@ -19,6 +21,8 @@ public final class BenchMain {
     /** Exit status when interrupted, as a shell reports SIGINT. */
     static final int INTERRUPTED = 130;
 
+    static final String BENCHMARKS = "job-overhead, agents-sim";
+
     static final String USAGE_TEXT = """
             Usage: hearth-bench BENCHMARK [OPTIONS]
 
@@ -27,6 +31,14 @@ public final class BenchMain {
                                     'docker run --rm --network none hearth/busybox:latest true', interleaved
                                     after 2 warm-up rounds, and prints medians, p90s and the ratio Hearth/bare.
                                     --n N: rounds to count, a whole number from 1 to 10000 (default 20).
+              agents-sim [--agents N] [--interval I] [--duration D] [--jobs M] [--json]
+                                    Starts a real coordinator in a child JVM, connects N simulated hearth/1
+                                    agents (one WebSocket and node token each) that heartbeat every I and
+                                    complete job offers at once, submits M jobs, and prints heartbeat round
+                                    trips (p50/p99), jobs placed per second, and the coordinator's CPU and RSS
+                                    over the window D (after one uncounted interval). Defaults: --agents 1000
+                                    --interval 10s --duration 60s --jobs 2000. --json: one JSON object instead
+                                    of the table. Needs ulimit -n of at least N + 512.
             """;
 
     private BenchMain() {
@@ -45,7 +57,7 @@ public final class BenchMain {
     public static int run(String[] args, PrintStream out, PrintStream err) {
         List<String> all = List.of(args);
         if (all.isEmpty()) {
-            err.println("hearth-bench: benchmark is required: one of job-overhead");
+            err.println("hearth-bench: benchmark is required: one of " + BENCHMARKS);
             err.print(USAGE_TEXT);
             return USAGE;
         }
@@ -53,15 +65,22 @@ public final class BenchMain {
             out.print(USAGE_TEXT);
             return 0;
         }
-        if (!all.get(0).equals("job-overhead")) {
-            err.println("hearth-bench: " + new InvalidInputException("benchmark", all.get(0), "one of job-overhead")
-                    .getMessage());
-            err.print(USAGE_TEXT);
-            return USAGE;
-        }
+        return switch (all.get(0)) {
+            case "job-overhead" -> jobOverhead(all.subList(1, all.size()), out, err);
+            case "agents-sim" -> agentsSim(all.subList(1, all.size()), out, err);
+            default -> {
+                err.println("hearth-bench: " + new InvalidInputException("benchmark", all.get(0), "one of "
+                        + BENCHMARKS).getMessage());
+                err.print(USAGE_TEXT);
+                yield USAGE;
+            }
+        };
+    }
+
+    private static int jobOverhead(List<String> args, PrintStream out, PrintStream err) {
         JobOverheadArgs parsed;
         try {
-            parsed = JobOverheadArgs.parse(all.subList(1, all.size()));
+            parsed = JobOverheadArgs.parse(args);
         } catch (InvalidInputException e) {
             err.println("hearth-bench: " + e.getMessage());
             err.println("Try 'hearth-bench --help' for the accepted forms.");
@@ -76,6 +95,28 @@ public final class BenchMain {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             err.println("hearth-bench: job-overhead interrupted");
+            return INTERRUPTED;
+        }
+    }
+
+    private static int agentsSim(List<String> args, PrintStream out, PrintStream err) {
+        AgentsSimArgs parsed;
+        try {
+            parsed = AgentsSimArgs.parse(args);
+        } catch (InvalidInputException e) {
+            err.println("hearth-bench: " + e.getMessage());
+            err.println("Try 'hearth-bench --help' for the accepted forms.");
+            return USAGE;
+        }
+        try {
+            AgentsSim.run(parsed, out, err);
+            return 0;
+        } catch (BenchmarkException e) {
+            err.println("hearth-bench: agents-sim failed: " + e.getMessage());
+            return FAILED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("hearth-bench: agents-sim interrupted");
             return INTERRUPTED;
         }
     }

@@ -82,8 +82,9 @@ final class AgentConnection implements WsListener {
     }
 
     /** Binds this connection to a registered node and returns its session. */
-    NodeSession register(String nodeId, boolean hearth, dev.hearth.core.protocol.Capacity capacity) {
-        node = new NodeSession(nodeId, hearth, capacity, ws);
+    NodeSession register(String nodeId, boolean hearth, dev.hearth.core.protocol.Capacity capacity,
+            List<dev.hearth.coordinator.store.GpuInfo> gpus) {
+        node = new NodeSession(nodeId, hearth, capacity, gpus, ws);
         return node;
     }
 

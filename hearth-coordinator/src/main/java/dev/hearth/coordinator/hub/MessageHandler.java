@@ -112,10 +112,15 @@ public final class MessageHandler {
             return; // v2.0 sends one heartbeat with nodeId null before registered arrives: tolerated
         }
         boolean draining = "draining".equals(h.state());
+        boolean changed = node.draining() != draining;
         node.draining(draining);
         store.heartbeat(node.nodeId(), clock.instant(), draining ? NodeState.DRAINING : NodeState.ONLINE);
         node.send(new Ack());
-        wakeScheduler.run();
+        if (changed) {
+            // Only a move between online and draining changes what the scheduler may place; waking it on every
+            // heartbeat made it rescan the store about N/interval times a second (1000/s for 10000 nodes).
+            wakeScheduler.run();
+        }
     }
 
     private void started(AgentConnection conn, JobStarted s) {

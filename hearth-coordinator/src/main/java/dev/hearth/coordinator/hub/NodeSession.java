@@ -1,5 +1,6 @@
 package dev.hearth.coordinator.hub;
 
+import dev.hearth.coordinator.store.GpuInfo;
 import dev.hearth.core.protocol.Capacity;
 import dev.hearth.core.protocol.CoordinatorMessage;
 import dev.hearth.core.protocol.ProtocolCodec;
@@ -15,14 +16,16 @@ public final class NodeSession {
     private final String nodeId;
     private final boolean hearth;
     private final Capacity capacity;
+    private final List<GpuInfo> gpus;
     private final WsSession ws;
     private volatile boolean draining;
     private volatile boolean open = true;
 
-    NodeSession(String nodeId, boolean hearth, Capacity capacity, WsSession ws) {
+    NodeSession(String nodeId, boolean hearth, Capacity capacity, List<GpuInfo> gpus, WsSession ws) {
         this.nodeId = nodeId;
         this.hearth = hearth;
         this.capacity = capacity;
+        this.gpus = List.copyOf(gpus);
         this.ws = ws;
     }
 
@@ -39,6 +42,14 @@ public final class NodeSession {
     /** What the node offers to jobs. */
     public Capacity capacity() {
         return capacity;
+    }
+
+    /**
+     * The GPUs the node reported when it registered, as the store holds them; kept here so that a scheduling pass
+     * reads no node rows.
+     */
+    public List<GpuInfo> gpus() {
+        return gpus;
     }
 
     /** Whether the node asked to take no new jobs. */

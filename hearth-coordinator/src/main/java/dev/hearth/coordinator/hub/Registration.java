@@ -93,7 +93,7 @@ final class Registration {
         Capacity capacity = r.hearth() && r.capacity() != null ? r.capacity()
                 : NodeSession.legacyCapacity(host.cpus(), host.memoryBytes(),
                         host.gpus().stream().map(GpuReport::index).toList());
-        NodeSession session = conn.register(nodeId, r.hearth(), capacity);
+        NodeSession session = conn.register(nodeId, r.hearth(), capacity, gpus);
         hub.registered(session);
         session.send(new Registered(nodeId, "Node registered", r.hearth() ? Protocol.HEARTH_V1 : null,
                 r.hearth() ? heartbeatSeconds : null));

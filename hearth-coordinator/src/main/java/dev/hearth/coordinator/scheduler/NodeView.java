@@ -66,7 +66,7 @@ public record NodeView(
     boolean fitsNow(JobNeeds job) {
         return accepting && usedSlots < slots && nanoCpus - usedNanoCpus >= job.nanoCpus()
                 && memoryBytes - usedMemoryBytes >= job.memoryBytes()
-                && freeGpus(job.minVramMib()).size() >= job.gpus();
+                && (job.gpus() == 0 || freeGpus(job.minVramMib()).size() >= job.gpus());
     }
 
     /** This view with the job's resources added, holding {@code gpuIndexes}. */

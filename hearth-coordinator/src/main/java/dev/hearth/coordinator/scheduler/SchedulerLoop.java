@@ -114,9 +114,11 @@ public final class SchedulerLoop implements AutoCloseable {
                     CpuQuota.parse("cpus", s.spec().cpus()).nanoCpus(),
                     ByteSize.parse("memory", s.spec().memory()).bytes(), s.gpuCount(), s.minVramMib()));
         }
+        Map<String, JobRecord> byId = new HashMap<>();
+        queued.forEach(j -> byId.put(j.id(), j));
         List<NodeView> nodes = nodeViews();
         for (Placement.Decision d : Placement.place(needs, nodes)) {
-            JobRecord job = queued.stream().filter(j -> j.id().equals(d.jobId())).findFirst().orElseThrow();
+            JobRecord job = byId.get(d.jobId());
             if (d.nodeId().isEmpty()) {
                 if (!Objects.equals(job.reason(), d.reason())) {
                     store.setReason(job.id(), d.reason());
@@ -155,8 +157,8 @@ public final class SchedulerLoop implements AutoCloseable {
         for (NodeSession s : hub.sessions()) {
             Capacity c = s.capacity();
             long[] u = used.getOrDefault(s.nodeId(), new long[3]);
-            List<NodeView.Gpu> gpus = store.node(s.nodeId()).map(n -> n.gpus().stream()
-                    .map(g -> new NodeView.Gpu(g.index(), g.vramTotalMib())).toList()).orElse(List.of());
+            List<NodeView.Gpu> gpus = s.gpus().stream().map(g -> new NodeView.Gpu(g.index(), g.vramTotalMib()))
+                    .toList();
             views.add(new NodeView(s.nodeId(), !s.draining(), c.slots(), (long) (c.cpus() * 1e9), c.memoryBytes(),
                     gpus, (int) u[0], u[1], u[2], usedGpus.getOrDefault(s.nodeId(), List.of()), 0));
         }

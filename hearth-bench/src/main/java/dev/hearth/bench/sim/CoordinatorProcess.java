@@ -1,0 +1,54 @@
+package dev.hearth.bench.sim;
+
+import dev.hearth.coordinator.CoordinatorConfig;
+import dev.hearth.coordinator.CoordinatorServer;
+import dev.hearth.core.protocol.Protocol;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+
+/**
+ * The coordinator of {@code agents-sim}, as the main class of a child JVM so that its CPU and memory can be read
+ * apart from the simulated agents': {@code CoordinatorProcess DATA_DIR HEARTBEAT_MILLIS} starts a real
+ * {@link CoordinatorServer} on 127.0.0.1 and a free port with its store in DATA_DIR, agents asked to heartbeat every
+ * HEARTBEAT_MILLIS and lost after three intervals, prints {@code port=PORT} on stdout, and serves until its stdin closes
+ * (the parent exiting closes it too), then stops the server and exits 0.
+ */
+public final class CoordinatorProcess {
+
+    /** The line prefix the parent reads the port from. */
+    static final String PORT_PREFIX = "port=";
+
+    private CoordinatorProcess() {
+    }
+
+    /** Runs the coordinator until stdin closes; exits 2 on bad arguments, 1 when it cannot start. */
+    public static void main(String[] args) throws IOException {
+        if (args.length != 2) {
+            System.err.println("usage: CoordinatorProcess DATA_DIR HEARTBEAT_MILLIS");
+            System.exit(2);
+        }
+        long heartbeat = Long.parseLong(args[1]);
+        CoordinatorConfig config = new CoordinatorConfig("127.0.0.1", 0, Path.of(args[0]),
+                Duration.ofMillis(heartbeat), Duration.ofMillis(3 * heartbeat), Protocol.DEFAULT_MAX_FRAME_BYTES,
+                Duration.ofSeconds(1));
+        CoordinatorServer server;
+        try {
+            server = CoordinatorServer.start(config, InstantSource.system());
+        } catch (IOException | RuntimeException e) {
+            System.err.println("coordinator did not start: " + e);
+            System.exit(1);
+            return;
+        }
+        System.out.println(PORT_PREFIX + server.port());
+        System.out.flush();
+        InputStream in = System.in;
+        while (in.read() >= 0) {
+            // nothing is sent on stdin; it is only a lifeline to the parent
+        }
+        server.close();
+        System.exit(0);
+    }
+}
