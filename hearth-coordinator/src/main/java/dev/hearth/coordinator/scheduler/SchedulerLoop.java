@@ -13,6 +13,7 @@ import dev.hearth.core.protocol.Capacity;
 import dev.hearth.core.units.ByteSize;
 import dev.hearth.core.units.CpuQuota;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -43,6 +44,7 @@ public final class SchedulerLoop implements AutoCloseable {
     private final Duration tick;
     private final Semaphore wakeups = new Semaphore(0);
     private final Thread thread;
+    private final Instant startedAt;
     private volatile boolean running = true;
 
     /** Starts the loop on a platform thread of its own. */
@@ -52,6 +54,7 @@ public final class SchedulerLoop implements AutoCloseable {
         this.clock = clock;
         this.lostAfter = lostAfter;
         this.tick = tick;
+        this.startedAt = clock.instant();
         this.thread = Thread.ofPlatform().name("hearth-scheduler").daemon().unstarted(this::run);
     }
 
@@ -90,7 +93,12 @@ public final class SchedulerLoop implements AutoCloseable {
     }
 
     private void markLost() {
-        for (NodeRecord node : store.nodesSilentSince(clock.instant().minus(lostAfter))) {
+        Instant cutoff = clock.instant().minus(lostAfter);
+        if (cutoff.isBefore(startedAt)) {
+            // A coordinator that was down heard no heartbeats: its nodes get a full TTL from its start to return.
+            return;
+        }
+        for (NodeRecord node : store.nodesSilentSince(cutoff)) {
             String reason = "node " + node.id() + " (" + node.hostname() + ") lost: no heartbeat since "
                     + node.lastHeartbeat() + " (TTL " + lostAfter.toSeconds() + "s)";
             store.setNodeState(node.id(), NodeState.LOST);

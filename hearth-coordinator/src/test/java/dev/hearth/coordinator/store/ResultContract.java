@@ -72,6 +72,22 @@ interface ResultContract extends StoreFixture {
     }
 
     @Test
+    @DisplayName("a result under a taken lease is refused as stale even after the job finished elsewhere")
+    default void staleAfterFinal() {
+        registerNode("n1");
+        submit("j1", 1);
+        Lease first = store().grantLease("j1", "n1");
+        store().revokeLeasesOf("n1", "lost");
+        registerNode("n2");
+        Lease second = store().grantLease("j1", "n2");
+        store().acceptResult("j1", "n2", second.epoch(), "completed", 0, "{\"n\":2}");
+
+        assertThat(store().acceptResult("j1", "n1", first.epoch(), "completed", 0, "{\"n\":1}"))
+                .isEqualTo(new ResultAcceptance.StaleEpoch(second.epoch()));
+        assertThat(store().result("j1").orElseThrow().resultJson()).isEqualTo("{\"n\":2}");
+    }
+
+    @Test
     @DisplayName("a second result for a finished job is refused as already final; one for an unknown job as unknown")
     default void secondResult() {
         Lease lease = leasedJob("j1", "n1");

@@ -54,6 +54,10 @@ final class ResultTable {
             return new ResultAcceptance.UnknownJob();
         }
         JobRecord job = found.get();
+        if (result.epoch() < job.epoch()) {
+            // the node's lease was taken from it, whatever became of the job since: tell it so
+            return new ResultAcceptance.StaleEpoch(job.epoch());
+        }
         if (job.state().isFinal()) {
             return new ResultAcceptance.AlreadyFinal(job.state());
         }

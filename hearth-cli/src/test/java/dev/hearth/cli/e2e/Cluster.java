@@ -1,0 +1,222 @@
+package dev.hearth.cli.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.cli.Main;
+import dev.hearth.core.json.Json;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A coordinator and agents as real `hearth` processes (this build's classes), for end-to-end tests: started,
+ * killed with SIGKILL or stopped with SIGTERM, and restarted on the same data and state folders.
+ */
+final class Cluster implements AutoCloseable {
+
+    /** Heartbeats every second; a node silent for 4 s is lost. */
+    static final String HEARTBEAT = "1s";
+    static final String LOST_AFTER = "4s";
+
+    private final Path root;
+    private final int port;
+    private final List<Process> processes = new ArrayList<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private Process coordinator;
+    private String admin;
+
+    Cluster(Path root) throws IOException {
+        this.root = root;
+        this.port = freePort();
+        Files.createDirectories(logs());
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    int port() {
+        return port;
+    }
+
+    private static Path logs() {
+        return Path.of("target", "e2e-logs");
+    }
+
+    private Process spawn(String name, Map<String, String> env, String... args) throws IOException {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        List<String> cmd = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(logs().toFile(), name + ".log")));
+        pb.environment().put("HEARTH_HOME", root.toString());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        processes.add(p);
+        return p;
+    }
+
+    /** Starts (or restarts) the coordinator on its port and data folder and waits until it answers. */
+    void startCoordinator() throws Exception {
+        coordinator = spawn("coordinator", Map.of(), "coordinator", "--listen", "127.0.0.1:" + port,
+                "--data", root.resolve("coordinator").toString(), "--heartbeat-interval", HEARTBEAT,
+                "--lost-after", LOST_AFTER);
+        await("the coordinator answers /healthz", Duration.ofSeconds(60), () -> {
+            try {
+                return http.send(HttpRequest.newBuilder(URI.create(base() + "/healthz")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+            } catch (IOException notYet) {
+                return false;
+            }
+        });
+        admin = Files.readString(root.resolve("coordinator").resolve("admin.token")).strip();
+    }
+
+    /** SIGKILL of the coordinator. */
+    void killCoordinator() throws InterruptedException {
+        coordinator.destroyForcibly();
+        coordinator.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** Starts an agent with a new token that connects to {@code port} (the coordinator's, or a proxy's). */
+    Agent startAgent(String name, int connectTo) throws Exception {
+        String token = api("POST", "/v1/tokens", "{\"ttl\":\"1h\",\"label\":\"" + name + "\"}").get("token").asText();
+        Agent a = new Agent(name, token, root.resolve("agent-" + name));
+        a.start(connectTo);
+        return a;
+    }
+
+    /** An agent process and its state folder. */
+    final class Agent {
+        final String name;
+        final String token;
+        final Path state;
+        Process process;
+
+        Agent(String name, String token, Path state) {
+            this.name = name;
+            this.token = token;
+            this.state = state;
+        }
+
+        void start(int connectTo) throws IOException {
+            process = spawn("agent-" + name, Map.of("HN_NODE_TOKEN", token), "agent",
+                    "--coordinator", "ws://127.0.0.1:" + connectTo, "--state", state.toString(),
+                    "--health-port", "0", "--slots", "3", "--heartbeat-interval", HEARTBEAT,
+                    "--reconnect-delay", "300ms", "--reconnect-max", "1s", "--drain-grace", "5s");
+        }
+
+        void kill() throws InterruptedException {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+
+        /** Results waiting in its outbox. */
+        long outbox() throws IOException {
+            Path dir = state.resolve("outbox");
+            if (!Files.isDirectory(dir)) {
+                return 0;
+            }
+            try (var files = Files.list(dir)) {
+                return files.filter(f -> f.toString().endsWith(".json")).count();
+            }
+        }
+    }
+
+    String base() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    JsonNode api(String method, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path))
+                .header("Authorization", "Bearer " + admin).timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("%s %s: %s", method, path, r.body()).isLessThan(300);
+        return Json.mapper().readTree(r.body());
+    }
+
+    String text(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base() + path)).header("Authorization", "Bearer " + admin)
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** Submits a small shell job (a quarter CPU, 64 MiB, so a 2-CPU agent runs several) and returns its id. */
+    String submit(String script) throws Exception {
+        var doc = Json.mapper().createObjectNode().put("cpus", "0.25").put("memory", "64m");
+        doc.set("command", Json.mapper().valueToTree(List.of("sh", "-c", script)));
+        return api("POST", "/v1/jobs", doc.toString()).get("id").asText();
+    }
+
+    JsonNode job(String id) throws Exception {
+        return api("GET", "/v1/jobs/" + id, null);
+    }
+
+    List<JsonNode> nodes() throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        api("GET", "/v1/nodes", null).path("nodes").forEach(out::add);
+        return out;
+    }
+
+    /** A counter from /metrics, e.g. {@code hearth_results_total{outcome="accepted"}}; 0 when absent. */
+    double metric(String name, String label) throws Exception {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{[^}]*" + Pattern.quote(label)
+                + "[^}]*\\} ([0-9.eE+]+)$").matcher(text("/metrics"));
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    interface Check {
+        boolean holds() throws Exception;
+    }
+
+    static void await(String what, Duration limit, Check check) throws Exception {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!check.holds()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + limit.toSeconds() + " s: " + what);
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    void awaitNodes(String what, Predicate<List<JsonNode>> p) throws Exception {
+        await(what, Duration.ofSeconds(60), () -> p.test(nodes()));
+    }
+
+    /** Stops everything still running: SIGTERM first (agents drain), then SIGKILL. */
+    @Override
+    public void close() throws Exception {
+        for (Process p : processes.reversed()) {
+            if (p.isAlive()) {
+                p.destroy();
+            }
+        }
+        for (Process p : processes) {
+            if (!p.waitFor(40, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package dev.hearth.cli.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.proof.ProofHashes;
+import dev.hearth.sandbox.DockerFixture;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A coordinator and two agents as separate `hearth` processes over real WebSockets, running jobs in real Docker
+ * containers, through the failures the original network could not survive.
+ */
+@Tag("e2e")
+@DisplayName("A coordinator and two agents as real processes: spread, kill -9, coordinator restart, long disconnect")
+class ClusterE2eTest {
+
+    @TempDir
+    Path root;
+
+    @BeforeAll
+    static void images() throws Exception {
+        DockerFixture.driver();
+    }
+
+    /** Every job completed once: its result's hashes recompute from its logs, and one result per job accepted. */
+    private static void allCompletedOnce(Cluster c, List<String> ids) throws Exception {
+        for (String id : ids) {
+            JsonNode j = c.job(id);
+            assertThat(j.path("state").asText()).as("job %s: %s", id, j).isEqualTo("completed");
+            JsonNode r = j.path("result");
+            String logs = c.text("/v1/jobs/" + id + "/logs");
+            assertThat(r.path("logsHash").asText()).isEqualTo(ProofHashes.logsHash(logs));
+            assertThat(r.path("executionHash").asText()).isEqualTo(ProofHashes.executionHash(id, logs,
+                    r.path("exitCode").asLong(), r.path("status").asText(), r.path("timestamp").asText()));
+            assertThat(r.path("hashesHold").asBoolean()).isTrue();
+        }
+        assertThat(c.metric("hearth_results_total", "outcome=\"accepted\"")).as("results accepted")
+                .isEqualTo(ids.size());
+    }
+
+    private static void awaitDone(Cluster c, List<String> ids, Duration limit) throws Exception {
+        Cluster.await(ids.size() + " jobs completed", limit, () -> {
+            for (String id : ids) {
+                if (!"completed".equals(c.job(id).path("state").asText())) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    private static void bothOnline(Cluster c) throws Exception {
+        c.awaitNodes("two nodes online", n -> n.stream().filter(x -> "online".equals(x.path("state").asText())
+                && x.path("connected").asBoolean()).count() == 2);
+    }
+
+    @Test
+    @DisplayName("50 jobs complete once each, spread over both agents, every proof recomputed")
+    void fiftyJobsSpread() throws Exception {
+        try (Cluster c = new Cluster(root)) {
+            c.startCoordinator();
+            c.startAgent("a", c.port());
+            c.startAgent("b", c.port());
+            bothOnline(c);
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                ids.add(c.submit("echo job " + i + "; sleep 0.5"));
+            }
+            awaitDone(c, ids, Duration.ofMinutes(5));
+            allCompletedOnce(c, ids);
+            Map<String, Integer> perNode = new HashMap<>();
+            for (String id : ids) {
+                perNode.merge(c.job(id).path("result").path("nodeId").asText(), 1, Integer::sum);
+                assertThat(c.job(id).path("attempts").asInt()).isEqualTo(1);
+            }
+            assertThat(perNode).hasSize(2).allSatisfy((node, n) -> assertThat(n).isGreaterThanOrEqualTo(5));
+        }
+        assertThat(DockerFixture.hearthContainers("")).as("job containers left").isEmpty();
+    }
+
+    @Test
+    @DisplayName("an agent cut off, then killed with SIGKILL mid-job: its jobs finish elsewhere; restarted, its "
+            + "outbox is sent and refused as stale; one accepted result per job")
+    void killedAgent() throws Exception {
+        try (Cluster c = new Cluster(root); TcpProxy link = new TcpProxy(Cluster.freePort(), c.port())) {
+            c.startCoordinator();
+            Cluster.Agent a = c.startAgent("a", link.port());
+            c.awaitNodes("a online", n -> n.size() == 1 && "online".equals(n.getFirst().path("state").asText()));
+            List<String> ids = new ArrayList<>();
+            ids.add(c.submit("echo short; sleep 2"));
+            ids.add(c.submit("echo long; sleep 20"));
+            Cluster.await("both jobs running on a", Duration.ofSeconds(60), () ->
+                    "running".equals(c.job(ids.get(0)).path("state").asText())
+                            && "running".equals(c.job(ids.get(1)).path("state").asText()));
+            link.cut();
+            // the short job ends while a is cut off: its result waits in a's outbox
+            Cluster.await("a keeps the short job's result", Duration.ofSeconds(30), () -> a.outbox() == 1);
+            a.kill();
+            Cluster.Agent b = c.startAgent("b", c.port());
+            awaitDone(c, ids, Duration.ofMinutes(3));
+            for (String id : ids) {
+                JsonNode j = c.job(id);
+                assertThat(j.path("attempts").asInt()).isEqualTo(2);
+                assertThat(j.path("result").path("epoch").asLong()).isEqualTo(2);
+            }
+            a.start(c.port());
+            Cluster.await("a's stale result refused and its outbox emptied", Duration.ofSeconds(60),
+                    () -> a.outbox() == 0 && c.metric("hearth_results_total", "outcome=\"stale_lease\"") >= 1);
+            allCompletedOnce(c, ids);
+            assertThat(c.text("/v1/jobs/" + ids.get(0) + "/logs")).isEqualTo("short\n");
+            assertThat(b.outbox()).isZero();
+        }
+        assertThat(DockerFixture.hearthContainers("")).as("job containers left").isEmpty();
+    }
+
+    @Test
+    @DisplayName("the coordinator killed and restarted mid-run: no job lost, agents reconnect by themselves")
+    void coordinatorRestart() throws Exception {
+        try (Cluster c = new Cluster(root)) {
+            c.startCoordinator();
+            c.startAgent("a", c.port());
+            c.startAgent("b", c.port());
+            bothOnline(c);
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                ids.add(c.submit("echo job " + i + "; sleep 2"));
+            }
+            Cluster.await("some jobs done", Duration.ofMinutes(2), () -> ids.stream().anyMatch(id -> {
+                try {
+                    return "completed".equals(c.job(id).path("state").asText());
+                } catch (Exception e) {
+                    return false;
+                }
+            }));
+            c.killCoordinator();
+            Thread.sleep(3000); // jobs go on finishing; their results wait in the outboxes
+            c.startCoordinator();
+            bothOnline(c);
+            awaitDone(c, ids, Duration.ofMinutes(5));
+            allCompletedOnceAcrossRestart(c, ids);
+        }
+        assertThat(DockerFixture.hearthContainers("")).as("job containers left").isEmpty();
+    }
+
+    /** After a coordinator restart its counters start again, so count accepted results through the jobs. */
+    private static void allCompletedOnceAcrossRestart(Cluster c, List<String> ids) throws Exception {
+        for (String id : ids) {
+            JsonNode r = c.job(id).path("result");
+            assertThat(r.path("hashesHold").asBoolean()).as("job %s", id).isTrue();
+            assertThat(r.path("logsHash").asText()).isEqualTo(ProofHashes.logsHash(c.text("/v1/jobs/" + id
+                    + "/logs")));
+        }
+    }
+
+    @Test
+    @DisplayName("an agent disconnected (not killed) longer than the TTL: its jobs move, its late results are "
+            + "refused, and it comes back by itself")
+    void longDisconnect() throws Exception {
+        try (Cluster c = new Cluster(root); TcpProxy link = new TcpProxy(Cluster.freePort(), c.port())) {
+            c.startCoordinator();
+            Cluster.Agent a = c.startAgent("a", link.port());
+            c.awaitNodes("a online", n -> n.size() == 1 && "online".equals(n.getFirst().path("state").asText()));
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                ids.add(c.submit("echo job " + i + "; sleep 3"));
+            }
+            Cluster.await("jobs running on a", Duration.ofSeconds(60), () -> {
+                for (String id : ids) {
+                    if (!"running".equals(c.job(id).path("state").asText())) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            link.cut();
+            c.awaitNodes("a lost", n -> "lost".equals(n.getFirst().path("state").asText()));
+            Cluster.Agent b = c.startAgent("b", c.port());
+            awaitDone(c, ids, Duration.ofMinutes(3));
+            Cluster.await("a finished its copies into its outbox", Duration.ofSeconds(30), () -> a.outbox() == 3);
+            link.mend();
+            Cluster.await("a back online with an empty outbox", Duration.ofSeconds(60), () -> a.outbox() == 0
+                    && c.nodes().stream().filter(n -> "online".equals(n.path("state").asText())).count() == 2);
+            assertThat(c.metric("hearth_results_total", "outcome=\"stale_lease\"")).isEqualTo(3);
+            allCompletedOnce(c, ids);
+            for (String id : ids) {
+                assertThat(c.job(id).path("result").path("epoch").asLong()).isEqualTo(2);
+            }
+            assertThat(b.outbox()).isZero();
+        }
+        assertThat(DockerFixture.hearthContainers("")).as("job containers left").isEmpty();
+    }
+}
