@@ -50,10 +50,20 @@ class ArchitectureTest {
     }
 
     @Test
-    @DisplayName("the agent knows no CLI, and never links the coordinator's store")
+    @DisplayName("the agent knows no CLI and no coordinator code: they meet only through the protocol in core")
     void agentBoundaries() {
         noClasses().that().resideInAPackage("dev.hearth.agent..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.hearth.cli..", "dev.hearth.coordinator..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.hearth.cli..", "dev.hearth.coordinator..",
+                        "io.helidon..")
+                .check(hearth);
+    }
+
+    @Test
+    @DisplayName("the coordinator runs no sandboxes: it knows neither the sandbox module, the agent nor the CLI")
+    void coordinatorBoundaries() {
+        noClasses().that().resideInAPackage("dev.hearth.coordinator..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.hearth.sandbox..", "dev.hearth.agent..",
+                        "dev.hearth.cli..")
                 .check(hearth);
     }
 

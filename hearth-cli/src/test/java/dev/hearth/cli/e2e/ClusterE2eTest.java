@@ -49,6 +49,13 @@ class ClusterE2eTest {
                 .isEqualTo(ids.size());
     }
 
+    /** No container of these jobs is left on the engine (other tests' containers are none of our business). */
+    private static void noContainersOf(List<String> ids) throws Exception {
+        for (String id : ids) {
+            assertThat(DockerFixture.hearthContainers(id)).as("containers of job %s left", id).isEmpty();
+        }
+    }
+
     private static void awaitDone(Cluster c, List<String> ids, Duration limit) throws Exception {
         Cluster.await(ids.size() + " jobs completed", limit, () -> {
             for (String id : ids) {
@@ -68,12 +75,12 @@ class ClusterE2eTest {
     @Test
     @DisplayName("50 jobs complete once each, spread over both agents, every proof recomputed")
     void fiftyJobsSpread() throws Exception {
+        List<String> ids = new ArrayList<>();
         try (Cluster c = new Cluster(root)) {
             c.startCoordinator();
             c.startAgent("a", c.port());
             c.startAgent("b", c.port());
             bothOnline(c);
-            List<String> ids = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
                 ids.add(c.submit("echo job " + i + "; sleep 0.5"));
             }
@@ -86,18 +93,18 @@ class ClusterE2eTest {
             }
             assertThat(perNode).hasSize(2).allSatisfy((node, n) -> assertThat(n).isGreaterThanOrEqualTo(5));
         }
-        assertThat(DockerFixture.hearthContainers("")).as("job containers left").isEmpty();
+        noContainersOf(ids);
     }
 
     @Test
     @DisplayName("an agent cut off, then killed with SIGKILL mid-job: its jobs finish elsewhere; restarted, its "
             + "outbox is sent and refused as stale; one accepted result per job")
     void killedAgent() throws Exception {
+        List<String> ids = new ArrayList<>();
         try (Cluster c = new Cluster(root); TcpProxy link = new TcpProxy(Cluster.freePort(), c.port())) {
             c.startCoordinator();
             Cluster.Agent a = c.startAgent("a", link.port());
             c.awaitNodes("a online", n -> n.size() == 1 && "online".equals(n.getFirst().path("state").asText()));
-            List<String> ids = new ArrayList<>();
             ids.add(c.submit("echo short; sleep 2"));
             ids.add(c.submit("echo long; sleep 20"));
             Cluster.await("both jobs running on a", Duration.ofSeconds(60), () ->
@@ -121,18 +128,18 @@ class ClusterE2eTest {
             assertThat(c.text("/v1/jobs/" + ids.get(0) + "/logs")).isEqualTo("short\n");
             assertThat(b.outbox()).isZero();
         }
-        assertThat(DockerFixture.hearthContainers("")).as("job containers left").isEmpty();
+        noContainersOf(ids);
     }
 
     @Test
     @DisplayName("the coordinator killed and restarted mid-run: no job lost, agents reconnect by themselves")
     void coordinatorRestart() throws Exception {
+        List<String> ids = new ArrayList<>();
         try (Cluster c = new Cluster(root)) {
             c.startCoordinator();
             c.startAgent("a", c.port());
             c.startAgent("b", c.port());
             bothOnline(c);
-            List<String> ids = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 ids.add(c.submit("echo job " + i + "; sleep 2"));
             }
@@ -150,7 +157,7 @@ class ClusterE2eTest {
             awaitDone(c, ids, Duration.ofMinutes(5));
             allCompletedOnceAcrossRestart(c, ids);
         }
-        assertThat(DockerFixture.hearthContainers("")).as("job containers left").isEmpty();
+        noContainersOf(ids);
     }
 
     /** After a coordinator restart its counters start again, so count accepted results through the jobs. */
@@ -167,11 +174,11 @@ class ClusterE2eTest {
     @DisplayName("an agent disconnected (not killed) longer than the TTL: its jobs move, its late results are "
             + "refused, and it comes back by itself")
     void longDisconnect() throws Exception {
+        List<String> ids = new ArrayList<>();
         try (Cluster c = new Cluster(root); TcpProxy link = new TcpProxy(Cluster.freePort(), c.port())) {
             c.startCoordinator();
             Cluster.Agent a = c.startAgent("a", link.port());
             c.awaitNodes("a online", n -> n.size() == 1 && "online".equals(n.getFirst().path("state").asText()));
-            List<String> ids = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 ids.add(c.submit("echo job " + i + "; sleep 3"));
             }
@@ -198,6 +205,6 @@ class ClusterE2eTest {
             }
             assertThat(b.outbox()).isZero();
         }
-        assertThat(DockerFixture.hearthContainers("")).as("job containers left").isEmpty();
+        noContainersOf(ids);
     }
 }

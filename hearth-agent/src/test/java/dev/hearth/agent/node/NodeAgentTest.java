@@ -1,0 +1,175 @@
+package dev.hearth.agent.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.agent.inventory.HostInventory;
+import dev.hearth.agent.inventory.NvidiaSmi;
+import dev.hearth.agent.link.NodeIdentity;
+import dev.hearth.agent.link.Outbox;
+import dev.hearth.coordinator.CoordinatorConfig;
+import dev.hearth.coordinator.CoordinatorServer;
+import dev.hearth.core.json.Json;
+import dev.hearth.core.protocol.Protocol;
+import dev.hearth.sandbox.DockerFixture;
+import dev.hearth.sandbox.docker.DockerDriver;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@DisplayName("A node agent against a real coordinator and Docker: health, metrics, cancel, drain")
+class NodeAgentTest {
+
+    @TempDir
+    Path dir;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private CoordinatorServer coordinator;
+    private String admin;
+    private NodeAgent agent;
+    private HealthServer health;
+    private final List<String> submitted = new java.util.ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        DockerFixture.driver();
+        Path data = dir.resolve("coordinator");
+        coordinator = CoordinatorServer.start(new CoordinatorConfig("127.0.0.1", 0, data, Duration.ofSeconds(1),
+                Duration.ofSeconds(4), Protocol.DEFAULT_MAX_FRAME_BYTES, Duration.ofMillis(200)),
+                InstantSource.system());
+        admin = Files.readString(data.resolve("admin.token")).strip();
+        String token = api("POST", "/v1/tokens", "{\"label\":\"agent-test\"}").get("token").asText();
+        Path state = dir.resolve("agent");
+        AgentConfig config = AgentConfig.resolve(Map.of(AgentConfig.Key.ENDPOINT, "ws://127.0.0.1:"
+                + coordinator.port(), AgentConfig.Key.HEARTBEAT_INTERVAL, "1s", AgentConfig.Key.RECONNECT_DELAY,
+                "200ms", AgentConfig.Key.RECONNECT_MAX, "1s", AgentConfig.Key.HEALTH_PORT, "0"),
+                Map.of("HN_NODE_TOKEN", token), null, state, 2);
+        DockerDriver docker = DockerDriver.connect();
+        agent = new NodeAgent(config, docker, NodeIdentity.loadOrCreate(state), Outbox.open(state),
+                new HostInventory(new NvidiaSmi()).read(List.of("docker"), "test", "test"), InstantSource.system());
+        health = HealthServer.start(agent, 0, state);
+        agent.start();
+        await("agent healthy", () -> healthz().statusCode() == 200);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        health.close();
+        agent.close();
+        coordinator.close();
+        for (String id : submitted) {
+            assertThat(DockerFixture.hearthContainers(id)).as("containers of job %s left", id).isEmpty();
+        }
+    }
+
+    @Test
+    @DisplayName("/healthz says registered and engine ok; /metrics counts jobs; it says down when the coordinator goes")
+    void healthAndMetrics() throws Exception {
+        JsonNode h = Json.mapper().readTree(healthz().body());
+        assertThat(h.get("status").asText()).isEqualTo("ok");
+        assertThat(h.get("engine").asText()).isEqualTo("ok");
+        assertThat(h.get("nodeId").asText()).isNotBlank();
+        String id = submit("echo hi");
+        await("job completed", () -> "completed".equals(job(id).path("state").asText()));
+        await("result acknowledged", () -> Json.mapper().readTree(healthz().body()).get("outboxPending").asInt() == 0);
+        String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + health.port()
+                + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("hearth_agent_registered 1.0")
+                .containsPattern("hearth_agent_jobs_finished_total\\{status=\"completed\"\\} 1\\.0");
+        coordinator.close();
+        await("health down", () -> healthz().statusCode() == 503);
+        assertThat(Json.mapper().readTree(healthz().body()).get("registered").asBoolean()).isFalse();
+        coordinator = CoordinatorServer.start(new CoordinatorConfig("127.0.0.1", 0, dir.resolve("c2"),
+                Duration.ofSeconds(1), Duration.ofSeconds(4), Protocol.DEFAULT_MAX_FRAME_BYTES, Duration.ofMillis(200)),
+                InstantSource.system());
+    }
+
+    @Test
+    @DisplayName("a job cancelled through the API stops on the node and leaves no container")
+    void cancel() throws Exception {
+        String id = submit("echo started; sleep 120");
+        await("job running", () -> "running".equals(job(id).path("state").asText())
+                && agent.runningJobs() == 1);
+        api("POST", "/v1/jobs/" + id + "/cancel", null);
+        await("job stopped on the node", () -> agent.runningJobs() == 0);
+        assertThat(job(id).path("state").asText()).isEqualTo("cancelled");
+        assertThat(DockerFixture.hearthContainers(id)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("drain: the node reports draining, a job past the grace is cancelled and reported with its output")
+    void drain() throws Exception {
+        String id = submit("echo started; sleep 120");
+        await("job running", () -> "running".equals(job(id).path("state").asText()) && agent.runningJobs() == 1);
+        Thread.sleep(500);
+        long t0 = System.nanoTime();
+        agent.drain(Duration.ofSeconds(1));
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
+        JsonNode j = job(id);
+        assertThat(j.path("result").path("status").asText()).as("%s", j).isEqualTo("error");
+        assertThat(j.path("result").path("message").asText()).startsWith("cancelled: the agent is shutting down");
+        assertThat(text("/v1/jobs/" + id + "/logs")).isEqualTo("started\n");
+        assertThat(api("GET", "/v1/nodes", null).path("nodes").get(0).path("state").asText()).isEqualTo("draining");
+        assertThat(Json.mapper().readTree(healthz().body()).get("draining").asBoolean()).isTrue();
+    }
+
+    private String submit(String script) throws Exception {
+        var doc = Json.mapper().createObjectNode().put("cpus", "0.25").put("memory", "64m");
+        doc.set("command", Json.mapper().valueToTree(List.of("sh", "-c", script)));
+        String id = api("POST", "/v1/jobs", doc.toString()).get("id").asText();
+        submitted.add(id);
+        return id;
+    }
+
+    private JsonNode job(String id) throws Exception {
+        return api("GET", "/v1/jobs/" + id, null);
+    }
+
+    private HttpResponse<String> healthz() throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + health.port() + "/healthz")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String text(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + coordinator.port() + path))
+                .header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private JsonNode api(String method, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + coordinator.port() + path))
+                .header("Authorization", "Bearer " + admin).method(method, body == null
+                        ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("%s %s: %s", method, path, r.body()).isLessThan(300);
+        return Json.mapper().readTree(r.body());
+    }
+
+    interface Check {
+        boolean holds() throws Exception;
+    }
+
+    private static void await(String what, Check check) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!check.holds()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 60 s: " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+}
