@@ -112,6 +112,11 @@ public final class JobRunner {
             return result(job, status.exitCode() == 0 ? JobStatus.COMPLETED : JobStatus.FAILED, status.exitCode(),
                     startedAt, capture, null);
         } catch (SandboxException e) {
+            if (interruption(e)) {
+                InterruptedException stopped = new InterruptedException("job " + job.id() + " interrupted");
+                stopped.initCause(e);
+                throw stopped; // the sandbox is removed first, below
+            }
             log.warn("job {} could not run: {}", job.id(), e.getMessage());
             String text = e.getMessage();
             return JobResult.of(job.id(), JobStatus.ERROR, -1, job.image(), startedAt, clock.instant(), text,
@@ -121,6 +126,20 @@ public final class JobRunner {
                 sandbox.close();
             }
         }
+    }
+
+    /** Whether an engine call failed because this thread was interrupted (the HTTP client may clear the flag). */
+    private static boolean interruption(Throwable e) {
+        if (Thread.currentThread().isInterrupted()) {
+            return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException || (t instanceof java.io.InterruptedIOException
+                    && !(t instanceof java.net.SocketTimeoutException))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private JobResult result(JobSpec job, JobStatus status, long exitCode, Instant startedAt, LogCapture capture,

@@ -78,9 +78,14 @@ class ClusterE2eTest {
         List<String> ids = new ArrayList<>();
         try (Cluster c = new Cluster(root)) {
             c.startCoordinator();
-            c.startAgent("a", c.port());
+            Cluster.Agent a = c.startAgent("a", c.port());
             c.startAgent("b", c.port());
             bothOnline(c);
+            Cluster.Finished healthy = c.run("agent", "--health", "--state", a.state.toString());
+            assertThat(healthy.exit()).as(healthy.output()).isZero();
+            assertThat(healthy.output()).contains("\"status\":\"ok\"").contains("\"engine\":\"ok\"");
+            Cluster.Finished table = c.run("node", "list", "--coordinator", c.base());
+            assertThat(table.output()).contains("NODE").contains("online");
             for (int i = 0; i < 50; i++) {
                 ids.add(c.submit("echo job " + i + "; sleep 0.5"));
             }
@@ -114,6 +119,7 @@ class ClusterE2eTest {
             // the short job ends while a is cut off: its result waits in a's outbox
             Cluster.await("a keeps the short job's result", Duration.ofSeconds(30), () -> a.outbox() == 1);
             a.kill();
+            assertThat(c.run("agent", "--health", "--state", a.state.toString()).exit()).isEqualTo(1);
             Cluster.Agent b = c.startAgent("b", c.port());
             awaitDone(c, ids, Duration.ofMinutes(3));
             for (String id : ids) {

@@ -187,10 +187,15 @@ final class DockerSandbox implements Sandbox {
         }
         closeQuietly(logStream);
         closeQuietly(exitWatch);
+        // An interrupted owner must still remove its container: the engine calls would fail on the interrupt flag.
+        boolean interrupted = Thread.interrupted();
         try {
             DockerDriver.remove(docker, id, name);
         } finally {
             onClose.accept(this);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
