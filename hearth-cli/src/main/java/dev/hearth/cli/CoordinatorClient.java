@@ -61,6 +61,11 @@ final class CoordinatorClient {
         return r.body();
     }
 
+    /** A text answer with its headers (the logs' epoch and completeness). */
+    HttpResponse<String> getTextResponse(String path) throws IOException, InterruptedException {
+        return exchange(HttpRequest.newBuilder(base.resolve(path)).GET());
+    }
+
     private JsonNode send(HttpRequest.Builder request) throws IOException, InterruptedException {
         HttpResponse<String> r = exchange(request);
         return r.body().isBlank() ? Json.mapper().createObjectNode() : Json.mapper().readTree(r.body());

@@ -12,6 +12,7 @@ final class Follow {
     static int untilFinal(CoordinatorClient client, String id, PrintWriter out, PrintWriter err)
             throws java.io.IOException, InterruptedException {
         String last = "";
+        LogCursor logs = new LogCursor(client, id, out, err);
         while (true) {
             JsonNode j = client.get("/v1/jobs/" + id);
             String state = j.path("state").asText();
@@ -22,9 +23,9 @@ final class Follow {
                 err.flush();
                 last = line;
             }
+            logs.printNew();
             if (JobCommand.FINAL.contains(state)) {
-                out.print(client.getText("/v1/jobs/" + id + "/logs"));
-                out.flush();
+                logs.printNew(); // the result's logs, which may end with the truncation marker
                 printStatus(j, err);
                 JsonNode r = j.path("result");
                 return switch (r.path("status").asText("error")) {
@@ -35,6 +36,41 @@ final class Follow {
                 };
             }
             Thread.sleep(500);
+        }
+    }
+
+    /** Prints a job's output as it grows: live while it runs, then the rest of the result's logs. */
+    private static final class LogCursor {
+        private final CoordinatorClient client;
+        private final String id;
+        private final PrintWriter out;
+        private final PrintWriter err;
+        private long offset;
+        private long epoch;
+
+        LogCursor(CoordinatorClient client, String id, PrintWriter out, PrintWriter err) {
+            this.client = client;
+            this.id = id;
+            this.out = out;
+            this.err = err;
+        }
+
+        void printNew() throws java.io.IOException, InterruptedException {
+            var r = client.getTextResponse("/v1/jobs/" + id + "/logs?offset=" + offset);
+            long from = r.headers().firstValueAsLong("Hearth-Log-Epoch").orElse(0);
+            if (from != 0 && from != epoch) {
+                if (offset > 0) {
+                    err.println("hearth: job " + id + " runs again under lease epoch " + from
+                            + "; its output starts over");
+                    err.flush();
+                    offset = 0;
+                    r = client.getTextResponse("/v1/jobs/" + id + "/logs?offset=0");
+                }
+                epoch = from;
+            }
+            out.print(r.body());
+            out.flush();
+            offset += r.body().length();
         }
     }
 

@@ -59,7 +59,7 @@ final class JobCommand {
         @Option(names = "--priority", paramLabel = "N") Integer priority;
         @Option(names = "--retries", paramLabel = "N") Integer retries;
         @Option(names = "--gpus", paramLabel = "N") Integer gpus;
-        @Option(names = "--wait", description = "Follow the job to its end, print its logs and result, exit with its status.")
+        @Option(names = "--wait", description = "Follow the job to its end with live logs, print its result, exit with its status.")
         boolean await;
         @Parameters(paramLabel = "CMD", arity = "0..*") List<String> command = new ArrayList<>();
 

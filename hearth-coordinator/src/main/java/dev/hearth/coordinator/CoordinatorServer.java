@@ -4,6 +4,7 @@ import dev.hearth.coordinator.api.JobsApi;
 import dev.hearth.coordinator.api.NodesApi;
 import dev.hearth.coordinator.api.TokensApi;
 import dev.hearth.coordinator.hub.AgentHub;
+import dev.hearth.coordinator.hub.LiveLogs;
 import dev.hearth.coordinator.hub.MessageHandler;
 import dev.hearth.coordinator.scheduler.SchedulerLoop;
 import dev.hearth.coordinator.store.JobState;
@@ -52,8 +53,9 @@ public final class CoordinatorServer implements AutoCloseable {
         Store store = Store.sqlite(config.dataDir().resolve("hearth.db"), clock);
         CoordinatorMetrics metrics = new CoordinatorMetrics();
         SchedulerLoop[] loop = new SchedulerLoop[1];
+        LiveLogs liveLogs = new LiveLogs();
         MessageHandler handler = new MessageHandler(store, () -> loop[0].wake(), metrics, clock,
-                config.maxFrameBytes(), (int) config.heartbeatInterval().toSeconds());
+                config.maxFrameBytes(), (int) config.heartbeatInterval().toSeconds(), liveLogs);
         AgentHub hub = new AgentHub(handler);
         loop[0] = new SchedulerLoop(store, hub, clock, config.lostAfter(), config.tick());
         registerGauges(metrics, store, hub);
@@ -62,7 +64,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 .host(config.host())
                 .port(config.port())
                 .addProtocol(WsConfig.builder().name("websocket").maxFrameLength(config.maxFrameBytes()).build())
-                .routing(r -> routes(r, admin, store, hub, wake, metrics, clock))
+                .routing(r -> routes(r, admin, store, hub, wake, metrics, clock, liveLogs))
                 .addRouting(WsRouting.builder().endpoint(Protocol.AGENT_PATH, hub::newConnection))
                 .build()
                 .start();
@@ -72,7 +74,7 @@ public final class CoordinatorServer implements AutoCloseable {
     }
 
     private static void routes(HttpRouting.Builder r, AdminToken admin, Store store, AgentHub hub, Runnable wake,
-            CoordinatorMetrics metrics, InstantSource clock) {
+            CoordinatorMetrics metrics, InstantSource clock, LiveLogs liveLogs) {
         r.get("/healthz", (req, res) -> health(store, res))
                 .get("/metrics", (req, res) -> res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4")
                         .send(metrics.scrape()))
@@ -81,7 +83,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 .any("/v1/nodes", (req, res) -> authorize(admin, req, res))
                 .any("/v1/nodes/*", (req, res) -> authorize(admin, req, res))
                 .any("/v1/tokens", (req, res) -> authorize(admin, req, res))
-                .register("/v1/jobs", new JobsApi(store, hub, wake))
+                .register("/v1/jobs", new JobsApi(store, hub, wake, liveLogs))
                 .register("/v1/nodes", new NodesApi(store, hub, clock))
                 .register("/v1/tokens", new TokensApi(store));
     }

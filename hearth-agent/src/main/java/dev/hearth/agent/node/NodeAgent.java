@@ -87,7 +87,7 @@ public final class NodeAgent implements AutoCloseable {
     private volatile String lastRefusal;
 
     /** A job running here under a lease. */
-    private record Running(long epoch, JobSpec spec, Cancellation cancel, AtomicBoolean discard) {
+    private record Running(long epoch, JobSpec spec, Cancellation cancel, AtomicBoolean discard, LiveOutput live) {
     }
 
     /**
@@ -122,7 +122,7 @@ public final class NodeAgent implements AutoCloseable {
         log.info("agent starting: coordinator {}, {} slots, state {}, {} result(s) waiting in the outbox",
                 config.endpoint(), config.slots(), config.stateDir(), outbox.pending().size());
         link.start();
-        long periodMillis = Math.max(200, Math.min(1000, config.heartbeatInterval().toMillis() / 4));
+        long periodMillis = Math.max(200, Math.min(500, config.heartbeatInterval().toMillis() / 4)); // also live logs
         ticker.scheduleAtFixedRate(this::tick, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
     }
 
@@ -134,6 +134,9 @@ public final class NodeAgent implements AutoCloseable {
             if (registered && now - nextHeartbeatNanos >= 0) {
                 nextHeartbeatNanos = now + heartbeatInterval.toNanos();
                 heartbeat();
+            }
+            if (registered) {
+                running.forEach((id, r) -> r.live().take(id, r.epoch()).ifPresent(link::send));
             }
             if (link.connected() && now - lastHeardNanos > heartbeatInterval.toNanos() * SILENT_INTERVALS) {
                 link.abort("the coordinator has not answered for " + SILENT_INTERVALS + " heartbeat intervals");
@@ -253,7 +256,8 @@ public final class NodeAgent implements AutoCloseable {
         if (draining.get()) {
             log.info("job {} offered while draining; it runs within the grace period", offer.id());
         }
-        Running r = new Running(epoch, spec, new Cancellation(), new AtomicBoolean());
+        Running r = new Running(epoch, spec, new Cancellation(), new AtomicBoolean(),
+                new LiveOutput(config.maxLogChars()));
         running.put(offer.id(), r);
         log.info("job {} accepted (epoch {}, image {}, timeout {})", offer.id(), epoch, spec.image(),
                 DurationText.format(spec.timeout()));
@@ -272,7 +276,7 @@ public final class NodeAgent implements AutoCloseable {
         JobResult result;
         try {
             link.send(new JobStarted(spec.id(), r.epoch()));
-            result = runner.run(spec, (stream, bytes, offset, length) -> { }, r.cancel());
+            result = runner.run(spec, r.live(), r.cancel());
         } catch (InterruptedException e) {
             result = JobResult.of(spec.id(), JobStatus.ERROR, -1, spec.image(), null, clock.instant(),
                     "agent interrupted", 0, false, "the agent was stopped while the job ran");

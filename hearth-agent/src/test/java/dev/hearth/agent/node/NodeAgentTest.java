@@ -97,6 +97,22 @@ class NodeAgentTest {
     }
 
     @Test
+    @DisplayName("a running job's output reaches the coordinator live, then the result's logs replace it")
+    void liveLogs() throws Exception {
+        String id = submit("echo first; sleep 3; echo second");
+        await("first line visible while the job runs", () -> text("/v1/jobs/" + id + "/logs").equals("first\n")
+                && "running".equals(job(id).path("state").asText()));
+        HttpResponse<String> live = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + coordinator.port() + "/v1/jobs/" + id + "/logs?offset=2")).header("Authorization", "Bearer " + admin)
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(live.body()).isEqualTo("rst\n");
+        assertThat(live.headers().firstValue("Hearth-Log-Complete")).contains("false");
+        assertThat(live.headers().firstValue("Hearth-Log-Epoch")).contains("1");
+        await("job completed", () -> "completed".equals(job(id).path("state").asText()));
+        assertThat(text("/v1/jobs/" + id + "/logs")).isEqualTo("first\nsecond\n");
+    }
+
+    @Test
     @DisplayName("a job cancelled through the API stops on the node and leaves no container")
     void cancel() throws Exception {
         String id = submit("echo started; sleep 120");

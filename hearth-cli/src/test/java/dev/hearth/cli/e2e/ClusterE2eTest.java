@@ -97,6 +97,14 @@ class ClusterE2eTest {
                 assertThat(c.job(id).path("attempts").asInt()).isEqualTo(1);
             }
             assertThat(perNode).hasSize(2).allSatisfy((node, n) -> assertThat(n).isGreaterThanOrEqualTo(5));
+            Cluster.Finished waited = c.run("job", "submit", "--coordinator", c.base(), "--cpus", "0.25", "--memory",
+                    "64m", "--wait", "--", "sh", "-c", "echo one; sleep 3; echo two");
+            assertThat(waited.exit()).as(waited.output()).isZero();
+            String shown = waited.output();
+            // the first line is printed live, before the job ends, and no line twice
+            assertThat(shown.indexOf("one\n")).isPositive().isLessThan(shown.indexOf(" completed on "));
+            assertThat(shown.split("one\n", -1)).hasSize(2);
+            assertThat(shown.split("two\n", -1)).hasSize(2);
         }
         noContainersOf(ids);
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.hearth.coordinator.StoredSpec;
 import dev.hearth.coordinator.hub.AgentHub;
+import dev.hearth.coordinator.hub.LiveLogs;
 import dev.hearth.coordinator.store.Cancellation;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
@@ -18,6 +19,7 @@ import dev.hearth.core.json.Json;
 import dev.hearth.core.protocol.JobCancel;
 import dev.hearth.core.protocol.JobResultMessage;
 import dev.hearth.core.protocol.JobWire;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -36,15 +38,22 @@ public final class JobsApi implements HttpService {
 
     private static final ObjectMapper YAML = new YAMLMapper();
 
+    /** Response header of the logs: the lease epoch the text comes from (live text restarts with a new epoch). */
+    public static final HeaderName LOG_EPOCH = HeaderNames.create("Hearth-Log-Epoch");
+    /** Response header of the logs: true once they are the result's logs, which no longer grow. */
+    public static final HeaderName LOG_COMPLETE = HeaderNames.create("Hearth-Log-Complete");
+
     private final Store store;
     private final AgentHub hub;
     private final Runnable wakeScheduler;
+    private final LiveLogs liveLogs;
 
     /** The jobs API over the store; submits and cancels wake the scheduler and reach the node. */
-    public JobsApi(Store store, AgentHub hub, Runnable wakeScheduler) {
+    public JobsApi(Store store, AgentHub hub, Runnable wakeScheduler, LiveLogs liveLogs) {
         this.store = store;
         this.hub = hub;
         this.wakeScheduler = wakeScheduler;
+        this.liveLogs = liveLogs;
     }
 
     @Override
@@ -118,8 +127,35 @@ public final class JobsApi implements HttpService {
             JsonResponses.error(res, 404, "unknown_job", "Job not found: " + id);
             return;
         }
-        String logs = store.result(id).map(r -> message(r).logs()).orElse("");
-        res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8").send(logs == null ? "" : logs);
+        String offsetText = req.query().first("offset").orElse("0");
+        long offset;
+        try {
+            offset = Long.parseLong(offsetText);
+            if (offset < 0) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            JsonResponses.error(res, 400, "invalid_input", "offset '" + offsetText
+                    + "' is invalid: a character offset, 0 or more");
+            return;
+        }
+        Optional<String> done = store.result(id).map(r -> message(r).logs());
+        String text;
+        long epoch;
+        boolean complete = done.isPresent();
+        if (complete) {
+            String all = done.get() == null ? "" : done.get();
+            text = offset >= all.length() ? "" : all.substring((int) offset);
+            epoch = store.job(id).map(JobRecord::epoch).orElse(0L);
+        } else {
+            LiveLogs.Chunk live = liveLogs.read(id, offset).orElse(new LiveLogs.Chunk(0, 0, ""));
+            text = live.data();
+            epoch = live.epoch();
+        }
+        res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .header(LOG_EPOCH, String.valueOf(epoch))
+                .header(LOG_COMPLETE, String.valueOf(complete))
+                .send(text);
     }
 
     private void cancel(ServerRequest req, ServerResponse res) {
@@ -127,6 +163,7 @@ public final class JobsApi implements HttpService {
         switch (store.cancelJob(id)) {
             case Cancellation.Cancelled c -> {
                 c.heldBy().flatMap(hub::session).ifPresent(s -> s.send(new JobCancel(id, null, "cancelled")));
+                liveLogs.forget(id);
                 wakeScheduler.run();
                 JsonResponses.send(res, 200, view(store.job(id).orElseThrow()));
             }

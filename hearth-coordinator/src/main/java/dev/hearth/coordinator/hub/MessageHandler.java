@@ -13,6 +13,7 @@ import dev.hearth.core.protocol.ErrorCode;
 import dev.hearth.core.protocol.ErrorMessage;
 import dev.hearth.core.protocol.Heartbeat;
 import dev.hearth.core.protocol.JobCancel;
+import dev.hearth.core.protocol.JobLog;
 import dev.hearth.core.protocol.JobResultMessage;
 import dev.hearth.core.protocol.JobStarted;
 import dev.hearth.core.protocol.Pong;
@@ -41,6 +42,7 @@ public final class MessageHandler {
     private final InstantSource clock;
     private final int maxFrameBytes;
     private final Registration registration;
+    private final LiveLogs liveLogs;
     private AgentHub hub;
 
     /**
@@ -50,15 +52,17 @@ public final class MessageHandler {
      * @param clock heartbeat times
      * @param maxFrameBytes largest message accepted
      * @param heartbeatSeconds the interval told to agents
+     * @param liveLogs where streamed output of running jobs goes
      */
     public MessageHandler(Store store, Runnable wakeScheduler, CoordinatorMetrics metrics, InstantSource clock,
-            int maxFrameBytes, int heartbeatSeconds) {
+            int maxFrameBytes, int heartbeatSeconds, LiveLogs liveLogs) {
         this.store = store;
         this.wakeScheduler = wakeScheduler;
         this.metrics = metrics;
         this.clock = clock;
         this.maxFrameBytes = maxFrameBytes;
         this.registration = new Registration(store, clock, heartbeatSeconds);
+        this.liveLogs = liveLogs;
     }
 
     void attach(AgentHub value) {
@@ -98,6 +102,7 @@ public final class MessageHandler {
             case Register r -> registration.register(conn, r, hub).ifPresent(session -> wakeScheduler.run());
             case Heartbeat h -> heartbeat(conn, h);
             case JobStarted s -> started(conn, s);
+            case JobLog l -> liveLog(conn, l);
             case JobResultMessage r -> result(conn, r);
             case Pong p -> { }
         }
@@ -137,6 +142,19 @@ public final class MessageHandler {
         }
     }
 
+    private void liveLog(AgentConnection conn, JobLog l) {
+        NodeSession node = conn.node();
+        if (node == null) {
+            refuse(conn, ErrorCode.NOT_REGISTERED, "job_log before register");
+            return;
+        }
+        Optional<JobRecord> job = store.job(l.jobId());
+        if (stale(job, node.nodeId(), l.epoch())) {
+            return; // output of a lease taken away: the job_cancel sent for it (or its result) settles the node
+        }
+        liveLogs.append(l.jobId(), l.epoch(), l.offset(), l.data());
+    }
+
     private void result(AgentConnection conn, JobResultMessage r) {
         NodeSession node = conn.node();
         if (node == null) {
@@ -158,6 +176,7 @@ public final class MessageHandler {
         String reason = code == null ? null : describe(outcome, r, node.nodeId(), epoch);
         metrics.count("hearth_results_total", "outcome", code == null ? "accepted" : code.wireName());
         if (code == null) {
+            liveLogs.forget(r.id());
             log.info("accepted result of job {} from node {} (epoch {}, status {})", r.id(), node.nodeId(), epoch,
                     r.status());
             wakeScheduler.run();

@@ -99,6 +99,8 @@ class OpenApiDocumentTest {
             assertThat(expect(200, "GET /v1/jobs/{id}", "GET", "/v1/jobs/" + done, null).has("result")).isTrue();
             assertThat(call("GET", "/v1/jobs/" + done + "/logs", null, null, admin).body()).isEqualTo("hi\n");
             expect(200, "GET /v1/jobs/{id}/logs", "GET", "/v1/jobs/" + done + "/logs", null);
+            assertThat(call("GET", "/v1/jobs/" + done + "/logs?offset=1", null, null, admin).body()).isEqualTo("i\n");
+            expect(400, "GET /v1/jobs/{id}/logs", "GET", "/v1/jobs/" + done + "/logs?offset=-1", null);
             expect(409, "POST /v1/jobs/{id}/cancel", "POST", "/v1/jobs/" + done + "/cancel", null);
 
             String held = send(201, "POST /v1/jobs", "POST", "/v1/jobs", "application/yaml",

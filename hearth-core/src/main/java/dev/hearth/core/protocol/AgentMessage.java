@@ -14,6 +14,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = Heartbeat.class, name = "heartbeat"),
         @JsonSubTypes.Type(value = JobResultMessage.class, name = "job_result"),
         @JsonSubTypes.Type(value = JobStarted.class, name = "job_started"),
+        @JsonSubTypes.Type(value = JobLog.class, name = "job_log"),
         @JsonSubTypes.Type(value = Pong.class, name = "pong")})
-public sealed interface AgentMessage permits Register, Heartbeat, JobResultMessage, JobStarted, Pong {
+public sealed interface AgentMessage permits Register, Heartbeat, JobResultMessage, JobStarted, JobLog, Pong {
 }

@@ -58,6 +58,7 @@ class ProtocolCodecTest {
                 new JobResultMessage("j1", "n1", "completed", true, "hi\n", 0, "a".repeat(64), "b".repeat(64),
                         1769767200000L, 3L, "2026-11-23T09:00:00.000000Z", 1769767100000L, 100L, 3L, false, null),
                 new JobStarted("j1", 3),
+                new JobLog("j1", 3, 120, "step 2 of 5\n"),
                 new Pong());
     }
 

@@ -1,0 +1,14 @@
+package dev.hearth.core.protocol;
+
+/**
+ * A Hearth agent streams a running job's output ({@code type: job_log}): the text from character {@code offset} of
+ * the job's merged stdout and stderr, within the first HN_MAX_LOG_SIZE characters. Chunks of one lease arrive in
+ * order; the result still carries the whole (capped) logs that the proofs hash.
+ *
+ * @param jobId the job
+ * @param epoch its lease epoch
+ * @param offset where {@code data} starts in the job's output, in characters
+ * @param data the text
+ */
+public record JobLog(String jobId, long epoch, long offset, String data) implements AgentMessage {
+}
