@@ -285,8 +285,8 @@ public final class NodeAgent implements AutoCloseable {
             result = JobResult.of(spec.id(), JobStatus.ERROR, -1, spec.image(), null, clock.instant(),
                     String.valueOf(e.getMessage()), 0, false, "agent error: " + e.getMessage());
         }
-        running.remove(spec.id());
         if (r.discard().get()) {
+            running.remove(spec.id());
             log.info("job {} under epoch {} ended after its lease was taken; its result ({}) is dropped", spec.id(),
                     r.epoch(), result.status().wireName());
             return;
@@ -294,6 +294,7 @@ public final class NodeAgent implements AutoCloseable {
         (result.status().success() ? completed : failed).incrementAndGet();
         metrics.finished(result.status());
         report(result, r.epoch());
+        running.remove(spec.id()); // only now: a job is always either running or in the outbox
     }
 
     private void report(JobResult result, long epoch) {

@@ -137,7 +137,7 @@ public final class SchedulerLoop implements AutoCloseable {
             if (session.isEmpty()) {
                 continue;
             }
-            Lease lease = store.grantLease(job.id(), d.nodeId().get());
+            Lease lease = store.grantLease(job.id(), d.nodeId().get(), d.gpuIndexes());
             boolean sent = session.get().send(specs.get(job.id()).offer(job.id(), lease.epoch(), d.gpuIndexes()));
             log.info("job {} leased to node {} (epoch {}, attempt {}){}", job.id(), lease.nodeId(), lease.epoch(),
                     job.attempts() + 1, sent ? "" : "; the offer could not be sent, the lease stands until the node "
@@ -147,7 +147,7 @@ public final class SchedulerLoop implements AutoCloseable {
 
     private List<NodeView> nodeViews() {
         Map<String, long[]> used = new HashMap<>();
-        Map<String, List<Integer>> usedGpus = new HashMap<>();
+        Map<String, List<Integer>> usedGpus = store.gpusInUse();
         List<JobRecord> live = new ArrayList<>(store.jobs(Optional.of(JobState.LEASED)));
         live.addAll(store.jobs(Optional.of(JobState.RUNNING)));
         for (JobRecord j : live) {
@@ -159,7 +159,6 @@ public final class SchedulerLoop implements AutoCloseable {
             u[0]++;
             u[1] += CpuQuota.parse("cpus", s.spec().cpus()).nanoCpus();
             u[2] += ByteSize.parse("memory", s.spec().memory()).bytes();
-            usedGpus.computeIfAbsent(j.nodeId(), k -> new ArrayList<>()).addAll(s.spec().gpuIndexes());
         }
         List<NodeView> views = new ArrayList<>();
         for (NodeSession s : hub.sessions()) {

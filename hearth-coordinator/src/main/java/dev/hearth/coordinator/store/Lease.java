@@ -1,6 +1,7 @@
 package dev.hearth.coordinator.store;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -11,14 +12,16 @@ import java.util.Objects;
  * @param nodeId the node that holds it
  * @param epoch the job's epoch under this lease, from 1
  * @param grantedAt when it was granted
+ * @param gpuIndexes the node's GPUs given to the job (empty for none)
  */
-public record Lease(String jobId, String nodeId, long epoch, Instant grantedAt) {
+public record Lease(String jobId, String nodeId, long epoch, Instant grantedAt, List<Integer> gpuIndexes) {
 
     /** Checks the fields. */
     public Lease {
         Objects.requireNonNull(jobId, "jobId");
         Objects.requireNonNull(nodeId, "nodeId");
         Objects.requireNonNull(grantedAt, "grantedAt");
+        gpuIndexes = List.copyOf(gpuIndexes);
         if (epoch < 1) {
             throw new IllegalArgumentException("lease epoch of job " + jobId + " must be at least 1, got " + epoch);
         }

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -127,12 +128,21 @@ public interface Store extends AutoCloseable {
     // ---- leases
 
     /**
-     * Leases a queued job to a node: its epoch and attempts grow by one, it becomes {@link JobState#LEASED}.
+     * Leases a queued job to a node: its epoch and attempts grow by one, it becomes {@link JobState#LEASED}; the
+     * node's GPUs given to it are kept with the lease.
      *
      * @throws IllegalStateException when the job does not exist or is not queued (the message says its state), or
      *     the node is not registered
      */
-    Lease grantLease(String jobId, String nodeId);
+    Lease grantLease(String jobId, String nodeId, List<Integer> gpuIndexes);
+
+    /** Leases a queued job to a node without GPUs; see {@link #grantLease(String, String, List)}. */
+    default Lease grantLease(String jobId, String nodeId) {
+        return grantLease(jobId, nodeId, List.of());
+    }
+
+    /** The GPU indexes held by live (leased or running) jobs, by node. */
+    Map<String, List<Integer>> gpusInUse();
 
     /**
      * Records that the node holding the lease of this epoch started the job.

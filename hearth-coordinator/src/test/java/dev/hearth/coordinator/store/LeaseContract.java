@@ -142,4 +142,19 @@ interface LeaseContract extends StoreFixture {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("it is LEASED"));
         assertThat(job("j1").attempts()).isEqualTo(1);
     }
+
+    @Test
+    @DisplayName("a lease keeps its GPUs: in use while the job is leased or running, free once it ends or moves")
+    default void gpusInUse() {
+        registerNode("n1");
+        submit("a", 0);
+        submit("b", 1);
+        assertThat(store().grantLease("a", "n1", List.of(0, 1)).gpuIndexes()).containsExactly(0, 1);
+        store().grantLease("b", "n1", List.of(2));
+        assertThat(store().gpusInUse().get("n1")).containsExactlyInAnyOrder(0, 1, 2);
+        store().acceptResult("a", "n1", 1, "completed", 0, "{}");
+        assertThat(store().gpusInUse().get("n1")).containsExactly(2);
+        store().revokeLeasesOf("n1", "lost");
+        assertThat(store().gpusInUse()).isEmpty();
+    }
 }

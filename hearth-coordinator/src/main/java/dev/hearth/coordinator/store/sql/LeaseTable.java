@@ -11,6 +11,8 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Leases: a job handed to one node under an epoch (a fencing token). The job row holds the live epoch and holder;
@@ -21,7 +23,8 @@ final class LeaseTable {
     private LeaseTable() {
     }
 
-    static Lease grant(Connection c, String jobId, String nodeId, Instant now) throws SQLException {
+    static Lease grant(Connection c, String jobId, String nodeId, List<Integer> gpuIndexes, Instant now)
+            throws SQLException {
         if (!NodeTable.exists(c, nodeId)) {
             throw new IllegalStateException(
                     "cannot lease job " + jobId + " to node " + nodeId + ": the node is not registered");
@@ -37,9 +40,24 @@ final class LeaseTable {
                     + job.epoch() + ")") + ", and only a QUEUED job can be leased");
         }
         long epoch = JobTable.byId(c, jobId).orElseThrow().epoch();
-        update(c, "INSERT INTO leases (job_id, epoch, node_id, granted_at) VALUES (?, ?, ?, ?)",
-                jobId, epoch, nodeId, now);
-        return new Lease(jobId, nodeId, epoch, now);
+        update(c, "INSERT INTO leases (job_id, epoch, node_id, granted_at, gpu_indexes) VALUES (?, ?, ?, ?, ?)",
+                jobId, epoch, nodeId, now, String.join(",", gpuIndexes.stream().map(String::valueOf).toList()));
+        return new Lease(jobId, nodeId, epoch, now, gpuIndexes);
+    }
+
+    static Map<String, List<Integer>> gpusInUse(Connection c) throws SQLException {
+        Map<String, List<Integer>> byNode = new TreeMap<>();
+        List<String[]> rows = query(c, "SELECT l.node_id, l.gpu_indexes FROM leases l "
+                + "JOIN jobs j ON j.id = l.job_id AND j.epoch = l.epoch "
+                + "WHERE j.state IN ('LEASED', 'RUNNING') AND l.gpu_indexes <> ''",
+                rs -> new String[] {rs.getString("node_id"), rs.getString("gpu_indexes")});
+        for (String[] row : rows) {
+            List<Integer> held = byNode.computeIfAbsent(row[0], k -> new ArrayList<>());
+            for (String index : row[1].split(",")) {
+                held.add(Integer.valueOf(index));
+            }
+        }
+        return byNode;
     }
 
     static boolean markRunning(Connection c, String jobId, long epoch, Instant now) throws SQLException {

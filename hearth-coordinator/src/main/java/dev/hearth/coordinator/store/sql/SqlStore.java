@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -149,12 +150,17 @@ final class SqlStore implements Store {
     }
 
     @Override
-    public Lease grantLease(String jobId, String nodeId) {
+    public Lease grantLease(String jobId, String nodeId, List<Integer> gpuIndexes) {
         Objects.requireNonNull(jobId, "jobId");
         Objects.requireNonNull(nodeId, "nodeId");
         Instant now = now();
         return tx.write("grant lease of job " + jobId + " to node " + nodeId,
-                c -> LeaseTable.grant(c, jobId, nodeId, now));
+                c -> LeaseTable.grant(c, jobId, nodeId, gpuIndexes, now));
+    }
+
+    @Override
+    public Map<String, List<Integer>> gpusInUse() {
+        return tx.read("list GPUs in use", LeaseTable::gpusInUse);
     }
 
     @Override
