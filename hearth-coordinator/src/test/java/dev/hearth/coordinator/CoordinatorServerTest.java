@@ -244,6 +244,47 @@ class CoordinatorServerTest {
     }
 
     @Test
+    @DisplayName("GPU jobs get distinct GPUs of a node; one that finds none free waits, then gets the freed one")
+    void gpuPlacement() throws Exception {
+        KeyPair key = newKey();
+        try (ScriptedAgent a = new ScriptedAgent(server.port())) {
+            String gpu = "{\"index\":%d,\"model\":\"NVIDIA H100 80GB HBM3\",\"vram_total\":\"81559 MiB\","
+                    + "\"vram_free\":\"81000 MiB\",\"utilization\":\"0%%\",\"uuid\":\"GPU-%d\"}";
+            String register = hearthRegister(nodeToken(), key, a.expect("hello").get("nonce").asText(), "[]")
+                    .replace("\"runtimes\":[\"docker\"]", "\"runtimes\":[\"docker\"],\"gpus\":["
+                            + gpu.formatted(0, 0) + "," + gpu.formatted(1, 1) + "]")
+                    .replace("\"gpus\":[]}", "\"gpus\":[0,1]}");
+            a.send(register);
+            String node = a.expect("registered").get("nodeId").asText();
+            String job = "{\"command\":[\"nvidia-smi\"],\"cpus\":\"0.5\",\"memory\":\"64m\",\"gpus\":{\"count\":1}}";
+            String first = api("POST", "/v1/jobs", job).get("id").asText();
+            String second = api("POST", "/v1/jobs", job).get("id").asText();
+            JsonNode o1 = a.expect("job");
+            JsonNode o2 = a.expect("job");
+            java.util.Set<Integer> given = new java.util.HashSet<>();
+            given.add(o1.at("/spec/gpuIndexes/0").asInt());
+            given.add(o2.at("/spec/gpuIndexes/0").asInt());
+            assertThat(given).containsExactlyInAnyOrder(0, 1);
+            assertThat(o1.get("gpuRequired").asBoolean()).isTrue();
+            String third = api("POST", "/v1/jobs", job).get("id").asText();
+            JsonNode waiting = awaitJob(third, "queued");
+            for (int i = 0; i < 3; i++) { // stay alive (TTL 3 s) while the third job waits
+                a.send("{\"type\":\"heartbeat\",\"nodeId\":\"" + node + "\",\"timestamp\":\"2026-11-23T09:00:00Z\"}");
+                Thread.sleep(500);
+            }
+            assertThat(api("GET", "/v1/jobs/" + third, null).path("state").asText()).isEqualTo("queued");
+            JsonNode done = o1.get("id").asText().equals(first) ? o1 : o2;
+            a.send(result(done.get("id").asText(), node, done.get("epoch").asLong(), "ok\n"));
+            a.expect("result_ack");
+            JsonNode o3 = a.expect("job");
+            assertThat(o3.get("id").asText()).isEqualTo(third);
+            assertThat(o3.at("/spec/gpuIndexes/0").asInt()).isEqualTo(done.at("/spec/gpuIndexes/0").asInt());
+            assertThat(second).isNotEqualTo(third);
+            assertThat(waiting.path("state").asText()).isEqualTo("queued");
+        }
+    }
+
+    @Test
     @DisplayName("health, metrics and the admin token guard")
     void healthMetricsAuth() throws Exception {
         assertThat(call("GET", "/healthz", null, null).body()).contains("\"status\":\"ok\"");
