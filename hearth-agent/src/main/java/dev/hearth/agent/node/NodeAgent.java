@@ -3,6 +3,7 @@ package dev.hearth.agent.node;
 import dev.hearth.agent.inventory.HostInventory;
 import dev.hearth.agent.jobs.Cancellation;
 import dev.hearth.agent.jobs.JobRunner;
+import dev.hearth.agent.link.Backoff;
 import dev.hearth.agent.link.CoordinatorLink;
 import dev.hearth.agent.link.NodeIdentity;
 import dev.hearth.agent.link.Outbox;
@@ -32,6 +33,7 @@ import dev.hearth.core.protocol.Registered;
 import dev.hearth.core.protocol.ResultAck;
 import dev.hearth.core.units.DurationText;
 import dev.hearth.sandbox.SandboxDriver;
+import dev.hearth.sandbox.SandboxException;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,6 +46,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -84,6 +87,7 @@ public final class NodeAgent implements AutoCloseable {
     private volatile boolean registered;
     private volatile Duration heartbeatInterval;
     private volatile long lastHeardNanos = System.nanoTime();
+    private volatile long nextHeartbeatNanos;
     private volatile String lastRefusal;
 
     /** A job running here under a lease. */
@@ -113,8 +117,8 @@ public final class NodeAgent implements AutoCloseable {
         this.heartbeatInterval = config.heartbeatInterval();
         this.startedAt = clock.instant();
         this.metrics = new AgentMetrics(this);
-        this.link = new CoordinatorLink(config.endpoint(), new dev.hearth.agent.link.Backoff(config.reconnectDelay(),
-                config.reconnectMax(), java.util.concurrent.ThreadLocalRandom.current()::nextDouble), new Events());
+        this.link = new CoordinatorLink(config.endpoint(), new Backoff(config.reconnectDelay(),
+                config.reconnectMax(), () -> ThreadLocalRandom.current().nextDouble()), new Events());
     }
 
     /** Connects and starts heartbeating; returns at once. */
@@ -125,8 +129,6 @@ public final class NodeAgent implements AutoCloseable {
         long periodMillis = Math.max(200, Math.min(500, config.heartbeatInterval().toMillis() / 4)); // also live logs
         ticker.scheduleAtFixedRate(this::tick, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
     }
-
-    private volatile long nextHeartbeatNanos;
 
     private void tick() {
         try {
@@ -382,7 +384,7 @@ public final class NodeAgent implements AutoCloseable {
         try {
             driver.ping();
             engine = "ok";
-        } catch (dev.hearth.sandbox.SandboxException e) {
+        } catch (SandboxException e) {
             engine = e.getMessage();
         }
         return new Health(link.connected(), registered, Optional.ofNullable(nodeId), engine, running.size(),

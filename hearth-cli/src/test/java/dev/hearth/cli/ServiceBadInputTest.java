@@ -1,0 +1,69 @@
+package dev.hearth.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+@DisplayName("hearth coordinator and hearth agent refuse bad settings before starting, naming the setting")
+class ServiceBadInputTest {
+
+    @TempDir
+    Path home;
+
+    private Map<String, String> env(String... pairs) {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.remove("HN_NODE_TOKEN");
+        env.put("HEARTH_HOME", home.toString());
+        for (int i = 0; i < pairs.length; i += 2) {
+            env.put(pairs[i], pairs[i + 1]);
+        }
+        return env;
+    }
+
+    @ParameterizedTest(name = "coordinator {0} {1}")
+    @CsvSource(delimiter = '|', value = {
+        "--listen|nope|HOST:PORT",
+        "--listen|127.0.0.1:99999|HOST:PORT",
+        "--heartbeat-interval|often|300s",
+        "--heartbeat-interval|200ms|at least 1s",
+        "--lost-after|5s|longer than the heartbeat interval",
+        "--max-frame|10|at least 1024"})
+    void coordinator(String flag, String value, String form) throws Exception {
+        String[] args = flag.equals("--lost-after") ? new String[] {"coordinator", "--heartbeat-interval", "10s", flag,
+            value} : new String[] {"coordinator", flag, value};
+        CliRun r = CliRun.of(env(), args);
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains(flag).contains(value).contains(form);
+        assertThat(Files.exists(home.resolve("coordinator"))).as("nothing created").isFalse();
+    }
+
+    @ParameterizedTest(name = "agent {0} {1}")
+    @CsvSource(delimiter = '|', value = {
+        "--slots|0|a positive number of jobs",
+        "--coordinator|ftp://x|ws://HOST:PORT",
+        "--heartbeat-interval|-1s|300s",
+        "--health-port|70000|a port",
+        "--reconnect-delay|soon|300s"})
+    void agent(String flag, String value, String form) throws Exception {
+        CliRun r = CliRun.of(env("HN_NODE_TOKEN", "hnt_test"), "agent", flag, value);
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains(flag).contains(value).contains(form).doesNotContain("hnt_test");
+        assertThat(Files.exists(home.resolve("agent"))).as("nothing created").isFalse();
+    }
+
+    @ParameterizedTest(name = "agent without a token ({0})")
+    @CsvSource({"none", "blank"})
+    void agentWithoutToken(String how) throws Exception {
+        CliRun r = how.equals("none") ? CliRun.of(env(), "agent") : CliRun.of(env("HN_NODE_TOKEN", " "), "agent");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("HN_NODE_TOKEN").contains("hearth token create");
+        assertThat(Files.exists(home.resolve("agent"))).isFalse();
+    }
+}
