@@ -75,7 +75,7 @@ public final class CoordinatorLink implements AutoCloseable {
         return c != null && !c.ended.isDone();
     }
 
-    /** Connections made after the first. */
+    /** Connection attempts after the first (a count of reconnects, for metrics). */
     public long reconnects() {
         return reconnects.get();
     }
