@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.proof.ProofHashes;
 import dev.hearth.sandbox.DockerFixture;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -105,6 +106,25 @@ class ClusterE2eTest {
             assertThat(shown.indexOf("one\n")).isPositive().isLessThan(shown.indexOf(" completed on "));
             assertThat(shown.split("one\n", -1)).hasSize(2);
             assertThat(shown.split("two\n", -1)).hasSize(2);
+            Path yaml = Files.writeString(root.resolve("job.yaml"), """
+                    command: [sh, -c, 'cat /job/in/greeting.txt; echo "$WHO"; [ "$TOKEN" = s3cr3t ] && echo secret-ok']
+                    cpus: "0.25"
+                    memory: 64m
+                    env: {WHO: world}
+                    secrets: {TOKEN: s3cr3t}
+                    files:
+                      - {path: in/greeting.txt, text: "hello from yaml\\n"}
+                    """);
+            Cluster.Finished fromFile = c.run("job", "submit", "--coordinator", c.base(), "--file-spec",
+                    yaml.toString(), "--wait");
+            assertThat(fromFile.exit()).as(fromFile.output()).isZero();
+            assertThat(fromFile.output()).contains("hello from yaml\nworld\nsecret-ok\n");
+            assertThat(fromFile.output()).doesNotContain("s3cr3t");
+            try (var logs = Files.list(Path.of("target", "e2e-logs"))) {
+                for (Path log : logs.toList()) {
+                    assertThat(Files.readString(log)).as("%s", log).doesNotContain("s3cr3t");
+                }
+            }
         }
         noContainersOf(ids);
     }
