@@ -83,6 +83,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 .any("/v1/nodes", (req, res) -> authorize(admin, req, res))
                 .any("/v1/nodes/*", (req, res) -> authorize(admin, req, res))
                 .any("/v1/tokens", (req, res) -> authorize(admin, req, res))
+                .any("/v1/tokens/*", (req, res) -> authorize(admin, req, res))
                 .register("/v1/jobs", new JobsApi(store, hub, wake, liveLogs))
                 .register("/v1/nodes", new NodesApi(store, hub, clock))
                 .register("/v1/tokens", new TokensApi(store));

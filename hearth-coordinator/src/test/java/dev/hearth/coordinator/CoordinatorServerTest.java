@@ -291,6 +291,9 @@ class CoordinatorServerTest {
         assertThat(call("GET", "/metrics", null, null).body()).contains("hearth_agents_connected");
         HttpResponse<String> denied = call("GET", "/v1/jobs", null, "wrong");
         assertThat(denied.statusCode()).isEqualTo(401);
+        for (String path : new String[] {"/v1/jobs/x", "/v1/nodes/x", "/v1/tokens", "/v1/tokens/x"}) {
+            assertThat(call("GET", path, null, null).statusCode()).as(path).isEqualTo(401);
+        }
         HttpResponse<String> bad = call("POST", "/v1/jobs", "{\"command\":[\"true\"],\"memory\":\"12q\"}", admin);
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(bad.body()).contains("\"field\":\"memory\"").contains("memory '12q' is invalid");
