@@ -297,6 +297,8 @@ class CoordinatorServerTest {
         HttpResponse<String> bad = call("POST", "/v1/jobs", "{\"command\":[\"true\"],\"memory\":\"12q\"}", admin);
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(bad.body()).contains("\"field\":\"memory\"").contains("memory '12q' is invalid");
+        assertThat(call("GET", "/v1/jobs?state=nope", null, admin).body()).contains("\"field\":\"state\"");
+        assertThat(call("POST", "/v1/tokens", "{\"ttl\":\"0s\"}", admin).body()).contains("\"field\":\"ttl\"");
         assertThat(data.resolve("admin.token")).satisfies(p -> assertThat(
                 java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)))
                 .isEqualTo("rw-------"));

@@ -105,7 +105,7 @@ public final class JobsApi implements HttpService {
         try {
             state = wanted == null ? Optional.empty() : Optional.of(JobState.valueOf(wanted.toUpperCase(Locale.ROOT)));
         } catch (IllegalArgumentException e) {
-            JsonResponses.error(res, 400, "invalid_input", "state '" + wanted + "' is invalid: one of "
+            JsonResponses.invalid(res, "state", "state '" + wanted + "' is invalid: one of "
                     + Arrays.stream(JobState.values()).map(s -> s.name().toLowerCase(Locale.ROOT)).toList());
             return;
         }
@@ -135,7 +135,7 @@ public final class JobsApi implements HttpService {
                 throw new NumberFormatException();
             }
         } catch (NumberFormatException e) {
-            JsonResponses.error(res, 400, "invalid_input", "offset '" + offsetText
+            JsonResponses.invalid(res, "offset", "offset '" + offsetText
                     + "' is invalid: a character offset, 0 or more");
             return;
         }

@@ -22,6 +22,15 @@ final class JsonResponses {
         }
     }
 
+    /** A 400 {@code invalid_input} naming the field at fault. */
+    static void invalid(ServerResponse res, String field, String message) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", "invalid_input");
+        body.put("field", field);
+        body.put("message", message);
+        send(res, 400, body);
+    }
+
     static void error(ServerResponse res, int status, String code, String message) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", code);

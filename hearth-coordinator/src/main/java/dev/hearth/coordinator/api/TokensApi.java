@@ -44,8 +44,12 @@ public final class TokensApi implements HttpService {
                     label = doc.get("label").asText();
                 }
             }
-        } catch (IOException | InvalidInputException e) {
-            JsonResponses.error(res, 400, "invalid_input", e.getMessage());
+        } catch (InvalidInputException e) {
+            JsonResponses.invalid(res, e.field(), e.getMessage());
+            return;
+        } catch (IOException e) {
+            JsonResponses.error(res, 400, "invalid_document", "the token request is not valid JSON: "
+                    + e.getMessage());
             return;
         }
         IssuedToken issued = store.createToken(label, ttl);
