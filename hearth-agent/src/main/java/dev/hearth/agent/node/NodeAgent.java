@@ -141,7 +141,9 @@ public final class NodeAgent implements AutoCloseable {
                 running.forEach((id, r) -> r.live().take(id, r.epoch()).ifPresent(link::send));
             }
             if (link.connected() && now - lastHeardNanos > heartbeatInterval.toNanos() * SILENT_INTERVALS) {
-                link.abort("the coordinator has not answered for " + SILENT_INTERVALS + " heartbeat intervals");
+                link.abort(registered ? "the coordinator has not answered for " + SILENT_INTERVALS
+                        + " heartbeat intervals" : "no hello or registration came within " + SILENT_INTERVALS
+                        + " heartbeat intervals: is " + config.endpoint() + " a Hearth coordinator?");
                 lastHeardNanos = now;
             }
         } catch (RuntimeException e) {
