@@ -5,7 +5,8 @@ import io.javalin.Javalin;
 /**
  * The Javalin 7 candidate (Jetty 12 underneath) with {@code useVirtualThreads} on, so Jetty's thread pool runs
  * handlers on virtual threads as Helidon does; otherwise defaults. Jetty delivers whole text messages to
- * {@code onMessage}, which answers with Javalin's (blocking) {@code send}.
+ * {@code onMessage}, which parses the frame there and answers with Javalin's {@code send} (Jetty's
+ * {@code Session.sendText} with a no-op callback: it queues the frame and does not wait for it to be written).
  */
 final class JavalinWsServer implements WsServer {
 

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -120,6 +121,11 @@ final class ServerChild implements AutoCloseable {
                     + " server (" + (process.isAlive() ? "running" : "exited " + process.exitValue()) + "): "
                     + e.getMessage() + "; see " + log + ": " + tail(log), e);
         }
+    }
+
+    /** Its heap in use after a full collection, in KiB; empty when jcmd is missing or fails. */
+    OptionalLong liveHeapKib() throws InterruptedException {
+        return LiveHeap.afterFullGc(process.pid());
     }
 
     /** Closes its stdin so it stops cleanly; kills it if it has not exited within 10 s. */

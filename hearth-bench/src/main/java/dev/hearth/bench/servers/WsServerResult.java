@@ -23,13 +23,14 @@ import java.util.function.Function;
  * @param idleRssMib the server's resident memory once started, before any client connected
  * @param rssMib its resident memory at the window's end
  * @param peakRssMib its peak resident memory (VmHWM) by then
+ * @param liveHeapMib its heap in use after a full collection, with all clients still connected; NaN when unknown
  * @param clientsCpuPercent this process's (all clients') CPU in the window, percent of one core
  * @param errors error answers, unexpected frames and failed sends
  * @param disconnects connections lost while the candidate ran
  */
 public record WsServerResult(Candidate candidate, String version, int agents, double intervalSeconds,
         double windowSeconds, double connectSeconds, long heartbeatsSent, Optional<Samples> heartbeatRtt,
-        double serverCpuPercent, double idleRssMib, double rssMib, double peakRssMib, double clientsCpuPercent,
+        double serverCpuPercent, double idleRssMib, double rssMib, double peakRssMib, double liveHeapMib, double clientsCpuPercent,
         long errors, long disconnects) {
 
     /** Heartbeats whose ack arrived. */
@@ -74,6 +75,8 @@ public record WsServerResult(Candidate candidate, String version, int agents, do
             new Row("server CPU (% of one core)", r -> String.format(Locale.ROOT, "%.1f%%", r.serverCpuPercent)),
             new Row("server RSS idle / end / peak", r -> String.format(Locale.ROOT, "%.0f / %.0f / %.0f MiB",
                     r.idleRssMib, r.rssMib, r.peakRssMib)),
+            new Row("server live heap after full GC", r -> Double.isNaN(r.liveHeapMib) ? "-"
+                    : String.format(Locale.ROOT, "%.0f MiB", r.liveHeapMib)),
             new Row("clients CPU (% of one core)", r -> String.format(Locale.ROOT, "%.1f%%", r.clientsCpuPercent)),
             new Row("errors / disconnects", r -> r.errors + " / " + r.disconnects));
 
@@ -89,6 +92,7 @@ public record WsServerResult(Candidate candidate, String version, int agents, do
                 .put("heartbeatRttMaxMillis", round(s.percentileMillis(100))));
         o.put("serverCpuPercentOfOneCore", round(serverCpuPercent)).put("serverIdleRssMib", round(idleRssMib))
                 .put("serverRssMib", round(rssMib)).put("serverPeakRssMib", round(peakRssMib))
+                .put("serverLiveHeapMib", Double.isNaN(liveHeapMib) ? null : round(liveHeapMib))
                 .put("clientsCpuPercentOfOneCore", round(clientsCpuPercent)).put("errors", errors)
                 .put("disconnects", disconnects);
         return o;

@@ -40,7 +40,7 @@ import java.util.random.RandomGenerator;
  * {@link #CONNECTS_IN_FLIGHT} at a time, timing them all; start each client's heartbeat at a random phase within
  * one interval (seeded alike for every candidate); warm up for {@link #warmup} uncounted; measure for the window
  * (CPU from /proc at its two ends, heartbeats counted when sent inside it); give up to {@link #GRACE} for late acks;
- * close the clients and stop the child. A candidate that fails is reported and the others still run.
+ * read its live heap after a full collection ({@link LiveHeap}); close the clients and stop the child. A candidate that fails is reported and the others still run.
  */
 public final class WsServers {
 
@@ -179,6 +179,8 @@ public final class WsServers {
             if (!server.alive()) {
                 throw new BenchmarkException(name + ": the server exited during the run" + state(server));
             }
+            // After the window's figures: a full collection costs CPU and pauses the server.
+            OptionalLong liveHeap = server.liveHeapKib();
             if (counters.firstError() != null) {
                 progress.println("ws-servers: " + name + ": first error: " + counters.firstError());
             }
@@ -192,6 +194,7 @@ public final class WsServers {
                     rtts.isEmpty() ? Optional.empty() : Optional.of(Samples.of(rtts)),
                     ProcStats.cpuPercentOfOneCore(serverBefore, serverAfter, window), idleRss,
                     serverAfter.rssKib() / 1024.0, serverAfter.hwmKib() / 1024.0,
+                    liveHeap.isPresent() ? liveHeap.getAsLong() / 1024.0 : Double.NaN,
                     ProcStats.cpuPercentOfOneCore(selfBefore, selfAfter, window), counters.errors(),
                     counters.disconnects());
         } finally {

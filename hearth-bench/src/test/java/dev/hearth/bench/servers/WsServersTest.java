@@ -10,6 +10,7 @@ import dev.hearth.core.protocol.Pong;
 import dev.hearth.core.protocol.ProtocolCodec;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -60,6 +61,19 @@ class WsServersTest {
     void warmup() {
         assertThat(WsServers.warmup(Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(10));
         assertThat(WsServers.warmup(Duration.ofSeconds(30))).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    @DisplayName("the live heap is the 'used' KiB of jcmd GC.heap_info's heap line; other text gives none")
+    void liveHeap() {
+        String info = """
+                2543:
+                garbage-first heap   total reserved 6172672K, committed 1449984K, used 1272196K [0x0000000687400000, 0x0000000800000000)
+                 region size 4096K, 18 young (73728K), 5 survivors (20480K)
+                 Metaspace       used 20480K, committed 20736K, reserved 1114112K
+                """;
+        assertThat(LiveHeap.usedKib(info)).isEqualTo(OptionalLong.of(1_272_196));
+        assertThat(LiveHeap.usedKib("2543:\nCommand executed successfully\n")).isEmpty();
     }
 
     @Test
