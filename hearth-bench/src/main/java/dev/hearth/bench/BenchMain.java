@@ -46,7 +46,8 @@ public final class BenchMain {
                                     answers a heartbeat with an ack; GET /healthz) on each candidate library in
                                     turn, each in a child JVM, under N WebSocket clients heartbeating every I,
                                     and prints connect time, heartbeat round trips (p50/p99), the server's CPU
-                                    and RSS over the window D (after a warm-up of max(I, 10s)). LIST: helidon,
+                                    and RSS over the window D (after a warm-up of max(I, 10s)) and its live heap
+                                    after a full GC (jcmd). LIST: helidon,
                                     vertx, javalin, comma-separated. Defaults: --agents 1000 --interval 1s
                                     --duration 30s --servers helidon,vertx,javalin. --json: one JSON object.
                                     Needs ulimit -n of at least N + 512.
