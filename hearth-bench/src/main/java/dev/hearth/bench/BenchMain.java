@@ -1,5 +1,7 @@
 package dev.hearth.bench;
 
+import dev.hearth.bench.servers.WsServers;
+import dev.hearth.bench.servers.WsServersArgs;
 import dev.hearth.bench.sim.AgentsSim;
 import dev.hearth.bench.sim.AgentsSimArgs;
 import dev.hearth.core.InvalidInputException;
@@ -21,7 +23,7 @@ public final class BenchMain {
     /** Exit status when interrupted, as a shell reports SIGINT. */
     static final int INTERRUPTED = 130;
 
-    static final String BENCHMARKS = "job-overhead, agents-sim";
+    static final String BENCHMARKS = "job-overhead, agents-sim, ws-servers";
 
     static final String USAGE_TEXT = """
             Usage: hearth-bench BENCHMARK [OPTIONS]
@@ -39,6 +41,16 @@ public final class BenchMain {
                                     over the window D (after one uncounted interval). Defaults: --agents 1000
                                     --interval 10s --duration 60s --jobs 2000. --json: one JSON object instead
                                     of the table. Needs ulimit -n of at least N + 512.
+              ws-servers [--agents N] [--interval I] [--duration D] [--servers LIST] [--json]
+                                    Runs the same minimal heartbeat server (/v1/agent parses each frame and
+                                    answers a heartbeat with an ack; GET /healthz) on each candidate library in
+                                    turn, each in a child JVM, under N WebSocket clients heartbeating every I,
+                                    and prints connect time, heartbeat round trips (p50/p99), the server's CPU
+                                    and RSS over the window D (after a warm-up of max(I, 10s)) and its live heap
+                                    after a full GC (jcmd). LIST: helidon,
+                                    vertx, javalin, comma-separated. Defaults: --agents 1000 --interval 1s
+                                    --duration 30s --servers helidon,vertx,javalin. --json: one JSON object.
+                                    Needs ulimit -n of at least N + 512.
             """;
 
     private BenchMain() {
@@ -68,6 +80,7 @@ public final class BenchMain {
         return switch (all.get(0)) {
             case "job-overhead" -> jobOverhead(all.subList(1, all.size()), out, err);
             case "agents-sim" -> agentsSim(all.subList(1, all.size()), out, err);
+            case "ws-servers" -> wsServers(all.subList(1, all.size()), out, err);
             default -> {
                 err.println("hearth-bench: " + new InvalidInputException("benchmark", all.get(0), "one of "
                         + BENCHMARKS).getMessage());
@@ -117,6 +130,28 @@ public final class BenchMain {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             err.println("hearth-bench: agents-sim interrupted");
+            return INTERRUPTED;
+        }
+    }
+
+    private static int wsServers(List<String> args, PrintStream out, PrintStream err) {
+        WsServersArgs parsed;
+        try {
+            parsed = WsServersArgs.parse(args);
+        } catch (InvalidInputException e) {
+            err.println("hearth-bench: " + e.getMessage());
+            err.println("Try 'hearth-bench --help' for the accepted forms.");
+            return USAGE;
+        }
+        try {
+            WsServers.run(parsed, out, err);
+            return 0;
+        } catch (BenchmarkException e) {
+            err.println("hearth-bench: ws-servers failed: " + e.getMessage());
+            return FAILED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("hearth-bench: ws-servers interrupted");
             return INTERRUPTED;
         }
     }

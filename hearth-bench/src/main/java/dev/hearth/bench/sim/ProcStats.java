@@ -9,8 +9,9 @@ import java.util.OptionalLong;
  * Reads a Linux process's CPU time and memory from {@code /proc}: {@code utime + stime} from {@code /proc/PID/stat}
  * (in clock ticks) and {@code VmRSS}/{@code VmHWM} from {@code /proc/PID/status}, and the open-file limit from
  * {@code /proc/PID/limits}. The parsers are pure and take the files' text; {@link #sample} reads them. Stateless.
+ * Public for the other benchmarks that watch a child JVM ({@code ws-servers}).
  */
-final class ProcStats {
+public final class ProcStats {
 
     /**
      * One reading of a process.
@@ -19,7 +20,7 @@ final class ProcStats {
      * @param rssKib resident memory now, KiB
      * @param hwmKib the most resident memory so far, KiB
      */
-    record Sample(long cpuTicks, long rssKib, long hwmKib) {
+    public record Sample(long cpuTicks, long rssKib, long hwmKib) {
     }
 
     /** Clock ticks per second of {@code /proc/PID/stat}: USER_HZ, which Linux fixes at 100 for user space. */
@@ -33,7 +34,7 @@ final class ProcStats {
      *
      * @throws IOException when /proc has no such process (it exited) or is not there (not Linux)
      */
-    static Sample sample(long pid) throws IOException {
+    public static Sample sample(long pid) throws IOException {
         Path dir = Path.of("/proc", Long.toString(pid));
         String status = Files.readString(dir.resolve("status"));
         return new Sample(cpuTicks(Files.readString(dir.resolve("stat"))), statusKib(status, "VmRSS"),
@@ -88,7 +89,7 @@ final class ProcStats {
      *
      * @throws IllegalArgumentException when the table has no such row
      */
-    static OptionalLong openFileLimit(String limits) {
+    public static OptionalLong openFileLimit(String limits) {
         for (String line : limits.split("\n")) {
             if (line.startsWith("Max open files")) {
                 String soft = line.substring("Max open files".length()).strip().split("\\s+")[0];
@@ -99,7 +100,7 @@ final class ProcStats {
     }
 
     /** CPU used between two samples, as a percentage of one core over {@code elapsedNanos}. */
-    static double cpuPercentOfOneCore(Sample before, Sample after, long elapsedNanos) {
+    public static double cpuPercentOfOneCore(Sample before, Sample after, long elapsedNanos) {
         if (elapsedNanos <= 0) {
             throw new IllegalArgumentException("elapsed time must be positive, got " + elapsedNanos + " ns");
         }
