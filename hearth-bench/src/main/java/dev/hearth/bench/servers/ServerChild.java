@@ -1,12 +1,9 @@
 package dev.hearth.bench.servers;
 
 import dev.hearth.bench.BenchmarkException;
+import dev.hearth.bench.ChildOutput;
 import dev.hearth.bench.sim.ProcStats;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -53,48 +50,21 @@ final class ServerChild implements AutoCloseable {
             throw new BenchmarkException("cannot start the " + candidate.cliName() + " server JVM ("
                     + command.getFirst() + "): " + e.getMessage(), e);
         }
-        CompletableFuture<Integer> port = CompletableFuture.supplyAsync(() -> readPort(process));
+        CompletableFuture<Integer> port = CompletableFuture.supplyAsync(() -> ChildOutput.readPort(process, ServerProcess.PORT_PREFIX));
         try {
             return new ServerChild(candidate, process, port.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS), log);
         } catch (ExecutionException | TimeoutException e) {
             process.destroyForcibly();
             throw new BenchmarkException("the " + candidate.cliName() + " server did not report its port within "
                     + START_TIMEOUT.toSeconds() + " s (" + (e instanceof ExecutionException
-                    ? e.getCause().getMessage() : "timed out") + "); see " + log + ": " + tail(log), e);
+                    ? e.getCause().getMessage() : "timed out") + "); see " + log + ": " + ChildOutput.tail(log), e);
         } catch (InterruptedException e) {
             process.destroyForcibly();
             throw e;
         }
     }
 
-    private static int readPort(Process process) {
-        try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8));
-            for (String line = out.readLine(); line != null; line = out.readLine()) {
-                if (line.startsWith(ServerProcess.PORT_PREFIX)) {
-                    return Integer.parseInt(line.substring(ServerProcess.PORT_PREFIX.length()).strip());
-                }
-            }
-            throw new IllegalStateException("it exited (status " + process.waitFor() + ") before printing its port");
-        } catch (IOException e) {
-            throw new IllegalStateException("reading its stdout failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-    }
 
-    /** The last lines of a log, for error messages. */
-    static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return lines.isEmpty() ? "(empty)" : String.join(" | ", lines.subList(Math.max(0, lines.size() - 5),
-                    lines.size()));
-        } catch (IOException e) {
-            return "(unreadable: " + e.getMessage() + ")";
-        }
-    }
 
     int port() {
         return port;
@@ -119,7 +89,7 @@ final class ServerChild implements AutoCloseable {
         } catch (IOException | IllegalArgumentException e) {
             throw new BenchmarkException("cannot read /proc/" + process.pid() + " of the " + candidate.cliName()
                     + " server (" + (process.isAlive() ? "running" : "exited " + process.exitValue()) + "): "
-                    + e.getMessage() + "; see " + log + ": " + tail(log), e);
+                    + e.getMessage() + "; see " + log + ": " + ChildOutput.tail(log), e);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.hearth.bench.servers;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.bench.BenchmarkException;
+import dev.hearth.bench.ChildOutput;
 import dev.hearth.bench.Samples;
 import dev.hearth.bench.sim.ProcStats;
 import dev.hearth.core.json.Json;
@@ -231,7 +232,7 @@ public final class WsServers {
 
     private static String state(ServerChild server) {
         return (server.alive() ? "" : "; the server exited") + "; see " + server.log() + ": "
-                + ServerChild.tail(server.log());
+                + ChildOutput.tail(server.log());
     }
 
     private static ProcStats.Sample selfSample() throws BenchmarkException {

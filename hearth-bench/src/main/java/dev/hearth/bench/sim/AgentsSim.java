@@ -1,6 +1,7 @@
 package dev.hearth.bench.sim;
 
 import dev.hearth.bench.BenchmarkException;
+import dev.hearth.bench.ChildOutput;
 import dev.hearth.bench.Samples;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -133,7 +134,7 @@ public final class AgentsSim {
             submitter.join(GRACE.toMillis());
             if (!coordinator.alive()) {
                 throw new BenchmarkException("the coordinator exited during the run; see " + coordinator.log() + ": "
-                        + CoordinatorChild.tail(coordinator.log()));
+                        + ChildOutput.tail(coordinator.log()));
             }
             if (counters.firstError() != null) {
                 progress.println("agents-sim: first error: " + counters.firstError());
@@ -250,7 +251,7 @@ public final class AgentsSim {
         long done = futures.stream().filter(f -> f.isDone() && !f.isCompletedExceptionally()).count();
         return new BenchmarkException(what + " failed at " + index + " of " + count + " (" + done + " done): "
                 + cause.getMessage() + (coordinator.alive() ? "" : "; the coordinator exited, see "
-                + coordinator.log() + ": " + CoordinatorChild.tail(coordinator.log())), cause);
+                + coordinator.log() + ": " + ChildOutput.tail(coordinator.log())), cause);
     }
 
     private static String adminToken(CoordinatorChild coordinator) throws BenchmarkException {

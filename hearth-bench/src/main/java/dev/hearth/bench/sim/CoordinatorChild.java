@@ -1,11 +1,8 @@
 package dev.hearth.bench.sim;
 
 import dev.hearth.bench.BenchmarkException;
-import java.io.BufferedReader;
+import dev.hearth.bench.ChildOutput;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,48 +59,21 @@ final class CoordinatorChild implements AutoCloseable {
             throw new BenchmarkException("cannot start the coordinator JVM (" + command.getFirst() + "): "
                     + e.getMessage(), e);
         }
-        CompletableFuture<Integer> port = CompletableFuture.supplyAsync(() -> readPort(process));
+        CompletableFuture<Integer> port = CompletableFuture.supplyAsync(() -> ChildOutput.readPort(process, CoordinatorProcess.PORT_PREFIX));
         try {
             return new CoordinatorChild(process, port.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS), data, log);
         } catch (ExecutionException | TimeoutException e) {
             process.destroyForcibly();
             throw new BenchmarkException("the coordinator did not report its port within " + START_TIMEOUT.toSeconds()
                     + " s (" + (e instanceof ExecutionException ? e.getCause().getMessage() : "timed out")
-                    + "); see " + log + ": " + tail(log), e);
+                    + "); see " + log + ": " + ChildOutput.tail(log), e);
         } catch (InterruptedException e) {
             process.destroyForcibly();
             throw e;
         }
     }
 
-    private static int readPort(Process process) {
-        try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8));
-            for (String line = out.readLine(); line != null; line = out.readLine()) {
-                if (line.startsWith(CoordinatorProcess.PORT_PREFIX)) {
-                    return Integer.parseInt(line.substring(CoordinatorProcess.PORT_PREFIX.length()).strip());
-                }
-            }
-            throw new IllegalStateException("it exited (status " + process.waitFor() + ") before printing its port");
-        } catch (IOException e) {
-            throw new IllegalStateException("reading its stdout failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-    }
 
-    /** The last lines of the coordinator's log, for error messages. */
-    static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return lines.isEmpty() ? "(empty)" : String.join(" | ", lines.subList(Math.max(0, lines.size() - 5),
-                    lines.size()));
-        } catch (IOException e) {
-            return "(unreadable: " + e.getMessage() + ")";
-        }
-    }
 
     /** The port it listens on, on 127.0.0.1. */
     int port() {
@@ -141,7 +111,7 @@ final class CoordinatorChild implements AutoCloseable {
         } catch (IOException | IllegalArgumentException e) {
             throw new BenchmarkException("cannot read /proc/" + process.pid() + " of the coordinator ("
                     + (process.isAlive() ? "running" : "exited " + process.exitValue()) + "): " + e.getMessage()
-                    + "; see " + log + ": " + tail(log), e);
+                    + "; see " + log + ": " + ChildOutput.tail(log), e);
         }
     }
 
