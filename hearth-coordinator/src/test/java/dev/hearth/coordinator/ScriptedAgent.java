@@ -15,14 +15,15 @@ import java.util.concurrent.TimeUnit;
  * A test agent that speaks raw frames over a real WebSocket: it sends exactly the text it is given and queues what
  * it receives, so tests can script a Hypernode v2.0 agent (quirks included) or a misbehaving one.
  */
-final class ScriptedAgent implements AutoCloseable {
+public final class ScriptedAgent implements AutoCloseable {
 
     private final BlockingQueue<String> inbox = new LinkedBlockingQueue<>();
+    private final java.util.List<JsonNode> setAside = new java.util.ArrayList<>();
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
     private final WebSocket ws;
 
-    ScriptedAgent(int port) throws Exception {
+    public ScriptedAgent(int port) throws Exception {
         ws = HttpClient.newHttpClient().newWebSocketBuilder()
                 .buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/agent"), new WebSocket.Listener() {
                     @Override
@@ -49,12 +50,22 @@ final class ScriptedAgent implements AutoCloseable {
                 }).get(10, TimeUnit.SECONDS);
     }
 
-    void send(String frame) throws Exception {
+    public void send(String frame) throws Exception {
         ws.sendText(frame, true).get(10, TimeUnit.SECONDS);
     }
 
-    /** The next message of {@code type}, skipping others (hello, ack); fails after 10 s. */
-    JsonNode expect(String type) throws Exception {
+    /**
+     * The next message of {@code type}; fails after 10 s. Messages of other types that arrive first are set aside
+     * for a later call (hello and ack are dropped), so the order two messages race in does not decide a test.
+     */
+    public JsonNode expect(String type) throws Exception {
+        for (var it = setAside.iterator(); it.hasNext(); ) {
+            JsonNode node = it.next();
+            if (type.equals(node.path("type").asText())) {
+                it.remove();
+                return node;
+            }
+        }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             long left = deadline - System.nanoTime();
@@ -63,14 +74,18 @@ final class ScriptedAgent implements AutoCloseable {
                 throw new AssertionError("no '" + type + "' message within 10 s");
             }
             JsonNode node = Json.mapper().readTree(frame);
-            if (type.equals(node.path("type").asText())) {
+            String got = node.path("type").asText();
+            if (type.equals(got)) {
                 return node;
+            }
+            if (!got.equals("hello") && !got.equals("ack")) {
+                setAside.add(node);
             }
         }
     }
 
     /** The close status the server sent, waiting up to 10 s. */
-    int closeStatus() throws Exception {
+    public int closeStatus() throws Exception {
         return closed.get(10, TimeUnit.SECONDS);
     }
 

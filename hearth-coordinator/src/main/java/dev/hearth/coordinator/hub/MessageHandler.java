@@ -179,7 +179,6 @@ public final class MessageHandler {
             liveLogs.forget(r.id());
             log.info("accepted result of job {} from node {} (epoch {}, status {})", r.id(), node.nodeId(), epoch,
                     r.status());
-            wakeScheduler.run();
         } else {
             log.warn("refused result of job {} from node {}: {}", r.id(), node.nodeId(), reason);
         }
@@ -190,6 +189,9 @@ public final class MessageHandler {
             }
         } else if (code != null) {
             node.send(ErrorMessage.of(code, reason));
+        }
+        if (code == null) {
+            wakeScheduler.run(); // after the ack, so a node hears its result settled before the slot is refilled
         }
     }
 

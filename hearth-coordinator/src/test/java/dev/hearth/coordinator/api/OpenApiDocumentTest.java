@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.coordinator.CoordinatorConfig;
 import dev.hearth.coordinator.CoordinatorServer;
+import dev.hearth.coordinator.ScriptedAgent;
 import dev.hearth.core.json.Json;
 import dev.hearth.core.proof.ProofHashes;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,9 +20,6 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -82,7 +79,7 @@ class OpenApiDocumentTest {
         expect(201, "POST /v1/tokens", "POST", "/v1/tokens", null);
         expect(400, "POST /v1/tokens", "POST", "/v1/tokens", "{\"ttl\":\"0s\"}");
 
-        try (LegacyAgent agent = new LegacyAgent(server.port())) {
+        try (ScriptedAgent agent = new ScriptedAgent(server.port())) {
             answered.add("GET /v1/agent 101");
             agent.send("{\"type\":\"register\",\"token\":\"" + token + "\",\"hostInfo\":{\"hostname\":\"openapi-host\","
                     + "\"os\":\"Linux\",\"os_version\":\"6.1.0\",\"arch\":\"x86_64\",\"gpus\":[{\"index\":0,"
@@ -208,52 +205,5 @@ class OpenApiDocumentTest {
                 + "\"success\":true,\"logs\":" + Json.mapper().valueToTree(logs) + ",\"exitCode\":0,"
                 + "\"executionHash\":\"" + exec + "\",\"logsHash\":\"" + ProofHashes.logsHash(logs) + "\","
                 + "\"completedAt\":1795424400000}";
-    }
-
-    /** The least of a v2.0 agent over a real WebSocket: sends frames as given, queues what it receives. */
-    private static final class LegacyAgent implements AutoCloseable {
-        private final BlockingQueue<String> inbox = new LinkedBlockingQueue<>();
-        private final StringBuilder partial = new StringBuilder();
-        private final WebSocket ws;
-
-        LegacyAgent(int port) throws Exception {
-            // joining succeeds only when the server answers the upgrade with 101 Switching Protocols
-            ws = HttpClient.newHttpClient().newWebSocketBuilder()
-                    .buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/agent"), new WebSocket.Listener() {
-                        @Override
-                        public CompletionStage<?> onText(WebSocket w, CharSequence text, boolean last) {
-                            partial.append(text);
-                            if (last) {
-                                inbox.add(partial.toString());
-                                partial.setLength(0);
-                            }
-                            w.request(1);
-                            return null;
-                        }
-                    }).get(10, TimeUnit.SECONDS);
-        }
-
-        void send(String frame) throws Exception {
-            ws.sendText(frame, true).get(10, TimeUnit.SECONDS);
-        }
-
-        JsonNode expect(String type) throws Exception {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (true) {
-                String frame = inbox.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (frame == null) {
-                    throw new AssertionError("no '" + type + "' message within 10 s");
-                }
-                JsonNode node = Json.mapper().readTree(frame);
-                if (type.equals(node.path("type").asText())) {
-                    return node;
-                }
-            }
-        }
-
-        @Override
-        public void close() {
-            ws.abort();
-        }
     }
 }
