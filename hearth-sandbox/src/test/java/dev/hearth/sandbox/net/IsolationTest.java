@@ -45,9 +45,16 @@ class IsolationTest {
         assertThat(pingsWithin(g.a(), "172.16.0.1", Duration.ofSeconds(10))).as("A pings the bridge").isTrue();
         assertThat(pingsWithin(g.b(), "172.16.0.1", Duration.ofSeconds(10))).as("B pings the bridge").isTrue();
         assertThat(pingsOnce(g.a(), "172.16.0.11")).as("A pings B on the bridge").isFalse();
-        // Through the host's router instead: the bridge-to-bridge FORWARD rule is what stops this.
+        // Through the host's router instead, both ways (port isolation alone lets this through, checked by hand):
+        // the bridge-to-bridge FORWARD rule is what stops it.
         ns.inGuest(g.a(), "ip", "route", "add", "172.16.0.11/32", "via", "172.16.0.1");
+        ns.inGuest(g.b(), "ip", "route", "add", "172.16.0.10/32", "via", "172.16.0.1");
         assertThat(pingsOnce(g.a(), "172.16.0.11")).as("A pings B through the host").isFalse();
+
+        // The control: without that one rule the same routed ping gets through, so the assertion above can fail.
+        ns.run("iptables", "-D", "FORWARD", "-i", "fc-br0", "-o", "fc-br0", "-m", "comment", "--comment",
+                "hearth:fc-br0", "-j", "DROP");
+        assertThat(pingsWithin(g.a(), "172.16.0.11", Duration.ofSeconds(10))).as("A pings B without the rule").isTrue();
     }
 
     @Test
