@@ -7,6 +7,7 @@ import dev.hearth.core.json.Json;
 import dev.hearth.sandbox.SandboxException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -96,6 +97,11 @@ public final class FirecrackerApi {
             response = UnixHttpExchange.exchange(socket, request.method(), request.path(), body, timeout);
         } catch (InterruptedIOException e) {
             throw e;
+        } catch (ClosedByInterruptException e) { // the channel's own way of saying the same
+            InterruptedIOException interrupted = new InterruptedIOException("interrupted during Firecracker API "
+                    + request.method() + " " + request.path());
+            interrupted.initCause(e);
+            throw interrupted;
         } catch (IOException e) {
             throw new SandboxException("Firecracker API " + request.method() + " " + request.path() + " on "
                     + socket + " failed (timeout " + timeout.toMillis() + " ms): " + e.getMessage(), e);
