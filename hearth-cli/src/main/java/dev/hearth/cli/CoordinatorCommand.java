@@ -2,8 +2,14 @@ package dev.hearth.cli;
 
 import dev.hearth.coordinator.CoordinatorConfig;
 import dev.hearth.coordinator.CoordinatorServer;
+import dev.hearth.coordinator.ledger.LedgerConfig;
+import dev.hearth.coordinator.ledger.RateCard;
 import dev.hearth.core.InvalidInputException;
+import dev.hearth.core.units.Credits;
 import dev.hearth.core.units.DurationText;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Optional;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -41,6 +47,22 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--max-frame", paramLabel = "BYTES", defaultValue = "4194304",
             description = "Largest agent message accepted (default: ${DEFAULT-VALUE}).")
     int maxFrame;
+    @Option(names = "--rate-cpu-second", paramLabel = "CREDITS", defaultValue = "0",
+            description = "Price of one CPU for one second, for jobs that name no price (default: ${DEFAULT-VALUE}).")
+    String rateCpuSecond;
+    @Option(names = "--rate-gib-second", paramLabel = "CREDITS", defaultValue = "0",
+            description = "Price of one GiB of memory for one second (default: ${DEFAULT-VALUE}).")
+    String rateGibSecond;
+    @Option(names = "--rate-gpu-second", paramLabel = "CREDITS", defaultValue = "0",
+            description = "Price of one GPU for one second (default: ${DEFAULT-VALUE}).")
+    String rateGpuSecond;
+    @Option(names = "--stake-reference", paramLabel = "CREDITS", defaultValue = "100",
+            description = "The stake that earns a node half the full placement bonus (default: ${DEFAULT-VALUE}).")
+    String stakeReference;
+    @Option(names = "--settlement-webhook", paramLabel = "URL",
+            description = "POST each released payment here as JSON signed with the coordinator's key, until it "
+                    + "answers 2xx (retried with backoff, kept across restarts).")
+    String settlementWebhook;
 
     @Override
     public Integer call() throws Exception {
@@ -90,6 +112,28 @@ final class CoordinatorCommand implements Callable<Integer> {
             throw new InvalidInputException("--max-frame", String.valueOf(maxFrame), "a number of bytes, at least 1024");
         }
         Path dir = data != null ? data : HearthPaths.coordinatorData(parent.environment());
-        return new CoordinatorConfig(host, port, dir, interval, lost, maxFrame, Duration.ofSeconds(1));
+        return new CoordinatorConfig(host, port, dir, interval, lost, maxFrame, Duration.ofSeconds(1), ledger());
+    }
+
+    private LedgerConfig ledger() {
+        RateCard rates = new RateCard(Credits.parse("--rate-cpu-second", rateCpuSecond),
+                Credits.parse("--rate-gib-second", rateGibSecond), Credits.parse("--rate-gpu-second", rateGpuSecond));
+        long reference = Credits.parsePositive("--stake-reference", stakeReference);
+        Optional<URI> webhook = Optional.empty();
+        if (settlementWebhook != null) {
+            URI url;
+            try {
+                url = new URI(settlementWebhook);
+            } catch (URISyntaxException e) {
+                url = null;
+            }
+            if (url == null || url.getHost() == null
+                    || !("http".equals(url.getScheme()) || "https".equals(url.getScheme()))) {
+                throw new InvalidInputException("--settlement-webhook", settlementWebhook,
+                        "an http:// or https:// URL such as https://pay.example/hearth");
+            }
+            webhook = Optional.of(url);
+        }
+        return new LedgerConfig(rates, reference, webhook, Duration.ofSeconds(1));
     }
 }

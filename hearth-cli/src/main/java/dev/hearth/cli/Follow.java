@@ -80,6 +80,10 @@ final class Follow {
                 + (j.hasNonNull("reason") ? " (" + j.get("reason").asText() + ")" : ""));
         out.println("node           " + j.path("nodeId").asText("-") + " (lease epoch " + j.path("epoch").asLong() + ")");
         out.println("attempts       " + j.path("attempts").asInt());
+        if (j.hasNonNull("price")) {
+            out.println("price          " + j.get("price").asText() + " credits from " + j.path("account").asText()
+                    + " (" + j.path("payment").asText() + ")");
+        }
         JsonNode r = j.path("result");
         if (!r.isMissingNode() && !r.isNull()) {
             out.println("status         " + r.path("status").asText()

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "hearth", mixinStandardHelpOptions = true, versionProvider = HearthCommand.Version.class,
         description = "Runs untrusted workloads in strong isolation: jobs in sandboxes, with proofs.",
         subcommands = {RunCommand.class, ImageCommand.class, JobCommand.class, NodeCommand.class, TokenCommand.class,
+                LedgerCommand.class,
                 CoordinatorCommand.class, AgentCommand.class,
                 CommandLine.HelpCommand.class})
 public final class HearthCommand {
@@ -51,7 +52,7 @@ public final class HearthCommand {
             }
             if (e instanceof CoordinatorClient.CoordinatorError refused) {
                 commandLine.getErr().println("hearth: " + refused.getMessage());
-                return refused.status() == 400 || refused.status() == 404 ? ExitCodes.USAGE : 1;
+                return refused.status() == 400 || refused.status() == 404 ? ExitCodes.USAGE : 1; // 402/409: refused, 1
             }
             if (e instanceof java.io.IOException io && !(e instanceof SandboxException)) {
                 commandLine.getErr().println("hearth: " + io.getMessage());

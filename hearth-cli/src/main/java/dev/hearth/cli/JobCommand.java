@@ -59,6 +59,12 @@ final class JobCommand {
         @Option(names = "--priority", paramLabel = "N") Integer priority;
         @Option(names = "--retries", paramLabel = "N") Integer retries;
         @Option(names = "--gpus", paramLabel = "N") Integer gpus;
+        @Option(names = "--price", paramLabel = "CREDITS",
+                description = "What you pay when the result passes (default: the coordinator's rate card).")
+        String price;
+        @Option(names = "--account", paramLabel = "NAME",
+                description = "Your ledger account, client:NAME, the price is held from (default: default).")
+        String account;
         @Option(names = "--wait", description = "Follow the job to its end with live logs, print its result, exit with its status.")
         boolean await;
         @Parameters(paramLabel = "CMD", arity = "0..*") List<String> command = new ArrayList<>();
@@ -117,6 +123,8 @@ final class JobCommand {
             if (gpus != null) {
                 doc.putObject("gpus").put("count", gpus);
             }
+            putIf(doc, "price", price);
+            putIf(doc, "account", account);
             ObjectNode envNode = doc.putObject("env");
             for (String e : env) {
                 int eq = e.indexOf('=');

@@ -1,17 +1,21 @@
 package dev.hearth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.core.json.Json;
+import dev.hearth.core.units.Credits;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code hearth node list}: the coordinator's nodes as a table. */
-@Command(name = "node", mixinStandardHelpOptions = true, description = "Shows the nodes of a coordinator.",
-        subcommands = {NodeCommand.ListNodes.class})
+/** {@code hearth node list|status|stake}: the coordinator's nodes, their reputation and stake. */
+@Command(name = "node", mixinStandardHelpOptions = true, description = "Shows the nodes of a coordinator and stakes them.",
+        subcommands = {NodeCommand.ListNodes.class, NodeCommand.Status.class, NodeCommand.Stake.class})
 final class NodeCommand {
 
     @ParentCommand
@@ -21,8 +25,13 @@ final class NodeCommand {
             description = "Coordinator address (default: HEARTH_COORDINATOR, else " + CoordinatorClient.DEFAULT_URL + ").")
     String coordinator;
 
+    CoordinatorClient client() throws java.io.IOException {
+        return CoordinatorClient.from(coordinator, parent.environment());
+    }
+
     /** {@code hearth node list}. */
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists nodes: id, host, state, GPUs, jobs, last heartbeat age.")
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "Lists nodes: id, host, state, GPUs, jobs, reputation, stake, last heartbeat age.")
     static final class ListNodes implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -31,14 +40,75 @@ final class NodeCommand {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode nodes = CoordinatorClient.from(node.coordinator, node.parent.environment()).get("/v1/nodes");
+            JsonNode nodes = node.client().get("/v1/nodes");
             PrintWriter out = spec.commandLine().getOut();
-            out.printf("%-36s  %-20s  %-8s  %4s  %4s  %s%n", "NODE", "HOST", "STATE", "GPUS", "JOBS", "HEARTBEAT");
+            out.printf("%-36s  %-20s  %-8s  %4s  %4s  %10s  %12s  %s%n", "NODE", "HOST", "STATE", "GPUS", "JOBS",
+                    "REPUTATION", "STAKE", "HEARTBEAT");
             for (JsonNode n : nodes.path("nodes")) {
-                out.printf("%-36s  %-20s  %-8s  %4d  %4d  %s%n", n.path("id").asText(), n.path("hostname").asText(),
-                        n.path("state").asText(), n.path("gpus").size(), n.path("jobs").asInt(),
+                out.printf("%-36s  %-20s  %-8s  %4d  %4d  %10.3f  %12s  %s%n", n.path("id").asText(),
+                        n.path("hostname").asText(), n.path("state").asText(), n.path("gpus").size(),
+                        n.path("jobs").asInt(), n.path("reputation").asDouble(), n.path("stake").asText("0"),
                         n.hasNonNull("lastHeartbeatAgeSeconds") ? n.get("lastHeartbeatAgeSeconds").asLong() + "s ago" : "never");
             }
+            return 0;
+        }
+    }
+
+    /** {@code hearth node status ID}. */
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "One node: state, reputation and what it is made of, earnings and stake.")
+    static final class Status implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        NodeCommand node;
+        @Parameters(paramLabel = "ID") String id;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode n = node.client().get("/v1/nodes/" + LedgerCommand.encode(id));
+            JsonNode s = n.path("standing");
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("node        %s (%s)%nstate       %s%s%njobs        %d held now%n", n.path("id").asText(),
+                    n.path("hostname").asText(), n.path("state").asText(),
+                    n.path("connected").asBoolean() ? ", connected" : ", not connected", n.path("jobs").asInt());
+            out.printf("reputation  %.3f (results %d: verified %d, failed verification %d, timed out %d; lost %d; "
+                    + "uptime %.3f)%n", n.path("reputation").asDouble(), s.path("results").asLong(),
+                    s.path("verified").asLong(), s.path("failedVerification").asLong(), s.path("timedOut").asLong(),
+                    s.path("lost").asLong(), s.path("uptime").asDouble());
+            out.printf("earnings    %s credits (node:%s)%nstake       %s credits (stake:%s)%n", n.path("balance").asText(),
+                    n.path("id").asText(), n.path("stake").asText(), n.path("id").asText());
+            return 0;
+        }
+    }
+
+    /** {@code hearth node stake ID AMOUNT [--from ACCOUNT]}. */
+    @Command(name = "stake", mixinStandardHelpOptions = true,
+            description = {"Moves funds into a node's stake account (admin); staked nodes are preferred in placement.",
+                "From the node's earnings (node:ID) unless --from names a client account, or external for a "
+                        + "deposit straight into the stake."})
+    static final class Stake implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        NodeCommand node;
+        @Parameters(index = "0", paramLabel = "ID") String id;
+        @Parameters(index = "1", paramLabel = "AMOUNT", description = "Credits, e.g. 10 or 2.5.") String amount;
+        @Option(names = "--from", paramLabel = "ACCOUNT",
+                description = "Where the funds come from (default: node:ID): client:NAME (or NAME), or external.")
+        String from;
+
+        @Override
+        public Integer call() throws Exception {
+            Credits.parsePositive("AMOUNT", amount);
+            ObjectNode body = Json.mapper().createObjectNode().put("amount", amount);
+            if (from != null) {
+                body.put("from", LedgerCommand.account(from, "--from"));
+            }
+            JsonNode t = node.client().post("/v1/nodes/" + LedgerCommand.encode(id) + "/stake", body.toString(),
+                    "application/json");
+            spec.commandLine().getOut().printf("staked %s credits from %s; node %s now has a stake of %s%n",
+                    t.get("amount").asText(), t.get("from").asText(), id, t.get("stake").asText());
             return 0;
         }
     }

@@ -34,7 +34,11 @@ class ServiceBadInputTest {
         "--heartbeat-interval|often|300s",
         "--heartbeat-interval|200ms|at least 1s",
         "--lost-after|5s|longer than the heartbeat interval",
-        "--max-frame|10|at least 1024"})
+        "--max-frame|10|at least 1024",
+        "--settlement-webhook|ftp://pay.example|an http:// or https:// URL",
+        "--rate-cpu-second|-1|an amount of credits",
+        "--rate-gib-second|0.0000001|at most 6 decimals",
+        "--stake-reference|0|more than zero"})
     void coordinator(String flag, String value, String form) throws Exception {
         String[] args = flag.equals("--lost-after") ? new String[] {"coordinator", "--heartbeat-interval", "10s", flag,
             value} : new String[] {"coordinator", flag, value};

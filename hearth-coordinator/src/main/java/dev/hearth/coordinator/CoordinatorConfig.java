@@ -1,5 +1,6 @@
 package dev.hearth.coordinator;
 
+import dev.hearth.coordinator.ledger.LedgerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -14,9 +15,10 @@ import java.util.Objects;
  * @param lostAfter silence after which a node is lost and its jobs placed elsewhere (default 3 intervals)
  * @param maxFrameBytes largest agent message accepted, after reassembly
  * @param tick how often the scheduler and the lost-node watch run without being woken
+ * @param ledger pricing, stake preference and the settlement webhook
  */
 public record CoordinatorConfig(String host, int port, Path dataDir, Duration heartbeatInterval, Duration lostAfter,
-        int maxFrameBytes, Duration tick) {
+        int maxFrameBytes, Duration tick, LedgerConfig ledger) {
 
     /** The default port. */
     public static final int DEFAULT_PORT = 7070;
@@ -24,6 +26,7 @@ public record CoordinatorConfig(String host, int port, Path dataDir, Duration he
     public CoordinatorConfig {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(ledger, "ledger");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be within 0..65535, got " + port);
         }
@@ -31,6 +34,17 @@ public record CoordinatorConfig(String host, int port, Path dataDir, Duration he
             throw new IllegalArgumentException("lost-after (" + lostAfter + ") must be longer than the heartbeat "
                     + "interval (" + heartbeatInterval + ")");
         }
+    }
+
+    /** A coordinator with the ledger's defaults (free jobs, no webhook). */
+    public CoordinatorConfig(String host, int port, Path dataDir, Duration heartbeatInterval, Duration lostAfter,
+            int maxFrameBytes, Duration tick) {
+        this(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, LedgerConfig.DEFAULTS);
+    }
+
+    /** This config with another ledger config. */
+    public CoordinatorConfig withLedger(LedgerConfig value) {
+        return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, value);
     }
 
     /** Defaults: 127.0.0.1:7070, heartbeats every 10 s, lost after 30 s, 4 MiB frames, 1 s tick. */

@@ -1,11 +1,19 @@
 package dev.hearth.coordinator;
 
+import dev.hearth.coordinator.api.CoordinatorApi;
 import dev.hearth.coordinator.api.JobsApi;
+import dev.hearth.coordinator.api.LedgerApi;
 import dev.hearth.coordinator.api.NodesApi;
 import dev.hearth.coordinator.api.TokensApi;
 import dev.hearth.coordinator.hub.AgentHub;
 import dev.hearth.coordinator.hub.LiveLogs;
 import dev.hearth.coordinator.hub.MessageHandler;
+import dev.hearth.coordinator.ledger.CoordinatorKey;
+import dev.hearth.coordinator.ledger.LedgerConfig;
+import dev.hearth.coordinator.ledger.NodePreferences;
+import dev.hearth.coordinator.ledger.PaymentWebhook;
+import dev.hearth.coordinator.ledger.Settlement;
+import dev.hearth.coordinator.scheduler.LedgerHooks;
 import dev.hearth.coordinator.scheduler.SchedulerLoop;
 import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.Store;
@@ -36,57 +44,76 @@ public final class CoordinatorServer implements AutoCloseable {
     private final Store store;
     private final SchedulerLoop scheduler;
     private final WebServer server;
+    private final Optional<PaymentWebhook> webhook;
 
-    private CoordinatorServer(Store store, SchedulerLoop scheduler, WebServer server) {
+    private CoordinatorServer(Store store, SchedulerLoop scheduler, WebServer server, Optional<PaymentWebhook> webhook) {
         this.store = store;
         this.scheduler = scheduler;
         this.server = server;
+        this.webhook = webhook;
     }
 
     /**
-     * Opens the store, creates the admin token on first start, and starts serving.
+     * Opens the store, creates the admin token and the coordinator's key on first start, settles holds a crash left
+     * open, and starts serving.
      *
-     * @throws IOException when the data folder or admin token cannot be made
+     * @throws IOException when the data folder, admin token or key cannot be made
      */
     public static CoordinatorServer start(CoordinatorConfig config, InstantSource clock) throws IOException {
         AdminToken admin = AdminToken.loadOrCreate(config.dataDir());
+        CoordinatorKey key = CoordinatorKey.loadOrCreate(config.dataDir());
         Store store = Store.sqlite(config.dataDir().resolve("hearth.db"), clock);
+        LedgerConfig ledger = config.ledger();
+        Optional<PaymentWebhook> webhook = ledger.settlementWebhook()
+                .map(url -> new PaymentWebhook(store, url, key, clock, ledger.webhookRetryBase()));
+        Settlement settlement = new Settlement(store, webhook.isPresent(),
+                () -> webhook.ifPresent(PaymentWebhook::wake));
+        settlement.reconcile();
         CoordinatorMetrics metrics = new CoordinatorMetrics();
         SchedulerLoop[] loop = new SchedulerLoop[1];
         LiveLogs liveLogs = new LiveLogs();
         MessageHandler handler = new MessageHandler(store, () -> loop[0].wake(), metrics, clock,
-                config.maxFrameBytes(), (int) config.heartbeatInterval().toSeconds(), liveLogs);
+                config.maxFrameBytes(), (int) config.heartbeatInterval().toSeconds(), liveLogs, settlement::onFinal);
         AgentHub hub = new AgentHub(handler);
-        loop[0] = new SchedulerLoop(store, hub, clock, config.lostAfter(), config.tick());
+        LedgerHooks hooks = new LedgerHooks(new NodePreferences(store, clock, ledger.stakeReferenceMicros(),
+                config.tick().multipliedBy(2)), settlement::onFinal, settlement::reconcile);
+        loop[0] = new SchedulerLoop(store, hub, clock, config.lostAfter(), config.tick(), hooks);
         registerGauges(metrics, store, hub);
         Runnable wake = loop[0]::wake;
+        Apis apis = new Apis(new JobsApi(store, hub, wake, liveLogs, ledger.rates(), settlement::onFinal),
+                new NodesApi(store, hub, clock), new TokensApi(store), new LedgerApi(store), new CoordinatorApi(key));
         WebServer server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
                 .addProtocol(WsConfig.builder().name("websocket").maxFrameLength(config.maxFrameBytes()).build())
-                .routing(r -> routes(r, admin, store, hub, wake, metrics, clock, liveLogs))
+                .routing(r -> routes(r, admin, store, metrics, apis))
                 .addRouting(WsRouting.builder().endpoint(Protocol.AGENT_PATH, hub::newConnection))
                 .build()
                 .start();
         loop[0].start();
-        log.info("coordinator listening on {}:{} (data {})", config.host(), server.port(), config.dataDir());
-        return new CoordinatorServer(store, loop[0], server);
+        webhook.ifPresent(PaymentWebhook::start);
+        log.info("coordinator listening on {}:{} (data {}; {}; settlement webhook {})", config.host(), server.port(),
+                config.dataDir(), ledger.rates(), ledger.settlementWebhook().map(Object::toString).orElse("none"));
+        return new CoordinatorServer(store, loop[0], server, webhook);
     }
 
-    private static void routes(HttpRouting.Builder r, AdminToken admin, Store store, AgentHub hub, Runnable wake,
-            CoordinatorMetrics metrics, InstantSource clock, LiveLogs liveLogs) {
+    /** The REST services, each mounted under its /v1 prefix behind the admin token. */
+    private record Apis(JobsApi jobs, NodesApi nodes, TokensApi tokens, LedgerApi ledger, CoordinatorApi coordinator) {
+    }
+
+    private static void routes(HttpRouting.Builder r, AdminToken admin, Store store, CoordinatorMetrics metrics,
+            Apis apis) {
         r.get("/healthz", (req, res) -> health(store, res))
                 .get("/metrics", (req, res) -> res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4")
-                        .send(metrics.scrape()))
-                .any("/v1/jobs", (req, res) -> authorize(admin, req, res))
-                .any("/v1/jobs/*", (req, res) -> authorize(admin, req, res))
-                .any("/v1/nodes", (req, res) -> authorize(admin, req, res))
-                .any("/v1/nodes/*", (req, res) -> authorize(admin, req, res))
-                .any("/v1/tokens", (req, res) -> authorize(admin, req, res))
-                .any("/v1/tokens/*", (req, res) -> authorize(admin, req, res))
-                .register("/v1/jobs", new JobsApi(store, hub, wake, liveLogs))
-                .register("/v1/nodes", new NodesApi(store, hub, clock))
-                .register("/v1/tokens", new TokensApi(store));
+                        .send(metrics.scrape()));
+        for (String prefix : new String[] {"/v1/jobs", "/v1/nodes", "/v1/tokens", "/v1/ledger", "/v1/coordinator"}) {
+            r.any(prefix, (req, res) -> authorize(admin, req, res)).any(prefix + "/*", (req, res) -> authorize(admin, req, res));
+        }
+        r.register("/v1/jobs", apis.jobs())
+                .register("/v1/nodes", apis.nodes())
+                .register("/v1/tokens", apis.tokens())
+                .register("/v1/ledger", apis.ledger())
+                .register("/v1/coordinator", apis.coordinator());
     }
 
     private static void authorize(AdminToken admin, ServerRequest req, ServerResponse res) {
@@ -126,6 +153,7 @@ public final class CoordinatorServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        webhook.ifPresent(PaymentWebhook::close);
         scheduler.close();
         store.close();
     }

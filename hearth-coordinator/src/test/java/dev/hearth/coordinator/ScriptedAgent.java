@@ -84,6 +84,23 @@ public final class ScriptedAgent implements AutoCloseable {
         }
     }
 
+    /**
+     * The next message of any type (set-aside ones first), or null when none arrives within {@code millis}; for a
+     * single reader that dispatches on the type itself.
+     */
+    public JsonNode next(long millis) throws Exception {
+        if (!setAside.isEmpty()) {
+            return setAside.removeFirst();
+        }
+        String frame = inbox.poll(millis, TimeUnit.MILLISECONDS);
+        return frame == null ? null : Json.mapper().readTree(frame);
+    }
+
+    /** Whether the connection has closed (either side). */
+    public boolean isClosed() {
+        return closed.isDone();
+    }
+
     /** The close status the server sent, waiting up to 10 s. */
     public int closeStatus() throws Exception {
         return closed.get(10, TimeUnit.SECONDS);

@@ -8,7 +8,11 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.hearth.coordinator.StoredSpec;
 import dev.hearth.coordinator.hub.AgentHub;
 import dev.hearth.coordinator.hub.LiveLogs;
+import dev.hearth.coordinator.ledger.RateCard;
+import dev.hearth.coordinator.store.AccountKind;
 import dev.hearth.coordinator.store.Cancellation;
+import dev.hearth.coordinator.store.HoldRequest;
+import dev.hearth.coordinator.store.InsufficientFundsException;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.ResultRecord;
@@ -19,6 +23,7 @@ import dev.hearth.core.json.Json;
 import dev.hearth.core.protocol.JobCancel;
 import dev.hearth.core.protocol.JobResultMessage;
 import dev.hearth.core.protocol.JobWire;
+import dev.hearth.core.units.Credits;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
@@ -29,6 +34,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * {@code /v1/jobs}: submit (JSON or YAML job documents; durable before the answer), read, list, logs, cancel.
@@ -47,9 +53,19 @@ public final class JobsApi implements HttpService {
     private final AgentHub hub;
     private final Runnable wakeScheduler;
     private final LiveLogs liveLogs;
+    private final RateCard rates;
+    private final Consumer<String> jobFinal;
 
-    /** The jobs API over the store; submits and cancels wake the scheduler and reach the node. */
-    public JobsApi(Store store, AgentHub hub, Runnable wakeScheduler, LiveLogs liveLogs) {
+    /**
+     * The jobs API over the store; submits and cancels wake the scheduler and reach the node.
+     *
+     * @param rates prices jobs whose document names no price
+     * @param jobFinal told the id of each job a cancel made final (the ledger returns its hold)
+     */
+    public JobsApi(Store store, AgentHub hub, Runnable wakeScheduler, LiveLogs liveLogs, RateCard rates,
+            Consumer<String> jobFinal) {
+        this.rates = rates;
+        this.jobFinal = jobFinal;
         this.store = store;
         this.hub = hub;
         this.wakeScheduler = wakeScheduler;
@@ -93,8 +109,28 @@ public final class JobsApi implements HttpService {
             JsonResponses.send(res, 400, err);
             return;
         }
-        JobRecord job = store.submitJob(id, StoredSpec.of(submission).json(), submission.priority(),
-                submission.retries());
+        HoldRequest hold;
+        try {
+            hold = new HoldRequest(AccountKind.client(submission.account()), submission.priceMicros() != null
+                    ? submission.priceMicros() : rates.price(submission.spec()));
+        } catch (IllegalArgumentException e) {
+            JsonResponses.invalid(res, "price", e.getMessage() + "; name a lower price in the document");
+            return;
+        }
+        JobRecord job;
+        try {
+            job = store.submitJob(id, StoredSpec.of(submission).json(), submission.priority(), submission.retries(),
+                    hold);
+        } catch (InsufficientFundsException e) {
+            ObjectNode err = Json.mapper().createObjectNode().put("error", "insufficient_funds").put("field", "price")
+                    .put("message", "the job's price of " + Credits.format(hold.amountMicros()) + " credits ("
+                            + (submission.priceMicros() != null ? "its price field" : "from the rate card: " + rates)
+                            + ") cannot be held: " + e.getMessage())
+                    .put("account", e.accountId()).put("balance", Credits.format(e.balanceMicros()))
+                    .put("price", Credits.format(e.neededMicros()));
+            JsonResponses.send(res, 402, err);
+            return;
+        }
         wakeScheduler.run();
         JsonResponses.send(res, 201, view(job));
     }
@@ -163,6 +199,7 @@ public final class JobsApi implements HttpService {
         switch (store.cancelJob(id)) {
             case Cancellation.Cancelled c -> {
                 c.heldBy().flatMap(hub::session).ifPresent(s -> s.send(new JobCancel(id, null, "cancelled")));
+                jobFinal.accept(id);
                 liveLogs.forget(id);
                 wakeScheduler.run();
                 JsonResponses.send(res, 200, view(store.job(id).orElseThrow()));
@@ -185,6 +222,8 @@ public final class JobsApi implements HttpService {
             v.put("nodeId", j.nodeId());
         }
         store.result(j.id()).ifPresent(r -> v.set("result", resultView(r)));
+        store.ledger().hold(j.id()).ifPresent(h -> v.put("price", Credits.format(h.amountMicros()))
+                .put("account", h.accountId()).put("payment", h.state().name().toLowerCase(Locale.ROOT)));
         return v;
     }
 

@@ -1,26 +1,41 @@
 package dev.hearth.coordinator.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.coordinator.hub.AgentHub;
+import dev.hearth.coordinator.ledger.Reputation;
+import dev.hearth.coordinator.store.AccountKind;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
+import dev.hearth.coordinator.store.LedgerAccount;
 import dev.hearth.coordinator.store.NodeRecord;
+import dev.hearth.coordinator.store.NodeStanding;
+import dev.hearth.coordinator.store.Posted;
 import dev.hearth.coordinator.store.Store;
+import dev.hearth.coordinator.store.TransferKind;
+import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.json.Json;
+import dev.hearth.core.units.Credits;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.stream.Collectors;
 
-/** {@code /v1/nodes}: the node registry with live state, GPUs, running jobs and heartbeat age. Thread-safe. */
+/**
+ * {@code /v1/nodes}: the node registry with live state, GPUs, running jobs, heartbeat age, reputation and stake;
+ * one node; staking (admin). Thread-safe.
+ */
 public final class NodesApi implements HttpService {
 
     private final Store store;
@@ -36,33 +51,109 @@ public final class NodesApi implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/", this::list);
+        rules.get("/", this::list)
+                .get("/{id}", this::get)
+                .post("/{id}/stake", this::stake);
     }
 
     private void list(ServerRequest req, ServerResponse res) {
-        List<JobRecord> live = new ArrayList<>(store.jobs(Optional.of(JobState.LEASED)));
-        live.addAll(store.jobs(Optional.of(JobState.RUNNING)));
-        Map<String, Long> jobs = live.stream().filter(j -> j.nodeId() != null)
-                .collect(Collectors.groupingBy(JobRecord::nodeId, Collectors.counting()));
+        Map<String, Long> jobs = liveJobs();
+        Map<String, NodeStanding> standings = store.ledger().standings();
+        Map<String, Long> balances = balances();
         ObjectNode out = Json.mapper().createObjectNode();
         var nodes = out.putArray("nodes");
         for (NodeRecord n : store.nodes()) {
-            ObjectNode v = nodes.addObject();
-            v.put("id", n.id()).put("hostname", n.hostname()).put("state", n.state().name().toLowerCase(Locale.ROOT))
-                    .put("connected", hub.session(n.id()).isPresent()).put("os", n.os()).put("arch", n.arch())
-                    .put("cpus", n.cpus()).put("memoryBytes", n.memoryBytes()).put("agentVersion", n.agentVersion())
-                    .put("protocol", n.protocolVersion()).put("jobs", jobs.getOrDefault(n.id(), 0L))
-                    .put("registeredAt", n.registeredAt().toString());
-            v.putPOJO("runtimes", n.runtimes());
-            var gpus = v.putArray("gpus");
-            n.gpus().forEach(g -> gpus.addObject().put("index", g.index()).put("model", g.model())
-                    .put("vramTotalMib", g.vramTotalMib()).put("uuid", g.uuid()));
-            if (n.lastHeartbeat() != null) {
-                v.put("lastHeartbeat", n.lastHeartbeat().toString());
-                v.put("lastHeartbeatAgeSeconds", Duration.between(n.lastHeartbeat(), clock.instant()).toSeconds());
-            }
+            nodes.add(view(n, jobs, standings.get(n.id()), balances));
         }
         JsonResponses.send(res, 200, out);
     }
 
+    private void get(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        store.node(id).ifPresentOrElse(
+                n -> JsonResponses.send(res, 200, view(n, liveJobs(), store.ledger().standings().get(id), balances())),
+                () -> JsonResponses.error(res, 404, "unknown_node", "Node not found: " + id));
+    }
+
+    private void stake(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        if (store.node(id).isEmpty()) {
+            JsonResponses.error(res, 404, "unknown_node", "Node not found: " + id);
+            return;
+        }
+        long amount;
+        String from;
+        try {
+            JsonNode doc = Json.mapper().readTree(req.content().asOptional(String.class).orElse(""));
+            if (doc == null || !doc.isObject()) {
+                throw new IOException("not a JSON object");
+            }
+            amount = Credits.parsePositive("amount", doc.path("amount").isValueNode() ? doc.get("amount").asText() : null);
+            from = doc.hasNonNull("from") ? LedgerApi.accountId(doc.get("from").asText()) : AccountKind.node(id);
+            AccountKind kind = AccountKind.of(from);
+            if (kind != AccountKind.CLIENT && kind != AccountKind.NODE && kind != AccountKind.EXTERNAL) {
+                throw new InvalidInputException("from", from, "the node's node:ID account (default), a client:NAME "
+                        + "account, or external (a deposit straight into the stake)");
+            }
+        } catch (InvalidInputException e) {
+            JsonResponses.invalid(res, e.field(), e.getMessage());
+            return;
+        } catch (IOException e) {
+            JsonResponses.error(res, 400, "invalid_document", "the stake is not a JSON object of the form "
+                    + "{\"amount\":\"10\",\"from\":\"node:ID\"}: " + e.getMessage());
+            return;
+        }
+        Posted posted;
+        try {
+            posted = store.ledger().post("stake:" + UUID.randomUUID(), TransferKind.STAKE, from,
+                    AccountKind.stake(id), amount, id);
+        } catch (IllegalStateException e) {
+            JsonResponses.error(res, 409, "insufficient_funds", e.getMessage());
+            return;
+        }
+        ObjectNode out = LedgerViews.transfer(posted.transfer());
+        out.put("stake", Credits.format(store.ledger().account(AccountKind.stake(id))
+                .map(LedgerAccount::balanceMicros).orElse(0L)));
+        JsonResponses.send(res, 200, out);
+    }
+
+    private Map<String, Long> liveJobs() {
+        List<JobRecord> live = new ArrayList<>(store.jobs(Optional.of(JobState.LEASED)));
+        live.addAll(store.jobs(Optional.of(JobState.RUNNING)));
+        return live.stream().filter(j -> j.nodeId() != null)
+                .collect(Collectors.groupingBy(JobRecord::nodeId, Collectors.counting()));
+    }
+
+    private Map<String, Long> balances() {
+        return store.ledger().accounts().stream()
+                .collect(Collectors.toMap(LedgerAccount::id, LedgerAccount::balanceMicros));
+    }
+
+    private ObjectNode view(NodeRecord n, Map<String, Long> jobs, NodeStanding standing, Map<String, Long> balances) {
+        Instant now = clock.instant();
+        ObjectNode v = Json.mapper().createObjectNode();
+        v.put("id", n.id()).put("hostname", n.hostname()).put("state", n.state().name().toLowerCase(Locale.ROOT))
+                .put("connected", hub.session(n.id()).isPresent()).put("os", n.os()).put("arch", n.arch())
+                .put("cpus", n.cpus()).put("memoryBytes", n.memoryBytes()).put("agentVersion", n.agentVersion())
+                .put("protocol", n.protocolVersion()).put("jobs", jobs.getOrDefault(n.id(), 0L))
+                .put("registeredAt", n.registeredAt().toString());
+        v.putPOJO("runtimes", n.runtimes());
+        var gpus = v.putArray("gpus");
+        n.gpus().forEach(g -> gpus.addObject().put("index", g.index()).put("model", g.model())
+                .put("vramTotalMib", g.vramTotalMib()).put("uuid", g.uuid()));
+        if (n.lastHeartbeat() != null) {
+            v.put("lastHeartbeat", n.lastHeartbeat().toString());
+            v.put("lastHeartbeatAgeSeconds", Duration.between(n.lastHeartbeat(), now).toSeconds());
+        }
+        v.put("balance", Credits.format(balances.getOrDefault(AccountKind.node(n.id()), 0L)));
+        v.put("stake", Credits.format(balances.getOrDefault(AccountKind.stake(n.id()), 0L)));
+        if (standing != null) {
+            v.put("reputation", Math.round(Reputation.of(standing, now) * 1000) / 1000.0);
+            v.putObject("standing").put("results", standing.results()).put("verified", standing.verified())
+                    .put("failedVerification", standing.failedVerification()).put("timedOut", standing.timedOut())
+                    .put("lost", standing.lost())
+                    .put("uptime", Math.round(Reputation.uptime(standing, now) * 1000) / 1000.0);
+        }
+        return v;
+    }
 }

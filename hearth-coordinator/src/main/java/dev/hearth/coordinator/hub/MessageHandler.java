@@ -23,6 +23,7 @@ import dev.hearth.core.protocol.Register;
 import dev.hearth.core.protocol.ResultAck;
 import java.time.InstantSource;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,7 @@ public final class MessageHandler {
     private final int maxFrameBytes;
     private final Registration registration;
     private final LiveLogs liveLogs;
+    private final Consumer<String> jobFinal;
     private AgentHub hub;
 
     /**
@@ -53,9 +55,11 @@ public final class MessageHandler {
      * @param maxFrameBytes largest message accepted
      * @param heartbeatSeconds the interval told to agents
      * @param liveLogs where streamed output of running jobs goes
+     * @param jobFinal told the id of each job an accepted result made final (the ledger settles its hold)
      */
     public MessageHandler(Store store, Runnable wakeScheduler, CoordinatorMetrics metrics, InstantSource clock,
-            int maxFrameBytes, int heartbeatSeconds, LiveLogs liveLogs) {
+            int maxFrameBytes, int heartbeatSeconds, LiveLogs liveLogs, Consumer<String> jobFinal) {
+        this.jobFinal = jobFinal;
         this.store = store;
         this.wakeScheduler = wakeScheduler;
         this.metrics = metrics;
@@ -191,6 +195,7 @@ public final class MessageHandler {
             node.send(ErrorMessage.of(code, reason));
         }
         if (code == null) {
+            jobFinal.accept(r.id());
             wakeScheduler.run(); // after the ack, so a node hears its result settled before the slot is refilled
         }
     }

@@ -8,8 +8,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Decides where queued jobs go: in priority then age order, each to the node that fits it now and is least loaded
- * (then most preferred, then with most free memory), so load spreads. A job that fits nowhere now is passed over
+ * Decides where queued jobs go: in priority then age order, each to the node that fits it now and is least loaded,
+ * counting a node's preference (reputation and stake) as negative load (then most preferred, then with most free
+ * memory), so load spreads and leans towards trusted nodes. A job that fits nowhere now is passed over
  * (smaller jobs behind it may still run) and gets a reason: waiting for capacity, or, when no registered node could
  * ever hold it, what it asks for against what the largest node offers. A pure function of its inputs.
  */
@@ -58,9 +59,20 @@ public final class Placement {
         return decisions;
     }
 
-    /** Least loaded, then most preferred, then most free memory, then the smaller id. */
+    /**
+     * How much load a unit of preference outweighs: a node preferred by 1 more (a perfect reputation against a
+     * middling one, or a full stake bonus) takes jobs until it is a quarter fuller than the other.
+     */
+    static final double PREFERENCE_WEIGHT = 0.25;
+
+    /**
+     * Least loaded once preference is counted (load minus {@link #PREFERENCE_WEIGHT} x preference), then most
+     * preferred, then most free memory, then the smaller id. Between nodes of equal preference this is the order it
+     * always was: least loaded first.
+     */
     private static boolean better(NodeView a, NodeView b) {
-        int c = Double.compare(a.load(), b.load());
+        int c = Double.compare(a.load() - PREFERENCE_WEIGHT * a.preference(),
+                b.load() - PREFERENCE_WEIGHT * b.preference());
         if (c == 0) {
             c = Double.compare(b.preference(), a.preference());
         }

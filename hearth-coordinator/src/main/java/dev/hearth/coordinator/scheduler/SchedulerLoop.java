@@ -45,10 +45,19 @@ public final class SchedulerLoop implements AutoCloseable {
     private final Semaphore wakeups = new Semaphore(0);
     private final Thread thread;
     private final Instant startedAt;
+    private final LedgerHooks ledger;
+    private Instant lastHousekeeping = Instant.MIN;
     private volatile boolean running = true;
 
-    /** Starts the loop on a platform thread of its own. */
+    /** A loop without a ledger; see {@link #SchedulerLoop(Store, AgentHub, InstantSource, Duration, Duration, LedgerHooks)}. */
     public SchedulerLoop(Store store, AgentHub hub, InstantSource clock, Duration lostAfter, Duration tick) {
+        this(store, hub, clock, lostAfter, tick, LedgerHooks.NONE);
+    }
+
+    /** The loop, on a platform thread of its own once {@link #start()}ed; {@code ledger} ranks nodes and settles. */
+    public SchedulerLoop(Store store, AgentHub hub, InstantSource clock, Duration lostAfter, Duration tick,
+            LedgerHooks ledger) {
+        this.ledger = ledger;
         this.store = store;
         this.hub = hub;
         this.clock = clock;
@@ -90,6 +99,11 @@ public final class SchedulerLoop implements AutoCloseable {
     void pass() {
         markLost();
         place();
+        Instant now = clock.instant();
+        if (!now.isBefore(lastHousekeeping.plus(tick.multipliedBy(5)))) {
+            lastHousekeeping = now;
+            ledger.housekeeping().run();
+        }
     }
 
     private void markLost() {
@@ -104,6 +118,7 @@ public final class SchedulerLoop implements AutoCloseable {
             store.setNodeState(node.id(), NodeState.LOST);
             List<String> revoked = store.revokeLeasesOf(node.id(), reason);
             hub.drop(node.id(), "lost: no heartbeat within " + lostAfter.toSeconds() + "s");
+            revoked.forEach(ledger.jobEnded()); // those out of attempts failed for good: their holds are settled
             log.warn("{}; {} jobs taken back: {}", reason, revoked.size(), revoked);
         }
     }
@@ -161,13 +176,15 @@ public final class SchedulerLoop implements AutoCloseable {
             u[2] += ByteSize.parse("memory", s.spec().memory()).bytes();
         }
         List<NodeView> views = new ArrayList<>();
+        Map<String, Double> preferences = ledger.preferences().get();
         for (NodeSession s : hub.sessions()) {
             Capacity c = s.capacity();
             long[] u = used.getOrDefault(s.nodeId(), new long[3]);
             List<NodeView.Gpu> gpus = s.gpus().stream().map(g -> new NodeView.Gpu(g.index(), g.vramTotalMib()))
                     .toList();
             views.add(new NodeView(s.nodeId(), !s.draining(), c.slots(), (long) (c.cpus() * 1e9), c.memoryBytes(),
-                    gpus, (int) u[0], u[1], u[2], usedGpus.getOrDefault(s.nodeId(), List.of()), 0));
+                    gpus, (int) u[0], u[1], u[2], usedGpus.getOrDefault(s.nodeId(), List.of()),
+                    preferences.getOrDefault(s.nodeId(), 0.0)));
         }
         return views;
     }

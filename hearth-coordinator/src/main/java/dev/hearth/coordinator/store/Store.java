@@ -88,12 +88,21 @@ public interface Store extends AutoCloseable {
     // ---- jobs
 
     /**
-     * Queues a job; the job is durable when this returns.
+     * Queues a free job of the default submitter; see {@link #submitJob(String, String, int, int, HoldRequest)}.
+     */
+    default JobRecord submitJob(String id, String specJson, int priority, int maxRetries) {
+        return submitJob(id, specJson, priority, maxRetries, HoldRequest.FREE);
+    }
+
+    /**
+     * Queues a job and holds its price in escrow, in one transaction; the job is durable when this returns.
      *
      * @param maxRetries how often it may be tried again after a lost lease (0 or more)
+     * @param hold the price and the account it is held from (a hold of 0 is recorded too, so every job is settled)
      * @throws IllegalStateException when a job with this id exists
+     * @throws InsufficientFundsException when the account cannot cover the price; no job is created
      */
-    JobRecord submitJob(String id, String specJson, int priority, int maxRetries);
+    JobRecord submitJob(String id, String specJson, int priority, int maxRetries, HoldRequest hold);
 
     /** The job with this id. */
     Optional<JobRecord> job(String id);
@@ -177,6 +186,11 @@ public interface Store extends AutoCloseable {
      * Cancels a job that has not ended (queued, unplaceable, leased or running); its live lease, if any, ends.
      */
     Cancellation cancelJob(String jobId);
+
+    // ---- ledger
+
+    /** The ledger in this store: accounts, transfers, holds, the payment outbox. */
+    LedgerBook ledger();
 
     /** Closes the database. Idempotent. */
     @Override

@@ -33,7 +33,9 @@ class OpenApiDocumentTest {
     /** The routes CoordinatorServer, JobsApi, NodesApi and TokensApi serve; the document must list exactly these. */
     private static final Set<String> ROUTES = Set.of("GET /healthz", "GET /metrics", "POST /v1/jobs", "GET /v1/jobs",
             "GET /v1/jobs/{id}", "GET /v1/jobs/{id}/logs", "POST /v1/jobs/{id}/cancel", "GET /v1/nodes",
-            "POST /v1/tokens", "GET /v1/agent");
+            "POST /v1/tokens", "GET /v1/agent", "GET /v1/nodes/{id}", "POST /v1/nodes/{id}/stake",
+            "GET /v1/ledger/accounts", "GET /v1/ledger/accounts/{id}", "GET /v1/ledger/transfers", "GET /v1/ledger/export",
+            "POST /v1/ledger/deposits", "GET /v1/coordinator/key");
 
     /** Documented answers this test cannot provoke, each with the reason. Keep it short. */
     private static final Map<String, String> NOT_PROVOKED = Map.of(
@@ -104,6 +106,7 @@ class OpenApiDocumentTest {
                     "command: [sleep, '60']\nretries: 0\n", admin).get("id").asText();
             agent.expect("job");
             expect(200, "GET /v1/nodes", "GET", "/v1/nodes", null);
+            ledgerAnswers(nodeId);
             expect(200, "POST /v1/jobs/{id}/cancel", "POST", "/v1/jobs/" + held + "/cancel", null);
             assertThat(agent.expect("job_cancel").get("jobId").asText()).isEqualTo(held);
         }
@@ -139,6 +142,49 @@ class OpenApiDocumentTest {
         doc.operations().keySet().forEach(op -> doc.statuses(op).forEach(s -> documented.add(op + " " + s)));
         documented.removeAll(NOT_PROVOKED.keySet());
         assertThat(answered).as("documented answers provoked by this test").containsExactlyInAnyOrderElementsOf(documented);
+    }
+
+    /** The ledger's operations, the node's and the coordinator key, every documented answer. */
+    private void ledgerAnswers(String nodeId) throws Exception {
+        String deposits = "POST /v1/ledger/deposits";
+        expect(201, deposits, "POST", "/v1/ledger/deposits", "{\"account\":\"client:alice\",\"amount\":\"100\",\"key\":\"k1\"}");
+        assertThat(expect(200, deposits, "POST", "/v1/ledger/deposits",
+                "{\"account\":\"client:alice\",\"amount\":\"100\",\"key\":\"k1\"}").get("replayed").asBoolean()).isTrue();
+        expect(409, deposits, "POST", "/v1/ledger/deposits", "{\"account\":\"client:alice\",\"amount\":\"5\",\"key\":\"k1\"}");
+        assertThat(expect(400, deposits, "POST", "/v1/ledger/deposits", "{\"account\":\"bogus\",\"amount\":\"1\"}")
+                .get("field").asText()).isEqualTo("account");
+        assertThat(expect(400, deposits, "POST", "/v1/ledger/deposits", "{\"account\":\"client:a\",\"amount\":\"0\"}")
+                .get("field").asText()).isEqualTo("amount");
+        expect(400, deposits, "POST", "/v1/ledger/deposits", "[1]");
+        expect(201, deposits, "POST", "/v1/ledger/deposits", "{\"account\":\"node:" + nodeId + "\",\"amount\":\"10\"}");
+
+        JsonNode poor = expect(402, "POST /v1/jobs", "POST", "/v1/jobs",
+                "{\"command\":[\"true\"],\"price\":\"1000\",\"account\":\"poor\"}");
+        assertThat(poor.get("field").asText()).isEqualTo("price");
+        assertThat(poor.get("account").asText()).isEqualTo("client:poor");
+
+        String stake = "POST /v1/nodes/{id}/stake";
+        assertThat(expect(200, stake, "POST", "/v1/nodes/" + nodeId + "/stake", "{\"amount\":\"4\"}").get("stake").asText())
+                .isEqualTo("4");
+        expect(409, stake, "POST", "/v1/nodes/" + nodeId + "/stake", "{\"amount\":\"100\"}");
+        expect(400, stake, "POST", "/v1/nodes/" + nodeId + "/stake", "{\"amount\":\"-1\"}");
+        expect(404, stake, "POST", "/v1/nodes/nope/stake", "{\"amount\":\"1\"}");
+        JsonNode node = expect(200, "GET /v1/nodes/{id}", "GET", "/v1/nodes/" + nodeId, null);
+        assertThat(node.get("stake").asText()).isEqualTo("4");
+        assertThat(node.get("balance").asText()).isEqualTo("6");
+        expect(404, "GET /v1/nodes/{id}", "GET", "/v1/nodes/nope", null);
+
+        assertThat(expect(200, "GET /v1/ledger/accounts", "GET", "/v1/ledger/accounts", null).get("totalMicros").asLong())
+                .isZero();
+        expect(200, "GET /v1/ledger/accounts/{id}", "GET", "/v1/ledger/accounts/client:alice", null);
+        expect(404, "GET /v1/ledger/accounts/{id}", "GET", "/v1/ledger/accounts/client:nobody", null);
+        expect(400, "GET /v1/ledger/accounts/{id}", "GET", "/v1/ledger/accounts/bogus", null);
+        expect(200, "GET /v1/ledger/transfers", "GET", "/v1/ledger/transfers?account=client:alice&limit=5", null);
+        expect(400, "GET /v1/ledger/transfers", "GET", "/v1/ledger/transfers?limit=0", null);
+        send(200, "GET /v1/ledger/export", "GET", "/v1/ledger/export?since=2020-01-01", null, null, admin);
+        expect(200, "GET /v1/ledger/export", "GET", "/v1/ledger/export?format=json&since=2020-01-01T00:00:00Z", null);
+        expect(400, "GET /v1/ledger/export", "GET", "/v1/ledger/export?format=xml", null);
+        expect(200, "GET /v1/coordinator/key", "GET", "/v1/coordinator/key", null);
     }
 
     private JsonNode expect(int status, String operation, String method, String path, String json) throws Exception {

@@ -84,4 +84,45 @@ class PlacementTest {
         assertThat(Placement.place(List.of(job("a", 0, 1, 1)), List.of(plain, staked)).get(0).nodeId())
                 .contains("staked");
     }
+
+    private static NodeView preferred(String id, int slots, int used, double preference) {
+        return new NodeView(id, true, slots, 8 * CPU, 16 * GIB, List.of(), used, used * CPU, used * GIB, List.of(),
+                preference);
+    }
+
+    @Test
+    @DisplayName("a better reputation or a stake takes more of the jobs, but load still spreads them")
+    void reputationLeans() {
+        List<JobNeeds> queue = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            queue.add(job("j" + i, 0, i, 1));
+        }
+        // reputation 0.9 plus a full-reference stake bonus of 0.5, against a new node's 0.5
+        Map<String, Long> perNode = Placement.place(queue, List.of(preferred("trusted", 8, 0, 1.4),
+                        preferred("new", 8, 0, 0.5))).stream()
+                .collect(Collectors.groupingBy(d -> d.nodeId().orElseThrow(), Collectors.counting()));
+        assertThat(perNode.get("trusted")).isGreaterThan(perNode.get("new"));
+        assertThat(perNode.get("new")).isPositive();
+    }
+
+    @Test
+    @DisplayName("a busier node with a better reputation still wins until the load gap outweighs the preference")
+    void preferenceAgainstLoad() {
+        JobNeeds one = job("a", 0, 1, 1);
+        NodeView busyTrusted = preferred("busy-trusted", 4, 1, 1.5); // load 0.25 - 0.375
+        NodeView idleNew = preferred("idle-new", 4, 0, 0.5);         // load 0    - 0.125
+        assertThat(Placement.place(List.of(one), List.of(busyTrusted, idleNew)).get(0).nodeId()).contains("busy-trusted");
+        NodeView fullerTrusted = preferred("fuller-trusted", 4, 2, 1.5); // 0.5 - 0.375 = 0.125 > -0.125
+        assertThat(Placement.place(List.of(one), List.of(fullerTrusted, idleNew)).get(0).nodeId()).contains("idle-new");
+    }
+
+    @Test
+    @DisplayName("with equal preference, ties are broken as before: load, then free memory, then the smaller id")
+    void tiesAsBefore() {
+        NodeView b = new NodeView("b", true, 4, 4 * CPU, 8 * GIB, List.of(), 0, 0, 0, List.of(), 0.7);
+        NodeView a = new NodeView("a", true, 4, 4 * CPU, 8 * GIB, List.of(), 0, 0, 0, List.of(), 0.7);
+        NodeView roomier = new NodeView("z", true, 4, 4 * CPU, 16 * GIB, List.of(), 0, 0, 0, List.of(), 0.7);
+        assertThat(Placement.place(List.of(job("x", 0, 1, 1)), List.of(b, a)).get(0).nodeId()).contains("a");
+        assertThat(Placement.place(List.of(job("x", 0, 1, 1)), List.of(b, a, roomier)).get(0).nodeId()).contains("z");
+    }
 }

@@ -81,8 +81,33 @@ class SqliteStoreTest extends StoreContract {
                 Statement s = c.createStatement()) {
             assertThat(single(s, "PRAGMA journal_mode")).isEqualTo("wal");
             assertThat(single(s, "SELECT group_concat(version || ':' || success) FROM flyway_schema_history "
-                    + "WHERE version IS NOT NULL")).isEqualTo("1:1,2:1");
+                    + "WHERE version IS NOT NULL")).isEqualTo("1:1,2:1,4:1");
             assertThat(single(s, "SELECT count(*) FROM jobs")).isEqualTo("1");
+        }
+    }
+
+    @Test
+    @DisplayName("the schema itself refuses a negative balance (but for external), a zero transfer and a second settlement")
+    void ledgerConstraints() throws SQLException {
+        store().ledger().post("d1", TransferKind.DEPOSIT, "external", "client:alice", 5, null);
+        registerNode("n1");
+        submit("j1", 0);
+
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file(dir));
+                Statement s = c.createStatement()) {
+            assertThatThrownBy(() -> s.executeUpdate("UPDATE ledger_accounts SET balance = -1 WHERE id = 'client:alice'"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("CHECK");
+            assertThat(s.executeUpdate("UPDATE ledger_accounts SET balance = balance - 1 WHERE id = 'external'"))
+                    .isEqualTo(1);
+            assertThatThrownBy(() -> s.executeUpdate("INSERT INTO ledger_transfers (idempotency_key, kind, "
+                    + "from_account, to_account, amount, created_at) VALUES ('z', 'DEPOSIT', 'external', "
+                    + "'client:alice', 0, 0)")).isInstanceOf(SQLException.class).hasMessageContaining("CHECK");
+            assertThatThrownBy(() -> s.executeUpdate("INSERT INTO ledger_transfers (idempotency_key, kind, "
+                    + "from_account, to_account, amount, created_at) VALUES ('d1', 'DEPOSIT', 'external', "
+                    + "'client:alice', 5, 0)")).isInstanceOf(SQLException.class).hasMessageContaining("UNIQUE");
+            assertThatThrownBy(() -> s.executeUpdate("UPDATE ledger_holds SET state = 'RELEASED', "
+                    + "settled_at = 1 WHERE job_id = 'j1'")).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("CHECK");
         }
     }
 

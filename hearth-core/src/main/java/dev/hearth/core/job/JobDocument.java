@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.units.ByteSize;
 import dev.hearth.core.units.CpuQuota;
+import dev.hearth.core.units.Credits;
 import dev.hearth.core.units.DurationText;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -33,6 +34,10 @@ import java.util.Map;
  * @param estimatedTime expected run time ({@code 5m}), for timing checks
  * @param retries how many times the job may be placed again after its node is lost (default 2)
  * @param priority higher runs first (default 0)
+ * @param price what the submitter pays when the job's result passes verification, in credits ({@code "2.5"});
+ *     absent: the coordinator's rate card prices it from its reservation
+ * @param account the submitter's ledger account the price is held from (default {@code default}, i.e.
+ *     {@code client:default})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = false)
@@ -52,7 +57,15 @@ public record JobDocument(
         Gpus gpus,
         String estimatedTime,
         Integer retries,
-        Integer priority) {
+        Integer priority,
+        String price,
+        String account) {
+
+    /** The account a document names when it names none. */
+    public static final String DEFAULT_ACCOUNT = "default";
+    /** What a submitter account's name may be. */
+    public static final String ACCOUNT_FORM = "a name of 1 to 63 characters: lower-case letters, digits, '.', '_' "
+            + "or '-', starting with a letter or digit";
 
     /**
      * A file in a job document.
@@ -81,8 +94,11 @@ public record JobDocument(
      * @param estimatedSeconds expected run time, for timing checks
      * @param retries placements allowed after the first
      * @param priority higher first
+     * @param priceMicros the price the document names, in micro-credits; {@code null} to price by the rate card
+     * @param account the submitter account's name (without the {@code client:} prefix)
      */
-    public record Submission(JobSpec spec, long estimatedSeconds, int retries, int priority) {
+    public record Submission(JobSpec spec, long estimatedSeconds, int retries, int priority, Long priceMicros,
+            String account) {
     }
 
     /** Validates the document into a job with the given id. */
@@ -130,7 +146,12 @@ public record JobDocument(
         if (retry < 0 || retry > 100) {
             throw new InvalidInputException("retries", String.valueOf(retries), "a whole number from 0 to 100");
         }
-        return new Submission(b.build(), estimate, retry, priority == null ? 0 : priority);
+        Long priceMicros = price == null ? null : Credits.parse("price", price);
+        String payer = account == null ? DEFAULT_ACCOUNT : account;
+        if (!payer.matches("[a-z0-9][a-z0-9._-]{0,62}")) {
+            throw new InvalidInputException("account", account, ACCOUNT_FORM);
+        }
+        return new Submission(b.build(), estimate, retry, priority == null ? 0 : priority, priceMicros, payer);
     }
 
     private static JobFile file(String field, FileEntry f) {

@@ -80,6 +80,8 @@ final class LeaseTable {
                     requeue ? JobState.QUEUED : JobState.FAILED, why, now, job.id(), job.epoch(), nodeId);
             if (changed == 1) {
                 end(c, job.id(), job.epoch(), reason, now);
+                // counted against the node's reputation as a lost job
+                update(c, "UPDATE leases SET revoked = 1 WHERE job_id = ? AND epoch = ?", job.id(), job.epoch());
                 revoked.add(job.id());
             }
         }

@@ -25,6 +25,9 @@ final class NodeTable {
     private static final TypeReference<List<String>> RUNTIMES = new TypeReference<>() { };
     private static final TypeReference<List<GpuInfo>> GPUS = new TypeReference<>() { };
 
+    /** The longest silence between two heartbeats that still counts as time online (reputation's uptime). */
+    static final long ONLINE_GAP_MILLIS = 60_000;
+
     private NodeTable() {
     }
 
@@ -43,7 +46,11 @@ final class NodeTable {
     }
 
     static boolean heartbeat(Connection c, String nodeId, Instant at, NodeState state) throws SQLException {
-        return update(c, "UPDATE nodes SET last_heartbeat = ?, state = ? WHERE id = ?", at, state, nodeId) == 1;
+        // The gap since the last heartbeat counts as time online when it is short; a longer one means the node was
+        // away. CASE rather than MIN/LEAST, which the dialects spell differently.
+        return update(c, "UPDATE nodes SET online_millis = online_millis + CASE WHEN ? - last_heartbeat BETWEEN 0 AND ? "
+                + "THEN ? - last_heartbeat ELSE 0 END, last_heartbeat = ?, state = ? WHERE id = ?",
+                at, ONLINE_GAP_MILLIS, at, at, state, nodeId) == 1;
     }
 
     static boolean setState(Connection c, String nodeId, NodeState state) throws SQLException {

@@ -1,10 +1,12 @@
 package dev.hearth.coordinator.store.sql;
 
 import dev.hearth.coordinator.store.Cancellation;
+import dev.hearth.coordinator.store.HoldRequest;
 import dev.hearth.coordinator.store.IssuedToken;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.Lease;
+import dev.hearth.coordinator.store.LedgerBook;
 import dev.hearth.coordinator.store.NodeRecord;
 import dev.hearth.coordinator.store.NodeState;
 import dev.hearth.coordinator.store.ResultAcceptance;
@@ -29,10 +31,12 @@ final class SqlStore implements Store {
 
     private final Transactions tx;
     private final InstantSource clock;
+    private final LedgerBook ledger;
 
     SqlStore(Transactions tx, InstantSource clock) {
         this.tx = Objects.requireNonNull(tx, "tx");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.ledger = new SqlLedgerBook(tx, clock);
     }
 
     @Override
@@ -100,7 +104,7 @@ final class SqlStore implements Store {
     }
 
     @Override
-    public JobRecord submitJob(String id, String specJson, int priority, int maxRetries) {
+    public JobRecord submitJob(String id, String specJson, int priority, int maxRetries, HoldRequest hold) {
         if (id == null || id.isBlank()) {
             throw new IllegalArgumentException("job id must not be blank, got '" + id + "'");
         }
@@ -108,8 +112,13 @@ final class SqlStore implements Store {
         if (maxRetries < 0) {
             throw new IllegalArgumentException("maxRetries of job " + id + " must be 0 or more, got " + maxRetries);
         }
+        Objects.requireNonNull(hold, "hold");
         Instant now = now();
-        return tx.write("submit job " + id, c -> JobTable.submit(c, id, specJson, priority, maxRetries, now));
+        return tx.write("submit job " + id, c -> {
+            JobRecord job = JobTable.submit(c, id, specJson, priority, maxRetries, now);
+            HoldTable.take(c, id, hold, now);
+            return job;
+        });
     }
 
     @Override
@@ -195,6 +204,11 @@ final class SqlStore implements Store {
     public Cancellation cancelJob(String jobId) {
         Instant now = now();
         return tx.write("cancel job " + jobId, c -> JobTable.cancel(c, jobId, now));
+    }
+
+    @Override
+    public LedgerBook ledger() {
+        return ledger;
     }
 
     @Override

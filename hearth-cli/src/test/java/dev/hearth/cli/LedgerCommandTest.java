@@ -1,0 +1,142 @@
+package dev.hearth.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hearth.coordinator.CoordinatorConfig;
+import dev.hearth.coordinator.CoordinatorServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@DisplayName("hearth ledger and hearth node stake against a real coordinator")
+class LedgerCommandTest {
+
+    @TempDir
+    Path data;
+    private CoordinatorServer server;
+    private Map<String, String> env;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = CoordinatorServer.start(new CoordinatorConfig("127.0.0.1", 0, data, Duration.ofSeconds(10),
+                Duration.ofSeconds(30), 1 << 20, Duration.ofMillis(200)), InstantSource.system());
+        env = new HashMap<>(System.getenv());
+        env.put("HEARTH_COORDINATOR", "http://127.0.0.1:" + server.port());
+        env.put("HEARTH_TOKEN", Files.readString(data.resolve("admin.token")).strip());
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private CliRun hearth(String... args) {
+        return CliRun.of(env, args);
+    }
+
+    @Test
+    @DisplayName("deposit, a priced job held, balances summing to zero, history and a CSV and JSON export")
+    void depositHoldBalanceExport() {
+        CliRun deposit = hearth("ledger", "deposit", "alice", "10", "--key", "bank-1");
+        assertThat(deposit.exit()).as(deposit.err()).isZero();
+        assertThat(deposit.out()).contains("deposited 10 credits to client:alice").contains("balance 10");
+        assertThat(hearth("ledger", "deposit", "alice", "10", "--key", "bank-1").out())
+                .contains("already deposited").contains("balance 10");
+
+        CliRun job = hearth("job", "submit", "--price", "2.5", "--account", "alice", "--", "true");
+        assertThat(job.exit()).as(job.err()).isZero();
+        CliRun poor = hearth("job", "submit", "--price", "100", "--account", "alice", "--", "true");
+        assertThat(poor.exit()).isEqualTo(1);
+        assertThat(poor.err()).contains("402").contains("client:alice holds 7.5 credits, 100 are needed");
+
+        assertThat(hearth("ledger", "balance", "--account", "alice").out().strip()).isEqualTo("7.5");
+        CliRun all = hearth("ledger", "balance");
+        assertThat(all.out()).containsPattern("client:alice\\s+client\\s+7.5").containsPattern("escrow\\s+escrow\\s+2.5")
+                .containsPattern("external\\s+external\\s+-10").containsPattern("total\\s+0");
+        assertThat(hearth("job", "status", job.out().strip()).out()).contains("price          2.5 credits from "
+                + "client:alice (held)");
+        assertThat(hearth("ledger", "history", "--account", "client:alice").out()).contains("deposit").contains("hold");
+
+        CliRun csv = hearth("ledger", "export", "--format", "csv", "--since", "2020-01-01");
+        assertThat(csv.out().lines().toList()).hasSize(3).first().isEqualTo(
+                "seq,time,kind,from_account,to_account,amount,amount_micros,job_id,node_id,idempotency_key");
+        assertThat(csv.out()).contains(",deposit,external,client:alice,10,10000000,,,bank-1")
+                .contains(",hold,client:alice,escrow,2.5,2500000," + job.out().strip() + ",,hold:" + job.out().strip());
+        assertThat(hearth("ledger", "export", "--format", "json").out()).startsWith("[{\"seq\":1,");
+        assertThat(hearth("ledger", "export", "--since", "2999-01-01").out().lines().count()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("bad input names the argument; an unknown account or node exits 2 with the coordinator's message")
+    void badInput() {
+        CliRun format = hearth("ledger", "export", "--format", "xml");
+        assertThat(format.exit()).isEqualTo(2);
+        assertThat(format.err()).contains("--format 'xml' is invalid: csv or json");
+        assertThat(hearth("ledger", "deposit", "Alice!", "1").err()).contains("ACCOUNT 'Alice!' is invalid");
+        assertThat(hearth("ledger", "deposit", "alice", "1.0000001").err()).contains("AMOUNT '1.0000001' is invalid");
+        assertThat(hearth("ledger", "balance", "--node", "ghost").exit()).isEqualTo(2);
+        CliRun stake = hearth("node", "stake", "ghost", "1");
+        assertThat(stake.exit()).isEqualTo(2);
+        assertThat(stake.err()).contains("Node not found: ghost");
+    }
+
+    @Test
+    @DisplayName("node stake moves earnings into the stake; node list and node status show reputation and stake")
+    void stake() throws Exception {
+        String nodeId = registerLegacyNode();
+        hearth("ledger", "deposit", "node:" + nodeId, "5");
+
+        CliRun stake = hearth("node", "stake", nodeId, "2");
+        assertThat(stake.exit()).as(stake.err()).isZero();
+        assertThat(stake.out()).contains("staked 2 credits from node:" + nodeId).contains("stake of 2");
+        CliRun tooMuch = hearth("node", "stake", nodeId, "4");
+        assertThat(tooMuch.exit()).isEqualTo(1);
+        assertThat(tooMuch.err()).contains("holds 3 credits, 4 are needed");
+
+        assertThat(hearth("node", "list").out()).containsPattern(nodeId + ".*0\\.500\\s+2\\s");
+        assertThat(hearth("node", "status", nodeId).out()).contains("reputation  0.500").contains("earnings    3 credits")
+                .contains("stake       2 credits");
+        assertThat(hearth("ledger", "balance", "--node", nodeId).out().strip()).isEqualTo("3");
+    }
+
+    /** Registers a Hypernode v2.0 node over a real WebSocket and returns its id. */
+    private String registerLegacyNode() throws Exception {
+        String token = hearth("token", "create").out().strip();
+        CompletableFuture<String> registered = new CompletableFuture<>();
+        StringBuilder partial = new StringBuilder();
+        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(
+                URI.create("ws://127.0.0.1:" + server.port() + "/v1/agent"), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket w, CharSequence text, boolean last) {
+                        partial.append(text);
+                        if (last) {
+                            String frame = partial.toString();
+                            partial.setLength(0);
+                            if (frame.contains("\"registered\"")) {
+                                registered.complete(frame.replaceAll(".*\"nodeId\":\"([^\"]+)\".*", "$1"));
+                            }
+                        }
+                        w.request(1);
+                        return null;
+                    }
+                }).get(10, TimeUnit.SECONDS);
+        ws.sendText("{\"type\":\"register\",\"token\":\"" + token + "\",\"hostInfo\":{\"hostname\":\"cli-test\","
+                + "\"os\":\"Linux\",\"arch\":\"x86_64\",\"gpus\":[],\"agent_version\":\"2.0.0-docker\"}}", true)
+                .get(10, TimeUnit.SECONDS);
+        return registered.get(10, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,171 @@
+package dev.hearth.coordinator.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.coordinator.ledger.LedgerExport;
+import dev.hearth.coordinator.store.AccountKind;
+import dev.hearth.coordinator.store.LedgerAccount;
+import dev.hearth.coordinator.store.LedgerTransfer;
+import dev.hearth.coordinator.store.Posted;
+import dev.hearth.coordinator.store.Store;
+import dev.hearth.coordinator.store.TransferKind;
+import dev.hearth.core.InvalidInputException;
+import dev.hearth.core.json.Json;
+import dev.hearth.core.units.Credits;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * {@code /v1/ledger}: balances, history, the export for an outside payment system, and deposits (admin). Thread-safe.
+ */
+public final class LedgerApi implements HttpService {
+
+    /** What a deposit's idempotency key may be. */
+    static final String KEY_FORM = "1 to 128 characters of A-Z, a-z, 0-9, '.', '_', ':' or '-'";
+    private static final int MAX_LIMIT = 10_000;
+
+    private final Store store;
+
+    /** The ledger API over the store. */
+    public LedgerApi(Store store) {
+        this.store = store;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/accounts", this::accounts)
+                .get("/accounts/{id}", this::account)
+                .get("/transfers", this::transfers)
+                .get("/export", this::export)
+                .post("/deposits", this::deposit);
+    }
+
+    private void accounts(ServerRequest req, ServerResponse res) {
+        ObjectNode out = Json.mapper().createObjectNode();
+        ArrayNode list = out.putArray("accounts");
+        long total = 0;
+        for (LedgerAccount a : store.ledger().accounts()) {
+            list.add(LedgerViews.account(a));
+            total = Math.addExact(total, a.balanceMicros());
+        }
+        out.put("totalMicros", total);
+        JsonResponses.send(res, 200, out);
+    }
+
+    private void account(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        try {
+            AccountKind.of(id);
+        } catch (IllegalArgumentException e) {
+            JsonResponses.invalid(res, "id", e.getMessage());
+            return;
+        }
+        store.ledger().account(id).ifPresentOrElse(a -> JsonResponses.send(res, 200, LedgerViews.account(a)),
+                () -> JsonResponses.error(res, 404, "unknown_account", "Account not found: " + id
+                        + " (an account exists once money has moved through it)"));
+    }
+
+    private void transfers(ServerRequest req, ServerResponse res) {
+        try {
+            Optional<String> account = req.query().first("account").asOptional();
+            account.ifPresent(LedgerApi::accountId);
+            String limitText = req.query().first("limit").orElse("100");
+            int limit = parseLimit(limitText);
+            ObjectNode out = Json.mapper().createObjectNode();
+            ArrayNode list = out.putArray("transfers");
+            store.ledger().transfers(account, Optional.empty(), limit).forEach(t -> list.add(LedgerViews.transfer(t)));
+            JsonResponses.send(res, 200, out);
+        } catch (InvalidInputException e) {
+            JsonResponses.invalid(res, e.field(), e.getMessage());
+        }
+    }
+
+    private void export(ServerRequest req, ServerResponse res) {
+        LedgerExport.Format format;
+        Optional<Instant> since;
+        try {
+            format = LedgerExport.Format.parse("format", req.query().first("format").orElse("csv"));
+            since = req.query().first("since").asOptional().map(t -> LedgerExport.since("since", t));
+        } catch (InvalidInputException e) {
+            JsonResponses.invalid(res, e.field(), e.getMessage());
+            return;
+        }
+        List<LedgerTransfer> rows = store.ledger().transfers(Optional.empty(), since, Integer.MAX_VALUE);
+        switch (format) {
+            case CSV -> res.header(HeaderNames.CONTENT_TYPE, "text/csv; charset=utf-8").send(LedgerExport.csv(rows));
+            case JSON -> res.header(HeaderNames.CONTENT_TYPE, "application/json").send(LedgerExport.json(rows));
+        }
+    }
+
+    private void deposit(ServerRequest req, ServerResponse res) {
+        String account;
+        long amount;
+        String key;
+        try {
+            JsonNode doc = Json.mapper().readTree(req.content().asOptional(String.class).orElse(""));
+            if (doc == null || !doc.isObject()) {
+                throw new IOException("not a JSON object");
+            }
+            account = accountId(doc.path("account").isTextual() ? doc.get("account").asText() : null);
+            amount = Credits.parsePositive("amount", doc.path("amount").isValueNode() ? doc.get("amount").asText() : null);
+            key = doc.hasNonNull("key") ? doc.get("key").asText() : "deposit:" + UUID.randomUUID();
+            if (!key.matches("[A-Za-z0-9._:-]{1,128}")) {
+                throw new InvalidInputException("key", key, KEY_FORM);
+            }
+        } catch (InvalidInputException e) {
+            JsonResponses.invalid(res, e.field(), e.getMessage());
+            return;
+        } catch (IOException e) {
+            JsonResponses.error(res, 400, "invalid_document", "the deposit is not a JSON object of the form "
+                    + "{\"account\":\"client:alice\",\"amount\":\"100\",\"key\":\"optional-idempotency-key\"}: "
+                    + e.getMessage());
+            return;
+        }
+        AccountKind kind = AccountKind.of(account);
+        if (kind == AccountKind.EXTERNAL || kind == AccountKind.ESCROW) {
+            JsonResponses.invalid(res, "account", "account '" + account + "' cannot take deposits: deposit into a "
+                    + "client:NAME, node:ID or stake:ID account");
+            return;
+        }
+        Posted posted;
+        try {
+            posted = store.ledger().post(key, TransferKind.DEPOSIT, AccountKind.EXTERNAL_ID, account, amount, null);
+        } catch (IllegalStateException e) {
+            JsonResponses.error(res, 409, "key_conflict", e.getMessage());
+            return;
+        }
+        ObjectNode out = LedgerViews.transfer(posted.transfer()).put("replayed", posted.replayed());
+        JsonResponses.send(res, posted.replayed() ? 200 : 201, out);
+    }
+
+    /** Checks an account id given as input. */
+    static String accountId(String text) {
+        try {
+            AccountKind.of(text);
+            return text;
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("account", text, AccountKind.FORM);
+        }
+    }
+
+    private static int parseLimit(String text) {
+        try {
+            int limit = Integer.parseInt(text);
+            if (limit >= 1 && limit <= MAX_LIMIT) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new InvalidInputException("limit", text, "a whole number from 1 to " + MAX_LIMIT);
+    }
+}

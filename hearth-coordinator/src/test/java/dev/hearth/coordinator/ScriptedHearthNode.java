@@ -1,0 +1,218 @@
+package dev.hearth.coordinator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.core.json.Json;
+import dev.hearth.core.proof.ProofHashes;
+import dev.hearth.core.protocol.Protocol;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Hearth-protocol node scripted over a real WebSocket ({@link ScriptedAgent}): registers with its key and the
+ * leases it holds, heartbeats, and answers each job as its command says ({@code ok}, {@code fail}, {@code timeout};
+ * {@code hang} holds the job until it is cancelled). Like the real agent it keeps each result until it is acked and
+ * sends it again after the next registration. A "black hole" holds every job and answers none. Thread-safe.
+ */
+final class ScriptedHearthNode implements AutoCloseable {
+
+    private final String token;
+    private final KeyPair key = newKey();
+    private final int slots;
+    private final Map<String, Long> held = new ConcurrentHashMap<>();
+    private final Map<String, String> unacked = new ConcurrentHashMap<>();
+    private final Map<String, String> refusals = new ConcurrentHashMap<>();
+    private volatile boolean blackHole;
+    private volatile ScriptedAgent link;
+    private volatile String nodeId;
+    private volatile boolean heartbeating;
+    private Thread reader;
+    private Thread heart;
+
+    ScriptedHearthNode(String token, int slots, boolean blackHole) {
+        this.token = token;
+        this.slots = slots;
+        this.blackHole = blackHole;
+    }
+
+    /** Connects to the coordinator on {@code port}, registers and waits until it is registered. */
+    void connect(int port) throws Exception {
+        ScriptedAgent agent = new ScriptedAgent(port);
+        String nonce = agent.expect("hello").get("nonce").asText();
+        agent.send(register(nonce));
+        nodeId = agent.expect("registered").get("nodeId").asText();
+        link = agent;
+        heartbeating = true;
+        reader = Thread.ofVirtual().start(() -> read(agent));
+        heart = Thread.ofVirtual().start(() -> beat(agent));
+        for (String result : List.copyOf(unacked.values())) {
+            send(agent, result); // what the last connection never saw acked, as the agent's outbox does
+        }
+    }
+
+    /** Drops the connection abruptly (as a crash or a cut cable would) and stops its threads. */
+    void disconnect() throws InterruptedException {
+        heartbeating = false;
+        ScriptedAgent agent = link;
+        if (agent != null) {
+            agent.close();
+        }
+        link = null;
+        if (reader != null) {
+            reader.join(5000);
+            heart.join(5000);
+        }
+    }
+
+    /** Stops heartbeating while staying connected: the coordinator will find the node lost. */
+    void fallSilent() {
+        heartbeating = false;
+    }
+
+    /** From now on answers jobs like an honest node. */
+    void turnHonest() {
+        blackHole = false;
+    }
+
+    String nodeId() {
+        return nodeId;
+    }
+
+    /** Jobs it holds now, with their epochs. */
+    Map<String, Long> held() {
+        return Map.copyOf(held);
+    }
+
+    /** Results refused by the coordinator, by job id, with the refusal code. */
+    Map<String, String> refusals() {
+        return Map.copyOf(refusals);
+    }
+
+    /** Sends a result for a job under an epoch, whether or not it still holds that lease (a late result). */
+    void sendResult(String jobId, long epoch, String status) {
+        answer(link, jobId, epoch, status);
+    }
+
+    private void read(ScriptedAgent agent) {
+        try {
+            while (link == agent && !agent.isClosed()) {
+                JsonNode m = agent.next(100);
+                if (m != null) {
+                    dispatch(agent, m);
+                }
+            }
+        } catch (Exception e) {
+            // the connection went away under the reader: the next connect starts a new one
+        }
+    }
+
+    private void dispatch(ScriptedAgent agent, JsonNode m) {
+        String id = m.path("id").asText(m.path("jobId").asText());
+        switch (m.path("type").asText()) {
+            case "job" -> {
+                long epoch = m.path("epoch").asLong();
+                held.put(id, epoch);
+                send(agent, "{\"type\":\"job_started\",\"jobId\":\"" + id + "\",\"epoch\":" + epoch + "}");
+                String outcome = m.at("/spec/command/0").asText();
+                if (!blackHole && !outcome.equals("hang")) {
+                    answer(agent, id, epoch, switch (outcome) {
+                        case "fail" -> "failed";
+                        case "timeout" -> "timeout";
+                        default -> "completed";
+                    });
+                }
+            }
+            case "job_cancel" -> {
+                held.remove(id);
+                if (m.hasNonNull("epoch")) {
+                    unacked.remove(id + "@" + m.get("epoch").asLong());
+                }
+            }
+            case "result_ack" -> {
+                unacked.remove(id + "@" + m.path("epoch").asLong());
+                held.remove(id);
+                if (!m.path("accepted").asBoolean()) {
+                    refusals.put(id, m.path("code").asText());
+                }
+            }
+            default -> { }
+        }
+    }
+
+    private void answer(ScriptedAgent agent, String id, long epoch, String status) {
+        long exit = switch (status) {
+            case "completed" -> 0;
+            case "timeout" -> 124;
+            default -> 1;
+        };
+        String logs = status + " " + id + "\n";
+        String ts = "2026-11-23T09:00:00.000000Z";
+        ObjectNode r = Json.mapper().createObjectNode().put("type", "job_result").put("id", id).put("nodeId", nodeId)
+                .put("status", status).put("success", exit == 0).put("logs", logs).put("exitCode", exit)
+                .put("executionHash", ProofHashes.executionHash(id, logs, exit, status, ts))
+                .put("logsHash", ProofHashes.logsHash(logs)).put("completedAt", 1795424400000L).put("epoch", epoch)
+                .put("timestamp", ts);
+        unacked.put(id + "@" + epoch, r.toString());
+        send(agent, r.toString());
+    }
+
+    private void beat(ScriptedAgent agent) {
+        try {
+            while (link == agent && !agent.isClosed()) {
+                if (heartbeating) {
+                    send(agent, "{\"type\":\"heartbeat\",\"nodeId\":\"" + nodeId
+                            + "\",\"timestamp\":\"2026-11-23T09:00:00Z\",\"state\":\"online\"}");
+                }
+                TimeUnit.MILLISECONDS.sleep(250);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One send at a time: the JDK's WebSocket allows one outstanding send. A failed send is left to the outbox. */
+    private synchronized void send(ScriptedAgent agent, String frame) {
+        if (agent == null) {
+            return;
+        }
+        try {
+            agent.send(frame);
+        } catch (Exception e) {
+            // the connection is gone; unacked results go again after the next registration
+        }
+    }
+
+    private String register(String nonce) throws Exception {
+        Signature s = Signature.getInstance("Ed25519");
+        s.initSign(key.getPrivate());
+        s.update(Protocol.registrationChallenge(nonce));
+        StringBuilder heldJson = new StringBuilder("[");
+        held.forEach((job, epoch) -> heldJson.append(heldJson.length() > 1 ? "," : "")
+                .append("{\"jobId\":\"").append(job).append("\",\"epoch\":").append(epoch).append('}'));
+        heldJson.append(']');
+        return "{\"type\":\"register\",\"token\":\"" + token + "\",\"protocol\":\"hearth/1\",\"nodeKey\":\""
+                + Base64.getEncoder().encodeToString(key.getPublic().getEncoded()) + "\",\"signature\":\""
+                + Base64.getEncoder().encodeToString(s.sign()) + "\",\"hostInfo\":{\"hostname\":\"scripted\","
+                + "\"cpus\":8,\"memory_bytes\":17179869184,\"runtimes\":[\"docker\"]},\"capacity\":{\"slots\":" + slots
+                + ",\"cpus\":8.0,\"memory_bytes\":17179869184,\"gpus\":[]},\"held\":" + heldJson + "}";
+    }
+
+    private static KeyPair newKey() {
+        try {
+            return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        disconnect();
+    }
+}
