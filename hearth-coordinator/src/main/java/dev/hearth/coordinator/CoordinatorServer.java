@@ -6,6 +6,9 @@ import dev.hearth.coordinator.api.TokensApi;
 import dev.hearth.coordinator.hub.AgentHub;
 import dev.hearth.coordinator.hub.LiveLogs;
 import dev.hearth.coordinator.hub.MessageHandler;
+import dev.hearth.coordinator.oracle.Oracle;
+import dev.hearth.coordinator.oracle.OracleSettings;
+import dev.hearth.coordinator.oracle.VerificationQueue;
 import dev.hearth.coordinator.scheduler.SchedulerLoop;
 import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.Store;
@@ -35,27 +38,46 @@ public final class CoordinatorServer implements AutoCloseable {
 
     private final Store store;
     private final SchedulerLoop scheduler;
+    private final VerificationQueue verifier;
     private final WebServer server;
 
-    private CoordinatorServer(Store store, SchedulerLoop scheduler, WebServer server) {
+    private CoordinatorServer(Store store, SchedulerLoop scheduler, VerificationQueue verifier, WebServer server) {
         this.store = store;
         this.scheduler = scheduler;
+        this.verifier = verifier;
         this.server = server;
     }
 
     /**
-     * Opens the store, creates the admin token on first start, and starts serving.
+     * Opens the store, creates the admin token on first start, and starts serving, with the oracle's defaults.
      *
      * @throws IOException when the data folder or admin token cannot be made
      */
     public static CoordinatorServer start(CoordinatorConfig config, InstantSource clock) throws IOException {
+        return start(config, clock, OracleSettings.DEFAULTS);
+    }
+
+    /**
+     * Opens the store, creates the admin token on first start, and starts serving; the oracle runs with
+     * {@code oracle}'s policy and tells its listeners each verdict (verdicts left unannounced by a previous run
+     * first).
+     *
+     * @throws IOException when the data folder or admin token cannot be made
+     */
+    public static CoordinatorServer start(CoordinatorConfig config, InstantSource clock, OracleSettings oracle)
+            throws IOException {
         AdminToken admin = AdminToken.loadOrCreate(config.dataDir());
         Store store = Store.sqlite(config.dataDir().resolve("hearth.db"), clock);
         CoordinatorMetrics metrics = new CoordinatorMetrics();
         SchedulerLoop[] loop = new SchedulerLoop[1];
         LiveLogs liveLogs = new LiveLogs();
+        VerificationQueue verifier = new VerificationQueue(store, new Oracle(store, oracle.policy()), clock,
+                config.tick(), oracle.startPaused());
+        oracle.listeners().forEach(verifier::addListener);
+        verifier.addListener((jobId, nodeId, verdict) -> metrics.count("hearth_verdicts_total", "outcome",
+                verdict.outcome().name().toLowerCase(java.util.Locale.ROOT)));
         MessageHandler handler = new MessageHandler(store, () -> loop[0].wake(), metrics, clock,
-                config.maxFrameBytes(), (int) config.heartbeatInterval().toSeconds(), liveLogs);
+                config.maxFrameBytes(), (int) config.heartbeatInterval().toSeconds(), liveLogs, verifier);
         AgentHub hub = new AgentHub(handler);
         loop[0] = new SchedulerLoop(store, hub, clock, config.lostAfter(), config.tick());
         registerGauges(metrics, store, hub);
@@ -69,8 +91,12 @@ public final class CoordinatorServer implements AutoCloseable {
                 .build()
                 .start();
         loop[0].start();
-        log.info("coordinator listening on {}:{} (data {})", config.host(), server.port(), config.dataDir());
-        return new CoordinatorServer(store, loop[0], server);
+        verifier.start();
+        log.info("coordinator listening on {}:{} (data {}; oracle: unsigned {}, timing {}, completion {})",
+                config.host(), server.port(), config.dataDir(), oracle.policy().unsigned().name().toLowerCase(
+                        java.util.Locale.ROOT), oracle.policy().timing().wireName(),
+                oracle.policy().completion().wireName());
+        return new CoordinatorServer(store, loop[0], verifier, server);
     }
 
     private static void routes(HttpRouting.Builder r, AdminToken admin, Store store, AgentHub hub, Runnable wake,
@@ -122,11 +148,17 @@ public final class CoordinatorServer implements AutoCloseable {
         return server.port();
     }
 
-    /** Stops serving, stops the scheduler and closes the store. */
+    /** The oracle's verification queue (tests pause and resume it). */
+    public VerificationQueue verifier() {
+        return verifier;
+    }
+
+    /** Stops serving, stops the scheduler and the verification queue, and closes the store. */
     @Override
     public void close() {
         server.stop();
         scheduler.close();
+        verifier.close();
         store.close();
     }
 }

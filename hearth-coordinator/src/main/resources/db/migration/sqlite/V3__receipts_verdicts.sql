@@ -54,6 +54,7 @@ ALTER TABLE results ADD COLUMN flagged TEXT;                -- redundancy: why t
 
 CREATE INDEX results_pending ON results (verdict, next_attempt_at);
 CREATE INDEX results_by_receipt ON results (receipt_digest);
+CREATE INDEX results_unannounced ON results (announced);
 
 RELEASE v3;
 
