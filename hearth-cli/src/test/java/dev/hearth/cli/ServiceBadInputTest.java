@@ -34,7 +34,10 @@ class ServiceBadInputTest {
         "--heartbeat-interval|often|300s",
         "--heartbeat-interval|200ms|at least 1s",
         "--lost-after|5s|longer than the heartbeat interval",
-        "--max-frame|10|at least 1024"})
+        "--max-frame|10|at least 1024",
+        "--unsigned|maybe|allow or deny",
+        "--timing|strict|lenient or hypernode",
+        "--completion|vibes|exit-zero or markers"})
     void coordinator(String flag, String value, String form) throws Exception {
         String[] args = flag.equals("--lost-after") ? new String[] {"coordinator", "--heartbeat-interval", "10s", flag,
             value} : new String[] {"coordinator", flag, value};
