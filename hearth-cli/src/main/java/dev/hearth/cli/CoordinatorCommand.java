@@ -17,6 +17,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import dev.hearth.coordinator.oracle.OraclePolicy;
+import dev.hearth.coordinator.oracle.OracleSettings;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -63,12 +65,26 @@ final class CoordinatorCommand implements Callable<Integer> {
             description = "POST each released payment here as JSON signed with the coordinator's key, until it "
                     + "answers 2xx (retried with backoff, kept across restarts).")
     String settlementWebhook;
+    @Option(names = "--unsigned", paramLabel = "allow|pay|deny",
+            description = "Results without a signed receipt (Hypernode v2.0 agents): accepted and marked unsigned but "
+                    + "not paid (allow), accepted and paid (pay), or refused (deny) (default: allow).")
+    String unsigned;
+    @Option(names = "--timing", paramLabel = "lenient|hypernode",
+            description = "When a run's times are plausible: lenient (within its timeout), or hypernode (more than "
+                    + "1 s and less than 2 x its estimated time, as the original) (default: lenient).")
+    String timing;
+    @Option(names = "--completion", paramLabel = "exit-zero|markers",
+            description = "When a run counts as completed: exit code 0, or the original's completion markers in its "
+                    + "logs (default: exit-zero).")
+    String completion;
 
     @Override
     public Integer call() throws Exception {
         CoordinatorConfig config = config();
+        OraclePolicy policy = OraclePolicy.parse(unsigned, timing, completion);
         ServiceLogging.infoUnlessSet(parent.environment());
-        CoordinatorServer server = CoordinatorServer.start(config, InstantSource.system());
+        CoordinatorServer server = CoordinatorServer.start(config, InstantSource.system(),
+                OracleSettings.DEFAULTS.withPolicy(policy));
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             server.close();

@@ -94,6 +94,17 @@ final class Follow {
             out.println("logsHash       " + r.path("logsHash").asText());
             out.println("executionHash  " + r.path("executionHash").asText());
             out.println("hashes hold    " + r.path("hashesHold").asBoolean());
+            out.println("signed         " + r.path("signed").asBoolean());
+        }
+        JsonNode v = j.path("verdict");
+        if (!v.isMissingNode() && !v.isNull()) {
+            out.println("verdict        " + v.path("outcome").asText()
+                    + (v.hasNonNull("failedCheck") ? " (" + v.get("failedCheck").asText() + " fails)" : "")
+                    + (v.hasNonNull("flagged") ? "; flagged: " + v.get("flagged").asText() : ""));
+            for (JsonNode c : v.path("checks")) {
+                out.printf("  %-12s %-7s %s%n", c.path("name").asText(), c.path("outcome").asText(),
+                        c.path("detail").asText());
+            }
         }
         out.flush();
     }

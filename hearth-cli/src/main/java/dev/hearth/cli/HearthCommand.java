@@ -12,8 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "hearth", mixinStandardHelpOptions = true, versionProvider = HearthCommand.Version.class,
         description = "Runs untrusted workloads in strong isolation: jobs in sandboxes, with proofs.",
         subcommands = {RunCommand.class, ImageCommand.class, JobCommand.class, NodeCommand.class, TokenCommand.class,
-                LedgerCommand.class,
-                CoordinatorCommand.class, AgentCommand.class,
+                LedgerCommand.class, CoordinatorCommand.class, AgentCommand.class, VerifyCommand.class,
                 CommandLine.HelpCommand.class})
 public final class HearthCommand {
 

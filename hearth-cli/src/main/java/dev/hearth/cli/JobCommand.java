@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
 /** {@code hearth job}: submit jobs to a coordinator and follow them. */
 @Command(name = "job", mixinStandardHelpOptions = true, description = "Submits and follows jobs on a coordinator.",
         subcommands = {JobCommand.Submit.class, JobCommand.Status.class, JobCommand.Logs.class,
-                JobCommand.Cancel.class, JobCommand.ListJobs.class})
+                JobCommand.Cancel.class, JobCommand.ListJobs.class, JobCommand.ReceiptOf.class})
 final class JobCommand {
 
     static final Set<String> FINAL = Set.of("completed", "failed", "cancelled");
@@ -154,7 +154,8 @@ final class JobCommand {
     }
 
     /** {@code hearth job status ID}. */
-    @Command(name = "status", mixinStandardHelpOptions = true, description = "Shows a job's state, node, result and proofs.")
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Shows a job's state, node, result, proofs, and the oracle's verdict with each check.")
     static final class Status implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -193,6 +194,33 @@ final class JobCommand {
         }
     }
 
+    /** {@code hearth job receipt ID [-o FILE]}. */
+    @Command(name = "receipt", mixinStandardHelpOptions = true,
+            description = "Downloads a job's signed receipt, for 'hearth verify'.")
+    static final class ReceiptOf implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        JobCommand job;
+        @Parameters(paramLabel = "ID") String id;
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write it to FILE (default: print it).")
+        Path output;
+
+        @Override
+        public Integer call() throws Exception {
+            String text = job.client().getText("/v1/jobs/" + id + "/receipt");
+            String document = dev.hearth.core.receipt.SignedReceipt.parse("receipt of job " + id, text).json() + "\n";
+            if (output == null) {
+                spec.commandLine().getOut().print(document);
+                spec.commandLine().getOut().flush();
+            } else {
+                Files.writeString(output, document);
+                spec.commandLine().getErr().println("hearth: receipt of job " + id + " written to " + output);
+            }
+            return 0;
+        }
+    }
+
     /** {@code hearth job cancel ID}. */
     @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancels a job.")
     static final class Cancel implements Callable<Integer> {
@@ -217,7 +245,8 @@ final class JobCommand {
         CommandSpec spec;
         @ParentCommand
         JobCommand job;
-        @Option(names = "--state", paramLabel = "STATE", description = "queued, leased, running, completed, failed, cancelled")
+        @Option(names = "--state", paramLabel = "STATE",
+                description = "queued, leased, running, verifying, completed, failed, cancelled, unplaceable")
         String state;
 
         @Override

@@ -4,7 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.json.Json;
 import dev.hearth.core.units.Credits;
+import dev.hearth.agent.link.NodeIdentity;
+import dev.hearth.core.InvalidInputException;
+import dev.hearth.core.receipt.NodeKeys;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,9 +18,14 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code hearth node list|status|stake}: the coordinator's nodes, their reputation and stake. */
-@Command(name = "node", mixinStandardHelpOptions = true, description = "Shows the nodes of a coordinator and stakes them.",
-        subcommands = {NodeCommand.ListNodes.class, NodeCommand.Status.class, NodeCommand.Stake.class})
+/**
+ * {@code hearth node list|status|stake}: the coordinator's nodes, their reputation and stake; {@code hearth node key}:
+ * this host's node key.
+ */
+@Command(name = "node", mixinStandardHelpOptions = true,
+        description = "Shows the nodes of a coordinator and stakes them, or exports this host's node key.",
+        subcommands = {NodeCommand.ListNodes.class, NodeCommand.Status.class, NodeCommand.Stake.class,
+                NodeCommand.Key.class})
 final class NodeCommand {
 
     @ParentCommand
@@ -27,6 +37,41 @@ final class NodeCommand {
 
     CoordinatorClient client() throws java.io.IOException {
         return CoordinatorClient.from(coordinator, parent.environment());
+    }
+
+    /** {@code hearth node key [--state DIR] [-o FILE]}: the agent's public key, for {@code hearth verify --key}. */
+    @Command(name = "key", mixinStandardHelpOptions = true,
+            description = "Prints (or writes) this host's node public key, as 'hearth verify --key' reads it.")
+    static final class Key implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        NodeCommand node;
+        @Option(names = "--state", paramLabel = "DIR",
+                description = "The agent's state folder (default: $HEARTH_HOME/agent or ~/.hearth/agent).")
+        Path state;
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write it to FILE (default: print it).")
+        Path output;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = state != null ? state : HearthPaths.agentState(node.parent.environment());
+            Path pub = dir.resolve(NodeIdentity.PUBLIC_KEY_FILE);
+            if (!Files.isRegularFile(pub)) {
+                throw new InvalidInputException("--state", dir.toString(), "the state folder of an agent that has "
+                        + "started once (it holds " + NodeIdentity.PUBLIC_KEY_FILE + ")");
+            }
+            String key = Files.readString(pub).strip();
+            String fingerprint = NodeKeys.fingerprint(NodeKeys.parse(pub.toString(), key));
+            if (output == null) {
+                spec.commandLine().getOut().println(key);
+            } else {
+                Files.writeString(output, key + "\n");
+            }
+            spec.commandLine().getErr().println("hearth: node key " + fingerprint
+                    + (output == null ? "" : " written to " + output));
+            return 0;
+        }
     }
 
     /** {@code hearth node list}. */

@@ -38,7 +38,10 @@ class ServiceBadInputTest {
         "--settlement-webhook|ftp://pay.example|an http:// or https:// URL",
         "--rate-cpu-second|-1|an amount of credits",
         "--rate-gib-second|0.0000001|at most 6 decimals",
-        "--stake-reference|0|more than zero"})
+        "--stake-reference|0|more than zero",
+        "--unsigned|maybe|allow (accepted, unpaid), pay (accepted and paid) or deny",
+        "--timing|strict|lenient or hypernode",
+        "--completion|vibes|exit-zero or markers"})
     void coordinator(String flag, String value, String form) throws Exception {
         String[] args = flag.equals("--lost-after") ? new String[] {"coordinator", "--heartbeat-interval", "10s", flag,
             value} : new String[] {"coordinator", flag, value};

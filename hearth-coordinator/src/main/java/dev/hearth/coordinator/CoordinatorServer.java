@@ -14,6 +14,10 @@ import dev.hearth.coordinator.ledger.NodePreferences;
 import dev.hearth.coordinator.ledger.PaymentWebhook;
 import dev.hearth.coordinator.ledger.Settlement;
 import dev.hearth.coordinator.scheduler.LedgerHooks;
+import dev.hearth.coordinator.oracle.Oracle;
+import dev.hearth.coordinator.oracle.OraclePolicy;
+import dev.hearth.coordinator.oracle.OracleSettings;
+import dev.hearth.coordinator.oracle.VerificationQueue;
 import dev.hearth.coordinator.scheduler.SchedulerLoop;
 import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.Store;
@@ -43,23 +47,38 @@ public final class CoordinatorServer implements AutoCloseable {
 
     private final Store store;
     private final SchedulerLoop scheduler;
+    private final VerificationQueue verifier;
     private final WebServer server;
     private final Optional<PaymentWebhook> webhook;
 
-    private CoordinatorServer(Store store, SchedulerLoop scheduler, WebServer server, Optional<PaymentWebhook> webhook) {
+    private CoordinatorServer(Store store, SchedulerLoop scheduler, VerificationQueue verifier, WebServer server,
+            Optional<PaymentWebhook> webhook) {
         this.store = store;
         this.scheduler = scheduler;
+        this.verifier = verifier;
         this.server = server;
         this.webhook = webhook;
     }
 
     /**
      * Opens the store, creates the admin token and the coordinator's key on first start, settles holds a crash left
-     * open, and starts serving.
+     * open, and starts serving, with the oracle's defaults.
      *
      * @throws IOException when the data folder, admin token or key cannot be made
      */
     public static CoordinatorServer start(CoordinatorConfig config, InstantSource clock) throws IOException {
+        return start(config, clock, OracleSettings.DEFAULTS);
+    }
+
+    /**
+     * Opens the store, creates the admin token on first start, and starts serving; the oracle runs with
+     * {@code oracle}'s policy and tells its listeners each verdict (verdicts left unannounced by a previous run
+     * first).
+     *
+     * @throws IOException when the data folder or admin token cannot be made
+     */
+    public static CoordinatorServer start(CoordinatorConfig config, InstantSource clock, OracleSettings oracle)
+            throws IOException {
         AdminToken admin = AdminToken.loadOrCreate(config.dataDir());
         CoordinatorKey key = CoordinatorKey.loadOrCreate(config.dataDir());
         Store store = Store.sqlite(config.dataDir().resolve("hearth.db"), clock);
@@ -67,13 +86,19 @@ public final class CoordinatorServer implements AutoCloseable {
         Optional<PaymentWebhook> webhook = ledger.settlementWebhook()
                 .map(url -> new PaymentWebhook(store, url, key, clock, ledger.webhookRetryBase()));
         Settlement settlement = new Settlement(store, webhook.isPresent(),
-                () -> webhook.ifPresent(PaymentWebhook::wake));
+                () -> webhook.ifPresent(PaymentWebhook::wake), oracle.policy().unsigned() == OraclePolicy.Unsigned.PAY);
         settlement.reconcile();
         CoordinatorMetrics metrics = new CoordinatorMetrics();
         SchedulerLoop[] loop = new SchedulerLoop[1];
         LiveLogs liveLogs = new LiveLogs();
+        VerificationQueue verifier = new VerificationQueue(store, new Oracle(store, oracle.policy()), clock,
+                config.tick(), oracle.startPaused());
+        oracle.listeners().forEach(verifier::addListener);
+        verifier.addListener(settlement); // the ledger pays or refunds on the verdict, never before it
+        verifier.addListener((jobId, nodeId, verdict) -> metrics.count("hearth_verdicts_total", "outcome",
+                verdict.outcome().name().toLowerCase(java.util.Locale.ROOT)));
         MessageHandler handler = new MessageHandler(store, () -> loop[0].wake(), metrics, clock,
-                config.maxFrameBytes(), (int) config.heartbeatInterval().toSeconds(), liveLogs, settlement::onFinal);
+                config.maxFrameBytes(), (int) config.heartbeatInterval().toSeconds(), liveLogs, verifier);
         AgentHub hub = new AgentHub(handler);
         LedgerHooks hooks = new LedgerHooks(new NodePreferences(store, clock, ledger.stakeReferenceMicros(),
                 config.tick().multipliedBy(2)), settlement::onFinal, settlement::reconcile);
@@ -92,9 +117,13 @@ public final class CoordinatorServer implements AutoCloseable {
                 .start();
         loop[0].start();
         webhook.ifPresent(PaymentWebhook::start);
-        log.info("coordinator listening on {}:{} (data {}; {}; settlement webhook {})", config.host(), server.port(),
-                config.dataDir(), ledger.rates(), ledger.settlementWebhook().map(Object::toString).orElse("none"));
-        return new CoordinatorServer(store, loop[0], server, webhook);
+        verifier.start();
+        log.info("coordinator listening on {}:{} (data {}; oracle: unsigned {}, timing {}, completion {}; {}; "
+                + "settlement webhook {})", config.host(), server.port(), config.dataDir(),
+                oracle.policy().unsigned().name().toLowerCase(java.util.Locale.ROOT), oracle.policy().timing().wireName(),
+                oracle.policy().completion().wireName(), ledger.rates(),
+                ledger.settlementWebhook().map(Object::toString).orElse("none"));
+        return new CoordinatorServer(store, loop[0], verifier, server, webhook);
     }
 
     /** The REST services, each mounted under its /v1 prefix behind the admin token. */
@@ -149,12 +178,18 @@ public final class CoordinatorServer implements AutoCloseable {
         return server.port();
     }
 
-    /** Stops serving, stops the scheduler and closes the store. */
+    /** The oracle's verification queue (tests pause and resume it). */
+    public VerificationQueue verifier() {
+        return verifier;
+    }
+
+    /** Stops serving, stops the scheduler and the verification queue, and closes the store. */
     @Override
     public void close() {
         server.stop();
         webhook.ifPresent(PaymentWebhook::close);
         scheduler.close();
+        verifier.close();
         store.close();
     }
 }

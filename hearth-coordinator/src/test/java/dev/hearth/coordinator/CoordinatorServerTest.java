@@ -102,16 +102,6 @@ class CoordinatorServerTest {
         return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
     }
 
-    private static String result(String id, String nodeId, Long epoch, String logs) {
-        String ts = "2026-11-23T09:00:00.000000Z";
-        String exec = ProofHashes.executionHash(id, logs, 0, "completed", ts);
-        return "{\"type\":\"job_result\",\"id\":\"" + id + "\",\"nodeId\":\"" + nodeId + "\",\"status\":\"completed\","
-                + "\"success\":true,\"logs\":" + Json.mapper().valueToTree(logs) + ",\"exitCode\":0,"
-                + "\"executionHash\":\"" + exec + "\",\"logsHash\":\"" + ProofHashes.logsHash(logs) + "\","
-                + "\"completedAt\":1795424400000" + (epoch == null ? "" : ",\"epoch\":" + epoch + ",\"timestamp\":\"" + ts + "\"")
-                + "}";
-    }
-
     @Test
     @DisplayName("a Hypernode v2.0 agent registers with its quirks, gets a v2.0-shaped job and its result is recorded")
     void legacyAgent() throws Exception {
@@ -129,10 +119,12 @@ class CoordinatorServerTest {
             assertThat(job.get("memoryLimit").asText()).isEqualTo("1g");
             assertThat(job.get("cpuLimit").asDouble()).isEqualTo(1.5);
             assertThat(job.has("requirements")).isTrue();
-            agent.send(result(id, nodeId, null, "hi\n"));
+            agent.send(ResultFrames.legacy(id, nodeId, "hi\n"));
             JsonNode done = awaitJob(id, "completed");
             assertThat(done.at("/result/status").asText()).isEqualTo("completed");
             assertThat(done.at("/result/nodeId").asText()).isEqualTo(nodeId);
+            assertThat(done.at("/verdict/outcome").asText()).as("a v2.0 result is accepted unsigned")
+                    .isEqualTo("unsigned");
             assertThat(api("GET", "/v1/nodes", null).at("/nodes/0/protocol").asText()).isEqualTo("hypernode/2.0");
             String logs = call("GET", "/v1/jobs/" + id + "/logs", null, admin).body();
             assertThat(logs).isEqualTo("hi\n");
@@ -208,20 +200,24 @@ class CoordinatorServerTest {
         KeyPair keyA = newKey();
         String nodeA;
         String id;
+        JsonNode lateOffer;
         try (ScriptedAgent a = new ScriptedAgent(server.port())) {
             a.send(hearthRegister(tokenA, keyA, a.expect("hello").get("nonce").asText(), "[]"));
             nodeA = a.expect("registered").get("nodeId").asText();
             id = api("POST", "/v1/jobs", "{\"command\":[\"true\"]}").get("id").asText();
             JsonNode offer = a.expect("job");
+            lateOffer = offer;
             assertThat(offer.get("epoch").asLong()).isEqualTo(1);
             // a never heartbeats: after the TTL it is lost, its socket closed and its job queued again
             awaitJob(id, "queued");
             assertThat(a.closeStatus()).isPositive();
         }
         try (ScriptedAgent b = new ScriptedAgent(server.port())) {
-            b.send(hearthRegister(nodeToken(), newKey(), b.expect("hello").get("nonce").asText(), "[]"));
+            KeyPair keyB = newKey();
+            b.send(hearthRegister(nodeToken(), keyB, b.expect("hello").get("nonce").asText(), "[]"));
             String nodeB = b.expect("registered").get("nodeId").asText();
-            assertThat(b.expect("job").get("epoch").asLong()).isEqualTo(2);
+            JsonNode offerB = b.expect("job");
+            assertThat(offerB.get("epoch").asLong()).isEqualTo(2);
             try (ScriptedAgent back = new ScriptedAgent(server.port())) {
                 // a comes back still holding the job under epoch 1: told to drop it, and its late result is refused
                 back.send(hearthRegister(tokenA, keyA, back.expect("hello").get("nonce").asText(),
@@ -229,13 +225,15 @@ class CoordinatorServerTest {
                 assertThat(back.expect("registered").get("nodeId").asText()).isEqualTo(nodeA);
                 JsonNode cancel = back.expect("job_cancel");
                 assertThat(cancel.get("reason").asText()).isEqualTo("stale_lease");
-                back.send(result(id, nodeA, 1L, "late\n"));
+                back.send(ResultFrames.frame(ResultFrames.honest(lateOffer, nodeA, keyA, "late\n", 0)));
                 JsonNode refused = back.expect("result_ack");
                 assertThat(refused.get("accepted").asBoolean()).isFalse();
                 assertThat(refused.get("code").asText()).isEqualTo("stale_lease");
             }
-            b.send(result(id, nodeB, 2L, "ok\n"));
-            assertThat(b.expect("result_ack").get("accepted").asBoolean()).isTrue();
+            b.send(ResultFrames.frame(ResultFrames.honest(offerB, nodeB, keyB, "ok\n", 0)));
+            JsonNode ack = b.expect("result_ack");
+            assertThat(ack.get("accepted").asBoolean()).as(ack.toString()).isTrue();
+            assertThat(ack.get("verdict").asText()).isEqualTo("passed");
             JsonNode done = awaitJob(id, "completed");
             assertThat(done.get("attempts").asInt()).isEqualTo(2);
             assertThat(call("GET", "/v1/jobs/" + id + "/logs", null, admin).body()).isEqualTo("ok\n");
@@ -274,8 +272,8 @@ class CoordinatorServerTest {
             }
             assertThat(api("GET", "/v1/jobs/" + third, null).path("state").asText()).isEqualTo("queued");
             JsonNode done = o1.get("id").asText().equals(first) ? o1 : o2;
-            a.send(result(done.get("id").asText(), node, done.get("epoch").asLong(), "ok\n"));
-            a.expect("result_ack");
+            a.send(ResultFrames.frame(ResultFrames.honest(done, node, key, "ok\n", 0)));
+            assertThat(a.expect("result_ack").get("verdict").asText()).isEqualTo("passed");
             JsonNode o3 = a.expect("job");
             assertThat(o3.get("id").asText()).isEqualTo(third);
             assertThat(o3.at("/spec/gpuIndexes/0").asInt()).isEqualTo(done.at("/spec/gpuIndexes/0").asInt());

@@ -1,13 +1,19 @@
 package dev.hearth.coordinator;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hearth.core.json.Json;
-import dev.hearth.core.proof.ProofHashes;
+import dev.hearth.core.job.JobResult;
+import dev.hearth.core.job.JobStatus;
+import dev.hearth.core.protocol.JobOffer;
+import dev.hearth.core.protocol.JobWire;
 import dev.hearth.core.protocol.Protocol;
+import dev.hearth.core.protocol.ProtocolException;
+import dev.hearth.core.receipt.NodeKeys;
+import dev.hearth.core.receipt.Receipt;
+import dev.hearth.core.receipt.ResourceUsage;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +34,7 @@ final class ScriptedHearthNode implements AutoCloseable {
     private final Map<String, Long> held = new ConcurrentHashMap<>();
     private final Map<String, String> unacked = new ConcurrentHashMap<>();
     private final Map<String, String> refusals = new ConcurrentHashMap<>();
+    private final Map<String, JsonNode> offers = new ConcurrentHashMap<>();
     private volatile boolean blackHole;
     private volatile ScriptedAgent link;
     private volatile String nodeId;
@@ -118,6 +125,7 @@ final class ScriptedHearthNode implements AutoCloseable {
             case "job" -> {
                 long epoch = m.path("epoch").asLong();
                 held.put(id, epoch);
+                offers.put(id, m);
                 send(agent, "{\"type\":\"job_started\",\"jobId\":\"" + id + "\",\"epoch\":" + epoch + "}");
                 String outcome = m.at("/spec/command/0").asText();
                 if (!blackHole && !outcome.equals("hang")) {
@@ -146,20 +154,32 @@ final class ScriptedHearthNode implements AutoCloseable {
     }
 
     private void answer(ScriptedAgent agent, String id, long epoch, String status) {
-        long exit = switch (status) {
-            case "completed" -> 0;
-            case "timeout" -> 124;
+        JobStatus outcome = switch (status) {
+            case "completed" -> JobStatus.COMPLETED;
+            case "timeout" -> JobStatus.TIMEOUT;
+            default -> JobStatus.FAILED;
+        };
+        long exit = switch (outcome) {
+            case COMPLETED -> 0;
+            case TIMEOUT -> 124;
             default -> 1;
         };
         String logs = status + " " + id + "\n";
-        String ts = "2026-11-23T09:00:00.000000Z";
-        ObjectNode r = Json.mapper().createObjectNode().put("type", "job_result").put("id", id).put("nodeId", nodeId)
-                .put("status", status).put("success", exit == 0).put("logs", logs).put("exitCode", exit)
-                .put("executionHash", ProofHashes.executionHash(id, logs, exit, status, ts))
-                .put("logsHash", ProofHashes.logsHash(logs)).put("completedAt", 1795424400000L).put("epoch", epoch)
-                .put("timestamp", ts);
-        unacked.put(id + "@" + epoch, r.toString());
-        send(agent, r.toString());
+        try {
+            // signed like a real agent's result, so the oracle judges the run itself, not a missing receipt
+            JobOffer offer = ResultFrames.offer(offers.get(id));
+            Instant end = Instant.now();
+            JobResult r = JobResult.of(id, outcome, exit, offer.spec().image(), end.minusMillis(1500), end, logs,
+                    logs.length(), false, null);
+            Receipt receipt = JobWire.receipt(r, nodeId, epoch, offer.spec(), NodeKeys.fingerprint(key.getPublic()),
+                    "sha256:" + "ab".repeat(32), ResourceUsage.UNKNOWN, List.of());
+            String frame = ResultFrames.frame(JobWire.resultMessage(r, nodeId, epoch)
+                    .withReceipt(receipt, ResultFrames.sign(receipt, key)));
+            unacked.put(id + "@" + epoch, frame);
+            send(agent, frame);
+        } catch (ProtocolException e) {
+            throw new IllegalStateException("the offer of job " + id + " did not decode", e);
+        }
     }
 
     private void beat(ScriptedAgent agent) {

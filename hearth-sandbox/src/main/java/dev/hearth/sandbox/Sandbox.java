@@ -46,6 +46,14 @@ public interface Sandbox extends AutoCloseable {
     Optional<InetSocketAddress> endpoint(int guestPort) throws SandboxException;
 
     /**
+     * The content digest of the image the sandbox runs ({@code sha256:...} for a container image), for the job's
+     * receipt. Empty when the driver cannot tell; the default.
+     */
+    default Optional<String> imageDigest() throws SandboxException {
+        return Optional.empty();
+    }
+
+    /**
      * Kills the workload if it runs and removes it with everything it made (container, volumes, VM process, TAP,
      * sockets, files). Idempotent; never throws for a sandbox that is already gone.
      */

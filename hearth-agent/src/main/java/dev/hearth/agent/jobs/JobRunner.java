@@ -75,6 +75,31 @@ public final class JobRunner {
      * @throws InterruptedException when interrupted; the sandbox is removed before this is thrown
      */
     public JobResult run(JobSpec job, LogSink live, Cancellation cancel) throws InterruptedException {
+        return execute(job, live, cancel).result();
+    }
+
+    /**
+     * A job's result with the facts its receipt states beyond the result: the image's content digest.
+     *
+     * @param result the result with its proofs
+     * @param imageDigest the content digest of the image it ran in, or null when unknown (it never started)
+     */
+    public record Execution(JobResult result, String imageDigest) {
+    }
+
+    /**
+     * Runs the job as {@link #run(JobSpec, LogSink, Cancellation)} does and also reports what its receipt needs.
+     *
+     * @throws InterruptedException when interrupted; the sandbox is removed before this is thrown
+     */
+    public Execution execute(JobSpec job, LogSink live, Cancellation cancel) throws InterruptedException {
+        String[] digest = new String[1];
+        JobResult result = runIn(job, live, cancel, digest);
+        return new Execution(result, digest[0]);
+    }
+
+    private JobResult runIn(JobSpec job, LogSink live, Cancellation cancel, String[] digest)
+            throws InterruptedException {
         LogCapture capture = new LogCapture(maxLogChars);
         LogSink sink = (stream, bytes, offset, length) -> {
             capture.accept(stream, bytes, offset, length);
@@ -86,6 +111,7 @@ public final class JobRunner {
             sandbox = driver.create(sandboxSpec(job));
             startedAt = clock.instant();
             sandbox.start(sink);
+            digest[0] = sandbox.imageDigest().orElse(null);
             long deadline = System.nanoTime() + job.timeout().toNanos();
             Optional<ExitStatus> exit = Optional.empty();
             long left;

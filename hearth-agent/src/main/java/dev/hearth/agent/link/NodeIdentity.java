@@ -16,6 +16,7 @@ import java.security.PublicKey;
 import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
+import dev.hearth.core.receipt.NodeKeys;
 import java.util.Base64;
 import java.util.Set;
 
@@ -28,6 +29,8 @@ public final class NodeIdentity {
 
     /** The file name of the private key in the state folder. */
     public static final String KEY_FILE = "node.key";
+    /** The file name of the public key in the state folder: base64 X.509, what {@code hearth verify --key} reads. */
+    public static final String PUBLIC_KEY_FILE = "node.pub";
 
     private final PrivateKey privateKey;
     private final PublicKey publicKey;
@@ -58,7 +61,7 @@ public final class NodeIdentity {
             byte[] pkcs8 = Base64.getMimeDecoder().decode(Files.readString(keyFile).trim());
             KeyFactory kf = KeyFactory.getInstance("Ed25519");
             PrivateKey priv = kf.generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-            Path pubFile = stateDir.resolve("node.pub");
+            Path pubFile = stateDir.resolve(PUBLIC_KEY_FILE);
             PublicKey pub = kf.generatePublic(new X509EncodedKeySpec(
                     Base64.getMimeDecoder().decode(Files.readString(pubFile).trim())));
             return new NodeIdentity(priv, pub);
@@ -78,7 +81,7 @@ public final class NodeIdentity {
         Path tmp = Files.createTempFile(stateDir, "node.key", ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(tmp, Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded()) + "\n");
-        Files.writeString(stateDir.resolve("node.pub"),
+        Files.writeString(stateDir.resolve(PUBLIC_KEY_FILE),
                 Base64.getEncoder().encodeToString(pair.getPublic().getEncoded()) + "\n");
         try {
             Files.move(tmp, keyFile, StandardCopyOption.ATOMIC_MOVE);
@@ -90,6 +93,11 @@ public final class NodeIdentity {
     /** The public key as the protocol sends it: base64 of its X.509 encoding. */
     public String publicKeyBase64() {
         return Base64.getEncoder().encodeToString(publicKey.getEncoded());
+    }
+
+    /** The key's fingerprint, as receipts name it ({@link NodeKeys#fingerprint}). */
+    public String fingerprint() {
+        return NodeKeys.fingerprint(publicKey);
     }
 
     /** Base64 of the Ed25519 signature of {@code data}. */

@@ -31,6 +31,8 @@ import dev.hearth.core.protocol.Protocol;
 import dev.hearth.core.protocol.Register;
 import dev.hearth.core.protocol.Registered;
 import dev.hearth.core.protocol.ResultAck;
+import dev.hearth.core.receipt.Receipt;
+import dev.hearth.core.receipt.ResourceUsage;
 import dev.hearth.core.units.DurationText;
 import dev.hearth.sandbox.SandboxDriver;
 import dev.hearth.sandbox.SandboxException;
@@ -91,7 +93,8 @@ public final class NodeAgent implements AutoCloseable {
     private volatile String lastRefusal;
 
     /** A job running here under a lease. */
-    private record Running(long epoch, JobSpec spec, Cancellation cancel, AtomicBoolean discard, LiveOutput live) {
+    private record Running(long epoch, JobSpec spec, JobOffer.WireJobSpec ran, Cancellation cancel,
+            AtomicBoolean discard, LiveOutput live) {
     }
 
     /**
@@ -253,14 +256,16 @@ public final class NodeAgent implements AutoCloseable {
             spec = capTimeout(JobWire.fromWire(offer.id(), offer.spec()));
         } catch (InvalidInputException e) {
             log.warn("job {} cannot run here: {}", offer.id(), e.getMessage());
-            report(JobResult.of(offer.id(), JobStatus.ERROR, -1, offer.spec() == null ? "" : offer.spec().image(),
-                    null, clock.instant(), e.getMessage(), 0, false, e.getMessage()), epoch);
+            JobOffer.WireJobSpec wire = offer.spec() != null ? offer.spec()
+                    : new JobOffer.WireJobSpec("", List.of(), null, null, null, "", "", 0, "", 0, List.of());
+            report(JobResult.of(offer.id(), JobStatus.ERROR, -1, wire.image(), null, clock.instant(), e.getMessage(),
+                    0, false, e.getMessage()), epoch, wire, null);
             return;
         }
         if (draining.get()) {
             log.info("job {} offered while draining; it runs within the grace period", offer.id());
         }
-        Running r = new Running(epoch, spec, new Cancellation(), new AtomicBoolean(),
+        Running r = new Running(epoch, spec, asRun(offer.spec(), spec), new Cancellation(), new AtomicBoolean(),
                 new LiveOutput(config.maxLogChars()));
         running.put(offer.id(), r);
         log.info("job {} accepted (epoch {}, image {}, timeout {})", offer.id(), epoch, spec.image(),
@@ -276,11 +281,21 @@ public final class NodeAgent implements AutoCloseable {
                 spec.limits(), spec.network(), config.jobTimeout(), spec.gpus());
     }
 
+    /** What a receipt says ran: the offer's own texts (so the coordinator compares like with like), and the
+     * timeout applied here; never the secrets, env or files. */
+    private static JobOffer.WireJobSpec asRun(JobOffer.WireJobSpec offered, JobSpec spec) {
+        return new JobOffer.WireJobSpec(offered.image(), offered.command(), null, null, null, offered.memory(),
+                offered.cpus(), offered.pids(), offered.network(), spec.timeout().toSeconds(), offered.gpuIndexes());
+    }
+
     private void run(JobSpec spec, Running r) {
         JobResult result;
+        String imageDigest = null;
         try {
             link.send(new JobStarted(spec.id(), r.epoch()));
-            result = runner.run(spec, r.live(), r.cancel());
+            JobRunner.Execution done = runner.execute(spec, r.live(), r.cancel());
+            result = done.result();
+            imageDigest = done.imageDigest();
         } catch (InterruptedException e) {
             result = JobResult.of(spec.id(), JobStatus.ERROR, -1, spec.image(), null, clock.instant(),
                     "agent interrupted", 0, false, "the agent was stopped while the job ran");
@@ -297,12 +312,15 @@ public final class NodeAgent implements AutoCloseable {
         }
         (result.status().success() ? completed : failed).incrementAndGet();
         metrics.finished(result.status());
-        report(result, r.epoch());
+        report(result, r.epoch(), r.ran(), imageDigest);
         running.remove(spec.id()); // only now: a job is always either running or in the outbox
     }
 
-    private void report(JobResult result, long epoch) {
-        JobResultMessage m = JobWire.resultMessage(result, nodeId, epoch);
+    private void report(JobResult result, long epoch, JobOffer.WireJobSpec ran, String imageDigest) {
+        Receipt receipt = JobWire.receipt(result, nodeId, epoch, ran, identity.fingerprint(), imageDigest,
+                ResourceUsage.UNKNOWN, List.of());
+        JobResultMessage m = JobWire.resultMessage(result, nodeId, epoch)
+                .withReceipt(receipt, identity.sign(receipt.signingInput()));
         try {
             outbox.put(m);
         } catch (IOException e) {
@@ -341,10 +359,14 @@ public final class NodeAgent implements AutoCloseable {
         }
     }
 
-    private static JobResultMessage withNode(JobResultMessage m, String nodeId) {
-        return new JobResultMessage(m.id(), nodeId, m.status(), m.success(), m.logs(), m.exitCode(), m.executionHash(),
-                m.logsHash(), m.completedAt(), m.epoch(), m.timestamp(), m.startedAt(), m.durationMillis(),
-                m.logBytes(), m.logsTruncated(), m.message());
+    /** A result from the outbox as this node sends it now: its node id, and its receipt signed for that id. */
+    private JobResultMessage withNode(JobResultMessage m, String nodeId) {
+        JobResultMessage restamped = m.withNodeId(nodeId);
+        if (m.receipt() == null || nodeId.equals(m.receipt().nodeId())) {
+            return restamped;
+        }
+        Receipt receipt = m.receipt().withNodeId(nodeId);
+        return restamped.withReceipt(receipt, identity.sign(receipt.signingInput()));
     }
 
     /**

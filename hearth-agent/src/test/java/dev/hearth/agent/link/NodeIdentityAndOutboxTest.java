@@ -75,6 +75,6 @@ class NodeIdentityAndOutboxTest {
 
     private static JobResultMessage result(String id, long epoch) {
         return new JobResultMessage(id, "node-1", "completed", true, "out\n", 0, "e", "l", 1L, epoch, "ts", 1L, 1L,
-                4L, false, null);
+                4L, false, null, null, null);
     }
 }

@@ -10,6 +10,10 @@ import dev.hearth.agent.link.Outbox;
 import dev.hearth.coordinator.CoordinatorConfig;
 import dev.hearth.coordinator.CoordinatorServer;
 import dev.hearth.core.json.Json;
+import dev.hearth.core.proof.ProofHashes;
+import dev.hearth.core.receipt.NodeKeys;
+import dev.hearth.core.receipt.ReceiptVerifier;
+import dev.hearth.core.receipt.SignedReceipt;
 import dev.hearth.core.protocol.Protocol;
 import dev.hearth.sandbox.DockerFixture;
 import dev.hearth.sandbox.docker.DockerDriver;
@@ -139,6 +143,26 @@ class NodeAgentTest {
         assertThat(text("/v1/jobs/" + id + "/logs")).isEqualTo("started\n");
         assertThat(api("GET", "/v1/nodes", null).path("nodes").get(0).path("state").asText()).isEqualTo("draining");
         assertThat(Json.mapper().readTree(healthz().body()).get("draining").asBoolean()).isTrue();
+    }
+
+    @Test
+    @DisplayName("a real job's result carries a receipt signed with the node key, which the oracle passes")
+    void signedReceipt() throws Exception {
+        String id = submit("echo signed");
+        await("job completed", () -> "completed".equals(job(id).path("state").asText()));
+
+        JsonNode j = job(id);
+        assertThat(j.at("/verdict/outcome").asText()).as(j.toString()).isEqualTo("passed");
+        assertThat(j.at("/result/signed").asBoolean()).isTrue();
+        SignedReceipt signed = SignedReceipt.parse("receipt", text("/v1/jobs/" + id + "/receipt"));
+        java.security.PublicKey key = NodeKeys.parse("node.pub",
+                Files.readString(dir.resolve("agent").resolve(NodeIdentity.PUBLIC_KEY_FILE)));
+        assertThat(ReceiptVerifier.verifies(signed.receipt(), signed.signature(), key)).isTrue();
+        assertThat(signed.receipt().jobId()).isEqualTo(id);
+        assertThat(signed.receipt().imageDigest()).matches("sha256:[0-9a-f]{64}");
+        assertThat(signed.receipt().command()).containsExactly("sh", "-c", "echo signed");
+        assertThat(signed.receipt().limits().memory()).isEqualTo("64m");
+        assertThat(signed.receipt().logsHash()).isEqualTo(ProofHashes.logsHash("signed\n"));
     }
 
     private String submit(String script) throws Exception {

@@ -24,6 +24,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.security.GeneralSecurityException;
+import dev.hearth.core.receipt.NodeKeys;
+import dev.hearth.core.receipt.Receipt;
+import dev.hearth.core.receipt.ReceiptSigner;
+import dev.hearth.core.receipt.ResourceUsage;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
@@ -40,7 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One simulated Hearth agent on a real WebSocket, speaking {@code hearth/1}: it answers the hello with a register
  * signed by its own Ed25519 key, heartbeats when {@link #heartbeat()} is called, and completes every job offer at
- * once with a valid {@code job_result} (empty logs, exit 0, both proof hashes, the lease epoch echoed). It runs no
+ * once with a valid {@code job_result} (empty logs, exit 0, both proof hashes, the lease epoch echoed, a signed
+ * receipt). It runs no
  * container.
  *
  * <p>The heartbeat round trip is from the moment the heartbeat is queued for sending to the arrival of the
@@ -181,7 +186,11 @@ final class SimAgent implements WebSocket.Listener {
         JobResult result = JobResult.of(offer.id(), JobStatus.COMPLETED, 0, offer.spec().image(), now, now, "", 0,
                 false, null);
         completed.incrementAndGet();
-        send(ProtocolCodec.encode(JobWire.resultMessage(result, nodeId, offer.epoch())));
+        // signed as a real agent signs it: the coordinator refuses a Hearth node's result without a receipt
+        Receipt receipt = JobWire.receipt(result, nodeId, offer.epoch(), offer.spec(),
+                NodeKeys.fingerprint(key.getPublic()), null, ResourceUsage.UNKNOWN, List.of());
+        send(ProtocolCodec.encode(JobWire.resultMessage(result, nodeId, offer.epoch())
+                .withReceipt(receipt, ReceiptSigner.sign(receipt, key.getPrivate()))));
     }
 
     private synchronized void send(String frame) {

@@ -17,6 +17,9 @@ import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.ResultRecord;
 import dev.hearth.coordinator.store.Store;
+import dev.hearth.coordinator.store.VerdictRecord;
+import dev.hearth.coordinator.oracle.Verdict;
+import dev.hearth.core.receipt.SignedReceipt;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.job.JobDocument;
 import dev.hearth.core.json.Json;
@@ -37,7 +40,8 @@ import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
- * {@code /v1/jobs}: submit (JSON or YAML job documents; durable before the answer), read, list, logs, cancel.
+ * {@code /v1/jobs}: submit (JSON or YAML job documents; durable before the answer), read (with the oracle's verdict),
+ * list, logs, receipt, cancel.
  * Thread-safe.
  */
 public final class JobsApi implements HttpService {
@@ -78,6 +82,7 @@ public final class JobsApi implements HttpService {
                 .get("/", this::list)
                 .get("/{id}", this::get)
                 .get("/{id}/logs", this::logs)
+                .get("/{id}/receipt", this::receipt)
                 .post("/{id}/cancel", this::cancel);
     }
 
@@ -194,6 +199,23 @@ public final class JobsApi implements HttpService {
                 .send(text);
     }
 
+    /** The job's signed receipt, as {@code hearth verify} reads it; 404 when the job has no (signed) result. */
+    private void receipt(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        if (store.job(id).isEmpty()) {
+            JsonResponses.error(res, 404, "unknown_job", "Job not found: " + id);
+            return;
+        }
+        Optional<JobResultMessage> m = store.result(id).map(JobsApi::message);
+        if (m.isEmpty() || m.get().receipt() == null) {
+            JsonResponses.error(res, 404, "no_receipt", m.isEmpty() ? "job " + id + " has no result yet"
+                    : "the result of job " + id + " carries no receipt (a Hypernode v2.0 agent sent it)");
+            return;
+        }
+        res.header(HeaderNames.CONTENT_TYPE, "application/json")
+                .send(new SignedReceipt(m.get().receipt(), m.get().signature()).json());
+    }
+
     private void cancel(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
         switch (store.cancelJob(id)) {
@@ -224,6 +246,23 @@ public final class JobsApi implements HttpService {
         store.result(j.id()).ifPresent(r -> v.set("result", resultView(r)));
         store.ledger().hold(j.id()).ifPresent(h -> v.put("price", Credits.format(h.amountMicros()))
                 .put("account", h.accountId()).put("payment", h.state().name().toLowerCase(Locale.ROOT)));
+        store.verdict(j.id()).ifPresent(d -> v.set("verdict", verdictView(d)));
+        return v;
+    }
+
+    /** The oracle's verdict and every check: {@code hearth job status} shows them. */
+    private static JsonNode verdictView(VerdictRecord d) {
+        ObjectNode v = Json.mapper().createObjectNode();
+        v.put("outcome", d.outcome().name().toLowerCase(Locale.ROOT));
+        putIf(v, "failedCheck", d.failedCheck());
+        putIf(v, "detail", d.detail());
+        if (d.decidedAt() != null) {
+            v.put("decidedAt", d.decidedAt().toString());
+        }
+        putIf(v, "flagged", d.flagged());
+        var checks = v.putArray("checks");
+        Verdict.checks(d.checksJson()).forEach(c -> checks.addObject().put("name", c.name())
+                .put("outcome", c.outcome().wireName()).put("detail", c.detail()));
         return v;
     }
 
@@ -239,6 +278,7 @@ public final class JobsApi implements HttpService {
         v.put("logsTruncated", Boolean.TRUE.equals(m.logsTruncated()));
         v.put("durationMillis", m.durationMillis() == null ? 0 : m.durationMillis());
         v.put("hashesHold", hashesHold(m));
+        v.put("signed", m.receipt() != null);
         v.put("receivedAt", r.receivedAt().toString());
         return v;
     }

@@ -15,6 +15,7 @@ import dev.hearth.coordinator.store.Store;
 import dev.hearth.coordinator.store.TransferKind;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.json.Json;
+import dev.hearth.core.receipt.NodeKeys;
 import dev.hearth.core.units.Credits;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -137,6 +138,15 @@ public final class NodesApi implements HttpService {
                 .put("cpus", n.cpus()).put("memoryBytes", n.memoryBytes()).put("agentVersion", n.agentVersion())
                 .put("protocol", n.protocolVersion()).put("jobs", jobs.getOrDefault(n.id(), 0L))
                 .put("registeredAt", n.registeredAt().toString());
+        if (!n.publicKey().startsWith("legacy:")) {
+            // what hearth verify --coordinator checks receipts against
+            v.put("publicKey", n.publicKey());
+            try {
+                v.put("keyFingerprint", NodeKeys.fingerprint(NodeKeys.parse("publicKey", n.publicKey())));
+            } catch (InvalidInputException e) {
+                v.putNull("keyFingerprint");
+            }
+        }
         v.putPOJO("runtimes", n.runtimes());
         var gpus = v.putArray("gpus");
         n.gpus().forEach(g -> gpus.addObject().put("index", g.index()).put("model", g.model())

@@ -1,6 +1,10 @@
 package dev.hearth.coordinator.hub;
 
 import dev.hearth.coordinator.CoordinatorMetrics;
+import dev.hearth.coordinator.oracle.Check;
+import dev.hearth.coordinator.oracle.Oracle;
+import dev.hearth.coordinator.oracle.VerificationQueue;
+import dev.hearth.coordinator.oracle.Verdict;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.NodeState;
@@ -22,8 +26,8 @@ import dev.hearth.core.protocol.ProtocolException;
 import dev.hearth.core.protocol.Register;
 import dev.hearth.core.protocol.ResultAck;
 import java.time.InstantSource;
+import java.util.Locale;
 import java.util.Optional;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +48,7 @@ public final class MessageHandler {
     private final int maxFrameBytes;
     private final Registration registration;
     private final LiveLogs liveLogs;
-    private final Consumer<String> jobFinal;
+    private final VerificationQueue verifier;
     private AgentHub hub;
 
     /**
@@ -55,11 +59,10 @@ public final class MessageHandler {
      * @param maxFrameBytes largest message accepted
      * @param heartbeatSeconds the interval told to agents
      * @param liveLogs where streamed output of running jobs goes
-     * @param jobFinal told the id of each job an accepted result made final (the ledger settles its hold)
+     * @param verifier the oracle's queue, which judges each accepted result before it is final
      */
     public MessageHandler(Store store, Runnable wakeScheduler, CoordinatorMetrics metrics, InstantSource clock,
-            int maxFrameBytes, int heartbeatSeconds, LiveLogs liveLogs, Consumer<String> jobFinal) {
-        this.jobFinal = jobFinal;
+            int maxFrameBytes, int heartbeatSeconds, LiveLogs liveLogs, VerificationQueue verifier) {
         this.store = store;
         this.wakeScheduler = wakeScheduler;
         this.metrics = metrics;
@@ -67,6 +70,7 @@ public final class MessageHandler {
         this.maxFrameBytes = maxFrameBytes;
         this.registration = new Registration(store, clock, heartbeatSeconds);
         this.liveLogs = liveLogs;
+        this.verifier = verifier;
     }
 
     void attach(AgentHub value) {
@@ -159,6 +163,10 @@ public final class MessageHandler {
         liveLogs.append(l.jobId(), l.epoch(), l.offset(), l.data());
     }
 
+    /**
+     * A result: the lease rules decide whether it is the job's one result (accepted for verification, written to the
+     * durable queue), then the oracle judges it at once; the ack says the verdict, or why it was refused.
+     */
     private void result(AgentConnection conn, JobResultMessage r) {
         NodeSession node = conn.node();
         if (node == null) {
@@ -169,7 +177,8 @@ public final class MessageHandler {
         long epoch = r.epoch() != null ? r.epoch()
                 : job.filter(j -> node.nodeId().equals(j.nodeId())).map(JobRecord::epoch).orElse(-1L);
         String json = Json.mapper().valueToTree(r).toString();
-        ResultAcceptance outcome = store.acceptResult(r.id(), node.nodeId(), epoch, r.status(), r.exitCode(), json);
+        ResultAcceptance outcome = store.acceptResult(r.id(), node.nodeId(), epoch, r.status(), r.exitCode(), json,
+                Oracle.receiptDigest(r.signature()));
         ErrorCode code = switch (outcome) {
             case ResultAcceptance.Accepted a -> null;
             case ResultAcceptance.StaleEpoch s -> ErrorCode.STALE_LEASE;
@@ -178,24 +187,36 @@ public final class MessageHandler {
             case ResultAcceptance.AlreadyFinal f -> ErrorCode.ALREADY_FINAL;
         };
         String reason = code == null ? null : describe(outcome, r, node.nodeId(), epoch);
-        metrics.count("hearth_results_total", "outcome", code == null ? "accepted" : code.wireName());
+        Optional<Verdict> verdict = Optional.empty();
+        Optional<Check> failed = Optional.empty();
         if (code == null) {
             liveLogs.forget(r.id());
-            log.info("accepted result of job {} from node {} (epoch {}, status {})", r.id(), node.nodeId(), epoch,
-                    r.status());
+            verdict = verifier.verifyNow(r.id());
+            failed = verdict.flatMap(Verdict::failure);
+            if (failed.isPresent()) {
+                code = ErrorCode.VERIFICATION_FAILED;
+                reason = failed.get().name() + ": " + failed.get().detail();
+            }
+        }
+        String verdictName = outcome instanceof ResultAcceptance.Accepted
+                ? verdict.map(v -> v.outcome().name().toLowerCase(Locale.ROOT)).orElse("pending") : null;
+        metrics.count("hearth_results_total", "outcome", code == null ? "accepted" : code.wireName());
+        if (code == null) {
+            log.info("accepted result of job {} from node {} (epoch {}, status {}, verdict {})", r.id(), node.nodeId(),
+                    epoch, r.status(), verdictName);
         } else {
             log.warn("refused result of job {} from node {}: {}", r.id(), node.nodeId(), reason);
         }
         if (node.hearth()) {
-            node.send(new ResultAck(r.id(), epoch, code == null, code == null ? null : code.wireName(), reason));
+            node.send(new ResultAck(r.id(), epoch, code == null, code == null ? null : code.wireName(), reason,
+                    verdictName, failed.map(Check::name).orElse(null)));
             if (code == ErrorCode.STALE_LEASE) {
                 node.send(new JobCancel(r.id(), epoch, ErrorCode.STALE_LEASE.wireName()));
             }
         } else if (code != null) {
             node.send(ErrorMessage.of(code, reason));
         }
-        if (code == null) {
-            jobFinal.accept(r.id());
+        if (outcome instanceof ResultAcceptance.Accepted) {
             wakeScheduler.run(); // after the ack, so a node hears its result settled before the slot is refilled
         }
     }
@@ -206,8 +227,8 @@ public final class MessageHandler {
                     + " was taken from node " + nodeId + "; the current epoch is " + s.current();
             case ResultAcceptance.WrongNode w -> "job " + r.id() + " is leased to node " + w.holder() + ", not " + nodeId;
             case ResultAcceptance.UnknownJob u -> "Job not found: " + r.id();
-            case ResultAcceptance.AlreadyFinal f -> "job " + r.id() + " is already " + f.state().name().toLowerCase()
-                    + " with its one result";
+            case ResultAcceptance.AlreadyFinal f -> "job " + r.id() + " is already "
+                    + f.state().name().toLowerCase(Locale.ROOT);
             case ResultAcceptance.Accepted a -> "accepted";
         };
     }

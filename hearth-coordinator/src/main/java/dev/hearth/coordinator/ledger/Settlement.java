@@ -1,51 +1,61 @@
 package dev.hearth.coordinator.ledger;
 
+import dev.hearth.coordinator.oracle.Verdict;
+import dev.hearth.coordinator.oracle.VerdictListener;
 import dev.hearth.coordinator.store.HoldSettlement;
 import dev.hearth.coordinator.store.JobRecord;
-import dev.hearth.coordinator.store.JobState;
-import dev.hearth.coordinator.store.ResultRecord;
 import dev.hearth.coordinator.store.Store;
+import dev.hearth.coordinator.store.VerdictOutcome;
+import dev.hearth.coordinator.store.VerdictRecord;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Settles each job's held price once its verdict is known: released to the node whose result passed, or returned to
- * the submitter.
+ * Settles each job's held price once its verdict is known: released to the node whose result passed the oracle, or
+ * returned to the submitter.
  *
- * <p>The seam is {@link #onVerdict}: the one method that moves a hold, called from one place only,
- * {@link #onFinal}, which is where the verdict is decided. Until the oracle is merged the decision is the interim
- * rule of {@link #interimVerdict}: an accepted result with status {@code completed} passes; a failed, timed-out,
- * refused or cancelled job does not. {@code onFinal} is called wherever a job becomes final (a result accepted, a
- * cancel, a job failed for good after its node was lost) and by {@link #reconcile} for any final job whose hold is
- * still open (a crash between the job's final transaction and its settlement).
+ * <p>The one method that moves a hold is {@link #onVerdict}. It is reached two ways: as the oracle's
+ * {@link VerdictListener} (every verdict, at least once), and through {@link #onFinal} for jobs that end without a
+ * verdict (cancelled, failed for good after their node was lost) and from {@link #reconcile} for any final job whose
+ * hold is still open after a crash; {@code onFinal} reads the stored verdict, so both ways decide alike. A verdict
+ * pays when it {@linkplain Verdict#passed() passed}, or when it is {@code unsigned} and the operator's policy pays
+ * unsigned results ({@code --unsigned pay}).
  *
  * <p>Exactly once whatever calls race: the store settles a hold by a conditional update and a unique key, so a
  * second call finds it settled and moves nothing. Thread-safe.
  */
-public final class Settlement {
+public final class Settlement implements VerdictListener {
 
     private static final Logger log = LoggerFactory.getLogger(Settlement.class);
 
     private final Store store;
     private final boolean notify;
     private final Runnable paymentQueued;
+    private final boolean payUnsigned;
 
     /**
      * @param store where holds live
      * @param notify whether releases go into the settlement webhook's outbox
      * @param paymentQueued called after a release was queued for the webhook (wakes its sender)
+     * @param payUnsigned whether an {@code unsigned} verdict (a Hypernode v2.0 result) is paid
      */
-    public Settlement(Store store, boolean notify, Runnable paymentQueued) {
+    public Settlement(Store store, boolean notify, Runnable paymentQueued, boolean payUnsigned) {
         this.store = store;
         this.notify = notify;
         this.paymentQueued = paymentQueued;
+        this.payUnsigned = payUnsigned;
+    }
+
+    @Override
+    public void verdict(String jobId, String nodeId, Verdict verdict) {
+        onVerdict(jobId, nodeId, pays(verdict.outcome()));
     }
 
     /**
-     * A job became final: decides its verdict and settles its hold. Never throws: a failure is logged, and
-     * {@link #reconcile} settles the hold later.
+     * A job became final: settles its hold by its stored verdict (a job without one is refunded). Never throws: a
+     * failure is logged, and {@link #reconcile} settles the hold later.
      */
     public void onFinal(String jobId) {
         try {
@@ -53,11 +63,16 @@ public final class Settlement {
             if (job.isEmpty() || !job.get().state().isFinal()) {
                 return;
             }
-            Optional<ResultRecord> result = store.result(jobId);
-            onVerdict(jobId, result.map(ResultRecord::nodeId).orElse(null), interimVerdict(job.get(), result));
+            Optional<VerdictRecord> verdict = store.verdict(jobId).filter(v -> v.outcome() != VerdictOutcome.PENDING);
+            boolean paid = verdict.map(v -> pays(v.outcome())).orElse(false);
+            onVerdict(jobId, verdict.map(VerdictRecord::nodeId).orElse(null), paid);
         } catch (RuntimeException e) {
             log.error("settling job {} failed; it is settled again at the next reconcile", jobId, e);
         }
+    }
+
+    private boolean pays(VerdictOutcome outcome) {
+        return outcome == VerdictOutcome.PASSED || (outcome == VerdictOutcome.UNSIGNED && payUnsigned);
     }
 
     /**
@@ -94,13 +109,5 @@ public final class Settlement {
         }
         open.forEach(this::onFinal);
         return open.size();
-    }
-
-    /**
-     * The verdict until the oracle decides it: a job that completed with an accepted result of status completed
-     * passes; any other final job (failed, timed out, cancelled, out of attempts) does not.
-     */
-    static boolean interimVerdict(JobRecord job, Optional<ResultRecord> result) {
-        return job.state() == JobState.COMPLETED && result.map(r -> "completed".equals(r.status())).orElse(false);
     }
 }

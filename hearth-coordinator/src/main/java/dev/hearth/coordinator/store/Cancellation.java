@@ -17,7 +17,7 @@ public sealed interface Cancellation {
     /**
      * The job had already ended; nothing changed.
      *
-     * @param state its final state
+     * @param state its final state, or {@link JobState#VERIFYING} when its result is in and awaits its verdict
      */
     record AlreadyFinal(JobState state) implements Cancellation {
     }

@@ -2,7 +2,8 @@ package dev.hearth.coordinator.store;
 
 /**
  * The life of a job in the coordinator. {@link #QUEUED} and {@link #UNPLACEABLE} wait for a node; {@link #LEASED}
- * and {@link #RUNNING} are held by one node under one lease epoch; the last three are final.
+ * and {@link #RUNNING} are held by one node under one lease epoch; {@link #VERIFYING} has its one result, which the
+ * oracle has not yet judged; {@link #COMPLETED}, {@link #FAILED} and {@link #CANCELLED} are final.
  */
 public enum JobState {
     /** Waiting to be placed. */
@@ -11,6 +12,8 @@ public enum JobState {
     LEASED,
     /** The node holding the lease said it started the job. */
     RUNNING,
+    /** Its result is in (the lease ended with it) and waits for the oracle's verdict; not final. */
+    VERIFYING,
     /** Final: a result with status {@code completed} was accepted. */
     COMPLETED,
     /** Final: a result with another status was accepted, or the job ran out of attempts. */
@@ -23,6 +26,11 @@ public enum JobState {
     /** Whether nothing can change this job any more. */
     public boolean isFinal() {
         return this == COMPLETED || this == FAILED || this == CANCELLED;
+    }
+
+    /** Whether the job's run is over: its result is in (verifying) or it is final. */
+    public boolean isEnded() {
+        return this == VERIFYING || isFinal();
     }
 
     /** Whether a node holds this job under a live lease. */

@@ -8,8 +8,9 @@ import java.util.Objects;
  *
  * @param nodeId the node
  * @param results results of it that were accepted (any status)
- * @param verified results whose verdict passed (their hold was released to it)
- * @param failedVerification results with status completed whose verdict did not pass (hold refunded)
+ * @param verified results whose verdict passed
+ * @param failedVerification results the oracle refused for any check but {@code completion} (an honest failed run
+ *     is not held against the node)
  * @param timedOut results with status timeout
  * @param lost leases taken from it because it went silent
  * @param onlineMillis time it was heard from (heartbeat gaps up to 60 s)

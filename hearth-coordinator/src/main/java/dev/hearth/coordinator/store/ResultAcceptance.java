@@ -4,7 +4,8 @@ package dev.hearth.coordinator.store;
 public sealed interface ResultAcceptance {
 
     /**
-     * The result is the job's one accepted result; the job is now final.
+     * The result is the job's one result; the job is now {@link JobState#VERIFYING} and the result waits in the
+     * verification queue for the oracle's verdict.
      *
      * @param result what was stored
      */
@@ -32,9 +33,10 @@ public sealed interface ResultAcceptance {
     }
 
     /**
-     * The job already ended: a result was accepted before, or it failed or was cancelled.
+     * The job already ended: a result was accepted before (it may still be verifying), or it failed or was
+     * cancelled.
      *
-     * @param state its final state
+     * @param state its state: final, or {@link JobState#VERIFYING}
      */
     record AlreadyFinal(JobState state) implements ResultAcceptance {
     }

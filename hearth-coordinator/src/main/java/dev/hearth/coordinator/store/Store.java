@@ -172,15 +172,73 @@ public interface Store extends AutoCloseable {
     // ---- results
 
     /**
-     * Accepts a node's result for a job, exactly once: only when the job is held by {@code nodeId} under the live
-     * lease {@code epoch}. The result is stored and the job becomes {@link JobState#COMPLETED} (status
-     * {@code completed}) or {@link JobState#FAILED} (any other status) in one transaction.
+     * Accepts a node's result for a job for verification, exactly once: only when the job is held by {@code nodeId}
+     * under the live lease {@code epoch}. In one transaction the result is stored with the verdict
+     * {@link VerdictOutcome#PENDING} (it is then in the durable verification queue, due at once), the lease ends and
+     * the job becomes {@link JobState#VERIFYING}; {@link #decideVerdict} makes it final.
+     *
+     * @param receiptDigest SHA-256 hex of the receipt's signature bytes (replay checks find it), or null when unsigned
      */
     ResultAcceptance acceptResult(String jobId, String nodeId, long epoch, String status, long exitCode,
-            String resultJson);
+            String resultJson, String receiptDigest);
+
+    /** {@link #acceptResult(String, String, long, String, long, String, String)} of a result without a receipt. */
+    default ResultAcceptance acceptResult(String jobId, String nodeId, long epoch, String status, long exitCode,
+            String resultJson) {
+        return acceptResult(jobId, nodeId, epoch, status, exitCode, resultJson, null);
+    }
 
     /** The accepted result of a job. */
     Optional<ResultRecord> result(String jobId);
+
+    /** The grant of {@code jobId} at {@code epoch}, live or ended. */
+    Optional<Lease> lease(String jobId, long epoch);
+
+    // ---- verdicts: the oracle's durable queue
+
+    /** Results waiting for a verdict whose next attempt is due by {@code dueBy}, oldest first. */
+    List<ResultRecord> pendingVerifications(Instant dueBy);
+
+    /** The verdict on a job's result ({@link VerdictOutcome#PENDING} while queued); empty when it has no result. */
+    Optional<VerdictRecord> verdict(String jobId);
+
+    /**
+     * Writes the verdict on a pending result and, in the same transaction, moves its {@link JobState#VERIFYING} job
+     * to {@code jobState} with {@code reason}. The verdict is then unannounced until {@link #markAnnounced}.
+     *
+     * @param verdict the verdict (its outcome must not be pending); its job, epoch, checks and failed check are
+     *     written, its node and attempts are ignored
+     * @return false when that result is not pending (decided before, or absent): nothing changed. So each result
+     *     is decided exactly once, however many verifiers race.
+     */
+    boolean decideVerdict(VerdictRecord verdict, JobState jobState, String reason);
+
+    /**
+     * Records a verification attempt that could not decide (an error, not a failed check) and when to try again.
+     *
+     * @return false when the result is not pending
+     */
+    boolean deferVerification(String jobId, String error, Instant nextAttemptAt);
+
+    /** Results whose receipt signature has this digest, oldest first: a second one is a replay. */
+    List<ResultRecord> resultsWithReceiptDigest(String receiptDigest);
+
+    /** Decided verdicts not yet confirmed as announced to the verdict listeners, oldest first. */
+    List<VerdictRecord> unannouncedVerdicts();
+
+    /**
+     * Confirms that the listeners have a job's verdict, so it is not announced again after a restart.
+     *
+     * @return false when the job has no decided verdict
+     */
+    boolean markAnnounced(String jobId);
+
+    /**
+     * Flags a result of a redundant job as disagreeing with the majority, saying why.
+     *
+     * @return false when the job has no result
+     */
+    boolean flagResult(String jobId, String why);
 
     /**
      * Cancels a job that has not ended (queued, unplaceable, leased or running); its live lease, if any, ends.

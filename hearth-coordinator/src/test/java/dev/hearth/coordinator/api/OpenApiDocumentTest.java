@@ -32,8 +32,8 @@ class OpenApiDocumentTest {
 
     /** The routes CoordinatorServer, JobsApi, NodesApi and TokensApi serve; the document must list exactly these. */
     private static final Set<String> ROUTES = Set.of("GET /healthz", "GET /metrics", "POST /v1/jobs", "GET /v1/jobs",
-            "GET /v1/jobs/{id}", "GET /v1/jobs/{id}/logs", "POST /v1/jobs/{id}/cancel", "GET /v1/nodes",
-            "POST /v1/tokens", "GET /v1/agent", "GET /v1/nodes/{id}", "POST /v1/nodes/{id}/stake",
+            "GET /v1/jobs/{id}", "GET /v1/jobs/{id}/logs", "GET /v1/jobs/{id}/receipt", "POST /v1/jobs/{id}/cancel",
+            "GET /v1/nodes", "POST /v1/tokens", "GET /v1/agent", "GET /v1/nodes/{id}", "POST /v1/nodes/{id}/stake",
             "GET /v1/ledger/accounts", "GET /v1/ledger/accounts/{id}", "GET /v1/ledger/transfers", "GET /v1/ledger/export",
             "POST /v1/ledger/deposits", "GET /v1/coordinator/key");
 
@@ -93,7 +93,7 @@ class OpenApiDocumentTest {
             String done = expect(201, "POST /v1/jobs", "POST", "/v1/jobs", "{\"command\":[\"echo\",\"hi\"]}")
                     .get("id").asText();
             assertThat(agent.expect("job").get("id").asText()).isEqualTo(done);
-            agent.send(result(done, nodeId, "hi\n"));
+            agent.send(dev.hearth.coordinator.ResultFrames.legacy(done, nodeId, "hi\n"));
             awaitState(done, "completed");
             assertThat(expect(200, "GET /v1/jobs/{id}", "GET", "/v1/jobs/" + done, null).has("result")).isTrue();
             assertThat(call("GET", "/v1/jobs/" + done + "/logs", null, null, admin).body()).isEqualTo("hi\n");
@@ -101,6 +101,7 @@ class OpenApiDocumentTest {
             assertThat(call("GET", "/v1/jobs/" + done + "/logs?offset=1", null, null, admin).body()).isEqualTo("i\n");
             expect(400, "GET /v1/jobs/{id}/logs", "GET", "/v1/jobs/" + done + "/logs?offset=-1", null);
             expect(409, "POST /v1/jobs/{id}/cancel", "POST", "/v1/jobs/" + done + "/cancel", null);
+            expect(404, "GET /v1/jobs/{id}/receipt", "GET", "/v1/jobs/" + done + "/receipt", null);
 
             String held = send(201, "POST /v1/jobs", "POST", "/v1/jobs", "application/yaml",
                     "command: [sleep, '60']\nretries: 0\n", admin).get("id").asText();
@@ -110,6 +111,8 @@ class OpenApiDocumentTest {
             expect(200, "POST /v1/jobs/{id}/cancel", "POST", "/v1/jobs/" + held + "/cancel", null);
             assertThat(agent.expect("job_cancel").get("jobId").asText()).isEqualTo(held);
         }
+
+        signedResult(expect(201, "POST /v1/tokens", "POST", "/v1/tokens", null).get("token").asText());
 
         for (String op : Set.of("POST /v1/jobs", "POST /v1/tokens")) {
             for (OpenApiDocument.Example example : doc.requestExamples(op)) {
@@ -187,6 +190,26 @@ class OpenApiDocumentTest {
         expect(200, "GET /v1/coordinator/key", "GET", "/v1/coordinator/key", null);
     }
 
+    /** A Hearth agent's signed result: its receipt is served, its key listed with the node, its verdict shown. */
+    private void signedResult(String token) throws Exception {
+        java.security.KeyPair key = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        try (ScriptedAgent agent = new ScriptedAgent(server.port())) {
+            agent.send(dev.hearth.coordinator.ResultFrames.hearthRegister(token, key,
+                    agent.expect("hello").get("nonce").asText()));
+            String nodeId = agent.expect("registered").get("nodeId").asText();
+            String id = expect(201, "POST /v1/jobs", "POST", "/v1/jobs", "{\"command\":[\"echo\",\"hi\"],\"cpus\":\"3\"}")
+                    .get("id").asText(); // 3 CPUs: more than the v2.0 node above (disconnected, not yet lost) has
+            agent.send(dev.hearth.coordinator.ResultFrames.frame(dev.hearth.coordinator.ResultFrames.honest(
+                    agent.expect("job"), nodeId, key, "hi\n", 0)));
+            assertThat(agent.expect("result_ack").get("verdict").asText()).isEqualTo("passed");
+            JsonNode job = expect(200, "GET /v1/jobs/{id}", "GET", "/v1/jobs/" + id, null);
+            assertThat(job.at("/verdict/outcome").asText()).isEqualTo("passed");
+            assertThat(expect(200, "GET /v1/jobs/{id}/receipt", "GET", "/v1/jobs/" + id + "/receipt", null)
+                    .at("/receipt/jobId").asText()).isEqualTo(id);
+            assertThat(expect(200, "GET /v1/nodes", "GET", "/v1/nodes", null).toString()).contains("keyFingerprint");
+        }
+    }
+
     private JsonNode expect(int status, String operation, String method, String path, String json) throws Exception {
         return send(status, operation, method, path, "application/json", json, admin);
     }
@@ -244,12 +267,4 @@ class OpenApiDocumentTest {
         throw new AssertionError("job " + id + " not " + state + " within 15 s (last seen " + seen + ")");
     }
 
-    /** A Hypernode v2.0 job_result, hashes included, as a legacy agent sends it (no epoch, no timestamp). */
-    private static String result(String id, String nodeId, String logs) {
-        String exec = ProofHashes.executionHash(id, logs, 0, "completed", "2026-11-23T09:00:00.000000Z");
-        return "{\"type\":\"job_result\",\"id\":\"" + id + "\",\"nodeId\":\"" + nodeId + "\",\"status\":\"completed\","
-                + "\"success\":true,\"logs\":" + Json.mapper().valueToTree(logs) + ",\"exitCode\":0,"
-                + "\"executionHash\":\"" + exec + "\",\"logsHash\":\"" + ProofHashes.logsHash(logs) + "\","
-                + "\"completedAt\":1795424400000}";
-    }
 }

@@ -142,7 +142,7 @@ class LedgerPropertyTest {
             store.close();
         }
         store = Store.sqlite(dir.resolve("hearth.db"), InstantSource.system());
-        settlement = new Settlement(store, true, () -> { });
+        settlement = new Settlement(store, true, () -> { }, false);
     }
 
     private void move(String from, String to, long amount) {

@@ -78,7 +78,7 @@ class PaymentWebhookTest {
 
     private long release(String job) {
         store.submitJob(job, "{}", 0, 0, new HoldRequest("client:a", 2_500_000));
-        return new Settlement(store, true, () -> { }).onVerdict(job, "n1", true) instanceof
+        return new Settlement(store, true, () -> { }, false).onVerdict(job, "n1", true) instanceof
                 dev.hearth.coordinator.store.HoldSettlement.Released r ? r.transfer().orElseThrow().seq() : -1;
     }
 

@@ -48,6 +48,10 @@ interface CancelContract extends StoreFixture {
         Lease lease = leasedJob("j1", "n1");
         store().acceptResult("j1", "n1", lease.epoch(), "completed", 0, "{}");
 
+        assertThat(store().cancelJob("j1")).isEqualTo(new Cancellation.AlreadyFinal(JobState.VERIFYING));
+        assertThat(job("j1").state()).isEqualTo(JobState.VERIFYING);
+        store().decideVerdict(new VerdictRecord("j1", lease.epoch(), "n1", VerdictOutcome.PASSED, null, null, "[]",
+                null, 0, null), JobState.COMPLETED, null);
         assertThat(store().cancelJob("j1")).isEqualTo(new Cancellation.AlreadyFinal(JobState.COMPLETED));
         assertThat(job("j1").state()).isEqualTo(JobState.COMPLETED);
         assertThat(store().cancelJob("ghost")).isEqualTo(new Cancellation.UnknownJob());

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 interface DurabilityContract extends StoreFixture {
 
     @Test
-    @DisplayName("a submitted job, a lease, a token and a result survive closing and reopening the store")
+    @DisplayName("a submitted job, a lease, a token and a result waiting for its verdict survive closing and "
+            + "reopening the store")
     default void survivesReopen() {
         JobRecord submitted = submit("queued", 2);
         Lease lease = leasedJob("done", "n1");
@@ -22,8 +23,10 @@ interface DurabilityContract extends StoreFixture {
         reopen();
 
         assertThat(store().job("queued")).contains(submitted);
-        assertThat(job("done").state()).isEqualTo(JobState.COMPLETED);
+        assertThat(job("done").state()).isEqualTo(JobState.VERIFYING);
         assertThat(store().result("done")).isPresent();
+        assertThat(store().pendingVerifications(clock().instant())).extracting(ResultRecord::jobId)
+                .containsExactly("done");
         assertThat(store().authenticateToken(token.plaintext(), "key"))
                 .isEqualTo(new TokenCheck.Accepted(bound.nodeId(), false));
         assertThat(store().node("n1")).isPresent();

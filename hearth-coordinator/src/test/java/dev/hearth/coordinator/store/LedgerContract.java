@@ -252,6 +252,9 @@ interface LedgerContract extends StoreFixture {
         Lease lease = store().grantLease("done", "n1");
         store().acceptResult("done", "n1", lease.epoch(), "completed", 0, "{}");
         store().cancelJob("cancelled");
+        assertThat(ledger().unsettledFinalHolds()).as("a result still verifying is not final")
+                .extracting(Hold::jobId).containsExactly("cancelled");
+        decide("done", lease.epoch(), VerdictOutcome.PASSED, null);
 
         assertThat(ledger().unsettledFinalHolds()).extracting(Hold::jobId).containsExactly("cancelled", "done");
         ledger().settle("done", Optional.of("n1"), false);
@@ -265,9 +268,15 @@ interface LedgerContract extends StoreFixture {
         for (String id : List.of("ok1", "ok2", "bad", "slow", "lost")) {
             submit(id, 1);
         }
-        for (String id : List.of("ok1", "ok2", "bad", "slow")) {
+        submit("exit1", 1);
+        for (String id : List.of("ok1", "ok2", "bad", "slow", "exit1")) {
             Lease l = store().grantLease(id, "n1");
             store().acceptResult(id, "n1", l.epoch(), id.equals("slow") ? "timeout" : "completed", 0, "{}");
+            switch (id) {
+                case "ok1", "ok2" -> decide(id, l.epoch(), VerdictOutcome.PASSED, null);
+                case "bad" -> decide(id, l.epoch(), VerdictOutcome.FAILED, "hashes");
+                default -> decide(id, l.epoch(), VerdictOutcome.FAILED, "completion"); // its run failed, honestly
+            }
         }
         ledger().settle("ok1", Optional.of("n1"), false);
         ledger().settle("ok2", Optional.of("n1"), false);
@@ -281,11 +290,18 @@ interface LedgerContract extends StoreFixture {
         store().revokeLeasesOf("n1", "node n1 lost");
 
         NodeStanding s = ledger().standings().get("n1");
-        assertThat(s.results()).isEqualTo(4);
+        assertThat(s.results()).isEqualTo(5);
         assertThat(s.verified()).isEqualTo(2);
-        assertThat(s.failedVerification()).isEqualTo(1);
+        assertThat(s.failedVerification()).as("only the tampered result; an honest failed run is not the node's fault")
+                .isEqualTo(1);
         assertThat(s.timedOut()).isEqualTo(1);
         assertThat(s.lost()).isEqualTo(1);
         assertThat(s.onlineMillis()).isEqualTo(10_000);
+    }
+
+    /** Decides a result's verdict as the oracle does, making its job final. */
+    private void decide(String jobId, long epoch, VerdictOutcome outcome, String failedCheck) {
+        assertThat(store().decideVerdict(new VerdictRecord(jobId, epoch, "n1", outcome, failedCheck, null, "[]", null,
+                0, null), outcome == VerdictOutcome.FAILED ? JobState.FAILED : JobState.COMPLETED, "decided")).isTrue();
     }
 }

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 interface ResultContract extends StoreFixture {
 
     @Test
-    @DisplayName("a completed result from the lease holder is accepted, stored, and completes the job")
+    @DisplayName("a completed result from the lease holder is accepted, stored pending verification, and the job waits "
+            + "verifying until its verdict completes it")
     default void acceptCompleted() {
         Lease lease = leasedJob("j1", "n1");
 
@@ -24,18 +25,27 @@ interface ResultContract extends StoreFixture {
         assertThat(stored.epoch()).isEqualTo(1);
         assertThat(stored.nodeId()).isEqualTo("n1");
         assertThat(stored.resultJson()).isEqualTo("{\"logs\":\"hi\"}");
+        assertThat(job("j1").state()).isEqualTo(JobState.VERIFYING);
+        assertThat(store().verdict("j1").orElseThrow().outcome()).isEqualTo(VerdictOutcome.PENDING);
+        assertThat(store().pendingVerifications(clock().instant())).containsExactly(stored);
+
+        assertThat(store().decideVerdict(new VerdictRecord("j1", 1, "n1", VerdictOutcome.PASSED, null, null, "[]",
+                null, 0, null), JobState.COMPLETED, null)).isTrue();
         assertThat(job("j1").state()).isEqualTo(JobState.COMPLETED);
         assertThat(job("j1").reason()).isNull();
     }
 
     @Test
-    @DisplayName("a result with another status fails the job, saying which status and exit code")
+    @DisplayName("a result with another status is verified too, and its verdict fails the job with the reason given")
     default void acceptFailed() {
         Lease lease = leasedJob("j1", "n1");
         store().markRunning("j1", lease.epoch());
 
         assertThat(store().acceptResult("j1", "n1", 1, "timeout", 137, "{}"))
                 .isInstanceOf(ResultAcceptance.Accepted.class);
+        assertThat(job("j1").state()).isEqualTo(JobState.VERIFYING);
+        store().decideVerdict(new VerdictRecord("j1", 1, "n1", VerdictOutcome.FAILED, "completion",
+                "status timeout", "[]", null, 0, null), JobState.FAILED, "the job ended with status timeout, exit code 137");
 
         assertThat(job("j1").state()).isEqualTo(JobState.FAILED);
         assertThat(job("j1").reason()).contains("timeout").contains("137");
@@ -88,13 +98,14 @@ interface ResultContract extends StoreFixture {
     }
 
     @Test
-    @DisplayName("a second result for a finished job is refused as already final; one for an unknown job as unknown")
+    @DisplayName("a second result for a job whose result is in is refused as already final; one for an unknown job "
+            + "as unknown")
     default void secondResult() {
         Lease lease = leasedJob("j1", "n1");
         store().acceptResult("j1", "n1", lease.epoch(), "completed", 0, "{\"n\":1}");
 
         assertThat(store().acceptResult("j1", "n1", lease.epoch(), "completed", 0, "{\"n\":2}"))
-                .isEqualTo(new ResultAcceptance.AlreadyFinal(JobState.COMPLETED));
+                .isEqualTo(new ResultAcceptance.AlreadyFinal(JobState.VERIFYING));
         assertThat(store().result("j1").orElseThrow().resultJson()).isEqualTo("{\"n\":1}");
         assertThat(store().acceptResult("ghost", "n1", 1, "completed", 0, "{}"))
                 .isEqualTo(new ResultAcceptance.UnknownJob());
@@ -115,7 +126,7 @@ interface ResultContract extends StoreFixture {
         }
         assertThat(results).filteredOn(ResultAcceptance.Accepted.class::isInstance).hasSize(1);
         assertThat(results).filteredOn(r -> !(r instanceof ResultAcceptance.Accepted))
-                .hasSize(threads - 1).containsOnly(new ResultAcceptance.AlreadyFinal(JobState.COMPLETED));
+                .hasSize(threads - 1).containsOnly(new ResultAcceptance.AlreadyFinal(JobState.VERIFYING));
         var accepted = (ResultAcceptance.Accepted) results.stream()
                 .filter(ResultAcceptance.Accepted.class::isInstance).findFirst().orElseThrow();
         assertThat(store().result("j1")).contains(accepted.result());

@@ -81,7 +81,7 @@ class SqliteStoreTest extends StoreContract {
                 Statement s = c.createStatement()) {
             assertThat(single(s, "PRAGMA journal_mode")).isEqualTo("wal");
             assertThat(single(s, "SELECT group_concat(version || ':' || success) FROM flyway_schema_history "
-                    + "WHERE version IS NOT NULL")).isEqualTo("1:1,2:1,4:1");
+                    + "WHERE version IS NOT NULL")).isEqualTo("1:1,2:1,3:1,4:1");
             assertThat(single(s, "SELECT count(*) FROM jobs")).isEqualTo("1");
         }
     }
@@ -108,6 +108,38 @@ class SqliteStoreTest extends StoreContract {
             assertThatThrownBy(() -> s.executeUpdate("UPDATE ledger_holds SET state = 'RELEASED', "
                     + "settled_at = 1 WHERE job_id = 'j1'")).isInstanceOf(SQLException.class)
                     .hasMessageContaining("CHECK");
+        }
+    }
+
+    @Test
+    @DisplayName("a version 2 database with jobs, leases and results migrates to version 3 keeping every row, its "
+            + "references whole and its old result unsigned")
+    void migratesFromVersion2() throws SQLException {
+        Path old = dir.resolve("v2").resolve("hearth.db");
+        org.sqlite.SQLiteDataSource ds = new org.sqlite.SQLiteDataSource();
+        ds.setUrl("jdbc:sqlite:" + old.toAbsolutePath());
+        old.getParent().toFile().mkdirs();
+        org.flywaydb.core.Flyway.configure().dataSource(ds).locations("classpath:db/migration/sqlite").target("2")
+                .load().migrate();
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO nodes VALUES ('n1', 'k', 'h', 'linux', 'amd64', 2, 1, '[]', '[]', 'v', 'hearth/1', "
+                    + "'ONLINE', 1, 1)");
+            s.execute("INSERT INTO jobs VALUES ('done', '{}', 0, 0, 1, 'COMPLETED', NULL, 1, 2, 'n1', 1)");
+            s.execute("INSERT INTO jobs VALUES ('waiting', '{}', 5, 1, 0, 'QUEUED', NULL, 3, 3, NULL, 0)");
+            s.execute("INSERT INTO leases VALUES ('done', 1, 'n1', 1, 2, 'result completed', '')");
+            s.execute("INSERT INTO results VALUES ('done', 1, 'n1', 'completed', 0, '{}', 2)");
+        }
+
+        try (Store migrated = Store.sqlite(old, clock())) {
+            assertThat(migrated.job("done").orElseThrow().state()).isEqualTo(JobState.COMPLETED);
+            assertThat(migrated.job("waiting").orElseThrow().priority()).isEqualTo(5);
+            assertThat(migrated.verdict("done").orElseThrow().outcome()).isEqualTo(VerdictOutcome.UNSIGNED);
+            assertThat(migrated.unannouncedVerdicts()).isEmpty();
+            assertThat(migrated.pendingVerifications(clock().instant())).isEmpty();
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + old); Statement s = c.createStatement()) {
+            assertThat(single(s, "SELECT count(*) FROM pragma_foreign_key_check")).isEqualTo("0");
+            assertThat(single(s, "SELECT sql FROM sqlite_master WHERE name = 'jobs'")).contains("VERIFYING");
         }
     }
 

@@ -18,14 +18,33 @@ public final class PythonJson {
     private PythonJson() {
     }
 
-    /** Returns the JSON text of {@code value}. */
+    /** Python's default separators, as the Hypernode hashes use them. */
+    private static final Separators SPACED = new Separators(", ", ": ");
+    /** Python's {@code separators=(",", ":")}: no whitespace at all, as receipts use it. */
+    private static final Separators COMPACT = new Separators(",", ":");
+
+    private record Separators(String item, String key) {
+    }
+
+    /** Returns the JSON text of {@code value}, as {@code json.dumps(value, sort_keys=True)} writes it. */
     public static String dumps(Object value) {
         StringBuilder out = new StringBuilder();
-        write(out, value);
+        write(out, value, SPACED);
         return out.toString();
     }
 
-    private static void write(StringBuilder out, Object value) {
+    /**
+     * Returns the JSON text of {@code value} without whitespace, as
+     * {@code json.dumps(value, sort_keys=True, separators=(",", ":"))} writes it. The text is ASCII only (every other
+     * character is escaped), so its UTF-8 bytes are its characters.
+     */
+    public static String dumpsCompact(Object value) {
+        StringBuilder out = new StringBuilder();
+        write(out, value, COMPACT);
+        return out.toString();
+    }
+
+    private static void write(StringBuilder out, Object value, Separators sep) {
         switch (value) {
             case null -> out.append("null");
             case String s -> writeString(out, s);
@@ -34,14 +53,14 @@ public final class PythonJson {
             case Long l -> out.append(l.longValue());
             case Short s -> out.append(s.longValue());
             case java.math.BigInteger big -> out.append(big);
-            case Map<?, ?> map -> writeObject(out, map);
-            case List<?> list -> writeArray(out, list);
+            case Map<?, ?> map -> writeObject(out, map, sep);
+            case List<?> list -> writeArray(out, list, sep);
             default -> throw new IllegalArgumentException(
                     "cannot serialise " + value.getClass().getName() + " as Python-compatible JSON");
         }
     }
 
-    private static void writeObject(StringBuilder out, Map<?, ?> map) {
+    private static void writeObject(StringBuilder out, Map<?, ?> map, Separators sep) {
         List<String> keys = new ArrayList<>();
         for (Object key : map.keySet()) {
             if (!(key instanceof String s)) {
@@ -53,22 +72,22 @@ public final class PythonJson {
         out.append('{');
         for (int i = 0; i < keys.size(); i++) {
             if (i > 0) {
-                out.append(", ");
+                out.append(sep.item());
             }
             writeString(out, keys.get(i));
-            out.append(": ");
-            write(out, map.get(keys.get(i)));
+            out.append(sep.key());
+            write(out, map.get(keys.get(i)), sep);
         }
         out.append('}');
     }
 
-    private static void writeArray(StringBuilder out, List<?> list) {
+    private static void writeArray(StringBuilder out, List<?> list, Separators sep) {
         out.append('[');
         for (int i = 0; i < list.size(); i++) {
             if (i > 0) {
-                out.append(", ");
+                out.append(sep.item());
             }
-            write(out, list.get(i));
+            write(out, list.get(i), sep);
         }
         out.append(']');
     }

@@ -29,7 +29,9 @@ public enum ErrorCode {
     /** A second result for a job that already has one. */
     ALREADY_FINAL,
     /** A protocol version the coordinator does not speak. */
-    PROTOCOL_UNSUPPORTED;
+    PROTOCOL_UNSUPPORTED,
+    /** A result the oracle refused: a check of its receipt, hashes, lease or policy failed (the reason names it). */
+    VERIFICATION_FAILED;
 
     /** The code on the wire: {@code invalid_message}, ... */
     public String wireName() {

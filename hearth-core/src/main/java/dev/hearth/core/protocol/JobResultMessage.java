@@ -1,11 +1,12 @@
 package dev.hearth.core.protocol;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.hearth.core.receipt.Receipt;
 
 /**
  * A job's result ({@code type: job_result}). The first nine fields are Hypernode v2.0's (its error form leaves the
- * hashes and {@code completedAt} null); the rest are Hearth's: the lease epoch, and every input of the
- * executionHash (its {@code timestamp}) so the coordinator can recompute both hashes.
+ * hashes and {@code completedAt} null); the rest are Hearth's: the lease epoch, every input of the executionHash
+ * (its {@code timestamp}) so the coordinator can recompute both hashes, and the signed receipt.
  *
  * @param id job id
  * @param nodeId the reporting node
@@ -23,6 +24,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param logBytes bytes written in all (Hearth)
  * @param logsTruncated whether logs were cut (Hearth)
  * @param message explanation of the status (Hearth)
+ * @param receipt what the node states about the run, signed (Hearth; absent from v2.0 agents)
+ * @param signature base64 Ed25519 signature of the receipt by the node's key (Hearth)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobResultMessage(
@@ -41,5 +44,21 @@ public record JobResultMessage(
         Long durationMillis,
         Long logBytes,
         Boolean logsTruncated,
-        String message) implements AgentMessage {
+        String message,
+        Receipt receipt,
+        String signature) implements AgentMessage {
+
+    /** This message with its receipt and signature replaced. */
+    public JobResultMessage withReceipt(Receipt newReceipt, String newSignature) {
+        return new JobResultMessage(id, nodeId, status, success, logs, exitCode, executionHash, logsHash, completedAt,
+                epoch, timestamp, startedAt, durationMillis, logBytes, logsTruncated, message, newReceipt,
+                newSignature);
+    }
+
+    /** This message as sent by another node id (the receipt is left as it is). */
+    public JobResultMessage withNodeId(String newNodeId) {
+        return new JobResultMessage(id, newNodeId, status, success, logs, exitCode, executionHash, logsHash,
+                completedAt, epoch, timestamp, startedAt, durationMillis, logBytes, logsTruncated, message, receipt,
+                signature);
+    }
 }

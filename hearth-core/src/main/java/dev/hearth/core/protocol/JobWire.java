@@ -9,6 +9,10 @@ import dev.hearth.core.job.JobStatus;
 import dev.hearth.core.job.Limits;
 import dev.hearth.core.job.NetworkMode;
 import dev.hearth.core.job.SecretValue;
+import dev.hearth.core.receipt.OutputFile;
+import dev.hearth.core.receipt.Receipt;
+import dev.hearth.core.receipt.ReceiptLimits;
+import dev.hearth.core.receipt.ResourceUsage;
 import dev.hearth.core.units.ByteSize;
 import dev.hearth.core.units.CpuQuota;
 import java.time.Duration;
@@ -67,12 +71,30 @@ public final class JobWire {
         return b.build();
     }
 
-    /** The result message for a job run under {@code epoch} on {@code nodeId}. */
+    /** The result message for a job run under {@code epoch} on {@code nodeId}, without a receipt. */
     public static JobResultMessage resultMessage(JobResult r, String nodeId, long epoch) {
         return new JobResultMessage(r.jobId(), nodeId, r.status().wireName(), r.status().success(), r.logs(),
                 r.exitCode(), r.executionHash(), r.logsHash(), r.finishedAt().toEpochMilli(), epoch, r.timestamp(),
                 r.startedAt() == null ? null : r.startedAt().toEpochMilli(), r.durationMillis(), r.logBytes(),
-                r.logsTruncated(), r.message());
+                r.logsTruncated(), r.message(), null, null);
+    }
+
+    /**
+     * The receipt of a result: every fact of the result, with what ran as the offer's spec states it.
+     *
+     * @param ran the spec as the node ran it (the offer's, with the timeout the node applied)
+     * @param keyFingerprint {@link dev.hearth.core.receipt.NodeKeys#fingerprint} of the signing key
+     * @param imageDigest the image's content digest, or null when unknown
+     * @param usage what the job used
+     * @param outputs files left in {@code /job/out}
+     */
+    public static Receipt receipt(JobResult r, String nodeId, long epoch, JobOffer.WireJobSpec ran,
+            String keyFingerprint, String imageDigest, ResourceUsage usage, List<OutputFile> outputs) {
+        return new Receipt(Receipt.FORMAT, r.jobId(), epoch, nodeId, keyFingerprint, ran.image(), imageDigest,
+                ran.command(), new ReceiptLimits(ran.memory(), ran.cpus(), ran.pids(), ran.network(),
+                ran.timeoutSeconds()), ran.gpuIndexes(), r.startedAt() == null ? null : r.startedAt().toEpochMilli(),
+                r.finishedAt().toEpochMilli(), r.timestamp(), r.exitCode(), r.status().wireName(), usage,
+                r.logBytes(), r.logsTruncated(), r.logsHash(), r.executionHash(), outputs);
     }
 
     /**

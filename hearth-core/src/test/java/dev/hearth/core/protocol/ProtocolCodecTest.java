@@ -56,7 +56,10 @@ class ProtocolCodecTest {
                 new Heartbeat("n1", "2026-11-23T09:00:00.123456Z",
                         new Heartbeat.Stats(3, 1, 600, 1, List.of()), "online", cap),
                 new JobResultMessage("j1", "n1", "completed", true, "hi\n", 0, "a".repeat(64), "b".repeat(64),
-                        1769767200000L, 3L, "2026-11-23T09:00:00.000000Z", 1769767100000L, 100L, 3L, false, null),
+                        1769767200000L, 3L, "2026-11-23T09:00:00.000000Z", 1769767100000L, 100L, 3L, false, null, null, null),
+                new JobResultMessage("j1", "n1", "completed", true, "hi\n", 0, "a".repeat(64), "b".repeat(64),
+                        1769767200000L, 3L, "2026-11-23T09:00:00.000000Z", 1769767100000L, 100L, 3L, false, null,
+                        dev.hearth.core.receipt.ReceiptTest.sample(), "c2ln"),
                 new JobStarted("j1", 3),
                 new JobLog("j1", 3, 120, "step 2 of 5\n"),
                 new Pong());
@@ -70,6 +73,8 @@ class ProtocolCodecTest {
                 JobWire.offer(spec, 3, List.of(), 300),
                 new JobCancel("j1", 3L, "stale_lease"),
                 new ResultAck("j1", 3, false, "stale_lease", "lease 3 of job j1 was taken"),
+                new ResultAck("j1", 3, false, "verification_failed", "hashes: logsHash does not recompute", "failed",
+                        "hashes"),
                 new Ack(),
                 new Ping(),
                 ErrorMessage.of(ErrorCode.INVALID_TOKEN, "Invalid token"));

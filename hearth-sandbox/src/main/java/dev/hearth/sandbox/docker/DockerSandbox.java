@@ -181,6 +181,16 @@ final class DockerSandbox implements Sandbox {
     }
 
     @Override
+    public Optional<String> imageDigest() throws SandboxException {
+        try {
+            // The container's image id is the SHA-256 of the image's configuration: its content address.
+            return Optional.ofNullable(docker.inspectContainerCmd(id).exec().getImageId());
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("inspect the image of container " + name, e);
+        }
+    }
+
+    @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;

@@ -72,7 +72,8 @@ final class JobTable {
             return new Cancellation.UnknownJob();
         }
         JobRecord job = found.get();
-        if (job.state().isFinal()) {
+        if (job.state().isEnded()) {
+            // a verifying job's run is over: its result stands or falls by the verdict, not by a cancel
             return new Cancellation.AlreadyFinal(job.state());
         }
         int changed = update(c, "UPDATE jobs SET state = 'CANCELLED', reason = 'cancelled', updated_at = ? "

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -43,6 +44,19 @@ final class LeaseTable {
         update(c, "INSERT INTO leases (job_id, epoch, node_id, granted_at, gpu_indexes) VALUES (?, ?, ?, ?, ?)",
                 jobId, epoch, nodeId, now, String.join(",", gpuIndexes.stream().map(String::valueOf).toList()));
         return new Lease(jobId, nodeId, epoch, now, gpuIndexes);
+    }
+
+    /** The grant of a job at an epoch, live or ended. */
+    static Optional<Lease> byId(Connection c, String jobId, long epoch) throws SQLException {
+        return Statements.queryOne(c, "SELECT job_id, epoch, node_id, granted_at, gpu_indexes FROM leases "
+                + "WHERE job_id = ? AND epoch = ?", rs -> new Lease(rs.getString("job_id"), rs.getString("node_id"),
+                        rs.getLong("epoch"), Rows.instant(rs, "granted_at"), indexes(rs.getString("gpu_indexes"))),
+                jobId, epoch);
+    }
+
+    private static List<Integer> indexes(String text) {
+        return text == null || text.isEmpty() ? List.of()
+                : java.util.Arrays.stream(text.split(",")).map(Integer::valueOf).toList();
     }
 
     static Map<String, List<Integer>> gpusInUse(Connection c) throws SQLException {

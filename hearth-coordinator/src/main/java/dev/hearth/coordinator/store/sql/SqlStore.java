@@ -14,6 +14,8 @@ import dev.hearth.coordinator.store.ResultRecord;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.coordinator.store.TokenCheck;
 import dev.hearth.coordinator.store.TokenRecord;
+import dev.hearth.coordinator.store.VerdictOutcome;
+import dev.hearth.coordinator.store.VerdictRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -189,10 +191,68 @@ final class SqlStore implements Store {
 
     @Override
     public ResultAcceptance acceptResult(String jobId, String nodeId, long epoch, String status, long exitCode,
-            String resultJson) {
+            String resultJson, String receiptDigest) {
         ResultRecord result = new ResultRecord(jobId, epoch, nodeId, status, exitCode, resultJson, now());
         return tx.write("accept result of job " + jobId + " from node " + nodeId + " under epoch " + epoch,
-                c -> ResultTable.accept(c, result));
+                c -> ResultTable.accept(c, result, receiptDigest));
+    }
+
+    @Override
+    public Optional<Lease> lease(String jobId, long epoch) {
+        return tx.read("read lease " + epoch + " of job " + jobId, c -> LeaseTable.byId(c, jobId, epoch));
+    }
+
+    @Override
+    public List<ResultRecord> pendingVerifications(Instant dueBy) {
+        Objects.requireNonNull(dueBy, "dueBy");
+        return tx.read("list results pending verification", c -> ResultTable.pending(c, dueBy));
+    }
+
+    @Override
+    public Optional<VerdictRecord> verdict(String jobId) {
+        return tx.read("read verdict of job " + jobId, c -> VerdictTable.byJob(c, jobId));
+    }
+
+    @Override
+    public boolean decideVerdict(VerdictRecord verdict, JobState jobState, String reason) {
+        Objects.requireNonNull(verdict, "verdict");
+        Objects.requireNonNull(jobState, "jobState");
+        if (verdict.outcome() == VerdictOutcome.PENDING || !jobState.isFinal()) {
+            throw new IllegalArgumentException("a verdict on job " + verdict.jobId() + " must decide (got "
+                    + verdict.outcome() + ") and end the job in a final state (got " + jobState + ")");
+        }
+        Instant now = now();
+        return tx.write("decide verdict " + verdict.outcome() + " on job " + verdict.jobId(),
+                c -> VerdictTable.decide(c, verdict, jobState, reason, now));
+    }
+
+    @Override
+    public boolean deferVerification(String jobId, String error, Instant nextAttemptAt) {
+        Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
+        Instant next = nextAttemptAt.truncatedTo(ChronoUnit.MILLIS);
+        return tx.write("defer verification of job " + jobId, c -> VerdictTable.defer(c, jobId, error, next));
+    }
+
+    @Override
+    public List<ResultRecord> resultsWithReceiptDigest(String receiptDigest) {
+        Objects.requireNonNull(receiptDigest, "receiptDigest");
+        return tx.read("find results by receipt digest", c -> ResultTable.byReceiptDigest(c, receiptDigest));
+    }
+
+    @Override
+    public List<VerdictRecord> unannouncedVerdicts() {
+        return tx.read("list unannounced verdicts", VerdictTable::unannounced);
+    }
+
+    @Override
+    public boolean markAnnounced(String jobId) {
+        return tx.write("mark verdict of job " + jobId + " announced", c -> VerdictTable.markAnnounced(c, jobId));
+    }
+
+    @Override
+    public boolean flagResult(String jobId, String why) {
+        Objects.requireNonNull(why, "why");
+        return tx.write("flag result of job " + jobId, c -> VerdictTable.flag(c, jobId, why));
     }
 
     @Override

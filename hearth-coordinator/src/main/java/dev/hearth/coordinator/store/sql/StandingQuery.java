@@ -20,11 +20,12 @@ final class StandingQuery {
 
     static Map<String, NodeStanding> all(Connection c) throws SQLException {
         Map<String, Long> results = counts(c, "SELECT node_id, COUNT(*) FROM results GROUP BY node_id");
-        Map<String, Long> verified = counts(c, "SELECT node_id, COUNT(*) FROM ledger_holds WHERE state = 'RELEASED' "
+        Map<String, Long> verified = counts(c, "SELECT node_id, COUNT(*) FROM results WHERE verdict = 'PASSED' "
                 + "GROUP BY node_id");
-        Map<String, Long> failedVerification = counts(c, "SELECT r.node_id, COUNT(*) FROM results r "
-                + "JOIN ledger_holds h ON h.job_id = r.job_id WHERE h.state = 'REFUNDED' AND r.status = 'completed' "
-                + "GROUP BY r.node_id");
+        // A run that honestly failed (the completion check: exit code, markers) is the job's failure, not the node's;
+        // every other failed check (hashes, signature, receipt, replay, lease, timing) counts against the node.
+        Map<String, Long> failedVerification = counts(c, "SELECT node_id, COUNT(*) FROM results "
+                + "WHERE verdict = 'FAILED' AND coalesce(failed_check, '') <> 'completion' GROUP BY node_id");
         Map<String, Long> timedOut = counts(c, "SELECT node_id, COUNT(*) FROM results WHERE status = 'timeout' "
                 + "GROUP BY node_id");
         Map<String, Long> lost = counts(c, "SELECT node_id, COUNT(*) FROM leases WHERE revoked = 1 GROUP BY node_id");

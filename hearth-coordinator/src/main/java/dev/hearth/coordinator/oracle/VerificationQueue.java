@@ -1,0 +1,219 @@
+package dev.hearth.coordinator.oracle;
+
+import dev.hearth.coordinator.store.JobState;
+import dev.hearth.coordinator.store.ResultRecord;
+import dev.hearth.coordinator.store.Store;
+import dev.hearth.coordinator.store.VerdictOutcome;
+import dev.hearth.coordinator.store.VerdictRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the oracle over the store's durable verification queue: every accepted result is written PENDING first (by
+ * {@link Store#acceptResult}), then judged here, and its verdict written in the transaction that makes the job final
+ * ({@link Store#decideVerdict}). A result is judged at once on the thread that received it ({@link #verifyNow}) and,
+ * should that not decide it (paused, an error, a restart in between), by this queue's own thread, which takes up
+ * every pending result when it starts and retries failed attempts with a growing delay. So a verdict is never lost.
+ *
+ * <p>Each decided verdict goes to the {@link VerdictListener}s (at least once; see there). Thread-safe.
+ */
+public final class VerificationQueue implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(VerificationQueue.class);
+    /** First retry delay after an attempt that could not decide; doubled per attempt up to {@link #MAX_RETRY}. */
+    static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    static final Duration MAX_RETRY = Duration.ofMinutes(5);
+    /** Verdicts whose announcement failed are announced again after this long. */
+    static final Duration ANNOUNCE_RETRY = Duration.ofMinutes(1);
+
+    private final Store store;
+    private final Oracle oracle;
+    private final InstantSource clock;
+    private final Duration tick;
+    private final List<VerdictListener> listeners = new CopyOnWriteArrayList<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private final Thread thread;
+    private volatile boolean paused;
+    private volatile boolean closed;
+    private volatile Instant lastAnnounceSweep = Instant.MIN;
+
+    /**
+     * @param store the durable queue
+     * @param oracle the judge
+     * @param clock times of retries
+     * @param tick how often the queue looks for due results when not woken
+     * @param paused whether to start paused (tests: results then wait in the queue until {@link #resume})
+     */
+    public VerificationQueue(Store store, Oracle oracle, InstantSource clock, Duration tick, boolean paused) {
+        this.store = store;
+        this.oracle = oracle;
+        this.clock = clock;
+        this.tick = tick;
+        this.paused = paused;
+        this.thread = Thread.ofPlatform().name("hearth-oracle").daemon().unstarted(this::loop);
+    }
+
+    /** Adds a listener; add them before {@link #start}, or it misses verdicts announced before. */
+    public void addListener(VerdictListener listener) {
+        listeners.add(listener);
+    }
+
+    /** Starts the queue's thread: it first announces verdicts left unannounced, then judges pending results. */
+    public void start() {
+        thread.start();
+    }
+
+    /** Stops judging (results stay pending, in the store); for tests of the durable queue. */
+    public void pause() {
+        paused = true;
+    }
+
+    /** Judges again, and wakes the thread to take up what waited. */
+    public void resume() {
+        paused = false;
+        wake();
+    }
+
+    private void wake() {
+        lock.lock();
+        try {
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Judges a job's pending result now, on the calling thread.
+     *
+     * @return the verdict when it is decided (by this call or before), empty when the result is still pending
+     *     (paused, or the attempt failed and was deferred for a retry) or there is no result
+     */
+    public Optional<Verdict> verifyNow(String jobId) {
+        if (!paused) {
+            store.result(jobId).ifPresent(this::verify);
+        }
+        return store.verdict(jobId).flatMap(Verdict::from);
+    }
+
+    private void verify(ResultRecord result) {
+        Optional<VerdictRecord> current = store.verdict(result.jobId());
+        if (current.isEmpty() || current.get().outcome() != VerdictOutcome.PENDING) {
+            return;
+        }
+        Verdict verdict;
+        try {
+            verdict = oracle.judge(result);
+        } catch (RuntimeException e) {
+            int attempts = current.get().attempts() + 1;
+            Duration delay = retryDelay(attempts);
+            log.warn("verifying the result of job {} failed (attempt {}); retrying in {} s", result.jobId(), attempts,
+                    delay.toSeconds(), e);
+            store.deferVerification(result.jobId(), String.valueOf(e.getMessage()), clock.instant().plus(delay));
+            return;
+        }
+        if (store.decideVerdict(verdict.record(), finalState(verdict), reason(verdict))) {
+            log.info("verdict on job {} from node {} (epoch {}): {}{}", verdict.jobId(), verdict.nodeId(),
+                    verdict.epoch(), verdict.outcome().name().toLowerCase(java.util.Locale.ROOT),
+                    verdict.failure().map(c -> " (" + c.name() + ": " + c.detail() + ")").orElse(""));
+            announce(verdict);
+        }
+    }
+
+    static Duration retryDelay(int attempts) {
+        Duration d = FIRST_RETRY.multipliedBy(1L << Math.min(20, Math.max(0, attempts - 1)));
+        return d.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : d;
+    }
+
+    private static JobState finalState(Verdict v) {
+        return v.outcome() == VerdictOutcome.FAILED ? JobState.FAILED : JobState.COMPLETED;
+    }
+
+    private static String reason(Verdict v) {
+        return v.failure().map(c -> c.name().equals("completion")
+                ? "the job did not complete: " + c.detail()
+                : "result failed verification (" + c.name() + "): " + c.detail()).orElse(null);
+    }
+
+    private void announce(Verdict verdict) {
+        for (VerdictListener l : listeners) {
+            try {
+                l.verdict(verdict.jobId(), verdict.nodeId(), verdict);
+            } catch (RuntimeException e) {
+                log.error("a verdict listener failed on job {}; it will hear the verdict again", verdict.jobId(), e);
+                return;
+            }
+        }
+        store.markAnnounced(verdict.jobId());
+    }
+
+    private void announceLeftovers(Duration minAge) {
+        Instant cutoff = clock.instant().minus(minAge);
+        for (VerdictRecord r : store.unannouncedVerdicts()) {
+            if (r.decidedAt() == null || !r.decidedAt().isAfter(cutoff)) {
+                Verdict.from(r).ifPresent(this::announce);
+            }
+        }
+        lastAnnounceSweep = clock.instant();
+    }
+
+    private void loop() {
+        boolean first = true;
+        while (!closed) {
+            try {
+                if (first) {
+                    announceLeftovers(Duration.ZERO); // a restart: what was decided but not heard is heard now
+                    first = false;
+                } else if (clock.instant().isAfter(lastAnnounceSweep.plus(ANNOUNCE_RETRY))) {
+                    announceLeftovers(ANNOUNCE_RETRY);
+                }
+                if (!paused) {
+                    for (ResultRecord r : store.pendingVerifications(clock.instant())) {
+                        if (closed || paused) {
+                            break;
+                        }
+                        verify(r);
+                    }
+                }
+            } catch (RuntimeException e) {
+                if (closed) {
+                    return;
+                }
+                log.error("the verification queue failed a round; it goes on", e);
+            }
+            lock.lock();
+            try {
+                if (!closed) {
+                    wake.await(tick.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Stops the thread; pending results stay in the store for the next start. */
+    @Override
+    public void close() {
+        closed = true;
+        wake();
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.hearth.core.receipt;
+
+import java.security.GeneralSecurityException;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.util.Base64;
+
+/** Checks receipt signatures against a node's Ed25519 public key. Stateless and thread-safe. */
+public final class ReceiptVerifier {
+
+    private ReceiptVerifier() {
+    }
+
+    /**
+     * Whether {@code signatureBase64} is {@code key}'s Ed25519 signature of the receipt's {@link
+     * Receipt#signingInput()}. Anything malformed (not base64, wrong length, not an Ed25519 key) is simply false.
+     */
+    public static boolean verifies(Receipt receipt, String signatureBase64, PublicKey key) {
+        if (receipt == null || signatureBase64 == null || key == null) {
+            return false;
+        }
+        try {
+            Signature v = Signature.getInstance("Ed25519");
+            v.initVerify(key);
+            v.update(receipt.signingInput());
+            return v.verify(Base64.getDecoder().decode(signatureBase64.strip()));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+}
