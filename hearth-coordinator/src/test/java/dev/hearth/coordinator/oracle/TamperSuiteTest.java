@@ -14,6 +14,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -242,6 +244,30 @@ class TamperSuiteTest {
             JsonNode job = cluster.awaitJob(id, "failed");
             assertThat(job.at("/verdict/failedCheck").asText()).isEqualTo("unsigned");
             assertThat(cluster.credited(id)).isZero();
+        }
+    }
+
+    @ParameterizedTest(name = "unsigned: {0} -> {1}")
+    @CsvSource({"allow,refunded,0", "pay,released,1"})
+    @DisplayName("an unsigned v2.0 result is accepted as unsigned; the policy alone decides whether it is paid")
+    void unsignedLegacyPaidByPolicy(String policy, String payment, String balance) throws Exception {
+        cluster.stop();
+        cluster.start(new OraclePolicy(OraclePolicy.Unsigned.parse("--unsigned", policy), TimingPolicy.LENIENT,
+                CompletionPolicy.EXIT_ZERO), false);
+        try (ScriptedAgent legacy = new ScriptedAgent(cluster.server.port())) {
+            legacy.send("{\"type\":\"register\",\"token\":\"" + cluster.token() + "\",\"hostInfo\":{\"hostname\":"
+                    + "\"v2\",\"os\":\"Linux\",\"arch\":\"x86_64\",\"cpus\":8,\"memory_bytes\":17179869184,"
+                    + "\"gpus\":[],\"agent_version\":\"2.0.0-docker\"}}");
+            String legacyId = legacy.expect("registered").get("nodeId").asText();
+            String id = cluster.submit("{\"command\":[\"echo\",\"hi\"],\"cpus\":\"6\",\"price\":\"1\"}");
+            assertThat(legacy.expect("job").get("id").asText()).isEqualTo(id);
+
+            legacy.send(ResultFrames.legacy(id, legacyId, "hi\n"));
+
+            JsonNode job = cluster.awaitJob(id, "completed");
+            assertThat(job.at("/verdict/outcome").asText()).isEqualTo("unsigned");
+            assertThat(cluster.settledPayment(id)).isEqualTo(payment);
+            assertThat(cluster.api("GET", "/v1/nodes/" + legacyId, null).get("balance").asText()).isEqualTo(balance);
         }
     }
 }
