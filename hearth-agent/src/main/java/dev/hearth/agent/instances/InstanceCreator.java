@@ -81,7 +81,8 @@ final class InstanceCreator {
             instances.awaitHealth(state, workload.healthPath(), instances.timeouts().health());
             steps.finish();
             return state;
-        } catch (InterruptedException e) {
+        } catch (InterruptedException | dev.hearth.core.InvalidInputException e) {
+            // Bad input (a taken id or port, an exhausted pool) is refused at allocation, before anything is made.
             rollback(undo);
             throw e;
         } catch (Exception e) {

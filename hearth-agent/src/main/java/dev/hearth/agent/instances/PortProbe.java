@@ -17,8 +17,8 @@ final class PortProbe {
 
     private static boolean bindable(InetAddress address, int port) {
         try (ServerSocket s = new ServerSocket()) {
-            // No SO_REUSEADDR: a port whose listener just closed (TIME_WAIT) is fine, a live listener is not.
-            s.setReuseAddress(false);
+            // SO_REUSEADDR, as every server sets it: connections in TIME_WAIT do not make a port busy, a listener does.
+            s.setReuseAddress(true);
             s.bind(new InetSocketAddress(address, port));
             return true;
         } catch (IOException e) {

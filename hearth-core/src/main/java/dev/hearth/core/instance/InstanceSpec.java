@@ -83,6 +83,13 @@ public record InstanceSpec(
         }
     }
 
+    /** The same request with another host port (0: pick one). */
+    public InstanceSpec withHostPort(int port) {
+        return new InstanceSpec(id, telegramToken, telegramUsers, model, skills, openclawImage, port, vcpus, memoryMib,
+                diskSize, anthropicApiKey, openaiApiKey, minimaxApiKey, skipBrowserInstall, runtime, baseKernel,
+                baseRootfs, baseInitrd);
+    }
+
     /** Checks an instance id (also for the lifecycle commands' ID argument). */
     public static String checkId(String id) {
         if (id == null || !ID.matcher(id).matches()) {
