@@ -115,8 +115,10 @@ final class InstanceLifecycle {
             o.println("proxy:      " + v.proxy());
             o.println("health:     " + v.health());
             o.println("restarts:   " + v.report().restarts());
-            o.println("last exit:  " + (v.report().lastExit() == null ? "-"
-                    : v.report().lastExit() + " at " + v.report().lastExitAt()));
+            // The supervisor's record of the last crash; else the guest's own last stop (a stop by hand).
+            o.println("last exit:  " + (v.report().lastExit() != null
+                    ? v.report().lastExit() + " at " + v.report().lastExitAt()
+                    : v.guest().filter(g -> !g.running()).flatMap(g -> g.lastExit()).orElse("-")));
             v.guest().flatMap(g -> g.startedAt()).ifPresent(t -> o.println("started:    " + t));
             o.println("model:      " + s.model());
             o.println("resources:  " + s.vcpus() + " vCPU, " + s.memoryMib() + " MiB");
