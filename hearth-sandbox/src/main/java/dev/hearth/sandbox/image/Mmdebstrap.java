@@ -46,7 +46,7 @@ final class Mmdebstrap {
             command.add("--customize-hook=" + hook);
         }
         command.addAll(List.of(SUITE, tar.toString(), mirror()));
-        HostCommand.run(command, List.of(), progress, LIMIT, "mmdebstrap (root filesystem of " + what + ")");
+        BuildTool.run(command, List.of(), progress, LIMIT, "mmdebstrap (root filesystem of " + what + ")");
     }
 
     /** Removes a temporary file or folder tree, ignoring what is already gone. */

@@ -121,12 +121,12 @@ public final class OpenClawImage {
             List<String> env = List.of("PATH=" + node.getParent() + ":" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"),
                     "npm_config_update_notifier=false", "npm_config_fund=false", "npm_config_audit=false");
             // Install scripts stay off (npm 11 asks for approval anyway): only OpenClaw's own is needed, run below.
-            HostCommand.run(List.of(node.toString(), npmCli.toString(), "install", "--prefix", app.toString(),
+            BuildTool.run(List.of(node.toString(), npmCli.toString(), "install", "--prefix", app.toString(),
                     "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=http",
                     "openclaw@" + openclawVersion), env, progress, NPM_LIMIT, "npm install openclaw@" + openclawVersion);
             progress.step("finish OpenClaw's package lifecycle (its postinstall, with Node " + nodeVersion + ")");
             Path pkg = app.resolve("node_modules/openclaw");
-            HostCommand.run(List.of(node.toString(), pkg.resolve("scripts/postinstall-bundled-plugins.mjs").toString()),
+            BuildTool.run(List.of(node.toString(), pkg.resolve("scripts/postinstall-bundled-plugins.mjs").toString()),
                     env, progress, Duration.ofMinutes(5), "OpenClaw's postinstall");
             List<String> packages = new java.util.ArrayList<>(BASE_PACKAGES);
             packages.addAll(extraPackages);

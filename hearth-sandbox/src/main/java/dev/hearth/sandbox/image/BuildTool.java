@@ -13,9 +13,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a build tool on the host, its output lines shown as progress details, within a time limit. */
-final class HostCommand {
+final class BuildTool {
 
-    private HostCommand() {
+    private BuildTool() {
     }
 
     /**
