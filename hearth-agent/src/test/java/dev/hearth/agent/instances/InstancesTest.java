@@ -100,6 +100,16 @@ class InstancesTest {
         fx.instances.restart(id, StepProgress.silent());
         assertThat(get(s.hostPort(), "/health")).contains("\"ok\":true");
 
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        assertThat(fx.instances.shell(id, List.of("sh", "-c", "echo hi from $(id -u); exit 3"), false,
+                java.io.InputStream.nullInputStream(), out, out)).isEqualTo(3);
+        assertThat(out.toString()).contains("hi from 65534");
+        StringBuilder host = new StringBuilder();
+        fx.instances.logs(id, true, -1, false, (stream, b, off, len) -> host.append(new String(b, off, len)));
+        assertThat(host).contains("proxy listening 127.0.0.1:" + s.hostPort()).contains("proxy closed (instance stopped)");
+        fx.instances.provision(id, StepProgress.silent());
+        assertThat(get(s.hostPort(), "/health")).contains("\"ok\":true");
+
         fx.instances.destroy(id, StepProgress.silent());
         assertNothingLeft(id, s.hostPort());
         assertThat(fx.instances.list()).isEmpty();
