@@ -1,5 +1,7 @@
 package dev.hearth.cli;
 
+import dev.hearth.agent.instances.InstanceSupervisor;
+import dev.hearth.agent.instances.Instances;
 import dev.hearth.agent.inventory.HostInventory;
 import dev.hearth.agent.inventory.NvidiaSmi;
 import dev.hearth.agent.link.NodeIdentity;
@@ -34,6 +36,7 @@ import picocli.CommandLine.Spec;
  * it is healthy.
  */
 @Command(name = "agent", mixinStandardHelpOptions = true, sortOptions = false,
+        subcommands = AgentCommand.InstallSystemd.class,
         description = {"Runs the host agent: connects to the coordinator, registers this host, and runs its jobs.",
             "The node token comes from HN_NODE_TOKEN or --token-file (never a flag: flags show in process lists).",
             "Settings: flags, then the original agent's HN_* variables, then --config FILE (key = value lines "
@@ -109,6 +112,7 @@ final class AgentCommand implements Callable<Integer> {
         HostInfo host = new HostInventory(new NvidiaSmi()).read(List.of(docker.name()), dockerVersion,
                 HearthCommand.versionText());
         NodeAgent agent = new NodeAgent(cfg, docker, identity, outbox, host, InstantSource.system());
+        InstanceSupervisor instances = superviseInstances(docker);
         HealthServer healthServer = HealthServer.start(agent, cfg.healthPort(), stateDir);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -118,6 +122,9 @@ final class AgentCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             } finally {
                 agent.close();
+                if (instances != null) {
+                    instances.close();
+                }
                 healthServer.close();
                 stopped.countDown();
             }
@@ -128,6 +135,80 @@ final class AgentCommand implements Callable<Integer> {
         spec.commandLine().getErr().flush();
         stopped.await();
         return 0;
+    }
+
+    /** Supervises this host's instances (STATE_ROOT), unless a supervisor already runs for them. */
+    private InstanceSupervisor superviseInstances(DockerDriver docker) throws IOException {
+        InstanceCommand shape = new InstanceCommand();
+        shape.parent = parent;
+        Instances all = shape.open(docker);
+        if (all.supervised()) {
+            spec.commandLine().getErr().println("hearth: instances of " + all.store().root()
+                    + " are supervised by another process already; this agent leaves them to it");
+            return null;
+        }
+        return InstanceSupervisor.start(all, InstantSource.system());
+    }
+
+    /** {@code hearth agent install-systemd}: writes the agent's own unit (one supervisor for every instance). */
+    @Command(name = "install-systemd", mixinStandardHelpOptions = true,
+            description = {"Writes a systemd unit that runs this agent (which supervises every instance), "
+                    + "restarted on failure.", "Then: systemctl daemon-reload && systemctl enable --now hearth-agent"})
+    static final class InstallSystemd implements Callable<Integer> {
+        @ParentCommand
+        AgentCommand agent;
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--output", paramLabel = "FILE", defaultValue = "/etc/systemd/system/hearth-agent.service",
+                description = "Where to write the unit (default ${DEFAULT-VALUE}); - prints it.")
+        String output;
+        @Option(names = "--token-file", paramLabel = "FILE", required = true,
+                description = "File holding the node token (mode 600), read by the agent at start.")
+        Path tokenFile;
+        @Option(names = "--coordinator", paramLabel = "URL", description = "Coordinator endpoint, ws://HOST:PORT.")
+        String coordinator;
+        @Option(names = "--exec", paramLabel = "PATH",
+                description = "The hearth launcher to run (default: this Java and this jar).")
+        String exec;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, String> env = agent.parent.environment();
+            List<String> command = new java.util.ArrayList<>();
+            if (exec != null) {
+                command.add(exec);
+            } else {
+                command.add(ProcessHandle.current().info().command().orElse("/usr/bin/java"));
+                command.add("-jar");
+                command.add(Path.of(AgentCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                        .toAbsolutePath().toString());
+            }
+            command.add("agent");
+            if (coordinator != null) {
+                command.addAll(List.of("--coordinator", coordinator));
+            }
+            command.addAll(List.of("--token-file", tokenFile.toAbsolutePath().toString()));
+            command.addAll(List.of("--state", HearthPaths.agentState(env).toAbsolutePath().toString()));
+            Map<String, String> unitEnv = new java.util.HashMap<>();
+            unitEnv.put("HEARTH_HOME", HearthPaths.home(env).toAbsolutePath().toString());
+            for (String key : List.of("DOCKER_HOST", "STATE_ROOT", "FC_ROOT", "BASE_PORT", "BRIDGE_NAME",
+                    "BRIDGE_ADDR", "SUBNET_CIDR", "SSH_KEY_PATH", "BASE_IMAGES_DIR")) {
+                if (env.get(key) != null && !env.get(key).isBlank()) {
+                    unitEnv.put(key, env.get(key));
+                }
+            }
+            String text = new SystemdUnit(command, unitEnv).text();
+            if (output.equals("-")) {
+                spec.commandLine().getOut().print(text);
+                spec.commandLine().getOut().flush();
+                return 0;
+            }
+            Files.writeString(Path.of(output), text);
+            spec.commandLine().getErr().println("hearth: wrote " + output + "; now run: systemctl daemon-reload && "
+                    + "systemctl enable --now " + Path.of(output).getFileName().toString().replace(".service", ""));
+            return 0;
+        }
     }
 
     private static void put(Map<AgentConfig.Key, String> flags, AgentConfig.Key key, String value) {

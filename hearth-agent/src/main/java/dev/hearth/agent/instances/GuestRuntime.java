@@ -1,0 +1,66 @@
+package dev.hearth.agent.instances;
+
+import dev.hearth.sandbox.ExecResult;
+import dev.hearth.sandbox.LogSink;
+import dev.hearth.sandbox.SandboxException;
+import dev.hearth.sandbox.image.BuildProgress;
+import java.io.Closeable;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One sandbox kind as instances use it: guests that outlive the process that made them, addressed by the
+ * instance's state, acted on by any process (the CLI, the supervisor). Docker implements it now
+ * ({@link DockerGuests}); the microVM drivers plug in by implementing it too. Implementations are thread-safe, and
+ * every operation on a missing or stopped guest either succeeds as a no-op or says so plainly.
+ */
+public interface GuestRuntime {
+
+    /** The runtime's name as {@code --runtime} spells it. */
+    String name();
+
+    /** Makes the image or guest disk ready (the "disk/image" step), building Hearth's own image if needed. */
+    void prepare(InstanceState state, GuestWorkload workload, BuildProgress progress)
+            throws SandboxException, InterruptedException;
+
+    /** Creates the guest (not started). */
+    void create(InstanceState state, GuestWorkload workload) throws SandboxException, InterruptedException;
+
+    /** Starts the guest; a running one is left as it is. */
+    void start(InstanceState state) throws SandboxException;
+
+    /** Stops the guest: politely, then by force after {@code grace}. Works whatever the service inside does. */
+    void stop(InstanceState state, Duration grace) throws SandboxException;
+
+    /** Kills the guest's main process as a crash would (tests, and {@code stop} when stop itself fails). */
+    void kill(InstanceState state) throws SandboxException;
+
+    /** Removes the guest and everything the runtime made for it; a missing one is fine. */
+    void remove(InstanceState state);
+
+    /** The guest's status, or empty when there is no guest. */
+    Optional<GuestStatus> status(InstanceState state) throws SandboxException;
+
+    /** Runs a command in the running guest as the workload's user (stdin closed); exit -1 on timeout. */
+    ExecResult exec(InstanceState state, List<String> command, Duration timeout)
+            throws SandboxException, InterruptedException;
+
+    /** Runs a command attached to the caller's streams (with a TTY when {@code tty}); returns its exit code. */
+    long attach(InstanceState state, List<String> command, boolean tty, InputStream in, OutputStream out,
+            OutputStream err) throws SandboxException, InterruptedException;
+
+    /**
+     * Writes a file into the guest through the runtime's own channel (never a command line), owned by {@code uid}.
+     */
+    void writeFile(InstanceState state, String folder, String name, byte[] content, int mode, int uid)
+            throws SandboxException;
+
+    /** Streams the guest's output: the last {@code tail} lines (all if negative), then new output if following. */
+    Closeable logs(InstanceState state, int tail, boolean follow, LogSink sink) throws SandboxException;
+
+    /** Names of guests this runtime holds for {@code id} under this state root (to prove none is left). */
+    List<String> leftovers(String id) throws SandboxException;
+}

@@ -1,0 +1,17 @@
+package dev.hearth.agent.instances;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * What the runtime says of an instance's guest now.
+ *
+ * @param running whether it runs
+ * @param lastExit the reason it last stopped ("exit 0", "killed by signal 9 (exit 137)"), empty if it never did
+ * @param startedAt when it last started
+ * @param finishedAt when it last stopped
+ * @param address the guest's address on its network while it runs
+ */
+public record GuestStatus(boolean running, Optional<String> lastExit, Optional<Instant> startedAt,
+        Optional<Instant> finishedAt, Optional<String> address) {
+}

@@ -1,0 +1,283 @@
+package dev.hearth.agent.instances;
+
+import dev.hearth.sandbox.SandboxException;
+import dev.hearth.sandbox.proxy.LoopbackProxy;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a state root's instances as their owners want them, from one thread: for each RUNNING instance a loopback
+ * proxy from {@code 127.0.0.1:<host port>} to the guest's service (reopened when the guest's address changes), a
+ * health check every few seconds, and a restart with backoff (1 s, doubling to 60 s; reset after a minute up) when
+ * its guest stopped on its own; STOPPED instances get no proxy and no restart. What it sees goes to each instance's
+ * {@code supervisor.json} (restarts, last exit reason, proxy, health) and {@code host.log}.
+ *
+ * <p>One supervisor per state root (a lock file says whether one runs). When it starts, RUNNING instances whose
+ * guests are down (a host reboot, an agent restart) are started at once. Closing it closes the proxies but leaves
+ * the guests running: the next supervisor adopts them. Thread-safe to start and close.
+ */
+public final class InstanceSupervisor implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(InstanceSupervisor.class);
+    private static final Duration HEALTH_EVERY = Duration.ofSeconds(5);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+    private static final Duration STABLE_AFTER = Duration.ofSeconds(60);
+
+    private final Instances instances;
+    private final InstantSource clock;
+    private final Duration tick;
+    private final SupervisorLock lock;
+    private final Map<String, Tracked> tracked = new HashMap<>();
+    private final Thread thread;
+    private volatile boolean closed;
+
+    /** What the supervisor keeps per instance between ticks. */
+    private static final class Tracked {
+        LoopbackProxy proxy;
+        InetSocketAddress target;
+        String proxyText = "closed";
+        int restarts;
+        String lastExit;
+        Instant lastExitAt;
+        Instant restartAt;
+        int failuresInRow;
+        boolean wasRunning;
+        boolean adopted;
+        Instant healthAt;
+        String health = "unknown";
+    }
+
+    private InstanceSupervisor(Instances instances, InstantSource clock, Duration tick, SupervisorLock lock) {
+        this.instances = instances;
+        this.clock = clock;
+        this.tick = tick;
+        this.lock = lock;
+        this.thread = Thread.ofPlatform().daemon().name("instance-supervisor").unstarted(this::loop);
+    }
+
+    /**
+     * Starts supervising the instances of {@code instances}' state root.
+     *
+     * @throws IOException when another supervisor already runs for that state root
+     */
+    public static InstanceSupervisor start(Instances instances, InstantSource clock) throws IOException {
+        return start(instances, clock, Duration.ofSeconds(1));
+    }
+
+    static InstanceSupervisor start(Instances instances, InstantSource clock, Duration tick) throws IOException {
+        InstanceSupervisor s = new InstanceSupervisor(instances, clock, tick,
+                SupervisorLock.take(instances.store().root()));
+        s.thread.start();
+        log.info("supervising the instances of {}", instances.store().root());
+        return s;
+    }
+
+    private void loop() {
+        while (!closed) {
+            try {
+                reconcile();
+            } catch (IOException | RuntimeException e) {
+                log.warn("instance supervisor pass failed: {}", e.toString());
+            }
+            try {
+                Thread.sleep(tick);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** One pass over every instance. */
+    void reconcile() throws IOException {
+        Set<String> seen = new HashSet<>();
+        for (String id : instances.store().ids()) {
+            seen.add(id);
+            Optional<InstanceState> s = instances.store().read(id);
+            if (s.isEmpty() || closed) {
+                continue;
+            }
+            Tracked t = tracked.computeIfAbsent(id, k -> fromReport(k));
+            try {
+                switch (s.get().desired()) {
+                    case CREATING -> closeProxy(id, t, "instance not handed over");
+                    case STOPPED -> closeProxy(id, t, "instance stopped");
+                    case RUNNING -> keepRunning(s.get(), t);
+                }
+            } catch (SandboxException | RuntimeException e) {
+                t.health = "unknown: " + e.getMessage();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (s.get().desired() != InstanceState.Desired.CREATING) {
+                instances.store().writeReport(id, report(t));
+            }
+        }
+        for (String id : List.copyOf(tracked.keySet())) {
+            if (!seen.contains(id)) {
+                closeProxy(id, tracked.remove(id), "instance removed");
+            }
+        }
+    }
+
+    private Tracked fromReport(String id) {
+        Tracked t = new Tracked();
+        try {
+            SupervisorReport r = instances.store().report(id);
+            t.restarts = r.restarts();
+            t.lastExit = r.lastExit();
+            t.lastExitAt = r.lastExitAt();
+        } catch (IOException e) {
+            log.debug("no readable report for {}: {}", id, e.toString());
+        }
+        return t;
+    }
+
+    private void keepRunning(InstanceState s, Tracked t) throws SandboxException, InterruptedException, IOException {
+        GuestRuntime runtime = instances.runtime(s.runtime());
+        Optional<GuestStatus> g = runtime.status(s);
+        Instant now = clock.instant();
+        if (g.isEmpty()) {
+            t.health = "failing: the guest is missing (removed outside Hearth?)";
+            closeProxy(s.id(), t, "guest missing");
+            return;
+        }
+        if (g.get().running()) {
+            t.wasRunning = true;
+            t.adopted = true;
+            t.restartAt = null;
+            if (t.failuresInRow > 0 && g.get().startedAt().map(at -> at.plus(STABLE_AFTER).isBefore(now)).orElse(false)) {
+                t.failuresInRow = 0;
+            }
+            openProxy(s, t, g.get(), runtime);
+            if (t.proxy != null && (t.healthAt == null || t.healthAt.plus(HEALTH_EVERY).isBefore(now))) {
+                String h = HealthProbe.check(s.hostPort(), instances.provisioner().workload(s).healthPath());
+                if (!h.equals(t.health) && !(t.health.equals("unknown") && !HealthProbe.ok(h))) {
+                    hostLog(s.id(), "health " + h);
+                }
+                t.health = h;
+                t.healthAt = now;
+            }
+            return;
+        }
+        // Down, though wanted up: a crash, a kill, or a host restart before this supervisor began.
+        if (t.restartAt == null) {
+            String reason = g.get().lastExit().orElse("not running");
+            boolean afterStart = !t.adopted;
+            t.adopted = true;
+            if (t.wasRunning || afterStart) {
+                t.lastExit = reason;
+                t.lastExitAt = g.get().finishedAt().orElse(now);
+            }
+            Duration delay = afterStart ? Duration.ZERO : backoff(t.failuresInRow);
+            t.restartAt = now.plus(delay);
+            t.health = "failing: guest down (" + reason + ")";
+            hostLog(s.id(), (afterStart ? "guest found down when the supervisor started (" : "guest exited (")
+                    + reason + "); starting it in " + delay.toMillis() + " ms");
+        }
+        if (!now.isBefore(t.restartAt)) {
+            // Read again: a stop or destroy may have come in since this pass began.
+            Optional<InstanceState> again = instances.store().read(s.id());
+            if (again.isEmpty() || again.get().desired() != InstanceState.Desired.RUNNING) {
+                t.restartAt = null;
+                return;
+            }
+            runtime.start(s);
+            t.restarts++;
+            t.failuresInRow++;
+            t.wasRunning = false;
+            t.restartAt = null;
+            t.healthAt = null;
+            hostLog(s.id(), "started the guest again (restart " + t.restarts + ")");
+        }
+    }
+
+    private static Duration backoff(int failures) {
+        long seconds = 1L << Math.min(failures, 6);
+        return Duration.ofSeconds(Math.min(seconds, MAX_BACKOFF.toSeconds()));
+    }
+
+    private void openProxy(InstanceState s, Tracked t, GuestStatus g, GuestRuntime runtime) {
+        Optional<String> address = g.address().or(() -> Optional.ofNullable(s.guestIp()));
+        if (address.isEmpty()) {
+            t.proxyText = "waiting for the guest's address";
+            return;
+        }
+        int guestPort = instances.provisioner().workload(s).guestPort();
+        InetSocketAddress target = InetSocketAddress.createUnresolved(address.get(), guestPort);
+        if (t.proxy != null && target.equals(t.target)) {
+            return;
+        }
+        closeProxy(s.id(), t, "guest address changed");
+        try {
+            t.proxy = LoopbackProxy.start(LoopbackProxy.LOOPBACK, s.hostPort(), address.get(), guestPort,
+                    Duration.ofSeconds(5));
+            t.target = target;
+            t.proxyText = "listening 127.0.0.1:" + s.hostPort() + " -> " + address.get() + ":" + guestPort;
+            hostLog(s.id(), "proxy " + t.proxyText);
+        } catch (IOException | RuntimeException e) {
+            t.proxyText = "failed: " + e.getMessage();
+            hostLog(s.id(), "proxy " + t.proxyText);
+        }
+    }
+
+    private void closeProxy(String id, Tracked t, String why) {
+        if (t != null && t.proxy != null) {
+            t.proxy.close();
+            t.proxy = null;
+            t.target = null;
+            hostLog(id, "proxy closed (" + why + ")");
+        }
+        if (t != null) {
+            t.proxyText = "closed";
+            t.health = "unknown";
+            t.healthAt = null;
+        }
+    }
+
+    private SupervisorReport report(Tracked t) {
+        return new SupervisorReport(t.restarts, t.lastExit, t.lastExitAt, t.proxyText, t.health, t.healthAt,
+                ProcessHandle.current().pid());
+    }
+
+    private void hostLog(String id, String line) {
+        log.info("instance {}: {}", id, line);
+        instances.store().appendHostLog(id, clock.instant() + " " + line);
+    }
+
+    /** Stops supervising: closes every proxy, leaves the guests as they are, releases the lock. */
+    @Override
+    public void close() {
+        closed = true;
+        thread.interrupt();
+        try {
+            thread.join(Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (tracked) {
+            tracked.forEach((id, t) -> {
+                if (t.proxy != null) {
+                    t.proxy.close();
+                    t.proxy = null;
+                }
+            });
+        }
+        try {
+            lock.close();
+        } catch (IOException e) {
+            log.debug("releasing the supervisor lock failed: {}", e.toString());
+        }
+    }
+}

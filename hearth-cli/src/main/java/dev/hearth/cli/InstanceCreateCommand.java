@@ -1,0 +1,108 @@
+package dev.hearth.cli;
+
+import dev.hearth.agent.instances.InstanceState;
+import dev.hearth.agent.instances.Instances;
+import dev.hearth.core.instance.InstanceSpec;
+import dev.hearth.sandbox.docker.DockerDriver;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code hearth instance create|setup}: fireclaw's vm-setup, with its flags and defaults. */
+@Command(name = "create", aliases = "setup", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Creates an OpenClaw instance: validate, allocate, disk/image, boot, wait, provision, proxy, "
+                + "health; any failure removes everything made.",
+            "Secrets may come from the environment instead of flags (flags show in process lists): "
+                    + "TELEGRAM_BOT_TOKEN, ANTHROPIC_API_KEY, OPENAI_API_KEY, MINIMAX_API_KEY."})
+final class InstanceCreateCommand implements Callable<Integer> {
+
+    @ParentCommand
+    InstanceCommand instance;
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--instance", paramLabel = "ID", description = "Instance id, " + InstanceSpec.ID_FORM + ".")
+    String id;
+    @Option(names = "--telegram-token", paramLabel = "T", description = "Telegram bot token (or TELEGRAM_BOT_TOKEN).")
+    String telegramToken;
+    @Option(names = "--telegram-users", paramLabel = "CSV", description = "Telegram user ids allowed (DM allowlist).")
+    String telegramUsers;
+    @Option(names = "--model", paramLabel = "M", description = "Model id (default " + InstanceSpec.DEFAULT_MODEL + ").")
+    String model;
+    @Option(names = "--skills", paramLabel = "CSV", description = "Bundled skills (default github,tmux,coding-agent,"
+            + "session-logs,skill-creator).")
+    String skills;
+    @Option(names = "--openclaw-image", paramLabel = "I", description = "Image (default hearth/openclaw:"
+            + dev.hearth.sandbox.image.OpenClawImage.DEFAULT_OPENCLAW_VERSION + ", built locally when missing).")
+    String image;
+    @Option(names = "--host-port", paramLabel = "P", description = "Loopback port (default: first free above BASE_PORT).")
+    String hostPort;
+    @Option(names = "--vm-vcpu", paramLabel = "N", description = "vCPUs (default 4; containers get at most the host's).")
+    String vcpus;
+    @Option(names = "--vm-mem-mib", paramLabel = "N", description = "Memory in MiB (default 8192).")
+    String memory;
+    @Option(names = "--disk-size", paramLabel = "SIZE", description = "Guest disk size (default 40G; microVMs).")
+    String disk;
+    @Option(names = "--anthropic-api-key", paramLabel = "K", description = "Anthropic API key (or ANTHROPIC_API_KEY).")
+    String anthropic;
+    @Option(names = "--openai-api-key", paramLabel = "K", description = "OpenAI API key (or OPENAI_API_KEY).")
+    String openai;
+    @Option(names = "--minimax-api-key", paramLabel = "K", description = "MiniMax API key (or MINIMAX_API_KEY).")
+    String minimax;
+    @Option(names = "--skip-browser-install", description = "Do not install or configure a browser.")
+    boolean skipBrowser;
+    @Option(names = "--runtime", paramLabel = "R", description = "docker (default), qemu or firecracker.")
+    String runtime;
+    @Option(names = "--base-kernel", paramLabel = "FILE", description = "Guest kernel (microVMs).")
+    String baseKernel;
+    @Option(names = "--base-rootfs", paramLabel = "FILE", description = "Guest root filesystem (microVMs).")
+    String baseRootfs;
+    @Option(names = "--base-initrd", paramLabel = "FILE", description = "Guest initrd (microVMs).")
+    String baseInitrd;
+    @Option(names = {"-v", "--verbose"}, description = "Show each step's details.")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> env = instance.parent.environment();
+        PrintWriter err = spec.commandLine().getErr();
+        for (String[] flag : new String[][] {{"--telegram-token", telegramToken, "TELEGRAM_BOT_TOKEN"},
+                {"--anthropic-api-key", anthropic, "ANTHROPIC_API_KEY"}, {"--openai-api-key", openai, "OPENAI_API_KEY"},
+                {"--minimax-api-key", minimax, "MINIMAX_API_KEY"}}) {
+            if (flag[1] != null) {
+                err.println("hearth: warning: " + flag[0] + " on the command line shows in process lists; "
+                        + "prefer " + flag[2] + " in the environment");
+            }
+        }
+        InstanceSpec request = InstanceSpec.builder().id(id)
+                .telegramToken(orEnv(telegramToken, env, "TELEGRAM_BOT_TOKEN")).telegramUsers(telegramUsers)
+                .model(model).skills(skills).openclawImage(image).hostPort(hostPort).vcpus(vcpus).memoryMib(memory)
+                .diskSize(disk).anthropicApiKey(orEnv(anthropic, env, "ANTHROPIC_API_KEY"))
+                .openaiApiKey(orEnv(openai, env, "OPENAI_API_KEY")).minimaxApiKey(orEnv(minimax, env, "MINIMAX_API_KEY"))
+                .skipBrowserInstall(skipBrowser).runtime(runtime).baseKernel(baseKernel).baseRootfs(baseRootfs)
+                .baseInitrd(baseInitrd).build();
+        instance.settings();
+        try (DockerDriver docker = instance.parent.docker()) {
+            Instances instances = instance.open(docker);
+            InstanceState made = instances.create(request, new InstanceProgress(err, verbose));
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("instance %s is up%n  runtime  %s%n  proxy    http://127.0.0.1:%d (health: /health)%n"
+                    + "  state    %s%n  token    hearth instance token %s%n", made.id(), made.runtime().label(),
+                    made.hostPort(), instances.store().folder(made.id()), made.id());
+        }
+        return 0;
+    }
+
+    private static String orEnv(String flag, Map<String, String> env, String name) {
+        if (flag != null) {
+            return flag;
+        }
+        String v = env.get(name);
+        return v == null || v.isEmpty() ? null : v;
+    }
+}

@@ -1,0 +1,293 @@
+package dev.hearth.cli;
+
+import dev.hearth.agent.instances.InstanceState;
+import dev.hearth.agent.instances.InstanceSupervisor;
+import dev.hearth.agent.instances.InstanceView;
+import dev.hearth.agent.instances.Instances;
+import dev.hearth.core.InvalidInputException;
+import dev.hearth.sandbox.LogSink;
+import dev.hearth.sandbox.docker.DockerDriver;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** fireclaw's vm-ctl commands: each works whatever state the instance is in. */
+final class InstanceLifecycle {
+
+    private InstanceLifecycle() {
+    }
+
+    /** What every lifecycle command shares: the parent, the output, and an open {@link Instances}. */
+    abstract static class Base implements Callable<Integer> {
+        @ParentCommand
+        InstanceCommand instance;
+        @Spec
+        CommandSpec spec;
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        PrintWriter err() {
+            return spec.commandLine().getErr();
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            instance.settings();
+            try (DockerDriver docker = instance.parent.docker()) {
+                return run(instance.open(docker));
+            }
+        }
+
+        abstract int run(Instances instances) throws Exception;
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists instances: "
+            + "INSTANCE IP PORT RUNTIME STATE PROXY HEALTH.")
+    static final class ListCmd extends Base {
+        @Override
+        int run(Instances instances) throws Exception {
+            List<InstanceView> all = instances.list();
+            if (all.isEmpty()) {
+                out().println("no instances");
+                return 0;
+            }
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"INSTANCE", "IP", "PORT", "RUNTIME", "STATE", "PROXY", "HEALTH"});
+            for (InstanceView v : all) {
+                rows.add(new String[] {v.state().id(), ip(v), Integer.toString(v.state().hostPort()),
+                    v.state().runtime().label(), v.guestState(), v.proxy().startsWith("listening") ? "listening"
+                            : v.proxy(), v.health()});
+            }
+            int[] width = new int[7];
+            rows.forEach(r -> {
+                for (int i = 0; i < r.length; i++) {
+                    width[i] = Math.max(width[i], r[i].length());
+                }
+            });
+            for (String[] r : rows) {
+                StringBuilder line = new StringBuilder();
+                for (int i = 0; i < r.length; i++) {
+                    line.append(i == r.length - 1 ? r[i] : String.format("%-" + (width[i] + 2) + "s", r[i]));
+                }
+                out().println(line.toString().stripTrailing());
+            }
+            return 0;
+        }
+    }
+
+    static String ip(InstanceView v) {
+        if (v.state().guestIp() != null) {
+            return v.state().guestIp();
+        }
+        return v.guest().flatMap(g -> g.address()).orElse("-");
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Shows one instance, in any state.")
+    static final class Status extends Base {
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        int run(Instances instances) throws Exception {
+            InstanceView v = instances.status(id);
+            InstanceState s = v.state();
+            PrintWriter o = out();
+            o.println("instance:   " + s.id());
+            o.println("runtime:    " + s.runtime().label() + " (" + s.guestName() + ", image " + s.image() + ")");
+            o.println("state:      " + v.guestState() + " (wanted: " + s.desired().name().toLowerCase() + ")");
+            v.guestError().ifPresent(e -> o.println("engine:     " + e));
+            o.println("address:    " + ip(v));
+            o.println("port:       127.0.0.1:" + s.hostPort());
+            o.println("proxy:      " + v.proxy());
+            o.println("health:     " + v.health());
+            o.println("restarts:   " + v.report().restarts());
+            // The supervisor's record of the last crash; else the guest's own last stop (a stop by hand).
+            o.println("last exit:  " + (v.report().lastExit() != null
+                    ? v.report().lastExit() + " at " + v.report().lastExitAt()
+                    : v.guest().filter(g -> !g.running()).flatMap(g -> g.lastExit()).orElse("-")));
+            v.guest().flatMap(g -> g.startedAt()).ifPresent(t -> o.println("started:    " + t));
+            o.println("model:      " + s.model());
+            o.println("resources:  " + s.vcpus() + " vCPU, " + s.memoryMib() + " MiB");
+            o.println("state dir:  " + instances.store().folder(s.id()));
+            return 0;
+        }
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true, description = "Starts a stopped instance.")
+    static final class Start extends Base {
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        int run(Instances instances) throws Exception {
+            instances.start(id, new InstanceProgress(err(), false));
+            return 0;
+        }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true,
+            description = "Stops an instance, whether or not its gateway answers.")
+    static final class Stop extends Base {
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        int run(Instances instances) throws Exception {
+            instances.stop(id, new InstanceProgress(err(), false));
+            return 0;
+        }
+    }
+
+    @Command(name = "restart", mixinStandardHelpOptions = true,
+            description = "Stops (if running) and starts an instance.")
+    static final class Restart extends Base {
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        int run(Instances instances) throws Exception {
+            instances.restart(id, new InstanceProgress(err(), false));
+            return 0;
+        }
+    }
+
+    @Command(name = "logs", mixinStandardHelpOptions = true,
+            description = "Shows the gateway's output (guest, default) or the supervisor's events (host).")
+    static final class Logs extends Base {
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+        @Parameters(index = "1", arity = "0..1", paramLabel = "guest|host")
+        String which;
+        @Option(names = {"-f", "--follow"}, description = "Keep following new output.")
+        boolean follow;
+        @Option(names = "--tail", paramLabel = "N", defaultValue = "200", description = "Lines of history (default 200; -1: all).")
+        int tail;
+
+        @Override
+        int run(Instances instances) throws Exception {
+            if (which != null && !which.equals("guest") && !which.equals("host")) {
+                throw new InvalidInputException("logs source", which, "guest or host");
+            }
+            PrintWriter o = out();
+            LogSink to = (stream, bytes, off, len) -> {
+                o.print(new String(bytes, off, len, StandardCharsets.UTF_8));
+                o.flush();
+            };
+            instances.logs(id, "host".equals(which), tail, follow, to);
+            return 0;
+        }
+    }
+
+    @Command(name = "shell", mixinStandardHelpOptions = true,
+            description = "Runs CMD in the guest, or an interactive shell with a TTY when no CMD is given.")
+    static final class Shell extends Base {
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+        @Parameters(index = "1..*", arity = "0..*", paramLabel = "CMD")
+        List<String> command = new ArrayList<>();
+
+        @Override
+        int run(Instances instances) throws Exception {
+            boolean tty = command.isEmpty() && System.console() != null;
+            Terminal raw = tty ? Terminal.raw() : Terminal.NONE;
+            try {
+                long code = instances.shell(id, command, tty, System.in, new WriterStream(out()),
+                        new WriterStream(err()));
+                return (int) Math.max(0, Math.min(255, code));
+            } finally {
+                raw.restore();
+            }
+        }
+    }
+
+    @Command(name = "token", mixinStandardHelpOptions = true, description = "Prints the gateway token.")
+    static final class Token extends Base {
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        public Integer call() throws Exception {
+            // No engine needed: the token is in the state folder.
+            instance.settings();
+            out().println(Instances.openClaw(instance.settings(), java.util.Map.of()).token(id));
+            return 0;
+        }
+
+        @Override
+        int run(Instances instances) {
+            throw new IllegalStateException("not used");
+        }
+    }
+
+    @Command(name = "destroy", mixinStandardHelpOptions = true,
+            description = "Removes an instance with its guest, proxy and state (asks y/N without --force).")
+    static final class Destroy extends Base {
+        @Parameters(paramLabel = "ID")
+        String id;
+        @Option(names = "--force", description = "Do not ask.")
+        boolean force;
+
+        @Override
+        int run(Instances instances) throws Exception {
+            instances.status(id);
+            if (!force) {
+                err().print("Destroy instance " + id + " with its guest and state? [y/N] ");
+                err().flush();
+                String answer = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                if (answer == null || !answer.strip().equalsIgnoreCase("y") && !answer.strip().equalsIgnoreCase("yes")) {
+                    err().println("not destroyed");
+                    return 1;
+                }
+            }
+            instances.destroy(id, new InstanceProgress(err(), false));
+            return 0;
+        }
+    }
+
+    @Command(name = "provision", mixinStandardHelpOptions = true,
+            description = "Runs provisioning again (config, doctor --fix) and restarts the gateway.")
+    static final class Provision extends Base {
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        int run(Instances instances) throws Exception {
+            instances.provision(id, new InstanceProgress(err(), true));
+            return 0;
+        }
+    }
+
+    @Command(name = "supervise", mixinStandardHelpOptions = true,
+            description = {"Runs the instance supervisor for STATE_ROOT until SIGTERM: proxies, restarts with backoff, "
+                    + "health. 'hearth agent' runs the same supervisor; use this on a host without a coordinator."})
+    static final class Supervise extends Base {
+        @Override
+        int run(Instances instances) throws Exception {
+            ServiceLogging.infoUnlessSet(instance.parent.environment());
+            CountDownLatch stopped = new CountDownLatch(1);
+            InstanceSupervisor supervisor = InstanceSupervisor.start(instances, InstantSource.system());
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                supervisor.close();
+                stopped.countDown();
+            }, "hearth-supervisor-stop"));
+            err().println("hearth: supervising the instances of " + instances.store().root());
+            err().flush();
+            stopped.await();
+            return 0;
+        }
+    }
+}

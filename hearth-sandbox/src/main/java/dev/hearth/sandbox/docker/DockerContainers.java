@@ -1,0 +1,272 @@
+package dev.hearth.sandbox.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.ContainerNetwork;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.StreamType;
+import dev.hearth.sandbox.ExecResult;
+import dev.hearth.sandbox.LogSink;
+import dev.hearth.sandbox.SandboxException;
+import dev.hearth.sandbox.SandboxSpec;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+/**
+ * Long-lived containers addressed by name, for services that outlive the process that made them (instances):
+ * unlike {@link DockerDriver#create}, nothing here is closed with the driver, and any process may act on a
+ * container another one made. Every operation is idempotent where the engine allows it (stop of a stopped one,
+ * remove of a missing one). Thread-safe.
+ */
+public final class DockerContainers {
+
+    private final DockerClient docker;
+
+    DockerContainers(DockerClient docker) {
+        this.docker = docker;
+    }
+
+    /**
+     * Creates (does not start) a container from the spec with the spec's limits and isolation, labelled with
+     * {@code labels} besides Hearth's owner labels. The image must be present.
+     *
+     * @return the container id
+     */
+    public String create(SandboxSpec spec, Map<String, String> labels) throws SandboxException {
+        Map<String, String> all = new java.util.HashMap<>(OrphanReaper.ownerLabels(spec));
+        all.putAll(labels);
+        try (CreateContainerCmd cmd = docker.createContainerCmd(spec.image())) {
+            cmd.withName(spec.name())
+                    .withUser(spec.user())
+                    .withEnv(ContainerSettings.environment(spec))
+                    .withLabels(all)
+                    .withExposedPorts(ContainerSettings.exposedPorts(spec))
+                    .withAttachStdin(false).withStdinOpen(false).withTty(false)
+                    .withHostConfig(ContainerSettings.hostConfig(spec));
+            if (!spec.command().isEmpty()) {
+                cmd.withCmd(spec.command());
+            }
+            return cmd.exec().getId();
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("create container " + spec.name(), e);
+        }
+    }
+
+    /** Starts the container; a running one is left as it is. */
+    public void start(String name) throws SandboxException {
+        try {
+            docker.startContainerCmd(name).exec();
+        } catch (NotModifiedException alreadyRunning) {
+            // idempotent
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("start container " + name, e);
+        }
+    }
+
+    /** Stops the container: SIGTERM, then SIGKILL after {@code grace}. A stopped or missing one is fine. */
+    public void stop(String name, Duration grace) throws SandboxException {
+        try {
+            docker.stopContainerCmd(name).withTimeout((int) Math.max(0, grace.toSeconds())).exec();
+        } catch (NotModifiedException | NotFoundException alreadyStopped) {
+            // idempotent
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("stop container " + name, e);
+        }
+    }
+
+    /** Kills the container's main process with {@code signal} (e.g. KILL), as a crash would. */
+    public void kill(String name, String signal) throws SandboxException {
+        try {
+            docker.killContainerCmd(name).withSignal(signal).exec();
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("kill container " + name, e);
+        }
+    }
+
+    /** Removes the container and its anonymous volumes, running or not; a missing one is fine. */
+    public void remove(String name) {
+        DockerDriver.remove(docker, name, name);
+    }
+
+    /** The container's state, or empty when there is no such container. */
+    public Optional<ContainerState> inspect(String name) throws SandboxException {
+        InspectContainerResponse r;
+        try {
+            r = docker.inspectContainerCmd(name).exec();
+        } catch (NotFoundException gone) {
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("inspect container " + name, e);
+        }
+        var s = r.getState();
+        Optional<String> ip = Optional.empty();
+        if (r.getNetworkSettings() != null && r.getNetworkSettings().getNetworks() != null) {
+            ip = r.getNetworkSettings().getNetworks().values().stream().map(ContainerNetwork::getIpAddress)
+                    .filter(a -> a != null && !a.isBlank()).findFirst();
+        }
+        Long code = s.getExitCodeLong();
+        return Optional.of(new ContainerState(r.getId(), Boolean.TRUE.equals(s.getRunning()),
+                code == null ? 0 : code, Boolean.TRUE.equals(s.getOOMKilled()), time(s.getStartedAt()),
+                time(s.getFinishedAt()), ip, s.getError() == null ? "" : s.getError()));
+    }
+
+    private static Optional<Instant> time(String text) {
+        if (text == null || text.isBlank() || text.startsWith("0001")) {
+            return Optional.empty();
+        }
+        return Optional.of(Instant.parse(text));
+    }
+
+    /**
+     * Runs a command in the running container as {@code user} and collects its output; stdin is closed.
+     *
+     * @return the result; exit code -1 when it did not finish within {@code timeout}
+     */
+    public ExecResult exec(String name, List<String> command, String user, Duration timeout)
+            throws SandboxException, InterruptedException {
+        try {
+            String execId = docker.execCreateCmd(name).withCmd(command.toArray(String[]::new)).withUser(user)
+                    .withAttachStdout(true).withAttachStderr(true).withAttachStdin(false).exec().getId();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            var done = docker.execStartCmd(execId).exec(new ResultCallback.Adapter<Frame>() {
+                @Override
+                public void onNext(Frame frame) {
+                    (frame.getStreamType() == StreamType.STDERR ? err : out).writeBytes(frame.getPayload());
+                }
+            });
+            if (!done.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                done.close();
+                return new ExecResult(-1, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+            }
+            Long code = docker.inspectExecCmd(execId).exec().getExitCodeLong();
+            return new ExecResult(code == null ? -1 : code, out.toString(StandardCharsets.UTF_8),
+                    err.toString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new SandboxException("exec in container " + name + " failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("exec in container " + name, e);
+        }
+    }
+
+    /**
+     * Runs a command attached to {@code in} and {@code out} (as {@code docker exec -i}, or {@code -it} with
+     * {@code tty}), until it ends.
+     *
+     * @return its exit code
+     */
+    public long attach(String name, List<String> command, String user, boolean tty, InputStream in,
+            OutputStream out, OutputStream err) throws SandboxException, InterruptedException {
+        try {
+            String execId = docker.execCreateCmd(name).withCmd(command.toArray(String[]::new)).withUser(user)
+                    .withTty(tty).withAttachStdin(true).withAttachStdout(true).withAttachStderr(true)
+                    .exec().getId();
+            var done = docker.execStartCmd(execId).withTty(tty).withStdIn(in).exec(new ResultCallback.Adapter<Frame>() {
+                @Override
+                public void onNext(Frame frame) {
+                    try {
+                        OutputStream to = frame.getStreamType() == StreamType.STDERR ? err : out;
+                        to.write(frame.getPayload());
+                        to.flush();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            });
+            done.awaitCompletion();
+            Long code = docker.inspectExecCmd(execId).exec().getExitCodeLong();
+            return code == null ? -1 : code;
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("attach to container " + name, e);
+        }
+    }
+
+    /**
+     * Writes one file into the container through the engine (a tar upload: never a command line or environment),
+     * owned by {@code uid} with {@code mode}. The folder must exist.
+     */
+    public void writeFile(String name, String folder, String fileName, byte[] content, int mode, int uid)
+            throws SandboxException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(buf)) {
+            TarArchiveEntry e = new TarArchiveEntry(fileName);
+            e.setMode(0100000 | mode);
+            e.setUserId(uid);
+            e.setGroupId(uid);
+            e.setSize(content.length);
+            tar.putArchiveEntry(e);
+            tar.write(content);
+            tar.closeArchiveEntry();
+            tar.finish();
+        } catch (IOException e) {
+            throw new IllegalStateException("writing a tar into memory failed", e);
+        }
+        try {
+            docker.copyArchiveToContainerCmd(name).withTarInputStream(new ByteArrayInputStream(buf.toByteArray()))
+                    .withRemotePath(folder).exec();
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("write " + folder + "/" + fileName + " into container " + name, e);
+        }
+    }
+
+    /**
+     * Streams the container's output to {@code sink}: the last {@code tail} lines (all when negative), then new
+     * output while {@code follow}. Close the result to stop following.
+     */
+    public Closeable logs(String name, int tail, boolean follow, LogSink sink) throws SandboxException {
+        try {
+            var cmd = docker.logContainerCmd(name).withStdOut(true).withStdErr(true).withFollowStream(follow);
+            if (tail >= 0) {
+                cmd.withTail(tail);
+            } else {
+                cmd.withTailAll();
+            }
+            return cmd.exec(new ResultCallback.Adapter<Frame>() {
+                @Override
+                public void onNext(Frame frame) {
+                    byte[] p = frame.getPayload();
+                    if (p != null && p.length > 0) {
+                        sink.accept(frame.getStreamType() == StreamType.STDERR ? LogSink.Stream.STDERR
+                                : LogSink.Stream.STDOUT, p, 0, p.length);
+                    }
+                }
+            });
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("read the logs of container " + name, e);
+        }
+    }
+
+    /** Waits until a {@link #logs} stream ends (the container stopped, or it was not following). */
+    public static void awaitEnd(Closeable logs) throws InterruptedException {
+        if (logs instanceof ResultCallback.Adapter<?> a) {
+            a.awaitCompletion();
+        }
+    }
+
+    /** Names of containers carrying all of {@code labels}, running or not. */
+    public List<String> namesWithLabels(Map<String, String> labels) throws SandboxException {
+        try {
+            return docker.listContainersCmd().withShowAll(true).withLabelFilter(labels).exec().stream()
+                    .map(c -> c.getNames()[0].replaceFirst("^/", "")).toList();
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("list containers", e);
+        }
+    }
+}
