@@ -10,7 +10,8 @@ import java.util.Optional;
  *
  * <p>Life: {@link #start(LogSink)} once, then {@link #await(Duration)} and/or {@link #stop(Duration)}, and always
  * {@link #close()}, which releases everything the sandbox made whatever state it is in. Methods may be called
- * from different threads; {@code close()} may be called concurrently with {@code await} to abort it.
+ * from different threads; {@code close()} may be called concurrently with {@code await} to abort it, and the aborted
+ * {@code await} then throws {@link SandboxException} (it never reports an exit the workload did not make).
  */
 public interface Sandbox extends AutoCloseable {
 

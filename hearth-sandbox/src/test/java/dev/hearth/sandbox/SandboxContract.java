@@ -174,6 +174,27 @@ public abstract class SandboxContract {
     }
 
     @Test
+    @DisplayName("close during await aborts the wait with an error, never with an exit status the workload did not have")
+    void closeAbortsAwait() throws Exception {
+        SandboxSpec spec = shell("sleep 600").build();
+        Sandbox s = driver().create(spec);
+        s.start(LogSink.discard());
+        java.util.concurrent.CompletableFuture<Optional<ExitStatus>> waiting = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> {
+                    try {
+                        return s.await(Duration.ofSeconds(60));
+                    } catch (SandboxException | InterruptedException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+        Thread.sleep(300);
+        s.close();
+        assertThatThrownBy(() -> waiting.get(30, java.util.concurrent.TimeUnit.SECONDS))
+                .hasCauseInstanceOf(SandboxException.class);
+        assertThat(leftovers()).doesNotContain(spec.name());
+    }
+
+    @Test
     @DisplayName("close removes a running sandbox and everything it made")
     void closeRemovesRunning() throws Exception {
         SandboxSpec spec = shell("sleep 600").build();

@@ -187,7 +187,9 @@ public final class DockerDriver implements SandboxDriver {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        // synchronized: a shutdown hook and the owner's try-with-resources may close at once; the second must wait
+        // for the first to remove every container, not shut the engine connection underneath it
         List<DockerSandbox> left = new ArrayList<>(open);
         for (DockerSandbox s : left) {
             s.close();

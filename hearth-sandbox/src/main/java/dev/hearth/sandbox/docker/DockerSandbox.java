@@ -93,6 +93,11 @@ final class DockerSandbox implements Sandbox {
             if (!watch.ended(timeout)) {
                 return Optional.empty();
             }
+            if (closed.get()) {
+                // close() ended the wait stream: the workload did not exit, it is being removed (a running
+                // container's inspected exit code reads 0, which would pass for a success)
+                throw new SandboxException("container " + name + " was closed while its workload ran");
+            }
             ExitStatus status = exitStatus();
             drainLogs();
             return Optional.of(status);
