@@ -111,8 +111,10 @@ final class AgentCommand implements Callable<Integer> {
         String dockerVersion = docker.engineVersion().get("version");
         HostInfo host = new HostInventory(new NvidiaSmi()).read(List.of(docker.name()), dockerVersion,
                 HearthCommand.versionText());
-        NodeAgent agent = new NodeAgent(cfg, docker, identity, outbox, host, InstantSource.system());
-        InstanceSupervisor instances = superviseInstances(docker);
+        Instances hostInstances = openInstances(docker);
+        // the agent reports the instances to the coordinator and runs its instance commands on them
+        NodeAgent agent = new NodeAgent(cfg, docker, identity, outbox, host, InstantSource.system(), hostInstances);
+        InstanceSupervisor instances = superviseInstances(hostInstances);
         HealthServer healthServer = HealthServer.start(agent, cfg.healthPort(), stateDir);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -137,11 +139,15 @@ final class AgentCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Supervises this host's instances (STATE_ROOT), unless a supervisor already runs for them. */
-    private InstanceSupervisor superviseInstances(DockerDriver docker) throws IOException {
+    /** This host's instances (STATE_ROOT) on the runtimes this build has. */
+    private Instances openInstances(DockerDriver docker) throws IOException {
         InstanceCommand shape = new InstanceCommand();
         shape.parent = parent;
-        Instances all = shape.open(docker);
+        return shape.open(docker);
+    }
+
+    /** Supervises this host's instances (STATE_ROOT), unless a supervisor already runs for them. */
+    private InstanceSupervisor superviseInstances(Instances all) throws IOException {
         if (all.supervised()) {
             spec.commandLine().getErr().println("hearth: instances of " + all.store().root()
                     + " are supervised by another process already; this agent leaves them to it");

@@ -56,6 +56,10 @@ final class CoordinatorClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
+    JsonNode delete(String path) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(base.resolve(path)).DELETE());
+    }
+
     String getText(String path) throws IOException, InterruptedException {
         HttpResponse<String> r = exchange(HttpRequest.newBuilder(base.resolve(path)).GET());
         return r.body();

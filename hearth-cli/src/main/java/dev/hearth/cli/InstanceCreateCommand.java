@@ -2,7 +2,10 @@ package dev.hearth.cli;
 
 import dev.hearth.agent.instances.InstanceState;
 import dev.hearth.agent.instances.Instances;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.core.instance.InstanceDocument;
 import dev.hearth.core.instance.InstanceSpec;
+import dev.hearth.core.json.Json;
 import dev.hearth.sandbox.docker.DockerDriver;
 import java.io.PrintWriter;
 import java.util.Map;
@@ -66,6 +69,12 @@ final class InstanceCreateCommand implements Callable<Integer> {
     String baseInitrd;
     @Option(names = {"-v", "--verbose"}, description = "Show each step's details.")
     boolean verbose;
+    @Option(names = "--node", paramLabel = "ID", description = "Create it on this node of the coordinator, through "
+            + "its API (the secrets travel in the request to the coordinator and on to the node's agent).")
+    String node;
+    @Option(names = "--coordinator", paramLabel = "URL", description = "Coordinator address for --node "
+            + "(default: HEARTH_COORDINATOR, else " + CoordinatorClient.DEFAULT_URL + ").")
+    String coordinator;
 
     @Override
     public Integer call() throws Exception {
@@ -86,6 +95,9 @@ final class InstanceCreateCommand implements Callable<Integer> {
                 .openaiApiKey(orEnv(openai, env, "OPENAI_API_KEY")).minimaxApiKey(orEnv(minimax, env, "MINIMAX_API_KEY"))
                 .skipBrowserInstall(skipBrowser).runtime(runtime).baseKernel(baseKernel).baseRootfs(baseRootfs)
                 .baseInitrd(baseInitrd).build();
+        if (node != null) {
+            return remote(env, err);
+        }
         instance.settings();
         try (DockerDriver docker = instance.parent.docker()) {
             Instances instances = instance.open(docker);
@@ -95,6 +107,21 @@ final class InstanceCreateCommand implements Callable<Integer> {
                     + "  state    %s%n  token    hearth instance token %s%n", made.id(), made.runtime().label(),
                     made.hostPort(), instances.store().folder(made.id()), made.id());
         }
+        return 0;
+    }
+
+    /** Sends the (already validated) request to the node through the coordinator and follows it to its end. */
+    private int remote(Map<String, String> env, PrintWriter err) throws Exception {
+        InstanceDocument doc = new InstanceDocument(id, orEnv(telegramToken, env, "TELEGRAM_BOT_TOKEN"), telegramUsers,
+                model, skills, image, hostPort, vcpus, memory, disk, orEnv(anthropic, env, "ANTHROPIC_API_KEY"),
+                orEnv(openai, env, "OPENAI_API_KEY"), orEnv(minimax, env, "MINIMAX_API_KEY"),
+                skipBrowser ? Boolean.TRUE : null, runtime, baseKernel, baseRootfs, baseInitrd);
+        err.println("creating instance " + id + " on node " + node + " through the coordinator");
+        JsonNode done = InstanceRemote.run(CoordinatorClient.from(coordinator, env), "POST", "/v1/nodes/"
+                + LedgerCommand.encode(node) + "/instances", Json.mapper().writeValueAsString(doc), err);
+        spec.commandLine().getOut().printf("instance %s is up on node %s%n  runtime  %s%n  proxy    "
+                + "http://127.0.0.1:%d on the node (health: %s)%n", id, node, done.at("/instance/runtime").asText(),
+                done.at("/instance/hostPort").asInt(), done.at("/instance/health").asText());
         return 0;
     }
 

@@ -44,8 +44,19 @@ final class InstanceLifecycle {
             return spec.commandLine().getErr();
         }
 
+        @Option(names = "--node", paramLabel = "ID",
+                description = "Run it on this node of the coordinator, through its API (start, stop, restart, destroy; "
+                        + "list shows that node's instances).")
+        String node;
+        @Option(names = "--coordinator", paramLabel = "URL", description = "Coordinator address for --node "
+                + "(default: HEARTH_COORDINATOR, else " + CoordinatorClient.DEFAULT_URL + ").")
+        String coordinator;
+
         @Override
         public Integer call() throws Exception {
+            if (node != null) {
+                return remote(CoordinatorClient.from(coordinator, instance.parent.environment()));
+            }
             instance.settings();
             try (DockerDriver docker = instance.parent.docker()) {
                 return run(instance.open(docker));
@@ -53,11 +64,37 @@ final class InstanceLifecycle {
         }
 
         abstract int run(Instances instances) throws Exception;
+
+        /** The command through the coordinator on {@link #node}; only some commands can. */
+        int remote(CoordinatorClient client) throws Exception {
+            throw new InvalidInputException("--node", node, "a flag of start, stop, restart, destroy, create and list "
+                    + "only; run this command on the node itself");
+        }
+
+        /** Sends {@code action} for {@code id} to the node and says how it ended. */
+        int remoteAction(CoordinatorClient client, String id, String action) throws Exception {
+            String path = "/v1/nodes/" + LedgerCommand.encode(node) + "/instances/" + LedgerCommand.encode(id);
+            var done = action.equals("destroy") ? InstanceRemote.run(client, "DELETE", path, null, err())
+                    : InstanceRemote.run(client, "POST", path + "/" + action, null, err());
+            err().println("instance " + id + " on node " + node + ": " + action + " done"
+                    + (done.has("instance") ? " (" + done.at("/instance/state").asText() + ")" : ""));
+            return 0;
+        }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists instances: "
-            + "INSTANCE IP PORT RUNTIME STATE PROXY HEALTH.")
+            + "INSTANCE IP PORT RUNTIME STATE PROXY HEALTH; with --coordinator (or --node) the cluster's, as the "
+            + "nodes reported them.")
     static final class ListCmd extends Base {
+        @Override
+        public Integer call() throws Exception {
+            if (node != null || coordinator != null) {
+                InstanceRemote.list(CoordinatorClient.from(coordinator, instance.parent.environment()), node, out());
+                return 0;
+            }
+            return super.call();
+        }
+
         @Override
         int run(Instances instances) throws Exception {
             List<InstanceView> all = instances.list();
@@ -137,6 +174,11 @@ final class InstanceLifecycle {
             instances.start(id, new InstanceProgress(err(), false));
             return 0;
         }
+
+        @Override
+        int remote(CoordinatorClient client) throws Exception {
+            return remoteAction(client, id, "start");
+        }
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true,
@@ -150,6 +192,11 @@ final class InstanceLifecycle {
             instances.stop(id, new InstanceProgress(err(), false));
             return 0;
         }
+
+        @Override
+        int remote(CoordinatorClient client) throws Exception {
+            return remoteAction(client, id, "stop");
+        }
     }
 
     @Command(name = "restart", mixinStandardHelpOptions = true,
@@ -162,6 +209,11 @@ final class InstanceLifecycle {
         int run(Instances instances) throws Exception {
             instances.restart(id, new InstanceProgress(err(), false));
             return 0;
+        }
+
+        @Override
+        int remote(CoordinatorClient client) throws Exception {
+            return remoteAction(client, id, "restart");
         }
     }
 
@@ -244,17 +296,29 @@ final class InstanceLifecycle {
         @Override
         int run(Instances instances) throws Exception {
             instances.status(id);
+            if (!confirmed()) {
+                return 1;
+            }
+            instances.destroy(id, new InstanceProgress(err(), false));
+            return 0;
+        }
+
+        @Override
+        int remote(CoordinatorClient client) throws Exception {
+            return confirmed() ? remoteAction(client, id, "destroy") : 1;
+        }
+
+        private boolean confirmed() throws java.io.IOException {
             if (!force) {
                 err().print("Destroy instance " + id + " with its guest and state? [y/N] ");
                 err().flush();
                 String answer = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
                 if (answer == null || !answer.strip().equalsIgnoreCase("y") && !answer.strip().equalsIgnoreCase("yes")) {
                     err().println("not destroyed");
-                    return 1;
+                    return false;
                 }
             }
-            instances.destroy(id, new InstanceProgress(err(), false));
-            return 0;
+            return true;
         }
     }
 

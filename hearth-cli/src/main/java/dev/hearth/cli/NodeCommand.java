@@ -101,7 +101,7 @@ final class NodeCommand {
 
     /** {@code hearth node status ID}. */
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "One node: state, reputation and what it is made of, earnings and stake.")
+            description = "One node: state, reputation and what it is made of, earnings, stake and instances.")
     static final class Status implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -123,6 +123,16 @@ final class NodeCommand {
                     s.path("lost").asLong(), s.path("uptime").asDouble());
             out.printf("earnings    %s credits (node:%s)%nstake       %s credits (stake:%s)%n", n.path("balance").asText(),
                     n.path("id").asText(), n.path("stake").asText(), n.path("id").asText());
+            if (n.has("instances")) {
+                out.printf("instances   %d (reported %s)%n", n.get("instances").size(),
+                        n.path("instancesReportedAt").asText());
+                for (JsonNode i : n.get("instances")) {
+                    out.printf("  %-24s  %-8s  %-8s  port %-5d  health %s  restarts %d%s%n", i.path("id").asText(),
+                            i.path("runtime").asText(), i.path("state").asText(), i.path("hostPort").asInt(),
+                            i.path("health").asText(), i.path("restarts").asInt(), i.hasNonNull("lastExit")
+                                    ? "  last exit " + i.get("lastExit").asText() : "");
+                }
+            }
             return 0;
         }
     }

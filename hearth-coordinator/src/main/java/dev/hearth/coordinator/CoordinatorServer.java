@@ -1,11 +1,14 @@
 package dev.hearth.coordinator;
 
 import dev.hearth.coordinator.api.CoordinatorApi;
+import dev.hearth.coordinator.api.InstancesApi;
+import dev.hearth.coordinator.api.NodeInstancesApi;
 import dev.hearth.coordinator.api.JobsApi;
 import dev.hearth.coordinator.api.LedgerApi;
 import dev.hearth.coordinator.api.NodesApi;
 import dev.hearth.coordinator.api.TokensApi;
 import dev.hearth.coordinator.hub.AgentHub;
+import dev.hearth.coordinator.hub.InstanceRelay;
 import dev.hearth.coordinator.hub.LiveLogs;
 import dev.hearth.coordinator.hub.MessageHandler;
 import dev.hearth.coordinator.ledger.CoordinatorKey;
@@ -100,13 +103,16 @@ public final class CoordinatorServer implements AutoCloseable {
         MessageHandler handler = new MessageHandler(store, () -> loop[0].wake(), metrics, clock,
                 config.maxFrameBytes(), (int) config.heartbeatInterval().toSeconds(), liveLogs, verifier);
         AgentHub hub = new AgentHub(handler);
+        InstanceRelay instances = new InstanceRelay(clock);
+        handler.attach(instances);
         LedgerHooks hooks = new LedgerHooks(new NodePreferences(store, clock, ledger.stakeReferenceMicros(),
                 config.tick().multipliedBy(2)), settlement::onFinal, settlement::reconcile);
         loop[0] = new SchedulerLoop(store, hub, clock, config.lostAfter(), config.tick(), hooks);
         registerGauges(metrics, store, hub);
         Runnable wake = loop[0]::wake;
         Apis apis = new Apis(new JobsApi(store, hub, wake, liveLogs, ledger.rates(), settlement::onFinal),
-                new NodesApi(store, hub, clock), new TokensApi(store), new LedgerApi(store), new CoordinatorApi(key));
+                new NodesApi(store, hub, clock, instances.inventory()), new TokensApi(store), new LedgerApi(store),
+                new CoordinatorApi(key), new NodeInstancesApi(store, hub, instances), new InstancesApi(instances, hub));
         WebServer server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
@@ -127,7 +133,8 @@ public final class CoordinatorServer implements AutoCloseable {
     }
 
     /** The REST services, each mounted under its /v1 prefix behind the admin token. */
-    private record Apis(JobsApi jobs, NodesApi nodes, TokensApi tokens, LedgerApi ledger, CoordinatorApi coordinator) {
+    private record Apis(JobsApi jobs, NodesApi nodes, TokensApi tokens, LedgerApi ledger, CoordinatorApi coordinator,
+            NodeInstancesApi nodeInstances, InstancesApi instances) {
     }
 
     private static void routes(HttpRouting.Builder r, AdminToken admin, Store store, CoordinatorMetrics metrics,
@@ -135,11 +142,14 @@ public final class CoordinatorServer implements AutoCloseable {
         r.get("/healthz", (req, res) -> health(store, res))
                 .get("/metrics", (req, res) -> res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4")
                         .send(metrics.scrape()));
-        for (String prefix : new String[] {"/v1/jobs", "/v1/nodes", "/v1/tokens", "/v1/ledger", "/v1/coordinator"}) {
+        for (String prefix : new String[] {"/v1/jobs", "/v1/nodes", "/v1/tokens", "/v1/ledger", "/v1/coordinator",
+                "/v1/instances"}) {
             r.any(prefix, (req, res) -> authorize(admin, req, res)).any(prefix + "/*", (req, res) -> authorize(admin, req, res));
         }
         r.register("/v1/jobs", apis.jobs())
                 .register("/v1/nodes", apis.nodes())
+                .register("/v1/nodes", apis.nodeInstances())
+                .register("/v1/instances", apis.instances())
                 .register("/v1/tokens", apis.tokens())
                 .register("/v1/ledger", apis.ledger())
                 .register("/v1/coordinator", apis.coordinator());

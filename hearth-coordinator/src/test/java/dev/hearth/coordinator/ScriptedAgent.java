@@ -106,6 +106,13 @@ public final class ScriptedAgent implements AutoCloseable {
         return closed.get(10, TimeUnit.SECONDS);
     }
 
+    /** Closes with a close frame (1000), as an agent that stops does; {@link #close()} only drops the socket. */
+    public void closeNormally() throws Exception {
+        ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
+        closed.get(10, TimeUnit.SECONDS);
+        ws.abort();
+    }
+
     @Override
     public void close() {
         ws.abort();

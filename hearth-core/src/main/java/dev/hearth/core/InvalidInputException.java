@@ -21,6 +21,21 @@ public final class InvalidInputException extends IllegalArgumentException {
         this.acceptedForm = acceptedForm;
     }
 
+    private InvalidInputException(String field, String acceptedForm, String message, Throwable cause) {
+        super(message, cause);
+        this.field = field;
+        this.acceptedForm = acceptedForm;
+    }
+
+    /**
+     * The same refusal under another field name, e.g. a flag's error reported against the API document field that
+     * carried the value ({@code --telegram-token} becomes {@code telegramToken}); the value shown stays as it was.
+     */
+    public InvalidInputException renamed(String newField) {
+        String text = getMessage().startsWith(field) ? newField + getMessage().substring(field.length()) : getMessage();
+        return new InvalidInputException(newField, acceptedForm, text, this);
+    }
+
     private static String message(String field, String value, String acceptedForm) {
         if (value == null) {
             return field + " is required: " + acceptedForm;

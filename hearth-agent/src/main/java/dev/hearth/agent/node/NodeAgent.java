@@ -18,6 +18,9 @@ import dev.hearth.core.protocol.ErrorMessage;
 import dev.hearth.core.protocol.GpuReport;
 import dev.hearth.core.protocol.Heartbeat;
 import dev.hearth.core.protocol.Hello;
+import dev.hearth.core.protocol.InstanceAction;
+import dev.hearth.core.protocol.InstanceCreate;
+import dev.hearth.core.protocol.InstanceResult;
 import dev.hearth.core.protocol.HostInfo;
 import dev.hearth.core.protocol.JobCancel;
 import dev.hearth.core.protocol.JobOffer;
@@ -77,6 +80,8 @@ public final class NodeAgent implements AutoCloseable {
     private final InstantSource clock;
     private final CoordinatorLink link;
     private final AgentMetrics metrics;
+    /** This host's instances as the coordinator sees and commands them, or null when the agent runs none. */
+    private final NodeInstances instances;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final ExecutorService jobs = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
@@ -107,6 +112,18 @@ public final class NodeAgent implements AutoCloseable {
      */
     public NodeAgent(AgentConfig config, SandboxDriver driver, NodeIdentity identity, Outbox outbox, HostInfo host,
             InstantSource clock) {
+        this(config, driver, identity, outbox, host, clock, null);
+    }
+
+    /**
+     * An agent that also reports this host's instances to the coordinator and runs its instance commands.
+     *
+     * @param instances the host's instances (the same state root the supervisor keeps), or null for none
+     */
+    public NodeAgent(AgentConfig config, SandboxDriver driver, NodeIdentity identity, Outbox outbox, HostInfo host,
+            InstantSource clock, dev.hearth.agent.instances.Instances instances) {
+        this.instances = instances == null ? null : new NodeInstances(instances, this::sendIfRegistered,
+                () -> registered ? nodeId : null);
         this.config = config;
         this.driver = driver;
         this.identity = identity;
@@ -128,6 +145,9 @@ public final class NodeAgent implements AutoCloseable {
     public void start() {
         log.info("agent starting: coordinator {}, {} slots, state {}, {} result(s) waiting in the outbox",
                 config.endpoint(), config.slots(), config.stateDir(), outbox.pending().size());
+        if (instances != null) {
+            instances.start();
+        }
         link.start();
         long periodMillis = Math.max(200, Math.min(500, config.heartbeatInterval().toMillis() / 4)); // also live logs
         ticker.scheduleAtFixedRate(this::tick, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
@@ -191,6 +211,20 @@ public final class NodeAgent implements AutoCloseable {
                 case Ping p -> link.send(new Pong());
                 case Ack a -> { }
                 case ErrorMessage e -> refused(e);
+                case InstanceCreate c -> {
+                    if (instances != null) {
+                        instances.create(c);
+                    } else {
+                        link.send(unsupported(c.requestId(), c.instance() == null ? null : c.instance().id()));
+                    }
+                }
+                case InstanceAction a -> {
+                    if (instances != null) {
+                        instances.act(a);
+                    } else {
+                        link.send(unsupported(a.requestId(), a.instanceId()));
+                    }
+                }
             }
         }
 
@@ -213,7 +247,19 @@ public final class NodeAgent implements AutoCloseable {
         running.forEach((id, r) -> held.add(new LeaseRef(id, r.epoch())));
         held.addAll(outbox.leases());
         link.send(new Register(config.token(), host, Protocol.HEARTH_V1, identity.publicKeyBase64(),
-                identity.sign(Protocol.registrationChallenge(hello.nonce())), capacity, held));
+                identity.sign(Protocol.registrationChallenge(hello.nonce())), capacity, held,
+                instances == null ? null : instances.forRegister()));
+    }
+
+    private void sendIfRegistered(dev.hearth.core.protocol.AgentMessage m) {
+        if (registered) {
+            link.send(m);
+        }
+    }
+
+    private static InstanceResult unsupported(String requestId, String instanceId) {
+        return InstanceResult.failed(requestId, instanceId, "unsupported", null, "this agent runs no instances "
+                + "(it was started without an instance state root)");
     }
 
     private void registered(Registered r) {
@@ -461,6 +507,9 @@ public final class NodeAgent implements AutoCloseable {
     @Override
     public void close() {
         ticker.shutdownNow();
+        if (instances != null) {
+            instances.close();
+        }
         link.close();
         jobs.shutdownNow();
         try {

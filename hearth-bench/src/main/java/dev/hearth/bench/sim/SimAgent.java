@@ -161,6 +161,8 @@ final class SimAgent implements WebSocket.Listener {
             }
             case JobCancel c -> { } // jobs complete at once, so there is never one to stop
             case Ping p -> send(ProtocolCodec.encode(new Pong()));
+            case dev.hearth.core.protocol.InstanceCreate c -> { } // simulated nodes run no instances, and
+            case dev.hearth.core.protocol.InstanceAction a -> { } // the benchmark never asks for any
         }
     }
 

@@ -3,6 +3,7 @@ package dev.hearth.coordinator.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.coordinator.hub.AgentHub;
+import dev.hearth.coordinator.hub.NodeInventory;
 import dev.hearth.coordinator.ledger.Reputation;
 import dev.hearth.coordinator.store.AccountKind;
 import dev.hearth.coordinator.store.JobRecord;
@@ -34,20 +35,22 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
- * {@code /v1/nodes}: the node registry with live state, GPUs, running jobs, heartbeat age, reputation and stake;
- * one node; staking (admin). Thread-safe.
+ * {@code /v1/nodes}: the node registry with live state, GPUs, running jobs, heartbeat age, reputation and stake, and
+ * the instances each Hearth node last reported; one node; staking (admin). Thread-safe.
  */
 public final class NodesApi implements HttpService {
 
     private final Store store;
     private final AgentHub hub;
     private final InstantSource clock;
+    private final NodeInventory inventory;
 
-    /** The nodes API. */
-    public NodesApi(Store store, AgentHub hub, InstantSource clock) {
+    /** The nodes API; each node shows the instances it last reported to {@code inventory}. */
+    public NodesApi(Store store, AgentHub hub, InstantSource clock, NodeInventory inventory) {
         this.store = store;
         this.hub = hub;
         this.clock = clock;
+        this.inventory = inventory;
     }
 
     @Override
@@ -155,6 +158,11 @@ public final class NodesApi implements HttpService {
             v.put("lastHeartbeat", n.lastHeartbeat().toString());
             v.put("lastHeartbeatAgeSeconds", Duration.between(n.lastHeartbeat(), now).toSeconds());
         }
+        inventory.of(n.id()).ifPresent(s -> {
+            // only nodes whose agent reports instances (hearth/1) have the fields
+            v.set("instances", Json.mapper().valueToTree(s.instances()));
+            v.put("instancesReportedAt", s.reportedAt().toString());
+        });
         v.put("balance", Credits.format(balances.getOrDefault(AccountKind.node(n.id()), 0L)));
         v.put("stake", Credits.format(balances.getOrDefault(AccountKind.stake(n.id()), 0L)));
         if (standing != null) {

@@ -16,6 +16,9 @@ import dev.hearth.core.protocol.AgentMessage;
 import dev.hearth.core.protocol.ErrorCode;
 import dev.hearth.core.protocol.ErrorMessage;
 import dev.hearth.core.protocol.Heartbeat;
+import dev.hearth.core.protocol.InstanceList;
+import dev.hearth.core.protocol.InstanceProgress;
+import dev.hearth.core.protocol.InstanceResult;
 import dev.hearth.core.protocol.JobCancel;
 import dev.hearth.core.protocol.JobLog;
 import dev.hearth.core.protocol.JobResultMessage;
@@ -50,6 +53,7 @@ public final class MessageHandler {
     private final LiveLogs liveLogs;
     private final VerificationQueue verifier;
     private AgentHub hub;
+    private volatile InstanceRelay instances;
 
     /**
      * @param store the durable state
@@ -75,6 +79,11 @@ public final class MessageHandler {
 
     void attach(AgentHub value) {
         hub = value;
+    }
+
+    /** Where instance reports and answers go; without one they are refused as not understood. */
+    public void attach(InstanceRelay relay) {
+        instances = relay;
     }
 
     int maxFrameBytes() {
@@ -107,12 +116,40 @@ public final class MessageHandler {
 
     private void dispatch(AgentConnection conn, AgentMessage message) {
         switch (message) {
-            case Register r -> registration.register(conn, r, hub).ifPresent(session -> wakeScheduler.run());
+            case Register r -> registration.register(conn, r, hub).ifPresent(session -> {
+                if (session.hearth() && r.instances() != null && instances != null) {
+                    instances.registered(session.nodeId(), new InstanceList(session.nodeId(), r.instances()));
+                }
+                wakeScheduler.run();
+            });
             case Heartbeat h -> heartbeat(conn, h);
             case JobStarted s -> started(conn, s);
             case JobLog l -> liveLog(conn, l);
             case JobResultMessage r -> result(conn, r);
             case Pong p -> { }
+            case InstanceList l -> instanceMessage(conn, l);
+            case InstanceProgress p -> instanceMessage(conn, p);
+            case InstanceResult r -> instanceMessage(conn, r);
+        }
+    }
+
+    /** An instance list, step or answer from a Hearth node, for the relay (docs/protocol.md, Instances). */
+    private void instanceMessage(AgentConnection conn, AgentMessage m) {
+        NodeSession node = conn.node();
+        InstanceRelay relay = instances;
+        if (node == null) {
+            refuse(conn, ErrorCode.NOT_REGISTERED, m.getClass().getSimpleName() + " before register");
+            return;
+        }
+        if (relay == null || !node.hearth()) {
+            refuse(conn, ErrorCode.UNKNOWN_TYPE, "Unknown message type: instance messages are hearth/1 only");
+            return;
+        }
+        switch (m) {
+            case InstanceList l -> relay.reported(node.nodeId(), l);
+            case InstanceProgress p -> relay.progress(node.nodeId(), p);
+            case InstanceResult r -> relay.result(node.nodeId(), r);
+            default -> throw new IllegalStateException("not an instance message: " + m.getClass());
         }
     }
 
@@ -246,6 +283,9 @@ public final class MessageHandler {
             return;
         }
         hub.disconnected(node);
+        if (instances != null && hub.session(node.nodeId()).isEmpty()) { // not when a newer connection replaced it
+            instances.disconnected(node.nodeId());
+        }
         log.info("node {} disconnected ({} {}); its leases stand until it is lost", node.nodeId(), status, reason);
         if (node.draining()) {
             store.setNodeState(node.nodeId(), NodeState.OFFLINE);

@@ -35,7 +35,9 @@ class OpenApiDocumentTest {
             "GET /v1/jobs/{id}", "GET /v1/jobs/{id}/logs", "GET /v1/jobs/{id}/receipt", "POST /v1/jobs/{id}/cancel",
             "GET /v1/nodes", "POST /v1/tokens", "GET /v1/agent", "GET /v1/nodes/{id}", "POST /v1/nodes/{id}/stake",
             "GET /v1/ledger/accounts", "GET /v1/ledger/accounts/{id}", "GET /v1/ledger/transfers", "GET /v1/ledger/export",
-            "POST /v1/ledger/deposits", "GET /v1/coordinator/key");
+            "POST /v1/ledger/deposits", "GET /v1/coordinator/key", "POST /v1/nodes/{id}/instances",
+            "POST /v1/nodes/{id}/instances/{iid}/{action}", "DELETE /v1/nodes/{id}/instances/{iid}", "GET /v1/instances",
+            "GET /v1/instances/requests/{requestId}");
 
     /** Documented answers this test cannot provoke, each with the reason. Keep it short. */
     private static final Map<String, String> NOT_PROVOKED = Map.of(
@@ -113,6 +115,8 @@ class OpenApiDocumentTest {
         }
 
         signedResult(expect(201, "POST /v1/tokens", "POST", "/v1/tokens", null).get("token").asText());
+        new InstanceAnswers(this::send, server.port(), admin)
+                .run(expect(201, "POST /v1/tokens", "POST", "/v1/tokens", null).get("token").asText());
 
         for (String op : Set.of("POST /v1/jobs", "POST /v1/tokens")) {
             for (OpenApiDocument.Example example : doc.requestExamples(op)) {
@@ -136,7 +140,7 @@ class OpenApiDocumentTest {
         expect(200, "GET /metrics", "GET", "/metrics", null);
         for (String op : doc.operations().keySet()) {
             if (op.contains(" /v1/") && !op.equals("GET /v1/agent")) {
-                String path = op.substring(op.indexOf(' ') + 1).replace("{id}", "nope");
+                String path = op.substring(op.indexOf(' ') + 1).replaceAll("\\{[A-Za-z]+}", "nope");
                 send(401, op, op.substring(0, op.indexOf(' ')), path, "application/json", "{}", "hat_wrong");
             }
         }
@@ -218,7 +222,7 @@ class OpenApiDocumentTest {
      * Sends one request and checks the answer against the document: the code is documented for the operation, the
      * media type is one it lists, and a JSON body has the schema's required properties and conforms to it.
      */
-    private JsonNode send(int status, String operation, String method, String path, String type, String body,
+    JsonNode send(int status, String operation, String method, String path, String type, String body,
             String token) throws Exception {
         HttpResponse<String> r = call(method, path, type, body, token);
         String where = method + " " + path + " -> " + r.statusCode() + " " + r.body();

@@ -15,6 +15,10 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = JobResultMessage.class, name = "job_result"),
         @JsonSubTypes.Type(value = JobStarted.class, name = "job_started"),
         @JsonSubTypes.Type(value = JobLog.class, name = "job_log"),
-        @JsonSubTypes.Type(value = Pong.class, name = "pong")})
-public sealed interface AgentMessage permits Register, Heartbeat, JobResultMessage, JobStarted, JobLog, Pong {
+        @JsonSubTypes.Type(value = Pong.class, name = "pong"),
+        @JsonSubTypes.Type(value = InstanceList.class, name = "instances"),
+        @JsonSubTypes.Type(value = InstanceProgress.class, name = "instance_progress"),
+        @JsonSubTypes.Type(value = InstanceResult.class, name = "instance_result")})
+public sealed interface AgentMessage permits Register, Heartbeat, JobResultMessage, JobStarted, JobLog, Pong,
+        InstanceList, InstanceProgress, InstanceResult {
 }

@@ -13,7 +13,10 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = ResultAck.class, name = "result_ack"),
         @JsonSubTypes.Type(value = Ack.class, name = "ack"),
         @JsonSubTypes.Type(value = Ping.class, name = "ping"),
-        @JsonSubTypes.Type(value = ErrorMessage.class, name = "error")})
+        @JsonSubTypes.Type(value = ErrorMessage.class, name = "error"),
+        @JsonSubTypes.Type(value = InstanceCreate.class, name = "instance_create"),
+        @JsonSubTypes.Type(value = InstanceAction.class, name = "instance_action")})
 public sealed interface CoordinatorMessage
-        permits Hello, Registered, JobOffer, JobCancel, ResultAck, Ack, Ping, ErrorMessage {
+        permits Hello, Registered, JobOffer, JobCancel, ResultAck, Ack, Ping, ErrorMessage, InstanceCreate,
+        InstanceAction {
 }

@@ -15,6 +15,7 @@ import java.util.List;
  * @param signature base64 Ed25519 signature of {@link Protocol#registrationChallenge(String)} (Hearth)
  * @param capacity what the node offers to jobs (Hearth)
  * @param held leases of jobs still running or with results unsent on the node (Hearth)
+ * @param instances the node's instances (Hearth; null from an agent without instance support)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Register(
@@ -24,10 +25,18 @@ public record Register(
         String nodeKey,
         String signature,
         Capacity capacity,
-        List<LeaseRef> held) implements AgentMessage {
+        List<LeaseRef> held,
+        List<InstanceReport> instances) implements AgentMessage {
 
     public Register {
         held = held == null ? List.of() : List.copyOf(held);
+        instances = instances == null ? null : List.copyOf(instances);
+    }
+
+    /** A register without an instance list (v2.0 agents, and agents that run no instances). */
+    public Register(String token, HostInfo hostInfo, String protocol, String nodeKey, String signature,
+            Capacity capacity, List<LeaseRef> held) {
+        this(token, hostInfo, protocol, nodeKey, signature, capacity, held, null);
     }
 
     /** Whether this agent speaks Hearth's protocol rather than Hypernode v2.0. */

@@ -62,7 +62,25 @@ class ProtocolCodecTest {
                         dev.hearth.core.receipt.ReceiptTest.sample(), "c2ln"),
                 new JobStarted("j1", 3),
                 new JobLog("j1", 3, 120, "step 2 of 5\n"),
-                new Pong());
+                new Pong(),
+                new Register("hnt_x", host, Protocol.HEARTH_V1, "a2V5", "c2ln", cap, List.of(), List.of(REPORT)),
+                new InstanceList("n1", List.of(REPORT, new InstanceReport("bot-2", "docker", "stopped", "stopped", "-",
+                        "closed", 18892, null, 2, "killed by signal 9 (exit 137)", "2026-11-23T08:00:00Z"))),
+                new InstanceList("n1", List.of()),
+                new InstanceProgress("r1", "provision"),
+                InstanceResult.done("r1", "bot-1", REPORT),
+                InstanceResult.done("r2", "bot-1", null),
+                InstanceResult.failed("r3", "bot-1", "invalid_input", "hostPort",
+                        "hostPort '0' is invalid: a port within 1..65535"),
+                InstanceResult.failed("r4", "bot-1", "failed", null, "create failed at step boot: no engine"));
+    }
+
+    private static final InstanceReport REPORT = new InstanceReport("bot-1", "docker", "running", "running", "ok",
+            "listening 127.0.0.1:18891", 18891, "172.17.0.5", 0, null, "2026-11-23T08:00:00Z");
+
+    private static dev.hearth.core.instance.InstanceDocument document() {
+        return new dev.hearth.core.instance.InstanceDocument("bot-1", "123456:ABC-def", "42", null, null, null, "18891",
+                "1", "512", null, "sk-ant-secret", null, null, true, "docker", null, null, null);
     }
 
     static Stream<CoordinatorMessage> coordinatorMessages() {
@@ -77,7 +95,46 @@ class ProtocolCodecTest {
                         "hashes"),
                 new Ack(),
                 new Ping(),
-                ErrorMessage.of(ErrorCode.INVALID_TOKEN, "Invalid token"));
+                ErrorMessage.of(ErrorCode.INVALID_TOKEN, "Invalid token"),
+                new InstanceCreate("r1", document()),
+                new InstanceAction("r2", "bot-1", "restart"));
+    }
+
+    @Test
+    @DisplayName("instance messages: the schemas refuse a bad action and a report with a secret-shaped extra field; "
+            + "a create's text hides its secrets; a v2.0 register has no instance list")
+    void instanceMessages() throws Exception {
+        assertThat(validate("{\"type\":\"instance_action\",\"requestId\":\"r\",\"instanceId\":\"b\","
+                + "\"action\":\"explode\"}")).isNotEmpty();
+        assertThat(validate("{\"type\":\"instances\",\"instances\":[{\"id\":\"b\",\"runtime\":\"docker\","
+                + "\"desired\":\"running\",\"state\":\"running\",\"health\":\"ok\",\"hostPort\":1,"
+                + "\"restarts\":0,\"token\":\"abc\"}]}")).isNotEmpty();
+        InstanceCreate create = new InstanceCreate("r1", document());
+        assertThat(create.toString()).doesNotContain("ABC-def").doesNotContain("sk-ant-secret").contains("(hidden)");
+        assertThat(ProtocolCodec.encode(create)).contains("ABC-def"); // the wire carries them to the agent
+        assertThat(document().toSpec().hostPort()).isEqualTo(18891);
+        assertThat(new Register("t", null, null, null, null, null, null).instances()).isNull();
+        assertThat(ProtocolCodec.encode(new Register("t", null, null, null, null, null, null)))
+                .doesNotContain("instances");
+    }
+
+    @Test
+    @DisplayName("an instance document's bad field is named as the API names it, and a secret value is never shown")
+    void instanceDocumentErrors() {
+        var bad = new dev.hearth.core.instance.InstanceDocument("bot-1", "has space", null, null, null, null, "99999",
+                null, null, null, null, null, null, null, null, null, null, null);
+        assertThatThrownBy(bad::toSpec).isInstanceOfSatisfying(dev.hearth.core.InvalidInputException.class, e -> {
+            assertThat(e.field()).isEqualTo("telegramToken");
+            assertThat(e.getMessage()).startsWith("telegramToken '(hidden)' is invalid").doesNotContain("has space");
+        });
+        var port = new dev.hearth.core.instance.InstanceDocument("bot-1", "1:A", null, null, null, null, "99999",
+                null, null, null, null, null, null, null, null, null, null, null);
+        assertThatThrownBy(port::toSpec).isInstanceOfSatisfying(dev.hearth.core.InvalidInputException.class,
+                e -> assertThat(e.field()).isEqualTo("hostPort"));
+        var id = new dev.hearth.core.instance.InstanceDocument("My Bot", "1:A", null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null, null);
+        assertThatThrownBy(id::toSpec).isInstanceOfSatisfying(dev.hearth.core.InvalidInputException.class,
+                e -> assertThat(e.getMessage()).startsWith("id 'My Bot' is invalid"));
     }
 
     @ParameterizedTest(name = "{0}")

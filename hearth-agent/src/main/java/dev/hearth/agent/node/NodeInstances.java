@@ -1,0 +1,210 @@
+package dev.hearth.agent.node;
+
+import dev.hearth.agent.instances.InstanceException;
+import dev.hearth.agent.instances.InstanceState;
+import dev.hearth.agent.instances.InstanceView;
+import dev.hearth.agent.instances.Instances;
+import dev.hearth.agent.instances.StepProgress;
+import dev.hearth.core.InvalidInputException;
+import dev.hearth.core.instance.InstanceDocument;
+import dev.hearth.core.protocol.AgentMessage;
+import dev.hearth.core.protocol.InstanceAction;
+import dev.hearth.core.protocol.InstanceCreate;
+import dev.hearth.core.protocol.InstanceList;
+import dev.hearth.core.protocol.InstanceProgress;
+import dev.hearth.core.protocol.InstanceReport;
+import dev.hearth.core.protocol.InstanceResult;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's instances as the coordinator sees them: runs instance commands from the coordinator through the same
+ * {@link Instances} path as the CLI (validation, allocation, rollback), answering each with its steps and one
+ * result, and reports the instance list when it changes. The list is sampled every {@link #SAMPLE_PERIOD} and right
+ * after each command, on a thread of its own (never the heartbeat's, since it asks the engine), and sent only when it
+ * differs from the last one sent; {@code register} carries the last sample. Thread-safe.
+ */
+final class NodeInstances implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(NodeInstances.class);
+    /** How often the list is sampled for changes. */
+    static final Duration SAMPLE_PERIOD = Duration.ofSeconds(2);
+
+    private final Instances instances;
+    private final Consumer<AgentMessage> send;
+    private final Supplier<String> nodeId;
+    private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("hearth-instance-report").daemon().factory());
+    private final ExecutorService commands = Executors.newVirtualThreadPerTaskExecutor();
+    private volatile List<InstanceReport> last = List.of();
+    private volatile List<InstanceReport> sent;
+
+    /**
+     * @param send sends a message to the coordinator (dropped while disconnected)
+     * @param nodeId the node id once registered, else null (nothing is reported before)
+     */
+    NodeInstances(Instances instances, Consumer<AgentMessage> send, Supplier<String> nodeId) {
+        this.instances = instances;
+        this.send = send;
+        this.nodeId = nodeId;
+    }
+
+    /** Takes a first sample and starts sampling. */
+    void start() {
+        last = sample().orElse(List.of());
+        sampler.scheduleWithFixedDelay(this::report, SAMPLE_PERIOD.toMillis(), SAMPLE_PERIOD.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** The list for {@code register}; what it carries counts as sent. */
+    List<InstanceReport> forRegister() {
+        sent = last;
+        return last;
+    }
+
+    /** Samples the list and sends it if it changed since it was last sent. */
+    private synchronized void report() {
+        try {
+            Optional<List<InstanceReport>> now = sample();
+            if (now.isEmpty()) {
+                return;
+            }
+            last = now.get();
+            String id = nodeId.get();
+            if (id != null && !now.get().equals(sent)) {
+                sent = now.get();
+                send.accept(new InstanceList(id, now.get()));
+            }
+        } catch (RuntimeException e) {
+            log.error("reporting instances failed", e);
+        }
+    }
+
+    /** The list now, or empty when the state folder could not be read (the last list stands). */
+    private Optional<List<InstanceReport>> sample() {
+        try {
+            return Optional.of(instances.list().stream().map(NodeInstances::report).toList());
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot list the instances of {}: {}", instances.store().root(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** One instance as the protocol reports it: no secret, no token. */
+    static InstanceReport report(InstanceView v) {
+        InstanceState s = v.state();
+        String ip = s.guestIp() != null ? s.guestIp() : v.guest().flatMap(g -> g.address()).orElse(null);
+        return new InstanceReport(s.id(), s.runtime().label(), s.desired().name().toLowerCase(Locale.ROOT),
+                v.guestState(), v.health(), v.proxy(), s.hostPort(), ip, v.report().restarts(), v.report().lastExit(),
+                s.createdAt() == null ? null : s.createdAt().toString());
+    }
+
+    /** Runs a create on a thread of its own; answers with steps and a result. */
+    void create(InstanceCreate c) {
+        commands.submit(() -> {
+            String id = c.instance() == null ? null : c.instance().id();
+            InstanceResult result;
+            try {
+                if (c.instance() == null) {
+                    throw new InvalidInputException("instance", null, "an instance document");
+                }
+                var spec = c.instance().toSpec();
+                log.info("creating instance '{}' for the coordinator (request {})", id, c.requestId());
+                InstanceState made = instances.create(spec, progress(c.requestId()));
+                result = InstanceResult.done(c.requestId(), id, current(made.id()));
+            } catch (InvalidInputException e) {
+                InvalidInputException named = e.renamed(InstanceDocument.field(e.field()));
+                result = InstanceResult.failed(c.requestId(), id, "invalid_input", named.field(), named.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                result = InstanceResult.failed(c.requestId(), id, "failed", null, "the agent stopped during create");
+            } catch (IOException | RuntimeException e) {
+                result = InstanceResult.failed(c.requestId(), id, "failed", null, String.valueOf(e.getMessage()));
+            }
+            finish(result);
+        });
+    }
+
+    /** Runs start, stop, restart or destroy on a thread of its own; answers with steps and a result. */
+    void act(InstanceAction a) {
+        commands.submit(() -> {
+            InstanceResult result;
+            try {
+                if (!InstanceAction.ACTIONS.contains(a.action())) {
+                    throw new InvalidInputException("action", a.action(), "one of " + InstanceAction.ACTIONS);
+                }
+                if (instances.store().read(dev.hearth.core.instance.InstanceSpec.checkId(a.instanceId())).isEmpty()) {
+                    finish(InstanceResult.failed(a.requestId(), a.instanceId(), "unknown_instance", null,
+                            "no instance '" + a.instanceId() + "' on this node"));
+                    return;
+                }
+                StepProgress progress = progress(a.requestId());
+                switch (a.action()) {
+                    case "start" -> instances.start(a.instanceId(), progress);
+                    case "stop" -> instances.stop(a.instanceId(), progress);
+                    case "restart" -> instances.restart(a.instanceId(), progress);
+                    default -> instances.destroy(a.instanceId(), progress);
+                }
+                log.info("instance '{}' {} for the coordinator (request {})", a.instanceId(), a.action(), a.requestId());
+                result = InstanceResult.done(a.requestId(), a.instanceId(),
+                        a.action().equals("destroy") ? null : current(a.instanceId()));
+            } catch (InvalidInputException e) {
+                result = InstanceResult.failed(a.requestId(), a.instanceId(), "invalid_input", e.field(), e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                result = InstanceResult.failed(a.requestId(), a.instanceId(), "failed", null, "the agent stopped during "
+                        + a.action());
+            } catch (InstanceException e) {
+                result = InstanceResult.failed(a.requestId(), a.instanceId(), "failed", null, e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                result = InstanceResult.failed(a.requestId(), a.instanceId(), "failed", null, a.action() + " of '"
+                        + a.instanceId() + "' failed: " + e.getMessage());
+            }
+            finish(result);
+        });
+    }
+
+    private InstanceReport current(String id) throws IOException {
+        return report(instances.status(id));
+    }
+
+    private void finish(InstanceResult result) {
+        if (!result.ok()) {
+            log.warn("instance request {} for '{}' failed: {}", result.requestId(), result.instanceId(),
+                    result.message());
+        }
+        send.accept(result);
+        report(); // the list changed, most likely: say so now rather than at the next sample
+    }
+
+    private StepProgress progress(String requestId) {
+        return new StepProgress() {
+            @Override
+            public void step(String name) {
+                send.accept(new InstanceProgress(requestId, name));
+            }
+
+            @Override
+            public void done(String summary) {
+            }
+        };
+    }
+
+    /** Stops sampling and interrupts running commands (a create rolls back). */
+    @Override
+    public void close() {
+        sampler.shutdownNow();
+        commands.shutdownNow();
+    }
+}

@@ -1,0 +1,89 @@
+package dev.hearth.coordinator.api;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.coordinator.hub.InstanceRelay;
+import dev.hearth.coordinator.hub.InstanceRequest;
+import dev.hearth.core.json.Json;
+import dev.hearth.core.protocol.InstanceResult;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerResponse;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** The JSON of instance commands, and the answer to a command once it ended or its wait ran out. */
+final class InstanceViews {
+
+    /** How long a command's answer waits for the node by default before it answers 202 with the request. */
+    static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
+    /** The longest wait a request may ask for. */
+    static final Duration MAX_WAIT = Duration.ofMinutes(10);
+
+    private InstanceViews() {
+    }
+
+    /** A request as {@code GET /v1/instances/requests/{id}} shows it. */
+    static ObjectNode request(InstanceRequest r) {
+        ObjectNode v = Json.mapper().createObjectNode().put("requestId", r.id()).put("nodeId", r.nodeId())
+                .put("instanceId", r.instanceId()).put("action", r.action()).put("createdAt", r.createdAt().toString());
+        var result = r.done();
+        v.put("state", result.isEmpty() ? "pending" : result.get().ok() ? "done" : "failed");
+        var steps = v.putArray("steps");
+        r.steps().forEach(s -> steps.addObject().put("step", s.step()).put("at", s.at().toString()));
+        result.ifPresent(res -> {
+            if (res.instance() != null) {
+                v.set("instance", Json.mapper().valueToTree(res.instance()));
+            }
+            if (!res.ok()) {
+                ObjectNode e = v.putObject("error").put("code", res.code());
+                if (res.field() != null) {
+                    e.put("field", res.field());
+                }
+                e.put("message", res.message());
+            }
+        });
+        return v;
+    }
+
+    /**
+     * Waits up to {@code wait} for the node's answer, then answers: {@code success} with the request when it did
+     * what was asked; the node's refusal as an error document; 202 with the request (and where to poll it) while
+     * the node still works.
+     */
+    static void answer(ServerResponse res, InstanceRequest r, Duration wait, int success) {
+        try {
+            r.result().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            res.header(HeaderNames.LOCATION, "/v1/instances/requests/" + r.id());
+            JsonResponses.send(res, 202, request(r));
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            JsonResponses.error(res, 503, "interrupted", "the coordinator is stopping; poll /v1/instances/requests/"
+                    + r.id());
+            return;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("instance requests complete only with a result", e);
+        }
+        InstanceResult result = r.done().orElseThrow();
+        if (result.ok()) {
+            JsonResponses.send(res, success, request(r));
+            return;
+        }
+        int status = switch (result.code() == null ? "" : result.code()) {
+            case "invalid_input" -> 400;
+            case "unknown_instance" -> 404;
+            case "unsupported" -> 409;
+            case InstanceRelay.NODE_DISCONNECTED -> 503;
+            default -> 502;
+        };
+        ObjectNode body = Json.mapper().createObjectNode()
+                .put("error", status == 502 ? "instance_failed" : result.code());
+        if (result.field() != null) {
+            body.put("field", result.field());
+        }
+        body.put("message", result.message()).put("requestId", r.id()).set("request", request(r));
+        JsonResponses.send(res, status, body);
+    }
+}

@@ -1,0 +1,155 @@
+package dev.hearth.coordinator.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.hearth.coordinator.hub.AgentHub;
+import dev.hearth.coordinator.hub.InstanceRelay;
+import dev.hearth.coordinator.hub.NodeSession;
+import dev.hearth.coordinator.store.NodeRecord;
+import dev.hearth.coordinator.store.Store;
+import dev.hearth.core.InvalidInputException;
+import dev.hearth.core.instance.InstanceDocument;
+import dev.hearth.core.instance.InstanceSpec;
+import dev.hearth.core.json.Json;
+import dev.hearth.core.protocol.Protocol;
+import dev.hearth.core.units.DurationText;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * {@code /v1/nodes/{id}/instances}: create an instance on a chosen node, and start, stop, restart or destroy one,
+ * through the node's agent. The document is validated here first (the same rules as {@code hearth instance
+ * create}), so bad input is refused before the node hears of it; the agent validates again and allocates. Each
+ * command answers when the node did it, or 202 with the request to poll when {@code wait} (default 30s) runs out
+ * first. Secrets in the document go to the node in the command and are neither stored nor logged here. Thread-safe.
+ */
+public final class NodeInstancesApi implements HttpService {
+
+    private final Store store;
+    private final AgentHub hub;
+    private final InstanceRelay relay;
+
+    /** The API sending through {@code relay} to the nodes of {@code hub}. */
+    public NodeInstancesApi(Store store, AgentHub hub, InstanceRelay relay) {
+        this.store = store;
+        this.hub = hub;
+        this.relay = relay;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/{id}/instances", this::create)
+                .post("/{id}/instances/{iid}/{action}", this::act)
+                .delete("/{id}/instances/{iid}", (req, res) -> act(req, res, "destroy"));
+    }
+
+    private void create(ServerRequest req, ServerResponse res) {
+        Optional<NodeSession> node = reachable(req, res);
+        if (node.isEmpty()) {
+            return;
+        }
+        InstanceDocument doc;
+        Duration wait;
+        try {
+            wait = waitOf(req);
+            String body = req.content().asOptional(String.class).orElse("");
+            doc = body.isBlank() ? null : Json.mapper().readValue(body, InstanceDocument.class);
+            if (doc == null) {
+                JsonResponses.error(res, 400, "invalid_document", "the instance document is empty: send a JSON "
+                        + "object with the fields of 'hearth instance create', e.g. {\"id\":\"bot-1\","
+                        + "\"telegramToken\":\"123456:ABC-def\"}");
+                return;
+            }
+            doc.toSpec();
+        } catch (UnrecognizedPropertyException e) {
+            JsonResponses.invalid(res, e.getPropertyName(), "'" + e.getPropertyName() + "' is not a field of the "
+                    + "instance document; known fields: " + e.getKnownPropertyIds());
+            return;
+        } catch (JsonProcessingException e) {
+            // the parser's message may quote the body, secrets included: say where, not what
+            JsonResponses.error(res, 400, "invalid_document", "the instance document is not a JSON object of the "
+                    + "instance form (line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ")");
+            return;
+        } catch (InvalidInputException e) {
+            JsonResponses.invalid(res, e.field(), e.getMessage());
+            return;
+        }
+        InstanceViews.answer(res, relay.create(node.get(), doc), wait, 201);
+    }
+
+    private void act(ServerRequest req, ServerResponse res) {
+        String action = req.path().pathParameters().get("action");
+        if (!action.equals("start") && !action.equals("stop") && !action.equals("restart")) {
+            JsonResponses.error(res, 404, "unknown_action", "no instance action '" + action
+                    + "': start, stop or restart (DELETE the instance to destroy it)");
+            return;
+        }
+        act(req, res, action);
+    }
+
+    private void act(ServerRequest req, ServerResponse res, String action) {
+        String instanceId = req.path().pathParameters().get("iid");
+        Optional<NodeSession> node = reachable(req, res);
+        if (node.isEmpty()) {
+            return;
+        }
+        Duration wait;
+        try {
+            InstanceSpec.checkId(instanceId);
+            wait = waitOf(req);
+        } catch (InvalidInputException e) {
+            JsonResponses.invalid(res, e.field().equals("wait") ? "wait" : "instanceId", e.getMessage());
+            return;
+        }
+        InstanceViews.answer(res, relay.act(node.get(), instanceId, action), wait, 200);
+    }
+
+    /** The node's live Hearth session, or the answer why there is none (unknown, offline, v2.0). */
+    private Optional<NodeSession> reachable(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        Optional<NodeRecord> record = store.node(id);
+        if (record.isEmpty()) {
+            JsonResponses.error(res, 404, "unknown_node", "Node not found: " + id);
+            return Optional.empty();
+        }
+        if (!Protocol.HEARTH_V1.equals(record.get().protocolVersion())) {
+            JsonResponses.error(res, 409, "instances_unsupported", "node " + id + " runs a Hypernode v2.0 agent ("
+                    + record.get().agentVersion() + "), which has no instances; choose a node with a Hearth agent");
+            return Optional.empty();
+        }
+        Optional<NodeSession> session = hub.session(id);
+        if (session.isEmpty()) {
+            JsonResponses.error(res, 409, "node_offline", "node " + id + " (" + record.get().hostname()
+                    + ") is not connected now (" + record.get().state().name().toLowerCase(java.util.Locale.ROOT)
+                    + "); its agent must be connected to take instance commands");
+            return Optional.empty();
+        }
+        if (!session.get().hearth()) {
+            JsonResponses.error(res, 409, "instances_unsupported", "node " + id + " is connected with a Hypernode "
+                    + "v2.0 agent, which has no instances");
+            return Optional.empty();
+        }
+        return session;
+    }
+
+    private static Duration waitOf(ServerRequest req) {
+        Optional<String> text = req.query().first("wait").asOptional();
+        if (text.isEmpty()) {
+            return InstanceViews.DEFAULT_WAIT;
+        }
+        if (text.get().strip().equals("0")) {
+            return Duration.ZERO;
+        }
+        Duration d = DurationText.parsePositive("wait", text.get());
+        if (d.compareTo(InstanceViews.MAX_WAIT) > 0) {
+            throw new InvalidInputException("wait", text.get(), "at most " + DurationText.format(InstanceViews.MAX_WAIT)
+                    + "; poll /v1/instances/requests/{requestId} for longer commands");
+        }
+        return d;
+    }
+}

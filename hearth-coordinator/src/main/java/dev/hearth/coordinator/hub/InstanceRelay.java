@@ -1,0 +1,138 @@
+package dev.hearth.coordinator.hub;
+
+import dev.hearth.core.instance.InstanceDocument;
+import dev.hearth.core.protocol.InstanceAction;
+import dev.hearth.core.protocol.InstanceCreate;
+import dev.hearth.core.protocol.InstanceList;
+import dev.hearth.core.protocol.InstanceProgress;
+import dev.hearth.core.protocol.InstanceResult;
+import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries instance commands from the API to a node's agent and the answers back, and keeps the node inventory from
+ * what agents report. Secrets pass through {@link #create} straight into the message to the node; they are neither
+ * kept nor logged here. The last {@value #KEPT} requests stay readable for polling. Thread-safe.
+ */
+public final class InstanceRelay {
+
+    private static final Logger log = LoggerFactory.getLogger(InstanceRelay.class);
+    /** Requests kept for polling, newest; older ones are forgotten. */
+    static final int KEPT = 1000;
+    /** The code of a result made up by the coordinator when the node's connection closed before it answered. */
+    public static final String NODE_DISCONNECTED = "node_disconnected";
+
+    private final NodeInventory inventory = new NodeInventory();
+    private final InstantSource clock;
+    private final Map<String, InstanceRequest> requests = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, InstanceRequest> eldest) {
+            return size() > KEPT;
+        }
+    };
+
+    /** A relay with an empty inventory. */
+    public InstanceRelay(InstantSource clock) {
+        this.clock = clock;
+    }
+
+    /** What nodes reported. */
+    public NodeInventory inventory() {
+        return inventory;
+    }
+
+    /**
+     * Sends a create to a connected Hearth node.
+     *
+     * @param node the node's live session (the caller checked that it speaks hearth/1)
+     * @param document the validated request, secrets included
+     */
+    public InstanceRequest create(NodeSession node, InstanceDocument document) {
+        InstanceRequest r = open(node.nodeId(), document.id(), "create");
+        if (!node.send(new InstanceCreate(r.id(), document))) {
+            r.finish(InstanceResult.failed(r.id(), document.id(), NODE_DISCONNECTED, null, "node " + node.nodeId()
+                    + " disconnected before the command reached it; nothing was created"));
+        }
+        log.info("sent instance create {} of '{}' to node {}", r.id(), document.id(), node.nodeId());
+        return r;
+    }
+
+    /** Sends a lifecycle action (start, stop, restart, destroy) to a connected Hearth node. */
+    public InstanceRequest act(NodeSession node, String instanceId, String action) {
+        InstanceRequest r = open(node.nodeId(), instanceId, action);
+        if (!node.send(new InstanceAction(r.id(), instanceId, action))) {
+            r.finish(InstanceResult.failed(r.id(), instanceId, NODE_DISCONNECTED, null, "node " + node.nodeId()
+                    + " disconnected before the command reached it"));
+        }
+        log.info("sent instance {} {} of '{}' to node {}", action, r.id(), instanceId, node.nodeId());
+        return r;
+    }
+
+    private InstanceRequest open(String nodeId, String instanceId, String action) {
+        InstanceRequest r = new InstanceRequest(UUID.randomUUID().toString(), nodeId, instanceId, action,
+                clock.instant());
+        synchronized (requests) {
+            requests.put(r.id(), r);
+        }
+        return r;
+    }
+
+    /** A request by id, while it is kept. */
+    public Optional<InstanceRequest> request(String id) {
+        synchronized (requests) {
+            return Optional.ofNullable(requests.get(id));
+        }
+    }
+
+    // ---- from the agents (MessageHandler)
+
+    void registered(String nodeId, InstanceList reported) {
+        inventory.replace(nodeId, reported.instances(), clock.instant());
+    }
+
+    void reported(String nodeId, InstanceList list) {
+        inventory.replace(nodeId, list.instances(), clock.instant());
+    }
+
+    void progress(String nodeId, InstanceProgress p) {
+        mine(nodeId, p.requestId()).ifPresent(r -> r.step(p.step(), clock.instant()));
+    }
+
+    void result(String nodeId, InstanceResult result) {
+        Optional<InstanceRequest> r = mine(nodeId, result.requestId());
+        if (r.isEmpty()) {
+            log.warn("node {} answered instance request {}, which is not one of its requests (or was forgotten)",
+                    nodeId, result.requestId());
+            return;
+        }
+        if (result.ok() && result.instance() != null) {
+            inventory.update(nodeId, result.instance(), clock.instant());
+        } else if (result.ok() && "destroy".equals(r.get().action())) {
+            inventory.remove(nodeId, r.get().instanceId(), clock.instant());
+        }
+        log.info("node {} finished instance {} {} of '{}': {}", nodeId, r.get().action(), r.get().id(),
+                r.get().instanceId(), result.ok() ? "ok" : result.code() + " (" + result.message() + ")");
+        r.get().finish(result);
+    }
+
+    /** The node's connection closed: its unanswered requests end with {@link #NODE_DISCONNECTED}. */
+    void disconnected(String nodeId) {
+        java.util.List<InstanceRequest> open;
+        synchronized (requests) {
+            open = requests.values().stream().filter(r -> r.nodeId().equals(nodeId) && r.done().isEmpty()).toList();
+        }
+        for (InstanceRequest r : open) {
+            r.finish(InstanceResult.failed(r.id(), r.instanceId(), NODE_DISCONNECTED, null, "node " + nodeId
+                    + " disconnected before it answered; its instance list will show the outcome when it is back"));
+        }
+    }
+
+    private Optional<InstanceRequest> mine(String nodeId, String requestId) {
+        return request(requestId == null ? "" : requestId).filter(r -> r.nodeId().equals(nodeId));
+    }
+}
