@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class FirecrackerVm implements VmProcess {
 
-    private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(2);
+    // Only waited for streams still open after the process died (its pipes then close at once); generous, because
+    // on a loaded host the pump threads may not be scheduled for a while, and the stderr tail names why a launch failed.
+    private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(10);
 
     private final String id;
     private final Process process;
