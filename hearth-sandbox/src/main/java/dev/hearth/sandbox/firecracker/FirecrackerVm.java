@@ -129,7 +129,9 @@ public final class FirecrackerVm implements VmProcess {
 
     @Override
     public void kill() {
-        process.destroyForcibly(); // SIGKILL on Linux
+        // SIGKILL through the handle: Process.destroyForcibly also closes the output pipes, which drops whatever
+        // the pumps have not read yet, such as a dead VMM's last words on stderr that the launch error quotes
+        process.toHandle().destroyForcibly();
         boolean interrupted = false;
         while (true) {
             try {
