@@ -86,7 +86,7 @@ class JobDocumentTest {
     }
 
     @Test
-    @DisplayName("redundancy is validated naming its field, and copies on several nodes are refused until they can run")
+    @DisplayName("redundancy is validated naming its field; k defaults to the smallest majority")
     void redundancy() throws Exception {
         assertThat(parse("{\"command\":[\"true\"],\"redundancy\":{\"n\":1}}").toSubmission("j").spec().id())
                 .isEqualTo("j");
@@ -97,8 +97,8 @@ class JobDocumentTest {
                 .hasMessageContaining("from 3 to 4");
         assertThatThrownBy(() -> parse("{\"command\":[\"true\"],\"redundancy\":{\"k\":2}}")
                 .toSubmission("j")).hasMessageStartingWith("redundancy.n");
-        assertThatThrownBy(() -> parse("{\"command\":[\"true\"],\"redundancy\":{\"n\":3,\"k\":2}}")
-                .toSubmission("j")).hasMessageStartingWith("redundancy 'n=3, k=2' is invalid")
-                .hasMessageContaining("not available");
+        assertThat(parse("{\"command\":[\"true\"],\"redundancy\":{\"n\":5}}").toSubmission("j").redundancy())
+                .isEqualTo(new Redundancy(5, 3));
+        assertThat(parse("{\"command\":[\"true\"]}").toSubmission("j").redundancy()).isEqualTo(Redundancy.NONE);
     }
 }

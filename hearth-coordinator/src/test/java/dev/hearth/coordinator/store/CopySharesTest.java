@@ -1,4 +1,4 @@
-package dev.hearth.coordinator.ledger;
+package dev.hearth.coordinator.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

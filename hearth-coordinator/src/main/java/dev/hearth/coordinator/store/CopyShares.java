@@ -1,4 +1,4 @@
-package dev.hearth.coordinator.ledger;
+package dev.hearth.coordinator.store;
 
 /**
  * How a k-of-n job's price is divided among its copies: the price is held once at submission, each copy's share is
