@@ -49,6 +49,8 @@ class RedundantJobsTest {
 
     @AfterEach
     void stop() throws Exception {
+        assertThat(api("GET", "/v1/ledger/accounts", null, 200).path("totalMicros").asLong())
+                .as("the sum of all accounts stays 0").isZero();
         for (ScriptedHearthNode n : nodes) {
             n.close();
         }
