@@ -96,6 +96,19 @@ final class Follow {
             out.println("hashes hold    " + r.path("hashesHold").asBoolean());
             out.println("signed         " + r.path("signed").asBoolean());
         }
+        if (j.hasNonNull("copyOf")) {
+            out.println("copy           " + j.path("copyIndex").asInt() + " of job " + j.get("copyOf").asText());
+        }
+        if (j.hasNonNull("redundancy")) {
+            out.println("redundancy     " + j.at("/redundancy/k").asInt() + " of " + j.at("/redundancy/n").asInt()
+                    + " copies must agree");
+            for (JsonNode c : j.path("copies")) {
+                out.printf("  #%-2d %-10s node %-36s %-8s %s%s%n", c.path("index").asInt(), c.path("state").asText(),
+                        c.path("nodeId").asText("-"), c.path("verdict").asText("-"),
+                        c.has("payment") ? c.path("share").asText() + " " + c.path("payment").asText() : "",
+                        c.hasNonNull("flagged") ? "; FLAGGED: " + c.get("flagged").asText() : "");
+            }
+        }
         JsonNode v = j.path("verdict");
         if (!v.isMissingNode() && !v.isNull()) {
             out.println("verdict        " + v.path("outcome").asText()

@@ -17,13 +17,16 @@ import dev.hearth.coordinator.ledger.NodePreferences;
 import dev.hearth.coordinator.ledger.PaymentWebhook;
 import dev.hearth.coordinator.ledger.Settlement;
 import dev.hearth.coordinator.scheduler.LedgerHooks;
+import dev.hearth.coordinator.oracle.CopyJudge;
 import dev.hearth.coordinator.oracle.Oracle;
 import dev.hearth.coordinator.oracle.OraclePolicy;
 import dev.hearth.coordinator.oracle.OracleSettings;
 import dev.hearth.coordinator.oracle.VerificationQueue;
 import dev.hearth.coordinator.scheduler.SchedulerLoop;
+import dev.hearth.coordinator.store.Cancellation;
 import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.Store;
+import dev.hearth.core.protocol.JobCancel;
 import dev.hearth.core.protocol.Protocol;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
@@ -36,6 +39,7 @@ import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
 import java.time.InstantSource;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,7 +100,17 @@ public final class CoordinatorServer implements AutoCloseable {
         LiveLogs liveLogs = new LiveLogs();
         VerificationQueue verifier = new VerificationQueue(store, new Oracle(store, oracle.policy()), clock,
                 config.tick(), oracle.startPaused());
+        AgentHub[] hubRef = new AgentHub[1];
+        CopyJudge[] judgeRef = new CopyJudge[1];
+        // A job that ends without a verdict (cancelled, lost out of attempts): a copy's k-of-n job is judged again,
+        // then its hold is settled.
+        Consumer<String> jobEnded = id -> {
+            judgeRef[0].copyEnded(id);
+            settlement.onFinal(id);
+        };
+        judgeRef[0] = new CopyJudge(store, id -> cancelCopy(store, hubRef[0], id, settlement), settlement::onFinal);
         oracle.listeners().forEach(verifier::addListener);
+        verifier.addListener(judgeRef[0]); // copies are compared before the ledger settles them
         verifier.addListener(settlement); // the ledger pays or refunds on the verdict, never before it
         verifier.addListener((jobId, nodeId, verdict) -> metrics.count("hearth_verdicts_total", "outcome",
                 verdict.outcome().name().toLowerCase(java.util.Locale.ROOT)));
@@ -105,12 +119,16 @@ public final class CoordinatorServer implements AutoCloseable {
         AgentHub hub = new AgentHub(handler);
         InstanceRelay instances = new InstanceRelay(clock);
         handler.attach(instances);
+        hubRef[0] = hub;
         LedgerHooks hooks = new LedgerHooks(new NodePreferences(store, clock, ledger.stakeReferenceMicros(),
-                config.tick().multipliedBy(2)), settlement::onFinal, settlement::reconcile);
+                config.tick().multipliedBy(2)), jobEnded, () -> {
+                    judgeRef[0].judgeAll();
+                    settlement.reconcile();
+                });
         loop[0] = new SchedulerLoop(store, hub, clock, config.lostAfter(), config.tick(), hooks);
         registerGauges(metrics, store, hub);
         Runnable wake = loop[0]::wake;
-        Apis apis = new Apis(new JobsApi(store, hub, wake, liveLogs, ledger.rates(), settlement::onFinal),
+        Apis apis = new Apis(new JobsApi(store, hub, wake, liveLogs, ledger.rates(), jobEnded),
                 new NodesApi(store, hub, clock, instances.inventory()), new TokensApi(store), new LedgerApi(store),
                 new CoordinatorApi(key), new NodeInstancesApi(store, hub, instances), new InstancesApi(instances, hub));
         WebServer server = WebServer.builder()
@@ -130,6 +148,14 @@ public final class CoordinatorServer implements AutoCloseable {
                 oracle.policy().completion().wireName(), ledger.rates(),
                 ledger.settlementWebhook().map(Object::toString).orElse("none"));
         return new CoordinatorServer(store, loop[0], verifier, server, webhook);
+    }
+
+    /** Cancels a copy of a k-of-n job that can no longer matter (the job failed), telling its node, and settles it. */
+    private static void cancelCopy(Store store, AgentHub hub, String copyId, Settlement settlement) {
+        if (store.cancelJob(copyId) instanceof Cancellation.Cancelled c) {
+            c.heldBy().flatMap(hub::session).ifPresent(s -> s.send(new JobCancel(copyId, null, "cancelled")));
+        }
+        settlement.onFinal(copyId);
     }
 
     /** The REST services, each mounted under its /v1 prefix behind the admin token. */

@@ -36,6 +36,7 @@ final class ScriptedHearthNode implements AutoCloseable {
     private final Map<String, String> refusals = new ConcurrentHashMap<>();
     private final Map<String, JsonNode> offers = new ConcurrentHashMap<>();
     private volatile boolean blackHole;
+    private volatile String logs;
     private volatile ScriptedAgent link;
     private volatile String nodeId;
     private volatile boolean heartbeating;
@@ -80,6 +81,11 @@ final class ScriptedHearthNode implements AutoCloseable {
     /** Stops heartbeating while staying connected: the coordinator will find the node lost. */
     void fallSilent() {
         heartbeating = false;
+    }
+
+    /** From now on every result it sends has these logs (copies of a k-of-n job agree on them, or not). */
+    void answerWithLogs(String text) {
+        logs = text;
     }
 
     /** From now on answers jobs like an honest node. */
@@ -164,7 +170,7 @@ final class ScriptedHearthNode implements AutoCloseable {
             case TIMEOUT -> 124;
             default -> 1;
         };
-        String logs = status + " " + id + "\n";
+        String logs = this.logs != null ? this.logs : status + " " + id + "\n";
         try {
             // signed like a real agent's result, so the oracle judges the run itself, not a missing receipt
             JobOffer offer = ResultFrames.offer(offers.get(id));

@@ -1,5 +1,6 @@
 package dev.hearth.sandbox;
 
+import dev.hearth.core.receipt.ResourceUsage;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -52,6 +53,24 @@ public interface Sandbox extends AutoCloseable {
      */
     default Optional<String> imageDigest() throws SandboxException {
         return Optional.empty();
+    }
+
+    /**
+     * What the workload used (CPU time, peak memory), as the driver measured it while it ran. Ask after the workload
+     * exited and before {@link #close()}; figures the driver cannot tell are null. The default knows nothing.
+     */
+    default ResourceUsage usage() {
+        return ResourceUsage.UNKNOWN;
+    }
+
+    /**
+     * Reads and hashes the files the workload left in {@link SandboxSpec#OUTPUT_DIR}, within {@code limits}. Ask after
+     * the workload exited and before {@link #close()}. The default collects nothing ({@link Outputs#NONE}).
+     *
+     * @throws SandboxException when the engine cannot hand the folder out
+     */
+    default Outputs outputs(OutputLimits limits) throws SandboxException, InterruptedException {
+        return Outputs.NONE;
     }
 
     /**

@@ -3,9 +3,12 @@ package dev.hearth.agent.jobs;
 import dev.hearth.core.job.JobResult;
 import dev.hearth.core.job.JobSpec;
 import dev.hearth.core.job.JobStatus;
+import dev.hearth.core.receipt.ResourceUsage;
 import dev.hearth.core.units.DurationText;
 import dev.hearth.sandbox.ExitStatus;
 import dev.hearth.sandbox.LogSink;
+import dev.hearth.sandbox.OutputLimits;
+import dev.hearth.sandbox.Outputs;
 import dev.hearth.sandbox.Sandbox;
 import dev.hearth.sandbox.SandboxDriver;
 import dev.hearth.sandbox.SandboxException;
@@ -40,6 +43,7 @@ public final class JobRunner {
     private final int maxLogChars;
     private final Duration stopGrace;
     private final InstantSource clock;
+    private final OutputLimits outputLimits;
 
     /**
      * @param driver the sandbox driver jobs run on
@@ -48,10 +52,20 @@ public final class JobRunner {
      * @param clock the source of start and end times
      */
     public JobRunner(SandboxDriver driver, int maxLogChars, Duration stopGrace, InstantSource clock) {
+        this(driver, maxLogChars, stopGrace, clock, OutputLimits.DEFAULT);
+    }
+
+    /**
+     * @param outputLimits how much of {@link SandboxSpec#OUTPUT_DIR} is hashed for the receipt
+     * @see #JobRunner(SandboxDriver, int, Duration, InstantSource)
+     */
+    public JobRunner(SandboxDriver driver, int maxLogChars, Duration stopGrace, InstantSource clock,
+            OutputLimits outputLimits) {
         this.driver = driver;
         this.maxLogChars = maxLogChars;
         this.stopGrace = stopGrace;
         this.clock = clock;
+        this.outputLimits = outputLimits;
     }
 
     /** A runner with the default log cap, stop grace and the system clock. */
@@ -79,12 +93,14 @@ public final class JobRunner {
     }
 
     /**
-     * A job's result with the facts its receipt states beyond the result: the image's content digest.
+     * A job's result with the facts its receipt states beyond the result.
      *
      * @param result the result with its proofs
      * @param imageDigest the content digest of the image it ran in, or null when unknown (it never started)
+     * @param usage what it used, as the sandbox measured it ({@link ResourceUsage#UNKNOWN} when it never ran)
+     * @param outputs the files it left in {@link SandboxSpec#OUTPUT_DIR}, hashed within the runner's limits
      */
-    public record Execution(JobResult result, String imageDigest) {
+    public record Execution(JobResult result, String imageDigest, ResourceUsage usage, Outputs outputs) {
     }
 
     /**
@@ -93,12 +109,28 @@ public final class JobRunner {
      * @throws InterruptedException when interrupted; the sandbox is removed before this is thrown
      */
     public Execution execute(JobSpec job, LogSink live, Cancellation cancel) throws InterruptedException {
-        String[] digest = new String[1];
-        JobResult result = runIn(job, live, cancel, digest);
-        return new Execution(result, digest[0]);
+        Facts facts = new Facts();
+        JobResult result = runIn(job, live, cancel, facts);
+        if (facts.outputs.truncated() && result.message() == null) {
+            result = new JobResult(result.jobId(), result.status(), result.exitCode(), result.image(),
+                    result.startedAt(), result.finishedAt(), result.durationMillis(), result.logs(), result.logBytes(),
+                    result.logsTruncated(), result.timestamp(), result.logsHash(), result.executionHash(),
+                    "outputs truncated: more than " + outputLimits.maxFiles() + " files or "
+                            + outputLimits.maxBytes() + " bytes in " + SandboxSpec.OUTPUT_DIR
+                            + "; the receipt lists the first " + facts.outputs.files().size());
+        }
+        return new Execution(result, facts.imageDigest, facts.usage, facts.outputs);
     }
 
-    private JobResult runIn(JobSpec job, LogSink live, Cancellation cancel, String[] digest)
+    /** What the sandbox told beyond the result, gathered before it is removed. Confined to the running thread. */
+    private static final class Facts {
+        String imageDigest;
+        ResourceUsage usage = ResourceUsage.UNKNOWN;
+        Outputs outputs = Outputs.NONE;
+        boolean exited;
+    }
+
+    private JobResult runIn(JobSpec job, LogSink live, Cancellation cancel, Facts facts)
             throws InterruptedException {
         LogCapture capture = new LogCapture(maxLogChars);
         LogSink sink = (stream, bytes, offset, length) -> {
@@ -111,7 +143,7 @@ public final class JobRunner {
             sandbox = driver.create(sandboxSpec(job));
             startedAt = clock.instant();
             sandbox.start(sink);
-            digest[0] = sandbox.imageDigest().orElse(null);
+            facts.imageDigest = sandbox.imageDigest().orElse(null);
             long deadline = System.nanoTime() + job.timeout().toNanos();
             Optional<ExitStatus> exit = Optional.empty();
             long left;
@@ -120,16 +152,19 @@ public final class JobRunner {
             }
             if (exit.isEmpty() && cancel.reason().isPresent()) {
                 ExitStatus stopped = sandbox.stop(stopGrace);
+                facts.exited = true;
                 log.info("job {} was cancelled: {}", job.id(), cancel.reason().get());
                 return result(job, JobStatus.ERROR, stopped.exitCode(), startedAt, capture,
                         "cancelled: " + cancel.reason().get());
             }
             if (exit.isEmpty()) {
                 ExitStatus stopped = sandbox.stop(stopGrace);
+                facts.exited = true;
                 log.info("job {} exceeded its timeout of {} and was stopped", job.id(), job.timeout());
                 return result(job, JobStatus.TIMEOUT, stopped.exitCode(), startedAt, capture,
                         "job exceeded its timeout of " + DurationText.format(job.timeout()) + " and was stopped");
             }
+            facts.exited = true;
             ExitStatus status = exit.get();
             if (status.oomKilled()) {
                 return result(job, JobStatus.OOM, status.exitCode(), startedAt, capture,
@@ -149,8 +184,24 @@ public final class JobRunner {
                     0, false, text);
         } finally {
             if (sandbox != null) {
-                sandbox.close();
+                try {
+                    if (facts.exited) {
+                        gather(job, sandbox, facts);
+                    }
+                } finally {
+                    sandbox.close();
+                }
             }
+        }
+    }
+
+    /** Usage and outputs, read after the exit and before removal; a failure to read them loses only them. */
+    private void gather(JobSpec job, Sandbox sandbox, Facts facts) throws InterruptedException {
+        facts.usage = sandbox.usage();
+        try {
+            facts.outputs = sandbox.outputs(outputLimits);
+        } catch (SandboxException e) {
+            log.warn("job {}: its outputs could not be read, the receipt lists none: {}", job.id(), e.getMessage());
         }
     }
 

@@ -37,6 +37,7 @@ import dev.hearth.core.protocol.ResultAck;
 import dev.hearth.core.receipt.Receipt;
 import dev.hearth.core.receipt.ResourceUsage;
 import dev.hearth.core.units.DurationText;
+import dev.hearth.sandbox.Outputs;
 import dev.hearth.sandbox.SandboxDriver;
 import dev.hearth.sandbox.SandboxException;
 import java.io.IOException;
@@ -304,8 +305,8 @@ public final class NodeAgent implements AutoCloseable {
             log.warn("job {} cannot run here: {}", offer.id(), e.getMessage());
             JobOffer.WireJobSpec wire = offer.spec() != null ? offer.spec()
                     : new JobOffer.WireJobSpec("", List.of(), null, null, null, "", "", 0, "", 0, List.of());
-            report(JobResult.of(offer.id(), JobStatus.ERROR, -1, wire.image(), null, clock.instant(), e.getMessage(),
-                    0, false, e.getMessage()), epoch, wire, null);
+            report(unrun(JobResult.of(offer.id(), JobStatus.ERROR, -1, wire.image(), null, clock.instant(),
+                    e.getMessage(), 0, false, e.getMessage())), epoch, wire);
             return;
         }
         if (draining.get()) {
@@ -335,21 +336,19 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     private void run(JobSpec spec, Running r) {
-        JobResult result;
-        String imageDigest = null;
+        JobRunner.Execution done;
         try {
             link.send(new JobStarted(spec.id(), r.epoch()));
-            JobRunner.Execution done = runner.execute(spec, r.live(), r.cancel());
-            result = done.result();
-            imageDigest = done.imageDigest();
+            done = runner.execute(spec, r.live(), r.cancel());
         } catch (InterruptedException e) {
-            result = JobResult.of(spec.id(), JobStatus.ERROR, -1, spec.image(), null, clock.instant(),
-                    "agent interrupted", 0, false, "the agent was stopped while the job ran");
+            done = unrun(JobResult.of(spec.id(), JobStatus.ERROR, -1, spec.image(), null, clock.instant(),
+                    "agent interrupted", 0, false, "the agent was stopped while the job ran"));
         } catch (RuntimeException e) {
             log.error("job {} failed in the agent", spec.id(), e);
-            result = JobResult.of(spec.id(), JobStatus.ERROR, -1, spec.image(), null, clock.instant(),
-                    String.valueOf(e.getMessage()), 0, false, "agent error: " + e.getMessage());
+            done = unrun(JobResult.of(spec.id(), JobStatus.ERROR, -1, spec.image(), null, clock.instant(),
+                    String.valueOf(e.getMessage()), 0, false, "agent error: " + e.getMessage()));
         }
+        JobResult result = done.result();
         if (r.discard().get()) {
             running.remove(spec.id());
             log.info("job {} under epoch {} ended after its lease was taken; its result ({}) is dropped", spec.id(),
@@ -358,13 +357,18 @@ public final class NodeAgent implements AutoCloseable {
         }
         (result.status().success() ? completed : failed).incrementAndGet();
         metrics.finished(result.status());
-        report(result, r.epoch(), r.ran(), imageDigest);
+        report(done, r.epoch(), r.ran());
         running.remove(spec.id()); // only now: a job is always either running or in the outbox
     }
 
-    private void report(JobResult result, long epoch, JobOffer.WireJobSpec ran, String imageDigest) {
-        Receipt receipt = JobWire.receipt(result, nodeId, epoch, ran, identity.fingerprint(), imageDigest,
-                ResourceUsage.UNKNOWN, List.of());
+    private static JobRunner.Execution unrun(JobResult result) {
+        return new JobRunner.Execution(result, null, ResourceUsage.UNKNOWN, Outputs.NONE);
+    }
+
+    private void report(JobRunner.Execution done, long epoch, JobOffer.WireJobSpec ran) {
+        JobResult result = done.result();
+        Receipt receipt = JobWire.receipt(result, nodeId, epoch, ran, identity.fingerprint(), done.imageDigest(),
+                done.usage(), done.outputs().files());
         JobResultMessage m = JobWire.resultMessage(result, nodeId, epoch)
                 .withReceipt(receipt, identity.sign(receipt.signingInput()));
         try {

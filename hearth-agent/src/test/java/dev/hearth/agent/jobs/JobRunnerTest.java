@@ -45,6 +45,20 @@ class JobRunnerTest {
     }
 
     @Test
+    @DisplayName("outputs over the limit: the first files are hashed, and the result's message says it was truncated")
+    void outputsTruncated() throws Exception {
+        JobRunner limited = new JobRunner(DockerFixture.driver(), 10_000, Duration.ofSeconds(10),
+                InstantSource.system(), new dev.hearth.sandbox.OutputLimits(2, 1000));
+        JobRunner.Execution done = limited.execute(job("for i in 1 2 3; do echo $i > /job/out/f$i; done").build(),
+                LogSink.discard(), new Cancellation());
+        assertThat(done.result().status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(done.outputs().truncated()).isTrue();
+        assertThat(done.outputs().files()).hasSize(2);
+        assertThat(done.result().message()).startsWith("outputs truncated: more than 2 files or 1000 bytes in /job/out");
+        assertThat(done.result().hashesHold()).isTrue();
+    }
+
+    @Test
     @DisplayName("a successful job completes with its output and hashes anyone can recompute")
     void completes() throws Exception {
         StringBuilder live = new StringBuilder();

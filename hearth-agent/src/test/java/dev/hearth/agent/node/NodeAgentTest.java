@@ -165,8 +165,34 @@ class NodeAgentTest {
         assertThat(signed.receipt().logsHash()).isEqualTo(ProofHashes.logsHash("signed\n"));
     }
 
+    @Test
+    @DisplayName("the receipt states the CPU time, peak memory and output files the engine measured, and verifies")
+    void receiptUsageAndOutputs() throws Exception {
+        // Spin for one to two seconds of CPU, hold 50 MB in the tmpfs /tmp, and leave one output file.
+        String id = submit("a=$(date +%s); while [ $(date +%s) = $a ]; do :; done; "
+                + "b=$(date +%s); while [ $(date +%s) = $b ]; do :; done; "
+                + "dd if=/dev/zero of=/tmp/fill bs=1M count=50 2>/dev/null; sleep 1; rm /tmp/fill; "
+                + "echo result > /job/out/answer.txt", "1.5", "256m");
+        await("job completed", () -> "completed".equals(job(id).path("state").asText()));
+
+        SignedReceipt signed = SignedReceipt.parse("receipt", text("/v1/jobs/" + id + "/receipt"));
+        java.security.PublicKey key = NodeKeys.parse("node.pub",
+                Files.readString(dir.resolve("agent").resolve(NodeIdentity.PUBLIC_KEY_FILE)));
+        assertThat(ReceiptVerifier.verifies(signed.receipt(), signed.signature(), key)).isTrue();
+        assertThat(signed.receipt().usage().cpuMillis()).isGreaterThan(500L);
+        assertThat(signed.receipt().usage().peakMemoryBytes()).isGreaterThan(50L * 1024 * 1024);
+        assertThat(signed.receipt().outputs()).containsExactly(new dev.hearth.core.receipt.OutputFile(
+                "/job/out/answer.txt", 7, java.util.HexFormat.of().formatHex(java.security.MessageDigest
+                        .getInstance("SHA-256").digest("result\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)))));
+        assertThat(job(id).at("/verdict/outcome").asText()).isEqualTo("passed");
+    }
+
     private String submit(String script) throws Exception {
-        var doc = Json.mapper().createObjectNode().put("cpus", "0.25").put("memory", "64m");
+        return submit(script, "0.25", "64m");
+    }
+
+    private String submit(String script, String cpus, String memory) throws Exception {
+        var doc = Json.mapper().createObjectNode().put("cpus", cpus).put("memory", memory);
         doc.set("command", Json.mapper().valueToTree(List.of("sh", "-c", script)));
         String id = api("POST", "/v1/jobs", doc.toString()).get("id").asText();
         submitted.add(id);

@@ -124,8 +124,11 @@ public final class JobsApi implements HttpService {
         }
         JobRecord job;
         try {
-            job = store.submitJob(id, StoredSpec.of(submission).json(), submission.priority(), submission.retries(),
-                    hold);
+            String spec = StoredSpec.of(submission).json();
+            job = submission.redundancy().redundant()
+                    ? store.submitRedundantJob(id, spec, submission.priority(), submission.retries(), hold,
+                            submission.redundancy())
+                    : store.submitJob(id, spec, submission.priority(), submission.retries(), hold);
         } catch (InsufficientFundsException e) {
             ObjectNode err = Json.mapper().createObjectNode().put("error", "insufficient_funds").put("field", "price")
                     .put("message", "the job's price of " + Credits.format(hold.amountMicros()) + " credits ("
@@ -220,9 +223,13 @@ public final class JobsApi implements HttpService {
         String id = req.path().pathParameters().get("id");
         switch (store.cancelJob(id)) {
             case Cancellation.Cancelled c -> {
-                c.heldBy().flatMap(hub::session).ifPresent(s -> s.send(new JobCancel(id, null, "cancelled")));
-                jobFinal.accept(id);
-                liveLogs.forget(id);
+                ended(id, c);
+                // A k-of-n job's copies go with it (each settles its share: refunded, nothing was agreed).
+                for (JobRecord copy : store.copies(id)) {
+                    if (store.cancelJob(copy.id()) instanceof Cancellation.Cancelled cc) {
+                        ended(copy.id(), cc);
+                    }
+                }
                 wakeScheduler.run();
                 JsonResponses.send(res, 200, view(store.job(id).orElseThrow()));
             }
@@ -230,6 +237,12 @@ public final class JobsApi implements HttpService {
                     "job " + id + " already ended: " + f.state().name().toLowerCase(Locale.ROOT));
             case Cancellation.UnknownJob u -> JsonResponses.error(res, 404, "unknown_job", "Job not found: " + id);
         }
+    }
+
+    private void ended(String id, Cancellation.Cancelled c) {
+        c.heldBy().flatMap(hub::session).ifPresent(s -> s.send(new JobCancel(id, null, "cancelled")));
+        jobFinal.accept(id);
+        liveLogs.forget(id);
     }
 
     private ObjectNode view(JobRecord j) {
@@ -247,6 +260,25 @@ public final class JobsApi implements HttpService {
         store.ledger().hold(j.id()).ifPresent(h -> v.put("price", Credits.format(h.amountMicros()))
                 .put("account", h.accountId()).put("payment", h.state().name().toLowerCase(Locale.ROOT)));
         store.verdict(j.id()).ifPresent(d -> v.set("verdict", verdictView(d)));
+        if (j.isCopy()) {
+            v.put("copyOf", j.parentId()).put("copyIndex", j.copyIndex());
+        }
+        if (j.redundancy().redundant()) {
+            v.putObject("redundancy").put("n", j.redundancy().n()).put("k", j.redundancy().k());
+            var copies = v.putArray("copies");
+            for (JobRecord c : store.copies(j.id())) {
+                ObjectNode cv = copies.addObject().put("id", c.id()).put("index", c.copyIndex())
+                        .put("state", c.state().name().toLowerCase(Locale.ROOT));
+                putIf(cv, "nodeId", c.nodeId());
+                store.result(c.id()).ifPresent(r -> putIf(cv, "logsHash", message(r).logsHash()));
+                store.verdict(c.id()).ifPresent(d -> {
+                    cv.put("verdict", d.outcome().name().toLowerCase(Locale.ROOT));
+                    putIf(cv, "flagged", d.flagged());
+                });
+                store.ledger().hold(c.id()).ifPresent(h -> cv.put("share", Credits.format(h.amountMicros()))
+                        .put("payment", h.state().name().toLowerCase(Locale.ROOT)));
+            }
+        }
         return v;
     }
 

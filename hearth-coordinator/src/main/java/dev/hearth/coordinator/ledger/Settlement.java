@@ -1,9 +1,11 @@
 package dev.hearth.coordinator.ledger;
 
+import dev.hearth.coordinator.oracle.Copies;
 import dev.hearth.coordinator.oracle.Verdict;
 import dev.hearth.coordinator.oracle.VerdictListener;
 import dev.hearth.coordinator.store.HoldSettlement;
 import dev.hearth.coordinator.store.JobRecord;
+import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.coordinator.store.VerdictOutcome;
 import dev.hearth.coordinator.store.VerdictRecord;
@@ -21,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * verdict (cancelled, failed for good after their node was lost) and from {@link #reconcile} for any final job whose
  * hold is still open after a crash; {@code onFinal} reads the stored verdict, so both ways decide alike. A verdict
  * pays when it {@linkplain Verdict#passed() passed}, or when it is {@code unsigned} and the operator's policy pays
- * unsigned results ({@code --unsigned pay}).
+ * unsigned results ({@code --unsigned pay}). A copy of a k-of-n job holds its share of the price and is paid only
+ * when it passed and is in the agreeing majority of its completed job ({@link Copies}); every other share is refunded.
  *
  * <p>Exactly once whatever calls race: the store settles a hold by a conditional update and a unique key, so a
  * second call finds it settled and moves nothing. Thread-safe.
@@ -50,7 +53,31 @@ public final class Settlement implements VerdictListener {
 
     @Override
     public void verdict(String jobId, String nodeId, Verdict verdict) {
+        Optional<JobRecord> job = store.job(jobId);
+        if (job.isPresent() && job.get().isCopy()) {
+            settleCopy(job.get()); // a copy is paid for agreeing with the majority, not for its own verdict alone
+            return;
+        }
         onVerdict(jobId, nodeId, pays(verdict.outcome()));
+    }
+
+    /**
+     * Settles an ended copy of a k-of-n job: its share is released to its node when it passed and is in the
+     * agreeing majority of a completed job; refunded when it failed, disagrees, or the job failed or was cancelled;
+     * left held while the job is undecided and the copy passed (it may yet be in the majority).
+     */
+    private void settleCopy(JobRecord copy) {
+        if (!copy.state().isFinal()) {
+            return;
+        }
+        Optional<VerdictRecord> verdict = store.verdict(copy.id()).filter(v -> v.outcome() == VerdictOutcome.PASSED);
+        Optional<JobRecord> parent = store.job(copy.parentId());
+        if (verdict.isPresent() && parent.isPresent() && !parent.get().state().isFinal()) {
+            return;
+        }
+        boolean agrees = verdict.isPresent() && parent.get().state() == JobState.COMPLETED
+                && Copies.of(store, copy.parentId()).map(c -> c.agrees(copy.id())).orElse(false);
+        onVerdict(copy.id(), verdict.map(VerdictRecord::nodeId).orElse(null), agrees);
     }
 
     /**
@@ -61,6 +88,10 @@ public final class Settlement implements VerdictListener {
         try {
             Optional<JobRecord> job = store.job(jobId);
             if (job.isEmpty() || !job.get().state().isFinal()) {
+                return;
+            }
+            if (job.get().isCopy()) {
+                settleCopy(job.get());
                 return;
             }
             Optional<VerdictRecord> verdict = store.verdict(jobId).filter(v -> v.outcome() != VerdictOutcome.PENDING);

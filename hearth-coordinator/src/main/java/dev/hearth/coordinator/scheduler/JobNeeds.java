@@ -1,6 +1,7 @@
 package dev.hearth.coordinator.scheduler;
 
 import java.time.Instant;
+import java.util.Set;
 
 /**
  * What a queued job needs from a node, and its place in the queue.
@@ -12,7 +13,19 @@ import java.time.Instant;
  * @param memoryBytes memory
  * @param gpus GPUs
  * @param minVramMib memory each GPU must have, in MiB
+ * @param copyOf for a copy of a k-of-n job, that job's id (copies of one job go to distinct nodes); else null
+ * @param avoid nodes it must not go to: those that hold or held a copy of the same job
  */
 public record JobNeeds(String jobId, int priority, Instant submittedAt, long nanoCpus, long memoryBytes, int gpus,
-        long minVramMib) {
+        long minVramMib, String copyOf, Set<String> avoid) {
+
+    /** A job that may go to any node. */
+    public JobNeeds(String jobId, int priority, Instant submittedAt, long nanoCpus, long memoryBytes, int gpus,
+            long minVramMib) {
+        this(jobId, priority, submittedAt, nanoCpus, memoryBytes, gpus, minVramMib, null, Set.of());
+    }
+
+    public JobNeeds {
+        avoid = Set.copyOf(avoid);
+    }
 }

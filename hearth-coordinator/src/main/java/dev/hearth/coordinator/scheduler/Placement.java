@@ -2,15 +2,20 @@ package dev.hearth.coordinator.scheduler;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Decides where queued jobs go: in priority then age order, each to the node that fits it now and is least loaded,
  * counting a node's preference (reputation and stake) as negative load (then most preferred, then with most free
- * memory), so load spreads and leans towards trusted nodes. A job that fits nowhere now is passed over
+ * memory), so load spreads and leans towards trusted nodes. Copies of one k-of-n job never share a node: a copy
+ * avoids nodes that hold or held another copy, and those given one earlier in the same pass. A job that fits nowhere
+ * now is passed over
  * (smaller jobs behind it may still run) and gets a reason: waiting for capacity, or, when no registered node could
  * ever hold it, what it asks for against what the largest node offers. A pure function of its inputs.
  */
@@ -38,12 +43,22 @@ public final class Placement {
         Map<String, NodeView> working = new LinkedHashMap<>();
         nodes.forEach(n -> working.put(n.nodeId(), n));
         List<Decision> decisions = new ArrayList<>();
+        // Nodes given a copy of a k-of-n job in this pass, by that job: its other copies go elsewhere.
+        Map<String, Set<String>> copiesPlaced = new HashMap<>();
         for (JobNeeds job : ordered) {
+            Set<String> taken = job.copyOf() == null ? Set.of()
+                    : copiesPlaced.computeIfAbsent(job.copyOf(), k -> new HashSet<>());
             // A plain loop with primitive comparisons: this runs jobs x nodes times a pass, and a stream with a
             // boxing comparator chain cost about ten times as much with thousands of nodes.
             NodeView node = null;
+            boolean fitsAvoided = false;
             for (NodeView n : working.values()) {
-                if (n.fitsNow(job) && (node == null || better(n, node))) {
+                if (!n.fitsNow(job)) {
+                    continue;
+                }
+                if (job.avoid().contains(n.nodeId()) || taken.contains(n.nodeId())) {
+                    fitsAvoided = true;
+                } else if (node == null || better(n, node)) {
                     node = n;
                 }
             }
@@ -52,6 +67,13 @@ public final class Placement {
                         .map(NodeView.Gpu::index).toList();
                 working.put(node.nodeId(), node.plus(job, gpus));
                 decisions.add(new Decision(job.jobId(), Optional.of(node.nodeId()), gpus, null));
+                if (job.copyOf() != null) {
+                    taken.add(node.nodeId());
+                }
+            } else if (fitsAvoided) {
+                decisions.add(new Decision(job.jobId(), Optional.empty(), List.of(), "redundancy: waiting for a "
+                        + "node that holds no other copy of job " + job.copyOf() + " (copies of a k-of-n job run on "
+                        + "distinct nodes; " + union(job.avoid(), taken).size() + " node(s) hold or held one)"));
             } else {
                 decisions.add(new Decision(job.jobId(), Optional.empty(), List.of(), whyNot(job, nodes)));
             }
@@ -83,6 +105,12 @@ public final class Placement {
             c = a.nodeId().compareTo(b.nodeId());
         }
         return c < 0;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new HashSet<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private static String whyNot(JobNeeds job, List<NodeView> nodes) {

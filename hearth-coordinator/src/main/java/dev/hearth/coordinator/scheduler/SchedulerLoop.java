@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -135,7 +136,8 @@ public final class SchedulerLoop implements AutoCloseable {
             specs.put(j.id(), s);
             needs.add(new JobNeeds(j.id(), j.priority(), j.submittedAt(),
                     CpuQuota.parse("cpus", s.spec().cpus()).nanoCpus(),
-                    ByteSize.parse("memory", s.spec().memory()).bytes(), s.gpuCount(), s.minVramMib()));
+                    ByteSize.parse("memory", s.spec().memory()).bytes(), s.gpuCount(), s.minVramMib(),
+                    j.parentId(), j.isCopy() ? Set.copyOf(store.nodesOfCopies(j.parentId())) : Set.of()));
         }
         Map<String, JobRecord> byId = new HashMap<>();
         queued.forEach(j -> byId.put(j.id(), j));

@@ -1,5 +1,6 @@
 package dev.hearth.coordinator.store;
 
+import dev.hearth.core.job.Redundancy;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -18,17 +19,39 @@ import java.util.Objects;
  * @param updatedAt when it last changed
  * @param nodeId the node that holds it, or held it last when it ended; {@code null} while queued
  * @param epoch the epoch of its latest lease, 0 before the first; a result must carry the live lease's epoch
+ * @param parentId for a copy of a k-of-n job, the job it is a copy of; else null
+ * @param copyIndex a copy's number, 1 to n; 0 for any other job
+ * @param redundancy a k-of-n job's n and k ({@link JobState#REDUNDANT} parent); {@link Redundancy#NONE} otherwise
  */
 public record JobRecord(String id, String specJson, int priority, int maxRetries, int attempts, JobState state,
-        String reason, Instant submittedAt, Instant updatedAt, String nodeId, long epoch) {
+        String reason, Instant submittedAt, Instant updatedAt, String nodeId, long epoch, String parentId,
+        int copyIndex, Redundancy redundancy) {
+
+    /** A job that is neither a copy nor a k-of-n parent. */
+    public JobRecord(String id, String specJson, int priority, int maxRetries, int attempts, JobState state,
+            String reason, Instant submittedAt, Instant updatedAt, String nodeId, long epoch) {
+        this(id, specJson, priority, maxRetries, attempts, state, reason, submittedAt, updatedAt, nodeId, epoch, null,
+                0, Redundancy.NONE);
+    }
 
     /** Checks the required fields. */
     public JobRecord {
+        Objects.requireNonNull(redundancy, "redundancy");
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(specJson, "specJson");
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(submittedAt, "submittedAt");
         Objects.requireNonNull(updatedAt, "updatedAt");
+    }
+
+    /** Whether this is one copy of a k-of-n job. */
+    public boolean isCopy() {
+        return parentId != null;
+    }
+
+    /** The id of copy {@code index} of k-of-n job {@code parentId}: a valid job id, also in a container name. */
+    public static String copyId(String parentId, int index) {
+        return parentId + ".copy" + index;
     }
 
     /** Whether it may be granted another lease after losing this one: attempts left under {@code 1 + maxRetries}. */

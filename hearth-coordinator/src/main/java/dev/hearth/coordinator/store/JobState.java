@@ -3,7 +3,8 @@ package dev.hearth.coordinator.store;
 /**
  * The life of a job in the coordinator. {@link #QUEUED} and {@link #UNPLACEABLE} wait for a node; {@link #LEASED}
  * and {@link #RUNNING} are held by one node under one lease epoch; {@link #VERIFYING} has its one result, which the
- * oracle has not yet judged; {@link #COMPLETED}, {@link #FAILED} and {@link #CANCELLED} are final.
+ * oracle has not yet judged; {@link #COMPLETED}, {@link #FAILED} and {@link #CANCELLED} are final; {@link #REDUNDANT}
+ * is a k-of-n job waiting for its copies.
  */
 public enum JobState {
     /** Waiting to be placed. */
@@ -21,7 +22,12 @@ public enum JobState {
     /** Final: cancelled by a user. */
     CANCELLED,
     /** No node could ever fit it as things stand; the job's reason says why. Not final: a new node may fit it. */
-    UNPLACEABLE;
+    UNPLACEABLE,
+    /**
+     * A k-of-n job: never placed itself, its copies (jobs of their own) run on distinct nodes; it becomes
+     * {@link #COMPLETED} when k copies agree, {@link #FAILED} when they no longer can. Not final.
+     */
+    REDUNDANT;
 
     /** Whether nothing can change this job any more. */
     public boolean isFinal() {

@@ -1,6 +1,7 @@
 package dev.hearth.coordinator.store;
 
 import dev.hearth.coordinator.store.sql.SqliteStore;
+import dev.hearth.core.job.Redundancy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -103,6 +104,30 @@ public interface Store extends AutoCloseable {
      * @throws InsufficientFundsException when the account cannot cover the price; no job is created
      */
     JobRecord submitJob(String id, String specJson, int priority, int maxRetries, HoldRequest hold);
+
+    /**
+     * Submits a k-of-n job in one transaction: the parent in {@link JobState#REDUNDANT} (never placed, a hold of 0)
+     * and its n copies {@link JobRecord#copyId(String, int) ID.copy1 ... ID.copyN}, queued, each holding its
+     * {@link CopyShares share} of the price, so the copies' holds add up to the price exactly.
+     *
+     * @throws IllegalStateException when a job with this id (or a copy's id) exists
+     * @throws InsufficientFundsException when the account cannot cover the price; nothing is created
+     */
+    JobRecord submitRedundantJob(String id, String specJson, int priority, int maxRetries, HoldRequest hold,
+            Redundancy redundancy);
+
+    /** The copies of a k-of-n job, by copy number; empty for any other job. */
+    List<JobRecord> copies(String parentId);
+
+    /** Every node ever granted a lease of one of the job's copies: where another copy must not go. */
+    List<String> nodesOfCopies(String parentId);
+
+    /**
+     * Ends a k-of-n job that is still {@link JobState#REDUNDANT}: {@code to} is final.
+     *
+     * @return false when it is not redundant any more (decided before, cancelled) or does not exist
+     */
+    boolean finishRedundantJob(String parentId, JobState to, String reason);
 
     /** The job with this id. */
     Optional<JobRecord> job(String id);

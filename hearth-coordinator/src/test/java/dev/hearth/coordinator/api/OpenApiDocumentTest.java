@@ -112,6 +112,18 @@ class OpenApiDocumentTest {
             ledgerAnswers(nodeId);
             expect(200, "POST /v1/jobs/{id}/cancel", "POST", "/v1/jobs/" + held + "/cancel", null);
             assertThat(agent.expect("job_cancel").get("jobId").asText()).isEqualTo(held);
+
+            // a 2-of-2 job on one node: one copy is leased, the other waits for a second node; both are listed
+            String pair = expect(201, "POST /v1/jobs", "POST", "/v1/jobs",
+                    "{\"command\":[\"sleep\",\"60\"],\"redundancy\":{\"n\":2,\"k\":2}}").get("id").asText();
+            assertThat(agent.expect("job").get("id").asText()).startsWith(pair + ".copy");
+            JsonNode copies = expect(200, "GET /v1/jobs/{id}", "GET", "/v1/jobs/" + pair, null).get("copies");
+            assertThat(copies).hasSize(2);
+            expect(200, "GET /v1/jobs/{id}", "GET", "/v1/jobs/" + copies.get(0).get("id").asText(), null);
+            expect(200, "POST /v1/jobs/{id}/cancel", "POST", "/v1/jobs/" + pair + "/cancel", null);
+            assertThat(agent.expect("job_cancel").get("jobId").asText()).startsWith(pair + ".copy");
+            expect(400, "POST /v1/jobs", "POST", "/v1/jobs",
+                    "{\"command\":[\"true\"],\"redundancy\":{\"n\":4,\"k\":2}}");
         }
 
         signedResult(expect(201, "POST /v1/tokens", "POST", "/v1/tokens", null).get("token").asText());

@@ -8,12 +8,14 @@ import dev.hearth.coordinator.store.Hold;
 import dev.hearth.coordinator.store.HoldRequest;
 import dev.hearth.coordinator.store.HoldSettlement;
 import dev.hearth.coordinator.store.InsufficientFundsException;
+import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.LedgerAccount;
 import dev.hearth.coordinator.store.LedgerTransfer;
 import dev.hearth.coordinator.store.NodeRecord;
 import dev.hearth.coordinator.store.NodeState;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.coordinator.store.TransferKind;
+import dev.hearth.core.job.Redundancy;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -30,7 +32,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Random sequences of deposits, holds, releases, refunds, cancels, duplicates, stakes and reopenings against the real
+ * Random sequences of deposits, holds (of single and k-of-n jobs), releases, refunds, cancels, duplicates, stakes and reopenings against the real
  * SQLite store, checked after every step against a model and against the ledger's invariants. Seeded, so a failure
  * names the seed and step that reproduce it.
  */
@@ -84,8 +86,19 @@ class LedgerPropertyTest {
                 String id = "j" + jobs++;
                 String from = CLIENTS.get(random.nextInt(CLIENTS.size()));
                 long price = random.nextInt(10) == 0 ? 0 : 1 + random.nextLong(3_000_000);
+                int copies = random.nextInt(4) == 0 ? 2 + random.nextInt(4) : 1;
                 try {
-                    store.submitJob(id, "{}", 0, 0, new HoldRequest(from, price));
+                    if (copies > 1) {
+                        // a k-of-n job: a parent holding 0 and n copies holding shares that add up to the price,
+                        // each settled on its own
+                        store.submitRedundantJob(id, "{}", 0, 0, new HoldRequest(from, price),
+                                new Redundancy(copies, copies / 2 + 1));
+                        for (int i = 1; i <= copies; i++) {
+                            open.add(JobRecord.copyId(id, i));
+                        }
+                    } else {
+                        store.submitJob(id, "{}", 0, 0, new HoldRequest(from, price));
+                    }
                     move(from, "escrow", price);
                     open.add(id);
                 } catch (InsufficientFundsException e) {

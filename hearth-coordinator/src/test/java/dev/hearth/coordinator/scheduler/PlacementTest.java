@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -32,6 +33,35 @@ class PlacementTest {
                         node("n2", 4, 4, 8, List.of()))).stream()
                 .collect(Collectors.groupingBy(d -> d.nodeId().orElseThrow(), Collectors.counting()));
         assertThat(perNode).containsEntry("n1", 2L).containsEntry("n2", 2L);
+    }
+
+    private static JobNeeds copy(String parent, int index, Set<String> avoid) {
+        return new JobNeeds(parent + ".copy" + index, 0, T0.plusSeconds(index), CPU, GIB, 0, 0, parent, avoid);
+    }
+
+    @Test
+    @DisplayName("copies of one k-of-n job go to distinct nodes, even when one node is much emptier")
+    void copiesOnDistinctNodes() {
+        List<Placement.Decision> d = Placement.place(List.of(copy("j", 1, Set.of()),
+                copy("j", 2, Set.of()), copy("j", 3, Set.of())),
+                List.of(node("big", 64, 64, 256, List.of()), node("n2", 2, 2, 8, List.of()),
+                        node("n3", 2, 2, 8, List.of())));
+        assertThat(d).extracting(x -> x.nodeId().orElseThrow()).containsExactlyInAnyOrder("big", "n2", "n3");
+    }
+
+    @Test
+    @DisplayName("a copy avoids nodes that hold or held another copy; with none left it waits and says why")
+    void copyWaitsForADistinctNode() {
+        List<Placement.Decision> d = Placement.place(List.of(copy("j", 2, Set.of("n1")),
+                copy("j", 3, Set.of("n1"))), List.of(node("n1", 4, 4, 8, List.of()),
+                node("n2", 4, 4, 8, List.of())));
+        assertThat(d.get(0).nodeId()).contains("n2");
+        assertThat(d.get(1).nodeId()).isEmpty();
+        assertThat(d.get(1).reason()).startsWith("redundancy: waiting for a node that holds no other copy of job j")
+                .contains("2 node(s) hold or held one");
+        // another job's copies are not held back by them
+        assertThat(Placement.place(List.of(copy("other", 1, Set.of())), List.of(node("n1", 4, 4, 8,
+                List.of()))).getFirst().nodeId()).contains("n1");
     }
 
     @Test

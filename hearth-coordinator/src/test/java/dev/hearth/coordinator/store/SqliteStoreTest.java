@@ -81,7 +81,7 @@ class SqliteStoreTest extends StoreContract {
                 Statement s = c.createStatement()) {
             assertThat(single(s, "PRAGMA journal_mode")).isEqualTo("wal");
             assertThat(single(s, "SELECT group_concat(version || ':' || success) FROM flyway_schema_history "
-                    + "WHERE version IS NOT NULL")).isEqualTo("1:1,2:1,3:1,4:1");
+                    + "WHERE version IS NOT NULL")).isEqualTo("1:1,2:1,3:1,4:1,5:1");
             assertThat(single(s, "SELECT count(*) FROM jobs")).isEqualTo("1");
         }
     }
@@ -136,10 +136,14 @@ class SqliteStoreTest extends StoreContract {
             assertThat(migrated.verdict("done").orElseThrow().outcome()).isEqualTo(VerdictOutcome.UNSIGNED);
             assertThat(migrated.unannouncedVerdicts()).isEmpty();
             assertThat(migrated.pendingVerifications(clock().instant())).isEmpty();
+            assertThat(migrated.job("waiting").orElseThrow().isCopy()).as("V5: an old job is no copy").isFalse();
+            assertThat(migrated.job("waiting").orElseThrow().redundancy().redundant()).isFalse();
+            assertThat(migrated.queuedJobs()).extracting(JobRecord::id).containsExactly("waiting");
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + old); Statement s = c.createStatement()) {
             assertThat(single(s, "SELECT count(*) FROM pragma_foreign_key_check")).isEqualTo("0");
-            assertThat(single(s, "SELECT sql FROM sqlite_master WHERE name = 'jobs'")).contains("VERIFYING");
+            assertThat(single(s, "SELECT sql FROM sqlite_master WHERE name = 'jobs'")).contains("VERIFYING")
+                    .contains("REDUNDANT").contains("parent_id");
         }
     }
 

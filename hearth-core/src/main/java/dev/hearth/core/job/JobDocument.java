@@ -38,6 +38,8 @@ import java.util.Map;
  *     absent: the coordinator's rate card prices it from its reservation
  * @param account the submitter's ledger account the price is held from (default {@code default}, i.e.
  *     {@code client:default})
+ * @param redundancy k-of-n execution on distinct nodes ({@code {"n": 3, "k": 2}}; k defaults to the smallest
+ *     majority of n); see {@link Redundancy}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = false)
@@ -59,7 +61,8 @@ public record JobDocument(
         Integer retries,
         Integer priority,
         String price,
-        String account) {
+        String account,
+        RedundancyEntry redundancy) {
 
     /** The account a document names when it names none. */
     public static final String DEFAULT_ACCOUNT = "default";
@@ -76,6 +79,15 @@ public record JobDocument(
      * @param mode permission bits (default 0644)
      */
     public record FileEntry(String path, String text, String base64, Integer mode) {
+    }
+
+    /**
+     * Redundant execution as a document asks for it; see {@link Redundancy}.
+     *
+     * @param n how many copies
+     * @param k how many must agree (default: the smallest majority of n)
+     */
+    public record RedundancyEntry(Integer n, Integer k) {
     }
 
     /**
@@ -96,9 +108,10 @@ public record JobDocument(
      * @param priority higher first
      * @param priceMicros the price the document names, in micro-credits; {@code null} to price by the rate card
      * @param account the submitter account's name (without the {@code client:} prefix)
+     * @param redundancy how many copies run on distinct nodes and how many must agree ({@link Redundancy#NONE})
      */
     public record Submission(JobSpec spec, long estimatedSeconds, int retries, int priority, Long priceMicros,
-            String account) {
+            String account, Redundancy redundancy) {
     }
 
     /** Validates the document into a job with the given id. */
@@ -146,12 +159,25 @@ public record JobDocument(
         if (retry < 0 || retry > 100) {
             throw new InvalidInputException("retries", String.valueOf(retries), "a whole number from 0 to 100");
         }
+        Redundancy copies = copies();
         Long priceMicros = price == null ? null : Credits.parse("price", price);
         String payer = account == null ? DEFAULT_ACCOUNT : account;
         if (!payer.matches("[a-z0-9][a-z0-9._-]{0,62}")) {
             throw new InvalidInputException("account", account, ACCOUNT_FORM);
         }
-        return new Submission(b.build(), estimate, retry, priority == null ? 0 : priority, priceMicros, payer);
+        return new Submission(b.build(), estimate, retry, priority == null ? 0 : priority, priceMicros, payer, copies);
+    }
+
+    private Redundancy copies() {
+        if (redundancy == null) {
+            return Redundancy.NONE;
+        }
+        if (redundancy.n() == null) {
+            throw new InvalidInputException("redundancy.n", null, "a whole number of copies from 1 to "
+                    + Redundancy.MAX_COPIES);
+        }
+        int n = redundancy.n();
+        return new Redundancy(n, redundancy.k() == null ? n / 2 + 1 : redundancy.k());
     }
 
     private static JobFile file(String field, FileEntry f) {

@@ -84,4 +84,21 @@ class JobDocumentTest {
         assertThatThrownBy(() -> parse("{\"command\":[\"true\"],\"memroy\":\"1g\"}"))
                 .hasMessageContaining("memroy");
     }
+
+    @Test
+    @DisplayName("redundancy is validated naming its field; k defaults to the smallest majority")
+    void redundancy() throws Exception {
+        assertThat(parse("{\"command\":[\"true\"],\"redundancy\":{\"n\":1}}").toSubmission("j").spec().id())
+                .isEqualTo("j");
+        assertThatThrownBy(() -> parse("{\"command\":[\"true\"],\"redundancy\":{\"n\":12,\"k\":7}}")
+                .toSubmission("j")).hasMessageStartingWith("redundancy.n '12' is invalid");
+        assertThatThrownBy(() -> parse("{\"command\":[\"true\"],\"redundancy\":{\"n\":4,\"k\":2}}")
+                .toSubmission("j")).hasMessageStartingWith("redundancy.k '2' is invalid")
+                .hasMessageContaining("from 3 to 4");
+        assertThatThrownBy(() -> parse("{\"command\":[\"true\"],\"redundancy\":{\"k\":2}}")
+                .toSubmission("j")).hasMessageStartingWith("redundancy.n");
+        assertThat(parse("{\"command\":[\"true\"],\"redundancy\":{\"n\":5}}").toSubmission("j").redundancy())
+                .isEqualTo(new Redundancy(5, 3));
+        assertThat(parse("{\"command\":[\"true\"]}").toSubmission("j").redundancy()).isEqualTo(Redundancy.NONE);
+    }
 }

@@ -9,15 +9,21 @@ import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.Ports;
+import dev.hearth.core.receipt.ResourceUsage;
 import dev.hearth.sandbox.ExecResult;
 import dev.hearth.sandbox.ExitStatus;
 import dev.hearth.sandbox.LogSink;
+import dev.hearth.sandbox.OutputLimits;
+import dev.hearth.sandbox.Outputs;
 import dev.hearth.sandbox.Sandbox;
 import dev.hearth.sandbox.SandboxException;
+import dev.hearth.sandbox.SandboxSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -43,6 +49,7 @@ final class DockerSandbox implements Sandbox {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile ExitWatch exitWatch;
     private volatile ResultCallback.Adapter<Frame> logStream;
+    private volatile CgroupUsage usage;
 
     DockerSandbox(DockerClient docker, String id, String name, java.util.function.Consumer<DockerSandbox> onClose) {
         this.docker = docker;
@@ -60,6 +67,8 @@ final class DockerSandbox implements Sandbox {
     public void start(LogSink sink) throws SandboxException {
         try {
             docker.startContainerCmd(id).exec();
+            Long pid = docker.inspectContainerCmd(id).exec().getState().getPidLong();
+            usage = CgroupUsage.watch(Path.of("/"), pid == null ? 0 : pid, name).orElse(null);
             // Wait only after start: the engine's default condition, not-running, is already true of a created
             // container, and it stays right for one that exits before the wait is registered.
             exitWatch = docker.waitContainerCmd(id).exec(new ExitWatch());
@@ -196,9 +205,37 @@ final class DockerSandbox implements Sandbox {
     }
 
     @Override
+    public ResourceUsage usage() {
+        CgroupUsage watch = usage;
+        return watch == null ? ResourceUsage.UNKNOWN : watch.usage();
+    }
+
+    @Override
+    public Outputs outputs(OutputLimits limits) throws SandboxException, InterruptedException {
+        // The archive endpoint reads a stopped container's volumes too, so this works after exit, before removal.
+        try (InputStream tar = docker.copyArchiveFromContainerCmd(id, SandboxSpec.OUTPUT_DIR).exec()) {
+            return OutputArchive.hash(tar, SandboxSpec.WORKSPACE, limits);
+        } catch (NotFoundException gone) {
+            return Outputs.NONE; // no output folder (an image whose workspace was replaced): nothing was written
+        } catch (java.io.InterruptedIOException e) {
+            InterruptedException stopped = new InterruptedException("reading the outputs of " + name + " interrupted");
+            stopped.initCause(e);
+            throw stopped;
+        } catch (IOException e) {
+            throw new SandboxException("reading the outputs of container " + name + " failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("read the outputs of container " + name, e);
+        }
+    }
+
+    @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        CgroupUsage watch = usage;
+        if (watch != null) {
+            watch.close();
         }
         closeQuietly(logStream);
         closeQuietly(exitWatch);

@@ -7,6 +7,7 @@ import static dev.hearth.coordinator.store.sql.Statements.update;
 import dev.hearth.coordinator.store.Cancellation;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
+import dev.hearth.core.job.Redundancy;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -21,7 +22,7 @@ import java.util.Optional;
 final class JobTable {
 
     static final String COLUMNS = "id, spec_json, priority, max_retries, attempts, state, reason, submitted_at, "
-            + "updated_at, node_id, epoch";
+            + "updated_at, node_id, epoch, parent_id, copy_index, copies_n, copies_k";
 
     private JobTable() {
     }
@@ -34,9 +35,34 @@ final class JobTable {
                     + ", submitted " + existing.get().submittedAt() + "); job ids are unique");
         }
         JobRecord job = new JobRecord(id, specJson, priority, maxRetries, 0, JobState.QUEUED, null, now, now, null, 0);
-        update(c, "INSERT INTO jobs (" + COLUMNS + ") VALUES (?, ?, ?, ?, 0, ?, NULL, ?, ?, NULL, 0)",
+        update(c, "INSERT INTO jobs (" + COLUMNS + ") VALUES (?, ?, ?, ?, 0, ?, NULL, ?, ?, NULL, 0, NULL, 0, 1, 1)",
                 id, specJson, priority, maxRetries, JobState.QUEUED, now, now);
         return job;
+    }
+
+    /** Inserts a k-of-n job: the parent (never placed) and its n queued copies. */
+    static JobRecord submitRedundant(Connection c, String id, String specJson, int priority, int maxRetries,
+            Redundancy redundancy, Instant now) throws SQLException {
+        submit(c, id, specJson, priority, maxRetries, now); // refuses an existing id
+        update(c, "UPDATE jobs SET state = 'REDUNDANT', copies_n = ?, copies_k = ? WHERE id = ?", redundancy.n(),
+                redundancy.k(), id);
+        for (int i = 1; i <= redundancy.n(); i++) {
+            String copy = JobRecord.copyId(id, i);
+            submit(c, copy, specJson, priority, maxRetries, now);
+            update(c, "UPDATE jobs SET parent_id = ?, copy_index = ? WHERE id = ?", id, i, copy);
+        }
+        return byId(c, id).orElseThrow();
+    }
+
+    static List<JobRecord> copies(Connection c, String parentId) throws SQLException {
+        return query(c, "SELECT " + COLUMNS + " FROM jobs WHERE parent_id = ? ORDER BY copy_index", JobTable::job,
+                parentId);
+    }
+
+    /** Every node that was ever granted a lease of a copy of {@code parentId}. */
+    static List<String> nodesOfCopies(Connection c, String parentId) throws SQLException {
+        return query(c, "SELECT DISTINCT l.node_id FROM leases l JOIN jobs j ON j.id = l.job_id "
+                + "WHERE j.parent_id = ? ORDER BY l.node_id", rs -> rs.getString(1), parentId);
     }
 
     static Optional<JobRecord> byId(Connection c, String id) throws SQLException {
@@ -93,6 +119,7 @@ final class JobTable {
         return new JobRecord(rs.getString("id"), rs.getString("spec_json"), rs.getInt("priority"),
                 rs.getInt("max_retries"), rs.getInt("attempts"), JobState.valueOf(rs.getString("state")),
                 rs.getString("reason"), Rows.instant(rs, "submitted_at"), Rows.instant(rs, "updated_at"),
-                rs.getString("node_id"), rs.getLong("epoch"));
+                rs.getString("node_id"), rs.getLong("epoch"), rs.getString("parent_id"), rs.getInt("copy_index"),
+                new Redundancy(rs.getInt("copies_n"), rs.getInt("copies_k")));
     }
 }

@@ -1,6 +1,7 @@
 package dev.hearth.coordinator.store.sql;
 
 import dev.hearth.coordinator.store.Cancellation;
+import dev.hearth.coordinator.store.CopyShares;
 import dev.hearth.coordinator.store.HoldRequest;
 import dev.hearth.coordinator.store.IssuedToken;
 import dev.hearth.coordinator.store.JobRecord;
@@ -16,6 +17,7 @@ import dev.hearth.coordinator.store.TokenCheck;
 import dev.hearth.coordinator.store.TokenRecord;
 import dev.hearth.coordinator.store.VerdictOutcome;
 import dev.hearth.coordinator.store.VerdictRecord;
+import dev.hearth.core.job.Redundancy;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -121,6 +123,48 @@ final class SqlStore implements Store {
             HoldTable.take(c, id, hold, now);
             return job;
         });
+    }
+
+    @Override
+    public JobRecord submitRedundantJob(String id, String specJson, int priority, int maxRetries, HoldRequest hold,
+            Redundancy redundancy) {
+        Objects.requireNonNull(hold, "hold");
+        Objects.requireNonNull(redundancy, "redundancy");
+        if (id == null || id.isBlank() || maxRetries < 0) {
+            throw new IllegalArgumentException("job id must not be blank and maxRetries not negative, got '" + id
+                    + "' and " + maxRetries);
+        }
+        Instant now = now();
+        return tx.write("submit " + redundancy.k() + "-of-" + redundancy.n() + " job " + id, c -> {
+            JobRecord job = JobTable.submitRedundant(c, id, Objects.requireNonNull(specJson, "specJson"), priority,
+                    maxRetries, redundancy, now);
+            HoldTable.take(c, id, new HoldRequest(hold.accountId(), 0), now);
+            for (int i = 1; i <= redundancy.n(); i++) {
+                HoldTable.take(c, JobRecord.copyId(id, i), new HoldRequest(hold.accountId(),
+                        CopyShares.share(hold.amountMicros(), redundancy.n(), i)), now);
+            }
+            return job;
+        });
+    }
+
+    @Override
+    public List<JobRecord> copies(String parentId) {
+        return tx.read("read copies of job " + parentId, c -> JobTable.copies(c, parentId));
+    }
+
+    @Override
+    public List<String> nodesOfCopies(String parentId) {
+        return tx.read("read nodes of copies of job " + parentId, c -> JobTable.nodesOfCopies(c, parentId));
+    }
+
+    @Override
+    public boolean finishRedundantJob(String parentId, JobState to, String reason) {
+        if (!to.isFinal()) {
+            throw new IllegalArgumentException("a k-of-n job ends final, not " + to);
+        }
+        Instant now = now();
+        return tx.write("finish job " + parentId + " as " + to,
+                c -> JobTable.move(c, parentId, JobState.REDUNDANT, to, reason, now));
     }
 
     @Override

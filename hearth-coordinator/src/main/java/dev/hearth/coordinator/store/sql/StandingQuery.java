@@ -21,11 +21,13 @@ final class StandingQuery {
     static Map<String, NodeStanding> all(Connection c) throws SQLException {
         Map<String, Long> results = counts(c, "SELECT node_id, COUNT(*) FROM results GROUP BY node_id");
         Map<String, Long> verified = counts(c, "SELECT node_id, COUNT(*) FROM results WHERE verdict = 'PASSED' "
-                + "GROUP BY node_id");
+                + "AND flagged IS NULL GROUP BY node_id");
         // A run that honestly failed (the completion check: exit code, markers) is the job's failure, not the node's;
-        // every other failed check (hashes, signature, receipt, replay, lease, timing) counts against the node.
+        // every other failed check (hashes, signature, receipt, replay, lease, timing) counts against the node, and so
+        // does a copy of a k-of-n job that passed its own checks but disagrees with the majority (flagged).
         Map<String, Long> failedVerification = counts(c, "SELECT node_id, COUNT(*) FROM results "
-                + "WHERE verdict = 'FAILED' AND coalesce(failed_check, '') <> 'completion' GROUP BY node_id");
+                + "WHERE (verdict = 'FAILED' AND coalesce(failed_check, '') <> 'completion') OR flagged IS NOT NULL "
+                + "GROUP BY node_id");
         Map<String, Long> timedOut = counts(c, "SELECT node_id, COUNT(*) FROM results WHERE status = 'timeout' "
                 + "GROUP BY node_id");
         Map<String, Long> lost = counts(c, "SELECT node_id, COUNT(*) FROM leases WHERE revoked = 1 GROUP BY node_id");

@@ -1,0 +1,67 @@
+package dev.hearth.sandbox.docker;
+
+import dev.hearth.core.receipt.OutputFile;
+import dev.hearth.sandbox.OutputLimits;
+import dev.hearth.sandbox.Outputs;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+
+/**
+ * Hashes the regular files in a tar stream of the output folder, as the engine's archive endpoint sends it (entry
+ * names start with the folder's own name, {@code out/}). Links (symbolic and hard), folders and devices are not
+ * outputs and are skipped.
+ * Reading stops at the first file that would pass a limit; the result is then marked truncated. Content is hashed
+ * as it streams, never held in memory.
+ */
+final class OutputArchive {
+
+    private OutputArchive() {
+    }
+
+    /**
+     * @param parent the folder the archived folder sits in ({@code /job}), so {@code out/a.txt} reads
+     *     {@code /job/out/a.txt}
+     */
+    static Outputs hash(InputStream tarStream, String parent, OutputLimits limits) throws IOException {
+        List<OutputFile> files = new ArrayList<>();
+        long total = 0;
+        byte[] buffer = new byte[64 * 1024];
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(tarStream)) {
+            for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+                // Only entries that carry content: symbolic and hard links (a second name of a file listed
+                // anyway), folders and devices are not outputs. (isFile() also says true of links.)
+                if (e.getLinkFlag() != TarConstants.LF_NORMAL && e.getLinkFlag() != TarConstants.LF_OLDNORM) {
+                    continue;
+                }
+                if (files.size() >= limits.maxFiles() || total + e.getSize() > limits.maxBytes()) {
+                    return new Outputs(files, true);
+                }
+                MessageDigest sha = sha256();
+                long size = 0;
+                for (int n = tar.read(buffer); n >= 0; n = tar.read(buffer)) {
+                    sha.update(buffer, 0, n);
+                    size += n;
+                }
+                total += size;
+                files.add(new OutputFile(parent + "/" + e.getName(), size, HexFormat.of().formatHex(sha.digest())));
+            }
+        }
+        return new Outputs(files, false);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+}
