@@ -55,7 +55,7 @@ public final class MicroVmDriver implements SandboxDriver {
     /** The least memory limit a job in a microVM may ask for. */
     static final ByteSize MIN_JOB_MEMORY = new ByteSize(16L << 20);
     /** The kernel command line: serial console, root read-only (init remounts it when asked), quiet. */
-    static final String BOOT_ARGS = "console=ttyS0 reboot=k panic=-1 root=/dev/vda ro rootfstype=ext4 "
+    public static final String BOOT_ARGS = "console=ttyS0 reboot=k panic=-1 root=/dev/vda ro rootfstype=ext4 "
             + "init=/sbin/hearth-init quiet loglevel=1 i8042.noaux i8042.nomux i8042.dumbkbd";
 
     private static final Logger log = LoggerFactory.getLogger(MicroVmDriver.class);
@@ -84,6 +84,22 @@ public final class MicroVmDriver implements SandboxDriver {
         this.runRoot = runRoot.toAbsolutePath();
         this.settings = settings;
         this.clock = clock;
+        settings.diskSize().ifPresent(size -> {
+            long rootfsBytes;
+            try {
+                rootfsBytes = Files.size(image.rootfs());
+            } catch (IOException e) {
+                throw new InvalidInputException("--base-rootfs", image.rootfs().toString(), "a readable file");
+            }
+            checkDiskSize(size, rootfsBytes);
+        });
+    }
+
+    private void checkDiskSize(ByteSize size, long rootfsBytes) {
+        if (size.bytes() < rootfsBytes) {
+            throw new InvalidInputException("--disk-size", size.toString(), "at least the root filesystem's size, "
+                    + new ByteSize(rootfsBytes) + " (" + image.rootfs() + ")");
+        }
     }
 
     /** Where VMs' run folders go by default: {@code /run/hearth/vm} for root, else under the temp folder. */
@@ -212,12 +228,8 @@ public final class MicroVmDriver implements SandboxDriver {
         Optional<Long> disk = Optional.empty();
         if (settings.diskSize().isPresent() || !spec.readOnlyRoot()) {
             long rootfsBytes = sizeOf(image.rootfs());
+            settings.diskSize().ifPresent(size -> checkDiskSize(size, rootfsBytes));
             long want = settings.diskSize().map(ByteSize::bytes).orElse(rootfsBytes);
-            if (want < rootfsBytes) {
-                throw new InvalidInputException("--disk-size", settings.diskSize().get().toString(),
-                        "at least the root filesystem's size, " + new ByteSize(rootfsBytes) + " (" + image.rootfs()
-                                + ")");
-            }
             disk = Optional.of(want);
         }
         return new Plan(vcpus, (int) memMib, cpuMax, disk);
