@@ -10,6 +10,7 @@ import dev.hearth.sandbox.LogSink;
 import dev.hearth.sandbox.SandboxDriver;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.docker.DockerDriver;
+import dev.hearth.sandbox.microvm.MicroVmDriver;
 import dev.hearth.sandbox.image.BaseImages;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -133,6 +134,9 @@ final class RunCommand implements Callable<Integer> {
         try {
             kind = VmRuntime.of(runtime, baseKernel, baseRootfs, baseInitrd, vcpus, diskSize);
             job = new RunRequest(this, parent.environment()).toJobSpec();
+            if (!kind.docker()) {
+                MicroVmDriver.size(job.limits(), kind.settings());
+            }
             maxChars = RunRequest.positiveInt("--max-log-size",
                     maxLogSize != null ? maxLogSize : parent.environment().getOrDefault("HN_MAX_LOG_SIZE",
                             Integer.toString(LogCapture.DEFAULT_MAX_CHARS)));

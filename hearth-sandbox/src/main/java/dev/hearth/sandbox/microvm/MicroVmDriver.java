@@ -209,22 +209,7 @@ public final class MicroVmDriver implements SandboxDriver {
                     "none without network nat: a microVM port is reached at its guest address");
         }
         ConfigDrive.environment(spec); // refuses bad variable names before anything is made
-        if (spec.limits().memory().bytes() < MIN_JOB_MEMORY.bytes()) {
-            throw new InvalidInputException("memory", spec.limits().memory().toString(),
-                    "at least " + MIN_JOB_MEMORY + " in a microVM");
-        }
-        double cpus = spec.limits().cpus().cpus();
-        int vcpus = settings.vcpus().orElseGet(() -> (int) Math.ceil(cpus));
-        if (vcpus > VmConfig.MAX_VCPUS) {
-            throw new InvalidInputException("cpus", spec.limits().cpus().toString(),
-                    "at most " + VmConfig.MAX_VCPUS + " CPUs in a microVM (one vCPU per CPU, rounded up)");
-        }
-        long quota = Math.max(1000, Math.round(cpus * 100_000));
-        String cpuMax = quota >= vcpus * 100_000L ? "max 100000" : quota + " 100000";
-        long memMib = Math.max(VmConfig.MIN_MEMORY_MIB, spec.limits().memory().mebibytes() + GUEST_OVERHEAD_MIB);
-        if (memMib > Integer.MAX_VALUE) {
-            throw new InvalidInputException("memory", spec.limits().memory().toString(), "a size a VM can have");
-        }
+        Sizing sizing = size(spec.limits(), settings);
         Optional<Long> disk = Optional.empty();
         if (settings.diskSize().isPresent() || !spec.readOnlyRoot()) {
             long rootfsBytes = sizeOf(image.rootfs());
@@ -232,7 +217,37 @@ public final class MicroVmDriver implements SandboxDriver {
             long want = settings.diskSize().map(ByteSize::bytes).orElse(rootfsBytes);
             disk = Optional.of(want);
         }
-        return new Plan(vcpus, (int) memMib, cpuMax, disk);
+        return new Plan(sizing.vcpus(), sizing.memoryMib(), sizing.cpuMax(), disk);
+    }
+
+    /** A VM's vCPUs, memory and the guest cgroup's CPU quota for a job's limits. */
+    public record Sizing(int vcpus, int memoryMib, String cpuMax) {
+    }
+
+    /**
+     * Sizes a VM for {@code limits}: vCPUs = the quota rounded up (or {@code settings.vcpus()}), with the exact
+     * quota enforced in the guest; memory = the limit plus the guest's overhead.
+     *
+     * @throws InvalidInputException when the limits cannot be given to a microVM (over 32 vCPUs, memory under the floor)
+     */
+    public static Sizing size(dev.hearth.core.job.Limits limits, MicroVmSettings settings) {
+        if (limits.memory().bytes() < MIN_JOB_MEMORY.bytes()) {
+            throw new InvalidInputException("memory", limits.memory().toString(),
+                    "at least " + MIN_JOB_MEMORY + " in a microVM");
+        }
+        double cpus = limits.cpus().cpus();
+        int vcpus = settings.vcpus().orElseGet(() -> (int) Math.ceil(cpus));
+        if (vcpus > VmConfig.MAX_VCPUS) {
+            throw new InvalidInputException("cpus", limits.cpus().toString(),
+                    "at most " + VmConfig.MAX_VCPUS + " CPUs in a microVM (one vCPU per CPU, rounded up)");
+        }
+        long quota = Math.max(1000, Math.round(cpus * 100_000));
+        String cpuMax = quota >= vcpus * 100_000L ? "max 100000" : quota + " 100000";
+        long memMib = Math.max(VmConfig.MIN_MEMORY_MIB, limits.memory().mebibytes() + GUEST_OVERHEAD_MIB);
+        if (memMib > Integer.MAX_VALUE) {
+            throw new InvalidInputException("memory", limits.memory().toString(), "a size a VM can have");
+        }
+        return new Sizing(vcpus, (int) memMib, cpuMax);
     }
 
     private static long sizeOf(Path p) throws SandboxException {
@@ -260,7 +275,7 @@ public final class MicroVmDriver implements SandboxDriver {
     }
 
     /** The VM id for a sandbox name: the name itself when it is a valid VM id, else a hash of it. */
-    static String vmId(String name) {
+    public static String vmId(String name) {
         if (name.matches("[a-z0-9-]{1,40}")) {
             return name;
         }
