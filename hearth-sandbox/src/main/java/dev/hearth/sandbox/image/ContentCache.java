@@ -62,10 +62,13 @@ public final class ContentCache {
         return root;
     }
 
-    /** Makes the contents of a new entry in {@code work} (an empty folder); may write its scratch files to {@code scratch}. */
+    /**
+     * Makes the contents of a new entry in {@code out} (an empty folder), with {@code scratch} for its work files;
+     * both are removed afterwards, and nothing is published when it throws.
+     */
     @FunctionalInterface
     public interface Recipe {
-        void build(Path out, Path scratch) throws SandboxException, InterruptedException;
+        void build(Path out, Path scratch) throws IOException, InterruptedException;
     }
 
     /** The entry's folder if it is complete, without building. */
@@ -115,6 +118,8 @@ public final class ContentCache {
                 return entry;
             }
             // The lock file stays: removing it while another process waits on it would let a third one build too.
+        } catch (SandboxException e) {
+            throw e;
         } catch (IOException e) {
             throw new SandboxException("cannot build " + name + " in the image cache " + root + ": " + e.getMessage(), e);
         }
