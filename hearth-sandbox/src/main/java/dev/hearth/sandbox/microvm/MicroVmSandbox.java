@@ -143,7 +143,11 @@ public final class MicroVmSandbox implements Sandbox {
     public ExitStatus stop(Duration grace) throws SandboxException, InterruptedException {
         VmProcess p = started();
         if (p.awaitExit(Duration.ZERO).isEmpty()) {
-            request("t");
+            try {
+                request("t");
+            } catch (SandboxException e) {
+                log.debug("microVM {} did not take the stop request: {}", name, e.getMessage()); // it is ending
+            }
             try {
                 p.powerDown(); // for guests whose kernel handles the ACPI power button; Hearth's init needs "t"
             } catch (SandboxException | UnsupportedOperationException e) {
