@@ -114,9 +114,9 @@ public final class VmBoot {
     private static long bareBoot(QemuVmm qemu, GuestImage image, Accelerator accel)
             throws BenchmarkException, InterruptedException {
         List<String> argv = List.of(qemu.binary().toString(), "-M", "microvm,x-option-roms=off,isa-serial=on",
-                "-accel", accel.kind(), "-cpu", accel.kvm() ? "host" : "max", "-smp", "1", "-m", "128M",
+                "-accel", accel.kvm() ? "kvm" : "tcg,thread=single", "-cpu", accel.kvm() ? "host" : "max", "-smp", "2", "-m", "608M",
                 "-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-kernel", image.kernel().toString(),
-                "-append", MicroVmDriver.BOOT_ARGS, "-serial", "stdio",
+                "-append", MicroVmDriver.bootArgs(qemu.name()), "-serial", "stdio",
                 "-drive", "id=rootfs,file=" + image.rootfs() + ",format=raw,if=none,readonly=on",
                 "-device", "virtio-blk-device,drive=rootfs");
         long t0 = System.nanoTime();

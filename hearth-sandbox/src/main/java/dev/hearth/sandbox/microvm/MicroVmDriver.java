@@ -54,9 +54,15 @@ public final class MicroVmDriver implements SandboxDriver {
     static final int GUEST_OVERHEAD_MIB = 96;
     /** The least memory limit a job in a microVM may ask for. */
     static final ByteSize MIN_JOB_MEMORY = new ByteSize(16L << 20);
-    /** The kernel command line: serial console, root read-only (init remounts it when asked), quiet. */
-    public static final String BOOT_ARGS = "console=ttyS0 reboot=k panic=-1 root=/dev/vda ro rootfstype=ext4 "
-            + "init=/sbin/hearth-init quiet loglevel=1 i8042.noaux i8042.nomux i8042.dumbkbd";
+    /**
+     * The kernel command line for a VMM: serial console, root read-only (init remounts it when asked), quiet, and
+     * the reboot that ends the VMM process: Firecracker's emulated i8042 reset ({@code reboot=k}), a triple fault
+     * for QEMU's microvm (no i8042 there; {@code -no-reboot} turns the reset into an exit).
+     */
+    public static String bootArgs(String vmm) {
+        return "console=ttyS0 reboot=" + (vmm.equals("firecracker") ? "k" : "t")
+                + " panic=-1 root=/dev/vda ro rootfstype=ext4 init=/sbin/hearth-init quiet loglevel=1";
+    }
 
     private static final Logger log = LoggerFactory.getLogger(MicroVmDriver.class);
 
@@ -163,7 +169,7 @@ public final class MicroVmDriver implements SandboxDriver {
                     spec.limits().pids(), spec.limits().memory().bytes(), plan.cpuMax(), spec.tmpSize().bytes(),
                     spec.readOnlyRoot(), id, nic));
             VmConfig vm = new VmConfig(id, plan.vcpus(), plan.memoryMib(), image.kernel(), image.initrd(),
-                    BOOT_ARGS, List.of(new VmDrive("rootfs", rootfs, true, rootReadOnly),
+                    bootArgs(vmm.name()), List.of(new VmDrive("rootfs", rootfs, true, rootReadOnly),
                             new VmDrive("config", config, false, true)), nic, runDir);
             sandbox = new MicroVmSandbox(spec.name(), vm, vmm, network, clock, open::remove);
             open.add(sandbox);

@@ -316,6 +316,7 @@ public final class MicroVmSandbox implements Sandbox {
 
         @Override
         public void console(String line) {
+            log.trace("console of {}: {}", name, line);
             synchronized (console) {
                 console.addLast(line);
                 consoleChars += line.length();

@@ -35,7 +35,7 @@ class QemuCommandTest {
                 new Accelerator("tcg", "test"), dir.resolve("run/qmp.sock"));
         String line = String.join(" ", a);
         assertThat(a).containsSequence("-M", "microvm,x-option-roms=off,isa-serial=on")
-                .containsSequence("-accel", "tcg", "-cpu", "max").containsSequence("-smp", "2", "-m", "256M")
+                .containsSequence("-accel", "tcg,thread=single", "-cpu", "max").containsSequence("-smp", "2", "-m", "256M")
                 .contains("-nodefaults", "-no-user-config", "-nographic", "-no-reboot")
                 .containsSequence("-serial", "chardev:console")
                 .containsSequence("-qmp", "unix:" + dir.resolve("run/qmp.sock") + ",server=on,wait=off");
