@@ -23,7 +23,7 @@ public final class BenchMain {
     /** Exit status when interrupted, as a shell reports SIGINT. */
     static final int INTERRUPTED = 130;
 
-    static final String BENCHMARKS = "job-overhead, agents-sim, ws-servers";
+    static final String BENCHMARKS = "job-overhead, agents-sim, ws-servers, vm-boot";
 
     static final String USAGE_TEXT = """
             Usage: hearth-bench BENCHMARK [OPTIONS]
@@ -51,6 +51,12 @@ public final class BenchMain {
                                     vertx, javalin, comma-separated. Defaults: --agents 1000 --interval 1s
                                     --duration 30s --servers helidon,vertx,javalin. --json: one JSON object.
                                     Needs ulimit -n of at least N + 512.
+              vm-boot [--n N]       Times start request to "guest ready" (the guest init's ready frame) for
+                                    the QEMU microVM driver and for a bare qemu-system-x86_64 -M microvm
+                                    booting the same kernel and rootfs, N rounds each after a warm-up boot,
+                                    and prints medians, p90s and the ratio Hearth/bare; under KVM also the
+                                    absolute time to guest init. Builds the guest image first if not cached.
+                                    --n N: 1 to 1000 (default 10).
             """;
 
     private BenchMain() {
@@ -81,6 +87,7 @@ public final class BenchMain {
             case "job-overhead" -> jobOverhead(all.subList(1, all.size()), out, err);
             case "agents-sim" -> agentsSim(all.subList(1, all.size()), out, err);
             case "ws-servers" -> wsServers(all.subList(1, all.size()), out, err);
+            case "vm-boot" -> vmBoot(all.subList(1, all.size()), out, err);
             default -> {
                 err.println("hearth-bench: " + new InvalidInputException("benchmark", all.get(0), "one of "
                         + BENCHMARKS).getMessage());
@@ -152,6 +159,28 @@ public final class BenchMain {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             err.println("hearth-bench: ws-servers interrupted");
+            return INTERRUPTED;
+        }
+    }
+
+    private static int vmBoot(List<String> args, PrintStream out, PrintStream err) {
+        VmBootArgs parsed;
+        try {
+            parsed = VmBootArgs.parse(args);
+        } catch (InvalidInputException e) {
+            err.println("hearth-bench: " + e.getMessage());
+            err.println("Try 'hearth-bench --help' for the accepted forms.");
+            return USAGE;
+        }
+        try {
+            VmBoot.run(parsed, out, err);
+            return 0;
+        } catch (BenchmarkException e) {
+            err.println("hearth-bench: vm-boot failed: " + e.getMessage());
+            return FAILED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("hearth-bench: vm-boot interrupted");
             return INTERRUPTED;
         }
     }

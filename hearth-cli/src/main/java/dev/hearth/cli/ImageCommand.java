@@ -5,9 +5,13 @@ import dev.hearth.core.job.ImageReference;
 import dev.hearth.sandbox.docker.DockerDriver;
 import dev.hearth.sandbox.image.BaseImages;
 import dev.hearth.sandbox.image.OpenClawImage;
+import dev.hearth.sandbox.image.ContentCache;
+import dev.hearth.sandbox.image.GuestImage;
+import dev.hearth.sandbox.image.GuestImages;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,7 +22,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code hearth image}: make sandbox images on a host that reaches no registry. */
 @Command(name = "image", mixinStandardHelpOptions = true, description = "Makes sandbox images locally.",
-        subcommands = {ImageCommand.Import.class, ImageCommand.Build.class, ImageCommand.BuildOpenClaw.class})
+        subcommands = {ImageCommand.Import.class, ImageCommand.Build.class, ImageCommand.BuildOpenClaw.class,
+                ImageCommand.BuildVm.class})
 final class ImageCommand {
 
     @ParentCommand
@@ -122,6 +127,61 @@ final class ImageCommand {
             try (DockerDriver driver = image.parent.docker()) {
                 spec.commandLine().getOut().println(OpenClawImage.ensure(driver.images(), version, progress));
             }
+            return 0;
+        }
+    }
+
+    /** {@code hearth image build-vm}: the microVM guest kernel and root filesystem, cached by content. */
+    @Command(name = "build-vm", mixinStandardHelpOptions = true,
+            description = {"Builds the microVM guest image, cached by content hash (a second run is instant):",
+                    "  kernel  from Debian's linux-source-6.1 with a microVM config (vmlinux for Firecracker, "
+                            + "bzImage for QEMU; about 12 minutes on 2 cores)",
+                    "  rootfs  ext4 with busybox-static and Hearth's guest init",
+                    "Prints the kernel, vmlinux and rootfs paths."})
+    static final class BuildVm implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @ParentCommand
+        ImageCommand image;
+
+        @Option(names = "--kernel-config", paramLabel = "FILE",
+                description = "Kernel .config to build with (default: Firecracker's CI microVM config).")
+        Path kernelConfig;
+
+        @Option(names = "--kernel-source", paramLabel = "FILE",
+                description = "Kernel source tarball (default: /usr/src/linux-source-6.1.tar.xz).")
+        Path kernelSource;
+
+        @Option(names = "--output", paramLabel = "DIR",
+                description = "Image cache folder (default: $BASE_IMAGES_DIR, else /var/lib/hearth/images as root, "
+                        + "~/.local/share/hearth/images otherwise).")
+        Path output;
+
+        @Option(names = {"-v", "--verbose"}, description = "Show the build tools' output.")
+        boolean verbose;
+
+        @Override
+        public Integer call() throws Exception {
+            if (kernelConfig != null && !Files.isReadable(kernelConfig)) {
+                throw new InvalidInputException("--kernel-config", kernelConfig.toString(), "a readable kernel .config file");
+            }
+            if (kernelSource != null && !Files.isReadable(kernelSource)) {
+                throw new InvalidInputException("--kernel-source", kernelSource.toString(),
+                        "a readable kernel source tarball such as /usr/src/linux-source-6.1.tar.xz");
+            }
+            ContentCache cache = output != null ? new ContentCache(output)
+                    : ContentCache.fromEnvironment(image.parent.environment());
+            GuestImages.Sources defaults = GuestImages.Sources.defaults();
+            GuestImages.Sources sources = new GuestImages.Sources(
+                    kernelSource != null ? kernelSource : defaults.kernelSource(), Optional.ofNullable(kernelConfig));
+            GuestImage made = new GuestImages(cache).ensure(sources,
+                    new ConsoleProgress(spec.commandLine().getErr(), verbose));
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("kernel  " + made.kernel());
+            made.vmlinux().ifPresent(v -> out.println("vmlinux " + v));
+            out.println("rootfs  " + made.rootfs());
+            out.flush();
             return 0;
         }
     }

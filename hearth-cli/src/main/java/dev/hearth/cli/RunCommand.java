@@ -7,10 +7,13 @@ import dev.hearth.core.job.JobResult;
 import dev.hearth.core.job.JobSpec;
 import dev.hearth.core.units.DurationText;
 import dev.hearth.sandbox.LogSink;
+import dev.hearth.sandbox.SandboxDriver;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.docker.DockerDriver;
+import dev.hearth.sandbox.microvm.MicroVmDriver;
 import dev.hearth.sandbox.image.BaseImages;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +31,8 @@ import picocli.CommandLine.Spec;
                 "Defaults: no network, read-only root, non-root user, all capabilities dropped, "
                         + "512m memory, 1.5 CPUs, 256 processes, 300s timeout."},
         footer = {"", "Examples:", "  hearth run -- echo hello", "  hearth run --memory 1g --timeout 10m -- sh -c 'make test'",
-                "  hearth run --script train.py --file data.csv:data.csv", "",
+                "  hearth run --script train.py --file data.csv:data.csv",
+                "  hearth run --runtime qemu -- sh -c 'uname -r'", "",
                 "Exit status: the job's own; 124 on timeout, 137 when killed for memory, 125 when it could not run, "
                         + "2 for bad input."})
 final class RunCommand implements Callable<Integer> {
@@ -81,8 +85,28 @@ final class RunCommand implements Callable<Integer> {
             description = "pip packages to install before --script (needs --network nat).")
     String requirements;
 
-    @Option(names = "--runtime", paramLabel = "RUNTIME", defaultValue = "docker", description = "Sandbox kind: docker.")
+    @Option(names = "--runtime", paramLabel = "RUNTIME", defaultValue = "docker",
+            description = "Sandbox kind: docker (default), qemu (a QEMU microVM) or firecracker.")
     String runtime;
+
+    @Option(names = "--base-kernel", paramLabel = "FILE",
+            description = "MicroVM runtimes: boot this kernel instead of Hearth's (hearth image build-vm).")
+    Path baseKernel;
+
+    @Option(names = "--base-rootfs", paramLabel = "FILE",
+            description = "MicroVM runtimes: this ext4 root filesystem (with /sbin/hearth-init) instead of Hearth's.")
+    Path baseRootfs;
+
+    @Option(names = "--base-initrd", paramLabel = "FILE", description = "MicroVM runtimes: an initramfs to boot with.")
+    Path baseInitrd;
+
+    @Option(names = "--vcpus", paramLabel = "N",
+            description = "MicroVM runtimes: virtual CPUs, 1..32 (default: --cpus rounded up; the guest enforces --cpus).")
+    Integer vcpus;
+
+    @Option(names = "--disk-size", paramLabel = "SIZE",
+            description = "MicroVM runtimes: a private root disk of this size, at least the rootfs's (default: the shared read-only rootfs).")
+    String diskSize;
 
     @Option(names = "--job-id", paramLabel = "ID", description = "Job id (default: a new UUID).")
     String jobId;
@@ -106,8 +130,13 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         JobSpec job;
         int maxChars;
+        VmRuntime kind;
         try {
+            kind = VmRuntime.of(runtime, baseKernel, baseRootfs, baseInitrd, vcpus, diskSize);
             job = new RunRequest(this, parent.environment()).toJobSpec();
+            if (!kind.docker()) {
+                MicroVmDriver.size(job.limits(), kind.settings());
+            }
             maxChars = RunRequest.positiveInt("--max-log-size",
                     maxLogSize != null ? maxLogSize : parent.environment().getOrDefault("HN_MAX_LOG_SIZE",
                             Integer.toString(LogCapture.DEFAULT_MAX_CHARS)));
@@ -116,13 +145,10 @@ final class RunCommand implements Callable<Integer> {
             err.println("Try 'hearth run --help' for the accepted forms.");
             return ExitCodes.USAGE;
         }
-        try (DockerDriver driver = parent.docker()) {
+        try (SandboxDriver driver = openDriver(kind, job, err)) {
             Thread cleanup = new Thread(driver::close, "hearth-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
-            if (BaseImages.isBuiltIn(job.image()) && driver.images().find(job.image()).isEmpty()) {
-                BaseImages.ensureBuiltIn(driver.images(), job.image(), new ConsoleProgress(err, false));
-            }
-            err.println("hearth: job " + job.id() + " in " + job.image() + " (docker; network "
+            err.println("hearth: job " + job.id() + " in " + job.image() + " (" + kind.name() + "; network "
                     + job.network().wireName() + ", memory " + job.limits().memory() + ", cpus "
                     + job.limits().cpus() + ", pids " + job.limits().pids() + ", timeout "
                     + DurationText.format(job.timeout()) + ")");
@@ -142,6 +168,25 @@ final class RunCommand implements Callable<Integer> {
         } catch (SandboxException e) {
             err.println("hearth: " + e.getMessage());
             return ExitCodes.ENGINE;
+        }
+    }
+
+    /** The driver of {@code kind}, with the job's image made first when it is one of Hearth's own. */
+    private SandboxDriver openDriver(VmRuntime kind, JobSpec job, PrintWriter err)
+            throws SandboxException, InterruptedException {
+        ConsoleProgress progress = new ConsoleProgress(err, false);
+        if (!kind.docker()) {
+            return kind.driver(parent.environment(), progress);
+        }
+        DockerDriver driver = parent.docker();
+        try {
+            if (BaseImages.isBuiltIn(job.image()) && driver.images().find(job.image()).isEmpty()) {
+                BaseImages.ensureBuiltIn(driver.images(), job.image(), progress);
+            }
+            return driver;
+        } catch (SandboxException | RuntimeException | InterruptedException e) {
+            driver.close();
+            throw e;
         }
     }
 

@@ -40,10 +40,6 @@ final class RunRequest {
     }
 
     JobSpec toJobSpec() {
-        if (!"docker".equals(flags.runtime)) {
-            throw new InvalidInputException("--runtime", flags.runtime,
-                    "docker (the qemu and firecracker runtimes are not available in this build yet)");
-        }
         Limits limits = new Limits(ByteSize.parse("--memory", flags.memory), CpuQuota.parse("--cpus", flags.cpus),
                 positiveInt("--pids", flags.pids));
         NetworkMode network = NetworkMode.parse("--network", flags.network);

@@ -49,13 +49,37 @@ class RunBadInputTest {
             "--secret|HEARTH_TEST_UNSET_SECRET|--secret 'HEARTH_TEST_UNSET_SECRET' is invalid: the name of a variable set",
             "--file|/no/such/file.txt:in.txt|--file '/no/such/file.txt' is invalid: a readable local file",
             "--file|pom.xml:/etc/x|--file 'pom.xml:/etc/x' is invalid: LOCAL:PATH with PATH relative to /job",
-            "--runtime|qemu|--runtime 'qemu' is invalid: docker",
+            "--runtime|lxc|--runtime 'lxc' is invalid: docker, qemu or firecracker",
+            "--vcpus|2|--runtime 'docker' is invalid: qemu or firecracker when",
+            "--disk-size|1g|--runtime 'docker' is invalid: qemu or firecracker when",
             "--max-log-size|0|--max-log-size '0' is invalid",
     })
     void badFlag(String flag, String value, String message) {
         CliRun r = CliRun.of("run", flag, value, "--", "true");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("hearth: " + message).contains("hearth run --help");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "--runtime qemu {0} -> mentions {1}")
+    @CsvSource(delimiter = '|', value = {
+            "--vcpus 0|--vcpus '0' is invalid: a whole number of virtual CPUs within 1..32",
+            "--vcpus 33|--vcpus '33' is invalid: a whole number of virtual CPUs within 1..32",
+            "--cpus 40|cpus '40' is invalid: at most 32 CPUs in a microVM",
+            "--base-kernel /no/such/bzImage|--base-kernel '/no/such/bzImage' is invalid: the path of a readable file",
+            "--base-kernel pom.xml|--base-rootfs is required",
+            "--base-kernel pom.xml --base-rootfs /no/rootfs.ext4|--base-rootfs '/no/rootfs.ext4' is invalid",
+            "--base-kernel pom.xml --base-rootfs pom.xml --base-initrd /no/initrd|--base-initrd '/no/initrd' is invalid",
+            "--base-kernel pom.xml --base-rootfs pom.xml --disk-size 1k|--disk-size '1k' is invalid: at least the root filesystem's size",
+            "--disk-size lots|--disk-size 'lots' is invalid: a positive size",
+    })
+    void badMicroVmFlag(String flags, String message) {
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("run", "--runtime", "qemu"));
+        args.addAll(java.util.List.of(flags.split(" ")));
+        args.addAll(java.util.List.of("--", "true"));
+        CliRun r = CliRun.of(args.toArray(String[]::new));
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("hearth: " + message);
         assertThat(r.out()).isEmpty();
     }
 

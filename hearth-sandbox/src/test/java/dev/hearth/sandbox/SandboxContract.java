@@ -14,8 +14,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * The behaviour every sandbox driver must show, run against each driver by a subclass that supplies the driver
@@ -31,6 +34,20 @@ public abstract class SandboxContract {
 
     /** Names of this driver's sandboxes still present on the host. */
     protected abstract List<String> leftovers() throws Exception;
+
+    /**
+     * Behaviours of this kit that do not apply to the driver under test: test method name to the reason, shown
+     * as the skip message. None by default; a driver must justify each one.
+     */
+    protected Map<String, String> notApplicable() {
+        return Map.of();
+    }
+
+    @BeforeEach
+    void skipWhatDoesNotApply(TestInfo test) {
+        test.getTestMethod().map(m -> notApplicable().get(m.getName()))
+                .ifPresent(reason -> Assumptions.assumeTrue(false, reason));
+    }
 
     /** Output of a sandbox run to its end, with its exit status. */
     protected record Run(ExitStatus exit, String stdout, String stderr) {

@@ -105,7 +105,7 @@ public final class BaseImages {
         rootfs.file("etc/group", "root:x:0:\nnogroup:x:65534:\n".getBytes(StandardCharsets.UTF_8), 0644);
     }
 
-    private static List<String> applets(Path busybox) throws IOException {
+    static List<String> applets(Path busybox) throws IOException {
         Process p = new ProcessBuilder(busybox.toString(), "--list-full").redirectErrorStream(true).start();
         List<String> out = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -126,7 +126,7 @@ public final class BaseImages {
         return out;
     }
 
-    private static Path findStaticBusybox() throws SandboxException {
+    static Path findStaticBusybox() throws SandboxException {
         for (String candidate : List.of("/bin/busybox", "/usr/bin/busybox", "/usr/local/bin/busybox")) {
             Path p = Path.of(candidate);
             try {

@@ -33,6 +33,14 @@ public interface VmProcess extends AutoCloseable {
         throw new UnsupportedOperationException("resume is not supported by this VMM");
     }
 
+    /**
+     * The guest's serial console input: what is written here reaches the guest's {@code ttyS0} (QEMU and
+     * Firecracker both feed it from the VMM's standard input). Hearth's guest init reads its requests there.
+     */
+    default java.io.OutputStream consoleInput() {
+        throw new UnsupportedOperationException("this VMM gives no console input");
+    }
+
     /** Kills the VM process at once, SIGKILL, and reaps it. */
     void kill();
 

@@ -1,0 +1,313 @@
+package dev.hearth.sandbox.microvm;
+
+import dev.hearth.core.InvalidInputException;
+import dev.hearth.core.job.NetworkMode;
+import dev.hearth.core.units.ByteSize;
+import dev.hearth.sandbox.DriverCapability;
+import dev.hearth.sandbox.ImageNotFoundException;
+import dev.hearth.sandbox.Sandbox;
+import dev.hearth.sandbox.SandboxDriver;
+import dev.hearth.sandbox.SandboxException;
+import dev.hearth.sandbox.SandboxSpec;
+import dev.hearth.sandbox.image.BaseImages;
+import dev.hearth.sandbox.image.ContentCache;
+import dev.hearth.sandbox.image.GuestImage;
+import dev.hearth.sandbox.image.HostCommand;
+import dev.hearth.sandbox.qemu.QemuVmm;
+import dev.hearth.sandbox.vm.VmConfig;
+import dev.hearth.sandbox.vm.VmDrive;
+import dev.hearth.sandbox.vm.VmNetwork;
+import dev.hearth.sandbox.vm.VmNic;
+import dev.hearth.sandbox.vm.Vmm;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs sandboxes as microVMs on any {@link Vmm} (QEMU microvm, Firecracker): one VM per sandbox, booting a
+ * {@link GuestImage} whose init runs the workload from a per-VM {@link ConfigDrive} and reports over the serial
+ * console (see {@link GuestFrames}).
+ *
+ * <p>Limits: the VM gets {@code ceil(cpus)} vCPUs (or {@link MicroVmSettings#vcpus()}) and the guest's cgroup
+ * enforces the exact quota ({@code cpu.max}); the VM's memory is the job's limit plus {@value #GUEST_OVERHEAD_MIB}
+ * MiB for the guest kernel and init, and the guest's cgroup enforces the limit ({@code memory.max}, OOM reported);
+ * the pids limit is the guest cgroup's {@code pids.max}.
+ *
+ * <p>Each VM has a private run folder under {@code runRoot} (config drive, own rootfs copy when sized, QMP socket);
+ * {@link Sandbox#close()} kills the VM, detaches its NIC and removes the folder, whatever state it is in.
+ * Thread-safe.
+ */
+public final class MicroVmDriver implements SandboxDriver {
+
+    /** Guest memory on top of the job's limit, for the guest kernel, init and page cache. */
+    static final int GUEST_OVERHEAD_MIB = 96;
+    /** The least memory limit a job in a microVM may ask for. */
+    static final ByteSize MIN_JOB_MEMORY = new ByteSize(16L << 20);
+    /**
+     * The kernel command line for a VMM: serial console, root read-only (init remounts it when asked), quiet, and
+     * the reboot that ends the VMM process: Firecracker's emulated i8042 reset ({@code reboot=k}), a triple fault
+     * for QEMU's microvm (no i8042 there; {@code -no-reboot} turns the reset into an exit).
+     */
+    public static String bootArgs(String vmm) {
+        return "console=ttyS0 reboot=" + (vmm.equals("firecracker") ? "k" : "t")
+                + " panic=-1 root=/dev/vda ro rootfstype=ext4 init=/sbin/hearth-init quiet loglevel=1";
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(MicroVmDriver.class);
+
+    private final Vmm vmm;
+    private final GuestImage image;
+    private final Optional<VmNetwork> network;
+    private final Path runRoot;
+    private final MicroVmSettings settings;
+    private final InstantSource clock;
+    private final Set<MicroVmSandbox> open = ConcurrentHashMap.newKeySet();
+
+    /**
+     * @param vmm the VMM that boots the VMs
+     * @param image the kernel and rootfs every VM boots
+     * @param network host networking for VMs with network {@code nat}; empty allows only network {@code none}
+     * @param runRoot the folder under which each VM gets its private run folder
+     * @param settings VM sizing beyond the spec
+     * @param clock the source of exit times
+     */
+    public MicroVmDriver(Vmm vmm, GuestImage image, Optional<VmNetwork> network, Path runRoot,
+            MicroVmSettings settings, InstantSource clock) {
+        this.vmm = vmm;
+        this.image = image;
+        this.network = network;
+        this.runRoot = runRoot.toAbsolutePath();
+        this.settings = settings;
+        this.clock = clock;
+        settings.diskSize().ifPresent(size -> {
+            long rootfsBytes;
+            try {
+                rootfsBytes = Files.size(image.rootfs());
+            } catch (IOException e) {
+                throw new InvalidInputException("--base-rootfs", image.rootfs().toString(), "a readable file");
+            }
+            checkDiskSize(size, rootfsBytes);
+        });
+    }
+
+    private void checkDiskSize(ByteSize size, long rootfsBytes) {
+        if (size.bytes() < rootfsBytes) {
+            throw new InvalidInputException("--disk-size", size.toString(), "at least the root filesystem's size, "
+                    + new ByteSize(rootfsBytes) + " (" + image.rootfs() + ")");
+        }
+    }
+
+    /** Where VMs' run folders go by default: {@code /run/hearth/vm} for root, else under the temp folder. */
+    public static Path defaultRunRoot() {
+        return "root".equals(System.getProperty("user.name")) ? Path.of("/run/hearth/vm")
+                : Path.of(System.getProperty("java.io.tmpdir"), "hearth-vm-" + System.getProperty("user.name"));
+    }
+
+    @Override
+    public String name() {
+        return vmm.name();
+    }
+
+    @Override
+    public Set<DriverCapability> capabilities() {
+        Set<DriverCapability> c = EnumSet.of(DriverCapability.EXEC);
+        if (network.isPresent()) {
+            c.add(DriverCapability.NETWORK_NAT);
+        }
+        return c;
+    }
+
+    /** The guest image this driver boots. */
+    public GuestImage image() {
+        return image;
+    }
+
+    /** The VMM this driver runs. */
+    public Vmm vmm() {
+        return vmm;
+    }
+
+    /** The folder under which VMs' run folders are made. */
+    public Path runRoot() {
+        return runRoot;
+    }
+
+    @Override
+    public MicroVmSandbox create(SandboxSpec spec) throws SandboxException, InterruptedException {
+        Plan plan = plan(spec);
+        String id = vmId(spec.name());
+        Path runDir = runRoot.resolve(id);
+        try {
+            Files.createDirectories(runRoot);
+            Files.createDirectory(runDir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new SandboxException("a microVM named " + id + " already exists (" + runDir + ")", e);
+        } catch (IOException e) {
+            throw new SandboxException("cannot make the run folder " + runDir + ": " + e.getMessage(), e);
+        }
+        MicroVmSandbox sandbox = null;
+        Optional<VmNic> nic = Optional.empty();
+        try {
+            if (spec.network() == NetworkMode.NAT) {
+                nic = Optional.of(network.orElseThrow().attach(id));
+            }
+            Path rootfs = plan.diskBytes().isPresent() ? ownRootfs(runDir, plan.diskBytes().get()) : image.rootfs();
+            boolean rootReadOnly = plan.diskBytes().isEmpty();
+            Path config = ConfigDrive.write(runDir, spec, new ConfigDrive.Settings(spec.user(),
+                    spec.limits().pids(), spec.limits().memory().bytes(), plan.cpuMax(), spec.tmpSize().bytes(),
+                    spec.readOnlyRoot(), id, nic));
+            VmConfig vm = new VmConfig(id, plan.vcpus(), plan.memoryMib(), image.kernel(), image.initrd(),
+                    bootArgs(vmm.name()), List.of(new VmDrive("rootfs", rootfs, true, rootReadOnly),
+                            new VmDrive("config", config, false, true)), nic, runDir);
+            sandbox = new MicroVmSandbox(spec.name(), vm, vmm, network, clock, open::remove);
+            open.add(sandbox);
+            return sandbox;
+        } catch (SandboxException | RuntimeException | InterruptedException e) {
+            if (sandbox != null) {
+                sandbox.close();
+            } else {
+                nic.ifPresent(n -> network.orElseThrow().detach(n));
+                MicroVmSandbox.removeRunDir(runDir);
+            }
+            throw e;
+        }
+    }
+
+    /** What a spec turns into, worked out and checked before anything is made. */
+    record Plan(int vcpus, int memoryMib, String cpuMax, Optional<Long> diskBytes) {
+    }
+
+    Plan plan(SandboxSpec spec) throws SandboxException {
+        if (!BaseImages.isBuiltIn(spec.image()) || BaseImages.PYTHON.equals(spec.image())) {
+            throw new ImageNotFoundException(spec.image(), "image " + spec.image() + " cannot run in a microVM: the " + name()
+                    + " runtime boots Hearth's guest root filesystem (busybox; build it with 'hearth image "
+                    + "build-vm' or give your own with --base-rootfs); 'hearth image import' makes images for the "
+                    + "docker runtime only", null);
+        }
+        if (spec.command().isEmpty()) {
+            throw new InvalidInputException("command", null, "a command to run: a microVM image has no default one");
+        }
+        if (!spec.mounts().isEmpty()) {
+            throw new InvalidInputException("mounts", spec.mounts().toString(),
+                    "none: host folders cannot be mounted into a microVM; deliver files instead");
+        }
+        if (!spec.gpus().equals(dev.hearth.core.job.GpuRequest.NONE)) {
+            throw new InvalidInputException("gpus", spec.gpus().toString(), "none: microVMs get no GPUs");
+        }
+        if (spec.network() == NetworkMode.NAT && network.isEmpty()) {
+            throw new InvalidInputException("network", "nat",
+                    "none: this " + name() + " runtime has no host networking configured");
+        }
+        if (!spec.ports().isEmpty() && spec.network() != NetworkMode.NAT) {
+            throw new InvalidInputException("ports", spec.ports().toString(),
+                    "none without network nat: a microVM port is reached at its guest address");
+        }
+        ConfigDrive.environment(spec); // refuses bad variable names before anything is made
+        Sizing sizing = size(spec.limits(), settings);
+        Optional<Long> disk = Optional.empty();
+        if (settings.diskSize().isPresent() || !spec.readOnlyRoot()) {
+            long rootfsBytes = sizeOf(image.rootfs());
+            settings.diskSize().ifPresent(size -> checkDiskSize(size, rootfsBytes));
+            long want = settings.diskSize().map(ByteSize::bytes).orElse(rootfsBytes);
+            disk = Optional.of(want);
+        }
+        return new Plan(sizing.vcpus(), sizing.memoryMib(), sizing.cpuMax(), disk);
+    }
+
+    /** A VM's vCPUs, memory and the guest cgroup's CPU quota for a job's limits. */
+    public record Sizing(int vcpus, int memoryMib, String cpuMax) {
+    }
+
+    /**
+     * Sizes a VM for {@code limits}: vCPUs = the quota rounded up (or {@code settings.vcpus()}), with the exact
+     * quota enforced in the guest; memory = the limit plus the guest's overhead.
+     *
+     * @throws InvalidInputException when the limits cannot be given to a microVM (over 32 vCPUs, memory under the floor)
+     */
+    public static Sizing size(dev.hearth.core.job.Limits limits, MicroVmSettings settings) {
+        if (limits.memory().bytes() < MIN_JOB_MEMORY.bytes()) {
+            throw new InvalidInputException("memory", limits.memory().toString(),
+                    "at least " + MIN_JOB_MEMORY + " in a microVM");
+        }
+        double cpus = limits.cpus().cpus();
+        int vcpus = settings.vcpus().orElseGet(() -> (int) Math.ceil(cpus));
+        if (vcpus > VmConfig.MAX_VCPUS) {
+            throw new InvalidInputException("cpus", limits.cpus().toString(),
+                    "at most " + VmConfig.MAX_VCPUS + " CPUs in a microVM (one vCPU per CPU, rounded up)");
+        }
+        long quota = Math.max(1000, Math.round(cpus * 100_000));
+        String cpuMax = quota >= vcpus * 100_000L ? "max 100000" : quota + " 100000";
+        long memMib = Math.max(VmConfig.MIN_MEMORY_MIB, limits.memory().mebibytes() + GUEST_OVERHEAD_MIB);
+        if (memMib > Integer.MAX_VALUE) {
+            throw new InvalidInputException("memory", limits.memory().toString(), "a size a VM can have");
+        }
+        return new Sizing(vcpus, (int) memMib, cpuMax);
+    }
+
+    private static long sizeOf(Path p) throws SandboxException {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            throw new SandboxException("cannot read the size of " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A private, writable copy of the rootfs grown to {@code bytes}: copy, truncate, e2fsck, resize2fs. */
+    private Path ownRootfs(Path runDir, long bytes) throws SandboxException, InterruptedException {
+        Path copy = runDir.resolve("rootfs.ext4");
+        try {
+            Files.copy(image.rootfs(), copy, StandardCopyOption.COPY_ATTRIBUTES);
+        } catch (IOException e) {
+            throw new SandboxException("cannot copy the rootfs " + image.rootfs() + ": " + e.getMessage(), e);
+        }
+        if (bytes > sizeOf(copy)) {
+            HostCommand.run(List.of("truncate", "-s", Long.toString(bytes), copy.toString()), Duration.ofMinutes(1));
+            HostCommand.run(List.of("e2fsck", "-f", "-p", copy.toString()), Duration.ofMinutes(5));
+            HostCommand.run(List.of("resize2fs", copy.toString()), Duration.ofMinutes(5));
+        }
+        return copy;
+    }
+
+    /** The VM id for a sandbox name: the name itself when it is a valid VM id, else a hash of it. */
+    public static String vmId(String name) {
+        if (name.matches("[a-z0-9-]{1,40}")) {
+            return name;
+        }
+        return "vm-" + ContentCache.digest(name.getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 20);
+    }
+
+    @Override
+    public void ping() throws SandboxException {
+        if (vmm instanceof QemuVmm q) {
+            q.check();
+        }
+        if (!Files.isRegularFile(image.kernel()) || !Files.isRegularFile(image.rootfs())) {
+            throw new SandboxException("the guest image is gone: " + image);
+        }
+    }
+
+    /** Sandboxes this driver made and has not closed yet. */
+    public int openSandboxes() {
+        return open.size();
+    }
+
+    @Override
+    public void close() {
+        for (MicroVmSandbox s : new ArrayList<>(open)) {
+            s.close();
+        }
+        log.debug("microVM driver {} closed", name());
+    }
+}

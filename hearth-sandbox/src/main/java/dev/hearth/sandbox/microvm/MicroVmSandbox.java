@@ -1,0 +1,330 @@
+package dev.hearth.sandbox.microvm;
+
+import dev.hearth.sandbox.ExecResult;
+import dev.hearth.sandbox.ExitStatus;
+import dev.hearth.sandbox.LogSink;
+import dev.hearth.sandbox.Sandbox;
+import dev.hearth.sandbox.SandboxException;
+import dev.hearth.sandbox.image.ContentCache;
+import dev.hearth.sandbox.vm.VmConfig;
+import dev.hearth.sandbox.vm.VmNetwork;
+import dev.hearth.sandbox.vm.VmProcess;
+import dev.hearth.sandbox.vm.Vmm;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.Base64;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One microVM made by {@link MicroVmDriver}. Its console is parsed into frames: the job's stdout and stderr go to
+ * the start sink as {@link LogSink.Stream#STDOUT}/{@link LogSink.Stream#STDERR}, as from a container; kernel text
+ * is kept apart, the last {@value #CONSOLE_KEEP} characters, for error messages. Thread-safe; {@link #close()} may
+ * race any call.
+ */
+public final class MicroVmSandbox implements Sandbox {
+
+    private static final Logger log = LoggerFactory.getLogger(MicroVmSandbox.class);
+    private static final int CONSOLE_KEEP = 16 * 1024;
+    private static final long KILLED = 137;
+
+    private final String name;
+    private final VmConfig config;
+    private final Vmm vmm;
+    private final Optional<VmNetwork> network;
+    private final InstantSource clock;
+    private final Consumer<MicroVmSandbox> onClose;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch ready = new CountDownLatch(1);
+    private final CompletableFuture<ExitStatus> jobExit = new CompletableFuture<>();
+    private final Map<Integer, Exec> execs = new ConcurrentHashMap<>();
+    private final AtomicInteger execIds = new AtomicInteger();
+    private final Deque<String> console = new ArrayDeque<>();
+    private int consoleChars;
+    private volatile String failure;
+    private volatile LogSink sink = LogSink.discard();
+    private volatile VmProcess process;
+    private volatile long readyNanos;
+    private volatile long startNanos;
+
+    MicroVmSandbox(String name, VmConfig config, Vmm vmm, Optional<VmNetwork> network, InstantSource clock,
+            Consumer<MicroVmSandbox> onClose) {
+        this.name = name;
+        this.config = config;
+        this.vmm = vmm;
+        this.network = network;
+        this.clock = clock;
+        this.onClose = onClose;
+    }
+
+    @Override
+    public String id() {
+        return config.id();
+    }
+
+    /** The VM's configuration: its run folder, drives and NIC. */
+    public VmConfig config() {
+        return config;
+    }
+
+    /** The VM process, once started. */
+    public Optional<VmProcess> process() {
+        return Optional.ofNullable(process);
+    }
+
+    @Override
+    public void start(LogSink sink) throws SandboxException {
+        if (process != null) {
+            throw new IllegalStateException("sandbox " + name + " was already started");
+        }
+        this.sink = sink;
+        startNanos = System.nanoTime();
+        try {
+            process = vmm.launch(config, new GuestFrames(new Listener()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SandboxException("interrupted while starting microVM " + name, e);
+        }
+    }
+
+    /**
+     * Waits until the guest init is up (its ready frame), the point the {@code vm-boot} benchmark measures.
+     *
+     * @return the time from {@link #start} to the ready frame, or empty when it did not come within {@code timeout}
+     */
+    public Optional<Duration> awaitReady(Duration timeout) throws InterruptedException {
+        if (!ready.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+            return Optional.empty();
+        }
+        return Optional.of(Duration.ofNanos(readyNanos - startNanos));
+    }
+
+    @Override
+    public Optional<ExitStatus> await(Duration timeout) throws SandboxException, InterruptedException {
+        VmProcess p = started();
+        if (p.awaitExit(timeout).isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(outcome());
+    }
+
+    /** The job's exit as the guest reported it; the VM process has ended and its console is fully read. */
+    private ExitStatus outcome() throws SandboxException {
+        ExitStatus status = jobExit.getNow(null);
+        if (status != null) {
+            return status;
+        }
+        String why = failure != null ? "the guest init could not run the job: " + failure
+                : "the microVM ended without reporting the job's exit";
+        throw new SandboxException(why + " (sandbox " + name + "; console: " + consoleTail() + ")");
+    }
+
+    @Override
+    public ExitStatus stop(Duration grace) throws SandboxException, InterruptedException {
+        VmProcess p = started();
+        if (p.awaitExit(Duration.ZERO).isEmpty()) {
+            try {
+                request("t");
+            } catch (SandboxException e) {
+                log.debug("microVM {} did not take the stop request: {}", name, e.getMessage()); // it is ending
+            }
+            try {
+                p.powerDown(); // for guests whose kernel handles the ACPI power button; Hearth's init needs "t"
+            } catch (SandboxException | UnsupportedOperationException e) {
+                log.debug("power-down request to microVM {} failed: {}", name, e.getMessage());
+            }
+            if (p.awaitExit(grace).isEmpty()) {
+                p.kill();
+                p.awaitExit(Duration.ofSeconds(10));
+                jobExit.complete(new ExitStatus(KILLED, false, clock.instant()));
+            }
+        }
+        ExitStatus status = jobExit.getNow(null);
+        return status != null ? status : new ExitStatus(KILLED, false, clock.instant());
+    }
+
+    @Override
+    public ExecResult exec(List<String> command, Duration timeout) throws SandboxException, InterruptedException {
+        started();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (!ready.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+            return new ExecResult(-1, "", "microVM " + name + " was not up within " + timeout);
+        }
+        int id = execIds.incrementAndGet();
+        Exec exec = new Exec();
+        execs.put(id, exec);
+        try {
+            StringBuilder script = new StringBuilder("exec");
+            command.forEach(a -> script.append(' ').append(ConfigDrive.quote(a)));
+            request("x " + id + " " + Base64.getEncoder().encodeToString(
+                    script.toString().getBytes(StandardCharsets.UTF_8)));
+            long code = exec.exit.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return new ExecResult(code, exec.out(LogSink.Stream.STDOUT), exec.out(LogSink.Stream.STDERR));
+        } catch (TimeoutException e) {
+            return new ExecResult(-1, exec.out(LogSink.Stream.STDOUT), exec.out(LogSink.Stream.STDERR));
+        } catch (ExecutionException e) {
+            throw new SandboxException("exec in microVM " + name + " failed: " + e.getCause().getMessage(),
+                    e.getCause());
+        } finally {
+            execs.remove(id);
+        }
+    }
+
+    @Override
+    public Optional<InetSocketAddress> endpoint(int guestPort) {
+        // A microVM's ports are reached at its own address on Hearth's bridge, not through a host port.
+        return config.nic().map(n -> new InetSocketAddress(n.guestAddress(), guestPort));
+    }
+
+    /** Sends one request line to the guest init over the serial console. */
+    private void request(String line) throws SandboxException {
+        OutputStream in = started().consoleInput();
+        try {
+            synchronized (in) {
+                in.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
+                in.flush();
+            }
+        } catch (IOException e) {
+            throw new SandboxException("cannot reach the guest init of microVM " + name + " (" + e.getMessage()
+                    + "); it may have exited", e);
+        }
+    }
+
+    private VmProcess started() {
+        VmProcess p = process;
+        if (p == null) {
+            throw new IllegalStateException("sandbox " + name + " was not started");
+        }
+        return p;
+    }
+
+    /** The last console text (kernel messages), for error messages. */
+    public String consoleTail() {
+        synchronized (console) {
+            return console.isEmpty() ? "(nothing)" : String.join(" | ", console);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        boolean interrupted = Thread.interrupted();
+        try {
+            VmProcess p = process;
+            if (p != null) {
+                p.close();
+            }
+            execs.values().forEach(e -> e.exit.completeExceptionally(new SandboxException("the microVM was closed")));
+            config.nic().ifPresent(nic -> network.ifPresent(n -> n.detach(nic)));
+            removeRunDir(config.runDir());
+        } finally {
+            onClose.accept(this);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Removes a VM's run folder and everything in it (config drive with secrets, rootfs copy, sockets). */
+    static void removeRunDir(Path runDir) {
+        try {
+            ContentCache.deleteTree(runDir);
+        } catch (IOException e) {
+            log.error("could not remove the run folder {} of a microVM: {}", runDir, e.getMessage());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MicroVmSandbox[" + name + " " + config.id() + "]";
+    }
+
+    /** Output and exit of one exec, filled by the console thread. */
+    private static final class Exec {
+        private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        private final CompletableFuture<Long> exit = new CompletableFuture<>();
+
+        synchronized void add(LogSink.Stream stream, byte[] bytes) {
+            (stream == LogSink.Stream.STDERR ? stderr : stdout).writeBytes(bytes);
+        }
+
+        synchronized String out(LogSink.Stream stream) {
+            return (stream == LogSink.Stream.STDERR ? stderr : stdout).toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Routes the guest's frames; runs on the console thread. */
+    private final class Listener implements GuestFrames.Listener {
+
+        @Override
+        public void ready() {
+            readyNanos = System.nanoTime();
+            ready.countDown();
+        }
+
+        @Override
+        public void output(int id, LogSink.Stream stream, byte[] bytes) {
+            if (id == 0) {
+                sink.accept(stream, bytes, 0, bytes.length);
+            } else {
+                Exec e = execs.get(id);
+                if (e != null) {
+                    e.add(stream, bytes);
+                }
+            }
+        }
+
+        @Override
+        public void exit(int id, long code, boolean oomKilled) {
+            if (id == 0) {
+                jobExit.complete(new ExitStatus(code, oomKilled, clock.instant()));
+            } else {
+                Exec e = execs.get(id);
+                if (e != null) {
+                    e.exit.complete(code);
+                }
+            }
+        }
+
+        @Override
+        public void failed(String message) {
+            failure = message;
+        }
+
+        @Override
+        public void console(String line) {
+            log.trace("console of {}: {}", name, line);
+            synchronized (console) {
+                console.addLast(line);
+                consoleChars += line.length();
+                while (consoleChars > CONSOLE_KEEP && console.size() > 1) {
+                    consoleChars -= console.removeFirst().length();
+                }
+            }
+        }
+    }
+
+}

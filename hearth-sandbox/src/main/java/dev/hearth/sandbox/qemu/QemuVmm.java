@@ -1,0 +1,118 @@
+package dev.hearth.sandbox.qemu;
+
+import dev.hearth.core.InvalidInputException;
+import dev.hearth.sandbox.EngineUnavailableException;
+import dev.hearth.sandbox.LogSink;
+import dev.hearth.sandbox.SandboxException;
+import dev.hearth.sandbox.vm.VmConfig;
+import dev.hearth.sandbox.vm.VmProcess;
+import dev.hearth.sandbox.vm.Vmm;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Boots microVMs with {@code qemu-system-x86_64 -M microvm} (see {@link QemuCommand}) and drives each through QMP:
+ * the VM must answer the greeting and capabilities negotiation and report itself running before
+ * {@link #launch} returns. The accelerator is KVM when {@link AcceleratorProbe} finds it working, TCG otherwise.
+ * Thread-safe; one instance serves many VMs.
+ */
+public final class QemuVmm implements Vmm {
+
+    /** Where Debian's qemu-system-x86 package installs the binary. */
+    public static final Path DEFAULT_BINARY = Path.of("/usr/bin/qemu-system-x86_64");
+    /** The kernel's limit on a unix socket path, less its terminating NUL. */
+    private static final int MAX_SOCKET_PATH = 107;
+    private static final Duration QMP_START = Duration.ofSeconds(15);
+    private static final Logger log = LoggerFactory.getLogger(QemuVmm.class);
+
+    private final Path binary;
+    private final Map<String, String> env;
+
+    /** A VMM running {@code binary}, choosing the accelerator as {@code env} says ({@link AcceleratorProbe#ENV}). */
+    public QemuVmm(Path binary, Map<String, String> env) {
+        this.binary = binary;
+        this.env = Map.copyOf(env);
+    }
+
+    /** The default binary, or {@code $HEARTH_QEMU} when set. */
+    public static QemuVmm fromEnvironment(Map<String, String> env) {
+        String b = env.get("HEARTH_QEMU");
+        return new QemuVmm(b == null || b.isBlank() ? DEFAULT_BINARY : Path.of(b), env);
+    }
+
+    @Override
+    public String name() {
+        return "qemu";
+    }
+
+    /** Checks that the QEMU binary is there and runs. */
+    public void check() throws EngineUnavailableException {
+        if (!Files.isExecutable(binary)) {
+            throw new EngineUnavailableException("no QEMU at " + binary + ": install it with 'sudo apt-get install "
+                    + "qemu-system-x86' (scripts/setup-host does) or set HEARTH_QEMU to its path", null);
+        }
+    }
+
+    /** The accelerator guests of {@code kernel} get on this host (probed once per process). */
+    public Accelerator accelerator(Path kernel) throws InterruptedException {
+        return AcceleratorProbe.choose(binary, kernel, env);
+    }
+
+    @Override
+    public QemuProcess launch(VmConfig config, LogSink console) throws SandboxException, InterruptedException {
+        check();
+        Path qmpSocket = config.runDir().resolve("qmp.sock").toAbsolutePath();
+        if (qmpSocket.toString().length() > MAX_SOCKET_PATH) {
+            throw new InvalidInputException("run folder", config.runDir().toString(),
+                    "a path short enough for a unix socket inside it (at most " + (MAX_SOCKET_PATH - 9) + " characters)");
+        }
+        Accelerator accel = accelerator(config.kernel());
+        try {
+            Files.createDirectories(config.runDir(),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            throw new SandboxException("cannot make the run folder " + config.runDir() + ": " + e.getMessage(), e);
+        }
+        List<String> argv = QemuCommand.argv(binary, config, accel, qmpSocket);
+        Process process;
+        try {
+            process = new ProcessBuilder(argv).start();
+        } catch (IOException e) {
+            throw new SandboxException("cannot start " + binary + " for VM " + config.id() + ": " + e.getMessage(), e);
+        }
+        QemuProcess vm = new QemuProcess(config.id(), process, qmpSocket, accel, console);
+        try {
+            vm.attach(QmpClient.connect(qmpSocket, QMP_START, process::isAlive));
+            String status = vm.qmp().execute("query-status", Map.of(), QMP_START).path("status").asText();
+            if (!"running".equals(status)) {
+                throw new SandboxException("VM " + config.id() + " is " + status + " after start, not running");
+            }
+        } catch (SandboxException | RuntimeException e) {
+            vm.close();
+            throw new SandboxException("QEMU could not start VM " + config.id() + ": " + e.getMessage()
+                    + vm.stderrTail().map(t -> "; QEMU said: " + t).orElse(""), e);
+        } catch (InterruptedException e) {
+            vm.close();
+            throw e;
+        }
+        log.debug("VM {} started: pid {}, {}", config.id(), process.pid(), accel);
+        return vm;
+    }
+
+    /** The binary this VMM runs. */
+    public Path binary() {
+        return binary;
+    }
+
+    static Optional<String> nonBlank(String s) {
+        return s == null || s.isBlank() ? Optional.empty() : Optional.of(s.strip());
+    }
+}

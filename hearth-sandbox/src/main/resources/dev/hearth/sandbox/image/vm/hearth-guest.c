@@ -1,0 +1,92 @@
+/*
+ * hearth-guest: the two things Hearth's guest init cannot do with busybox alone.
+ *
+ *   hearth-guest frame TYPE ID   copies standard input to standard output as console frames, one line per read:
+ *                                "\001H" TYPE " " ID " " base64(chunk) "\n", each written with a single write(2)
+ *                                so frames from several writers never interleave and kernel text cannot be
+ *                                mistaken for job output.
+ *   hearth-guest exec-as UID GID PROG [ARG...]
+ *                                drops every capability from the bounding set, sets no-new-privileges, becomes
+ *                                UID:GID with no supplementary groups, then executes PROG (searched in PATH).
+ *
+ * Built statically when the guest root filesystem is assembled (hearth image build-vm).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#define CHUNK 3072
+
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static size_t encode(const unsigned char *in, size_t n, char *out) {
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = in[i] << 16;
+        if (i + 1 < n) v |= in[i + 1] << 8;
+        if (i + 2 < n) v |= in[i + 2];
+        out[o++] = B64[(v >> 18) & 63];
+        out[o++] = B64[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? B64[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < n ? B64[v & 63] : '=';
+    }
+    return o;
+}
+
+static int write_all(const char *buf, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(1, buf, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        buf += w;
+        n -= (size_t) w;
+    }
+    return 0;
+}
+
+static int frame(const char *type, const char *id) {
+    unsigned char in[CHUNK];
+    char line[64 + CHUNK / 3 * 4 + 8];
+    for (;;) {
+        ssize_t r = read(0, in, sizeof in);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return r == 0 ? 0 : 1;
+        int head = snprintf(line, 64, "\001H%.1s %.16s ", type, id);
+        size_t n = (size_t) head + encode(in, (size_t) r, line + head);
+        line[n++] = '\n';
+        if (write_all(line, n) != 0) return 1;
+    }
+}
+
+static int exec_as(char **argv) {
+    uid_t uid = (uid_t) strtoul(argv[0], NULL, 10);
+    gid_t gid = (gid_t) strtoul(argv[1], NULL, 10);
+    for (int cap = 0; cap < 64; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) {
+            perror("hearth-guest: drop capability");
+            return 126;
+        }
+    }
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || setgroups(0, NULL) != 0 || setgid(gid) != 0
+            || setuid(uid) != 0) {
+        perror("hearth-guest: become the job's user");
+        return 126;
+    }
+    execvp(argv[2], argv + 2);
+    fprintf(stderr, "hearth-guest: cannot run %s: %s\n", argv[2], strerror(errno));
+    return errno == ENOENT ? 127 : 126;
+}
+
+int main(int argc, char **argv) {
+    if (argc == 4 && strcmp(argv[1], "frame") == 0) return frame(argv[2], argv[3]);
+    if (argc >= 5 && strcmp(argv[1], "exec-as") == 0) return exec_as(argv + 2);
+    fprintf(stderr, "usage: hearth-guest frame TYPE ID | hearth-guest exec-as UID GID PROG [ARG...]\n");
+    return 2;
+}

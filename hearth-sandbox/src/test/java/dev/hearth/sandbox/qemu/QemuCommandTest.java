@@ -1,0 +1,58 @@
+package dev.hearth.sandbox.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hearth.sandbox.vm.VmConfig;
+import dev.hearth.sandbox.vm.VmDrive;
+import dev.hearth.sandbox.vm.VmNic;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@DisplayName("The QEMU microvm command line")
+class QemuCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private VmConfig config(Optional<VmNic> nic) throws Exception {
+        Path kernel = Files.writeString(dir.resolve("bzImage"), "k");
+        Path root = Files.writeString(dir.resolve("root,fs.ext4"), "r");
+        Path cfg = Files.writeString(dir.resolve("config.ext4"), "c");
+        return new VmConfig("vm-1", 2, 256, kernel, Optional.empty(), "console=ttyS0",
+                List.of(new VmDrive("config", cfg, false, true), new VmDrive("rootfs", root, true, false)), nic,
+                dir.resolve("run"));
+    }
+
+    @Test
+    @DisplayName("microvm without defaults, the console on stdio, QMP on the run folder's socket, root drive first")
+    void basics() throws Exception {
+        List<String> a = QemuCommand.argv(Path.of("/usr/bin/qemu-system-x86_64"), config(Optional.empty()),
+                new Accelerator("tcg", "test"), dir.resolve("run/qmp.sock"));
+        String line = String.join(" ", a);
+        assertThat(a).containsSequence("-M", "microvm,x-option-roms=off,isa-serial=on")
+                .containsSequence("-accel", "tcg,thread=single", "-cpu", "max").containsSequence("-smp", "2", "-m", "256M")
+                .contains("-nodefaults", "-no-user-config", "-nographic", "-no-reboot")
+                .containsSequence("-serial", "chardev:console")
+                .containsSequence("-qmp", "unix:" + dir.resolve("run/qmp.sock") + ",server=on,wait=off");
+        assertThat(line.indexOf("drive=rootfs")).isLessThan(line.indexOf("drive=config"));
+        assertThat(line).contains("file=" + dir.resolve("root,,fs.ext4") + ",format=raw,if=none,readonly=off")
+                .contains("id=config,file=" + dir.resolve("config.ext4") + ",format=raw,if=none,readonly=on")
+                .doesNotContain("netdev");
+    }
+
+    @Test
+    @DisplayName("a NIC becomes a virtio-net device on the named TAP with the given MAC; KVM uses the host CPU")
+    void nicAndKvm() throws Exception {
+        VmNic nic = new VmNic("hvm-tap1", "06:00:0a:00:00:05", "10.0.0.5", 24, "10.0.0.1");
+        List<String> a = QemuCommand.argv(Path.of("/q"), config(Optional.of(nic)), new Accelerator("kvm", "test"),
+                dir.resolve("q.sock"));
+        assertThat(a).containsSequence("-accel", "kvm", "-cpu", "host")
+                .containsSequence("-netdev", "tap,id=net0,ifname=hvm-tap1,script=no,downscript=no",
+                        "-device", "virtio-net-device,netdev=net0,mac=06:00:0a:00:00:05");
+    }
+}
