@@ -19,13 +19,11 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
@@ -141,29 +139,7 @@ public final class DockerContainers {
      */
     public ExecResult exec(String name, List<String> command, String user, Duration timeout)
             throws SandboxException, InterruptedException {
-        try {
-            String execId = docker.execCreateCmd(name).withCmd(command.toArray(String[]::new)).withUser(user)
-                    .withAttachStdout(true).withAttachStderr(true).withAttachStdin(false).exec().getId();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            var done = docker.execStartCmd(execId).exec(new ResultCallback.Adapter<Frame>() {
-                @Override
-                public void onNext(Frame frame) {
-                    (frame.getStreamType() == StreamType.STDERR ? err : out).writeBytes(frame.getPayload());
-                }
-            });
-            if (!done.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                done.close();
-                return new ExecResult(-1, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-            }
-            Long code = docker.inspectExecCmd(execId).exec().getExitCodeLong();
-            return new ExecResult(code == null ? -1 : code, out.toString(StandardCharsets.UTF_8),
-                    err.toString(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new SandboxException("exec in container " + name + " failed: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw DockerErrors.translate("exec in container " + name, e);
-        }
+        return DockerExec.run(docker, name, name, command, Optional.ofNullable(user), timeout);
     }
 
     /**

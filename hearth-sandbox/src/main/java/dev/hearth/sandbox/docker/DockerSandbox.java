@@ -18,11 +18,9 @@ import dev.hearth.sandbox.Outputs;
 import dev.hearth.sandbox.Sandbox;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.SandboxSpec;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -153,30 +151,7 @@ final class DockerSandbox implements Sandbox {
 
     @Override
     public ExecResult exec(List<String> command, Duration timeout) throws SandboxException, InterruptedException {
-        try {
-            String execId = docker.execCreateCmd(id).withCmd(command.toArray(String[]::new))
-                    .withAttachStdout(true).withAttachStderr(true).withAttachStdin(false).exec().getId();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            var done = docker.execStartCmd(execId).exec(new ResultCallback.Adapter<Frame>() {
-                @Override
-                public void onNext(Frame frame) {
-                    (frame.getStreamType() == com.github.dockerjava.api.model.StreamType.STDERR ? err : out)
-                            .writeBytes(frame.getPayload());
-                }
-            });
-            if (!done.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                done.close();
-                return new ExecResult(-1, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-            }
-            Long code = docker.inspectExecCmd(execId).exec().getExitCodeLong();
-            return new ExecResult(code == null ? -1 : code, out.toString(StandardCharsets.UTF_8),
-                    err.toString(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new SandboxException("exec in container " + name + " failed: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw DockerErrors.translate("exec in container " + name, e);
-        }
+        return DockerExec.run(docker, id, name, command, Optional.empty(), timeout);
     }
 
     @Override
