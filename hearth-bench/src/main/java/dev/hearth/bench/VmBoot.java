@@ -13,6 +13,7 @@ import dev.hearth.sandbox.microvm.MicroVmSandbox;
 import dev.hearth.sandbox.microvm.MicroVmSettings;
 import dev.hearth.sandbox.qemu.Accelerator;
 import dev.hearth.sandbox.qemu.QemuVmm;
+import dev.hearth.sandbox.qemu.TcgClock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -116,7 +117,8 @@ public final class VmBoot {
         List<String> argv = List.of(qemu.binary().toString(), "-M", "microvm,x-option-roms=off,isa-serial=on",
                 "-accel", accel.kvm() ? "kvm" : "tcg,thread=single", "-cpu", accel.kvm() ? "host" : "max", "-smp", "2", "-m", "608M",
                 "-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-kernel", image.kernel().toString(),
-                "-append", MicroVmDriver.bootArgs(qemu.name()), "-serial", "stdio",
+                "-append", MicroVmDriver.bootArgs(qemu.name()) + (accel.kvm() ? "" : TcgClock.bootArgs()),
+                "-serial", "stdio",
                 "-drive", "id=rootfs,file=" + image.rootfs() + ",format=raw,if=none,readonly=on",
                 "-device", "virtio-blk-device,drive=rootfs");
         long t0 = System.nanoTime();
@@ -126,6 +128,16 @@ public final class VmBoot {
         } catch (IOException e) {
             throw new BenchmarkException("cannot start " + argv.get(0) + ": " + e.getMessage(), e);
         }
+        // A guest that never prints the frame must not hang the benchmark: kill it at the limit, ending the read.
+        Thread watchdog = Thread.ofVirtual().start(() -> {
+            try {
+                if (!p.waitFor(BOOT_LIMIT.toSeconds(), TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        });
         try (InputStream in = p.getInputStream()) {
             int prev = -1;
             for (int c; (c = in.read()) >= 0; prev = c) {
@@ -142,6 +154,7 @@ public final class VmBoot {
             if (!p.waitFor(BOOT_LIMIT.toSeconds(), TimeUnit.SECONDS)) {
                 p.destroyForcibly();
             }
+            watchdog.interrupt();
         }
     }
 }

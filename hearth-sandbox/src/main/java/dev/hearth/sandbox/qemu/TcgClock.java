@@ -11,7 +11,7 @@ import java.util.Optional;
  * PIT ... Marking TSC unstable") and the boot stalls for minutes. TCG's TSC is the host's, so the guest is told its
  * frequency ({@code tsc_early_khz}, from the host's /proc/cpuinfo) and that it is reliable. Stateless.
  */
-final class TcgClock {
+public final class TcgClock {
 
     private static final Optional<Long> HOST_KHZ = hostKhz(Path.of("/proc/cpuinfo"));
 
@@ -19,7 +19,7 @@ final class TcgClock {
     }
 
     /** {@code " tsc_early_khz=K tsc=reliable"}, or nothing when the host's frequency is unknown. */
-    static String bootArgs() {
+    public static String bootArgs() {
         return HOST_KHZ.map(khz -> " tsc_early_khz=" + khz + " tsc=reliable").orElse("");
     }
 
