@@ -127,6 +127,12 @@ public final class FirecrackerVm implements VmProcess {
         }
     }
 
+    /** Firecracker's standard input is the guest's serial console input, where Hearth's guest init reads requests. */
+    @Override
+    public java.io.OutputStream consoleInput() {
+        return process.getOutputStream();
+    }
+
     @Override
     public void kill() {
         // SIGKILL through the handle: Process.destroyForcibly also closes the output pipes, which drops whatever
