@@ -8,6 +8,7 @@ import dev.hearth.sandbox.image.OpenClawImage;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.image.GuestImage;
 import dev.hearth.sandbox.image.GuestImages;
+import dev.hearth.sandbox.image.OpenClawVmImage;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,10 +121,20 @@ final class ImageCommand {
         @Option(names = {"-v", "--verbose"}, description = "Show npm's and mmdebstrap's output.")
         boolean verbose;
 
+        @Option(names = "--vm", description = {"Build the microVM guest instead: the same root filesystem with Hearth's "
+                + "guest init, as an ext4 image", "cached under BASE_IMAGES_DIR (the qemu and firecracker runtimes of "
+                + "'hearth instance'); no Docker needed."})
+        boolean vm;
+
         @Override
         public Integer call() throws Exception {
             OpenClawImage.checkVersion("--openclaw-version", version);
             ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), verbose);
+            if (vm) {
+                spec.commandLine().getOut().println(OpenClawVmImage.ensure(
+                        ContentCache.fromEnvironment(image.parent.environment()), version, progress));
+                return 0;
+            }
             try (DockerDriver driver = image.parent.docker()) {
                 spec.commandLine().getOut().println(OpenClawImage.ensure(driver.images(), version, progress));
             }

@@ -4,6 +4,11 @@ import dev.hearth.agent.instances.DockerGuests;
 import dev.hearth.agent.instances.GuestRuntime;
 import dev.hearth.agent.instances.InstanceSettings;
 import dev.hearth.agent.instances.Instances;
+import dev.hearth.agent.instances.QemuGuests;
+import dev.hearth.sandbox.image.ContentCache;
+import dev.hearth.sandbox.net.HostNetwork;
+import dev.hearth.sandbox.net.NetworkConfig;
+import dev.hearth.sandbox.qemu.QemuVmm;
 import dev.hearth.core.instance.InstanceRuntime;
 import dev.hearth.sandbox.docker.DockerDriver;
 import java.util.Map;
@@ -34,11 +39,23 @@ final class InstanceCommand {
         return InstanceSettings.from(parent.environment(), HearthPaths.home(parent.environment()));
     }
 
-    /** The instances of this host on the runtimes this build has: Docker (microVM runtimes plug in here). */
+    /**
+     * The instances of this host on the runtimes this build has: Docker, and QEMU microVMs on Hearth's bridge
+     * (BRIDGE_NAME, BRIDGE_ADDR, SUBNET_CIDR; one allocation file per bridge, shared with the VMs of jobs) with
+     * guest images from BASE_IMAGES_DIR and VM folders under FC_ROOT. Firecracker instances are not available yet.
+     */
     Instances open(DockerDriver docker) throws java.io.IOException {
         InstanceSettings settings = settings();
-        Map<InstanceRuntime, GuestRuntime> runtimes = Map.of(InstanceRuntime.DOCKER,
-                new DockerGuests(docker, settings.stateRoot()));
+        Map<String, String> env = parent.environment();
+        Map<String, String> netEnv = new java.util.HashMap<>(env);
+        netEnv.put("BRIDGE_NAME", settings.bridgeName());
+        netEnv.put("BRIDGE_ADDR", settings.bridgeAddr());
+        netEnv.put("SUBNET_CIDR", settings.subnetCidr());
+        HostNetwork network = HostNetwork.create(NetworkConfig.fromEnvironment(netEnv));
+        ContentCache images = ContentCache.fromEnvironment(env);
+        Map<InstanceRuntime, GuestRuntime> runtimes = Map.of(
+                InstanceRuntime.DOCKER, new DockerGuests(docker, settings.stateRoot()),
+                InstanceRuntime.QEMU, new QemuGuests(QemuVmm.fromEnvironment(env), network, images, settings.fcRoot()));
         return Instances.openClaw(settings, runtimes);
     }
 }

@@ -39,11 +39,8 @@ final class GuestRootfs {
         }
         return cache.ensure("rootfs", key, (out, scratch) -> {
             try {
-                progress.step("rootfs: compile the guest helper (gcc -static)");
-                Path source = Files.write(scratch.resolve("hearth-guest.c"), helper);
                 Path root = Files.createDirectory(scratch.resolve("root"));
-                HostCommand.run(List.of("gcc", "-static", "-O2", "-s", "-o",
-                        root.resolve("hearth-guest").toString(), source.toString()), LIMIT, progress::detail);
+                compileHelper(helper, scratch, root.resolve("hearth-guest"), progress);
                 progress.step("rootfs: assemble busybox and hearth-init");
                 assemble(root, busybox, init);
                 progress.step("rootfs: mkfs.ext4 -d (" + SIZE + ")");
@@ -53,6 +50,15 @@ final class GuestRootfs {
                 throw new SandboxException("cannot assemble the guest root filesystem: " + e.getMessage(), e);
             }
         });
+    }
+
+    /** Compiles the guest helper ({@code hearth-guest.c}, static) to {@code out}. */
+    static void compileHelper(byte[] source, Path scratch, Path out, BuildProgress progress)
+            throws SandboxException, InterruptedException, IOException {
+        progress.step("compile the guest helper (gcc -static)");
+        Path c = Files.write(scratch.resolve("hearth-guest.c"), source);
+        HostCommand.run(List.of("gcc", "-static", "-O2", "-s", "-o", out.toString(), c.toString()), LIMIT,
+                progress::detail);
     }
 
     private static void assemble(Path root, Path busybox, byte[] init) throws IOException {

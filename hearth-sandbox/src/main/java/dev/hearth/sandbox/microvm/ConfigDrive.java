@@ -27,17 +27,28 @@ import java.util.Set;
  * <p>Secrets touch the host disk only inside the VM's run folder (mode 700): the staging folder lives for the
  * few milliseconds {@code mkfs.ext4 -d} takes and the image (mode 600) until the sandbox is closed. Stateless.
  */
-final class ConfigDrive {
+public final class ConfigDrive {
 
     /** The image's file name in the run folder. */
-    static final String FILE = "config.ext4";
+    public static final String FILE = "config.ext4";
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private ConfigDrive() {
     }
 
-    /** The limits and settings the guest init applies, as the shell text of {@code settings}. */
-    record Settings(String user, long pids, long memoryBytes, String cpuMax, long tmpBytes, boolean readOnlyRoot,
+    /**
+     * The limits and settings the guest init applies, as the shell text of {@code settings}.
+     *
+     * @param user {@code uid[:gid]} of the job
+     * @param pids the job cgroup's pids.max
+     * @param memoryBytes the job cgroup's memory.max
+     * @param cpuMax the job cgroup's cpu.max
+     * @param tmpBytes the size of /tmp (tmpfs)
+     * @param readOnlyRoot whether the root filesystem stays read-only
+     * @param hostname the guest's host name
+     * @param nic the guest's network interface, if it has one
+     */
+    public record Settings(String user, long pids, long memoryBytes, String cpuMax, long tmpBytes, boolean readOnlyRoot,
             String hostname, Optional<VmNic> nic) {
 
         String text() {
@@ -62,7 +73,7 @@ final class ConfigDrive {
     }
 
     /** Writes the drive for {@code spec} into {@code runDir} and returns its path. */
-    static Path write(Path runDir, SandboxSpec spec, Settings settings) throws SandboxException, InterruptedException {
+    public static Path write(Path runDir, SandboxSpec spec, Settings settings) throws SandboxException, InterruptedException {
         Path staging = runDir.resolve("config.d");
         Path image = runDir.resolve(FILE);
         try {

@@ -5,6 +5,7 @@ import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.vm.VmNetwork;
 import dev.hearth.sandbox.vm.VmNic;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +62,25 @@ public final class HostNetwork implements VmNetwork {
 
     @Override
     public VmNic attach(String vmId) throws SandboxException {
+        return attach(vmId, Optional.empty());
+    }
+
+    /**
+     * Like {@link #attach(String)}, but with the guest address {@code address} of the subnet (chosen by the caller,
+     * an instance's allocator for one), which must be a guest address no VM on the bridge holds.
+     *
+     * @throws InvalidInputException when the address is outside the subnet, the bridge's own, or already held
+     */
+    public VmNic attachAt(String vmId, String address) throws SandboxException {
+        return attach(vmId, Optional.of(address));
+    }
+
+    /** The NIC the ledger holds for {@code vmId}, if any (any process may have attached it). */
+    public Optional<VmNic> find(String vmId) throws SandboxException {
+        return book.update(ledger -> ledger.byVm(vmId).map(this::nic));
+    }
+
+    private VmNic attach(String vmId, Optional<String> address) throws SandboxException {
         if (vmId == null || !vmId.matches("[a-z0-9_-]{1,63}")) {
             throw new InvalidInputException("vm id", vmId, "1..63 characters of [a-z0-9_-]");
         }
@@ -70,7 +90,8 @@ public final class HostNetwork implements VmNetwork {
                         + ledger.byVm(vmId).get().tapName() + "); detach it first");
             }
             ensureLocked(ledger);
-            int octet = AddressBook.freeOctet(ledger, config);
+            int octet = address.isPresent() ? chosenOctet(ledger, address.get())
+                    : AddressBook.freeOctet(ledger, config);
             Allocation a = new Allocation(octet, vmId, Allocation.tapName(config.tapPrefix(), vmId, octet));
             // Recorded before the TAP exists, so a crash in between leaves a ledger entry teardown can act on.
             ledger.add(a);
@@ -150,6 +171,25 @@ public final class HostNetwork implements VmNetwork {
         } catch (HostCommandException e) {
             cause.addSuppressed(e);
         }
+    }
+
+    private int chosenOctet(Ledger ledger, String address) {
+        int octet = -1;
+        for (int o = 1; o <= 254; o++) {
+            if (address(o).equals(address)) {
+                octet = o;
+            }
+        }
+        if (octet < 0 || octet == (config.bridgeCidr().address() & 0xff)) {
+            throw new InvalidInputException("guest address", address, "a guest address of " + config.subnet()
+                    + " other than the bridge's own");
+        }
+        int wanted = octet;
+        ledger.allocations().stream().filter(a -> a.octet() == wanted).findFirst().ifPresent(a -> {
+            throw new InvalidInputException("guest address", address, "an address no VM holds, but " + a.vmId()
+                    + " holds it on bridge " + config.bridgeName());
+        });
+        return octet;
     }
 
     private VmNic nic(Allocation a) {

@@ -19,15 +19,36 @@ final class QemuCommand {
 
     /** The argv for {@code config} under {@code accel}, with QMP listening on {@code qmpSocket}. */
     static List<String> argv(Path binary, VmConfig config, Accelerator accel, Path qmpSocket) {
+        return argv(binary, config, accel, qmpSocket, List.of("-nographic",
+                "-chardev", "stdio,id=console,signal=off"));
+    }
+
+    /**
+     * The argv of a VM that outlives the process starting it: QEMU daemonizes (its own session, stdio on
+     * /dev/null) once the VM is set up, writes its pid to {@code files.pidFile()}, and serves the serial console on a
+     * unix socket, one client at a time, while copying everything the guest prints to {@code files.consoleLog()}
+     * (appended across restarts) whether or not a client is connected.
+     */
+    static List<String> detachedArgv(Path binary, VmConfig config, Accelerator accel, DetachedFiles files) {
+        List<String> a = argv(binary, config, accel, files.qmpSocket(), List.of("-display", "none",
+                "-chardev", "socket,id=console,path=" + option(files.consoleSocket()) + ",server=on,wait=off,logfile="
+                        + option(files.consoleLog()) + ",logappend=on"));
+        a.addAll(List.of("-daemonize", "-pidfile", files.pidFile().toString()));
+        return a;
+    }
+
+    private static List<String> argv(Path binary, VmConfig config, Accelerator accel, Path qmpSocket,
+            List<String> display) {
         List<String> a = new ArrayList<>(List.of(binary.toString(), "-name", "hearth-" + config.id(),
                 "-M", "microvm,x-option-roms=off,isa-serial=on",
                 "-accel", accelOption(accel), "-cpu", accel.kvm() ? "host" : "max",
                 "-smp", Integer.toString(config.vcpus()), "-m", config.memoryMib() + "M",
-                "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
+                "-nodefaults", "-no-user-config", "-no-reboot",
                 "-kernel", config.kernel().toString()));
+        a.addAll(display);
         config.initrd().ifPresent(i -> a.addAll(List.of("-initrd", i.toString())));
         a.addAll(List.of("-append", config.bootArgs() + (accel.kvm() ? "" : TcgClock.bootArgs()),
-                "-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console",
+                "-serial", "chardev:console",
                 "-qmp", "unix:" + option(qmpSocket) + ",server=on,wait=off"));
         // The root drive first: the guest kernel names virtio-mmio disks in the order QEMU creates them, and its
         // command line says root=/dev/vda.

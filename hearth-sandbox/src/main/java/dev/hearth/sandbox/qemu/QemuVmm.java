@@ -107,6 +107,56 @@ public final class QemuVmm implements Vmm {
         return vm;
     }
 
+    /**
+     * Starts a VM that outlives this process (see {@link QemuCommand#detachedArgv}): returns once QEMU has set the VM
+     * up and daemonized, with the daemon's pid. Its files go to {@code files}; its run folder must exist.
+     *
+     * @throws SandboxException with QEMU's own error output when it could not start the VM
+     */
+    public long launchDetached(VmConfig config, DetachedFiles files) throws SandboxException, InterruptedException {
+        check();
+        for (Path socket : List.of(files.qmpSocket(), files.consoleSocket())) {
+            if (socket.toString().length() > MAX_SOCKET_PATH) {
+                throw new InvalidInputException("VM folder", config.runDir().toString(),
+                        "a path short enough for a unix socket inside it (at most " + (MAX_SOCKET_PATH - 13)
+                                + " characters)");
+            }
+        }
+        Accelerator accel = accelerator(config.kernel());
+        try {
+            Files.deleteIfExists(files.pidFile());
+            Files.deleteIfExists(files.qmpSocket());
+            Files.deleteIfExists(files.consoleSocket());
+        } catch (IOException e) {
+            throw new SandboxException("cannot clear the files of VM " + config.id() + ": " + e.getMessage(), e);
+        }
+        List<String> argv = QemuCommand.detachedArgv(binary, config, accel, files);
+        Path errors = config.runDir().resolve("qemu-start.err");
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(errors.toFile()).start();
+            if (!p.waitFor(QMP_START.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new SandboxException("QEMU did not set VM " + config.id() + " up within " + QMP_START);
+            }
+            String said = Files.exists(errors) ? Files.readString(errors).strip() : "";
+            if (p.exitValue() != 0) {
+                throw new SandboxException("QEMU could not start VM " + config.id() + " (exit " + p.exitValue() + ")"
+                        + (said.isEmpty() ? "" : ": " + said));
+            }
+            long pid = Long.parseLong(Files.readString(files.pidFile()).strip());
+            log.debug("VM {} started detached: pid {}, {}", config.id(), pid, accel);
+            return pid;
+        } catch (IOException | NumberFormatException e) {
+            throw new SandboxException("cannot start " + binary + " for VM " + config.id() + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(errors);
+            } catch (IOException e) {
+                log.debug("cannot remove {}: {}", errors, e.getMessage());
+            }
+        }
+    }
+
     /** The binary this VMM runs. */
     public Path binary() {
         return binary;

@@ -1,0 +1,95 @@
+package dev.hearth.sandbox.image;
+
+import dev.hearth.sandbox.SandboxException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The OpenClaw guest root filesystem for microVM instances: the same Debian root with Node and OpenClaw that
+ * {@code hearth/openclaw} is made of ({@link OpenClawImage#writeRootfs}), plus the guest side of Hearth: the guest
+ * init ({@code /sbin/hearth-init}), its helper ({@code /usr/bin/hearth-guest}) and busybox with its applets in
+ * {@code /usr/lib/hearth/bin} (first on init's PATH, so init finds {@code ip}, {@code findfs} and {@code reboot},
+ * which a minimal Debian lacks). Cached by content under BASE_IMAGES_DIR as {@code openclaw-vm-KEY/rootfs.ext4};
+ * instances copy it to a disk of their own. Stateless.
+ */
+public final class OpenClawVmImage {
+
+    static final String RECIPE = "hearth-openclaw-vm-v1";
+    /** Room left free on the image beyond its files (an instance's disk grows it to --disk-size). */
+    private static final long SLACK_BYTES = 256L << 20;
+    private static final Duration LIMIT = Duration.ofMinutes(10);
+
+    private OpenClawVmImage() {
+    }
+
+    /** The cached {@code rootfs.ext4} for OpenClaw {@code version}, built (with progress) when missing. */
+    public static Path ensure(ContentCache cache, String version, BuildProgress progress)
+            throws SandboxException, InterruptedException {
+        OpenClawImage.checkVersion("--openclaw-version", version);
+        Path busybox = BaseImages.findStaticBusybox();
+        byte[] init = GuestKernel.resource("hearth-init");
+        byte[] helper = GuestKernel.resource("hearth-guest.c");
+        String key;
+        try {
+            key = ContentCache.key(RECIPE, OpenClawImage.contentTag(version, OpenClawImage.DEFAULT_NODE_VERSION,
+                    List.of()), ContentCache.digest(Files.readAllBytes(busybox)), ContentCache.digest(init),
+                    ContentCache.digest(helper));
+        } catch (IOException e) {
+            throw new SandboxException("cannot read " + busybox + ": " + e.getMessage(), e);
+        }
+        Path entry = cache.ensure("openclaw-vm", key, (out, scratch) -> {
+            try {
+                Path tar = scratch.resolve("openclaw.tar");
+                OpenClawImage.writeRootfs(tar, version, OpenClawImage.DEFAULT_NODE_VERSION, List.of(), progress);
+                Path root = Files.createDirectory(scratch.resolve("root"));
+                progress.step("unpack the OpenClaw root filesystem");
+                HostCommand.run(List.of("tar", "-xpf", tar.toString(), "--numeric-owner", "-C", root.toString()),
+                        LIMIT, progress::detail);
+                Files.delete(tar);
+                GuestRootfs.compileHelper(helper, scratch, root.resolve("usr/bin/hearth-guest"), progress);
+                progress.step("add Hearth's guest init and busybox");
+                addGuestSide(root, busybox, init);
+                long bytes = treeBytes(root) * 5 / 4 + SLACK_BYTES;
+                progress.step("mkfs.ext4 -d (" + (bytes >> 20) + " MiB)");
+                HostCommand.run(List.of("mkfs.ext4", "-q", "-F", "-L", "hearth-root", "-E", "root_owner=0:0",
+                        "-d", root.toString(), out.resolve("rootfs.ext4").toString(), (bytes >> 20) + "M"), LIMIT,
+                        progress::detail);
+            } catch (IOException e) {
+                throw new SandboxException("cannot assemble the OpenClaw guest root filesystem: " + e.getMessage(), e);
+            }
+        });
+        return entry.resolve("rootfs.ext4");
+    }
+
+    private static void addGuestSide(Path root, Path busybox, byte[] init) throws IOException {
+        Path lib = Files.createDirectories(root.resolve("usr/lib/hearth/bin"));
+        Files.copy(busybox, root.resolve("usr/bin/busybox"));
+        for (String applet : BaseImages.applets(busybox)) {
+            String name = applet.substring(applet.lastIndexOf('/') + 1);
+            if (!name.equals("busybox") && !Files.exists(lib.resolve(name), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.createSymbolicLink(lib.resolve(name), Path.of("/usr/bin/busybox"));
+            }
+        }
+        Path initFile = root.resolve("usr/sbin/hearth-init");
+        Files.write(initFile, init);
+        Files.setPosixFilePermissions(initFile, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(root.resolve("usr/bin/hearth-guest"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.createDirectories(root.resolve("job"));
+    }
+
+    private static long treeBytes(Path root) throws IOException {
+        try (var files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile).mapToLong(p -> {
+                try {
+                    return Files.size(p) + 4096;
+                } catch (IOException e) {
+                    return 4096;
+                }
+            }).sum();
+        }
+    }
+}
