@@ -5,6 +5,7 @@ import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.vm.VmNetwork;
 import dev.hearth.sandbox.vm.VmNic;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,6 +99,17 @@ public final class HostNetwork implements VmNetwork {
             // The address stays allocated: its TAP may still exist, and handing it out again would collide.
             log.error("cannot detach {} ({}) from {}: {}", nic.tapName(), nic.guestAddress(), config.bridgeName(),
                     e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<VmNic> attachedTo(String vmId) {
+        try {
+            return book.update(ledger -> ledger.byVm(vmId).map(this::nic));
+        } catch (SandboxException e) {
+            log.error("cannot read the ledger of {} to find the NIC of VM {}: {}", config.bridgeName(), vmId,
+                    e.getMessage(), e);
+            return Optional.empty();
         }
     }
 

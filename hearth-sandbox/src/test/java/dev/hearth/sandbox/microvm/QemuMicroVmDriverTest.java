@@ -106,7 +106,8 @@ class QemuMicroVmDriverTest extends SandboxContract {
             assertThat(s.await(Duration.ofSeconds(2))).isEmpty();
             long pid = s.process().orElseThrow().pid();
             assertThat(Files.exists(Path.of("/proc/" + pid))).isTrue();
-            assertThat(VmFixture.entries(runDir)).contains("config.ext4", "qmp.sock");
+            assertThat(VmFixture.entries(runDir)).contains("config.ext4", "qmp.sock", OwnerRecord.FILE);
+            assertThat(s.endpoint(8080)).as("a VM without a NIC publishes no port").isEmpty();
             ExitStatus stopped = s.stop(Duration.ofSeconds(1));
             assertThat(stopped.exitCode()).isEqualTo(137);
             assertThat(Files.exists(Path.of("/proc/" + pid))).as("qemu process %d is gone", pid).isFalse();
