@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * orphan reaper, run by {@link MicroVmDriver#reapOrphans()}.
  *
  * <p>A run folder is an orphan when its {@link OwnerRecord} names a process that is gone (pid and start time, so a
- * reused pid is not taken for the owner), or when it has no record and is older than {@link #UNRECORDED_GRACE}
- * (a driver writes the record milliseconds after making the folder). The VMM processes of an orphan are found by
+ * reused pid is not taken for the owner), or when it has no record, is older than {@link #UNRECORDED_GRACE} (a
+ * driver writes the record milliseconds after making the folder) and no VMM runs for it (a driver records the
+ * owner before it starts the VMM, so such a VMM is someone else's, say an older Hearth's, and is never killed). The VMM processes of an orphan are found by
  * their command line: QEMU's names the QMP socket and drives in the run folder, Firecracker's its API socket there.
  * <b>Why a scan of {@code /proc} rather than a pid file</b>: a pid file is written only after the VMM started, so a
  * SIGKILL in between would leave an unrecorded VMM, and a recorded pid must be checked against the command line
@@ -94,9 +95,16 @@ final class OrphanReaper {
                     + "a driver that has", dir, nic.get().tapName());
             return false;
         }
+        List<ProcessHandle> vmms = vmmsOf(dir);
+        if (record.isEmpty() && !vmms.isEmpty()) {
+            // A driver records its owner before it starts a VMM, so a running VMM without a record was started by
+            // something else (an older Hearth): nobody can say whether its owner lives, so it is not killed.
+            log.warn("microVM run folder {} has no owner record but its VMM runs ({}); left alone", dir,
+                    vmms.stream().map(ProcessHandle::pid).toList());
+            return false;
+        }
         log.info("reaping orphaned microVM {} ({})", dir, record.map(r -> "owner pid " + r.owner().pid() + " is gone")
                 .orElse("no owner recorded after " + UNRECORDED_GRACE.toSeconds() + " s"));
-        List<ProcessHandle> vmms = vmmsOf(dir);
         vmms.forEach(ProcessHandle::destroyForcibly);
         awaitGone(dir, vmms);
         nic.ifPresent(n -> network.orElseThrow().detach(n));

@@ -108,6 +108,18 @@ class OrphanReaperTest {
     }
 
     @Test
+    @DisplayName("a folder without an owner record whose VMM runs is never reaped: that VMM is not a driver's of today")
+    void unrecordedWithVmm() throws Exception {
+        Path vm = Files.createDirectories(root.resolve("older"));
+        Process vmm = fakeVmm(vm);
+
+        Instant later = Instant.now().plus(OrphanReaper.UNRECORDED_GRACE).plusSeconds(1);
+        assertThat(reaper(Optional.empty(), later).reap()).isZero();
+        assertThat(vmm.isAlive()).isTrue();
+        assertThat(Files.exists(vm)).isTrue();
+    }
+
+    @Test
     @DisplayName("a dead owner's VM with a NIC is left for a driver with host networking when this one has none")
     void nicWithoutNetwork() throws Exception {
         Path vm = runDir("nic", new OwnerRecord(goneProcess(), Optional.of(NIC)));
