@@ -72,7 +72,8 @@ class QemuMicroVmDriverTest extends SandboxContract {
     @Override
     protected Map<String, String> notApplicable() {
         return Map.of(
-                "natNetwork", "needs host networking (a VmNetwork); this driver runs without one here",
+                "natNetwork", "needs host networking, which tests set up only inside a namespace of their own, and this "
+                        + "driver runs in the host's; MicroVmNetworkE2eTest runs networked VMs on HostNetwork in one",
                 "privilegesDropped", "the guest drops every capability and sets no-new-privileges, but installs no "
                         + "seccomp filter: the VM boundary is the isolation (see guestDropsPrivileges)");
     }
