@@ -12,11 +12,13 @@ import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.docker.DockerDriver;
 import dev.hearth.sandbox.microvm.MicroVmDriver;
 import dev.hearth.sandbox.image.BaseImages;
+import dev.hearth.sandbox.net.NetworkConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -131,11 +133,13 @@ final class RunCommand implements Callable<Integer> {
         JobSpec job;
         int maxChars;
         VmRuntime kind;
+        Optional<NetworkConfig> vmNetwork = Optional.empty();
         try {
             kind = VmRuntime.of(runtime, baseKernel, baseRootfs, baseInitrd, vcpus, diskSize);
             job = new RunRequest(this, parent.environment()).toJobSpec();
             if (!kind.docker()) {
                 MicroVmDriver.size(job.limits(), kind.settings());
+                vmNetwork = VmRuntime.network(job.network(), parent.environment());
             }
             maxChars = RunRequest.positiveInt("--max-log-size",
                     maxLogSize != null ? maxLogSize : parent.environment().getOrDefault("HN_MAX_LOG_SIZE",
@@ -145,7 +149,7 @@ final class RunCommand implements Callable<Integer> {
             err.println("Try 'hearth run --help' for the accepted forms.");
             return ExitCodes.USAGE;
         }
-        try (SandboxDriver driver = openDriver(kind, job, err)) {
+        try (SandboxDriver driver = openDriver(kind, vmNetwork, job, err)) {
             Thread cleanup = new Thread(driver::close, "hearth-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
             err.println("hearth: job " + job.id() + " in " + job.image() + " (" + kind.name() + "; network "
@@ -168,15 +172,18 @@ final class RunCommand implements Callable<Integer> {
         } catch (SandboxException e) {
             err.println("hearth: " + e.getMessage());
             return ExitCodes.ENGINE;
+        } catch (InvalidInputException e) { // settings only the host can judge: a subnet overlapping a route
+            err.println("hearth: " + e.getMessage());
+            return ExitCodes.USAGE;
         }
     }
 
     /** The driver of {@code kind}, with the job's image made first when it is one of Hearth's own. */
-    private SandboxDriver openDriver(VmRuntime kind, JobSpec job, PrintWriter err)
+    private SandboxDriver openDriver(VmRuntime kind, Optional<NetworkConfig> vmNetwork, JobSpec job, PrintWriter err)
             throws SandboxException, InterruptedException {
         ConsoleProgress progress = new ConsoleProgress(err, false);
         if (!kind.docker()) {
-            return kind.driver(parent.environment(), progress);
+            return kind.driver(parent.environment(), vmNetwork, progress);
         }
         DockerDriver driver = parent.docker();
         try {

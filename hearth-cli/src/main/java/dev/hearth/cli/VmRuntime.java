@@ -1,6 +1,7 @@
 package dev.hearth.cli;
 
 import dev.hearth.core.InvalidInputException;
+import dev.hearth.core.job.NetworkMode;
 import dev.hearth.core.units.ByteSize;
 import dev.hearth.sandbox.EngineUnavailableException;
 import dev.hearth.sandbox.SandboxException;
@@ -12,7 +13,10 @@ import dev.hearth.sandbox.image.GuestImage;
 import dev.hearth.sandbox.image.GuestImages;
 import dev.hearth.sandbox.microvm.MicroVmDriver;
 import dev.hearth.sandbox.microvm.MicroVmSettings;
+import dev.hearth.sandbox.net.HostNetwork;
+import dev.hearth.sandbox.net.NetworkConfig;
 import dev.hearth.sandbox.qemu.QemuVmm;
+import dev.hearth.sandbox.vm.VmNetwork;
 import dev.hearth.sandbox.vm.Vmm;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -81,16 +85,45 @@ record VmRuntime(String name, Optional<GuestImage> ownImage, MicroVmSettings set
         };
     }
 
-    /** A microVM driver: the guest image resolved (built on first use, with progress), VMs under the default run folder. */
-    MicroVmDriver driver(Map<String, String> env, BuildProgress progress) throws SandboxException, InterruptedException {
+    /**
+     * The host network a microVM job with {@code network} gets: Hearth's bridge, NAT and isolation as BRIDGE_NAME,
+     * BRIDGE_ADDR, SUBNET_CIDR, STATE_ROOT and VM_ALLOW_PEERS say (read as the instances read them), for
+     * {@code nat}; none, so the VM has no NIC, for {@code none}. Only reads and checks the settings.
+     *
+     * @throws InvalidInputException naming the variable whose value is malformed (a subnet that is not a /24, a
+     *     bridge address outside it, ...)
+     */
+    static Optional<NetworkConfig> network(NetworkMode network, Map<String, String> env) {
+        return network == NetworkMode.NAT ? Optional.of(NetworkConfig.fromEnvironment(env)) : Optional.empty();
+    }
+
+    /**
+     * A microVM driver: host networking set up when {@code network} is given (after a check that its subnet
+     * overlaps no host route, which changes nothing), the guest image resolved (built on first use, with
+     * progress), VMs under the default run folder, and the VMs of earlier {@code hearth} processes that died
+     * without cleaning up reaped.
+     *
+     * @throws InvalidInputException when the subnet overlaps a route of this host or BRIDGE_NAME is another kind of
+     *     link, before anything is changed
+     */
+    MicroVmDriver driver(Map<String, String> env, Optional<NetworkConfig> network, BuildProgress progress)
+            throws SandboxException, InterruptedException {
         Vmm vmm = vmm(env);
+        Optional<VmNetwork> nics = Optional.empty();
+        if (network.isPresent()) {
+            HostNetwork host = HostNetwork.create(network.get());
+            host.ensure(); // the route check comes first, so a bad subnet is refused before the bridge is made
+            nics = Optional.of(host);
+        }
         GuestImage image = ownImage.isPresent() ? ownImage.get()
                 : new GuestImages(ContentCache.fromEnvironment(env)).ensure(progress);
         if (name.equals("firecracker") && image.vmlinux().isPresent()) {
             // Firecracker boots the uncompressed vmlinux; QEMU's microvm the bzImage
             image = new GuestImage(image.vmlinux().get(), image.vmlinux(), image.rootfs(), image.initrd());
         }
-        return new MicroVmDriver(vmm, image, Optional.empty(), MicroVmDriver.defaultRunRoot(), settings,
+        MicroVmDriver driver = new MicroVmDriver(vmm, image, nics, MicroVmDriver.defaultRunRoot(), settings,
                 InstantSource.system());
+        driver.reapOrphans();
+        return driver;
     }
 }

@@ -2,15 +2,14 @@ package dev.hearth.sandbox.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
+import dev.hearth.sandbox.OwnerProcess;
 import dev.hearth.sandbox.SandboxSpec;
 import dev.hearth.sandbox.WorkloadKind;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,13 +37,13 @@ final class OrphanReaper {
     }
 
     static Map<String, String> ownerLabels(SandboxSpec spec) {
-        ProcessHandle self = ProcessHandle.current();
+        OwnerProcess self = OwnerProcess.current();
         return Map.of(
                 LABEL_SANDBOX, spec.name(),
                 LABEL_KIND, spec.kind().name().toLowerCase(Locale.ROOT),
                 LABEL_HOST, hostName(),
                 LABEL_PID, Long.toString(self.pid()),
-                LABEL_STARTED, startOf(self).map(Instant::toString).orElse(""));
+                LABEL_STARTED, self.started());
     }
 
     /** Removes orphaned job containers of this host; returns how many. */
@@ -73,22 +72,9 @@ final class OrphanReaper {
     }
 
     private static boolean ownerAlive(Map<String, String> labels) {
-        long pid;
-        try {
-            pid = Long.parseLong(labels.getOrDefault(LABEL_PID, ""));
-        } catch (NumberFormatException e) {
-            return true; // not ours to judge
-        }
-        Optional<ProcessHandle> owner = ProcessHandle.of(pid);
-        if (owner.isEmpty() || !owner.get().isAlive()) {
-            return false;
-        }
-        String started = labels.getOrDefault(LABEL_STARTED, "");
-        return started.isEmpty() || startOf(owner.get()).map(i -> i.toString().equals(started)).orElse(true);
-    }
-
-    private static Optional<Instant> startOf(ProcessHandle p) {
-        return p.info().startInstant();
+        // a label that is not a pid is not ours to judge: treated as alive
+        return OwnerProcess.parse(labels.get(LABEL_PID), labels.get(LABEL_STARTED)).map(OwnerProcess::alive)
+                .orElse(true);
     }
 
     private static String hostName() {

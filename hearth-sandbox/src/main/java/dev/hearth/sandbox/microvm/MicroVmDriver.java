@@ -5,6 +5,7 @@ import dev.hearth.core.job.NetworkMode;
 import dev.hearth.core.units.ByteSize;
 import dev.hearth.sandbox.DriverCapability;
 import dev.hearth.sandbox.ImageNotFoundException;
+import dev.hearth.sandbox.OwnerProcess;
 import dev.hearth.sandbox.Sandbox;
 import dev.hearth.sandbox.SandboxDriver;
 import dev.hearth.sandbox.SandboxException;
@@ -124,6 +125,7 @@ public final class MicroVmDriver implements SandboxDriver {
         Set<DriverCapability> c = EnumSet.of(DriverCapability.EXEC);
         if (network.isPresent()) {
             c.add(DriverCapability.NETWORK_NAT);
+            c.add(DriverCapability.PUBLISHED_PORTS); // a loopback proxy to the guest's address
         }
         return c;
     }
@@ -160,8 +162,11 @@ public final class MicroVmDriver implements SandboxDriver {
         MicroVmSandbox sandbox = null;
         Optional<VmNic> nic = Optional.empty();
         try {
+            OwnerProcess owner = OwnerProcess.current();
+            new OwnerRecord(owner, nic).write(runDir); // before anything that outlives this process is made
             if (spec.network() == NetworkMode.NAT) {
                 nic = Optional.of(network.orElseThrow().attach(id));
+                new OwnerRecord(owner, nic).write(runDir);
             }
             Path rootfs = plan.diskBytes().isPresent() ? ownRootfs(runDir, plan.diskBytes().get()) : image.rootfs();
             boolean rootReadOnly = plan.diskBytes().isEmpty();
@@ -171,7 +176,7 @@ public final class MicroVmDriver implements SandboxDriver {
             VmConfig vm = new VmConfig(id, plan.vcpus(), plan.memoryMib(), image.kernel(), image.initrd(),
                     bootArgs(vmm.name()), List.of(new VmDrive("rootfs", rootfs, true, rootReadOnly),
                             new VmDrive("config", config, false, true)), nic, runDir);
-            sandbox = new MicroVmSandbox(spec.name(), vm, vmm, network, clock, open::remove);
+            sandbox = new MicroVmSandbox(spec.name(), vm, vmm, network, spec.ports(), clock, open::remove);
             open.add(sandbox);
             return sandbox;
         } catch (SandboxException | RuntimeException | InterruptedException e) {
@@ -296,6 +301,19 @@ public final class MicroVmDriver implements SandboxDriver {
         if (!Files.isRegularFile(image.kernel()) || !Files.isRegularFile(image.rootfs())) {
             throw new SandboxException("the guest image is gone: " + image);
         }
+    }
+
+    /**
+     * Frees what microVMs under this driver's run root left behind when the process that ran them died without
+     * closing them (SIGKILL, a crash): kills their VMM (found by command line, never by a recorded pid alone),
+     * detaches their NIC through this driver's network and removes their run folder. VMs of live processes,
+     * including this one's, are left alone; a dead owner's VM with a NIC is left for a driver with host networking
+     * when this one has none. Call it once when a driver comes up, as {@code hearth run} does.
+     *
+     * @return how many orphaned VMs were reaped
+     */
+    public int reapOrphans() throws InterruptedException {
+        return new OrphanReaper(runRoot, network, clock).reap();
     }
 
     /** Sandboxes this driver made and has not closed yet. */

@@ -3,11 +3,14 @@ package dev.hearth.sandbox.microvm;
 import dev.hearth.sandbox.ExecResult;
 import dev.hearth.sandbox.ExitStatus;
 import dev.hearth.sandbox.LogSink;
+import dev.hearth.sandbox.PublishedPort;
 import dev.hearth.sandbox.Sandbox;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.image.ContentCache;
+import dev.hearth.sandbox.proxy.LoopbackProxy;
 import dev.hearth.sandbox.vm.VmConfig;
 import dev.hearth.sandbox.vm.VmNetwork;
+import dev.hearth.sandbox.vm.VmNic;
 import dev.hearth.sandbox.vm.VmProcess;
 import dev.hearth.sandbox.vm.Vmm;
 import java.io.ByteArrayOutputStream;
@@ -47,11 +50,14 @@ public final class MicroVmSandbox implements Sandbox {
     private static final Logger log = LoggerFactory.getLogger(MicroVmSandbox.class);
     private static final int CONSOLE_KEEP = 16 * 1024;
     private static final long KILLED = 137;
+    private static final Duration PROXY_CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private final String name;
     private final VmConfig config;
     private final Vmm vmm;
     private final Optional<VmNetwork> network;
+    private final List<PublishedPort> ports;
+    private final Map<Integer, LoopbackProxy> proxies = new ConcurrentHashMap<>();
     private final InstantSource clock;
     private final Consumer<MicroVmSandbox> onClose;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -67,12 +73,13 @@ public final class MicroVmSandbox implements Sandbox {
     private volatile long readyNanos;
     private volatile long startNanos;
 
-    MicroVmSandbox(String name, VmConfig config, Vmm vmm, Optional<VmNetwork> network, InstantSource clock,
-            Consumer<MicroVmSandbox> onClose) {
+    MicroVmSandbox(String name, VmConfig config, Vmm vmm, Optional<VmNetwork> network, List<PublishedPort> ports,
+            InstantSource clock, Consumer<MicroVmSandbox> onClose) {
         this.name = name;
         this.config = config;
         this.vmm = vmm;
         this.network = network;
+        this.ports = List.copyOf(ports);
         this.clock = clock;
         this.onClose = onClose;
     }
@@ -98,6 +105,7 @@ public final class MicroVmSandbox implements Sandbox {
             throw new IllegalStateException("sandbox " + name + " was already started");
         }
         this.sink = sink;
+        publishPorts();
         startNanos = System.nanoTime();
         try {
             process = vmm.launch(config, new GuestFrames(new Listener()));
@@ -190,10 +198,36 @@ public final class MicroVmSandbox implements Sandbox {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A microVM's published port is a {@link LoopbackProxy} on {@code 127.0.0.1} (the port the spec asked for, or
+     * an ephemeral one) forwarding to the guest's address on Hearth's bridge, opened at {@link #start} and closed at
+     * {@link #close()}. Empty for a port the spec did not publish, before start, and for a VM without a NIC.
+     */
     @Override
     public Optional<InetSocketAddress> endpoint(int guestPort) {
-        // A microVM's ports are reached at its own address on Hearth's bridge, not through a host port.
-        return config.nic().map(n -> new InetSocketAddress(n.guestAddress(), guestPort));
+        return Optional.ofNullable(proxies.get(guestPort))
+                .map(p -> new InetSocketAddress(LoopbackProxy.LOOPBACK, p.port()));
+    }
+
+    /** One loopback proxy per published port, before the VM starts, so a taken host port fails the start cleanly. */
+    private void publishPorts() throws SandboxException {
+        VmNic nic = config.nic().orElse(null);
+        if (nic == null) {
+            return; // the driver refuses published ports without a NIC; nothing to reach
+        }
+        for (PublishedPort p : ports) {
+            try {
+                proxies.put(p.guestPort(), LoopbackProxy.start(LoopbackProxy.LOOPBACK, p.hostPort(),
+                        nic.guestAddress(), p.guestPort(), PROXY_CONNECT_TIMEOUT));
+            } catch (IOException e) {
+                proxies.values().forEach(LoopbackProxy::close);
+                proxies.clear();
+                throw new SandboxException("cannot publish port " + p.guestPort() + " of microVM " + name + " ("
+                        + nic.guestAddress() + "): " + e.getMessage(), e);
+            }
+        }
     }
 
     /** Sends one request line to the guest init over the serial console. */
@@ -232,6 +266,7 @@ public final class MicroVmSandbox implements Sandbox {
         }
         boolean interrupted = Thread.interrupted();
         try {
+            proxies.values().forEach(LoopbackProxy::close);
             VmProcess p = process;
             if (p != null) {
                 p.close();

@@ -122,6 +122,17 @@ public final class HostNetwork implements VmNetwork {
         }
     }
 
+    @Override
+    public Optional<VmNic> attachedTo(String vmId) {
+        try {
+            return book.update(ledger -> ledger.byVm(vmId).map(this::nic));
+        } catch (SandboxException e) {
+            log.error("cannot read the ledger of {} to find the NIC of VM {}: {}", config.bridgeName(), vmId,
+                    e.getMessage(), e);
+            return Optional.empty();
+        }
+    }
+
     /** The NICs the ledger holds for this bridge, from every process sharing its state folder. */
     public List<VmNic> attached() throws SandboxException {
         return book.update(ledger -> ledger.allocations().stream().map(this::nic).toList());

@@ -18,4 +18,12 @@ public interface VmNetwork {
 
     /** Removes the TAP and frees the address; idempotent, never throws for a NIC already gone. */
     void detach(VmNic nic);
+
+    /**
+     * The NIC this network holds for {@code vmId}, for freeing a VM whose owner died before it recorded its NIC;
+     * empty when it holds none or cannot tell (the default). Never throws: a failure to look is logged, empty.
+     */
+    default java.util.Optional<VmNic> attachedTo(String vmId) {
+        return java.util.Optional.empty();
+    }
 }

@@ -14,7 +14,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * network, plus "guests": further namespaces joined to the test namespace by veth pairs, standing in for VMs. Close
  * deletes every namespace it made (deleting a namespace deletes its links, rules and the veth pairs with it).
  */
-final class TestNamespace implements AutoCloseable {
+public final class TestNamespace implements AutoCloseable {
 
     private static final Duration DEADLINE = Duration.ofSeconds(20);
 
@@ -29,7 +29,7 @@ final class TestNamespace implements AutoCloseable {
     }
 
     /** Creates a fresh namespace with its loopback up; skips the test where namespaces cannot be made (not root). */
-    static TestNamespace create() throws HostCommandException {
+    public static TestNamespace create() throws HostCommandException {
         assumeTrue("root".equals(System.getProperty("user.name")), "network namespace tests need root");
         String name = "hearth-test-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         TestNamespace ns = new TestNamespace(name);
@@ -38,13 +38,25 @@ final class TestNamespace implements AutoCloseable {
         return ns;
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
     /** Runs a command inside the namespace; its stdout. */
-    String run(String... argv) throws HostCommandException {
+    public String run(String... argv) throws HostCommandException {
         return inside.run(argv);
+    }
+
+    /** Runs a command inside the namespace; whether it exited 0. */
+    public boolean succeeds(String... argv) throws HostCommandException {
+        return inside.attempt(argv).ok();
+    }
+
+    /** The command line that runs {@code argv} inside the namespace, for a process the caller starts itself. */
+    public List<String> inside(String... argv) {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", name));
+        command.addAll(List.of(argv));
+        return command;
     }
 
     /** Runs a command inside the namespace whatever its exit status. */
