@@ -26,18 +26,36 @@ final class HearthInNamespace {
     /** Runs {@code hearth ARGS} in {@code ns} with the test's environment plus {@code env}; waits up to 5 minutes. */
     static Result run(TestNamespace ns, Map<String, String> env, String... args) throws IOException,
             InterruptedException {
+        return run(ns, env, java.time.Duration.ofMinutes(5), args);
+    }
+
+    /** Starts {@code hearth ARGS} in {@code ns} (a service: the caller stops it), its output going to {@code log}. */
+    static Process start(TestNamespace ns, Map<String, String> env, Path log, String... args) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(ns.inside(command(args))).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    private static String[] command(String... args) {
         List<String> java = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         java.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(ns.inside(java.toArray(String[]::new)));
+        return java.toArray(String[]::new);
+    }
+
+    /** Runs {@code hearth ARGS} in {@code ns} with the test's environment plus {@code env}; waits up to {@code limit}. */
+    static Result run(TestNamespace ns, Map<String, String> env, java.time.Duration limit, String... args)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(ns.inside(command(args)));
         pb.environment().putAll(env);
         Process p = pb.start();
         p.getOutputStream().close();
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(p.getInputStream()));
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()));
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+        if (!p.waitFor(limit.toSeconds(), TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new AssertionError("hearth " + String.join(" ", args) + " did not end within 5 minutes");
+            throw new AssertionError("hearth " + String.join(" ", args) + " did not end within " + limit);
         }
         return new Result(p.exitValue(), out.join(), err.join());
     }

@@ -22,6 +22,14 @@ public interface GuestRuntime {
     /** The runtime's name as {@code --runtime} spells it. */
     String name();
 
+    /**
+     * Refuses what this runtime cannot do with {@code spec}, before anything is made.
+     *
+     * @throws dev.hearth.core.InvalidInputException naming the flag
+     */
+    default void check(dev.hearth.core.instance.InstanceSpec spec) {
+    }
+
     /** Makes the image or guest disk ready (the "disk/image" step), building Hearth's own image if needed. */
     void prepare(InstanceState state, GuestWorkload workload, BuildProgress progress)
             throws SandboxException, InterruptedException;
@@ -60,6 +68,15 @@ public interface GuestRuntime {
 
     /** Streams the guest's output: the last {@code tail} lines (all if negative), then new output if following. */
     Closeable logs(InstanceState state, int tail, boolean follow, LogSink sink) throws SandboxException;
+
+    /**
+     * How many times slower than on the host's own CPU the guest of {@code state} runs: 1 for containers and
+     * KVM guests, more for a guest whose CPU QEMU emulates (TCG). Waits for the guest (boot, provisioning, health)
+     * are stretched by it, so an emulated guest is given the time it needs rather than failed as hung.
+     */
+    default int slowdown(InstanceState state) {
+        return 1;
+    }
 
     /** Names of guests this runtime holds for {@code id} under this state root (to prove none is left). */
     List<String> leftovers(String id) throws SandboxException;

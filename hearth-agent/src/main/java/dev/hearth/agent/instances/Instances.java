@@ -127,6 +127,7 @@ public final class Instances {
      */
     public InstanceState create(InstanceSpec spec, StepProgress progress) throws IOException, InterruptedException {
         GuestRuntime runtime = runtime(spec.runtime());
+        runtime.check(spec);
         if (!supervised()) {
             throw new InvalidInputException("STATE_ROOT", store.root().toString(), "a state root with a running "
                     + "instance supervisor, which keeps the proxy and restarts the guest; start 'hearth agent' or "
@@ -315,8 +316,9 @@ public final class Instances {
     }
 
     /** Waits until the guest runs and answers a command; fails early when it stopped. */
-    void awaitGuest(GuestRuntime runtime, InstanceState s, Duration limit)
+    void awaitGuest(GuestRuntime runtime, InstanceState s, Duration nativeLimit)
             throws IOException, InterruptedException {
+        Duration limit = nativeLimit.multipliedBy(runtime.slowdown(s));
         long deadline = System.nanoTime() + limit.toNanos();
         String last = "no answer yet";
         while (System.nanoTime() < deadline) {
@@ -354,7 +356,8 @@ public final class Instances {
     }
 
     /** Polls health through the proxy until it answers ok; fails early when the guest stopped. */
-    void awaitHealth(InstanceState s, String path, Duration limit) throws IOException, InterruptedException {
+    void awaitHealth(InstanceState s, String path, Duration nativeLimit) throws IOException, InterruptedException {
+        Duration limit = nativeLimit.multipliedBy(runtime(s.runtime()).slowdown(s));
         long deadline = System.nanoTime() + limit.toNanos();
         String last = "not checked";
         while (System.nanoTime() < deadline) {

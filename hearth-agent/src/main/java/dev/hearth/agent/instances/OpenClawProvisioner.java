@@ -57,9 +57,11 @@ public final class OpenClawProvisioner implements Provisioner {
                 && runtime.exec(state, List.of("test", "-x", BROWSER), Duration.ofSeconds(30)).exitCode() == 0;
         progress.detail("openclaw config set --batch-json (" + settings(state, browser).size() + " settings)");
         run(runtime, state, List.of("openclaw", "config", "set", "--batch-json",
-                settings(state, browser).toString()), CONFIG_LIMIT, "openclaw config set");
+                settings(state, browser).toString()), CONFIG_LIMIT.multipliedBy(runtime.slowdown(state)),
+                "openclaw config set");
         progress.detail("openclaw doctor --fix");
-        run(runtime, state, List.of("openclaw", "doctor", "--fix", "--non-interactive"), DOCTOR_LIMIT,
+        run(runtime, state, List.of("openclaw", "doctor", "--fix", "--non-interactive"),
+                DOCTOR_LIMIT.multipliedBy(runtime.slowdown(state)),
                 "openclaw doctor --fix");
         run(runtime, state, List.of("touch", MARKER), Duration.ofSeconds(30), "touch " + MARKER);
     }

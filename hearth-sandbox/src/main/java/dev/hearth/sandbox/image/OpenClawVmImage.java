@@ -43,13 +43,11 @@ public final class OpenClawVmImage {
         }
         Path entry = cache.ensure("openclaw-vm", key, (out, scratch) -> {
             try {
-                Path tar = scratch.resolve("openclaw.tar");
-                OpenClawImage.writeRootfs(tar, version, OpenClawImage.DEFAULT_NODE_VERSION, List.of(), progress);
+                Path tar = rootfsTar(cache, version, progress);
                 Path root = Files.createDirectory(scratch.resolve("root"));
                 progress.step("unpack the OpenClaw root filesystem");
                 HostCommand.run(List.of("tar", "-xpf", tar.toString(), "--numeric-owner", "-C", root.toString()),
                         LIMIT, progress::detail);
-                Files.delete(tar);
                 GuestRootfs.compileHelper(helper, scratch, root.resolve("usr/bin/hearth-guest"), progress);
                 progress.step("add Hearth's guest init and busybox");
                 addGuestSide(root, busybox, init);
@@ -63,6 +61,19 @@ public final class OpenClawVmImage {
             }
         });
         return entry.resolve("rootfs.ext4");
+    }
+
+    /**
+     * The OpenClaw root filesystem as a tar, cached by its content tag ({@code openclaw-rootfs-KEY/rootfs.tar}), so
+     * a change to Hearth's guest side rebuilds only the ext4 image, not the Debian bootstrap and npm install.
+     */
+    static Path rootfsTar(ContentCache cache, String version, BuildProgress progress)
+            throws SandboxException, InterruptedException {
+        String key = ContentCache.key("hearth-openclaw-rootfs-v1", OpenClawImage.contentTag(version,
+                OpenClawImage.DEFAULT_NODE_VERSION, List.of()));
+        return cache.ensure("openclaw-rootfs", key, (out, scratch) -> OpenClawImage.writeRootfs(
+                out.resolve("rootfs.tar"), version, OpenClawImage.DEFAULT_NODE_VERSION, List.of(), progress))
+                .resolve("rootfs.tar");
     }
 
     private static void addGuestSide(Path root, Path busybox, byte[] init) throws IOException {

@@ -55,4 +55,18 @@ class QemuCommandTest {
                 .containsSequence("-netdev", "tap,id=net0,ifname=hvm-tap1,script=no,downscript=no",
                         "-device", "virtio-net-device,netdev=net0,mac=06:00:0a:00:00:05");
     }
+
+    @Test
+    @org.junit.jupiter.api.DisplayName("a detached VM daemonizes with a pid file, no terminal, and its console on a logged socket")
+    void detached() throws Exception {
+        DetachedFiles f = DetachedFiles.in(Path.of("/srv/vm,1"));
+        List<String> a = QemuCommand.detachedArgv(Path.of("/q"), config(Optional.empty()), new Accelerator("tcg", "t"),
+                f);
+        org.assertj.core.api.Assertions.assertThat(a).doesNotContain("-nographic").containsSequence("-display", "none")
+                .containsSequence("-daemonize", "-pidfile", "/srv/vm,1/qemu.pid")
+                .containsSequence("-chardev", "socket,id=console,path=/srv/vm,,1/console.sock,server=on,wait=off,"
+                        + "logfile=/srv/vm,,1/console.log,logappend=on")
+                .containsSequence("-serial", "chardev:console")
+                .containsSequence("-qmp", "unix:/srv/vm,,1/qmp.sock,server=on,wait=off");
+    }
 }

@@ -1,0 +1,88 @@
+package dev.hearth.agent.instances;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hearth.core.InvalidInputException;
+import dev.hearth.core.instance.InstanceSpec;
+import dev.hearth.sandbox.image.ContentCache;
+import dev.hearth.sandbox.net.HostNetwork;
+import dev.hearth.sandbox.net.NetworkConfig;
+import dev.hearth.sandbox.qemu.QemuVmm;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The QEMU runtime's checks and its view of a VM folder, without booting anything (the e2e test boots). */
+class QemuGuestsTest {
+
+    @TempDir
+    Path dir;
+
+    private QemuGuests guests() {
+        return new QemuGuests(QemuVmm.fromEnvironment(Map.of()),
+                HostNetwork.create(NetworkConfig.defaults().withStateDir(dir.resolve("net"))),
+                new ContentCache(dir.resolve("images")), dir.resolve("vm"));
+    }
+
+    private static InstanceState state(String id) {
+        return new InstanceState(id, dev.hearth.core.instance.InstanceRuntime.QEMU, 18891, "172.16.0.2", "hearth-" + id,
+                "hearth/openclaw:2026.9.6", "m", List.of(), List.of(), 2, 2048, "4G", true, false,
+                InstanceState.Desired.RUNNING, Instant.EPOCH);
+    }
+
+    @Test
+    @DisplayName("--base-kernel, --base-rootfs and --base-initrd are refused by name before anything is made")
+    void baseFlagsRefused() {
+        for (String flag : List.of("--base-kernel", "--base-rootfs", "--base-initrd")) {
+            InstanceSpec.Builder b = InstanceSpec.builder().id("a").telegramToken("1:a").runtime("qemu");
+            switch (flag) {
+                case "--base-kernel" -> b.baseKernel("/boot/vmlinuz");
+                case "--base-rootfs" -> b.baseRootfs("/srv/rootfs.ext4");
+                default -> b.baseInitrd("/boot/initrd.img");
+            }
+            InstanceSpec spec = b.build();
+            assertThatThrownBy(() -> guests().check(spec)).isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining(flag);
+        }
+        guests().check(InstanceSpec.builder().id("a").telegramToken("1:a").runtime("qemu").build());
+        assertThat(dir.resolve("vm")).doesNotExist();
+    }
+
+    @Test
+    @DisplayName("an image other than hearth/openclaw:VERSION is refused by --openclaw-image before a disk is made")
+    void otherImageRefused() {
+        GuestWorkload w = new GuestWorkload("python:3.12", List.of("true"), "1000:1000", 1000, Map.of(), 18789,
+                "/health");
+        assertThatThrownBy(() -> guests().prepare(state("a"), w, dev.hearth.sandbox.image.BuildProgress.silent()))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("--openclaw-image");
+        assertThat(dir.resolve("vm")).doesNotExist();
+    }
+
+    @Test
+    @DisplayName("no folder is no guest; a folder whose pid file names a process that is not its QEMU is not running")
+    void statusFromFolder() throws Exception {
+        QemuGuests g = guests();
+        assertThat(g.status(state("a"))).isEmpty();
+        Path folder = Files.createDirectories(dir.resolve("vm/a"));
+        assertThat(g.status(state("a")).orElseThrow().running()).isFalse();
+        assertThat(g.status(state("a")).orElseThrow().lastExit()).as("never started").isEmpty();
+        // This JVM's own pid: alive, but its command line does not name the VM's socket.
+        Files.writeString(folder.resolve("qemu.pid"), Long.toString(ProcessHandle.current().pid()));
+        Files.writeString(folder.resolve("boot.offset"), "0");
+        Files.write(folder.resolve("console.log"), "\001HR 0 up\n\001HX 0 3 0\n".getBytes());
+        assertThat(g.pid(state("a"))).isEmpty();
+        GuestStatus s = g.status(state("a")).orElseThrow();
+        assertThat(s.running()).isFalse();
+        assertThat(s.lastExit()).contains("exit 3");
+        assertThat(g.leftovers("a")).containsExactly("folder " + folder);
+        g.remove(state("a"));
+        assertThat(folder).doesNotExist();
+        assertThat(g.leftovers("a")).isEmpty();
+    }
+}

@@ -1,0 +1,178 @@
+package dev.hearth.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.image.ContentCache;
+import dev.hearth.sandbox.image.OpenClawImage;
+import dev.hearth.sandbox.image.OpenClawVmImage;
+import dev.hearth.sandbox.net.TestNamespace;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real OpenClaw gateway in a QEMU microVM (TCG on this machine: every Node start takes minutes), driven by the
+ * real {@code hearth} commands, with the supervisor, the bridge, the TAP, the NAT rules and the loopback proxy all
+ * inside a network namespace the test makes; HTTP to the proxy is sent from inside that namespace too.
+ */
+@Tag("e2e")
+@DisplayName("A real OpenClaw gateway as a QEMU microVM instance, inside a test network namespace")
+class QemuInstanceE2eTest {
+
+    private static final Duration SLOW = Duration.ofMinutes(30);
+
+    @BeforeAll
+    static void guestRoot() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")), "qemu-system-x86_64 is not installed");
+        // Built once per machine (the guest kernel by 'hearth image build-vm', this root in about 5 minutes).
+        OpenClawVmImage.ensure(ContentCache.fromEnvironment(System.getenv()), OpenClawImage.DEFAULT_OPENCLAW_VERSION,
+                BuildProgress.silent());
+    }
+
+    @Test
+    @DisplayName("create, /health and the token through the proxy, a killed VM restarted, stop/start, destroy leaves nothing")
+    void qemuInstance(@TempDir Path dir) throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("HEARTH_HOME", dir.resolve("home").toString());
+        env.put("STATE_ROOT", dir.resolve("state").toString());
+        env.put("FC_ROOT", dir.resolve("vm").toString());
+        env.put("BASE_PORT", "48990");
+        String telegram = "123456:qemu-" + UUID.randomUUID();
+        env.put("TELEGRAM_BOT_TOKEN", telegram);
+        String id = "q" + UUID.randomUUID().toString().substring(0, 6);
+        try (TestNamespace ns = TestNamespace.create()) {
+            Process supervisor = HearthInNamespace.start(ns, env, dir.resolve("supervisor.log"), "instance",
+                    "supervise");
+            try {
+                HearthInNamespace.Result create = HearthInNamespace.run(ns, env, SLOW, "instance", "create",
+                        "--instance", id, "--runtime", "qemu", "--telegram-users", "42", "--vm-vcpu", "2",
+                        "--vm-mem-mib", "2048", "--disk-size", "4G");
+                assertThat(create.exit()).as(create.err() + create.out() + log(dir)).isZero();
+                for (String step : new String[] {"allocate", "disk/image", "boot", "wait", "provision", "proxy",
+                    "health"}) {
+                    assertThat(create.err()).contains("==> " + step).contains("done: " + step + " (");
+                }
+                int port = port(ns, env, id);
+                NamespaceHttp.Response health = NamespaceHttp.get(ns, "http://127.0.0.1:" + port + "/health");
+                assertThat(health.status()).as(health.body()).isEqualTo(200);
+                assertThat(health.body().replace(" ", "")).contains("\"ok\":true");
+
+                HearthInNamespace.Result token = HearthInNamespace.run(ns, env, "instance", "token", id);
+                String gatewayToken = token.out().strip();
+                assertThat(gatewayToken).matches("[0-9a-f]{64}");
+                String invoke = "{\"tool\":\"sessions_list\",\"args\":{}}";
+                assertThat(NamespaceHttp.post(ns, "http://127.0.0.1:" + port + "/tools/invoke", "0".repeat(64),
+                        invoke).status()).isEqualTo(401);
+                NamespaceHttp.Response ok = NamespaceHttp.post(ns, "http://127.0.0.1:" + port + "/tools/invoke",
+                        gatewayToken, invoke);
+                assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+                assertThat(inAnyCommandLine(gatewayToken)).as("the gateway token in a process's argv").isFalse();
+                assertThat(inAnyCommandLine(telegram)).as("the Telegram token in a process's argv").isFalse();
+                assertThat(HearthInNamespace.run(ns, env, "instance", "list").out()).contains(id)
+                        .contains("qemu     running  listening  ok");
+                HearthInNamespace.Result shell = HearthInNamespace.run(ns, env, "instance", "shell", id, "sh", "-c",
+                        "stat -c %a " + "/home/openclaw/.openclaw/.env; ls /tmp");
+                assertThat(shell.out()).as(shell.err()).startsWith("600\n").doesNotContain(".env");
+
+                // Crash: the VM's QEMU killed; the supervisor boots it again and health returns.
+                Path pidFile = dir.resolve("vm").resolve(id).resolve("qemu.pid");
+                long pid = Long.parseLong(Files.readString(pidFile).strip());
+                ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+                await("the supervisor restarted the killed VM and health returned", SLOW, () -> {
+                    try {
+                        return !Files.readString(pidFile).strip().equals(Long.toString(pid))
+                                && NamespaceHttp.get(ns, "http://127.0.0.1:" + port + "/health").status() == 200;
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
+                HearthInNamespace.Result status = HearthInNamespace.run(ns, env, "instance", "status", id);
+                assertThat(status.out()).contains("restarts:   1").contains("without the guest reporting an exit");
+
+                HearthInNamespace.Result stop = HearthInNamespace.run(ns, env, "instance", "stop", id);
+                assertThat(stop.exit()).as(stop.err()).isZero();
+                assertThat(HearthInNamespace.run(ns, env, "instance", "status", id).out())
+                        .contains("state:      stopped (wanted: stopped)");
+                assertThat(ProcessHandle.allProcesses().anyMatch(p -> p.info().arguments()
+                        .map(a -> String.join(" ", a).contains(dir.resolve("vm").resolve(id).toString()))
+                        .orElse(false))).as("a QEMU left running after stop").isFalse();
+
+                HearthInNamespace.Result start = HearthInNamespace.run(ns, env, SLOW, "instance", "start", id);
+                assertThat(start.exit()).as(start.err()).isZero();
+                assertThat(NamespaceHttp.get(ns, "http://127.0.0.1:" + port + "/health").status()).isEqualTo(200);
+
+                HearthInNamespace.Result destroy = HearthInNamespace.run(ns, env, "instance", "destroy", id, "--force");
+                assertThat(destroy.exit()).as(destroy.err()).isZero();
+                assertThat(dir.resolve("vm").resolve(id)).doesNotExist();
+                assertThat(dir.resolve("state").resolve(id)).doesNotExist();
+                assertThat(ns.run("ip", "-o", "link", "show", "type", "tun")).as("TAPs left").isBlank();
+                assertThat(HearthInNamespace.run(ns, env, "instance", "list").out()).isEqualTo("no instances\n");
+            } finally {
+                HearthInNamespace.run(ns, env, "instance", "destroy", id, "--force");
+                supervisor.destroy();
+                supervisor.waitFor();
+            }
+        }
+    }
+
+    private static int port(TestNamespace ns, Map<String, String> env, String id) throws Exception {
+        String list = HearthInNamespace.run(ns, env, "instance", "list").out();
+        for (String line : list.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length > 2 && f[0].equals(id)) {
+                return Integer.parseInt(f[2]);
+            }
+        }
+        throw new AssertionError("no port for " + id + " in: " + list);
+    }
+
+    private static String log(Path dir) {
+        try {
+            return "\nsupervisor: " + Files.readString(dir.resolve("supervisor.log"));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private interface Check {
+        boolean holds() throws Exception;
+    }
+
+    private static void await(String what, Duration limit, Check check) throws Exception {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!check.holds()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + limit.toMinutes() + " min: " + what);
+            }
+            Thread.sleep(2000);
+        }
+    }
+
+    /** Whether any process's command line on this host holds {@code secret} (QEMU and guests' hosts included). */
+    private static boolean inAnyCommandLine(String secret) throws IOException {
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(d -> d.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    if (new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8).contains(secret)) {
+                        return true;
+                    }
+                } catch (IOException gone) {
+                    // ended while we looked
+                }
+            }
+        }
+        return false;
+    }
+}
