@@ -19,7 +19,7 @@ final class QemuCommand {
 
     /** The argv for {@code config} under {@code accel}, with QMP listening on {@code qmpSocket}. */
     static List<String> argv(Path binary, VmConfig config, Accelerator accel, Path qmpSocket) {
-        return argv(binary, config, accel, qmpSocket, List.of("-nographic",
+        return argv(binary, config, accel, accelOption(accel), qmpSocket, List.of("-nographic",
                 "-chardev", "stdio,id=console,signal=off"));
     }
 
@@ -30,18 +30,21 @@ final class QemuCommand {
      * (appended across restarts) whether or not a client is connected.
      */
     static List<String> detachedArgv(Path binary, VmConfig config, Accelerator accel, DetachedFiles files) {
-        List<String> a = argv(binary, config, accel, files.qmpSocket(), List.of("-display", "none",
+        // A service's guest runs several busy threads for long (Node and its workers; OpenClaw gives a worker 5 s to
+        // start): one host thread per vCPU lets them run in parallel, where a job's short boot is faster on one.
+        String accelOption = accel.kvm() ? "kvm" : "tcg,thread=multi";
+        List<String> a = argv(binary, config, accel, accelOption, files.qmpSocket(), List.of("-display", "none",
                 "-chardev", "socket,id=console,path=" + option(files.consoleSocket()) + ",server=on,wait=off,logfile="
                         + option(files.consoleLog()) + ",logappend=on"));
         a.addAll(List.of("-daemonize", "-pidfile", files.pidFile().toString()));
         return a;
     }
 
-    private static List<String> argv(Path binary, VmConfig config, Accelerator accel, Path qmpSocket,
-            List<String> display) {
+    private static List<String> argv(Path binary, VmConfig config, Accelerator accel, String accelOption,
+            Path qmpSocket, List<String> display) {
         List<String> a = new ArrayList<>(List.of(binary.toString(), "-name", "hearth-" + config.id(),
                 "-M", "microvm,x-option-roms=off,isa-serial=on",
-                "-accel", accelOption(accel), "-cpu", accel.kvm() ? "host" : "max",
+                "-accel", accelOption, "-cpu", accel.kvm() ? "host" : "max",
                 "-smp", Integer.toString(config.vcpus()), "-m", config.memoryMib() + "M",
                 "-nodefaults", "-no-user-config", "-no-reboot",
                 "-kernel", config.kernel().toString()));
