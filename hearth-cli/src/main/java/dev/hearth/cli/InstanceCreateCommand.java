@@ -99,9 +99,32 @@ final class InstanceCreateCommand implements Callable<Integer> {
             return remote(env, err);
         }
         instance.settings();
+        // SIGTERM or Ctrl-C while creating: interrupt the create, whose rollback then removes what it made, and let
+        // the JVM end only once that is done (or after a minute), so a killed create leaves nothing behind.
+        Thread creating = Thread.currentThread();
+        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+        Thread rollback = new Thread(() -> {
+            creating.interrupt();
+            try {
+                finished.await(1, java.util.concurrent.TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "hearth-create-rollback");
+        Runtime.getRuntime().addShutdownHook(rollback);
         try (DockerDriver docker = instance.parent.docker()) {
             Instances instances = instance.open(docker);
-            InstanceState made = instances.create(request, new InstanceProgress(err, verbose));
+            InstanceState made;
+            try {
+                made = instances.create(request, new InstanceProgress(err, verbose));
+            } finally {
+                finished.countDown();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(rollback);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running: it has what it waited for
+                }
+            }
             PrintWriter out = spec.commandLine().getOut();
             out.printf("instance %s is up%n  runtime  %s%n  proxy    http://127.0.0.1:%d (health: /health)%n"
                     + "  state    %s%n  token    hearth instance token %s%n", made.id(), made.runtime().label(),

@@ -18,7 +18,16 @@ import java.util.List;
  */
 public final class OpenClawVmImage {
 
-    static final String RECIPE = "hearth-openclaw-vm-v1";
+    static final String RECIPE = "hearth-openclaw-vm-v2";
+    /**
+     * OpenClaw's own limits for its state-lease worker (5 s to start, 1 s to answer), which a guest under TCG (about
+     * 17 times slower than the host) misses: doctor then refuses its migrations and the gateway will not start. The
+     * guest root lengthens them to 120 s and 30 s (the lease itself lasts 300 s); with KVM they only matter when the
+     * worker hangs. Exact text of OpenClaw 2026.9.x's bundle; where it is not found nothing is changed.
+     */
+    private static final java.util.Map<String, String> WORKER_LIMITS = java.util.Map.of(
+            "const LEASE_HEARTBEAT_START_TIMEOUT_MS = 5e3;", "const LEASE_HEARTBEAT_START_TIMEOUT_MS = 12e4;",
+            "const WORKER_RESPONSE_TIMEOUT_MS = 1e3;", "const WORKER_RESPONSE_TIMEOUT_MS = 3e4;");
     /** Room left free on the image beyond its files (an instance's disk grows it to --disk-size). */
     private static final long SLACK_BYTES = 256L << 20;
     private static final Duration LIMIT = Duration.ofMinutes(10);
@@ -51,6 +60,8 @@ public final class OpenClawVmImage {
                 GuestRootfs.compileHelper(helper, scratch, root.resolve("usr/bin/hearth-guest"), progress);
                 progress.step("add Hearth's guest init and busybox");
                 addGuestSide(root, busybox, init);
+                int patched = patchWorkerLimits(root.resolve("opt/openclaw/node_modules/openclaw/dist"));
+                progress.step("lengthen OpenClaw's worker start-up limits for emulated CPUs (" + patched + " places)");
                 long bytes = treeBytes(root) * 5 / 4 + SLACK_BYTES;
                 progress.step("mkfs.ext4 -d (" + (bytes >> 20) + " MiB)");
                 HostCommand.run(List.of("mkfs.ext4", "-q", "-F", "-L", "hearth-root", "-E", "root_owner=0:0",
@@ -90,6 +101,31 @@ public final class OpenClawVmImage {
         Files.setPosixFilePermissions(initFile, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(root.resolve("usr/bin/hearth-guest"), PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.createDirectories(root.resolve("job"));
+    }
+
+    /** Applies {@link #WORKER_LIMITS} to the bundle's JavaScript files; returns how many places changed. */
+    static int patchWorkerLimits(Path dist) throws IOException {
+        if (!Files.isDirectory(dist)) {
+            return 0;
+        }
+        int changed = 0;
+        try (var files = Files.walk(dist)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".js") || p.toString().endsWith(".mjs"))
+                    .filter(Files::isRegularFile).toList()) {
+                String text = Files.readString(f, java.nio.charset.StandardCharsets.ISO_8859_1);
+                String out = text;
+                for (var e : WORKER_LIMITS.entrySet()) {
+                    if (out.contains(e.getKey())) {
+                        out = out.replace(e.getKey(), e.getValue());
+                        changed++;
+                    }
+                }
+                if (!out.equals(text)) {
+                    Files.writeString(f, out, java.nio.charset.StandardCharsets.ISO_8859_1);
+                }
+            }
+        }
+        return changed;
     }
 
     private static long treeBytes(Path root) throws IOException {
