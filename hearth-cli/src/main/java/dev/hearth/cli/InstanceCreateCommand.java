@@ -1,8 +1,8 @@
 package dev.hearth.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.agent.instances.InstanceState;
 import dev.hearth.agent.instances.Instances;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.instance.InstanceDocument;
 import dev.hearth.core.instance.InstanceSpec;
 import dev.hearth.core.json.Json;
@@ -10,6 +10,8 @@ import dev.hearth.sandbox.docker.DockerDriver;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -99,38 +101,44 @@ final class InstanceCreateCommand implements Callable<Integer> {
             return remote(env, err);
         }
         instance.settings();
-        // SIGTERM or Ctrl-C while creating: interrupt the create, whose rollback then removes what it made, and let
-        // the JVM end only once that is done (or after a minute), so a killed create leaves nothing behind.
-        Thread creating = Thread.currentThread();
-        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
-        Thread rollback = new Thread(() -> {
-            creating.interrupt();
-            try {
-                finished.await(1, java.util.concurrent.TimeUnit.MINUTES);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "hearth-create-rollback");
-        Runtime.getRuntime().addShutdownHook(rollback);
         try (DockerDriver docker = instance.parent.docker()) {
             Instances instances = instance.open(docker);
-            InstanceState made;
-            try {
-                made = instances.create(request, new InstanceProgress(err, verbose));
-            } finally {
-                finished.countDown();
-                try {
-                    Runtime.getRuntime().removeShutdownHook(rollback);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running: it has what it waited for
-                }
-            }
+            InstanceState made = createRollingBackOnSignal(instances, request, new InstanceProgress(err, verbose));
             PrintWriter out = spec.commandLine().getOut();
             out.printf("instance %s is up%n  runtime  %s%n  proxy    http://127.0.0.1:%d (health: /health)%n"
                     + "  state    %s%n  token    hearth instance token %s%n", made.id(), made.runtime().label(),
                     made.hostPort(), instances.store().folder(made.id()), made.id());
         }
         return 0;
+    }
+
+    /**
+     * Creates the instance; on SIGTERM or Ctrl-C meanwhile, interrupts the create, whose rollback then removes what
+     * it made, and lets the JVM end only once that is done (or after a minute), so a killed create leaves nothing.
+     */
+    private static InstanceState createRollingBackOnSignal(Instances instances, InstanceSpec request,
+            InstanceProgress progress) throws Exception {
+        Thread creating = Thread.currentThread();
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread rollback = new Thread(() -> {
+            creating.interrupt();
+            try {
+                finished.await(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "hearth-create-rollback");
+        Runtime.getRuntime().addShutdownHook(rollback);
+        try {
+            return instances.create(request, progress);
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(rollback);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it has what it waited for
+            }
+        }
     }
 
     /** Sends the (already validated) request to the node through the coordinator and follows it to its end. */

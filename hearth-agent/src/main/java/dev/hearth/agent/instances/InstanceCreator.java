@@ -81,10 +81,16 @@ final class InstanceCreator {
             instances.awaitHealth(state, workload.healthPath(), instances.timeouts().health());
             steps.finish();
             return state;
-        } catch (InterruptedException | dev.hearth.core.InvalidInputException e) {
+        } catch (dev.hearth.core.InvalidInputException e) {
             // Bad input (a taken id or port, an exhausted pool) is refused at allocation, before anything is made.
             rollback(undo);
             throw e;
+        } catch (InterruptedException e) {
+            // A signal to the CLI (SIGTERM, Ctrl-C) or an agent shutting down: undo, and say so, keeping the flag.
+            rollback(undo);
+            Thread.currentThread().interrupt();
+            throw new InstanceException("create of instance '" + spec.id() + "' was interrupted at step "
+                    + steps.current.label() + "; everything it made was removed", e);
         } catch (Exception e) {
             rollback(undo);
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

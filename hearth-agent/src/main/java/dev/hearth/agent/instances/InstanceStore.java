@@ -140,12 +140,24 @@ public final class InstanceStore {
     /** Removes the instance's folder with everything in it; a missing one is fine. */
     void deleteFolder(String id) throws IOException {
         Path dir = folder(id);
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+        // The supervisor may land one last report (a temporary file renamed into place) while the folder goes: walk
+        // again until it is gone.
+        for (int attempt = 1; Files.exists(dir); attempt++) {
+            try (Stream<Path> walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+                return;
+            } catch (java.nio.file.DirectoryNotEmptyException | NoSuchFileException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while removing " + dir);
+                }
             }
         }
     }

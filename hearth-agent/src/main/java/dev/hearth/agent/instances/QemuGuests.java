@@ -1,6 +1,7 @@
 package dev.hearth.agent.instances;
 
 import dev.hearth.core.InvalidInputException;
+import dev.hearth.core.instance.InstanceSpec;
 import dev.hearth.core.job.NetworkMode;
 import dev.hearth.core.units.ByteSize;
 import dev.hearth.sandbox.ExecResult;
@@ -11,6 +12,7 @@ import dev.hearth.sandbox.image.BaseImages;
 import dev.hearth.sandbox.image.BuildProgress;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.image.GuestImages;
+import dev.hearth.sandbox.image.HostCommand;
 import dev.hearth.sandbox.image.OpenClawImage;
 import dev.hearth.sandbox.image.OpenClawVmImage;
 import dev.hearth.sandbox.microvm.ConfigDrive;
@@ -27,9 +29,12 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,6 +43,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Instances as QEMU microVMs that outlive the command that starts them: QEMU daemonizes, its serial console (Hearth's
@@ -50,6 +60,8 @@ import java.util.Properties;
  * supervisor restarts. Thread-safe.
  */
 public final class QemuGuests implements GuestRuntime {
+
+    private static final Logger log = LoggerFactory.getLogger(QemuGuests.class);
 
     static final String DISK = "disk.ext4";
     private static final String BOOT = "boot.properties";
@@ -83,7 +95,7 @@ public final class QemuGuests implements GuestRuntime {
     }
 
     @Override
-    public void check(dev.hearth.core.instance.InstanceSpec spec) {
+    public void check(InstanceSpec spec) {
         spec.baseKernel().or(spec::baseRootfs).or(spec::baseInitrd).ifPresent(path -> {
             String flag = spec.baseKernel().isPresent() ? "--base-kernel"
                     : spec.baseRootfs().isPresent() ? "--base-rootfs" : "--base-initrd";
@@ -125,18 +137,18 @@ public final class QemuGuests implements GuestRuntime {
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             progress.detail("disk: copy " + (rootfsBytes >> 20) + " MiB root, grow to " + state.diskSize());
             Path disk = dir.resolve(DISK);
-            dev.hearth.sandbox.image.HostCommand.run(List.of("cp", "--sparse=always", rootfs.toString(),
+            HostCommand.run(List.of("cp", "--sparse=always", rootfs.toString(),
                     disk.toString()), Duration.ofMinutes(10));
             Files.setPosixFilePermissions(disk, PosixFilePermissions.fromString("rw-------"));
-            try (var ch = java.nio.channels.FileChannel.open(disk, java.nio.file.StandardOpenOption.WRITE)) {
+            try (var ch = FileChannel.open(disk, StandardOpenOption.WRITE)) {
                 ch.truncate(Math.max(diskBytes, rootfsBytes));
                 if (diskBytes > rootfsBytes) {
-                    ch.write(java.nio.ByteBuffer.allocate(1), diskBytes - 1);
+                    ch.write(ByteBuffer.allocate(1), diskBytes - 1);
                 }
             }
-            dev.hearth.sandbox.image.HostCommand.run(List.of("e2fsck", "-p", "-f", disk.toString()),
+            HostCommand.run(List.of("e2fsck", "-p", "-f", disk.toString()),
                     Duration.ofMinutes(5));
-            dev.hearth.sandbox.image.HostCommand.run(List.of("resize2fs", disk.toString()), Duration.ofMinutes(5));
+            HostCommand.run(List.of("resize2fs", disk.toString()), Duration.ofMinutes(5));
             Properties boot = new Properties();
             boot.setProperty("kernel", kernel.toString());
             try (OutputStream out = Files.newOutputStream(dir.resolve(BOOT))) {
@@ -238,9 +250,9 @@ public final class QemuGuests implements GuestRuntime {
         Optional<ProcessHandle> handle = ProcessHandle.of(pid.get());
         try {
             if (handle.isPresent()) {
-                handle.get().onExit().get(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                handle.get().onExit().get(grace.toMillis(), TimeUnit.MILLISECONDS);
             }
-        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+        } catch (TimeoutException | ExecutionException e) {
             kill(state);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -257,10 +269,10 @@ public final class QemuGuests implements GuestRuntime {
         ProcessHandle.of(pid.get()).ifPresent(h -> {
             h.destroyForcibly();
             try {
-                h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                h.onExit().get(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            } catch (ExecutionException | TimeoutException e) {
                 // reported by the pid check below
             }
         });
@@ -274,12 +286,12 @@ public final class QemuGuests implements GuestRuntime {
         try {
             kill(state);
         } catch (SandboxException e) {
-            org.slf4j.LoggerFactory.getLogger(QemuGuests.class).error("{}", e.getMessage());
+            log.error("{}", e.getMessage());
         }
         try {
             network.find(state.id()).ifPresent(network::detach);
         } catch (SandboxException e) {
-            org.slf4j.LoggerFactory.getLogger(QemuGuests.class).error("cannot detach instance {}: {}", state.id(),
+            log.error("cannot detach instance {}: {}", state.id(),
                     e.getMessage());
         }
         try {
@@ -287,7 +299,7 @@ public final class QemuGuests implements GuestRuntime {
                 ContentCache.deleteTree(folder(state));
             }
         } catch (IOException e) {
-            org.slf4j.LoggerFactory.getLogger(QemuGuests.class).error("cannot remove {}: {}", folder(state),
+            log.error("cannot remove {}: {}", folder(state),
                     e.getMessage());
         }
     }
