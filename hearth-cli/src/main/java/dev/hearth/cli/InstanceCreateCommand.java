@@ -103,7 +103,8 @@ final class InstanceCreateCommand implements Callable<Integer> {
         instance.settings();
         try (DockerDriver docker = instance.parent.docker()) {
             Instances instances = instance.open(docker);
-            InstanceState made = createRollingBackOnSignal(instances, request, new InstanceProgress(err, verbose));
+            InstanceState made = createRollingBackOnSignal(instances, request, new InstanceProgress(err, verbose),
+                    err);
             PrintWriter out = spec.commandLine().getOut();
             out.printf("instance %s is up%n  runtime  %s%n  proxy    http://127.0.0.1:%d (health: /health)%n"
                     + "  state    %s%n  token    hearth instance token %s%n", made.id(), made.runtime().label(),
@@ -117,10 +118,12 @@ final class InstanceCreateCommand implements Callable<Integer> {
      * it made, and lets the JVM end only once that is done (or after a minute), so a killed create leaves nothing.
      */
     private static InstanceState createRollingBackOnSignal(Instances instances, InstanceSpec request,
-            InstanceProgress progress) throws Exception {
+            InstanceProgress progress, PrintWriter err) throws Exception {
         Thread creating = Thread.currentThread();
         CountDownLatch finished = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean signalled = new java.util.concurrent.atomic.AtomicBoolean();
         Thread rollback = new Thread(() -> {
+            signalled.set(true);
             creating.interrupt();
             try {
                 finished.await(1, TimeUnit.MINUTES);
@@ -131,6 +134,13 @@ final class InstanceCreateCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(rollback);
         try {
             return instances.create(request, progress);
+        } catch (Exception e) {
+            if (signalled.get()) {
+                // The JVM ends as soon as the hook returns: say what happened now, not in the usual error handler.
+                err.println("hearth: " + e.getMessage());
+                err.flush();
+            }
+            throw e;
         } finally {
             finished.countDown();
             try {
