@@ -9,7 +9,6 @@ import dev.hearth.sandbox.image.OpenClawImage;
 import dev.hearth.sandbox.image.OpenClawVmImage;
 import dev.hearth.sandbox.net.TestNamespace;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,13 +43,8 @@ class QemuInstanceE2eTest {
     @Test
     @DisplayName("create, /health and the token through the proxy, a killed VM restarted, stop/start, destroy leaves nothing")
     void qemuInstance(@TempDir Path dir) throws Exception {
-        Map<String, String> env = new HashMap<>();
-        env.put("HEARTH_HOME", dir.resolve("home").toString());
-        env.put("STATE_ROOT", dir.resolve("state").toString());
-        env.put("FC_ROOT", dir.resolve("vm").toString());
-        env.put("BASE_PORT", "48990");
         String telegram = "123456:qemu-" + UUID.randomUUID();
-        env.put("TELEGRAM_BOT_TOKEN", telegram);
+        Map<String, String> env = environment(dir, telegram);
         String id = "q" + UUID.randomUUID().toString().substring(0, 6);
         try (TestNamespace ns = TestNamespace.create()) {
             Process supervisor = HearthInNamespace.start(ns, env, dir.resolve("supervisor.log"), "instance",
@@ -83,8 +77,8 @@ class QemuInstanceE2eTest {
                         gatewayToken, invoke);
                 assertThat(ok.status()).as(ok.body()).isIn(200, 500);
                 assertThat(ok.body()).contains("\"ok\":").doesNotContain("nauthorized");
-                assertThat(inAnyCommandLine(gatewayToken)).as("the gateway token in a process's argv").isFalse();
-                assertThat(inAnyCommandLine(telegram)).as("the Telegram token in a process's argv").isFalse();
+                assertThat(ProcessLists.inAnyCommandLine(gatewayToken)).as("the gateway token in a process's argv").isFalse();
+                assertThat(ProcessLists.inAnyCommandLine(telegram)).as("the Telegram token in a process's argv").isFalse();
                 assertThat(HearthInNamespace.run(ns, env, "instance", "list").out()).contains(id)
                         .contains("qemu     running  listening  ok");
                 HearthInNamespace.Result shell = HearthInNamespace.run(ns, env, "instance", "shell", id, "sh", "-c",
@@ -135,12 +129,7 @@ class QemuInstanceE2eTest {
     @Test
     @DisplayName("SIGTERM to a create in the middle of provisioning rolls everything back: no VM, TAP, folder or state")
     void sigtermRollsBack(@TempDir Path dir) throws Exception {
-        Map<String, String> env = new HashMap<>();
-        env.put("HEARTH_HOME", dir.resolve("home").toString());
-        env.put("STATE_ROOT", dir.resolve("state").toString());
-        env.put("FC_ROOT", dir.resolve("vm").toString());
-        env.put("BASE_PORT", "48990");
-        env.put("TELEGRAM_BOT_TOKEN", "123456:sigterm");
+        Map<String, String> env = environment(dir, "123456:sigterm");
         String id = "t" + UUID.randomUUID().toString().substring(0, 6);
         try (TestNamespace ns = TestNamespace.create()) {
             Process supervisor = HearthInNamespace.start(ns, env, dir.resolve("supervisor.log"), "instance",
@@ -203,19 +192,14 @@ class QemuInstanceE2eTest {
         }
     }
 
-    /** Whether any process's command line on this host holds {@code secret} (QEMU and guests' hosts included). */
-    private static boolean inAnyCommandLine(String secret) throws IOException {
-        try (var procs = Files.list(Path.of("/proc"))) {
-            for (Path p : procs.filter(d -> d.getFileName().toString().matches("\\d+")).toList()) {
-                try {
-                    if (new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8).contains(secret)) {
-                        return true;
-                    }
-                } catch (IOException gone) {
-                    // ended while we looked
-                }
-            }
-        }
-        return false;
+    /** Hearth's folders under {@code dir}, the Telegram token in the environment (never on a command line). */
+    private static Map<String, String> environment(Path dir, String telegram) {
+        Map<String, String> env = new HashMap<>();
+        env.put("HEARTH_HOME", dir.resolve("home").toString());
+        env.put("STATE_ROOT", dir.resolve("state").toString());
+        env.put("FC_ROOT", dir.resolve("vm").toString());
+        env.put("BASE_PORT", "48990");
+        env.put("TELEGRAM_BOT_TOKEN", telegram);
+        return env;
     }
 }

@@ -8,6 +8,7 @@ import dev.hearth.agent.instances.InstanceState;
 import dev.hearth.agent.instances.InstanceSupervisor;
 import dev.hearth.agent.instances.Instances;
 import dev.hearth.cli.HearthCommand;
+import dev.hearth.cli.ProcessLists;
 import dev.hearth.core.instance.InstanceRuntime;
 import dev.hearth.sandbox.DockerFixture;
 import dev.hearth.sandbox.image.BuildProgress;
@@ -105,22 +106,6 @@ class OpenClawInstanceE2eTest {
         }
     }
 
-    /** Whether any host process's command line holds {@code secret} (container processes are host processes). */
-    private static boolean inAnyCommandLine(String secret) throws IOException {
-        try (var procs = Files.list(Path.of("/proc"))) {
-            for (Path p : procs.filter(d -> d.getFileName().toString().matches("\\d+")).toList()) {
-                try {
-                    if (new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8).contains(secret)) {
-                        return true;
-                    }
-                } catch (IOException gone) {
-                    // the process ended while we looked
-                }
-            }
-        }
-        return false;
-    }
-
     @Test
     @DisplayName("create, /health and the token through the proxy, a crash restarted, stop/start/restart, destroy leaves nothing")
     void openClawInstance(@TempDir Path dir) throws Exception {
@@ -164,8 +149,8 @@ class OpenClawInstanceE2eTest {
                     return false;
                 }
             });
-            assertThat(inAnyCommandLine(gatewayToken)).as("the gateway token in a process's argv").isFalse();
-            assertThat(inAnyCommandLine(telegram)).as("the Telegram token in a process's argv").isFalse();
+            assertThat(ProcessLists.inAnyCommandLine(gatewayToken)).as("the gateway token in a process's argv").isFalse();
+            assertThat(ProcessLists.inAnyCommandLine(telegram)).as("the Telegram token in a process's argv").isFalse();
             Process inspect = new ProcessBuilder("docker", "inspect", "--format", "{{json .Config.Env}}",
                     state.guestName()).redirectErrorStream(true).start();
             String containerEnv = new String(inspect.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
