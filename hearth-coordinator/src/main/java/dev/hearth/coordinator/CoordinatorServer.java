@@ -126,6 +126,7 @@ public final class CoordinatorServer implements AutoCloseable {
                     settlement.reconcile();
                 });
         loop[0] = new SchedulerLoop(store, hub, clock, config.lostAfter(), config.tick(), hooks);
+        handler.attach(loop[0]);
         registerGauges(metrics, store, hub);
         Runnable wake = loop[0]::wake;
         Apis apis = new Apis(new JobsApi(store, hub, wake, liveLogs, ledger.rates(), jobEnded),

@@ -242,6 +242,55 @@ class CoordinatorServerTest {
     }
 
     @Test
+    @DisplayName("a node registering again without a lease: an offer it never got is made again, uncounted; a run it "
+            + "lost is attempted again, counted; with no attempts left the job fails")
+    void unclaimedLeases() throws Exception {
+        String token = nodeToken();
+        KeyPair key = newKey();
+        String id = api("POST", "/v1/jobs", "{\"command\":[\"true\"],\"retries\":1}").get("id").asText();
+        try (ScriptedAgent a = new ScriptedAgent(server.port())) {
+            a.send(hearthRegister(token, key, a.expect("hello").get("nonce").asText(), "[]"));
+            a.expect("registered");
+            assertThat(a.expect("job").get("epoch").asLong()).isEqualTo(1);
+        } // the offer is dropped unread, as when a connection or the coordinator goes down under it
+        JsonNode offer;
+        try (ScriptedAgent a = new ScriptedAgent(server.port())) {
+            a.send(hearthRegister(token, key, a.expect("hello").get("nonce").asText(), "[]"));
+            String node = a.expect("registered").get("nodeId").asText();
+            offer = a.expect("job");
+            assertThat(offer.get("epoch").asLong()).isEqualTo(2);
+            JsonNode leased = api("GET", "/v1/jobs/" + id, null);
+            assertThat(leased.get("attempts").asInt()).as("an offer that never arrived is no attempt").isEqualTo(1);
+            a.send("{\"type\":\"job_started\",\"jobId\":\"" + id + "\",\"epoch\":2}");
+            awaitJob(id, "running");
+            a.send("{\"type\":\"heartbeat\",\"nodeId\":\"" + node + "\",\"timestamp\":\"2026-11-23T09:00:00Z\"}");
+        }
+        try (ScriptedAgent a = new ScriptedAgent(server.port())) {
+            // restarted without the run: the job is attempted again (its second and last attempt)
+            a.send(hearthRegister(token, key, a.expect("hello").get("nonce").asText(), "[]"));
+            String node = a.expect("registered").get("nodeId").asText();
+            JsonNode again = a.expect("job");
+            assertThat(again.get("epoch").asLong()).isEqualTo(3);
+            JsonNode job = api("GET", "/v1/jobs/" + id, null);
+            assertThat(job.get("attempts").asInt()).isEqualTo(2);
+            // the lost run's late result is refused
+            a.send(ResultFrames.frame(ResultFrames.honest(offer, node, key, "late\n", 0)));
+            JsonNode refused = a.expect("result_ack");
+            assertThat(refused.get("accepted").asBoolean()).isFalse();
+            assertThat(refused.get("code").asText()).isEqualTo("stale_lease");
+            a.send("{\"type\":\"job_started\",\"jobId\":\"" + id + "\",\"epoch\":3}");
+            awaitJob(id, "running");
+        }
+        try (ScriptedAgent a = new ScriptedAgent(server.port())) {
+            a.send(hearthRegister(token, key, a.expect("hello").get("nonce").asText(), "[]"));
+            a.expect("registered");
+            JsonNode failed = awaitJob(id, "failed");
+            assertThat(failed.get("reason").asText()).contains("registered again without job " + id)
+                    .contains("no attempts left (2 of 2 used)");
+        }
+    }
+
+    @Test
     @DisplayName("GPU jobs get distinct GPUs of a node; one that finds none free waits, then gets the freed one")
     void gpuPlacement() throws Exception {
         KeyPair key = newKey();

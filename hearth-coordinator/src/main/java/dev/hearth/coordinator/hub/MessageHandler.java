@@ -54,6 +54,7 @@ public final class MessageHandler {
     private final VerificationQueue verifier;
     private AgentHub hub;
     private volatile InstanceRelay instances;
+    private volatile LeaseClaims claims = LeaseClaims.NONE;
 
     /**
      * @param store the durable state
@@ -79,6 +80,11 @@ public final class MessageHandler {
 
     void attach(AgentHub value) {
         hub = value;
+    }
+
+    /** Who is told which leases a registering node still holds (the scheduler, which takes back the others). */
+    public void attach(LeaseClaims value) {
+        claims = value;
     }
 
     /** Where instance reports and answers go; without one they are refused as not understood. */
@@ -116,7 +122,7 @@ public final class MessageHandler {
 
     private void dispatch(AgentConnection conn, AgentMessage message) {
         switch (message) {
-            case Register r -> registration.register(conn, r, hub).ifPresent(session -> {
+            case Register r -> registration.register(conn, r, hub, claims).ifPresent(session -> {
                 if (session.hearth() && r.instances() != null && instances != null) {
                     instances.registered(session.nodeId(), new InstanceList(session.nodeId(), r.instances()));
                 }

@@ -23,7 +23,9 @@ import java.security.spec.X509EncodedKeySpec;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +48,7 @@ final class Registration {
         this.heartbeatSeconds = heartbeatSeconds;
     }
 
-    Optional<NodeSession> register(AgentConnection conn, Register r, AgentHub hub) {
+    Optional<NodeSession> register(AgentConnection conn, Register r, AgentHub hub, LeaseClaims claims) {
         if (r.token() == null || r.token().isBlank()) {
             return refuse(conn, ErrorCode.TOKEN_REQUIRED, "Token is required");
         }
@@ -94,6 +96,12 @@ final class Registration {
                 : NodeSession.legacyCapacity(host.cpus(), host.memoryBytes(),
                         host.gpus().stream().map(GpuReport::index).toList());
         NodeSession session = conn.register(nodeId, r.hearth(), capacity, gpus);
+        if (r.hearth()) {
+            // before the node can be offered anything new: a lease it does not name now was lost on the way
+            Map<String, Long> claimed = new HashMap<>();
+            r.held().forEach(h -> claimed.merge(h.jobId(), h.epoch(), Math::max));
+            claims.claimed(nodeId, claimed, clock.instant());
+        }
         hub.registered(session);
         session.send(new Registered(nodeId, "Node registered", r.hearth() ? Protocol.HEARTH_V1 : null,
                 r.hearth() ? heartbeatSeconds : null));

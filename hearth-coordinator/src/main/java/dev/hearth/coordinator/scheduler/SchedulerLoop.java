@@ -2,6 +2,7 @@ package dev.hearth.coordinator.scheduler;
 
 import dev.hearth.coordinator.StoredSpec;
 import dev.hearth.coordinator.hub.AgentHub;
+import dev.hearth.coordinator.hub.LeaseClaims;
 import dev.hearth.coordinator.hub.NodeSession;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -34,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * fresh lease. One thread makes every placement, so two passes never race for the same capacity. Thread-safe to
  * {@link #wake()} from anywhere.
  */
-public final class SchedulerLoop implements AutoCloseable {
+public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
 
     private static final Logger log = LoggerFactory.getLogger(SchedulerLoop.class);
 
@@ -47,6 +49,7 @@ public final class SchedulerLoop implements AutoCloseable {
     private final Thread thread;
     private final Instant startedAt;
     private final LedgerHooks ledger;
+    private final ConcurrentLinkedQueue<Claim> claims = new ConcurrentLinkedQueue<>();
     private Instant lastHousekeeping = Instant.MIN;
     private volatile boolean running = true;
 
@@ -96,14 +99,36 @@ public final class SchedulerLoop implements AutoCloseable {
         }
     }
 
-    /** One pass: lost nodes, then placement. Package-private for tests that drive it step by step. */
+    /**
+     * Queues a registering node's claims for the next pass, which takes back its leases it no longer holds before it
+     * places anything: the node's new connection is visible to placement only after this call.
+     */
+    @Override
+    public void claimed(String nodeId, Map<String, Long> held, Instant grantedBy) {
+        claims.add(new Claim(nodeId, Map.copyOf(held), grantedBy));
+        wake();
+    }
+
+    /** One pass: claims of nodes that registered again, lost nodes, then placement. Package-private for tests. */
     void pass() {
+        reclaim();
         markLost();
         place();
         Instant now = clock.instant();
         if (!now.isBefore(lastHousekeeping.plus(tick.multipliedBy(5)))) {
             lastHousekeeping = now;
             ledger.housekeeping().run();
+        }
+    }
+
+    private void reclaim() {
+        for (Claim c = claims.poll(); c != null; c = claims.poll()) {
+            List<String> taken = store.reclaimUnclaimed(c.nodeId(), c.held(), c.grantedBy());
+            if (!taken.isEmpty()) {
+                taken.forEach(ledger.jobEnded()); // a run the node lost may have used the job's last attempt
+                log.warn("node {} registered again without {} of the jobs leased to it; taken back: {}", c.nodeId(),
+                        taken.size(), taken);
+            }
         }
     }
 
@@ -195,5 +220,8 @@ public final class SchedulerLoop implements AutoCloseable {
     public void close() {
         running = false;
         thread.interrupt();
+    }
+
+    private record Claim(String nodeId, Map<String, Long> held, Instant grantedBy) {
     }
 }

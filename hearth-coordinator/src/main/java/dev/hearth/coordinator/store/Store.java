@@ -194,6 +194,20 @@ public interface Store extends AutoCloseable {
      */
     List<String> revokeLeasesOf(String nodeId, String reason);
 
+    /**
+     * Takes back the live leases of a node that registered again without them. A Hearth node names, when it
+     * registers, every lease it still holds (its job running, or its result unsent); a live lease granted at or before
+     * {@code grantedBy} that it does not name was lost on the way. A job still {@link JobState#LEASED} never reached
+     * the node (its offer was lost with a connection or a coordinator): it goes back to the queue, and that attempt
+     * is not counted. A {@link JobState#RUNNING} job was lost by the node (it restarted without it): as with
+     * {@link #revokeLeasesOf}, it goes back to the queue while it has attempts left, else fails, and counts against
+     * the node. Either way the lease's epoch is stale from now on.
+     *
+     * @param claimed the leases the node holds: job id to epoch
+     * @return the ids of the jobs taken back
+     */
+    List<String> reclaimUnclaimed(String nodeId, Map<String, Long> claimed, Instant grantedBy);
+
     // ---- results
 
     /**

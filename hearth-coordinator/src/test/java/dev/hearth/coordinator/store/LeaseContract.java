@@ -3,8 +3,11 @@ package dev.hearth.coordinator.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.DisplayName;
@@ -112,6 +115,49 @@ interface LeaseContract extends StoreFixture {
         assertThat(job("twice").state()).isEqualTo(JobState.FAILED);
         assertThat(job("twice").attempts()).isEqualTo(2);
         assertThat(job("twice").reason()).contains("node n1 lost again");
+    }
+
+    @Test
+    @DisplayName("leases a node does not claim on registering are taken back: an undelivered offer uncounted, a lost "
+            + "run counted; claimed ones and those granted later stay")
+    default void reclaimUnclaimed() {
+        registerNode("n1");
+        registerNode("n2");
+        for (String id : new String[] {"claimed", "offered", "started", "stale", "later", "last", "other"}) {
+            submit(id, id.equals("last") ? 0 : 1);
+        }
+        for (String id : new String[] {"claimed", "offered", "started", "stale", "last"}) {
+            store().grantLease(id, "n1");
+        }
+        store().markRunning("started", 1);
+        store().markRunning("last", 1);
+        store().grantLease("other", "n2");
+        Instant registered = clock().instant();
+        clock().advance(Duration.ofSeconds(1));
+        store().grantLease("later", "n1"); // offered on the new connection, after the node registered
+
+        List<String> taken = store().reclaimUnclaimed("n1", Map.of("claimed", 1L, "stale", 7L), registered);
+
+        assertThat(taken).containsExactlyInAnyOrder("offered", "started", "stale", "last");
+        JobRecord offered = job("offered");
+        assertThat(offered.state()).isEqualTo(JobState.QUEUED);
+        assertThat(offered.attempts()).as("an offer that never arrived is no attempt").isZero();
+        assertThat(offered.nodeId()).isNull();
+        assertThat(offered.reason()).contains("never reached node n1");
+        JobRecord started = job("started");
+        assertThat(started.state()).isEqualTo(JobState.QUEUED);
+        assertThat(started.attempts()).isEqualTo(1);
+        assertThat(started.reason()).contains("registered again without job started");
+        assertThat(job("stale").state()).as("claimed under another epoch").isEqualTo(JobState.QUEUED);
+        assertThat(job("last").state()).isEqualTo(JobState.FAILED);
+        assertThat(job("last").reason()).contains("no attempts left (1 of 1 used)");
+        assertThat(job("claimed").state()).isEqualTo(JobState.LEASED);
+        assertThat(job("later").state()).isEqualTo(JobState.LEASED);
+        assertThat(job("other").state()).isEqualTo(JobState.LEASED);
+        Lease next = store().grantLease("offered", "n2");
+        assertThat(next.epoch()).as("the undelivered offer's epoch is stale").isEqualTo(2);
+        assertThat(job("offered").attempts()).isEqualTo(1);
+        assertThat(store().reclaimUnclaimed("n1", Map.of("claimed", 1L), registered)).isEmpty();
     }
 
     @Test

@@ -80,26 +80,72 @@ final class LeaseTable {
     }
 
     static List<String> revokeAllOf(Connection c, String nodeId, String reason, Instant now) throws SQLException {
-        List<JobRecord> held = query(c, "SELECT " + JobTable.COLUMNS + " FROM jobs "
-                + "WHERE node_id = ? AND state IN ('LEASED', 'RUNNING') ORDER BY id", JobTable::job, nodeId);
         List<String> revoked = new ArrayList<>();
-        for (JobRecord job : held) {
-            boolean requeue = job.hasAttemptsLeft();
-            String why = requeue ? reason : reason + "; no attempts left (" + job.attempts() + " of "
-                    + (1 + job.maxRetries()) + " used)";
-            // Requeued jobs forget their holder; failed ones keep it as the node that held them last.
-            int changed = update(c, "UPDATE jobs SET state = ?, reason = ?, updated_at = ?, "
-                    + "node_id = " + (requeue ? "NULL" : "node_id") + " WHERE id = ? AND epoch = ? AND node_id = ? "
-                    + "AND state IN ('LEASED', 'RUNNING')",
-                    requeue ? JobState.QUEUED : JobState.FAILED, why, now, job.id(), job.epoch(), nodeId);
-            if (changed == 1) {
-                end(c, job.id(), job.epoch(), reason, now);
-                // counted against the node's reputation as a lost job
-                update(c, "UPDATE leases SET revoked = 1 WHERE job_id = ? AND epoch = ?", job.id(), job.epoch());
+        for (JobRecord job : liveOf(c, nodeId)) {
+            if (revoke(c, job, reason, now)) {
                 revoked.add(job.id());
             }
         }
         return revoked;
+    }
+
+    /**
+     * Takes back the live leases of a node, granted at or before {@code grantedBy}, that it no longer claims; see
+     * {@link dev.hearth.coordinator.store.Store#reclaimUnclaimed}.
+     */
+    static List<String> reclaimUnclaimed(Connection c, String nodeId, Map<String, Long> claimed, Instant grantedBy,
+            Instant now) throws SQLException {
+        List<String> taken = new ArrayList<>();
+        for (JobRecord job : liveOf(c, nodeId)) {
+            Long epoch = claimed.get(job.id());
+            Optional<Lease> lease = byId(c, job.id(), job.epoch());
+            if (epoch != null && epoch == job.epoch() || lease.isEmpty() || lease.get().grantedAt().isAfter(grantedBy)) {
+                continue;
+            }
+            boolean changed;
+            if (job.state() == JobState.LEASED) {
+                // the offer never reached the node: not an attempt, and not the node's fault
+                String why = "the offer under epoch " + job.epoch() + " never reached node " + nodeId
+                        + " (it registered again without it); queued again";
+                changed = update(c, "UPDATE jobs SET state = 'QUEUED', reason = ?, updated_at = ?, node_id = NULL, "
+                        + "attempts = attempts - 1 WHERE id = ? AND epoch = ? AND node_id = ? AND state = 'LEASED'",
+                        why, now, job.id(), job.epoch(), nodeId) == 1;
+                if (changed) {
+                    end(c, job.id(), job.epoch(), why, now);
+                }
+            } else {
+                changed = revoke(c, job, "node " + nodeId + " registered again without job " + job.id()
+                        + ", which it had started under epoch " + job.epoch() + ": the run was lost", now);
+            }
+            if (changed) {
+                taken.add(job.id());
+            }
+        }
+        return taken;
+    }
+
+    private static List<JobRecord> liveOf(Connection c, String nodeId) throws SQLException {
+        return query(c, "SELECT " + JobTable.COLUMNS + " FROM jobs "
+                + "WHERE node_id = ? AND state IN ('LEASED', 'RUNNING') ORDER BY id", JobTable::job, nodeId);
+    }
+
+    /** Ends a live lease the node failed: the job is queued again while it has attempts left, else fails. */
+    private static boolean revoke(Connection c, JobRecord job, String reason, Instant now) throws SQLException {
+        boolean requeue = job.hasAttemptsLeft();
+        String why = requeue ? reason : reason + "; no attempts left (" + job.attempts() + " of "
+                + (1 + job.maxRetries()) + " used)";
+        // Requeued jobs forget their holder; failed ones keep it as the node that held them last.
+        int changed = update(c, "UPDATE jobs SET state = ?, reason = ?, updated_at = ?, "
+                + "node_id = " + (requeue ? "NULL" : "node_id") + " WHERE id = ? AND epoch = ? AND node_id = ? "
+                + "AND state IN ('LEASED', 'RUNNING')",
+                requeue ? JobState.QUEUED : JobState.FAILED, why, now, job.id(), job.epoch(), job.nodeId());
+        if (changed != 1) {
+            return false;
+        }
+        end(c, job.id(), job.epoch(), reason, now);
+        // counted against the node's reputation as a lost job
+        update(c, "UPDATE leases SET revoked = 1 WHERE job_id = ? AND epoch = ?", job.id(), job.epoch());
+        return true;
     }
 
     /** Records how a lease ended; its epoch is stale from now on. */

@@ -234,6 +234,16 @@ final class SqlStore implements Store {
     }
 
     @Override
+    public List<String> reclaimUnclaimed(String nodeId, Map<String, Long> claimed, Instant grantedBy) {
+        Objects.requireNonNull(nodeId, "nodeId");
+        Map<String, Long> held = Map.copyOf(claimed);
+        Objects.requireNonNull(grantedBy, "grantedBy");
+        Instant now = now();
+        return tx.write("reclaim leases node " + nodeId + " no longer claims",
+                c -> LeaseTable.reclaimUnclaimed(c, nodeId, held, grantedBy, now));
+    }
+
+    @Override
     public ResultAcceptance acceptResult(String jobId, String nodeId, long epoch, String status, long exitCode,
             String resultJson, String receiptDigest) {
         ResultRecord result = new ResultRecord(jobId, epoch, nodeId, status, exitCode, resultJson, now());
