@@ -100,6 +100,53 @@ public final class FirecrackerVmm implements Vmm, VmSnapshots {
     public FirecrackerVm launch(VmConfig config, LogSink console) throws SandboxException, InterruptedException {
         requireVmlinux(config.kernel());
         FirecrackerVm vm = start(config, console);
+        boot(vm, config);
+        return vm;
+    }
+
+    /**
+     * Boots a VM that outlives this process (an instance's guest). Firecracker runs directly (not jailed) in a
+     * session of its own, so neither the end of this process nor a terminal's signals reach it; its serial console,
+     * which is its stdin and stdout, is wired to files in the VM's folder ({@link FirecrackerFiles}): it reads the
+     * FIFO {@code console.in}, held open for reading and writing so that it never sees an end of input, and appends
+     * to {@code console.log}; its own stderr goes to {@code firecracker.stderr}. It is then configured and started
+     * as {@link #launch} does, and its pid written to {@code firecracker.pid}. Any process finds the VM again through
+     * these files ({@link dev.hearth.sandbox.microvm.GuestConsole#onFifo}).
+     *
+     * @return firecracker's pid
+     * @throws SandboxException when a step fails; firecracker is then killed and its socket, log and metrics removed
+     */
+    public long launchDetached(VmConfig config, FirecrackerFiles files) throws SandboxException, InterruptedException {
+        requireVmlinux(config.kernel());
+        Path firecracker = executable();
+        DirectLayout layout = new DirectLayout(config.id(), config.runDir());
+        List<String> command = new java.util.ArrayList<>(List.of("setsid", "sh", "-c", "exec 0<>\"$0\"; exec \"$@\"",
+                files.consoleInput().toString()));
+        command.addAll(layout.command(firecracker));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(files.consoleLog().toFile()))
+                .redirectError(ProcessBuilder.Redirect.appendTo(files.stderr().toFile()));
+        try {
+            files.makeConsoleInput();
+        } catch (IOException e) {
+            throw new SandboxException("firecracker VM " + config.id() + ": cannot make its console FIFO "
+                    + files.consoleInput() + ": " + e.getMessage(), e);
+        }
+        FirecrackerVm vm = spawn(config.id(), layout, builder, LogSink.discard());
+        boot(vm, config);
+        try {
+            Files.writeString(files.pidFile(), Long.toString(vm.pid()));
+        } catch (IOException e) {
+            vm.close();
+            throw new SandboxException("firecracker VM " + config.id() + ": cannot write " + files.pidFile() + ": "
+                    + e.getMessage(), e);
+        }
+        return vm.pid();
+    }
+
+    /** Configures a started firecracker for {@code config} and starts its guest. */
+    private static void boot(FirecrackerVm vm, VmConfig config) throws SandboxException, InterruptedException {
         ProcessLayout layout = vm.layout();
         configure(vm, "set the machine configuration", () -> vm.api().send(
                 new MachineConfig(config.vcpus(), config.memoryMib(), false)));
@@ -124,7 +171,6 @@ public final class FirecrackerVmm implements Vmm, VmSnapshots {
             }
         });
         configure(vm, "start the guest", () -> vm.api().send(new InstanceAction(InstanceAction.Type.INSTANCE_START)));
-        return vm;
     }
 
     @Override
@@ -181,30 +227,39 @@ public final class FirecrackerVmm implements Vmm, VmSnapshots {
                 drive.root(), drive.readOnly());
     }
 
-    /** Starts the process, waits until its API answers and sets its log and metrics; on failure nothing is left. */
-    private FirecrackerVm start(VmConfig config, LogSink console) throws SandboxException, InterruptedException {
+    private Path executable() throws EngineUnavailableException {
         Optional<String> missing = missingExecutable();
         if (missing.isPresent()) {
             throw new EngineUnavailableException(missing.get(), null);
         }
-        Path firecracker = SearchPath.find(settings.binary().toString()).orElseThrow();
+        return SearchPath.find(settings.binary().toString()).orElseThrow();
+    }
+
+    /** Starts the process, waits until its API answers and sets its log and metrics; on failure nothing is left. */
+    private FirecrackerVm start(VmConfig config, LogSink console) throws SandboxException, InterruptedException {
+        Path firecracker = executable();
         ProcessLayout layout = settings.jailer()
                 .<ProcessLayout>map(j -> new JailedLayout(config.id(), j, firecracker))
                 .orElseGet(() -> new DirectLayout(config.id(), config.runDir()));
+        return spawn(config.id(), layout, new ProcessBuilder(layout.command(firecracker)), console);
+    }
+
+    private FirecrackerVm spawn(String id, ProcessLayout layout, ProcessBuilder builder, LogSink console)
+            throws SandboxException, InterruptedException {
         Process process;
         try {
             layout.prepare();
-            process = new ProcessBuilder(layout.command(firecracker)).start();
+            process = builder.start();
         } catch (IOException e) {
             layout.remove();
-            throw new SandboxException("firecracker VM " + config.id() + ": start firecracker failed: "
+            throw new SandboxException("firecracker VM " + id + ": start firecracker failed: "
                     + e.getMessage(), e);
         }
-        OutputPump consolePump = OutputPump.start("firecracker-" + config.id() + "-console",
+        OutputPump consolePump = OutputPump.start("firecracker-" + id + "-console",
                 process.getInputStream(), console, LogSink.Stream.CONSOLE);
-        OutputPump stderrPump = OutputPump.start("firecracker-" + config.id() + "-stderr",
+        OutputPump stderrPump = OutputPump.start("firecracker-" + id + "-stderr",
                 process.getErrorStream(), LogSink.discard(), LogSink.Stream.STDERR);
-        FirecrackerVm vm = new FirecrackerVm(config.id(), process,
+        FirecrackerVm vm = new FirecrackerVm(id, process,
                 new FirecrackerApi(layout.socket(), settings.requestTimeout()), layout, consolePump, stderrPump);
         configure(vm, "wait for the API socket", () -> awaitApi(vm));
         // first, so that Firecracker's own account of any later failure is in its log (quoted in our error)

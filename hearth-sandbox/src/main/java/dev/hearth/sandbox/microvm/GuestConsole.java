@@ -21,13 +21,17 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
- * Hearth's guest channel to a VM that outlives the process using it (an instance's guest): the serial console on
- * QEMU's unix socket, spoken with the same frames as {@link MicroVmSandbox} (see {@code hearth-init}). QEMU serves
- * one client at a time, so each request holds the VM's console lock ({@code console.lock} beside the socket: a
- * file lock across processes, an in-process lock across threads) for as long as it talks. Request ids are random,
- * so an exec that timed out and still runs in the guest never shares its id with a later one.
+ * Hearth's guest channel to a VM that outlives the process using it (an instance's guest): the serial console,
+ * spoken with the same frames as {@link MicroVmSandbox} (see {@code hearth-init}), over one of two links. QEMU serves
+ * it on a unix socket ({@link #onSocket}); Firecracker's serial is its stdin and stdout, so an instance's firecracker
+ * reads a FIFO and appends to its console log, and a request is written to the one and its answer read from the
+ * other ({@link #onFifo}). Either serves one client at a time, so each request holds the VM's console lock
+ * ({@code console.lock} in the VM's folder: a file lock across processes, an in-process lock across threads) for as
+ * long as it talks. Request ids are random, so an exec that timed out and still runs in the guest never shares its
+ * id with a later one.
  *
  * <p>Stateless between calls; thread-safe.
  */
@@ -36,13 +40,30 @@ public final class GuestConsole {
     private static final ConcurrentHashMap<Path, ReentrantLock> IN_PROCESS = new ConcurrentHashMap<>();
     private static final int MAX_OUTPUT = 4 << 20;
 
-    private final Path socket;
     private final Path lockFile;
+    private final String where;
+    private final Opener opener;
 
-    /** The console of the VM whose console socket is {@code socket}. */
-    public GuestConsole(Path socket) {
-        this.socket = socket.toAbsolutePath().normalize();
-        this.lockFile = this.socket.resolveSibling("console.lock");
+    private GuestConsole(Path lockFile, String where, Opener opener) {
+        this.lockFile = lockFile;
+        this.where = where;
+        this.opener = opener;
+    }
+
+    /** The console of a VM (QEMU) that serves it on the unix socket {@code socket}. */
+    public static GuestConsole onSocket(Path socket) {
+        Path s = socket.toAbsolutePath().normalize();
+        return new GuestConsole(s.resolveSibling("console.lock"), s.toString(), () -> new SocketLink(s));
+    }
+
+    /**
+     * The console of a VM (Firecracker) that reads its serial input from the FIFO {@code input} and appends its serial
+     * output to {@code log}; {@code alive} says whether the VM still runs (a FIFO does not tell).
+     */
+    public static GuestConsole onFifo(Path input, Path log, BooleanSupplier alive) {
+        Path in = input.toAbsolutePath().normalize();
+        Path out = log.toAbsolutePath().normalize();
+        return new GuestConsole(in.resolveSibling("console.lock"), in.toString(), () -> new FifoLink(in, out, alive));
     }
 
     /**
@@ -97,20 +118,18 @@ public final class GuestConsole {
         local.lockInterruptibly();
         try (FileChannel lock = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 FileLock ignored = lock.lock();
-                SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(socket));
-            ch.write(ByteBuffer.wrap((request + "\n").getBytes(StandardCharsets.US_ASCII)));
+                Link link = opener.open()) {
+            link.write((request + "\n").getBytes(StandardCharsets.US_ASCII));
             Reply reply = new Reply(id);
             if (id < 0) {
                 return reply;
             }
             GuestFrames frames = new GuestFrames(reply);
-            ch.configureBlocking(false);
             ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
             long deadline = System.nanoTime() + timeout.toNanos();
             while (!reply.done && System.nanoTime() < deadline) {
                 buf.clear();
-                int n = ch.read(buf);
+                int n = link.read(buf);
                 if (n < 0) {
                     throw new SandboxException("the guest's console closed (the VM stopped) before request " + id
                             + " finished");
@@ -123,10 +142,111 @@ public final class GuestConsole {
             }
             return reply;
         } catch (IOException e) {
-            throw new SandboxException("cannot reach the guest's console at " + socket + " (is the VM running?): "
+            throw new SandboxException("cannot reach the guest's console at " + where + " (is the VM running?): "
                     + e.getMessage(), e);
         } finally {
             local.unlock();
+        }
+    }
+
+    @FunctionalInterface
+    private interface Opener {
+        Link open() throws IOException;
+    }
+
+    /** One conversation's way to the guest's serial console. */
+    private interface Link extends AutoCloseable {
+
+        void write(byte[] bytes) throws IOException;
+
+        /** What the guest printed since the last read: 0 when nothing yet, -1 when the console is gone. */
+        int read(ByteBuffer into) throws IOException;
+
+        @Override
+        void close() throws IOException;
+    }
+
+    /** QEMU's console socket: what is written goes to the guest, what the guest prints comes back. */
+    private static final class SocketLink implements Link {
+        private final SocketChannel channel;
+
+        SocketLink(Path socket) throws IOException {
+            channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                channel.connect(UnixDomainSocketAddress.of(socket));
+            } catch (IOException e) {
+                channel.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void write(byte[] bytes) throws IOException {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                channel.write(b);
+            }
+            channel.configureBlocking(false);
+        }
+
+        @Override
+        public int read(ByteBuffer into) throws IOException {
+            return channel.read(into);
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+
+    /**
+     * Firecracker's stdin FIFO and its console log: the log is read from its end as it was before the request was
+     * written, so only the answer (and whatever else the guest prints meanwhile) is seen. The FIFO is opened for
+     * reading too, which never blocks and never fails for want of a reader; firecracker holds it open the same way.
+     */
+    private static final class FifoLink implements Link {
+        private final FileChannel input;
+        private final FileChannel log;
+        private final BooleanSupplier alive;
+
+        FifoLink(Path fifo, Path logFile, BooleanSupplier alive) throws IOException {
+            this.alive = alive;
+            if (!alive.getAsBoolean()) {
+                throw new IOException("the VM is not running");
+            }
+            log = FileChannel.open(logFile, StandardOpenOption.READ);
+            try {
+                log.position(log.size());
+                input = FileChannel.open(fifo, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            } catch (IOException e) {
+                log.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void write(byte[] bytes) throws IOException {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                input.write(b);
+            }
+        }
+
+        @Override
+        public int read(ByteBuffer into) throws IOException {
+            int n = log.read(into);
+            if (n > 0) {
+                return n;
+            }
+            return alive.getAsBoolean() ? 0 : -1;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try (input; log) {
+                // both closed
+            }
         }
     }
 

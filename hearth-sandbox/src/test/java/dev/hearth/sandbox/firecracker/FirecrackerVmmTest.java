@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -172,6 +173,98 @@ class FirecrackerVmmTest {
                 .hasMessageContaining("nowhere/firecracker' not found")
                 .hasMessageContaining(FirecrackerSettings.BINARY_VARIABLE);
         assertThat(config.runDir()).doesNotExist();
+    }
+
+    private static String fd(long pid, int fd) throws Exception {
+        return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "fd", Integer.toString(fd))).toString();
+    }
+
+    private static int openFlags(long pid, int fd) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "fdinfo", Integer.toString(fd)))) {
+            if (line.startsWith("flags:")) {
+                return Integer.parseInt(line.substring(6).strip(), 8);
+            }
+        }
+        throw new AssertionError("no flags in fdinfo " + fd + " of " + pid);
+    }
+
+    @Test
+    @DisplayName("launchDetached: the same API sequence; stdin the FIFO opened read-write, stdout the log, its own session")
+    void detachedWiring() throws Exception {
+        VmConfig config = files.config("inst-one");
+        Path folder = Files.createDirectories(config.runDir());
+        FirecrackerFiles fc = FirecrackerFiles.in(folder);
+
+        long pid = vmm.launchDetached(config, fc);
+
+        assertThat(stub.calls()).singleElement().satisfies(call -> {
+            assertThat(call.pid()).as("setsid and sh exec firecracker: the pid is firecracker's").isEqualTo(pid);
+            assertThat(call.args()).containsExactly("--api-sock", fc.apiSocket().toString(), "--id", "inst-one");
+        });
+        assertThat(Files.readString(fc.pidFile())).isEqualTo(Long.toString(pid));
+        assertThat(host.exchanges()).extracting(FakeFirecracker.Exchange::operation).containsExactly("GET /",
+                "PUT /logger",
+                "PUT /metrics", "PUT /machine-config", "PUT /boot-source", "PUT /drives/{drive_id}",
+                "PUT /drives/{drive_id}", "PUT /network-interfaces/{iface_id}", "GET /machine-config",
+                "PUT /actions");
+        assertThat(host.violations()).isEmpty();
+        assertThat(fd(pid, 0)).isEqualTo(fc.consoleInput().toString());
+        assertThat(openFlags(pid, 0) & 3).as("O_RDWR: it never reads an end of input").isEqualTo(2);
+        assertThat(fd(pid, 1)).isEqualTo(fc.consoleLog().toString());
+        assertThat(openFlags(pid, 1) & 02000).as("O_APPEND").isNotZero();
+        assertThat(fd(pid, 2)).isEqualTo(fc.stderr().toString());
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        assertThat(fields[3]).as("session id").isEqualTo(Long.toString(pid));
+        poll(() -> read(fc.consoleLog()).contains(StubFirecracker.CONSOLE_LINE));
+        poll(() -> read(fc.stderr()).contains(StubFirecracker.STDERR_LINE));
+        assertThat(read(fc.consoleLog())).doesNotContain(StubFirecracker.STDERR_LINE);
+        assertThat(Files.getPosixFilePermissions(fc.consoleInput())).extracting(Object::toString)
+                .containsExactlyInAnyOrder("OWNER_READ", "OWNER_WRITE");
+
+        ProcessHandle first = ProcessHandle.of(pid).orElseThrow();
+        first.destroyForcibly();
+        first.onExit().get(10, TimeUnit.SECONDS);
+        Files.writeString(fc.consoleLog(), "earlier boot\n");
+        long again = vmm.launchDetached(config, fc);
+        assertThat(again).isNotEqualTo(pid);
+        assertThat(fd(again, 0)).as("the FIFO made once, used again").isEqualTo(fc.consoleInput().toString());
+        poll(() -> read(fc.consoleLog()).startsWith("earlier boot\n")
+                && read(fc.consoleLog()).contains(StubFirecracker.CONSOLE_LINE));
+        assertThat(host.violations()).isEmpty();
+        ProcessHandle.of(again).ifPresent(ProcessHandle::destroyForcibly);
+        poll(() -> ProcessHandle.of(again).map(h -> !h.isAlive()).orElse(true));
+    }
+
+    @Test
+    @DisplayName("launchDetached: a fault mid-configuration kills firecracker, removes its socket, log, metrics, not the folder")
+    void detachedFault() throws Exception {
+        host.fail("PUT /network-interfaces/{iface_id}", "Could not create the network device: Open tap device failed");
+        VmConfig config = files.config("inst-fault");
+        Path folder = Files.createDirectories(config.runDir());
+        FirecrackerFiles fc = FirecrackerFiles.in(folder);
+
+        assertThatThrownBy(() -> vmm.launchDetached(config, fc)).isInstanceOf(SandboxException.class)
+                .hasMessageContaining("firecracker VM inst-fault: attach network interface eth0 on TAP tap-inst-fault "
+                        + "failed")
+                .hasMessageContaining("Open tap device failed");
+
+        long pid = stub.calls().getFirst().pid();
+        poll(() -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
+        assertThat(folder).isDirectory();
+        assertThat(fc.apiSocket()).doesNotExist();
+        assertThat(fc.pidFile()).doesNotExist();
+        assertThat(folder.resolve("firecracker.log")).doesNotExist();
+        assertThat(List.of(host.exchanges().getLast().operation())).containsExactly(
+                "PUT /network-interfaces/{iface_id}");
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return "";
+        }
     }
 
     private List<String> operations() {
