@@ -54,11 +54,12 @@ class InstanceCommandTest {
     }
 
     @Test
-    @DisplayName("firecracker is refused as not available yet, and qemu's --base-kernel as unsupported, before anything is made")
+    @DisplayName("firecracker is refused where it cannot run, and qemu's --base-kernel as unsupported, before anything is made")
     void microVmRuntimes() {
         CliRun r = run("instance", "create", "--instance", "vm1", "--runtime", "firecracker");
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).contains("--runtime 'firecracker'").contains("not available yet on this build");
+        assertThat(r.err()).contains("--runtime 'firecracker'").contains("firecracker executable 'firecracker' "
+                + "not found").contains("HEARTH_FIRECRACKER").contains("--runtime qemu");
         CliRun q = run("instance", "create", "--instance", "vm1", "--runtime", "qemu", "--base-kernel", "/boot/k");
         assertThat(q.exit()).isEqualTo(2);
         assertThat(q.err()).contains("--base-kernel").contains("hearth image build-vm");

@@ -1,0 +1,417 @@
+package dev.hearth.agent.instances;
+
+import dev.hearth.core.InvalidInputException;
+import dev.hearth.core.instance.InstanceSpec;
+import dev.hearth.core.job.NetworkMode;
+import dev.hearth.core.units.ByteSize;
+import dev.hearth.sandbox.ExecResult;
+import dev.hearth.sandbox.LogSink;
+import dev.hearth.sandbox.SandboxException;
+import dev.hearth.sandbox.SandboxSpec;
+import dev.hearth.sandbox.image.BaseImages;
+import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.image.ContentCache;
+import dev.hearth.sandbox.image.GuestImages;
+import dev.hearth.sandbox.image.HostCommand;
+import dev.hearth.sandbox.image.OpenClawImage;
+import dev.hearth.sandbox.image.OpenClawVmImage;
+import dev.hearth.sandbox.microvm.ConfigDrive;
+import dev.hearth.sandbox.microvm.ConsoleLog;
+import dev.hearth.sandbox.microvm.GuestConsole;
+import dev.hearth.sandbox.microvm.MicroVmDriver;
+import dev.hearth.sandbox.net.HostNetwork;
+import dev.hearth.sandbox.vm.VmConfig;
+import dev.hearth.sandbox.vm.VmDrive;
+import dev.hearth.sandbox.vm.VmNic;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Instances as microVMs that outlive the command that starts them, whatever the VMM: the VMM runs detached, its
+ * serial console (Hearth's guest channel, {@link GuestConsole}) is reachable from any process (the CLI, the
+ * supervisor), and everything the guest prints is kept in {@code console.log} in the instance's VM folder
+ * ({@code FC_ROOT/ID}, mode 700). The guest boots Hearth's kernel with a disk of its own, a copy of the OpenClaw guest
+ * root ({@link OpenClawVmImage}) grown to {@code --disk-size}, a config drive saying what to run, and a NIC on
+ * Hearth's bridge ({@link HostNetwork}) at the address the instance's allocator chose. The guest init runs the
+ * workload's main command; its exit ends the VM (as a container's main process does), which the supervisor
+ * restarts. {@link QemuGuests} and {@link FirecrackerGuests} say how their VMM is launched and found again.
+ * Thread-safe.
+ */
+public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuGuests, FirecrackerGuests {
+
+    private static final Logger log = LoggerFactory.getLogger(MicroVmGuests.class);
+
+    static final String DISK = "disk.ext4";
+    private static final String BOOT = "boot.properties";
+    private static final Duration WRITE_LIMIT = Duration.ofSeconds(60);
+    private static final long PIDS = 4096;
+
+    private final HostNetwork network;
+    private final ContentCache cache;
+    private final Path vmRoot;
+
+    /** Guests under {@code vmRoot} (FC_ROOT), on {@code network}, from images in {@code cache}. */
+    protected MicroVmGuests(HostNetwork network, ContentCache cache, Path vmRoot) {
+        this.network = network;
+        this.cache = cache;
+        this.vmRoot = vmRoot.toAbsolutePath().normalize();
+    }
+
+    /** Boots the guest described by {@code config}, detached, with its files in {@code dir}; returns at once. */
+    protected abstract void launch(InstanceState state, VmConfig config, Path dir)
+            throws SandboxException, IOException, InterruptedException;
+
+    /** The VMM's pid file in {@code dir}. */
+    protected abstract Path pidFile(Path dir);
+
+    /** A path in {@code dir} that the VMM's command line names, so a pid is known to be this VM's and no other. */
+    protected abstract Path marker(Path dir);
+
+    /** The guest's serial console (Hearth's guest channel) of the VM in {@code dir}. */
+    protected abstract GuestConsole console(InstanceState state, Path dir);
+
+    /** What the VMM's process is called in messages ("QEMU", "firecracker"). */
+    protected abstract String processName();
+
+    /** The log of everything the guest printed, across boots. */
+    protected Path consoleLog(Path dir) {
+        return dir.resolve("console.log");
+    }
+
+    @Override
+    public void check(InstanceSpec spec) {
+        spec.baseKernel().or(spec::baseRootfs).or(spec::baseInitrd).ifPresent(path -> {
+            String flag = spec.baseKernel().isPresent() ? "--base-kernel"
+                    : spec.baseRootfs().isPresent() ? "--base-rootfs" : "--base-initrd";
+            throw new InvalidInputException(flag, path, "nothing on the " + name() + " instance runtime yet: it boots "
+                    + "Hearth's kernel ('hearth image build-vm') with the OpenClaw guest root ('hearth image "
+                    + "build-openclaw --vm'); own kernels and roots work with 'hearth run --runtime " + name() + "'");
+        });
+    }
+
+    /** The VM's folder, FC_ROOT/ID. */
+    protected Path folder(InstanceState s) {
+        return vmRoot.resolve(s.id());
+    }
+
+    @Override
+    public void prepare(InstanceState state, GuestWorkload workload, BuildProgress progress)
+            throws SandboxException, InterruptedException {
+        String prefix = OpenClawImage.REPOSITORY + ":";
+        if (!workload.image().startsWith(prefix) || workload.image().startsWith(prefix + "c-")) {
+            throw new InvalidInputException("--openclaw-image", workload.image(), OpenClawImage.REPOSITORY
+                    + ":VERSION on the " + name() + " runtime (its guest root is built from npm by 'hearth image "
+                    + "build-openclaw --vm'); other images run on the docker runtime");
+        }
+        long diskBytes = diskBytes(state);
+        progress.detail("guest kernel");
+        Path kernel = new GuestImages(cache).ensure(progress).kernel();
+        Path rootfs = OpenClawVmImage.ensure(cache, workload.image().substring(prefix.length()), progress);
+        Path dir = folder(state);
+        try {
+            long rootfsBytes = Files.size(rootfs);
+            if (diskBytes < rootfsBytes) {
+                throw new InvalidInputException("--disk-size", state.diskSize(), "at least the guest root's "
+                        + (rootfsBytes >> 20) + " MiB");
+            }
+            Files.createDirectories(vmRoot);
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            progress.detail("disk: copy " + (rootfsBytes >> 20) + " MiB root, grow to " + state.diskSize());
+            Path disk = dir.resolve(DISK);
+            HostCommand.run(List.of("cp", "--sparse=always", rootfs.toString(),
+                    disk.toString()), Duration.ofMinutes(10));
+            Files.setPosixFilePermissions(disk, PosixFilePermissions.fromString("rw-------"));
+            try (var ch = FileChannel.open(disk, StandardOpenOption.WRITE)) {
+                ch.truncate(Math.max(diskBytes, rootfsBytes));
+                if (diskBytes > rootfsBytes) {
+                    ch.write(ByteBuffer.allocate(1), diskBytes - 1);
+                }
+            }
+            HostCommand.run(List.of("e2fsck", "-p", "-f", disk.toString()),
+                    Duration.ofMinutes(5));
+            HostCommand.run(List.of("resize2fs", disk.toString()), Duration.ofMinutes(5));
+            Properties boot = new Properties();
+            boot.setProperty("kernel", kernel.toString());
+            try (OutputStream out = Files.newOutputStream(dir.resolve(BOOT))) {
+                boot.store(out, "how instance " + state.id() + " boots");
+            }
+        } catch (IOException e) {
+            throw new SandboxException("cannot prepare the disk of instance " + state.id() + " in " + dir + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static long diskBytes(InstanceState state) {
+        return ByteSize.parse("--disk-size", state.diskSize()).bytes();
+    }
+
+    @Override
+    public void create(InstanceState state, GuestWorkload workload) throws SandboxException, InterruptedException {
+        Path dir = folder(state);
+        VmNic nic = network.find(state.id()).isPresent() ? network.find(state.id()).get()
+                : network.attachAt(state.id(), state.guestIp());
+        Map<String, String> env = new java.util.LinkedHashMap<>(workload.env());
+        env.putIfAbsent("PATH", "/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        SandboxSpec spec = SandboxSpec.builder(BaseImages.BUSYBOX, workload.command()).name(state.guestName())
+                .user(workload.user()).network(NetworkMode.NAT).readOnlyRoot(false).env(env).build();
+        long memory = (long) state.memoryMib() << 20;
+        ConfigDrive.write(dir, spec, new ConfigDrive.Settings(workload.user(), PIDS, memory - memory / 8, "max 100000",
+                256L << 20, false, state.id(), Optional.of(nic)));
+    }
+
+    @Override
+    public void start(InstanceState state) throws SandboxException {
+        if (pid(state).isPresent()) {
+            return;
+        }
+        Path dir = folder(state);
+        if (!Files.isRegularFile(dir.resolve(DISK))) {
+            throw new SandboxException("instance " + state.id() + " has no guest disk in " + dir
+                    + "; destroy it and create it again");
+        }
+        try {
+            Properties boot = new Properties();
+            try (InputStream in = Files.newInputStream(dir.resolve(BOOT))) {
+                boot.load(in);
+            }
+            VmNic nic = network.find(state.id()).orElseThrow(() -> new SandboxException("instance " + state.id()
+                    + " has no NIC on bridge " + network.config().bridgeName() + "; destroy it and create it again"));
+            VmConfig config = new VmConfig(state.id(), state.vcpus(), state.memoryMib(),
+                    Path.of(boot.getProperty("kernel")), Optional.empty(), MicroVmDriver.bootArgs(name()),
+                    List.of(new VmDrive("rootfs", dir.resolve(DISK), true, false),
+                            new VmDrive("config", dir.resolve(ConfigDrive.FILE), false, true)), Optional.of(nic), dir);
+            Path consoleLog = consoleLog(dir);
+            long offset = Files.exists(consoleLog) ? Files.size(consoleLog) : 0;
+            Files.writeString(dir.resolve("boot.offset"), Long.toString(offset));
+            launch(state, config, dir);
+        } catch (IOException e) {
+            throw new SandboxException("cannot start instance " + state.id() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SandboxException("interrupted while starting instance " + state.id(), e);
+        }
+    }
+
+    /** The pid of this instance's VMM while it runs: its pid file's process, whose command line names the folder. */
+    Optional<Long> pid(InstanceState state) {
+        Path pidFile = pidFile(folder(state));
+        try {
+            long pid = Long.parseLong(Files.readString(pidFile).strip());
+            byte[] cmdline = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+            String args = new String(cmdline, StandardCharsets.UTF_8).replace('\0', ' ');
+            return args.contains(marker(folder(state)).toString()) ? Optional.of(pid) : Optional.empty();
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void stop(InstanceState state, Duration grace) throws SandboxException {
+        Optional<Long> pid = pid(state);
+        if (pid.isEmpty()) {
+            return;
+        }
+        try {
+            console(state, folder(state)).terminate();
+        } catch (SandboxException e) {
+            // the guest does not answer: the kill below stops it
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Optional<ProcessHandle> handle = ProcessHandle.of(pid.get());
+        try {
+            if (handle.isPresent()) {
+                handle.get().onExit().get(grace.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (TimeoutException | ExecutionException e) {
+            kill(state);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            kill(state);
+        }
+    }
+
+    @Override
+    public void kill(InstanceState state) throws SandboxException {
+        Optional<Long> pid = pid(state);
+        if (pid.isEmpty()) {
+            return;
+        }
+        ProcessHandle.of(pid.get()).ifPresent(h -> {
+            h.destroyForcibly();
+            try {
+                h.onExit().get(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                // reported by the pid check below
+            }
+        });
+        if (pid(state).isPresent()) {
+            throw new SandboxException(processName() + " of instance " + state.id() + " (pid " + pid.get()
+                    + ") did not die");
+        }
+    }
+
+    @Override
+    public void remove(InstanceState state) {
+        try {
+            kill(state);
+        } catch (SandboxException e) {
+            log.error("{}", e.getMessage());
+        }
+        try {
+            network.find(state.id()).ifPresent(network::detach);
+        } catch (SandboxException e) {
+            log.error("cannot detach instance {}: {}", state.id(),
+                    e.getMessage());
+        }
+        try {
+            if (Files.exists(folder(state))) {
+                ContentCache.deleteTree(folder(state));
+            }
+        } catch (IOException e) {
+            log.error("cannot remove {}: {}", folder(state),
+                    e.getMessage());
+        }
+    }
+
+    @Override
+    public Optional<GuestStatus> status(InstanceState state) throws SandboxException {
+        Path dir = folder(state);
+        if (!Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        Path consoleLog = consoleLog(dir);
+        boolean running = pid(state).isPresent();
+        Optional<Instant> started = modified(dir.resolve("boot.offset"));
+        Optional<Instant> finished = running || started.isEmpty() ? Optional.empty()
+                : modified(consoleLog).or(() -> started);
+        Optional<String> lastExit = Optional.empty();
+        if (!running && started.isPresent()) {
+            lastExit = Optional.of(new ConsoleLog(consoleLog).lastExit()
+                    .map(c -> c < 0 ? "the guest init could not run the service" : "exit " + c)
+                    .orElse("the VM ended without the guest reporting an exit (killed or crashed)"));
+        }
+        return Optional.of(new GuestStatus(running, lastExit, started, finished,
+                running ? Optional.ofNullable(state.guestIp()) : Optional.empty()));
+    }
+
+    private static Optional<Instant> modified(Path p) {
+        try {
+            return Optional.of(Files.getLastModifiedTime(p).toInstant());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public ExecResult exec(InstanceState state, List<String> command, Duration timeout)
+            throws SandboxException, InterruptedException {
+        if (!awaitReady(state, timeout)) {
+            return new ExecResult(-1, "", "the guest of " + state.id() + " was not up within " + timeout.toSeconds()
+                    + " s");
+        }
+        return console(state, folder(state)).exec(command, timeout);
+    }
+
+    /** Waits until the guest init of the current boot has said it is up (its ready frame in the console log). */
+    private boolean awaitReady(InstanceState state, Duration timeout) throws SandboxException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long offset;
+        try {
+            offset = Long.parseLong(Files.readString(folder(state).resolve("boot.offset")).strip());
+        } catch (IOException | NumberFormatException e) {
+            throw new SandboxException("instance " + state.id() + " was never started");
+        }
+        ConsoleLog log = new ConsoleLog(consoleLog(folder(state)));
+        while (true) {
+            if (pid(state).isEmpty()) {
+                throw new SandboxException("the guest of instance " + state.id() + " is not running");
+            }
+            if (log.readySince(offset)) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    @Override
+    public long attach(InstanceState state, List<String> command, boolean tty, InputStream in, OutputStream out,
+            OutputStream err) throws SandboxException, InterruptedException {
+        if (command.isEmpty()) {
+            throw new InvalidInputException("CMD", "", "a command on the " + name() + " runtime: its guest channel carries "
+                    + "commands, not an interactive terminal (hearth instance shell " + state.id() + " sh -c '...')");
+        }
+        ExecResult r = exec(state, command, Duration.ofHours(1));
+        try {
+            out.write(r.stdout().getBytes(StandardCharsets.UTF_8));
+            err.write(r.stderr().getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            err.flush();
+        } catch (IOException e) {
+            throw new SandboxException("cannot write the command's output: " + e.getMessage(), e);
+        }
+        return r.exitCode();
+    }
+
+    @Override
+    public void writeFile(InstanceState state, String folder, String name, byte[] content, int mode, int uid)
+            throws SandboxException {
+        try {
+            if (!awaitReady(state, WRITE_LIMIT)) {
+                throw new SandboxException("the guest of " + state.id() + " was not up within " + WRITE_LIMIT);
+            }
+            console(state, folder(state)).writeFile(folder + "/" + name, content, mode, uid,
+                    WRITE_LIMIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SandboxException("interrupted while writing " + folder + "/" + name, e);
+        }
+    }
+
+    @Override
+    public Closeable logs(InstanceState state, int tail, boolean follow, LogSink sink) throws SandboxException {
+        return new ConsoleLog(consoleLog(folder(state))).stream(tail, follow, sink);
+    }
+
+    @Override
+    public List<String> leftovers(String id) throws SandboxException {
+        List<String> left = new ArrayList<>();
+        Path dir = vmRoot.resolve(id);
+        if (Files.exists(dir)) {
+            left.add("folder " + dir);
+        }
+        network.find(id).ifPresent(n -> left.add("TAP " + n.tapName()));
+        try (var procs = ProcessHandle.allProcesses()) {
+            String marker = marker(dir).toString();
+            procs.filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(marker)).orElse(false))
+                    .forEach(p -> left.add(processName() + " pid " + p.pid()));
+        }
+        return left;
+    }
+}
