@@ -63,9 +63,11 @@ final class InstanceCreateCommand implements Callable<Integer> {
     boolean skipBrowser;
     @Option(names = "--runtime", paramLabel = "R", description = "docker (default), qemu or firecracker.")
     String runtime;
-    @Option(names = "--base-kernel", paramLabel = "FILE", description = "Guest kernel (microVMs).")
+    @Option(names = "--base-kernel", paramLabel = "FILE", description = "Guest kernel (microVMs; vmlinux for "
+            + "firecracker); default: Hearth's, from 'hearth image build-vm'.")
     String baseKernel;
-    @Option(names = "--base-rootfs", paramLabel = "FILE", description = "Guest root filesystem (microVMs).")
+    @Option(names = "--base-rootfs", paramLabel = "FILE", description = "Guest root, an ext4 with Hearth's guest "
+            + "init and OpenClaw (microVMs); default: the one 'hearth image build-openclaw --vm' makes.")
     String baseRootfs;
     @Option(names = "--base-initrd", paramLabel = "FILE", description = "Guest initrd (microVMs).")
     String baseInitrd;

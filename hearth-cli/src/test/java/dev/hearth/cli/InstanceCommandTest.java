@@ -54,15 +54,24 @@ class InstanceCommandTest {
     }
 
     @Test
-    @DisplayName("firecracker is refused where it cannot run, and qemu's --base-kernel as unsupported, before anything is made")
+    @DisplayName("firecracker refused where it cannot run; missing --base-* files on qemu; --base-* on docker")
     void microVmRuntimes() {
         CliRun r = run("instance", "create", "--instance", "vm1", "--runtime", "firecracker");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("--runtime 'firecracker'").contains("firecracker executable 'firecracker' "
                 + "not found").contains("HEARTH_FIRECRACKER").contains("--runtime qemu");
-        CliRun q = run("instance", "create", "--instance", "vm1", "--runtime", "qemu", "--base-kernel", "/boot/k");
-        assertThat(q.exit()).isEqualTo(2);
-        assertThat(q.err()).contains("--base-kernel").contains("hearth image build-vm");
+        CliRun kernel = run("instance", "create", "--instance", "vm1", "--runtime", "qemu", "--base-kernel",
+                dir.resolve("no-such-kernel").toString());
+        assertThat(kernel.exit()).isEqualTo(2);
+        assertThat(kernel.err()).contains("--base-kernel '" + dir.resolve("no-such-kernel") + "'")
+                .contains("readable file");
+        CliRun rootfs = run("instance", "create", "--instance", "vm1", "--runtime", "qemu", "--base-rootfs",
+                dir.resolve("root.ext4").toString());
+        assertThat(rootfs.exit()).isEqualTo(2);
+        assertThat(rootfs.err()).contains("--base-rootfs").contains("readable file");
+        CliRun docker = run("instance", "create", "--instance", "vm1", "--base-initrd", "/boot/initrd.img");
+        assertThat(docker.exit()).isEqualTo(2);
+        assertThat(docker.err()).contains("--base-initrd '/boot/initrd.img'").contains("--runtime qemu or firecracker");
         assertThat(dir.resolve("state/vm1")).doesNotExist();
     }
 

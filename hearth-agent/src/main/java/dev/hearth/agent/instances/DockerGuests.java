@@ -1,5 +1,6 @@
 package dev.hearth.agent.instances;
 
+import dev.hearth.core.instance.InstanceSpec;
 import dev.hearth.core.job.Limits;
 import dev.hearth.core.job.NetworkMode;
 import dev.hearth.core.units.ByteSize;
@@ -53,13 +54,24 @@ public final class DockerGuests implements GuestRuntime {
         return "docker";
     }
 
+    /** Refuses the microVM runtimes' {@code --base-kernel}, {@code --base-rootfs} and {@code --base-initrd}. */
+    @Override
+    public void check(InstanceSpec spec) {
+        Map.of("--base-kernel", spec.baseKernel(), "--base-rootfs", spec.baseRootfs(), "--base-initrd",
+                spec.baseInitrd()).forEach((flag, value) -> value.ifPresent(v -> {
+                    throw new dev.hearth.core.InvalidInputException(flag, v, "nothing on the docker runtime, whose "
+                            + "instances share the host's kernel and run an image (--openclaw-image); the flag is for "
+                            + "--runtime qemu or firecracker");
+                }));
+    }
+
     /** The container name of instance {@code id} under this state root. */
     String containerName(String id) {
         return "hearth-" + id + "-" + rootHash;
     }
 
     @Override
-    public void prepare(InstanceState state, GuestWorkload workload, BuildProgress progress)
+    public void prepare(InstanceSpec spec, InstanceState state, GuestWorkload workload, BuildProgress progress)
             throws SandboxException, InterruptedException {
         if (driver.images().find(workload.image()).isPresent()) {
             progress.detail("image " + workload.image() + " is present");

@@ -37,7 +37,7 @@ public final class FirecrackerGuests extends MicroVmGuests {
 
     /** Also refuses the runtime, before anything is made, where firecracker is missing or KVM does not run guests. */
     @Override
-    public void check(InstanceSpec spec) {
+    public void check(InstanceSpec spec) throws InterruptedException {
         super.check(spec);
         Optional<String> why;
         try {
@@ -50,6 +50,12 @@ public final class FirecrackerGuests extends MicroVmGuests {
             throw new InvalidInputException("--runtime", name(), "a runtime that runs on this host (firecracker "
                     + "cannot: " + reason + "; --runtime qemu runs the same guest without it)");
         });
+    }
+
+    /** Firecracker boots an uncompressed vmlinux (an ELF file) only. */
+    @Override
+    protected void checkKernel(Path kernel) {
+        FirecrackerVmm.requireVmlinux(kernel, "--base-kernel");
     }
 
     @Override

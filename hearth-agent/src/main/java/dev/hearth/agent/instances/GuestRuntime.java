@@ -27,11 +27,15 @@ public interface GuestRuntime {
      *
      * @throws dev.hearth.core.InvalidInputException naming the flag
      */
-    default void check(dev.hearth.core.instance.InstanceSpec spec) {
+    default void check(dev.hearth.core.instance.InstanceSpec spec) throws InterruptedException {
     }
 
-    /** Makes the image or guest disk ready (the "disk/image" step), building Hearth's own image if needed. */
-    void prepare(InstanceState state, GuestWorkload workload, BuildProgress progress)
+    /**
+     * Makes the image or guest disk ready (the "disk/image" step), building Hearth's own image if needed; {@code spec}
+     * is what create was asked (a microVM's own kernel or initrd, say).
+     */
+    void prepare(dev.hearth.core.instance.InstanceSpec spec, InstanceState state, GuestWorkload workload,
+            BuildProgress progress)
             throws SandboxException, InterruptedException;
 
     /** Creates the guest (not started). */

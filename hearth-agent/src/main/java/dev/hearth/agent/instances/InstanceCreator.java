@@ -53,7 +53,7 @@ final class InstanceCreator {
             steps.next();
 
             GuestWorkload workload = instances.provisioner().workload(state);
-            runtime.prepare(state, workload, progress);
+            runtime.prepare(spec, state, workload, progress);
             steps.next();
 
             InstanceState made = state;

@@ -99,15 +99,44 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
         return dir.resolve("console.log");
     }
 
+    /**
+     * Refuses a {@code --base-kernel}, {@code --base-initrd} or {@code --base-rootfs} that is not a readable file, a
+     * kernel this VMM does not boot (see {@link #checkKernel}) and a root that is no guest root for an instance (see
+     * {@link OpenClawVmImage#unfit}), by flag, before anything is made.
+     */
     @Override
-    public void check(InstanceSpec spec) {
-        spec.baseKernel().or(spec::baseRootfs).or(spec::baseInitrd).ifPresent(path -> {
-            String flag = spec.baseKernel().isPresent() ? "--base-kernel"
-                    : spec.baseRootfs().isPresent() ? "--base-rootfs" : "--base-initrd";
-            throw new InvalidInputException(flag, path, "nothing on the " + name() + " instance runtime yet: it boots "
-                    + "Hearth's kernel ('hearth image build-vm') with the OpenClaw guest root ('hearth image "
-                    + "build-openclaw --vm'); own kernels and roots work with 'hearth run --runtime " + name() + "'");
-        });
+    public void check(InstanceSpec spec) throws InterruptedException {
+        spec.baseKernel().ifPresent(path -> checkKernel(readable("--base-kernel", path)));
+        spec.baseInitrd().ifPresent(path -> readable("--base-initrd", path));
+        if (spec.baseRootfs().isPresent()) {
+            String path = spec.baseRootfs().get();
+            Optional<String> why;
+            try {
+                why = OpenClawVmImage.unfit(readable("--base-rootfs", path));
+            } catch (SandboxException e) {
+                why = Optional.of("it cannot be read: " + e.getMessage());
+            }
+            why.ifPresent(reason -> {
+                throw new InvalidInputException("--base-rootfs", path, "an ext4 guest root that holds Hearth's guest "
+                        + "side and OpenClaw (" + String.join(", ", OpenClawVmImage.REQUIRED) + "), such as a copy "
+                        + "of the one 'hearth image build-openclaw --vm' prints, changed to taste; " + reason);
+            });
+        }
+    }
+
+    private static Path readable(String flag, String path) {
+        Path p = Path.of(path);
+        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+            throw new InvalidInputException(flag, path, "the path of a readable file on this host");
+        }
+        return p.toAbsolutePath().normalize();
+    }
+
+    /**
+     * Refuses, naming {@code --base-kernel}, a kernel this VMM cannot boot. The kernel must have what Hearth's has
+     * built in: virtio block and net, ext4 and the serial console.
+     */
+    protected void checkKernel(Path kernel) {
     }
 
     /** The VM's folder, FC_ROOT/ID. */
@@ -116,7 +145,7 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
     }
 
     @Override
-    public void prepare(InstanceState state, GuestWorkload workload, BuildProgress progress)
+    public void prepare(InstanceSpec spec, InstanceState state, GuestWorkload workload, BuildProgress progress)
             throws SandboxException, InterruptedException {
         String prefix = OpenClawImage.REPOSITORY + ":";
         if (!workload.image().startsWith(prefix) || workload.image().startsWith(prefix + "c-")) {
@@ -125,9 +154,13 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
                     + "build-openclaw --vm'); other images run on the docker runtime");
         }
         long diskBytes = diskBytes(state);
-        progress.detail("guest kernel");
-        Path kernel = new GuestImages(cache).ensure(progress).kernel();
-        Path rootfs = OpenClawVmImage.ensure(cache, workload.image().substring(prefix.length()), progress);
+        Optional<Path> own = spec.baseKernel().map(k -> Path.of(k).toAbsolutePath().normalize());
+        progress.detail(own.map(k -> "guest kernel " + k + " (--base-kernel)").orElse("guest kernel"));
+        Path kernel = own.isPresent() ? own.get() : new GuestImages(cache).ensure(progress).kernel();
+        Optional<Path> ownRoot = spec.baseRootfs().map(r -> Path.of(r).toAbsolutePath().normalize());
+        progress.detail(ownRoot.map(r -> "guest root " + r + " (--base-rootfs)").orElse("guest root"));
+        Path rootfs = ownRoot.isPresent() ? ownRoot.get()
+                : OpenClawVmImage.ensure(cache, workload.image().substring(prefix.length()), progress);
         Path dir = folder(state);
         try {
             long rootfsBytes = Files.size(rootfs);
@@ -153,6 +186,8 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
             HostCommand.run(List.of("resize2fs", disk.toString()), Duration.ofMinutes(5));
             Properties boot = new Properties();
             boot.setProperty("kernel", kernel.toString());
+            spec.baseInitrd().ifPresent(i -> boot.setProperty("initrd", Path.of(i).toAbsolutePath().normalize()
+                    .toString()));
             try (OutputStream out = Files.newOutputStream(dir.resolve(BOOT))) {
                 boot.store(out, "how instance " + state.id() + " boots");
             }
@@ -198,7 +233,8 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
             VmNic nic = network.find(state.id()).orElseThrow(() -> new SandboxException("instance " + state.id()
                     + " has no NIC on bridge " + network.config().bridgeName() + "; destroy it and create it again"));
             VmConfig config = new VmConfig(state.id(), state.vcpus(), state.memoryMib(),
-                    Path.of(boot.getProperty("kernel")), Optional.empty(), MicroVmDriver.bootArgs(name()),
+                    Path.of(boot.getProperty("kernel")), Optional.ofNullable(boot.getProperty("initrd")).map(Path::of),
+                    MicroVmDriver.bootArgs(name()),
                     List.of(new VmDrive("rootfs", dir.resolve(DISK), true, false),
                             new VmDrive("config", dir.resolve(ConfigDrive.FILE), false, true)), Optional.of(nic), dir);
             Path consoleLog = consoleLog(dir);

@@ -91,17 +91,17 @@ class FirecrackerGuestsTest {
     }
 
     @Test
-    @DisplayName("refused before anything is made where firecracker is missing, naming the runtime and the way out")
-    void unavailableRefused() {
+    @DisplayName("refused before anything is made where firecracker is missing, or given a compressed --base-kernel")
+    void unavailableRefused() throws Exception {
         InstanceSpec spec = InstanceSpec.builder().id("a").telegramToken("1:a").runtime("firecracker").build();
         assertThatThrownBy(() -> guests("no-such-firecracker").check(spec)).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("--runtime 'firecracker'").hasMessageContaining("no-such-firecracker")
                 .hasMessageContaining("HEARTH_FIRECRACKER").hasMessageContaining("--runtime qemu");
         InstanceSpec kernel = InstanceSpec.builder().id("a").telegramToken("1:a").runtime("firecracker")
-                .baseKernel("/boot/vmlinux").build();
+                .baseKernel(Files.writeString(dir.resolve("bzImage"), "MZ compressed").toString()).build();
         assertThatThrownBy(() -> guests("no-such-firecracker").check(kernel))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("--base-kernel")
-                .hasMessageContaining("firecracker instance runtime");
+                .hasMessageContaining("uncompressed vmlinux");
         assertThat(dir.resolve("vm")).doesNotExist();
     }
 

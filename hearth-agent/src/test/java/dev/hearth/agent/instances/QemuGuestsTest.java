@@ -37,21 +37,50 @@ class QemuGuestsTest {
     }
 
     @Test
-    @DisplayName("--base-kernel, --base-rootfs and --base-initrd are refused by name before anything is made")
-    void baseFlagsRefused() {
-        for (String flag : List.of("--base-kernel", "--base-rootfs", "--base-initrd")) {
-            InstanceSpec.Builder b = InstanceSpec.builder().id("a").telegramToken("1:a").runtime("qemu");
-            switch (flag) {
-                case "--base-kernel" -> b.baseKernel("/boot/vmlinuz");
-                case "--base-rootfs" -> b.baseRootfs("/srv/rootfs.ext4");
-                default -> b.baseInitrd("/boot/initrd.img");
-            }
-            InstanceSpec spec = b.build();
-            assertThatThrownBy(() -> guests().check(spec)).isInstanceOf(InvalidInputException.class)
-                    .hasMessageContaining(flag);
-        }
+    @DisplayName("--base-kernel, --base-initrd and --base-rootfs must be readable files, the root an ext4 with "
+            + "Hearth's guest side and OpenClaw, by flag, before anything is made")
+    void baseFlags() throws Exception {
+        Path text = Files.writeString(dir.resolve("rootfs.txt"), "not a file system");
+        assertThatThrownBy(() -> guests().check(withRoot(text))).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("--base-rootfs '" + text + "'").hasMessageContaining("not an ext4 file system")
+                .hasMessageContaining("hearth image build-openclaw --vm");
+        Path partial = ext4("partial", "sbin/hearth-init");
+        assertThatThrownBy(() -> guests().check(withRoot(partial))).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("--base-rootfs").hasMessageContaining("it lacks /usr/bin/hearth-guest, "
+                        + "/usr/local/bin/openclaw").hasMessageNotContaining("lacks /sbin/hearth-init");
+        guests().check(withRoot(ext4("whole", "sbin/hearth-init", "usr/bin/hearth-guest", "usr/local/bin/openclaw")));
+        InstanceSpec missing = InstanceSpec.builder().id("a").telegramToken("1:a").runtime("qemu")
+                .baseKernel(dir.resolve("no-kernel").toString()).build();
+        assertThatThrownBy(() -> guests().check(missing)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("--base-kernel").hasMessageContaining("readable file");
+        InstanceSpec folderInitrd = InstanceSpec.builder().id("a").telegramToken("1:a").runtime("qemu")
+                .baseInitrd(dir.toString()).build();
+        assertThatThrownBy(() -> guests().check(folderInitrd)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("--base-initrd");
+        Path kernel = Files.writeString(dir.resolve("bzImage"), "a kernel");
+        Path initrd = Files.writeString(dir.resolve("initrd.img"), "an initrd");
+        guests().check(InstanceSpec.builder().id("a").telegramToken("1:a").runtime("qemu")
+                .baseKernel(kernel.toString()).baseInitrd(initrd.toString()).build());
         guests().check(InstanceSpec.builder().id("a").telegramToken("1:a").runtime("qemu").build());
         assertThat(dir.resolve("vm")).doesNotExist();
+    }
+
+    private static InstanceSpec withRoot(Path rootfs) {
+        return InstanceSpec.builder().id("a").telegramToken("1:a").runtime("qemu").baseRootfs(rootfs.toString())
+                .build();
+    }
+
+    /** A small ext4 image holding empty files at {@code paths}, made with mkfs.ext4 -d. */
+    private Path ext4(String name, String... paths) throws Exception {
+        Path root = Files.createDirectories(dir.resolve(name));
+        for (String p : paths) {
+            Files.createDirectories(root.resolve(p).getParent());
+            Files.writeString(root.resolve(p), "#!/bin/sh\n");
+        }
+        Path image = dir.resolve(name + ".ext4");
+        dev.hearth.sandbox.image.HostCommand.run(List.of("mkfs.ext4", "-q", "-d", root.toString(), image.toString(),
+                "8M"), java.time.Duration.ofMinutes(1));
+        return image;
     }
 
     @Test
@@ -59,7 +88,8 @@ class QemuGuestsTest {
     void otherImageRefused() {
         GuestWorkload w = new GuestWorkload("python:3.12", List.of("true"), "1000:1000", 1000, Map.of(), 18789,
                 "/health");
-        assertThatThrownBy(() -> guests().prepare(state("a"), w, dev.hearth.sandbox.image.BuildProgress.silent()))
+        InstanceSpec spec = InstanceSpec.builder().id("a").telegramToken("1:a").runtime("qemu").build();
+        assertThatThrownBy(() -> guests().prepare(spec, state("a"), w, dev.hearth.sandbox.image.BuildProgress.silent()))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("--openclaw-image");
         assertThat(dir.resolve("vm")).doesNotExist();
     }

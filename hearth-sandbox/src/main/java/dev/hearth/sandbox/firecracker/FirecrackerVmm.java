@@ -334,15 +334,24 @@ public final class FirecrackerVmm implements Vmm, VmSnapshots {
     }
 
     private static void requireVmlinux(Path kernel) {
+        requireVmlinux(kernel, "kernel");
+    }
+
+    /**
+     * Refuses, naming {@code field}, a kernel Firecracker cannot boot: anything but an uncompressed vmlinux (ELF).
+     *
+     * @throws InvalidInputException naming {@code field}
+     */
+    public static void requireVmlinux(Path kernel, String field) {
         byte[] head = new byte[4];
         try (InputStream in = Files.newInputStream(kernel)) {
             if (in.readNBytes(head, 0, 4) == 4 && Arrays.equals(head, ELF_MAGIC)) {
                 return;
             }
         } catch (IOException e) {
-            throw new InvalidInputException("kernel", kernel.toString(), "a readable file (" + e.getMessage() + ")");
+            throw new InvalidInputException(field, kernel.toString(), "a readable file (" + e.getMessage() + ")");
         }
-        throw new InvalidInputException("kernel", kernel.toString(), "an uncompressed vmlinux (an ELF file): "
+        throw new InvalidInputException(field, kernel.toString(), "an uncompressed vmlinux (an ELF file): "
                 + "Firecracker cannot boot a compressed bzImage; use the vmlinux of the same kernel build");
     }
 

@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The OpenClaw guest root filesystem for microVM instances: the same Debian root with Node and OpenClaw that
@@ -33,6 +35,30 @@ public final class OpenClawVmImage {
     private static final Duration LIMIT = Duration.ofMinutes(10);
 
     private OpenClawVmImage() {
+    }
+
+    /** What an instance's guest root must hold: the guest init, its helper and OpenClaw. */
+    public static final List<String> REQUIRED = List.of("/sbin/hearth-init", "/usr/bin/hearth-guest",
+            "/usr/local/bin/openclaw");
+
+    /**
+     * Why {@code rootfs} cannot be an instance's guest root (it is no ext4 file system, or lacks one of
+     * {@link #REQUIRED}), or empty when it can. Reads it with e2fsprogs' debugfs; changes nothing.
+     */
+    public static Optional<String> unfit(Path rootfs) throws SandboxException, InterruptedException {
+        List<String> missing = new ArrayList<>();
+        for (String path : REQUIRED) {
+            List<String> out = new ArrayList<>();
+            HostCommand.run(List.of("debugfs", "-R", "stat " + path, rootfs.toString()), Duration.ofMinutes(1),
+                    out::add);
+            if (out.stream().anyMatch(l -> l.contains("Filesystem not open"))) {
+                return Optional.of("it is not an ext4 file system");
+            }
+            if (out.stream().noneMatch(l -> l.startsWith("Inode:"))) {
+                missing.add(path);
+            }
+        }
+        return missing.isEmpty() ? Optional.empty() : Optional.of("it lacks " + String.join(", ", missing));
     }
 
     /** The cached {@code rootfs.ext4} for OpenClaw {@code version}, built (with progress) when missing. */
