@@ -47,10 +47,18 @@ final class HearthInNamespace {
     /** Runs {@code hearth ARGS} in {@code ns} with the test's environment plus {@code env}; waits up to {@code limit}. */
     static Result run(TestNamespace ns, Map<String, String> env, java.time.Duration limit, String... args)
             throws IOException, InterruptedException {
+        return typed(ns, env, limit, "", args);
+    }
+
+    /** {@link #run(TestNamespace, Map, java.time.Duration, String...)} with {@code input} on its stdin, then its end. */
+    static Result typed(TestNamespace ns, Map<String, String> env, java.time.Duration limit, String input,
+            String... args) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(ns.inside(command(args)));
         pb.environment().putAll(env);
         Process p = pb.start();
-        p.getOutputStream().close();
+        try (var stdin = p.getOutputStream()) {
+            stdin.write(input.getBytes(StandardCharsets.UTF_8));
+        }
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(p.getInputStream()));
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()));
         if (!p.waitFor(limit.toSeconds(), TimeUnit.SECONDS)) {

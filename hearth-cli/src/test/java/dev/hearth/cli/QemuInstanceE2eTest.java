@@ -107,6 +107,12 @@ class QemuInstanceE2eTest {
                 HearthInNamespace.Result shell = HearthInNamespace.run(ns, env, "instance", "shell", id, "sh", "-c",
                         "stat -c %a " + "/home/openclaw/.openclaw/.env; ls /tmp");
                 assertThat(shell.out()).as(shell.err()).startsWith("600\n").doesNotContain(".env");
+                // An interactive shell (no command) gets a terminal of its own in the guest; here it is fed from a
+                // pipe, and the terminal echoes what is typed, as it would to a person.
+                HearthInNamespace.Result tty = HearthInNamespace.typed(ns, env, Duration.ofMinutes(10),
+                        "tty; id -un; echo \"sum $((40+2))\"; exit 7\n", "instance", "shell", id);
+                assertThat(tty.exit()).as(tty.err() + tty.out()).isEqualTo(7);
+                assertThat(tty.out()).contains("/dev/pts/").contains("openclaw\r\n").contains("sum 42\r\n");
 
                 // Crash: the VM's QEMU (or firecracker) killed; the supervisor boots it again and health returns.
                 Path pidFile = dir.resolve("vm").resolve(id).resolve(pidName);

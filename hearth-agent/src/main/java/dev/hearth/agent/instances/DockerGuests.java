@@ -143,7 +143,8 @@ public final class DockerGuests implements GuestRuntime {
     @Override
     public long attach(InstanceState state, List<String> command, boolean tty, InputStream in, OutputStream out,
             OutputStream err) throws SandboxException, InterruptedException {
-        return containers.attach(state.guestName(), command, "", tty, in, out, err);
+        return containers.attach(state.guestName(), command.isEmpty() ? List.of("/bin/sh") : command, "", tty, in,
+                out, err);
     }
 
     @Override

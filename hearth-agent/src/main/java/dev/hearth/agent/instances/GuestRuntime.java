@@ -60,7 +60,10 @@ public interface GuestRuntime {
     ExecResult exec(InstanceState state, List<String> command, Duration timeout)
             throws SandboxException, InterruptedException;
 
-    /** Runs a command attached to the caller's streams (with a TTY when {@code tty}); returns its exit code. */
+    /**
+     * Runs a command, or the guest's shell when {@code command} is empty, attached to the caller's streams (with a
+     * TTY when {@code tty}); returns its exit code.
+     */
     long attach(InstanceState state, List<String> command, boolean tty, InputStream in, OutputStream out,
             OutputStream err) throws SandboxException, InterruptedException;
 

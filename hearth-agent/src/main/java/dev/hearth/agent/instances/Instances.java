@@ -262,7 +262,7 @@ public final class Instances {
             throw new InstanceException("instance '" + id + "' is not running; start it with 'hearth instance start "
                     + id + "'");
         }
-        return runtime.attach(s, command.isEmpty() ? List.of("/bin/sh") : command, tty, in, out, err);
+        return runtime.attach(s, command, tty, in, out, err);
     }
 
     // ---- shared by create, the lifecycle commands and the supervisor

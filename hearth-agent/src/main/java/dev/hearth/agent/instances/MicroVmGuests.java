@@ -396,23 +396,49 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
         }
     }
 
+    /**
+     * A command without a terminal runs as an exec; a shell (no command), or a command with {@code tty}, runs on a
+     * terminal of its own in the guest ({@link GuestConsole#session}), the size of the caller's when {@code tty}.
+     */
     @Override
     public long attach(InstanceState state, List<String> command, boolean tty, InputStream in, OutputStream out,
             OutputStream err) throws SandboxException, InterruptedException {
-        if (command.isEmpty()) {
-            throw new InvalidInputException("CMD", "", "a command on the " + name() + " runtime: its guest channel carries "
-                    + "commands, not an interactive terminal (hearth instance shell " + state.id() + " sh -c '...')");
+        if (!command.isEmpty() && !tty) {
+            ExecResult r = exec(state, command, Duration.ofHours(1));
+            try {
+                out.write(r.stdout().getBytes(StandardCharsets.UTF_8));
+                err.write(r.stderr().getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                err.flush();
+            } catch (IOException e) {
+                throw new SandboxException("cannot write the command's output: " + e.getMessage(), e);
+            }
+            return r.exitCode();
         }
-        ExecResult r = exec(state, command, Duration.ofHours(1));
+        if (!awaitReady(state, Duration.ofMinutes(2))) {
+            throw new SandboxException("the guest of " + state.id() + " was not up within 2 minutes");
+        }
+        StringBuilder script = new StringBuilder();
+        command.forEach(a -> script.append(script.isEmpty() ? "exec " : " ").append(ConfigDrive.quote(a)));
+        int[] size = tty ? terminalSize() : new int[] {24, 80};
+        return console(state, folder(state)).session(script.toString(), size[0], size[1], in, out);
+    }
+
+    /** The caller's terminal's rows and columns ({@code stty size} on /dev/tty), or 24 by 80. */
+    private static int[] terminalSize() {
         try {
-            out.write(r.stdout().getBytes(StandardCharsets.UTF_8));
-            err.write(r.stderr().getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            err.flush();
-        } catch (IOException e) {
-            throw new SandboxException("cannot write the command's output: " + e.getMessage(), e);
+            Process p = new ProcessBuilder("stty", "size").redirectInput(new java.io.File("/dev/tty"))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String[] f = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip().split(" ");
+            if (p.waitFor() == 0 && f.length == 2) {
+                return new int[] {Integer.parseInt(f[0]), Integer.parseInt(f[1])};
+            }
+        } catch (IOException | NumberFormatException e) {
+            // no terminal to ask
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        return r.exitCode();
+        return new int[] {24, 80};
     }
 
     @Override

@@ -135,7 +135,7 @@ public final class ConfigDrive {
     }
 
     /** A POSIX shell single-quoted word: the value exactly, whatever it contains. */
-    static String quote(String value) {
+    public static String quote(String value) {
         return "'" + value.replace("'", "'\\''") + "'";
     }
 

@@ -6,6 +6,8 @@ import dev.hearth.sandbox.LogSink;
 import dev.hearth.sandbox.SandboxException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -39,6 +41,8 @@ public final class GuestConsole {
 
     private static final ConcurrentHashMap<Path, ReentrantLock> IN_PROCESS = new ConcurrentHashMap<>();
     private static final int MAX_OUTPUT = 4 << 20;
+    /** How long a terminal session may take to open in the guest (TCG is slow, the guest busy). */
+    private static final Duration SESSION_START = Duration.ofSeconds(60);
 
     private final Path lockFile;
     private final String where;
@@ -101,6 +105,94 @@ public final class GuestConsole {
         if (reply.code != 0) {
             throw new SandboxException("the guest could not write " + path + (reply.code < 0
                     ? " within " + timeout.toSeconds() + " s" : " (exit " + reply.code + ")"));
+        }
+    }
+
+    /**
+     * Runs {@code script} ({@code sh -c}; a login shell when empty) as the job's user on a terminal of its own in
+     * the guest ({@code rows} by {@code cols}), typing what {@code in} gives into it and writing what it prints to
+     * {@code out}, as it comes, until it ends. At the end of {@code in} an end-of-file key (Ctrl-D) is typed, as a
+     * terminal would, so a shell fed from a pipe ends. Holds the console for as long as it runs: other requests to
+     * this VM wait.
+     *
+     * @return its exit code
+     * @throws SandboxException when the console cannot be reached, or closes before the session ends
+     */
+    public long session(String script, int rows, int cols, InputStream in, OutputStream out)
+            throws SandboxException, InterruptedException {
+        int id = newId();
+        ReentrantLock local = IN_PROCESS.computeIfAbsent(lockFile, p -> new ReentrantLock());
+        local.lockInterruptibly();
+        Thread typist = null;
+        try (FileChannel lock = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock ignored = lock.lock();
+                Link link = opener.open()) {
+            Object writing = new Object();
+            link.write(("p " + id + " " + rows + " " + cols + " " + Base64.getEncoder().encodeToString(
+                    script.getBytes(StandardCharsets.UTF_8)) + "\n").getBytes(StandardCharsets.US_ASCII));
+            Live live = new Live(id, out);
+            typist = Thread.ofVirtual().name("guest-session-" + id).start(() -> type(link, writing, id, in, live));
+            GuestFrames frames = new GuestFrames(live);
+            ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+            long openBy = System.nanoTime() + SESSION_START.toNanos();
+            while (!live.done) {
+                if (live.open.getCount() > 0 && System.nanoTime() - openBy > 0) {
+                    throw new SandboxException("the guest did not open a terminal session within "
+                            + SESSION_START.toSeconds() + " s; its guest init may predate terminal sessions (a root "
+                            + "from an older Hearth): commands still run with 'shell ID CMD...'");
+                }
+                buf.clear();
+                int n = link.read(buf);
+                if (n < 0) {
+                    throw new SandboxException("the guest's console closed (the VM stopped) during the session");
+                }
+                if (n == 0) {
+                    Thread.sleep(20);
+                    continue;
+                }
+                frames.accept(LogSink.Stream.STDOUT, buf.array(), 0, n);
+                if (live.failure != null) {
+                    throw new SandboxException("cannot write the session's output: " + live.failure.getMessage(),
+                            live.failure);
+                }
+            }
+            return live.code;
+        } catch (IOException e) {
+            throw new SandboxException("cannot reach the guest's console at " + where + " (is the VM running?): "
+                    + e.getMessage(), e);
+        } finally {
+            if (typist != null) {
+                typist.interrupt(); // it may stay blocked reading a terminal; it sends nothing more
+            }
+            local.unlock();
+        }
+    }
+
+    /** Types what {@code in} gives into session {@code id}, once it reads its input, then an end-of-file key. */
+    private static void type(Link link, Object writing, int id, InputStream in, Live live) {
+        byte[] chunk = new byte[1024];
+        try {
+            live.open.await();
+            int n;
+            while (!live.done && (n = in.read(chunk)) >= 0) {
+                if (n > 0) {
+                    send(link, writing, id, java.util.Arrays.copyOf(chunk, n), live);
+                }
+            }
+            send(link, writing, id, new byte[] {4}, live);
+        } catch (IOException e) {
+            // the session ended (the link closed) or the input broke: nothing more to type
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the session ended before it opened
+        }
+    }
+
+    private static void send(Link link, Object writing, int id, byte[] bytes, Live live) throws IOException {
+        synchronized (writing) {
+            if (!live.done) {
+                link.write(("i " + id + " " + Base64.getEncoder().encodeToString(bytes) + "\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+            }
         }
     }
 
@@ -247,6 +339,61 @@ public final class GuestConsole {
             try (input; log) {
                 // both closed
             }
+        }
+    }
+
+    /** A session's frames: its output written through as it comes, then its exit. */
+    private static final class Live implements GuestFrames.Listener {
+        final int id;
+        final OutputStream out;
+        volatile boolean done;
+        volatile long code = -1;
+        volatile IOException failure;
+        final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+
+        Live(int id, OutputStream out) {
+            this.id = id;
+            this.out = out;
+        }
+
+        @Override
+        public void ready() {
+        }
+
+        @Override
+        public void started(int from) {
+            if (from == id) {
+                open.countDown();
+            }
+        }
+
+        @Override
+        public void output(int from, LogSink.Stream stream, byte[] bytes) {
+            if (from == id && failure == null) {
+                try {
+                    out.write(bytes);
+                    out.flush();
+                } catch (IOException e) {
+                    failure = e;
+                }
+            }
+        }
+
+        @Override
+        public void exit(int from, long exitCode, boolean oomKilled) {
+            if (from == id) {
+                code = exitCode;
+                done = true;
+                open.countDown();
+            }
+        }
+
+        @Override
+        public void failed(String message) {
+        }
+
+        @Override
+        public void console(String line) {
         }
     }
 

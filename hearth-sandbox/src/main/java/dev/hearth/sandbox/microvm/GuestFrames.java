@@ -21,8 +21,12 @@ final class GuestFrames implements LogSink {
 
     /** What the frames say, in the order they arrive. */
     interface Listener {
-        /** The guest init is up (frame R). */
+        /** The guest init is up (frame R 0). */
         void ready();
+
+        /** Terminal session {@code id} is open for input (frame R ID). */
+        default void started(int id) {
+        }
 
         /** A chunk of stdout or stderr of the job (id 0) or of an exec. */
         void output(int id, Stream stream, byte[] bytes);
@@ -97,7 +101,13 @@ final class GuestFrames implements LogSink {
         String payload = parts.length == 3 ? parts[2] : "";
         try {
             switch (parts[0].charAt(0)) {
-                case 'R' -> listener.ready();
+                case 'R' -> {
+                    if (id == 0) {
+                        listener.ready();
+                    } else {
+                        listener.started(id);
+                    }
+                }
                 case 'O' -> listener.output(id, Stream.STDOUT, Base64.getDecoder().decode(payload));
                 case 'E' -> listener.output(id, Stream.STDERR, Base64.getDecoder().decode(payload));
                 case 'X' -> {

@@ -35,6 +35,13 @@ class GuestConsoleFifoTest {
                 w) printf %s "$d" | base64 -d > "$3/written"; echo "$a $b $c" > "$3/written.meta"
                    printf '\\001HX %s 0\\n' "$id" ;;
                 t) echo terminated > "$3/terminated" ;;
+                p) mkfifo "$3/i$id"
+                   { printf %s "$c" | base64 -d > "$3/script"
+                     exec 4<>"$3/i$id"; printf '\001HR %s tty\n' "$id"
+                     { sh "$3/script" <&4 2>&1; echo $? > "$3/code"; } | while IFS= read -r line; do
+                       printf '\001HO %s %s\n' "$id" "$(printf '%s\n' "$line" | base64 -w0)"; done
+                     printf '\001HX %s %s 0\n' "$id" "$(cat "$3/code")"; echo "$a $b" > "$3/size"; } & ;;
+                i) [ -p "$3/i$id" ] || continue; printf %s "$a" | base64 -d 1<> "$3/i$id" ;;
               esac
             done
             """;
@@ -87,6 +94,37 @@ class GuestConsoleFifoTest {
             Thread.sleep(20);
         }
         assertThat(dir.resolve("terminated")).exists();
+    }
+
+    @Test
+    @DisplayName("a session: its script and size go in, what is typed follows as i requests, output streams back live")
+    void session() throws Exception {
+        java.io.PipedOutputStream keys = new java.io.PipedOutputStream();
+        java.io.PipedInputStream typed = new java.io.PipedInputStream(keys);
+        java.io.ByteArrayOutputStream shown = new java.io.ByteArrayOutputStream();
+        java.util.concurrent.CompletableFuture<Long> ended = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return console().session("read line; echo \"got $line\"; read more; exit 3", 40, 132, typed,
+                        shown);
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        keys.write("first\n".getBytes(StandardCharsets.UTF_8));
+        keys.flush();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!shown.toString(StandardCharsets.UTF_8).contains("got first") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(shown.toString(StandardCharsets.UTF_8)).as("shown before the session ends").isEqualTo(
+                "got first\n");
+        assertThat(ended).isNotDone();
+        keys.write("second\n".getBytes(StandardCharsets.UTF_8));
+        keys.close();
+        assertThat(ended.get(20, TimeUnit.SECONDS)).isEqualTo(3L);
+        assertThat(Files.readString(dir.resolve("size")).strip()).isEqualTo("40 132");
+        ExecResult after = console().exec(List.of("echo", "console free again"), Duration.ofSeconds(20));
+        assertThat(after.stdout()).isEqualTo("console free again\n");
     }
 
     @Test
