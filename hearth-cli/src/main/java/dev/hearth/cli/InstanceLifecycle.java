@@ -257,7 +257,7 @@ final class InstanceLifecycle {
             boolean tty = command.isEmpty() && System.console() != null;
             Terminal raw = tty ? Terminal.raw() : Terminal.NONE;
             try {
-                long code = instances.shell(id, command, tty, System.in, new WriterStream(out()),
+                long code = instances.shell(id, command, raw.size(), System.in, new WriterStream(out()),
                         new WriterStream(err()));
                 return (int) Math.max(0, Math.min(255, code));
             } finally {

@@ -10,6 +10,7 @@ import dev.hearth.sandbox.ImagePullPolicy;
 import dev.hearth.sandbox.LogSink;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.SandboxSpec;
+import dev.hearth.sandbox.TerminalSize;
 import dev.hearth.sandbox.WorkloadKind;
 import dev.hearth.sandbox.docker.ContainerState;
 import dev.hearth.sandbox.docker.DockerContainers;
@@ -141,8 +142,8 @@ public final class DockerGuests implements GuestRuntime {
     }
 
     @Override
-    public long attach(InstanceState state, List<String> command, boolean tty, InputStream in, OutputStream out,
-            OutputStream err) throws SandboxException, InterruptedException {
+    public long attach(InstanceState state, List<String> command, Optional<TerminalSize> tty, InputStream in,
+            OutputStream out, OutputStream err) throws SandboxException, InterruptedException {
         return containers.attach(state.guestName(), command.isEmpty() ? List.of("/bin/sh") : command, "", tty, in,
                 out, err);
     }

@@ -3,6 +3,7 @@ package dev.hearth.agent.instances;
 import dev.hearth.sandbox.ExecResult;
 import dev.hearth.sandbox.LogSink;
 import dev.hearth.sandbox.SandboxException;
+import dev.hearth.sandbox.TerminalSize;
 import dev.hearth.sandbox.image.BuildProgress;
 import java.io.Closeable;
 import java.io.InputStream;
@@ -61,11 +62,11 @@ public interface GuestRuntime {
             throws SandboxException, InterruptedException;
 
     /**
-     * Runs a command, or the guest's shell when {@code command} is empty, attached to the caller's streams (with a
-     * TTY when {@code tty}); returns its exit code.
+     * Runs a command, or the guest's shell when {@code command} is empty, attached to the caller's streams (on a
+     * terminal of {@code tty}'s size when present); returns its exit code.
      */
-    long attach(InstanceState state, List<String> command, boolean tty, InputStream in, OutputStream out,
-            OutputStream err) throws SandboxException, InterruptedException;
+    long attach(InstanceState state, List<String> command, Optional<TerminalSize> tty, InputStream in,
+            OutputStream out, OutputStream err) throws SandboxException, InterruptedException;
 
     /**
      * Writes a file into the guest through the runtime's own channel (never a command line), owned by {@code uid}.

@@ -5,6 +5,7 @@ import dev.hearth.core.instance.InstanceRuntime;
 import dev.hearth.core.instance.InstanceSpec;
 import dev.hearth.sandbox.LogSink;
 import dev.hearth.sandbox.SandboxException;
+import dev.hearth.sandbox.TerminalSize;
 import dev.hearth.sandbox.image.OpenClawImage;
 import java.io.Closeable;
 import java.io.IOException;
@@ -253,9 +254,12 @@ public final class Instances {
         }
     }
 
-    /** Runs a command in the guest attached to the caller's streams, or a shell when {@code command} is empty. */
-    public long shell(String id, List<String> command, boolean tty, InputStream in, OutputStream out, OutputStream err)
-            throws IOException, InterruptedException {
+    /**
+     * Runs a command in the guest attached to the caller's streams, or a shell when {@code command} is empty; on a
+     * terminal of {@code tty}'s size when present.
+     */
+    public long shell(String id, List<String> command, Optional<TerminalSize> tty, InputStream in, OutputStream out,
+            OutputStream err) throws IOException, InterruptedException {
         InstanceState s = state(id);
         GuestRuntime runtime = runtime(s.runtime());
         if (runtime.status(s).map(g -> !g.running()).orElse(true)) {

@@ -8,6 +8,7 @@ import dev.hearth.sandbox.ExecResult;
 import dev.hearth.sandbox.LogSink;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.SandboxSpec;
+import dev.hearth.sandbox.TerminalSize;
 import dev.hearth.sandbox.image.BaseImages;
 import dev.hearth.sandbox.image.BuildProgress;
 import dev.hearth.sandbox.image.ContentCache;
@@ -398,12 +399,12 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
 
     /**
      * A command without a terminal runs as an exec; a shell (no command), or a command with {@code tty}, runs on a
-     * terminal of its own in the guest ({@link GuestConsole#session}), the size of the caller's when {@code tty}.
+     * terminal of its own in the guest ({@link GuestConsole#session}), of {@code tty}'s size (24 by 80 without).
      */
     @Override
-    public long attach(InstanceState state, List<String> command, boolean tty, InputStream in, OutputStream out,
-            OutputStream err) throws SandboxException, InterruptedException {
-        if (!command.isEmpty() && !tty) {
+    public long attach(InstanceState state, List<String> command, Optional<TerminalSize> tty, InputStream in,
+            OutputStream out, OutputStream err) throws SandboxException, InterruptedException {
+        if (!command.isEmpty() && tty.isEmpty()) {
             ExecResult r = exec(state, command, Duration.ofHours(1));
             try {
                 out.write(r.stdout().getBytes(StandardCharsets.UTF_8));
@@ -420,25 +421,8 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
         }
         StringBuilder script = new StringBuilder();
         command.forEach(a -> script.append(script.isEmpty() ? "exec " : " ").append(ConfigDrive.quote(a)));
-        int[] size = tty ? terminalSize() : new int[] {24, 80};
-        return console(state, folder(state)).session(script.toString(), size[0], size[1], in, out);
-    }
-
-    /** The caller's terminal's rows and columns ({@code stty size} on /dev/tty), or 24 by 80. */
-    private static int[] terminalSize() {
-        try {
-            Process p = new ProcessBuilder("stty", "size").redirectInput(new java.io.File("/dev/tty"))
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            String[] f = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip().split(" ");
-            if (p.waitFor() == 0 && f.length == 2) {
-                return new int[] {Integer.parseInt(f[0]), Integer.parseInt(f[1])};
-            }
-        } catch (IOException | NumberFormatException e) {
-            // no terminal to ask
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return new int[] {24, 80};
+        TerminalSize size = tty.orElse(TerminalSize.DEFAULT);
+        return console(state, folder(state)).session(script.toString(), size.rows(), size.cols(), in, out);
     }
 
     @Override

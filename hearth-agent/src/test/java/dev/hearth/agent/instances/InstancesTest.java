@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -101,9 +102,14 @@ class InstancesTest {
         assertThat(get(s.hostPort(), "/health")).contains("\"ok\":true");
 
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        assertThat(fx.instances.shell(id, List.of("sh", "-c", "echo hi from $(id -u); exit 3"), false,
+        assertThat(fx.instances.shell(id, List.of("sh", "-c", "echo hi from $(id -u); exit 3"), Optional.empty(),
                 java.io.InputStream.nullInputStream(), out, out)).isEqualTo(3);
         assertThat(out.toString()).contains("hi from 65534");
+        // no command: the guest's shell, here on a terminal of the caller's size
+        java.io.ByteArrayOutputStream term = new java.io.ByteArrayOutputStream();
+        assertThat(fx.instances.shell(id, List.of(), Optional.of(new dev.hearth.sandbox.TerminalSize(31, 101)),
+                new java.io.ByteArrayInputStream("stty size; tty; exit 4\n".getBytes()), term, term)).isEqualTo(4);
+        assertThat(term.toString()).contains("31 101\r\n").contains("/dev/pts/");
         StringBuilder host = new StringBuilder();
         fx.instances.logs(id, true, -1, false, (stream, b, off, len) -> host.append(new String(b, off, len)));
         assertThat(host).contains("proxy listening 127.0.0.1:" + s.hostPort()).contains("proxy closed (instance stopped)");

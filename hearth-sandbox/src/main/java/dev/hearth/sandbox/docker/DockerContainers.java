@@ -13,6 +13,7 @@ import dev.hearth.sandbox.ExecResult;
 import dev.hearth.sandbox.LogSink;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.SandboxSpec;
+import dev.hearth.sandbox.TerminalSize;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -143,18 +144,24 @@ public final class DockerContainers {
     }
 
     /**
-     * Runs a command attached to {@code in} and {@code out} (as {@code docker exec -i}, or {@code -it} with
-     * {@code tty}), until it ends.
+     * Runs a command attached to {@code in} and {@code out} (as {@code docker exec -i}, or {@code -it} on a terminal
+     * of {@code tty}'s size), until it ends. The engine (API 1.41) makes an exec's terminal 0 by 0 and can size it
+     * only once it runs, after the command may have read its size; so the command is started by {@code sh}, which
+     * sizes the terminal with {@code stty} first (a container without stty keeps the engine's size).
      *
      * @return its exit code
      */
-    public long attach(String name, List<String> command, String user, boolean tty, InputStream in,
+    public long attach(String name, List<String> command, String user, Optional<TerminalSize> tty, InputStream in,
             OutputStream out, OutputStream err) throws SandboxException, InterruptedException {
         try {
-            String execId = docker.execCreateCmd(name).withCmd(command.toArray(String[]::new)).withUser(user)
-                    .withTty(tty).withAttachStdin(true).withAttachStdout(true).withAttachStderr(true)
+            List<String> argv = tty.map(size -> java.util.stream.Stream.concat(java.util.stream.Stream.of("sh", "-c",
+                    "stty rows " + size.rows() + " cols " + size.cols() + " 2>/dev/null; exec \"$0\" \"$@\""),
+                    command.stream()).toList()).orElse(command);
+            String execId = docker.execCreateCmd(name).withCmd(argv.toArray(String[]::new)).withUser(user)
+                    .withTty(tty.isPresent()).withAttachStdin(true).withAttachStdout(true).withAttachStderr(true)
                     .exec().getId();
-            var done = docker.execStartCmd(execId).withTty(tty).withStdIn(in).exec(new ResultCallback.Adapter<Frame>() {
+            boolean terminal = tty.isPresent();
+            var done = docker.execStartCmd(execId).withTty(terminal).withStdIn(in).exec(new ResultCallback.Adapter<Frame>() {
                 @Override
                 public void onNext(Frame frame) {
                     try {
