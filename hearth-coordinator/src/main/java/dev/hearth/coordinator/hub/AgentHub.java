@@ -33,6 +33,17 @@ public final class AgentHub {
         }
     }
 
+    /**
+     * Takes no more offers on a node's current connection, which a newer one of the node is about to replace (it is
+     * closed when the newer one is {@link #registered}): whatever would be sent on it now would be lost.
+     */
+    void retire(String nodeId) {
+        NodeSession current = sessions.get(nodeId);
+        if (current != null) {
+            current.markClosed();
+        }
+    }
+
     void disconnected(NodeSession session) {
         session.markClosed();
         sessions.remove(session.nodeId(), session);

@@ -96,6 +96,9 @@ final class Registration {
                 : NodeSession.legacyCapacity(host.cpus(), host.memoryBytes(),
                         host.gpus().stream().map(GpuReport::index).toList());
         NodeSession session = conn.register(nodeId, r.hearth(), capacity, gpus);
+        // From here until the new connection is registered, a scheduler pass finds no connection of this node: an
+        // offer made on the older one, which the node is leaving (its close may not have arrived yet), would be lost.
+        hub.retire(nodeId);
         if (r.hearth()) {
             // before the node can be offered anything new: a lease it does not name now was lost on the way
             Map<String, Long> claimed = new HashMap<>();

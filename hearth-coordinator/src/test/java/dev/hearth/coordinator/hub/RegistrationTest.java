@@ -1,0 +1,139 @@
+package dev.hearth.coordinator.hub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hearth.coordinator.store.Store;
+import dev.hearth.core.protocol.Protocol;
+import dev.hearth.core.protocol.ProtocolCodec;
+import dev.hearth.core.protocol.Register;
+import io.helidon.common.buffers.BufferData;
+import io.helidon.common.socket.SocketContext;
+import io.helidon.websocket.WsSession;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Registration against a real SQLite store, on connections whose WebSocket is a recorder: the order in which a
+ * re-registering node's claims and connections change hands, which no timing of a real socket can pin down.
+ */
+@DisplayName("A node registering again")
+class RegistrationTest {
+
+    @TempDir
+    Path dir;
+    private Store store;
+    private AgentHub hub;
+    private MessageHandler handler;
+    private Registration registration;
+
+    @BeforeEach
+    void coordinator() {
+        store = Store.sqlite(dir.resolve("hearth.db"), InstantSource.system());
+        // what registration does not touch (metrics, live logs, the oracle's queue) is left out
+        handler = new MessageHandler(store, () -> { }, null, InstantSource.system(), 64 * 1024, 10, null, null);
+        hub = new AgentHub(handler);
+        registration = new Registration(store, InstantSource.system(), 10);
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    @Test
+    @DisplayName("its older connection, still open, takes no offers from when its claims reach the scheduler; the "
+            + "newer one takes them after, and the older one is closed")
+    void olderConnectionRetiredFirst() throws Exception {
+        String token = store.createToken("test", Duration.ofHours(1)).plaintext();
+        KeyPair key = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        Recorder oldWs = new Recorder();
+        AgentConnection older = open(oldWs);
+        NodeSession first = registration.register(older, register(token, key, older.nonce()), hub, LeaseClaims.NONE)
+                .orElseThrow();
+        assertThat(hub.session(first.nodeId())).containsSame(first);
+
+        AgentConnection newer = open(new Recorder());
+        List<Optional<NodeSession>> offeredTo = new ArrayList<>();
+        NodeSession second = registration.register(newer, register(token, key, newer.nonce()), hub,
+                (nodeId, held, grantedBy) -> offeredTo.add(hub.session(nodeId))).orElseThrow();
+
+        assertThat(offeredTo).as("where a scheduler pass during the hand-over would send offers")
+                .containsExactly(Optional.empty());
+        assertThat(hub.session(second.nodeId())).containsSame(second);
+        assertThat(first.send(new dev.hearth.core.protocol.Ack())).isFalse();
+        assertThat(oldWs.closedWith).isEqualTo(4000);
+    }
+
+    private AgentConnection open(Recorder ws) {
+        AgentConnection c = new AgentConnection(handler);
+        c.onOpen(ws);
+        return c;
+    }
+
+    private static Register register(String token, KeyPair key, String nonce) throws Exception {
+        Signature s = Signature.getInstance("Ed25519");
+        s.initSign(key.getPrivate());
+        s.update(Protocol.registrationChallenge(nonce));
+        return (Register) ProtocolCodec.decodeAgentMessage("{\"type\":\"register\",\"token\":\"" + token
+                + "\",\"protocol\":\"hearth/1\",\"nodeKey\":\"" + Base64.getEncoder().encodeToString(
+                        key.getPublic().getEncoded()) + "\",\"signature\":\"" + Base64.getEncoder().encodeToString(
+                        s.sign()) + "\",\"hostInfo\":{\"hostname\":\"h\",\"cpus\":2,\"memory_bytes\":1073741824},"
+                + "\"capacity\":{\"slots\":1,\"cpus\":1.0,\"memory_bytes\":1073741824,\"gpus\":[]},\"held\":[]}");
+    }
+
+    /** A WebSocket that keeps what is done to it. */
+    private static final class Recorder implements WsSession {
+        final List<String> sent = new ArrayList<>();
+        volatile int closedWith;
+
+        @Override
+        public WsSession send(String text, boolean last) {
+            sent.add(text);
+            return this;
+        }
+
+        @Override
+        public WsSession send(BufferData bytes, boolean last) {
+            return this;
+        }
+
+        @Override
+        public WsSession ping(BufferData bytes) {
+            return this;
+        }
+
+        @Override
+        public WsSession pong(BufferData bytes) {
+            return this;
+        }
+
+        @Override
+        public WsSession close(int code, String reason) {
+            closedWith = code;
+            return this;
+        }
+
+        @Override
+        public WsSession terminate() {
+            return this;
+        }
+
+        @Override
+        public SocketContext socketContext() {
+            throw new UnsupportedOperationException("not used by registration");
+        }
+    }
+}
