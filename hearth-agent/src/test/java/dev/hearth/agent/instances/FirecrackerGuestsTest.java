@@ -128,7 +128,8 @@ class FirecrackerGuestsTest {
         g.stop(s, Duration.ofSeconds(30));
         assertThat(System.nanoTime() - started).as("ended by the guest, not the grace").isLessThan(
                 TimeUnit.SECONDS.toNanos(20));
-        assertThat(guest.isAlive()).isFalse();
+        // stop saw the process end; this Process object learns it only once its own reaper has run
+        assertThat(guest.waitFor(10, TimeUnit.SECONDS)).as("the VM process ended").isTrue();
         assertThat(g.pid(s)).isEmpty();
         GuestStatus stopped = g.status(s).orElseThrow();
         assertThat(stopped.running()).isFalse();
