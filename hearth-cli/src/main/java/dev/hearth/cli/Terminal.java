@@ -29,7 +29,7 @@ interface Terminal {
     /** Switches /dev/tty to raw mode without echo (keys go to the guest's shell as typed). */
     static Terminal raw() throws IOException, InterruptedException {
         String saved = stty("-g").strip();
-        Optional<TerminalSize> size = parseSize(stty("size"));
+        Optional<TerminalSize> size = Optional.of(parseSize(stty("size")));
         stty("raw", "-echo");
         return new Terminal() {
             @Override
@@ -52,14 +52,14 @@ interface Terminal {
     }
 
     /** {@code stty size}'s "ROWS COLS"; a terminal that says 0 (a serial line, say) is taken as the default. */
-    static Optional<TerminalSize> parseSize(String sttySize) {
+    static TerminalSize parseSize(String sttySize) {
         String[] f = sttySize.strip().split("\\s+");
         try {
             int rows = Integer.parseInt(f[0]);
             int cols = f.length == 2 ? Integer.parseInt(f[1]) : 0;
-            return Optional.of(rows > 0 && cols > 0 ? new TerminalSize(rows, cols) : TerminalSize.DEFAULT);
+            return rows > 0 && cols > 0 ? new TerminalSize(rows, cols) : TerminalSize.DEFAULT;
         } catch (IllegalArgumentException e) { // not numbers, or beyond TerminalSize's bounds
-            return Optional.of(TerminalSize.DEFAULT);
+            return TerminalSize.DEFAULT;
         }
     }
 

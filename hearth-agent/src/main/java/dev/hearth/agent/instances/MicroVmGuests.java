@@ -130,7 +130,12 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
         if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
             throw new InvalidInputException(flag, path, "the path of a readable file on this host");
         }
-        return p.toAbsolutePath().normalize();
+        return hostPath(path);
+    }
+
+    /** A --base-* flag's path as the VM's boot records it: absolute, so later boots find it from any folder. */
+    private static Path hostPath(String path) {
+        return Path.of(path).toAbsolutePath().normalize();
     }
 
     /**
@@ -155,10 +160,10 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
                     + "build-openclaw --vm'); other images run on the docker runtime");
         }
         long diskBytes = diskBytes(state);
-        Optional<Path> own = spec.baseKernel().map(k -> Path.of(k).toAbsolutePath().normalize());
+        Optional<Path> own = spec.baseKernel().map(MicroVmGuests::hostPath);
         progress.detail(own.map(k -> "guest kernel " + k + " (--base-kernel)").orElse("guest kernel"));
         Path kernel = own.isPresent() ? own.get() : new GuestImages(cache).ensure(progress).kernel();
-        Optional<Path> ownRoot = spec.baseRootfs().map(r -> Path.of(r).toAbsolutePath().normalize());
+        Optional<Path> ownRoot = spec.baseRootfs().map(MicroVmGuests::hostPath);
         progress.detail(ownRoot.map(r -> "guest root " + r + " (--base-rootfs)").orElse("guest root"));
         Path rootfs = ownRoot.isPresent() ? ownRoot.get()
                 : OpenClawVmImage.ensure(cache, workload.image().substring(prefix.length()), progress);
@@ -187,8 +192,7 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
             HostCommand.run(List.of("resize2fs", disk.toString()), Duration.ofMinutes(5));
             Properties boot = new Properties();
             boot.setProperty("kernel", kernel.toString());
-            spec.baseInitrd().ifPresent(i -> boot.setProperty("initrd", Path.of(i).toAbsolutePath().normalize()
-                    .toString()));
+            spec.baseInitrd().ifPresent(i -> boot.setProperty("initrd", hostPath(i).toString()));
             try (OutputStream out = Files.newOutputStream(dir.resolve(BOOT))) {
                 boot.store(out, "how instance " + state.id() + " boots");
             }
