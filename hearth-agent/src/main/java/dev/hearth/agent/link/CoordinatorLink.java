@@ -4,13 +4,18 @@ import dev.hearth.core.protocol.AgentMessage;
 import dev.hearth.core.protocol.CoordinatorMessage;
 import dev.hearth.core.protocol.ProtocolCodec;
 import dev.hearth.core.protocol.ProtocolException;
+import dev.hearth.core.protocol.Protocol;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,12 +26,19 @@ import org.slf4j.LoggerFactory;
  * The agent's WebSocket to the coordinator, kept up for as long as the agent runs: it connects, hands every
  * message to the listener, and when the connection fails or ends it waits a {@link Backoff} delay and connects
  * again, forever. Sends are queued, since a JDK WebSocket allows one outstanding send, and a message split over
- * several frames is put back together. Thread-safe.
+ * several frames is put back together. It offers the {@code hearth.v1} WebSocket subprotocol, so that the coordinator
+ * greets it with a hello. It pings the coordinator every ping interval and treats a coordinator that sent nothing
+ * (no pong, no message) for longer than the silence deadline as gone: it drops the connection and reconnects after
+ * the backoff, as after any other failure. Thread-safe.
  */
 public final class CoordinatorLink implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CoordinatorLink.class);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** How often the link pings the coordinator by default. */
+    public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(15);
+    /** How long the coordinator may stay silent, by default, before the link drops the connection. */
+    public static final Duration DEFAULT_SILENCE_DEADLINE = Duration.ofSeconds(45);
 
     /** What the link reports to its owner. Calls come from the link's threads; none of them may block for long. */
     public interface Listener {
@@ -46,8 +58,12 @@ public final class CoordinatorLink implements AutoCloseable {
     private final Listener listener;
     private final HttpClient http;
     private final AtomicLong reconnects = new AtomicLong();
+    private final AtomicLong pings = new AtomicLong();
     private final Object sendLock = new Object();
     private final Thread loop;
+    private final Duration pingInterval;
+    private final Duration silenceDeadline;
+    private final ScheduledExecutorService pinger;
     private volatile boolean closed;
     private volatile Connection current;
 
@@ -57,6 +73,27 @@ public final class CoordinatorLink implements AutoCloseable {
      * @param listener receives messages and connection changes
      */
     public CoordinatorLink(URI endpoint, Backoff backoff, Listener listener) {
+        this(endpoint, backoff, listener, DEFAULT_PING_INTERVAL, DEFAULT_SILENCE_DEADLINE);
+    }
+
+    /**
+     * @param endpoint the coordinator's agent endpoint, {@code ws://host:port/v1/agent}
+     * @param backoff reconnect delays
+     * @param listener receives messages and connection changes
+     * @param pingInterval how often to ping the coordinator
+     * @param silenceDeadline how long the coordinator may send nothing (no pong, no message) before the connection is
+     *     dropped; longer than {@code pingInterval}
+     */
+    public CoordinatorLink(URI endpoint, Backoff backoff, Listener listener, Duration pingInterval,
+            Duration silenceDeadline) {
+        if (pingInterval.isNegative() || pingInterval.isZero() || silenceDeadline.compareTo(pingInterval) <= 0) {
+            throw new IllegalArgumentException("the silence deadline (" + silenceDeadline + ") must be longer than "
+                    + "the ping interval (" + pingInterval + "), which must be positive");
+        }
+        this.pingInterval = pingInterval;
+        this.silenceDeadline = silenceDeadline;
+        this.pinger = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("hearth-link-ping").daemon().factory());
         this.endpoint = endpoint;
         this.backoff = backoff;
         this.listener = listener;
@@ -67,6 +104,29 @@ public final class CoordinatorLink implements AutoCloseable {
     /** Starts connecting; returns at once. */
     public void start() {
         loop.start();
+        long every = pingInterval.toMillis();
+        pinger.scheduleAtFixedRate(this::keepAlive, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** Pings an open connection, or drops it when the coordinator has been silent past the deadline. */
+    private void keepAlive() {
+        Connection c = current;
+        if (c == null || c.ended.isDone()) {
+            return;
+        }
+        long silentNanos = System.nanoTime() - c.lastHeardNanos;
+        if (silentNanos > silenceDeadline.toNanos()) {
+            abort("the coordinator sent nothing, not even a pong, for " + TimeUnit.NANOSECONDS.toMillis(silentNanos)
+                    + " ms (the silence deadline is " + silenceDeadline.toMillis() + " ms)");
+            return;
+        }
+        ByteBuffer payload = ByteBuffer.wrap(Long.toString(pings.incrementAndGet()).getBytes(StandardCharsets.US_ASCII));
+        synchronized (sendLock) {
+            c.tail = c.tail.thenCompose(ws -> ws.sendPing(payload)).exceptionally(e -> {
+                c.end("ping failed: " + rootMessage(e));
+                return c.ws;
+            });
+        }
     }
 
     /** Whether a connection is open now. */
@@ -121,6 +181,7 @@ public final class CoordinatorLink implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        pinger.shutdownNow();
         loop.interrupt();
         Connection c = current;
         if (c != null) {
@@ -174,7 +235,7 @@ public final class CoordinatorLink implements AutoCloseable {
     private Connection connect() throws InterruptedException, ExecutionException {
         Connection c = new Connection();
         try {
-            http.newWebSocketBuilder().connectTimeout(CONNECT_TIMEOUT)
+            http.newWebSocketBuilder().connectTimeout(CONNECT_TIMEOUT).subprotocols(Protocol.HEARTH_SUBPROTOCOL)
                     .buildAsync(endpoint, c).get(CONNECT_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
             return c;
         } catch (TimeoutException e) {
@@ -197,6 +258,7 @@ public final class CoordinatorLink implements AutoCloseable {
         private final StringBuilder partial = new StringBuilder();
         private volatile WebSocket ws;
         private CompletionStage<WebSocket> tail;
+        private volatile long lastHeardNanos = System.nanoTime();
 
         void end(String why) {
             ended.complete(why);
@@ -206,6 +268,7 @@ public final class CoordinatorLink implements AutoCloseable {
         public void onOpen(WebSocket webSocket) {
             // before any message is read, so that the answer to the coordinator's hello finds the link open
             ws = webSocket;
+            lastHeardNanos = System.nanoTime();
             synchronized (sendLock) {
                 tail = CompletableFuture.completedFuture(webSocket);
             }
@@ -216,6 +279,7 @@ public final class CoordinatorLink implements AutoCloseable {
 
         @Override
         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            lastHeardNanos = System.nanoTime();
             partial.append(data);
             if (last) {
                 String frame = partial.toString();
@@ -228,6 +292,20 @@ public final class CoordinatorLink implements AutoCloseable {
                     log.error("handling a message from the coordinator failed", e);
                 }
             }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+            lastHeardNanos = System.nanoTime();
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+            lastHeardNanos = System.nanoTime(); // the JDK answers it with a pong
             webSocket.request(1);
             return null;
         }

@@ -5,6 +5,11 @@ public final class Protocol {
 
     /** Hearth's own protocol, announced by Hearth agents in {@code register.protocol}. */
     public static final String HEARTH_V1 = "hearth/1";
+    /**
+     * The WebSocket subprotocol ({@code Sec-WebSocket-Protocol}) a Hearth agent offers so that the coordinator greets
+     * it with a hello; a subprotocol name must be an HTTP token, so it cannot be {@link #HEARTH_V1} itself.
+     */
+    public static final String HEARTH_SUBPROTOCOL = "hearth.v1";
     /** What a register without a protocol field is taken to speak: the Hypernode agent v2.0. */
     public static final String HYPERNODE_V2 = "hypernode/2.0";
     /** The WebSocket path agents connect to. */
