@@ -1,6 +1,7 @@
 package dev.hearth.cli;
 
 import dev.hearth.coordinator.CoordinatorConfig;
+import dev.hearth.coordinator.hub.TransportLimits;
 import dev.hearth.coordinator.CoordinatorServer;
 import dev.hearth.coordinator.ledger.LedgerConfig;
 import dev.hearth.coordinator.ledger.RateCard;
@@ -49,6 +50,32 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--max-frame", paramLabel = "BYTES", defaultValue = "4194304",
             description = "Largest agent message accepted (default: ${DEFAULT-VALUE}).")
     int maxFrame;
+    @Option(names = "--unregistered-frame-bytes", paramLabel = "BYTES", defaultValue = "65536",
+            description = "Largest message accepted from a connection that has not registered yet (default: "
+                    + "${DEFAULT-VALUE}); larger ones are refused with frame_too_large and the connection closed.")
+    int unregisteredFrameBytes;
+    @Option(names = "--registration-deadline", paramLabel = "DURATION", defaultValue = "10s",
+            description = "How long a connection may stay open without registering (default: ${DEFAULT-VALUE}).")
+    String registrationDeadline;
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "4096",
+            description = "Agent connections open at once, registered or not (default: ${DEFAULT-VALUE}); more are "
+                    + "closed at once with 1013.")
+    int maxConnections;
+    @Option(names = "--max-connections-per-address", paramLabel = "N", defaultValue = "32",
+            description = "Agent connections open at once from one remote address (default: ${DEFAULT-VALUE}).")
+    int maxConnectionsPerAddress;
+    @Option(names = "--send-queue-bytes", paramLabel = "BYTES", defaultValue = "16777216",
+            description = "Unsent bytes queued for one agent before its connection is closed (default: "
+                    + "${DEFAULT-VALUE}).")
+    long sendQueueBytes;
+    @Option(names = "--send-queue-messages", paramLabel = "N", defaultValue = "4096",
+            description = "Unsent messages queued for one agent before its connection is closed (default: "
+                    + "${DEFAULT-VALUE}).")
+    int sendQueueMessages;
+    @Option(names = "--write-deadline", paramLabel = "DURATION", defaultValue = "30s",
+            description = "How long one write to an agent may block before its connection is closed (default: "
+                    + "${DEFAULT-VALUE}).")
+    String writeDeadline;
     @Option(names = "--rate-cpu-second", paramLabel = "CREDITS", defaultValue = "0",
             description = "Price of one CPU for one second, for jobs that name no price (default: ${DEFAULT-VALUE}).")
     String rateCpuSecond;
@@ -128,7 +155,26 @@ final class CoordinatorCommand implements Callable<Integer> {
             throw new InvalidInputException("--max-frame", String.valueOf(maxFrame), "a number of bytes, at least 1024");
         }
         Path dir = data != null ? data : HearthPaths.coordinatorData(parent.environment());
-        return new CoordinatorConfig(host, port, dir, interval, lost, maxFrame, Duration.ofSeconds(1), ledger());
+        return new CoordinatorConfig(host, port, dir, interval, lost, maxFrame, Duration.ofSeconds(1), ledger())
+                .withTransport(transport());
+    }
+
+    private TransportLimits transport() {
+        positive("--unregistered-frame-bytes", unregisteredFrameBytes);
+        positive("--max-connections", maxConnections);
+        positive("--max-connections-per-address", maxConnectionsPerAddress);
+        positive("--send-queue-bytes", sendQueueBytes);
+        positive("--send-queue-messages", sendQueueMessages);
+        return new TransportLimits(unregisteredFrameBytes,
+                DurationText.parsePositive("--registration-deadline", registrationDeadline), maxConnections,
+                maxConnectionsPerAddress, sendQueueBytes, sendQueueMessages,
+                DurationText.parsePositive("--write-deadline", writeDeadline));
+    }
+
+    private static void positive(String flag, long value) {
+        if (value <= 0) {
+            throw new InvalidInputException(flag, String.valueOf(value), "a whole number of at least 1");
+        }
     }
 
     private LedgerConfig ledger() {

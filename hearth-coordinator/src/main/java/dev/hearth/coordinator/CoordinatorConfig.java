@@ -1,5 +1,6 @@
 package dev.hearth.coordinator;
 
+import dev.hearth.coordinator.hub.TransportLimits;
 import dev.hearth.coordinator.ledger.LedgerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,9 +17,10 @@ import java.util.Objects;
  * @param maxFrameBytes largest agent message accepted, after reassembly
  * @param tick how often the scheduler and the lost-node watch run without being woken
  * @param ledger pricing, stake preference and the settlement webhook
+ * @param transport what the agents' WebSocket lets an unregistered or slow peer hold (caps, deadlines, queues)
  */
 public record CoordinatorConfig(String host, int port, Path dataDir, Duration heartbeatInterval, Duration lostAfter,
-        int maxFrameBytes, Duration tick, LedgerConfig ledger) {
+        int maxFrameBytes, Duration tick, LedgerConfig ledger, TransportLimits transport) {
 
     /** The default port. */
     public static final int DEFAULT_PORT = 7070;
@@ -27,6 +29,7 @@ public record CoordinatorConfig(String host, int port, Path dataDir, Duration he
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(ledger, "ledger");
+        Objects.requireNonNull(transport, "transport");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be within 0..65535, got " + port);
         }
@@ -42,9 +45,22 @@ public record CoordinatorConfig(String host, int port, Path dataDir, Duration he
         this(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, LedgerConfig.DEFAULTS);
     }
 
+    /** A coordinator with the transport's defaults ({@link TransportLimits#DEFAULTS}). */
+    public CoordinatorConfig(String host, int port, Path dataDir, Duration heartbeatInterval, Duration lostAfter,
+            int maxFrameBytes, Duration tick, LedgerConfig ledger) {
+        this(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger, TransportLimits.DEFAULTS);
+    }
+
     /** This config with another ledger config. */
     public CoordinatorConfig withLedger(LedgerConfig value) {
-        return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, value);
+        return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, value,
+                transport);
+    }
+
+    /** This config with other transport limits. */
+    public CoordinatorConfig withTransport(TransportLimits value) {
+        return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger,
+                value);
     }
 
     /** Defaults: 127.0.0.1:7070, heartbeats every 10 s, lost after 30 s, 4 MiB frames, 1 s tick. */

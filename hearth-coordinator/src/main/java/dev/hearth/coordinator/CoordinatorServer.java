@@ -57,9 +57,11 @@ public final class CoordinatorServer implements AutoCloseable {
     private final VerificationQueue verifier;
     private final WebServer server;
     private final Optional<PaymentWebhook> webhook;
+    private final AgentHub hub;
 
     private CoordinatorServer(Store store, SchedulerLoop scheduler, VerificationQueue verifier, WebServer server,
-            Optional<PaymentWebhook> webhook) {
+            Optional<PaymentWebhook> webhook, AgentHub hub) {
+        this.hub = hub;
         this.store = store;
         this.scheduler = scheduler;
         this.verifier = verifier;
@@ -116,7 +118,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 verdict.outcome().name().toLowerCase(java.util.Locale.ROOT)));
         MessageHandler handler = new MessageHandler(store, () -> loop[0].wake(), metrics, clock,
                 config.maxFrameBytes(), (int) config.heartbeatInterval().toSeconds(), liveLogs, verifier);
-        AgentHub hub = new AgentHub(handler);
+        AgentHub hub = new AgentHub(handler, config.transport());
         InstanceRelay instances = new InstanceRelay(clock);
         handler.attach(instances);
         hubRef[0] = hub;
@@ -148,7 +150,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 oracle.policy().unsigned().name().toLowerCase(java.util.Locale.ROOT), oracle.policy().timing().wireName(),
                 oracle.policy().completion().wireName(), ledger.rates(),
                 ledger.settlementWebhook().map(Object::toString).orElse("none"));
-        return new CoordinatorServer(store, loop[0], verifier, server, webhook);
+        return new CoordinatorServer(store, loop[0], verifier, server, webhook, hub);
     }
 
     /** Cancels a copy of a k-of-n job that can no longer matter (the job failed), telling its node, and settles it. */
@@ -224,6 +226,7 @@ public final class CoordinatorServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        hub.close();
         webhook.ifPresent(PaymentWebhook::close);
         scheduler.close();
         verifier.close();

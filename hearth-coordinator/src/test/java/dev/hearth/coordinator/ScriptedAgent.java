@@ -22,10 +22,20 @@ public final class ScriptedAgent implements AutoCloseable {
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
     private final WebSocket ws;
+    private final String subprotocol;
 
+    /** A Hearth agent's connection: it offers the {@code hearth.v1} subprotocol, so the coordinator greets it. */
     public ScriptedAgent(int port) throws Exception {
-        ws = HttpClient.newHttpClient().newWebSocketBuilder()
-                .buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/agent"), new WebSocket.Listener() {
+        this(port, true);
+    }
+
+    /** A connection that offers the {@code hearth.v1} subprotocol, or (a Hypernode v2.0 agent) none. */
+    public ScriptedAgent(int port, boolean hearth) throws Exception {
+        var builder = HttpClient.newHttpClient().newWebSocketBuilder();
+        if (hearth) {
+            builder.subprotocols(dev.hearth.core.protocol.Protocol.HEARTH_SUBPROTOCOL);
+        }
+        ws = builder.buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/agent"), new WebSocket.Listener() {
                     @Override
                     public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
                         partial.append(data);
@@ -48,6 +58,12 @@ public final class ScriptedAgent implements AutoCloseable {
                         closed.complete(-1);
                     }
                 }).get(10, TimeUnit.SECONDS);
+        subprotocol = ws.getSubprotocol();
+    }
+
+    /** The subprotocol the coordinator chose ("" for none). */
+    public String subprotocol() {
+        return subprotocol;
     }
 
     public void send(String frame) throws Exception {

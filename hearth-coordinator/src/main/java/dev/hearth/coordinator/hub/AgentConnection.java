@@ -1,57 +1,122 @@
 package dev.hearth.coordinator.hub;
 
+import dev.hearth.core.protocol.Capacity;
+import dev.hearth.core.protocol.CoordinatorMessage;
 import dev.hearth.core.protocol.ErrorCode;
 import dev.hearth.core.protocol.ErrorMessage;
 import dev.hearth.core.protocol.Hello;
 import dev.hearth.core.protocol.Protocol;
 import dev.hearth.core.protocol.ProtocolCodec;
+import dev.hearth.coordinator.store.GpuInfo;
+import io.helidon.common.buffers.BufferData;
+import io.helidon.http.Headers;
+import io.helidon.http.HttpPrologue;
+import io.helidon.webserver.spi.ServerConnection;
 import io.helidon.websocket.WsListener;
 import io.helidon.websocket.WsSession;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One agent's WebSocket connection: reassembles fragmented frames under the size cap, sends the hello nonce, and
- * hands whole messages to the {@link MessageHandler}. Helidon calls it from the connection's own virtual thread, in
- * order, so its fields need no locking; sends go through {@link NodeSession} once registered.
+ * One agent's WebSocket connection: admits it under the connection caps, greets a Hearth agent (one that negotiated
+ * the {@code hearth.v1} subprotocol) with the hello nonce, answers pings, reassembles fragmented frames under the size
+ * cap (a small one until the agent registers), closes it when it does not register in time, and hands whole
+ * messages to the {@link MessageHandler}. Everything it sends goes through its {@link SessionWriter}, so no caller
+ * ever blocks on the peer. Helidon calls the listener methods from the connection's own thread, in order; the end of
+ * the connection is settled exactly once, whichever of the peer's close, a lost socket or a give-up comes first.
  */
 final class AgentConnection implements WsListener {
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Close codes (RFC 6455, section 7.4.1). */
+    private static final int ABNORMAL = 1006;
+    private static final int POLICY = 1008;
+    private static final int TOO_BIG = 1009;
+    private static final int UNEXPECTED = 1011;
+    private static final int TRY_AGAIN_LATER = 1013;
 
     private final MessageHandler handler;
+    private final AgentHub hub;
     private final StringBuilder partial = new StringBuilder();
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private volatile boolean hearth;
     private String nonce;
+    private String address;
+    private boolean admitted;
     private WsSession ws;
-    private NodeSession node;
+    private SessionWriter writer;
+    private ScheduledFuture<?> registrationWatch;
+    private volatile NodeSession node;
     private volatile boolean refusedOversize;
 
-    AgentConnection(MessageHandler handler) {
+    AgentConnection(MessageHandler handler, AgentHub hub) {
         this.handler = handler;
+        this.hub = hub;
+    }
+
+    /** Negotiates the subprotocol: {@code hearth.v1} when the agent offers it, else none (a Hypernode v2.0 agent). */
+    @Override
+    public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) {
+        hearth = Subprotocol.offered(headers, Protocol.HEARTH_SUBPROTOCOL);
+        return hearth ? Optional.of(Subprotocol.chosen(Protocol.HEARTH_SUBPROTOCOL)) : Optional.empty();
     }
 
     @Override
     public void onOpen(WsSession session) {
         ws = session;
-        byte[] bytes = new byte[18];
-        RANDOM.nextBytes(bytes);
-        nonce = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-        sendRaw(new Hello(nonce, List.of(Protocol.HEARTH_V1, Protocol.HYPERNODE_V2)));
+        address = remoteAddress(session);
+        Optional<String> refused = hub.gate().admit(address);
+        if (refused.isPresent()) {
+            handler.warnLimited("refused a connection from " + address + ": " + refused.get());
+            session.close(TRY_AGAIN_LATER, refused.get());
+            session.terminate(); // ends the connection at once: a refused peer gets no reader and no writer
+            return;
+        }
+        admitted = true;
+        Thread reader = Thread.currentThread();
+        // Helidon tells a listener nothing when the socket just dies; its reading thread ending is the sign.
+        Thread.ofVirtual().name("hearth-ws-watch").start(() -> {
+            joinQuietly(reader);
+            ended(ABNORMAL, "connection lost");
+        });
+        writer = new SessionWriter(session, hub.limits(), hub.timer(), this::gaveUp, this::endNow);
+        long deadline = hub.limits().registrationDeadline().toMillis();
+        registrationWatch = hub.timer().schedule(() -> {
+            if (node == null) {
+                handler.warnLimited("closing a connection from " + address + ": it did not register within "
+                        + deadline + " ms");
+                close(POLICY, "no register within " + deadline + " ms");
+            }
+        }, deadline, TimeUnit.MILLISECONDS);
+        if (hearth) {
+            byte[] bytes = new byte[18];
+            RANDOM.nextBytes(bytes);
+            nonce = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+            sendRaw(new Hello(nonce, List.of(Protocol.HEARTH_V1, Protocol.HYPERNODE_V2)));
+        }
     }
 
     @Override
     public void onMessage(WsSession session, String text, boolean last) {
-        if (refusedOversize) {
-            return; // the rest of a refused message, arriving before the close completes
+        if (refusedOversize || ended.get() || writer.done()) {
+            return; // the rest of a refused message, or input from a peer being closed
         }
-        if (partial.length() + text.length() > handler.maxFrameBytes()) {
+        int cap = node == null ? Math.min(hub.limits().unregisteredFrameBytes(), handler.maxFrameBytes())
+                : handler.maxFrameBytes();
+        if (partial.length() + text.length() > cap) {
             partial.setLength(0);
             refusedOversize = true;
-            handler.frameTooLarge(node);
-            sendRaw(ErrorMessage.of(ErrorCode.FRAME_TOO_LARGE, "message larger than " + handler.maxFrameBytes()
-                    + " bytes refused"));
-            session.close(1009, "message too large");
+            handler.frameTooLarge(node, address, cap);
+            sendRaw(ErrorMessage.of(ErrorCode.FRAME_TOO_LARGE, "message larger than " + cap + " bytes refused"
+                    + (node == null ? " (the limit before register)" : "")));
+            close(TOO_BIG, "message too large");
             return;
         }
         partial.append(text);
@@ -63,14 +128,24 @@ final class AgentConnection implements WsListener {
         handler.handle(this, frame);
     }
 
+    /** RFC 6455: a ping is answered with a pong carrying its payload. */
+    @Override
+    public void onPing(WsSession session, BufferData buffer) {
+        byte[] payload = new byte[buffer.available()];
+        buffer.read(payload);
+        if (writer != null) {
+            writer.pong(payload);
+        }
+    }
+
     @Override
     public void onClose(WsSession session, int status, String reason) {
-        handler.closed(this, status, reason);
+        ended(status, reason);
     }
 
     @Override
     public void onError(WsSession session, Throwable t) {
-        handler.closed(this, 1011, String.valueOf(t.getMessage()));
+        ended(UNEXPECTED, String.valueOf(t.getMessage()));
     }
 
     String nonce() {
@@ -82,30 +157,74 @@ final class AgentConnection implements WsListener {
     }
 
     /** Binds this connection to a registered node and returns its session. */
-    NodeSession register(String nodeId, boolean hearth, dev.hearth.core.protocol.Capacity capacity,
-            List<dev.hearth.coordinator.store.GpuInfo> gpus) {
-        node = new NodeSession(nodeId, hearth, capacity, gpus, ws);
-        return node;
+    NodeSession register(String nodeId, boolean hearthNode, Capacity capacity, List<GpuInfo> gpus) {
+        NodeSession session = new NodeSession(nodeId, hearthNode, capacity, gpus, writer);
+        node = session;
+        if (registrationWatch != null) {
+            registrationWatch.cancel(false);
+        }
+        return session;
     }
 
-    /** Sends before or without registration (hello, errors); serialised with the node session's sends. */
-    void sendRaw(dev.hearth.core.protocol.CoordinatorMessage message) {
-        if (node != null) {
-            node.send(message);
+    /** Sends before or without registration (hello, errors); queued with the node session's sends. */
+    void sendRaw(CoordinatorMessage message) {
+        NodeSession n = node;
+        if (n != null) {
+            n.send(message);
+        } else if (writer != null) {
+            writer.send(ProtocolCodec.encode(message));
+        }
+    }
+
+    /** Closes after what is queued: a close frame, then the connection ends. */
+    void close(int code, String reason) {
+        if (writer != null) {
+            writer.close(code, reason);
+        }
+    }
+
+    private void gaveUp(String why) {
+        NodeSession n = node;
+        handler.warnLimited("closing the connection of " + (n == null ? "an unregistered peer" : "node " + n.nodeId())
+                + " from " + address + ": " + why);
+        ended(POLICY, why);
+        endNow();
+    }
+
+    /** Ends the connection now: interrupts its reading thread, which closes the socket. */
+    private void endNow() {
+        if (ws instanceof ServerConnection connection) {
+            connection.close(true);
+        }
+    }
+
+    private void ended(int status, String reason) {
+        if (!ended.compareAndSet(false, true)) {
             return;
         }
+        if (registrationWatch != null) {
+            registrationWatch.cancel(false);
+        }
+        if (writer != null) {
+            writer.stop();
+        }
+        if (admitted) {
+            hub.gate().release(address);
+        }
+        handler.closed(this, status, reason);
+    }
+
+    private static void joinQuietly(Thread reader) {
         try {
-            ws.send(ProtocolCodec.encode(message), true);
-        } catch (RuntimeException e) {
-            // the peer went away; its close callback settles the rest
+            reader.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the coordinator is stopping; the connection ends with it
         }
     }
 
-    void close(int code, String reason) {
-        try {
-            ws.close(code, reason);
-        } catch (RuntimeException alreadyClosed) {
-            // closed by the peer in the meantime
-        }
+    private static String remoteAddress(WsSession session) {
+        SocketAddress peer = session.socketContext().remotePeer().address();
+        return peer instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress() : String.valueOf(peer);
     }
 }

@@ -5,6 +5,8 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 /**
  * The registry of live agent connections, by node id. A node that reconnects replaces its older connection (closed
@@ -14,16 +16,52 @@ public final class AgentHub {
 
     private final Map<String, NodeSession> sessions = new ConcurrentHashMap<>();
     private final MessageHandler handler;
+    private final TransportLimits limits;
+    private final ConnectionGate gate;
+    private final ScheduledExecutorService timer;
 
-    /** A hub whose connections are handled by {@code handler}. */
+    /** A hub whose connections are handled by {@code handler}, under the default transport limits. */
     public AgentHub(MessageHandler handler) {
+        this(handler, TransportLimits.DEFAULTS);
+    }
+
+    /** A hub whose connections are handled by {@code handler}, under {@code limits}. */
+    public AgentHub(MessageHandler handler, TransportLimits limits) {
         this.handler = handler;
+        this.limits = limits;
+        this.gate = new ConnectionGate(limits);
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().name("hearth-ws-timer").daemon().factory());
+        t.setRemoveOnCancelPolicy(true); // a write watch is cancelled on almost every write
+        this.timer = t;
         handler.attach(this);
     }
 
     /** A listener for one new WebSocket connection. */
     public WsListener newConnection() {
-        return new AgentConnection(handler);
+        return new AgentConnection(handler, this);
+    }
+
+    /** Connections open now, registered or not. */
+    public int connections() {
+        return gate.open();
+    }
+
+    /** Stops the timer of registration and write deadlines (the server is stopping). */
+    public void close() {
+        timer.shutdownNow();
+    }
+
+    TransportLimits limits() {
+        return limits;
+    }
+
+    ConnectionGate gate() {
+        return gate;
+    }
+
+    ScheduledExecutorService timer() {
+        return timer;
     }
 
     void registered(NodeSession session) {

@@ -52,6 +52,7 @@ public final class MessageHandler {
     private final Registration registration;
     private final LiveLogs liveLogs;
     private final VerificationQueue verifier;
+    private final LogBudget logBudget;
     private AgentHub hub;
     private volatile InstanceRelay instances;
     private volatile LeaseClaims claims = LeaseClaims.NONE;
@@ -76,6 +77,7 @@ public final class MessageHandler {
         this.registration = new Registration(store, clock, heartbeatSeconds);
         this.liveLogs = liveLogs;
         this.verifier = verifier;
+        this.logBudget = new LogBudget(20, java.time.Duration.ofSeconds(10), clock);
     }
 
     void attach(AgentHub value) {
@@ -96,10 +98,30 @@ public final class MessageHandler {
         return maxFrameBytes;
     }
 
-    void frameTooLarge(NodeSession node) {
-        metrics.count("hearth_agent_errors_total", "code", ErrorCode.FRAME_TOO_LARGE.wireName());
-        log.warn("closing connection of node {}: a message over {} bytes", node == null ? "(unregistered)"
-                : node.nodeId(), maxFrameBytes);
+    void frameTooLarge(NodeSession node, String address, int cap) {
+        count(ErrorCode.FRAME_TOO_LARGE);
+        warnLimited("closing the connection of " + (node == null ? "an unregistered peer" : "node " + node.nodeId())
+                + " from " + address + ": a message over " + cap + " bytes");
+    }
+
+    /**
+     * Logs a warning about a peer within the log budget (20 lines per 10 s), so that garbage sent on purpose cannot
+     * flood the log; what the budget suppressed is counted in the next line that passes.
+     */
+    void warnLimited(String line) {
+        logBudget.take().ifPresent(suppressed -> {
+            if (suppressed > 0) {
+                log.warn("{} (and {} similar lines suppressed)", line, suppressed);
+            } else {
+                log.warn("{}", line);
+            }
+        });
+    }
+
+    private void count(ErrorCode code) {
+        if (metrics != null) {
+            metrics.count("hearth_agent_errors_total", "code", code.wireName());
+        }
     }
 
     void handle(AgentConnection conn, String frame) {
@@ -277,9 +299,9 @@ public final class MessageHandler {
     }
 
     private void refuse(AgentConnection conn, ErrorCode code, String message) {
-        metrics.count("hearth_agent_errors_total", "code", code.wireName());
-        log.warn("refused a message from node {}: {} ({})", conn.node() == null ? "(unregistered)"
-                : conn.node().nodeId(), code.wireName(), message);
+        count(code);
+        warnLimited("refused a message from " + (conn.node() == null ? "an unregistered peer" : "node "
+                + conn.node().nodeId()) + ": " + code.wireName() + " (" + message + ")");
         conn.sendRaw(ErrorMessage.of(code, message));
     }
 

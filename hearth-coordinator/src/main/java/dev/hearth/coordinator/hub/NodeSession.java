@@ -4,12 +4,12 @@ import dev.hearth.coordinator.store.GpuInfo;
 import dev.hearth.core.protocol.Capacity;
 import dev.hearth.core.protocol.CoordinatorMessage;
 import dev.hearth.core.protocol.ProtocolCodec;
-import io.helidon.websocket.WsSession;
 import java.util.List;
 
 /**
- * A registered node's live connection: what it offers and how to send to it. Sends are serialised, since the
- * scheduler and the connection's own thread may both send. Thread-safe.
+ * A registered node's live connection: what it offers and how to send to it. A send only queues the message on the
+ * connection's {@link SessionWriter} and never blocks; a node that does not read what it is sent is closed by its
+ * writer and handled as a disconnect. Thread-safe.
  */
 public final class NodeSession {
 
@@ -17,16 +17,16 @@ public final class NodeSession {
     private final boolean hearth;
     private final Capacity capacity;
     private final List<GpuInfo> gpus;
-    private final WsSession ws;
+    private final SessionWriter writer;
     private volatile boolean draining;
     private volatile boolean open = true;
 
-    NodeSession(String nodeId, boolean hearth, Capacity capacity, List<GpuInfo> gpus, WsSession ws) {
+    NodeSession(String nodeId, boolean hearth, Capacity capacity, List<GpuInfo> gpus, SessionWriter writer) {
         this.nodeId = nodeId;
         this.hearth = hearth;
         this.capacity = capacity;
         this.gpus = List.copyOf(gpus);
-        this.ws = ws;
+        this.writer = writer;
     }
 
     /** The node's id. */
@@ -66,34 +66,23 @@ public final class NodeSession {
     }
 
     /**
-     * Sends a message; false when the connection is gone (the caller leaves durable state as it is: the lost-node
-     * watch or the node's reconnect settles it).
+     * Queues a message without waiting for the peer; false when the connection is gone or its send queue overflowed
+     * (the caller leaves durable state as it is: the lost-node watch or the node's reconnect settles it).
      */
     public boolean send(CoordinatorMessage message) {
         if (!open) {
             return false;
         }
-        String frame = ProtocolCodec.encode(message);
-        synchronized (this) {
-            try {
-                ws.send(frame, true);
-                return true;
-            } catch (RuntimeException e) {
-                open = false;
-                return false;
-            }
+        if (!writer.send(ProtocolCodec.encode(message))) {
+            open = false;
+            return false;
         }
+        return true;
     }
 
     void close(int code, String reason) {
         open = false;
-        synchronized (this) {
-            try {
-                ws.close(code, reason);
-            } catch (RuntimeException alreadyClosed) {
-                // the peer is gone already; nothing left to close
-            }
-        }
+        writer.close(code, reason);
     }
 
     void markClosed() {

@@ -60,6 +60,11 @@ final class Registration {
                 null) : r.hostInfo();
         String hostname = orUnknown(host.hostname());
         String key;
+        if (r.hearth() && conn.nonce() == null) {
+            return refuse(conn, ErrorCode.PROTOCOL_UNSUPPORTED, "a " + Protocol.HEARTH_V1 + " register needs the "
+                    + "hello nonce, which is sent only on connections that negotiate the WebSocket subprotocol: "
+                    + "offer Sec-WebSocket-Protocol: " + Protocol.HEARTH_V1);
+        }
         if (r.hearth()) {
             if (r.nodeKey() == null || r.signature() == null || !verifies(r.nodeKey(), conn.nonce(), r.signature())) {
                 return refuse(conn, ErrorCode.BAD_SIGNATURE, "the register signature does not verify with nodeKey "

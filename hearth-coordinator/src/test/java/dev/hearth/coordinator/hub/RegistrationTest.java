@@ -74,11 +74,17 @@ class RegistrationTest {
                 .containsExactly(Optional.empty());
         assertThat(hub.session(second.nodeId())).containsSame(second);
         assertThat(first.send(new dev.hearth.core.protocol.Ack())).isFalse();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (oldWs.closedWith == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10); // the close frame goes out on the connection's writer thread
+        }
         assertThat(oldWs.closedWith).isEqualTo(4000);
     }
 
     private AgentConnection open(Recorder ws) {
-        AgentConnection c = new AgentConnection(handler);
+        AgentConnection c = new AgentConnection(handler, hub);
+        c.onHttpUpgrade(null, io.helidon.http.WritableHeaders.create()
+                .add(io.helidon.http.HeaderValues.create("Sec-WebSocket-Protocol", Protocol.HEARTH_SUBPROTOCOL)));
         c.onOpen(ws);
         return c;
     }
@@ -133,7 +139,57 @@ class RegistrationTest {
 
         @Override
         public SocketContext socketContext() {
-            throw new UnsupportedOperationException("not used by registration");
+            return new SocketContext() {
+                @Override
+                public io.helidon.common.socket.PeerInfo remotePeer() {
+                    return new io.helidon.common.socket.PeerInfo() {
+                        @Override
+                        public java.net.SocketAddress address() {
+                            return new java.net.InetSocketAddress("127.0.0.1", 40000);
+                        }
+
+                        @Override
+                        public String host() {
+                            return "127.0.0.1";
+                        }
+
+                        @Override
+                        public int port() {
+                            return 40000;
+                        }
+
+                        @Override
+                        public Optional<java.security.Principal> tlsPrincipal() {
+                            return Optional.empty();
+                        }
+
+                        @Override
+                        public Optional<java.security.cert.Certificate[]> tlsCertificates() {
+                            return Optional.empty();
+                        }
+                    };
+                }
+
+                @Override
+                public io.helidon.common.socket.PeerInfo localPeer() {
+                    return remotePeer();
+                }
+
+                @Override
+                public boolean isSecure() {
+                    return false;
+                }
+
+                @Override
+                public String socketId() {
+                    return "recorder";
+                }
+
+                @Override
+                public String childSocketId() {
+                    return "recorder";
+                }
+            };
         }
     }
 }
