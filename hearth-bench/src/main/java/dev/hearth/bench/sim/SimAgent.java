@@ -84,7 +84,9 @@ final class SimAgent implements WebSocket.Listener {
 
     /** Opens the connection; the future completes with the node id once {@code registered} arrives. */
     CompletableFuture<String> connect(HttpClient http, URI agentUri, Duration timeout) {
-        http.newWebSocketBuilder().connectTimeout(timeout).buildAsync(agentUri, this)
+        http.newWebSocketBuilder().connectTimeout(timeout)
+                .subprotocols(dev.hearth.core.protocol.Protocol.HEARTH_SUBPROTOCOL) // else no hello comes
+                .buildAsync(agentUri, this)
                 .whenComplete((w, e) -> {
                     if (e != null) {
                         registered.completeExceptionally(e);
