@@ -63,7 +63,7 @@ final class Registration {
         if (r.hearth() && conn.nonce() == null) {
             return refuse(conn, ErrorCode.PROTOCOL_UNSUPPORTED, "a " + Protocol.HEARTH_V1 + " register needs the "
                     + "hello nonce, which is sent only on connections that negotiate the WebSocket subprotocol: "
-                    + "offer Sec-WebSocket-Protocol: " + Protocol.HEARTH_V1);
+                    + "offer Sec-WebSocket-Protocol: " + Protocol.HEARTH_SUBPROTOCOL);
         }
         if (r.hearth()) {
             if (r.nodeKey() == null || r.signature() == null || !verifies(r.nodeKey(), conn.nonce(), r.signature())) {
