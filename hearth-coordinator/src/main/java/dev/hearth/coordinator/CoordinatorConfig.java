@@ -1,6 +1,7 @@
 package dev.hearth.coordinator;
 
 import dev.hearth.coordinator.ledger.LedgerConfig;
+import dev.hearth.coordinator.scheduler.LeasePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -16,9 +17,10 @@ import java.util.Objects;
  * @param maxFrameBytes largest agent message accepted, after reassembly
  * @param tick how often the scheduler and the lost-node watch run without being woken
  * @param ledger pricing, stake preference and the settlement webhook
+ * @param leases lease deadlines' grace, per-node capacity limits and the automatic cordon
  */
 public record CoordinatorConfig(String host, int port, Path dataDir, Duration heartbeatInterval, Duration lostAfter,
-        int maxFrameBytes, Duration tick, LedgerConfig ledger) {
+        int maxFrameBytes, Duration tick, LedgerConfig ledger, LeasePolicy leases) {
 
     /** The default port. */
     public static final int DEFAULT_PORT = 7070;
@@ -27,6 +29,7 @@ public record CoordinatorConfig(String host, int port, Path dataDir, Duration he
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(ledger, "ledger");
+        Objects.requireNonNull(leases, "leases");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be within 0..65535, got " + port);
         }
@@ -34,6 +37,12 @@ public record CoordinatorConfig(String host, int port, Path dataDir, Duration he
             throw new IllegalArgumentException("lost-after (" + lostAfter + ") must be longer than the heartbeat "
                     + "interval (" + heartbeatInterval + ")");
         }
+    }
+
+    /** A coordinator with the default lease policy ({@link LeasePolicy#DEFAULTS}). */
+    public CoordinatorConfig(String host, int port, Path dataDir, Duration heartbeatInterval, Duration lostAfter,
+            int maxFrameBytes, Duration tick, LedgerConfig ledger) {
+        this(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger, LeasePolicy.DEFAULTS);
     }
 
     /** A coordinator with the ledger's defaults (free jobs, no webhook). */
@@ -44,7 +53,14 @@ public record CoordinatorConfig(String host, int port, Path dataDir, Duration he
 
     /** This config with another ledger config. */
     public CoordinatorConfig withLedger(LedgerConfig value) {
-        return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, value);
+        return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, value,
+                leases);
+    }
+
+    /** This config with another lease policy. */
+    public CoordinatorConfig withLeases(LeasePolicy value) {
+        return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger,
+                value);
     }
 
     /** Defaults: 127.0.0.1:7070, heartbeats every 10 s, lost after 30 s, 4 MiB frames, 1 s tick. */

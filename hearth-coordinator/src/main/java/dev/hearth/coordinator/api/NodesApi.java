@@ -57,7 +57,8 @@ public final class NodesApi implements HttpService {
     public void routing(HttpRules rules) {
         rules.get("/", this::list)
                 .get("/{id}", this::get)
-                .post("/{id}/stake", this::stake);
+                .post("/{id}/stake", this::stake)
+                .post("/{id}/uncordon", this::uncordon);
     }
 
     private void list(ServerRequest req, ServerResponse res) {
@@ -66,8 +67,10 @@ public final class NodesApi implements HttpService {
         Map<String, Long> balances = balances();
         ObjectNode out = Json.mapper().createObjectNode();
         var nodes = out.putArray("nodes");
+        Map<String, String> cordoned = store.cordoned();
         for (NodeRecord n : store.nodes()) {
-            nodes.add(view(n, jobs, standings.get(n.id()), balances));
+            nodes.add(view(n, jobs, standings.get(n.id()), balances).put("cordoned", cordoned.containsKey(n.id()))
+                    .put("cordonReason", cordoned.get(n.id())));
         }
         JsonResponses.send(res, 200, out);
     }
@@ -75,8 +78,20 @@ public final class NodesApi implements HttpService {
     private void get(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
         store.node(id).ifPresentOrElse(
-                n -> JsonResponses.send(res, 200, view(n, liveJobs(), store.ledger().standings().get(id), balances())),
+                n -> JsonResponses.send(res, 200, view(n, liveJobs(), store.ledger().standings().get(id), balances())
+                        .put("cordoned", store.cordoned().containsKey(id))
+                        .put("cordonReason", store.cordoned().get(id)).put("leaseExpiries", store.leaseExpiries(id))),
                 () -> JsonResponses.error(res, 404, "unknown_node", "Node not found: " + id));
+    }
+
+    /** Lifts a cordon (set by the scheduler after lease expiries): the node gets jobs again; admin only. */
+    private void uncordon(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        if (!store.uncordonNode(id)) {
+            JsonResponses.error(res, 404, "unknown_node", "Node not found: " + id);
+            return;
+        }
+        JsonResponses.send(res, 200, Json.mapper().createObjectNode().put("id", id).put("cordoned", false));
     }
 
     private void stake(ServerRequest req, ServerResponse res) {

@@ -1,0 +1,97 @@
+package dev.hearth.coordinator.adversary;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.coordinator.CoordinatorConfig;
+import dev.hearth.coordinator.ScriptedHearthNode;
+import dev.hearth.coordinator.oracle.CompletionPolicy;
+import dev.hearth.coordinator.oracle.OraclePolicy;
+import dev.hearth.coordinator.oracle.OracleSettings;
+import dev.hearth.coordinator.oracle.TimingPolicy;
+import dev.hearth.coordinator.scheduler.LeasePolicy;
+import dev.hearth.coordinator.scheduler.NodeLimits;
+import dev.hearth.coordinator.store.MutableClock;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A greedy black-hole node declares 100000 slots, takes every job it is offered and never answers. Its declared
+ * capacity is clamped to the admin's per-node limit, its leases expire at the job's timeout plus the grace (on the
+ * coordinator's injected clock, moved by hand), the jobs are taken back with the attempt counted and finish on an
+ * honest node (or fail, out of attempts, refunded), and after its third expiry it is cordoned until an admin lifts it.
+ */
+@DisplayName("Black-hole nodes: declared capacity is clamped, leases expire, the jobs finish elsewhere, the node is cordoned")
+class BlackHoleNodeTest {
+
+    private static final Duration GRACE = Duration.ofSeconds(2);
+
+    @TempDir
+    Path data;
+    private AdversaryCoordinator coordinator;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (coordinator != null) {
+            coordinator.close();
+        }
+    }
+
+    @Test
+    @DisplayName("a node declaring 100000 slots gets 3 (the limit); its expired leases go to an honest node; it is "
+            + "cordoned, visibly, until uncordoned")
+    void greedyBlackHole() throws Exception {
+        MutableClock clock = new MutableClock(Instant.now());
+        CoordinatorConfig config = AdversaryCoordinator.config(data)
+                .withLeases(new LeasePolicy(GRACE, NodeLimits.NONE.withSlots(3), Map.of(), 3));
+        // timing lenient: the scripted runs are timed by the real clock, the leases by the moved one
+        coordinator = AdversaryCoordinator.start(config, new OracleSettings(new OraclePolicy(
+                OraclePolicy.Unsigned.DENY, TimingPolicy.LENIENT, CompletionPolicy.EXIT_ZERO), List.of(), false), clock);
+        ScriptedHearthNode greedy = coordinator.node(100_000, true);
+        String lastChance = coordinator.submit("ok", "5s", 0);
+        List<String> retried = List.of(coordinator.submit("ok", "5s", 1), coordinator.submit("ok", "5s", 1));
+        String fourth = coordinator.submit("ok", "5s", 1);
+        AdversaryCoordinator.await("the greedy node holds 3 jobs", () -> greedy.held().size() == 3);
+        Thread.sleep(300); // several scheduler passes: the clamp holds, the fourth job waits
+        assertThat(greedy.held()).as("jobs held by the node declaring 100000 slots").hasSize(3)
+                .containsKeys(lastChance, retried.get(0), retried.get(1));
+        assertThat(coordinator.job(fourth).path("state").asText()).isEqualTo("queued");
+
+        ScriptedHearthNode honest = coordinator.node(1, false);
+        coordinator.awaitJob(fourth, "completed");
+        clock.advance(Duration.ofSeconds(5).plus(GRACE).plusMillis(1));
+
+        AdversaryCoordinator.await("the greedy node was told to drop its jobs", () -> greedy.held().isEmpty());
+        JsonNode failed = coordinator.awaitJob(lastChance, "failed");
+        assertThat(failed.path("reason").asText()).contains("expired").contains("no attempts left");
+        for (String id : retried) {
+            JsonNode done = coordinator.awaitJob(id, "completed");
+            assertThat(done.path("nodeId").asText()).isEqualTo(honest.nodeId());
+            assertThat(done.path("attempts").asInt()).as("the expired attempt counted").isEqualTo(2);
+        }
+        JsonNode node = coordinator.api("GET", "/v1/nodes/" + greedy.nodeId(), null);
+        assertThat(node.path("cordoned").asBoolean()).as(node.toString()).isTrue();
+        assertThat(node.path("cordonReason").asText()).contains("3 leases expired");
+        assertThat(node.path("leaseExpiries").asInt()).isEqualTo(3);
+        assertThat(node.at("/standing/lost").asInt()).as("expiries count against its reputation").isEqualTo(3);
+        assertThat(node.path("reputation").asDouble()).isLessThan(0.5);
+        JsonNode listed = coordinator.api("GET", "/v1/nodes", null).get("nodes");
+        assertThat(listed).filteredOn(n -> n.get("id").asText().equals(greedy.nodeId()))
+                .singleElement().satisfies(n -> assertThat(n.get("cordoned").asBoolean()).isTrue());
+
+        AdversaryChecks.after(coordinator, Set.of(greedy.nodeId()));
+
+        coordinator.api("POST", "/v1/nodes/" + greedy.nodeId() + "/uncordon", null);
+        JsonNode lifted = coordinator.api("GET", "/v1/nodes/" + greedy.nodeId(), null);
+        assertThat(lifted.path("cordoned").asBoolean()).isFalse();
+        assertThat(lifted.path("leaseExpiries").asInt()).as("expiries before the uncordon no longer count").isZero();
+    }
+}
