@@ -113,6 +113,21 @@ class LedgerCommandTest {
         assertThat(hearth("ledger", "balance", "--node", nodeId).out().strip()).isEqualTo("3");
     }
 
+    @Test
+    @DisplayName("node uncordon lifts a node's cordon; an unknown node is named")
+    void uncordon() throws Exception {
+        String nodeId = registerLegacyNode();
+
+        CliRun lifted = hearth("node", "uncordon", nodeId);
+
+        assertThat(lifted.exit()).as(lifted.err()).isZero();
+        assertThat(lifted.out()).contains("node " + nodeId + " uncordoned");
+        assertThat(hearth("node", "status", nodeId).out()).doesNotContain("cordoned");
+        CliRun ghost = hearth("node", "uncordon", "ghost");
+        assertThat(ghost.exit()).isEqualTo(2);
+        assertThat(ghost.err()).contains("Node not found: ghost");
+    }
+
     /** Registers a Hypernode v2.0 node over a real WebSocket and returns its id. */
     private String registerLegacyNode() throws Exception {
         String token = hearth("token", "create").out().strip();
