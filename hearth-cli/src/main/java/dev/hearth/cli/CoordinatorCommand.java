@@ -20,7 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import dev.hearth.coordinator.oracle.OraclePolicy;
 import dev.hearth.coordinator.oracle.OracleSettings;
 import dev.hearth.coordinator.scheduler.LeasePolicy;
-import dev.hearth.coordinator.scheduler.NodeLimits;
+import dev.hearth.coordinator.store.NodeLimits;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;

@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "node", mixinStandardHelpOptions = true,
         description = "Shows the nodes of a coordinator and stakes them, or exports this host's node key.",
         subcommands = {NodeCommand.ListNodes.class, NodeCommand.Status.class, NodeCommand.Stake.class,
-                NodeCommand.Key.class, NodeCommand.Uncordon.class})
+                NodeCommand.Key.class, NodeCommand.Uncordon.class, NodeCommand.Limits.class})
 final class NodeCommand {
 
     @ParentCommand
@@ -189,6 +189,53 @@ final class NodeCommand {
         public Integer call() throws Exception {
             node.client().post("/v1/nodes/" + LedgerCommand.encode(id) + "/uncordon", "", "application/json");
             spec.commandLine().getOut().printf("node %s uncordoned%n", id);
+            return 0;
+        }
+    }
+
+    /** {@code hearth node limits ID [--slots N] [--cpus X] [--memory SIZE] [--gpus N] | --clear}. */
+    @Command(name = "limits", mixinStandardHelpOptions = true,
+            description = {"Sets the most of a node's declared capacity the scheduler believes (admin).",
+                "Limits not named are not applied beyond what the node declares; they replace the coordinator's "
+                        + "--node-max-* and --node-limit flags for this node. --clear goes back to the flags."})
+    static final class Limits implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        NodeCommand node;
+        @Parameters(paramLabel = "ID") String id;
+        @Option(names = "--slots", paramLabel = "N", description = "Concurrent jobs.") Integer slots;
+        @Option(names = "--cpus", paramLabel = "CPUS", description = "CPUs, e.g. 2 or 0.5.") String cpus;
+        @Option(names = "--memory", paramLabel = "SIZE", description = "Memory, e.g. 8g.") String memory;
+        @Option(names = "--gpus", paramLabel = "N", description = "GPUs.") Integer gpus;
+        @Option(names = "--clear", description = "Remove this node's limits (back to the coordinator's flags).")
+        boolean clear;
+
+        @Override
+        public Integer call() throws Exception {
+            ObjectNode body = Json.mapper().createObjectNode();
+            if (!clear) {
+                if (slots != null) {
+                    body.put("slots", slots);
+                }
+                if (cpus != null) {
+                    body.put("cpus", cpus);
+                }
+                if (memory != null) {
+                    body.put("memory", memory);
+                }
+                if (gpus != null) {
+                    body.put("gpus", gpus);
+                }
+                if (body.isEmpty()) {
+                    throw new dev.hearth.core.InvalidInputException("--slots", "",
+                            "at least one of --slots, --cpus, --memory, --gpus, or --clear");
+                }
+            }
+            JsonNode r = node.client().put("/v1/nodes/" + LedgerCommand.encode(id) + "/limits", body.toString(),
+                    "application/json");
+            spec.commandLine().getOut().printf("node %s limits: %s%n", id,
+                    r.get("limits").isNull() ? "none of its own (the coordinator's flags apply)" : r.get("limits"));
             return 0;
         }
     }

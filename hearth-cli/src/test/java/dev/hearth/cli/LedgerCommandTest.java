@@ -128,6 +128,23 @@ class LedgerCommandTest {
         assertThat(ghost.err()).contains("Node not found: ghost");
     }
 
+    @Test
+    @DisplayName("node limits sets a node's capacity limits and clears them; a bad limit names its field")
+    void limits() throws Exception {
+        String nodeId = registerLegacyNode();
+
+        CliRun set = hearth("node", "limits", nodeId, "--slots", "2", "--memory", "8g");
+
+        assertThat(set.exit()).as(set.err()).isZero();
+        assertThat(set.out()).contains("node " + nodeId + " limits:").contains("\"slots\":2")
+                .contains("\"memoryBytes\":" + (8L << 30));
+        assertThat(hearth("node", "limits", nodeId, "--clear").out()).contains("the coordinator's flags apply");
+        CliRun bad = hearth("node", "limits", nodeId, "--memory", "lots");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("memory");
+        assertThat(hearth("node", "limits", nodeId).exit()).isEqualTo(2);
+    }
+
     /** Registers a Hypernode v2.0 node over a real WebSocket and returns its id. */
     private String registerLegacyNode() throws Exception {
         String token = hearth("token", "create").out().strip();

@@ -1,5 +1,6 @@
 package dev.hearth.coordinator.scheduler;
 
+import dev.hearth.coordinator.store.NodeLimits;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -32,8 +33,8 @@ public record LeasePolicy(Duration grace, NodeLimits defaultLimits, Map<String, 
         }
     }
 
-    /** The limits of a node: its override, else the default. */
-    public NodeLimits limitsOf(String nodeId) {
-        return overrides.getOrDefault(nodeId, defaultLimits);
+    /** The limits of a node: its override set by the API ({@code stored}), else its flag override, else the default. */
+    public NodeLimits limitsOf(String nodeId, Map<String, NodeLimits> stored) {
+        return stored.getOrDefault(nodeId, overrides.getOrDefault(nodeId, defaultLimits));
     }
 }

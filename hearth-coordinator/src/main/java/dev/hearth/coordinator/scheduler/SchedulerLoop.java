@@ -7,6 +7,7 @@ import dev.hearth.coordinator.hub.NodeSession;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.Lease;
+import dev.hearth.coordinator.store.NodeLimits;
 import dev.hearth.coordinator.store.NodeRecord;
 import dev.hearth.coordinator.store.NodeState;
 import dev.hearth.coordinator.store.Store;
@@ -249,16 +250,17 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
         List<NodeView> views = new ArrayList<>();
         Map<String, Double> preferences = ledger.preferences().get();
         Set<String> cordoned = store.cordoned().keySet();
+        Map<String, NodeLimits> stored = store.nodeLimits();
         for (NodeSession s : hub.sessions()) {
             Capacity c = s.capacity();
             long[] u = used.getOrDefault(s.nodeId(), new long[3]);
             List<NodeView.Gpu> gpus = s.gpus().stream().map(g -> new NodeView.Gpu(g.index(), g.vramTotalMib()))
                     .toList();
             // declared capacity is a claim: clamped to the admin's limits; a cordoned node takes nothing new
-            views.add(leases.limitsOf(s.nodeId()).clamp(new NodeView(s.nodeId(),
+            views.add(new NodeView(s.nodeId(),
                     !s.draining() && !cordoned.contains(s.nodeId()), c.slots(), (long) (c.cpus() * 1e9),
                     c.memoryBytes(), gpus, (int) u[0], u[1], u[2], usedGpus.getOrDefault(s.nodeId(), List.of()),
-                    preferences.getOrDefault(s.nodeId(), 0.0))));
+                    preferences.getOrDefault(s.nodeId(), 0.0)).clampedTo(leases.limitsOf(s.nodeId(), stored)));
         }
         return views;
     }

@@ -211,6 +211,16 @@ public interface Store extends AutoCloseable {
     /** The cordoned nodes, with why: node id to reason. */
     Map<String, String> cordoned();
 
+    /**
+     * Sets the capacity limits an admin gave one node (they beat the coordinator's flags), or clears them with null.
+     *
+     * @return false when no such node is registered
+     */
+    boolean setNodeLimits(String nodeId, NodeLimits limits);
+
+    /** The limits set by {@link #setNodeLimits}, by node id. */
+    Map<String, NodeLimits> nodeLimits();
+
     /** Leases a queued job to a node without GPUs; see {@link #grantLease(String, String, List)}. */
     default Lease grantLease(String jobId, String nodeId) {
         return grantLease(jobId, nodeId, List.of());

@@ -10,7 +10,7 @@ import dev.hearth.coordinator.oracle.OraclePolicy;
 import dev.hearth.coordinator.oracle.OracleSettings;
 import dev.hearth.coordinator.oracle.TimingPolicy;
 import dev.hearth.coordinator.scheduler.LeasePolicy;
-import dev.hearth.coordinator.scheduler.NodeLimits;
+import dev.hearth.coordinator.store.NodeLimits;
 import dev.hearth.coordinator.store.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,8 +56,13 @@ class BlackHoleNodeTest {
         coordinator = AdversaryCoordinator.start(config, new OracleSettings(new OraclePolicy(
                 OraclePolicy.Unsigned.DENY, TimingPolicy.LENIENT, CompletionPolicy.EXIT_ZERO), List.of(), false), clock);
         ScriptedHearthNode greedy = coordinator.node(100_000, true);
+        // a millisecond apart on the frozen clock, so the queue's order (oldest first) is the order submitted
         String lastChance = coordinator.submit("ok", "5s", 0);
-        List<String> retried = List.of(coordinator.submit("ok", "5s", 1), coordinator.submit("ok", "5s", 1));
+        clock.advance(Duration.ofMillis(1));
+        String retriedFirst = coordinator.submit("ok", "5s", 1);
+        clock.advance(Duration.ofMillis(1));
+        List<String> retried = List.of(retriedFirst, coordinator.submit("ok", "5s", 1));
+        clock.advance(Duration.ofMillis(1));
         String fourth = coordinator.submit("ok", "5s", 1);
         AdversaryCoordinator.await("the greedy node holds 3 jobs", () -> greedy.held().size() == 3);
         Thread.sleep(300); // several scheduler passes: the clamp holds, the fourth job waits
@@ -93,5 +98,26 @@ class BlackHoleNodeTest {
         JsonNode lifted = coordinator.api("GET", "/v1/nodes/" + greedy.nodeId(), null);
         assertThat(lifted.path("cordoned").asBoolean()).isFalse();
         assertThat(lifted.path("leaseExpiries").asInt()).as("expiries before the uncordon no longer count").isZero();
+    }
+
+    @Test
+    @DisplayName("limits an admin sets on one node through the API clamp what it declares, over the flags")
+    void limitsSetThroughTheApi() throws Exception {
+        coordinator = AdversaryCoordinator.start(AdversaryCoordinator.config(data)
+                .withLeases(new LeasePolicy(GRACE, NodeLimits.NONE.withSlots(3), Map.of(), 3)), OracleSettings.DEFAULTS);
+        ScriptedHearthNode greedy = coordinator.node(100_000, true);
+        assertThat(coordinator.api("PUT", "/v1/nodes/" + greedy.nodeId() + "/limits", "{\"slots\":1}")
+                .at("/limits/slots").asInt()).isEqualTo(1);
+        String first = coordinator.submit("ok", "5s", 0);
+        String second = coordinator.submit("ok", "5s", 0);
+
+        AdversaryCoordinator.await("the greedy node holds a job", () -> greedy.held().size() == 1);
+        Thread.sleep(300); // several scheduler passes
+        assertThat(greedy.held()).containsOnlyKeys(first);
+        assertThat(coordinator.job(second).path("state").asText()).isEqualTo("queued");
+        coordinator.api("POST", "/v1/jobs/" + first + "/cancel", null);
+        coordinator.api("POST", "/v1/jobs/" + second + "/cancel", null);
+        coordinator.api("PUT", "/v1/nodes/" + greedy.nodeId() + "/limits", "{\"slots\":0}");
+        AdversaryChecks.after(coordinator, Set.of(greedy.nodeId()));
     }
 }

@@ -3,6 +3,7 @@ package dev.hearth.coordinator.scheduler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hearth.coordinator.store.NodeLimits;
 import dev.hearth.core.InvalidInputException;
 import java.time.Duration;
 import java.util.List;
@@ -23,23 +24,25 @@ class NodeLimitsTest {
     void clamps() {
         NodeLimits limits = NodeLimits.parse("--node-limit", "slots=4,cpus=8,memory=16g,gpus=2", NodeLimits.NONE);
 
-        NodeView v = limits.clamp(declared("n1"));
+        NodeView v = declared("n1").clampedTo(limits);
 
         assertThat(v.slots()).isEqualTo(4);
         assertThat(v.nanoCpus()).isEqualTo(8_000_000_000L);
         assertThat(v.memoryBytes()).isEqualTo(16L << 30);
         assertThat(v.gpus()).extracting(NodeView.Gpu::index).containsExactly(0, 1);
-        assertThat(NodeLimits.NONE.withSlots(3).clamp(declared("n1")).memoryBytes()).isEqualTo(1L << 50);
+        assertThat(declared("n1").clampedTo(NodeLimits.NONE.withSlots(3)).memoryBytes()).isEqualTo(1L << 50);
     }
 
     @Test
-    @DisplayName("a node's override replaces the default for it alone")
+    @DisplayName("a node's override replaces the default for it alone; one set through the API beats the flags")
     void overrides() {
         LeasePolicy policy = new LeasePolicy(Duration.ofMinutes(1), NodeLimits.NONE.withSlots(2),
                 Map.of("big", NodeLimits.parse("--node-limit", "slots=64", NodeLimits.NONE.withSlots(2))), 3);
 
-        assertThat(policy.limitsOf("big").clamp(declared("big")).slots()).isEqualTo(64);
-        assertThat(policy.limitsOf("other").clamp(declared("other")).slots()).isEqualTo(2);
+        assertThat(declared("big").clampedTo(policy.limitsOf("big", Map.of())).slots()).isEqualTo(64);
+        assertThat(declared("other").clampedTo(policy.limitsOf("other", Map.of())).slots()).isEqualTo(2);
+        assertThat(declared("big").clampedTo(policy.limitsOf("big", Map.of("big", NodeLimits.NONE.withSlots(1))))
+                .slots()).as("the API's limit beats the flag's").isEqualTo(1);
     }
 
     @Test

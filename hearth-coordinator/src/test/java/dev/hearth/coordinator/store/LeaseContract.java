@@ -253,4 +253,18 @@ interface LeaseContract extends StoreFixture {
         assertThat(store().cordoned()).isEmpty();
         assertThat(store().leaseExpiries("n1")).isZero();
     }
+
+    @Test
+    @DisplayName("a node's limits set by an admin are kept, listed, and cleared with null")
+    default void nodeLimits() {
+        registerNode("n1");
+        NodeLimits limits = new NodeLimits(2, 1_500_000_000L, 8L << 30, Integer.MAX_VALUE);
+
+        assertThat(store().setNodeLimits("n1", limits)).isTrue();
+        assertThat(store().setNodeLimits("ghost", limits)).isFalse();
+
+        assertThat(store().nodeLimits()).containsExactly(Map.entry("n1", limits));
+        assertThat(store().setNodeLimits("n1", null)).isTrue();
+        assertThat(store().nodeLimits()).isEmpty();
+    }
 }

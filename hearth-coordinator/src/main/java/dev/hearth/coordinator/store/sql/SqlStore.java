@@ -8,6 +8,7 @@ import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.Lease;
 import dev.hearth.coordinator.store.LedgerBook;
+import dev.hearth.coordinator.store.NodeLimits;
 import dev.hearth.coordinator.store.NodeRecord;
 import dev.hearth.coordinator.store.NodeState;
 import dev.hearth.coordinator.store.ResultAcceptance;
@@ -245,6 +246,24 @@ final class SqlStore implements Store {
         Instant now = now();
         return tx.write("uncordon node " + nodeId, c -> Statements.update(c,
                 "UPDATE nodes SET cordon_reason = NULL, expiries_cleared_at = ? WHERE id = ?", now, nodeId) == 1);
+    }
+
+    @Override
+    public boolean setNodeLimits(String nodeId, NodeLimits limits) {
+        return tx.write("set limits of node " + nodeId, c -> Statements.update(c,
+                "UPDATE nodes SET limits = ? WHERE id = ?", limits == null ? null : limits.stored(), nodeId) == 1);
+    }
+
+    @Override
+    public Map<String, NodeLimits> nodeLimits() {
+        return tx.read("list node limits", c -> {
+            Map<String, NodeLimits> out = new java.util.TreeMap<>();
+            for (String[] row : Statements.query(c, "SELECT id, limits FROM nodes WHERE limits IS NOT NULL",
+                    rs -> new String[] {rs.getString(1), rs.getString(2)})) {
+                out.put(row[0], NodeLimits.fromStored(row[1]));
+            }
+            return out;
+        });
     }
 
     @Override

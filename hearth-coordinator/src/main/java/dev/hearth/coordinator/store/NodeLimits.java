@@ -1,4 +1,4 @@
-package dev.hearth.coordinator.scheduler;
+package dev.hearth.coordinator.store;
 
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.units.ByteSize;
@@ -69,12 +69,17 @@ public record NodeLimits(int slots, long nanoCpus, long memoryBytes, int gpus) {
     }
 
     /** The accepted form of {@link #parse}. */
-    static final String FORM = "slots=N,cpus=X,memory=SIZE,gpus=N (any of them, e.g. slots=4,memory=8g)";
+    public static final String FORM = "slots=N,cpus=X,memory=SIZE,gpus=N (any of them, e.g. slots=4,memory=8g)";
 
-    /** A node view clamped to these limits: its slots, CPUs, memory and GPUs at most these. */
-    NodeView clamp(NodeView v) {
-        return new NodeView(v.nodeId(), v.accepting(), Math.min(v.slots(), slots), Math.min(v.nanoCpus(), nanoCpus),
-                Math.min(v.memoryBytes(), memoryBytes), v.gpus().subList(0, Math.min(v.gpus().size(), gpus)),
-                v.usedSlots(), v.usedNanoCpus(), v.usedMemoryBytes(), v.usedGpus(), v.preference());
+    /** The stored form: {@code slots,nanoCpus,memoryBytes,gpus}. */
+    public String stored() {
+        return slots + "," + nanoCpus + "," + memoryBytes + "," + gpus;
+    }
+
+    /** Reads {@link #stored()}. */
+    public static NodeLimits fromStored(String text) {
+        String[] p = text.split(",");
+        return new NodeLimits(Integer.parseInt(p[0]), Long.parseLong(p[1]), Long.parseLong(p[2]),
+                Integer.parseInt(p[3]));
     }
 }
