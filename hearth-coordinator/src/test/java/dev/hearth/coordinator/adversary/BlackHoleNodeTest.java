@@ -120,4 +120,26 @@ class BlackHoleNodeTest {
         coordinator.api("PUT", "/v1/nodes/" + greedy.nodeId() + "/limits", "{\"slots\":0}");
         AdversaryChecks.after(coordinator, Set.of(greedy.nodeId()));
     }
+
+    @Test
+    @DisplayName("a node whose engine hangs looks the same: its lease expires, it is told to drop the job, and the job "
+            + "out of attempts fails and is refunded")
+    void hungEngine() throws Exception {
+        MutableClock clock = new MutableClock(Instant.now());
+        coordinator = AdversaryCoordinator.start(AdversaryCoordinator.config(data)
+                .withLeases(new LeasePolicy(GRACE, NodeLimits.DEFAULT, Map.of(), 3)), OracleSettings.DEFAULTS, clock);
+        ScriptedHearthNode hung = coordinator.node(1, false);
+        String id = coordinator.submit("hang", "5s", 0);
+        AdversaryCoordinator.await("the node runs the job", () -> hung.held().containsKey(id));
+
+        clock.advance(Duration.ofSeconds(5).plus(GRACE).plusMillis(1));
+
+        JsonNode failed = coordinator.awaitJob(id, "failed");
+        assertThat(failed.path("reason").asText()).contains("expired").contains(hung.nodeId());
+        AdversaryCoordinator.await("the node was told to drop the job", () -> hung.held().isEmpty());
+        JsonNode node = coordinator.api("GET", "/v1/nodes/" + hung.nodeId(), null);
+        assertThat(node.path("leaseExpiries").asInt()).isEqualTo(1);
+        assertThat(node.path("cordoned").asBoolean()).as("one expiry, under the limit of 3").isFalse();
+        AdversaryChecks.after(coordinator, Set.of());
+    }
 }
