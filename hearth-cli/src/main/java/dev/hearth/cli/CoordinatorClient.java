@@ -56,6 +56,11 @@ final class CoordinatorClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
+    JsonNode put(String path, String body, String contentType) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", contentType)
+                .PUT(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
     JsonNode delete(String path) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(base.resolve(path)).DELETE());
     }

@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import dev.hearth.coordinator.oracle.OraclePolicy;
 import dev.hearth.coordinator.oracle.OracleSettings;
+import dev.hearth.coordinator.scheduler.LeasePolicy;
+import dev.hearth.coordinator.store.NodeLimits;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -105,13 +107,48 @@ final class CoordinatorCommand implements Callable<Integer> {
                     + "logs (default: exit-zero).")
     String completion;
 
+    @Option(names = "--oracle-max-attempts", paramLabel = "N", defaultValue = "5",
+            description = "Verification attempts that may end in an error before a result fails on the check oracle "
+                    + "and its hold is refunded (default: ${DEFAULT-VALUE}).")
+    int oracleMaxAttempts;
+    @Option(names = "--lease-grace", paramLabel = "DURATION", defaultValue = "5m",
+            description = "Time beyond a job's timeout before its lease expires and the job is taken back from a node "
+                    + "that never answered (default: ${DEFAULT-VALUE}).")
+    String leaseGrace;
+    @Option(names = "--node-max-slots", paramLabel = "N", defaultValue = "16",
+            description = "The most slots the scheduler believes of any node, whatever it declares "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int nodeMaxSlots;
+    @Option(names = "--node-max-cpus", paramLabel = "CPUS",
+            description = "The most CPUs the scheduler believes of any node (default: as declared).")
+    String nodeMaxCpus;
+    @Option(names = "--node-max-memory", paramLabel = "SIZE",
+            description = "The most memory the scheduler believes of any node, e.g. 64g (default: as declared).")
+    String nodeMaxMemory;
+    @Option(names = "--node-max-gpus", paramLabel = "N",
+            description = "The most GPUs the scheduler believes of any node (default: as declared).")
+    Integer nodeMaxGpus;
+    @Option(names = "--node-limit", paramLabel = "ID=slots=N,cpus=X,memory=SIZE,gpus=N",
+            description = "Limits of one node, over the --node-max-* defaults (repeatable), e.g. "
+                    + "--node-limit 7f3c...=slots=64,gpus=8.")
+    java.util.List<String> nodeLimits = new java.util.ArrayList<>();
+    @Option(names = "--cordon-after-expiries", paramLabel = "N", defaultValue = "3",
+            description = "Cordon a node (no new jobs until hearth node uncordon) once this many of its leases expired "
+                    + "with no result (default: ${DEFAULT-VALUE}).")
+    int cordonAfterExpiries;
+
     @Override
     public Integer call() throws Exception {
         CoordinatorConfig config = config();
         OraclePolicy policy = OraclePolicy.parse(unsigned, timing, completion);
+        if (oracleMaxAttempts < 1) {
+            throw new InvalidInputException("--oracle-max-attempts", String.valueOf(oracleMaxAttempts),
+                    "a number of attempts, 1 or more");
+        }
         ServiceLogging.infoUnlessSet(parent.environment());
         CoordinatorServer server = CoordinatorServer.start(config, InstantSource.system(),
-                OracleSettings.DEFAULTS.withPolicy(policy));
+                OracleSettings.DEFAULTS.withPolicy(policy).withAttempts(oracleMaxAttempts,
+                        OracleSettings.DEFAULTS.firstRetry()));
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             server.close();
@@ -156,7 +193,7 @@ final class CoordinatorCommand implements Callable<Integer> {
         }
         Path dir = data != null ? data : HearthPaths.coordinatorData(parent.environment());
         return new CoordinatorConfig(host, port, dir, interval, lost, maxFrame, Duration.ofSeconds(1), ledger())
-                .withTransport(transport());
+                .withTransport(transport()).withLeases(leases());
     }
 
     private TransportLimits transport() {
@@ -175,6 +212,43 @@ final class CoordinatorCommand implements Callable<Integer> {
         if (value <= 0) {
             throw new InvalidInputException(flag, String.valueOf(value), "a whole number of at least 1");
         }
+    }
+
+    /** The lease policy from the --lease-grace, --node-max-*, --node-limit and --cordon-after-expiries flags. */
+    LeasePolicy leases() {
+        Duration grace = DurationText.parsePositive("--lease-grace", leaseGrace);
+        if (nodeMaxSlots < 1) {
+            throw new InvalidInputException("--node-max-slots", String.valueOf(nodeMaxSlots), "a number, 1 or more");
+        }
+        NodeLimits defaults = NodeLimits.NONE.withSlots(nodeMaxSlots);
+        if (nodeMaxCpus != null) {
+            defaults = NodeLimits.parse("--node-max-cpus", "cpus=" + nodeMaxCpus, defaults);
+        }
+        if (nodeMaxMemory != null) {
+            defaults = NodeLimits.parse("--node-max-memory", "memory=" + nodeMaxMemory, defaults);
+        }
+        if (nodeMaxGpus != null) {
+            defaults = NodeLimits.parse("--node-max-gpus", "gpus=" + nodeMaxGpus, defaults);
+        }
+        java.util.Map<String, NodeLimits> overrides = new java.util.HashMap<>();
+        String form = "NODE_ID=slots=N,cpus=X,memory=SIZE,gpus=N (any of them), e.g. 7f3c...=slots=64";
+        for (String limit : nodeLimits) {
+            int eq = limit.indexOf('=');
+            String id = eq < 1 ? "" : limit.substring(0, eq);
+            if (id.isEmpty() || java.util.Set.of("slots", "cpus", "memory", "gpus").contains(id)) {
+                throw new InvalidInputException("--node-limit", limit, form);
+            }
+            try {
+                overrides.put(id, NodeLimits.parse("--node-limit", limit.substring(eq + 1), defaults));
+            } catch (InvalidInputException e) {
+                throw new InvalidInputException("--node-limit", limit, form);
+            }
+        }
+        if (cordonAfterExpiries < 1) {
+            throw new InvalidInputException("--cordon-after-expiries", String.valueOf(cordonAfterExpiries),
+                    "a number of expiries, 1 or more");
+        }
+        return new LeasePolicy(grace, defaults, overrides, cordonAfterExpiries);
     }
 
     private LedgerConfig ledger() {

@@ -19,13 +19,13 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code hearth node list|status|stake}: the coordinator's nodes, their reputation and stake; {@code hearth node key}:
- * this host's node key.
+ * {@code hearth node list|status|stake|uncordon}: the coordinator's nodes, their reputation, stake and cordon;
+ * {@code hearth node key}: this host's node key.
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
         description = "Shows the nodes of a coordinator and stakes them, or exports this host's node key.",
         subcommands = {NodeCommand.ListNodes.class, NodeCommand.Status.class, NodeCommand.Stake.class,
-                NodeCommand.Key.class})
+                NodeCommand.Key.class, NodeCommand.Uncordon.class, NodeCommand.Limits.class})
 final class NodeCommand {
 
     @ParentCommand
@@ -87,11 +87,12 @@ final class NodeCommand {
         public Integer call() throws Exception {
             JsonNode nodes = node.client().get("/v1/nodes");
             PrintWriter out = spec.commandLine().getOut();
-            out.printf("%-36s  %-20s  %-8s  %4s  %4s  %10s  %12s  %s%n", "NODE", "HOST", "STATE", "GPUS", "JOBS",
+            out.printf("%-36s  %-20s  %-17s  %4s  %4s  %10s  %12s  %s%n", "NODE", "HOST", "STATE", "GPUS", "JOBS",
                     "REPUTATION", "STAKE", "HEARTBEAT");
             for (JsonNode n : nodes.path("nodes")) {
-                out.printf("%-36s  %-20s  %-8s  %4d  %4d  %10.3f  %12s  %s%n", n.path("id").asText(),
-                        n.path("hostname").asText(), n.path("state").asText(), n.path("gpus").size(),
+                out.printf("%-36s  %-20s  %-17s  %4d  %4d  %10.3f  %12s  %s%n", n.path("id").asText(),
+                        n.path("hostname").asText(), n.path("state").asText()
+                                + (n.path("cordoned").asBoolean() ? ",cordoned" : ""), n.path("gpus").size(),
                         n.path("jobs").asInt(), n.path("reputation").asDouble(), n.path("stake").asText("0"),
                         n.hasNonNull("lastHeartbeatAgeSeconds") ? n.get("lastHeartbeatAgeSeconds").asLong() + "s ago" : "never");
             }
@@ -121,6 +122,10 @@ final class NodeCommand {
                     + "uptime %.3f)%n", n.path("reputation").asDouble(), s.path("results").asLong(),
                     s.path("verified").asLong(), s.path("failedVerification").asLong(), s.path("timedOut").asLong(),
                     s.path("lost").asLong(), s.path("uptime").asDouble());
+            if (n.path("cordoned").asBoolean()) {
+                out.printf("cordoned    %s (hearth node uncordon %s lifts it)%n", n.path("cordonReason").asText(),
+                        n.path("id").asText());
+            }
             out.printf("earnings    %s credits (node:%s)%nstake       %s credits (stake:%s)%n", n.path("balance").asText(),
                     n.path("id").asText(), n.path("stake").asText(), n.path("id").asText());
             if (n.has("instances")) {
@@ -164,6 +169,73 @@ final class NodeCommand {
                     "application/json");
             spec.commandLine().getOut().printf("staked %s credits from %s; node %s now has a stake of %s%n",
                     t.get("amount").asText(), t.get("from").asText(), id, t.get("stake").asText());
+            return 0;
+        }
+    }
+
+    /** {@code hearth node uncordon ID}. */
+    @Command(name = "uncordon", mixinStandardHelpOptions = true,
+            description = {"Lifts a node's cordon (admin): the scheduler gives it jobs again.",
+                "A node is cordoned automatically when its leases expire with no result too often "
+                        + "(hearth coordinator --cordon-after-expiries); the expiries so far stop counting."})
+    static final class Uncordon implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        NodeCommand node;
+        @Parameters(paramLabel = "ID") String id;
+
+        @Override
+        public Integer call() throws Exception {
+            node.client().post("/v1/nodes/" + LedgerCommand.encode(id) + "/uncordon", "", "application/json");
+            spec.commandLine().getOut().printf("node %s uncordoned%n", id);
+            return 0;
+        }
+    }
+
+    /** {@code hearth node limits ID [--slots N] [--cpus X] [--memory SIZE] [--gpus N] | --clear}. */
+    @Command(name = "limits", mixinStandardHelpOptions = true,
+            description = {"Sets the most of a node's declared capacity the scheduler believes (admin).",
+                "Limits not named are not applied beyond what the node declares; they replace the coordinator's "
+                        + "--node-max-* and --node-limit flags for this node. --clear goes back to the flags."})
+    static final class Limits implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        NodeCommand node;
+        @Parameters(paramLabel = "ID") String id;
+        @Option(names = "--slots", paramLabel = "N", description = "Concurrent jobs.") Integer slots;
+        @Option(names = "--cpus", paramLabel = "CPUS", description = "CPUs, e.g. 2 or 0.5.") String cpus;
+        @Option(names = "--memory", paramLabel = "SIZE", description = "Memory, e.g. 8g.") String memory;
+        @Option(names = "--gpus", paramLabel = "N", description = "GPUs.") Integer gpus;
+        @Option(names = "--clear", description = "Remove this node's limits (back to the coordinator's flags).")
+        boolean clear;
+
+        @Override
+        public Integer call() throws Exception {
+            ObjectNode body = Json.mapper().createObjectNode();
+            if (!clear) {
+                if (slots != null) {
+                    body.put("slots", slots);
+                }
+                if (cpus != null) {
+                    body.put("cpus", cpus);
+                }
+                if (memory != null) {
+                    body.put("memory", memory);
+                }
+                if (gpus != null) {
+                    body.put("gpus", gpus);
+                }
+                if (body.isEmpty()) {
+                    throw new dev.hearth.core.InvalidInputException("--slots", "",
+                            "at least one of --slots, --cpus, --memory, --gpus, or --clear");
+                }
+            }
+            JsonNode r = node.client().put("/v1/nodes/" + LedgerCommand.encode(id) + "/limits", body.toString(),
+                    "application/json");
+            spec.commandLine().getOut().printf("node %s limits: %s%n", id,
+                    r.get("limits").isNull() ? "none of its own (the coordinator's flags apply)" : r.get("limits"));
             return 0;
         }
     }

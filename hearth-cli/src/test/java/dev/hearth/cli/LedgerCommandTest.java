@@ -113,6 +113,38 @@ class LedgerCommandTest {
         assertThat(hearth("ledger", "balance", "--node", nodeId).out().strip()).isEqualTo("3");
     }
 
+    @Test
+    @DisplayName("node uncordon lifts a node's cordon; an unknown node is named")
+    void uncordon() throws Exception {
+        String nodeId = registerLegacyNode();
+
+        CliRun lifted = hearth("node", "uncordon", nodeId);
+
+        assertThat(lifted.exit()).as(lifted.err()).isZero();
+        assertThat(lifted.out()).contains("node " + nodeId + " uncordoned");
+        assertThat(hearth("node", "status", nodeId).out()).doesNotContain("cordoned");
+        CliRun ghost = hearth("node", "uncordon", "ghost");
+        assertThat(ghost.exit()).isEqualTo(2);
+        assertThat(ghost.err()).contains("Node not found: ghost");
+    }
+
+    @Test
+    @DisplayName("node limits sets a node's capacity limits and clears them; a bad limit names its field")
+    void limits() throws Exception {
+        String nodeId = registerLegacyNode();
+
+        CliRun set = hearth("node", "limits", nodeId, "--slots", "2", "--memory", "8g");
+
+        assertThat(set.exit()).as(set.err()).isZero();
+        assertThat(set.out()).contains("node " + nodeId + " limits:").contains("\"slots\":2")
+                .contains("\"memoryBytes\":" + (8L << 30));
+        assertThat(hearth("node", "limits", nodeId, "--clear").out()).contains("the coordinator's flags apply");
+        CliRun bad = hearth("node", "limits", nodeId, "--memory", "lots");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("memory");
+        assertThat(hearth("node", "limits", nodeId).exit()).isEqualTo(2);
+    }
+
     /** Registers a Hypernode v2.0 node over a real WebSocket and returns its id. */
     private String registerLegacyNode() throws Exception {
         String token = hearth("token", "create").out().strip();

@@ -41,7 +41,14 @@ class ServiceBadInputTest {
         "--stake-reference|0|more than zero",
         "--unsigned|maybe|allow (accepted, unpaid), pay (accepted and paid) or deny",
         "--timing|strict|lenient or hypernode",
-        "--completion|vibes|exit-zero or markers"})
+        "--completion|vibes|exit-zero or markers",
+        "--lease-grace|soon|300s",
+        "--node-max-slots|0|1 or more",
+        "--node-max-memory|lots|slots=N,cpus=X,memory=SIZE,gpus=N",
+        "--node-limit|slots=4|NODE_ID=slots=N",
+        "--node-limit|n1=slots=many|NODE_ID=slots=N",
+        "--cordon-after-expiries|0|1 or more",
+        "--oracle-max-attempts|0|1 or more"})
     void coordinator(String flag, String value, String form) throws Exception {
         String[] args = flag.equals("--lost-after") ? new String[] {"coordinator", "--heartbeat-interval", "10s", flag,
             value} : new String[] {"coordinator", flag, value};

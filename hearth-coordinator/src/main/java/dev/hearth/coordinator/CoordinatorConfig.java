@@ -2,6 +2,7 @@ package dev.hearth.coordinator;
 
 import dev.hearth.coordinator.hub.TransportLimits;
 import dev.hearth.coordinator.ledger.LedgerConfig;
+import dev.hearth.coordinator.scheduler.LeasePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -18,9 +19,10 @@ import java.util.Objects;
  * @param tick how often the scheduler and the lost-node watch run without being woken
  * @param ledger pricing, stake preference and the settlement webhook
  * @param transport what the agents' WebSocket lets an unregistered or slow peer hold (caps, deadlines, queues)
+ * @param leases lease deadlines' grace, per-node capacity limits and the automatic cordon
  */
 public record CoordinatorConfig(String host, int port, Path dataDir, Duration heartbeatInterval, Duration lostAfter,
-        int maxFrameBytes, Duration tick, LedgerConfig ledger, TransportLimits transport) {
+        int maxFrameBytes, Duration tick, LedgerConfig ledger, TransportLimits transport, LeasePolicy leases) {
 
     /** The default port. */
     public static final int DEFAULT_PORT = 7070;
@@ -30,6 +32,7 @@ public record CoordinatorConfig(String host, int port, Path dataDir, Duration he
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(ledger, "ledger");
         Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(leases, "leases");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be within 0..65535, got " + port);
         }
@@ -45,22 +48,32 @@ public record CoordinatorConfig(String host, int port, Path dataDir, Duration he
         this(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, LedgerConfig.DEFAULTS);
     }
 
-    /** A coordinator with the transport's defaults ({@link TransportLimits#DEFAULTS}). */
+    /**
+     * A coordinator with the transport's defaults ({@link TransportLimits#DEFAULTS}) and the default lease policy
+     * ({@link LeasePolicy#DEFAULTS}).
+     */
     public CoordinatorConfig(String host, int port, Path dataDir, Duration heartbeatInterval, Duration lostAfter,
             int maxFrameBytes, Duration tick, LedgerConfig ledger) {
-        this(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger, TransportLimits.DEFAULTS);
+        this(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger, TransportLimits.DEFAULTS,
+                LeasePolicy.DEFAULTS);
     }
 
     /** This config with another ledger config. */
     public CoordinatorConfig withLedger(LedgerConfig value) {
         return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, value,
-                transport);
+                transport, leases);
     }
 
     /** This config with other transport limits. */
     public CoordinatorConfig withTransport(TransportLimits value) {
         return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger,
-                value);
+                value, leases);
+    }
+
+    /** This config with another lease policy. */
+    public CoordinatorConfig withLeases(LeasePolicy value) {
+        return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger,
+                transport, value);
     }
 
     /** Defaults: 127.0.0.1:7070, heartbeats every 10 s, lost after 30 s, 4 MiB frames, 1 s tick. */

@@ -101,7 +101,7 @@ public final class CoordinatorServer implements AutoCloseable {
         SchedulerLoop[] loop = new SchedulerLoop[1];
         LiveLogs liveLogs = new LiveLogs();
         VerificationQueue verifier = new VerificationQueue(store, new Oracle(store, oracle.policy()), clock,
-                config.tick(), oracle.startPaused());
+                config.tick(), oracle.startPaused(), oracle.maxAttempts(), oracle.firstRetry());
         AgentHub[] hubRef = new AgentHub[1];
         CopyJudge[] judgeRef = new CopyJudge[1];
         // A job that ends without a verdict (cancelled, lost out of attempts): a copy's k-of-n job is judged again,
@@ -127,7 +127,7 @@ public final class CoordinatorServer implements AutoCloseable {
                     judgeRef[0].judgeAll();
                     settlement.reconcile();
                 });
-        loop[0] = new SchedulerLoop(store, hub, clock, config.lostAfter(), config.tick(), hooks);
+        loop[0] = new SchedulerLoop(store, hub, clock, config.lostAfter(), config.tick(), hooks, config.leases());
         handler.attach(loop[0]);
         registerGauges(metrics, store, hub);
         Runnable wake = loop[0]::wake;

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * {@code hang} holds the job until it is cancelled). Like the real agent it keeps each result until it is acked and
  * sends it again after the next registration. A "black hole" holds every job and answers none. Thread-safe.
  */
-final class ScriptedHearthNode implements AutoCloseable {
+public final class ScriptedHearthNode implements AutoCloseable {
 
     private final String token;
     private final KeyPair key = newKey();
@@ -43,14 +43,14 @@ final class ScriptedHearthNode implements AutoCloseable {
     private Thread reader;
     private Thread heart;
 
-    ScriptedHearthNode(String token, int slots, boolean blackHole) {
+    public ScriptedHearthNode(String token, int slots, boolean blackHole) {
         this.token = token;
         this.slots = slots;
         this.blackHole = blackHole;
     }
 
     /** Connects to the coordinator on {@code port}, registers and waits until it is registered. */
-    void connect(int port) throws Exception {
+    public void connect(int port) throws Exception {
         ScriptedAgent agent = new ScriptedAgent(port);
         String nonce = agent.expect("hello").get("nonce").asText();
         agent.send(register(nonce));
@@ -65,7 +65,7 @@ final class ScriptedHearthNode implements AutoCloseable {
     }
 
     /** Drops the connection abruptly (as a crash or a cut cable would) and stops its threads. */
-    void disconnect() throws InterruptedException {
+    public void disconnect() throws InterruptedException {
         heartbeating = false;
         ScriptedAgent agent = link;
         if (agent != null) {
@@ -79,36 +79,36 @@ final class ScriptedHearthNode implements AutoCloseable {
     }
 
     /** Stops heartbeating while staying connected: the coordinator will find the node lost. */
-    void fallSilent() {
+    public void fallSilent() {
         heartbeating = false;
     }
 
     /** From now on every result it sends has these logs (copies of a k-of-n job agree on them, or not). */
-    void answerWithLogs(String text) {
+    public void answerWithLogs(String text) {
         logs = text;
     }
 
     /** From now on answers jobs like an honest node. */
-    void turnHonest() {
+    public void turnHonest() {
         blackHole = false;
     }
 
-    String nodeId() {
+    public String nodeId() {
         return nodeId;
     }
 
     /** Jobs it holds now, with their epochs. */
-    Map<String, Long> held() {
+    public Map<String, Long> held() {
         return Map.copyOf(held);
     }
 
     /** Results refused by the coordinator, by job id, with the refusal code. */
-    Map<String, String> refusals() {
+    public Map<String, String> refusals() {
         return Map.copyOf(refusals);
     }
 
     /** Sends a result for a job under an epoch, whether or not it still holds that lease (a late result). */
-    void sendResult(String jobId, long epoch, String status) {
+    public void sendResult(String jobId, long epoch, String status) {
         answer(link, jobId, epoch, status);
     }
 

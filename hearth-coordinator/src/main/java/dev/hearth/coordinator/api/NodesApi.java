@@ -9,6 +9,7 @@ import dev.hearth.coordinator.store.AccountKind;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.LedgerAccount;
+import dev.hearth.coordinator.store.NodeLimits;
 import dev.hearth.coordinator.store.NodeRecord;
 import dev.hearth.coordinator.store.NodeStanding;
 import dev.hearth.coordinator.store.Posted;
@@ -57,7 +58,9 @@ public final class NodesApi implements HttpService {
     public void routing(HttpRules rules) {
         rules.get("/", this::list)
                 .get("/{id}", this::get)
-                .post("/{id}/stake", this::stake);
+                .post("/{id}/stake", this::stake)
+                .post("/{id}/uncordon", this::uncordon)
+                .put("/{id}/limits", this::limits);
     }
 
     private void list(ServerRequest req, ServerResponse res) {
@@ -66,8 +69,10 @@ public final class NodesApi implements HttpService {
         Map<String, Long> balances = balances();
         ObjectNode out = Json.mapper().createObjectNode();
         var nodes = out.putArray("nodes");
+        Map<String, String> cordoned = store.cordoned();
         for (NodeRecord n : store.nodes()) {
-            nodes.add(view(n, jobs, standings.get(n.id()), balances));
+            nodes.add(view(n, jobs, standings.get(n.id()), balances).put("cordoned", cordoned.containsKey(n.id()))
+                    .put("cordonReason", cordoned.get(n.id())));
         }
         JsonResponses.send(res, 200, out);
     }
@@ -75,8 +80,76 @@ public final class NodesApi implements HttpService {
     private void get(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
         store.node(id).ifPresentOrElse(
-                n -> JsonResponses.send(res, 200, view(n, liveJobs(), store.ledger().standings().get(id), balances())),
+                n -> JsonResponses.send(res, 200, view(n, liveJobs(), store.ledger().standings().get(id), balances())
+                        .put("cordoned", store.cordoned().containsKey(id))
+                        .put("cordonReason", store.cordoned().get(id)).put("leaseExpiries", store.leaseExpiries(id))),
                 () -> JsonResponses.error(res, 404, "unknown_node", "Node not found: " + id));
+    }
+
+    /**
+     * Sets the capacity limits of one node (admin): {@code {"slots":4,"cpus":"2","memory":"8g","gpus":1}}, any of them;
+     * what is not named is not limited beyond what the node declares. They replace the coordinator's flags for this
+     * node; {@code {}} clears them (back to the flags).
+     */
+    private void limits(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        if (store.node(id).isEmpty()) {
+            JsonResponses.error(res, 404, "unknown_node", "Node not found: " + id);
+            return;
+        }
+        NodeLimits limits = NodeLimits.NONE;
+        try {
+            JsonNode doc = Json.mapper().readTree(req.content().asOptional(String.class).orElse(""));
+            if (doc == null || !doc.isObject()) {
+                throw new IOException("not a JSON object");
+            }
+            for (var field : (Iterable<Map.Entry<String, JsonNode>>) doc::fields) {
+                if (!field.getValue().isValueNode() || !java.util.Set.of("slots", "cpus", "memory", "gpus")
+                        .contains(field.getKey())) {
+                    throw new InvalidInputException(field.getKey(), field.getValue().toString(),
+                            "one of slots (a number), cpus (e.g. \"2\"), memory (e.g. \"8g\"), gpus (a number)");
+                }
+                limits = NodeLimits.parse(field.getKey(), field.getKey() + "=" + field.getValue().asText(), limits);
+            }
+            limits = doc.isEmpty() ? null : limits;
+        } catch (InvalidInputException e) {
+            JsonResponses.invalid(res, e.field(), e.getMessage());
+            return;
+        } catch (IOException e) {
+            JsonResponses.error(res, 400, "invalid_document", "the limits are not a JSON object of the form "
+                    + "{\"slots\":4,\"cpus\":\"2\",\"memory\":\"8g\",\"gpus\":1}: " + e.getMessage());
+            return;
+        }
+        store.setNodeLimits(id, limits);
+        ObjectNode out = Json.mapper().createObjectNode().put("id", id);
+        if (limits == null) {
+            out.putNull("limits");
+        } else {
+            ObjectNode l = out.putObject("limits");
+            if (limits.slots() != Integer.MAX_VALUE) {
+                l.put("slots", limits.slots());
+            }
+            if (limits.nanoCpus() != Long.MAX_VALUE) {
+                l.put("nanoCpus", limits.nanoCpus());
+            }
+            if (limits.memoryBytes() != Long.MAX_VALUE) {
+                l.put("memoryBytes", limits.memoryBytes());
+            }
+            if (limits.gpus() != Integer.MAX_VALUE) {
+                l.put("gpus", limits.gpus());
+            }
+        }
+        JsonResponses.send(res, 200, out);
+    }
+
+    /** Lifts a cordon (set by the scheduler after lease expiries): the node gets jobs again; admin only. */
+    private void uncordon(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        if (!store.uncordonNode(id)) {
+            JsonResponses.error(res, 404, "unknown_node", "Node not found: " + id);
+            return;
+        }
+        JsonResponses.send(res, 200, Json.mapper().createObjectNode().put("id", id).put("cordoned", false));
     }
 
     private void stake(ServerRequest req, ServerResponse res) {

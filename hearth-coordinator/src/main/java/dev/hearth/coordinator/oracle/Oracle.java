@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Judges one stored result: runs every check in a fixed order and returns the verdict (it does not store it; the
@@ -67,23 +68,48 @@ public final class Oracle {
         boolean unsigned = receipt == null && m.signature() == null;
 
         List<Check> checks = new ArrayList<>();
-        checks.add(lease(result, job, lease));
-        checks.add(unsigned(result.nodeId(), unsigned, legacy));
+        checks.add(guarded("lease", () -> lease(result, job, lease)));
+        checks.add(guarded("unsigned", () -> unsigned(result.nodeId(), unsigned, legacy)));
         Optional<PublicKey> key = node.filter(n -> !legacy).flatMap(n -> registeredKey(n.publicKey()));
         if (unsigned) {
             for (String name : List.of("node_key", "signature", "replay", "receipt")) {
                 checks.add(Check.skipped(name, "the result carries no receipt"));
             }
+        } else if (receipt == null) {
+            // a signature over nothing: there is no receipt to name the key, to verify, or to compare
+            String none = "the result carries a signature but no receipt; a signed result must carry both";
+            checks.add(Check.fails("node_key", none));
+            checks.add(Check.fails("signature", none));
+            checks.add(Check.skipped("replay", none));
+            checks.add(Check.fails("receipt", none));
         } else {
-            checks.add(nodeKey(receipt, key));
-            checks.add(signature(receipt, m.signature(), key));
-            checks.add(replay(result, m.signature()));
-            checks.add(ReceiptFields.check(receipt, m, result, spec, lease));
+            checks.add(guarded("node_key", () -> nodeKey(receipt, key)));
+            checks.add(guarded("signature", () -> signature(receipt, m.signature(), key)));
+            checks.add(guarded("replay", () -> replay(result, m.signature())));
+            checks.add(guarded("receipt", () -> ReceiptFields.check(receipt, m, result, spec, lease)));
         }
-        checks.add(hashes(m));
-        checks.add(policy.timing().judge(times(result, m, job, lease, spec)));
-        checks.add(policy.completion().judge(m.status(), m.exitCode(), m.logs()));
+        checks.add(guarded("hashes", () -> hashes(m)));
+        checks.add(guarded("timing", () -> policy.timing().judge(times(result, m, job, lease, spec))));
+        checks.add(guarded("completion", () -> policy.completion().judge(m.status(), m.exitCode(), m.logs())));
         return Verdict.of(result.jobId(), result.epoch(), result.nodeId(), unsigned, checks);
+    }
+
+    /**
+     * Runs one check; a result malformed in a way the check cannot read (a field of the wrong shape, a value out of
+     * range) fails that check, naming what broke, instead of throwing: a hostile node's odd result gets a verdict.
+     */
+    private static Check guarded(String name, Supplier<Check> check) {
+        try {
+            return check.get();
+        } catch (RuntimeException e) {
+            return Check.fails(name, "the result is malformed and could not be checked: "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + clip(e.getMessage())));
+        }
+    }
+
+    /** A message of a failure, cut to 200 characters: a hostile node's field must not fill the verdict. */
+    private static String clip(String text) {
+        return text.length() <= 200 ? text : text.substring(0, 200) + "...";
     }
 
     private static Check lease(ResultRecord r, Optional<JobRecord> job, Optional<Lease> lease) {

@@ -64,7 +64,13 @@ final class ReceiptFields {
         Object e = expected instanceof Integer i ? Long.valueOf(i) : expected;
         Object s = signed instanceof Integer i ? Long.valueOf(i) : signed;
         if (!Objects.equals(e, s)) {
-            wrong.add(field + ": " + s + " in the signed receipt, " + e + " expected");
+            wrong.add(field + ": " + shown(s) + " in the signed receipt, " + shown(e) + " expected");
         }
+    }
+
+    /** A value as the verdict shows it: at most 200 characters, so a huge field cannot swell the stored verdict. */
+    private static String shown(Object value) {
+        String text = String.valueOf(value);
+        return text.length() <= 200 ? text : text.substring(0, 200) + "... (" + text.length() + " characters)";
     }
 }

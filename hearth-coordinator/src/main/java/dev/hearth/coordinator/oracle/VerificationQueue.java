@@ -29,8 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class VerificationQueue implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(VerificationQueue.class);
-    /** First retry delay after an attempt that could not decide; doubled per attempt up to {@link #MAX_RETRY}. */
-    static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    /** The longest delay between two attempts. */
     static final Duration MAX_RETRY = Duration.ofMinutes(5);
     /** Verdicts whose announcement failed are announced again after this long. */
     static final Duration ANNOUNCE_RETRY = Duration.ofMinutes(1);
@@ -39,6 +38,8 @@ public final class VerificationQueue implements AutoCloseable {
     private final Oracle oracle;
     private final InstantSource clock;
     private final Duration tick;
+    private final int maxAttempts;
+    private final Duration firstRetry;
     private final List<VerdictListener> listeners = new CopyOnWriteArrayList<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
@@ -53,8 +54,13 @@ public final class VerificationQueue implements AutoCloseable {
      * @param clock times of retries
      * @param tick how often the queue looks for due results when not woken
      * @param paused whether to start paused (tests: results then wait in the queue until {@link #resume})
+     * @param maxAttempts attempts that may end in an error before the result is failed on the check {@code oracle}
+     * @param firstRetry delay before the second attempt; doubled for each later one up to {@link #MAX_RETRY}
      */
-    public VerificationQueue(Store store, Oracle oracle, InstantSource clock, Duration tick, boolean paused) {
+    public VerificationQueue(Store store, Oracle oracle, InstantSource clock, Duration tick, boolean paused,
+            int maxAttempts, Duration firstRetry) {
+        this.maxAttempts = maxAttempts;
+        this.firstRetry = firstRetry;
         this.store = store;
         this.oracle = oracle;
         this.clock = clock;
@@ -116,11 +122,20 @@ public final class VerificationQueue implements AutoCloseable {
             verdict = oracle.judge(result);
         } catch (RuntimeException e) {
             int attempts = current.get().attempts() + 1;
-            Duration delay = retryDelay(attempts);
-            log.warn("verifying the result of job {} failed (attempt {}); retrying in {} s", result.jobId(), attempts,
-                    delay.toSeconds(), e);
-            store.deferVerification(result.jobId(), String.valueOf(e.getMessage()), clock.instant().plus(delay));
-            return;
+            if (attempts < maxAttempts) {
+                Duration delay = retryDelay(firstRetry, attempts);
+                log.warn("verifying the result of job {} failed (attempt {} of {}); retrying in {} ms", result.jobId(),
+                        attempts, maxAttempts, delay.toMillis(), e);
+                store.deferVerification(result.jobId(), String.valueOf(e.getMessage()), clock.instant().plus(delay));
+                return;
+            }
+            // No verdict can be reached: the result fails, so its job ends and its hold is refunded, never frozen.
+            log.error("verifying the result of job {} failed {} times; failing it on the check oracle", result.jobId(),
+                    attempts, e);
+            verdict = new Verdict(result.jobId(), result.epoch(), result.nodeId(), VerdictOutcome.FAILED,
+                    List.of(Check.fails("oracle", "no verdict could be reached after " + attempts + " attempts (limit "
+                            + maxAttempts + "); the last error: " + e.getClass().getSimpleName() + ": "
+                            + clip(String.valueOf(e.getMessage())))));
         }
         if (store.decideVerdict(verdict.record(), finalState(verdict), reason(verdict))) {
             log.info("verdict on job {} from node {} (epoch {}): {}{}", verdict.jobId(), verdict.nodeId(),
@@ -130,8 +145,13 @@ public final class VerificationQueue implements AutoCloseable {
         }
     }
 
-    static Duration retryDelay(int attempts) {
-        Duration d = FIRST_RETRY.multipliedBy(1L << Math.min(20, Math.max(0, attempts - 1)));
+    /** A text cut to 300 characters, so an error quoting a hostile field cannot swell the stored verdict. */
+    private static String clip(String text) {
+        return text.length() <= 300 ? text : text.substring(0, 300) + "...";
+    }
+
+    static Duration retryDelay(Duration first, int attempts) {
+        Duration d = first.multipliedBy(1L << Math.min(20, Math.max(0, attempts - 1)));
         return d.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : d;
     }
 

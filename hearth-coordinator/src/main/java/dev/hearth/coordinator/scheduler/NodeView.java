@@ -1,5 +1,7 @@
 package dev.hearth.coordinator.scheduler;
 
+import dev.hearth.coordinator.store.NodeLimits;
+
 import java.util.List;
 import java.util.Objects;
 
@@ -75,5 +77,12 @@ public record NodeView(
         held.addAll(gpuIndexes);
         return new NodeView(nodeId, accepting, slots, nanoCpus, memoryBytes, gpus, usedSlots + 1,
                 usedNanoCpus + job.nanoCpus(), usedMemoryBytes + job.memoryBytes(), held, preference);
+    }
+
+    /** This view clamped to {@code limits}: its slots, CPUs, memory and GPUs at most theirs. */
+    NodeView clampedTo(NodeLimits limits) {
+        return new NodeView(nodeId, accepting, Math.min(slots, limits.slots()), Math.min(nanoCpus, limits.nanoCpus()),
+                Math.min(memoryBytes, limits.memoryBytes()), gpus.subList(0, Math.min(gpus.size(), limits.gpus())),
+                usedSlots, usedNanoCpus, usedMemoryBytes, usedGpus, preference);
     }
 }

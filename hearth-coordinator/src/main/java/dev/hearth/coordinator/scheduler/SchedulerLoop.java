@@ -7,10 +7,12 @@ import dev.hearth.coordinator.hub.NodeSession;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.Lease;
+import dev.hearth.coordinator.store.NodeLimits;
 import dev.hearth.coordinator.store.NodeRecord;
 import dev.hearth.coordinator.store.NodeState;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.core.protocol.Capacity;
+import dev.hearth.core.protocol.JobCancel;
 import dev.hearth.core.units.ByteSize;
 import dev.hearth.core.units.CpuQuota;
 import java.time.Duration;
@@ -39,6 +41,8 @@ import org.slf4j.LoggerFactory;
 public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
 
     private static final Logger log = LoggerFactory.getLogger(SchedulerLoop.class);
+    /** The {@code job_cancel} reason of a lease revoked at its deadline. */
+    public static final String LEASE_EXPIRED = "lease_expired";
 
     private final Store store;
     private final AgentHub hub;
@@ -50,6 +54,7 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
     private final Instant startedAt;
     private final LedgerHooks ledger;
     private final ConcurrentLinkedQueue<Claim> claims = new ConcurrentLinkedQueue<>();
+    private final LeasePolicy leases;
     private Instant lastHousekeeping = Instant.MIN;
     private volatile boolean running = true;
 
@@ -61,6 +66,16 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
     /** The loop, on a platform thread of its own once {@link #start()}ed; {@code ledger} ranks nodes and settles. */
     public SchedulerLoop(Store store, AgentHub hub, InstantSource clock, Duration lostAfter, Duration tick,
             LedgerHooks ledger) {
+        this(store, hub, clock, lostAfter, tick, ledger, LeasePolicy.DEFAULTS);
+    }
+
+    /**
+     * The loop, on a platform thread of its own once {@link #start()}ed; {@code ledger} ranks nodes and settles,
+     * {@code leases} sets lease deadlines, clamps declared capacity and cordons nodes whose leases expire.
+     */
+    public SchedulerLoop(Store store, AgentHub hub, InstantSource clock, Duration lostAfter, Duration tick,
+            LedgerHooks ledger, LeasePolicy leases) {
+        this.leases = leases;
         this.ledger = ledger;
         this.store = store;
         this.hub = hub;
@@ -113,6 +128,7 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
     void pass() {
         reclaim();
         markLost();
+        expireLeases();
         place();
         Instant now = clock.instant();
         if (!now.isBefore(lastHousekeeping.plus(tick.multipliedBy(5)))) {
@@ -149,6 +165,33 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
         }
     }
 
+    /**
+     * Revokes leases past their deadline (the node took the job and never answered): the node is told to drop the
+     * job, the job goes back to the queue with the attempt counted (or fails, out of attempts, and is settled), and a
+     * node with too many expiries is cordoned.
+     */
+    private void expireLeases() {
+        for (Lease lease : store.expiredLeases(clock.instant())) {
+            String reason = "lease of job " + lease.jobId() + " (epoch " + lease.epoch() + ") on node " + lease.nodeId()
+                    + " expired at " + lease.deadline() + " with no result (the job's timeout plus "
+                    + leases.grace().toSeconds() + "s grace)";
+            if (!store.expireLease(lease.jobId(), lease.epoch(), reason)) {
+                continue; // a result, a cancel or a loss came first
+            }
+            hub.session(lease.nodeId()).ifPresent(s -> s.send(new JobCancel(lease.jobId(), lease.epoch(),
+                    LEASE_EXPIRED)));
+            ledger.jobEnded().accept(lease.jobId()); // out of attempts: failed, its hold settled
+            log.warn("{}; taken back", reason);
+            int expiries = store.leaseExpiries(lease.nodeId());
+            if (expiries >= leases.cordonAfterExpiries() && !store.cordoned().containsKey(lease.nodeId())) {
+                String why = expiries + " leases expired with no result (limit " + leases.cordonAfterExpiries()
+                        + "); the last: job " + lease.jobId() + " at " + lease.deadline();
+                store.cordonNode(lease.nodeId(), why);
+                log.warn("node {} cordoned: {}", lease.nodeId(), why);
+            }
+        }
+    }
+
     private void place() {
         List<JobRecord> queued = store.queuedJobs();
         if (queued.isEmpty()) {
@@ -179,7 +222,9 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
             if (session.isEmpty()) {
                 continue;
             }
-            Lease lease = store.grantLease(job.id(), d.nodeId().get(), d.gpuIndexes());
+            Instant deadline = clock.instant().plusSeconds(specs.get(job.id()).spec().timeoutSeconds())
+                    .plus(leases.grace());
+            Lease lease = store.grantLease(job.id(), d.nodeId().get(), d.gpuIndexes(), deadline);
             boolean sent = session.get().send(specs.get(job.id()).offer(job.id(), lease.epoch(), d.gpuIndexes()));
             log.info("job {} leased to node {} (epoch {}, attempt {}){}", job.id(), lease.nodeId(), lease.epoch(),
                     job.attempts() + 1, sent ? "" : "; the offer could not be sent, the lease stands until the node "
@@ -204,14 +249,18 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
         }
         List<NodeView> views = new ArrayList<>();
         Map<String, Double> preferences = ledger.preferences().get();
+        Set<String> cordoned = store.cordoned().keySet();
+        Map<String, NodeLimits> stored = store.nodeLimits();
         for (NodeSession s : hub.sessions()) {
             Capacity c = s.capacity();
             long[] u = used.getOrDefault(s.nodeId(), new long[3]);
             List<NodeView.Gpu> gpus = s.gpus().stream().map(g -> new NodeView.Gpu(g.index(), g.vramTotalMib()))
                     .toList();
-            views.add(new NodeView(s.nodeId(), !s.draining(), c.slots(), (long) (c.cpus() * 1e9), c.memoryBytes(),
-                    gpus, (int) u[0], u[1], u[2], usedGpus.getOrDefault(s.nodeId(), List.of()),
-                    preferences.getOrDefault(s.nodeId(), 0.0)));
+            // declared capacity is a claim: clamped to the admin's limits; a cordoned node takes nothing new
+            views.add(new NodeView(s.nodeId(),
+                    !s.draining() && !cordoned.contains(s.nodeId()), c.slots(), (long) (c.cpus() * 1e9),
+                    c.memoryBytes(), gpus, (int) u[0], u[1], u[2], usedGpus.getOrDefault(s.nodeId(), List.of()),
+                    preferences.getOrDefault(s.nodeId(), 0.0)).clampedTo(leases.limitsOf(s.nodeId(), stored)));
         }
         return views;
     }

@@ -13,8 +13,11 @@ import java.util.Objects;
  * @param epoch the job's epoch under this lease, from 1
  * @param grantedAt when it was granted
  * @param gpuIndexes the node's GPUs given to the job (empty for none)
+ * @param deadline when the lease is revoked if no result came (the job's timeout plus the operator's grace); null for
+ *     a lease without one
  */
-public record Lease(String jobId, String nodeId, long epoch, Instant grantedAt, List<Integer> gpuIndexes) {
+public record Lease(String jobId, String nodeId, long epoch, Instant grantedAt, List<Integer> gpuIndexes,
+        Instant deadline) {
 
     /** Checks the fields. */
     public Lease {
@@ -25,5 +28,10 @@ public record Lease(String jobId, String nodeId, long epoch, Instant grantedAt, 
         if (epoch < 1) {
             throw new IllegalArgumentException("lease epoch of job " + jobId + " must be at least 1, got " + epoch);
         }
+    }
+
+    /** A lease without a deadline. */
+    public Lease(String jobId, String nodeId, long epoch, Instant grantedAt, List<Integer> gpuIndexes) {
+        this(jobId, nodeId, epoch, grantedAt, gpuIndexes, null);
     }
 }

@@ -168,7 +168,58 @@ public interface Store extends AutoCloseable {
      * @throws IllegalStateException when the job does not exist or is not queued (the message says its state), or
      *     the node is not registered
      */
-    Lease grantLease(String jobId, String nodeId, List<Integer> gpuIndexes);
+    default Lease grantLease(String jobId, String nodeId, List<Integer> gpuIndexes) {
+        return grantLease(jobId, nodeId, gpuIndexes, null);
+    }
+
+    /**
+     * Leases a queued job to a node, as {@link #grantLease(String, String, List)} does, with a deadline: a lease still
+     * live after it is one {@link #expiredLeases} finds.
+     *
+     * @param deadline when the lease expires; null for never
+     */
+    Lease grantLease(String jobId, String nodeId, List<Integer> gpuIndexes, Instant deadline);
+
+    /** The live (leased or running) leases whose deadline is at or before {@code now}, oldest deadline first. */
+    List<Lease> expiredLeases(Instant now);
+
+    /**
+     * Revokes a live lease at its deadline: as {@link #revokeLeasesOf} does for one lease (the job queued again while
+     * it has attempts left, else failed; the attempt counted against the node), and the lease is counted as expired.
+     *
+     * @return false when that lease is no longer live (a result, a cancel or a loss came first): nothing changed
+     */
+    boolean expireLease(String jobId, long epoch, String reason);
+
+    /** The node's expired leases that ended after its last {@link #uncordonNode uncordon}. */
+    int leaseExpiries(String nodeId);
+
+    /**
+     * Cordons a node: the scheduler gives it no new jobs until it is uncordoned; its live leases stand.
+     *
+     * @return false when no such node is registered
+     */
+    boolean cordonNode(String nodeId, String reason);
+
+    /**
+     * Lifts a node's cordon, and its lease expiries so far no longer count toward an automatic cordon.
+     *
+     * @return false when no such node is registered
+     */
+    boolean uncordonNode(String nodeId);
+
+    /** The cordoned nodes, with why: node id to reason. */
+    Map<String, String> cordoned();
+
+    /**
+     * Sets the capacity limits an admin gave one node (they beat the coordinator's flags), or clears them with null.
+     *
+     * @return false when no such node is registered
+     */
+    boolean setNodeLimits(String nodeId, NodeLimits limits);
+
+    /** The limits set by {@link #setNodeLimits}, by node id. */
+    Map<String, NodeLimits> nodeLimits();
 
     /** Leases a queued job to a node without GPUs; see {@link #grantLease(String, String, List)}. */
     default Lease grantLease(String jobId, String nodeId) {

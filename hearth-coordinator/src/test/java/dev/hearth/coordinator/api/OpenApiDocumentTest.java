@@ -34,6 +34,7 @@ class OpenApiDocumentTest {
     private static final Set<String> ROUTES = Set.of("GET /healthz", "GET /metrics", "POST /v1/jobs", "GET /v1/jobs",
             "GET /v1/jobs/{id}", "GET /v1/jobs/{id}/logs", "GET /v1/jobs/{id}/receipt", "POST /v1/jobs/{id}/cancel",
             "GET /v1/nodes", "POST /v1/tokens", "GET /v1/agent", "GET /v1/nodes/{id}", "POST /v1/nodes/{id}/stake",
+            "POST /v1/nodes/{id}/uncordon", "PUT /v1/nodes/{id}/limits",
             "GET /v1/ledger/accounts", "GET /v1/ledger/accounts/{id}", "GET /v1/ledger/transfers", "GET /v1/ledger/export",
             "POST /v1/ledger/deposits", "GET /v1/coordinator/key", "POST /v1/nodes/{id}/instances",
             "POST /v1/nodes/{id}/instances/{iid}/{action}", "DELETE /v1/nodes/{id}/instances/{iid}", "GET /v1/instances",
@@ -192,6 +193,17 @@ class OpenApiDocumentTest {
         assertThat(node.get("stake").asText()).isEqualTo("4");
         assertThat(node.get("balance").asText()).isEqualTo("6");
         expect(404, "GET /v1/nodes/{id}", "GET", "/v1/nodes/nope", null);
+        assertThat(expect(200, "POST /v1/nodes/{id}/uncordon", "POST", "/v1/nodes/" + nodeId + "/uncordon", null)
+                .get("cordoned").asBoolean()).isFalse();
+        expect(404, "POST /v1/nodes/{id}/uncordon", "POST", "/v1/nodes/nope/uncordon", null);
+        String limits = "PUT /v1/nodes/{id}/limits";
+        assertThat(expect(200, limits, "PUT", "/v1/nodes/" + nodeId + "/limits", "{\"slots\":2,\"memory\":\"8g\"}")
+                .at("/limits/slots").asInt()).isEqualTo(2);
+        assertThat(expect(200, limits, "PUT", "/v1/nodes/" + nodeId + "/limits", "{}").get("limits").isNull()).isTrue();
+        assertThat(expect(400, limits, "PUT", "/v1/nodes/" + nodeId + "/limits", "{\"slots\":\"many\"}")
+                .get("field").asText()).isEqualTo("slots");
+        expect(400, limits, "PUT", "/v1/nodes/" + nodeId + "/limits", "[1]");
+        expect(404, limits, "PUT", "/v1/nodes/nope/limits", "{}");
 
         assertThat(expect(200, "GET /v1/ledger/accounts", "GET", "/v1/ledger/accounts", null).get("totalMicros").asLong())
                 .isZero();

@@ -63,8 +63,8 @@ class OraclePolicyTest {
         assertThat(OraclePolicy.parse("pay", null, null).unsigned()).isEqualTo(OraclePolicy.Unsigned.PAY);
         assertThatThrownBy(() -> OraclePolicy.parse(null, "x", null)).hasMessageContaining("--timing");
         assertThatThrownBy(() -> OraclePolicy.parse(null, null, "x")).hasMessageContaining("--completion");
-        assertThat(VerificationQueue.retryDelay(1)).hasSeconds(1);
-        assertThat(VerificationQueue.retryDelay(4)).hasSeconds(8);
-        assertThat(VerificationQueue.retryDelay(40)).isEqualTo(VerificationQueue.MAX_RETRY);
+        assertThat(VerificationQueue.retryDelay(java.time.Duration.ofSeconds(1), 1)).hasSeconds(1);
+        assertThat(VerificationQueue.retryDelay(java.time.Duration.ofSeconds(1), 4)).hasSeconds(8);
+        assertThat(VerificationQueue.retryDelay(java.time.Duration.ofSeconds(1), 40)).isEqualTo(VerificationQueue.MAX_RETRY);
     }
 }

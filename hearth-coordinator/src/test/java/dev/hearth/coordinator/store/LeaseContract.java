@@ -203,4 +203,68 @@ interface LeaseContract extends StoreFixture {
         store().revokeLeasesOf("n1", "lost");
         assertThat(store().gpusInUse()).isEmpty();
     }
+
+    @Test
+    @DisplayName("a lease keeps its deadline; only live leases past it are expired, once, with the attempt counted")
+    default void deadlineExpires() {
+        registerNode("n1");
+        submit("a", 1);
+        submit("b", 0);
+        submit("late", 0);
+        Instant now = clock().instant();
+        Lease a = store().grantLease("a", "n1", List.of(), now.plusSeconds(10));
+        store().grantLease("b", "n1", List.of(), now.plusSeconds(10));
+        store().grantLease("late", "n1", List.of(), now.plusSeconds(60));
+        assertThat(store().lease("a", a.epoch()).orElseThrow().deadline()).isEqualTo(a.deadline());
+        assertThat(store().expiredLeases(clock().instant())).isEmpty();
+
+        clock().advance(Duration.ofSeconds(10));
+
+        assertThat(store().expiredLeases(clock().instant())).extracting(Lease::jobId).containsExactly("a", "b");
+        assertThat(store().expireLease("a", a.epoch(), "expired at its deadline")).isTrue();
+        assertThat(store().expireLease("a", a.epoch(), "again")).as("no longer live").isFalse();
+        assertThat(store().expireLease("b", 1, "expired at its deadline")).isTrue();
+        assertThat(job("a").state()).isEqualTo(JobState.QUEUED);
+        assertThat(job("a").attempts()).isEqualTo(1);
+        assertThat(job("b").state()).isEqualTo(JobState.FAILED);
+        assertThat(job("b").reason()).contains("expired at its deadline").contains("no attempts left");
+        assertThat(store().expiredLeases(clock().instant())).isEmpty();
+        assertThat(store().leaseExpiries("n1")).isEqualTo(2);
+        assertThat(store().ledger().standings().get("n1").lost()).as("expiries count as lost leases").isEqualTo(2);
+        assertThat(store().markRunning("a", a.epoch())).as("the expired epoch is stale").isFalse();
+    }
+
+    @Test
+    @DisplayName("a cordoned node is listed with its reason; uncordoning clears it and the expiries counted so far")
+    default void cordon() {
+        registerNode("n1");
+        registerNode("n2");
+        submit("a", 0);
+        Lease a = store().grantLease("a", "n1", List.of(), clock().instant());
+        store().expireLease("a", a.epoch(), "expired");
+
+        assertThat(store().cordonNode("n1", "1 lease expired")).isTrue();
+        assertThat(store().cordonNode("ghost", "x")).isFalse();
+
+        assertThat(store().cordoned()).containsExactly(Map.entry("n1", "1 lease expired"));
+        clock().advance(Duration.ofSeconds(1));
+        assertThat(store().uncordonNode("n1")).isTrue();
+        assertThat(store().uncordonNode("ghost")).isFalse();
+        assertThat(store().cordoned()).isEmpty();
+        assertThat(store().leaseExpiries("n1")).isZero();
+    }
+
+    @Test
+    @DisplayName("a node's limits set by an admin are kept, listed, and cleared with null")
+    default void nodeLimits() {
+        registerNode("n1");
+        NodeLimits limits = new NodeLimits(2, 1_500_000_000L, 8L << 30, Integer.MAX_VALUE);
+
+        assertThat(store().setNodeLimits("n1", limits)).isTrue();
+        assertThat(store().setNodeLimits("ghost", limits)).isFalse();
+
+        assertThat(store().nodeLimits()).containsExactly(Map.entry("n1", limits));
+        assertThat(store().setNodeLimits("n1", null)).isTrue();
+        assertThat(store().nodeLimits()).isEmpty();
+    }
 }

@@ -6,11 +6,11 @@ import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** A clock the test moves by hand, so expiry and ordering are tested without sleeping. Thread-safe. */
-final class MutableClock implements InstantSource {
+public final class MutableClock implements InstantSource {
 
     private final AtomicReference<Instant> now;
 
-    MutableClock(Instant start) {
+    public MutableClock(Instant start) {
         this.now = new AtomicReference<>(start);
     }
 
@@ -20,7 +20,7 @@ final class MutableClock implements InstantSource {
     }
 
     /** Moves the clock forward by {@code step}. */
-    void advance(Duration step) {
+    public void advance(Duration step) {
         now.updateAndGet(t -> t.plus(step));
     }
 }

@@ -24,8 +24,8 @@ final class LeaseTable {
     private LeaseTable() {
     }
 
-    static Lease grant(Connection c, String jobId, String nodeId, List<Integer> gpuIndexes, Instant now)
-            throws SQLException {
+    static Lease grant(Connection c, String jobId, String nodeId, List<Integer> gpuIndexes, Instant deadline,
+            Instant now) throws SQLException {
         if (!NodeTable.exists(c, nodeId)) {
             throw new IllegalStateException(
                     "cannot lease job " + jobId + " to node " + nodeId + ": the node is not registered");
@@ -41,17 +41,49 @@ final class LeaseTable {
                     + job.epoch() + ")") + ", and only a QUEUED job can be leased");
         }
         long epoch = JobTable.byId(c, jobId).orElseThrow().epoch();
-        update(c, "INSERT INTO leases (job_id, epoch, node_id, granted_at, gpu_indexes) VALUES (?, ?, ?, ?, ?)",
-                jobId, epoch, nodeId, now, String.join(",", gpuIndexes.stream().map(String::valueOf).toList()));
-        return new Lease(jobId, nodeId, epoch, now, gpuIndexes);
+        Instant due = deadline == null ? null : Instant.ofEpochMilli(deadline.toEpochMilli());
+        update(c, "INSERT INTO leases (job_id, epoch, node_id, granted_at, gpu_indexes, deadline_at) "
+                + "VALUES (?, ?, ?, ?, ?, ?)", jobId, epoch, nodeId, now,
+                String.join(",", gpuIndexes.stream().map(String::valueOf).toList()), due);
+        return new Lease(jobId, nodeId, epoch, now, gpuIndexes, due);
+    }
+
+    /** Live leases whose deadline is at or before {@code now}, oldest deadline first. */
+    static List<Lease> expired(Connection c, Instant now) throws SQLException {
+        return query(c, "SELECT l.job_id, l.epoch, l.node_id, l.granted_at, l.gpu_indexes, l.deadline_at FROM leases l "
+                + "JOIN jobs j ON j.id = l.job_id AND j.epoch = l.epoch AND j.node_id = l.node_id "
+                + "WHERE j.state IN ('LEASED', 'RUNNING') AND l.ended_at IS NULL AND l.deadline_at IS NOT NULL "
+                + "AND l.deadline_at <= ? ORDER BY l.deadline_at, l.job_id", LeaseTable::lease, now);
+    }
+
+    /** Revokes one live lease at its deadline and counts it as expired; false when it is not live any more. */
+    static boolean expire(Connection c, String jobId, long epoch, String reason, Instant now) throws SQLException {
+        Optional<JobRecord> job = JobTable.byId(c, jobId).filter(j -> j.epoch() == epoch && j.nodeId() != null
+                && (j.state() == JobState.LEASED || j.state() == JobState.RUNNING));
+        if (job.isEmpty() || !revoke(c, job.get(), reason, now)) {
+            return false;
+        }
+        update(c, "UPDATE leases SET expired = 1 WHERE job_id = ? AND epoch = ?", jobId, epoch);
+        return true;
+    }
+
+    /** The node's expired leases that ended after its expiries were last cleared (an uncordon). */
+    static int expiries(Connection c, String nodeId) throws SQLException {
+        return Statements.queryOne(c, "SELECT COUNT(*) FROM leases l JOIN nodes n ON n.id = l.node_id "
+                + "WHERE l.node_id = ? AND l.expired = 1 AND l.ended_at > n.expiries_cleared_at",
+                rs -> rs.getInt(1), nodeId).orElse(0);
+    }
+
+    private static Lease lease(java.sql.ResultSet rs) throws SQLException {
+        return new Lease(rs.getString("job_id"), rs.getString("node_id"), rs.getLong("epoch"),
+                Rows.instant(rs, "granted_at"), indexes(rs.getString("gpu_indexes")),
+                Rows.nullableInstant(rs, "deadline_at"));
     }
 
     /** The grant of a job at an epoch, live or ended. */
     static Optional<Lease> byId(Connection c, String jobId, long epoch) throws SQLException {
-        return Statements.queryOne(c, "SELECT job_id, epoch, node_id, granted_at, gpu_indexes FROM leases "
-                + "WHERE job_id = ? AND epoch = ?", rs -> new Lease(rs.getString("job_id"), rs.getString("node_id"),
-                        rs.getLong("epoch"), Rows.instant(rs, "granted_at"), indexes(rs.getString("gpu_indexes"))),
-                jobId, epoch);
+        return Statements.queryOne(c, "SELECT job_id, epoch, node_id, granted_at, gpu_indexes, deadline_at FROM leases "
+                + "WHERE job_id = ? AND epoch = ?", LeaseTable::lease, jobId, epoch);
     }
 
     private static List<Integer> indexes(String text) {

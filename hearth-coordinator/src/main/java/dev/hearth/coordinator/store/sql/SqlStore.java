@@ -8,6 +8,7 @@ import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.Lease;
 import dev.hearth.coordinator.store.LedgerBook;
+import dev.hearth.coordinator.store.NodeLimits;
 import dev.hearth.coordinator.store.NodeRecord;
 import dev.hearth.coordinator.store.NodeState;
 import dev.hearth.coordinator.store.ResultAcceptance;
@@ -205,12 +206,76 @@ final class SqlStore implements Store {
     }
 
     @Override
-    public Lease grantLease(String jobId, String nodeId, List<Integer> gpuIndexes) {
+    public Lease grantLease(String jobId, String nodeId, List<Integer> gpuIndexes, Instant deadline) {
         Objects.requireNonNull(jobId, "jobId");
         Objects.requireNonNull(nodeId, "nodeId");
         Instant now = now();
         return tx.write("grant lease of job " + jobId + " to node " + nodeId,
-                c -> LeaseTable.grant(c, jobId, nodeId, gpuIndexes, now));
+                c -> LeaseTable.grant(c, jobId, nodeId, gpuIndexes, deadline, now));
+    }
+
+    @Override
+    public List<Lease> expiredLeases(Instant now) {
+        Objects.requireNonNull(now, "now");
+        return tx.read("list expired leases", c -> LeaseTable.expired(c, now));
+    }
+
+    @Override
+    public boolean expireLease(String jobId, long epoch, String reason) {
+        Objects.requireNonNull(jobId, "jobId");
+        Objects.requireNonNull(reason, "reason");
+        Instant now = now();
+        return tx.write("expire lease of job " + jobId + " epoch " + epoch,
+                c -> LeaseTable.expire(c, jobId, epoch, reason, now));
+    }
+
+    @Override
+    public int leaseExpiries(String nodeId) {
+        return tx.read("count lease expiries of node " + nodeId, c -> LeaseTable.expiries(c, nodeId));
+    }
+
+    @Override
+    public boolean cordonNode(String nodeId, String reason) {
+        Objects.requireNonNull(reason, "reason");
+        return tx.write("cordon node " + nodeId, c -> Statements.update(c,
+                "UPDATE nodes SET cordon_reason = ? WHERE id = ?", reason, nodeId) == 1);
+    }
+
+    @Override
+    public boolean uncordonNode(String nodeId) {
+        Instant now = now();
+        return tx.write("uncordon node " + nodeId, c -> Statements.update(c,
+                "UPDATE nodes SET cordon_reason = NULL, expiries_cleared_at = ? WHERE id = ?", now, nodeId) == 1);
+    }
+
+    @Override
+    public boolean setNodeLimits(String nodeId, NodeLimits limits) {
+        return tx.write("set limits of node " + nodeId, c -> Statements.update(c,
+                "UPDATE nodes SET limits = ? WHERE id = ?", limits == null ? null : limits.stored(), nodeId) == 1);
+    }
+
+    @Override
+    public Map<String, NodeLimits> nodeLimits() {
+        return tx.read("list node limits", c -> {
+            Map<String, NodeLimits> out = new java.util.TreeMap<>();
+            for (String[] row : Statements.query(c, "SELECT id, limits FROM nodes WHERE limits IS NOT NULL",
+                    rs -> new String[] {rs.getString(1), rs.getString(2)})) {
+                out.put(row[0], NodeLimits.fromStored(row[1]));
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public Map<String, String> cordoned() {
+        return tx.read("list cordoned nodes", c -> {
+            Map<String, String> out = new java.util.TreeMap<>();
+            for (String[] row : Statements.query(c, "SELECT id, cordon_reason FROM nodes WHERE cordon_reason IS NOT NULL",
+                    rs -> new String[] {rs.getString(1), rs.getString(2)})) {
+                out.put(row[0], row[1]);
+            }
+            return out;
+        });
     }
 
     @Override

@@ -23,11 +23,12 @@ final class StandingQuery {
         Map<String, Long> verified = counts(c, "SELECT node_id, COUNT(*) FROM results WHERE verdict = 'PASSED' "
                 + "AND flagged IS NULL GROUP BY node_id");
         // A run that honestly failed (the completion check: exit code, markers) is the job's failure, not the node's;
+        // so is a result the oracle could not judge at all (check oracle: the coordinator's fault as likely as the node's);
         // every other failed check (hashes, signature, receipt, replay, lease, timing) counts against the node, and so
         // does a copy of a k-of-n job that passed its own checks but disagrees with the majority (flagged).
         Map<String, Long> failedVerification = counts(c, "SELECT node_id, COUNT(*) FROM results "
-                + "WHERE (verdict = 'FAILED' AND coalesce(failed_check, '') <> 'completion') OR flagged IS NOT NULL "
-                + "GROUP BY node_id");
+                + "WHERE (verdict = 'FAILED' AND coalesce(failed_check, '') NOT IN ('completion', 'oracle')) "
+                + "OR flagged IS NOT NULL GROUP BY node_id");
         Map<String, Long> timedOut = counts(c, "SELECT node_id, COUNT(*) FROM results WHERE status = 'timeout' "
                 + "GROUP BY node_id");
         Map<String, Long> lost = counts(c, "SELECT node_id, COUNT(*) FROM leases WHERE revoked = 1 GROUP BY node_id");
