@@ -13,7 +13,9 @@ import java.util.List;
 
 /**
  * One agent's WebSocket connection: reassembles fragmented frames under the size cap, sends the hello nonce, and
- * hands whole messages to the {@link MessageHandler}. Helidon calls it from the connection's own virtual thread, in
+ * hands whole messages to the {@link MessageHandler}. A registered node's {@code job_result} over the cap is answered
+ * with {@code result_too_large} and the rest of it skipped, so the node's outbox moves on; any other oversize message
+ * closes the connection. Helidon calls it from the connection's own virtual thread, in
  * order, so its fields need no locking; sends go through {@link NodeSession} once registered.
  */
 final class AgentConnection implements WsListener {
@@ -26,6 +28,9 @@ final class AgentConnection implements WsListener {
     private WsSession ws;
     private NodeSession node;
     private volatile boolean refusedOversize;
+    private boolean skippingResult;
+    /** How much of an oversize message is kept to learn whether it is a result, and of which job. */
+    private static final int PREFIX_CHARS = 4096;
 
     AgentConnection(MessageHandler handler) {
         this.handler = handler;
@@ -45,8 +50,18 @@ final class AgentConnection implements WsListener {
         if (refusedOversize) {
             return; // the rest of a refused message, arriving before the close completes
         }
+        if (skippingResult) {
+            skippingResult = !last; // the rest of a result answered with result_too_large
+            return;
+        }
         if (partial.length() + text.length() > handler.maxFrameBytes()) {
+            String prefix = partial.length() > 0 ? partial.substring(0, Math.min(partial.length(), PREFIX_CHARS))
+                    : text.substring(0, Math.min(text.length(), PREFIX_CHARS));
             partial.setLength(0);
+            if (handler.resultTooLarge(this, prefix)) {
+                skippingResult = !last; // answered; the connection stays, the rest of the message is discarded
+                return;
+            }
             refusedOversize = true;
             handler.frameTooLarge(node);
             sendRaw(ErrorMessage.of(ErrorCode.FRAME_TOO_LARGE, "message larger than " + handler.maxFrameBytes()
