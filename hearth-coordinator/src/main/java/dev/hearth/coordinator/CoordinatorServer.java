@@ -105,6 +105,7 @@ public final class CoordinatorServer implements AutoCloseable {
         // A job that ends without a verdict (cancelled, lost out of attempts): a copy's k-of-n job is judged again,
         // then its hold is settled.
         Consumer<String> jobEnded = id -> {
+            liveLogs.forget(id); // its lease ended (revoked, reclaimed, cancelled): its live text goes too
             judgeRef[0].copyEnded(id);
             settlement.onFinal(id);
         };

@@ -14,6 +14,13 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import dev.hearth.coordinator.hub.LiveLogs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -54,15 +61,118 @@ class HostileNodeBoundsTest {
     }
 
     /** A registered Hearth node on a raw socket, and the id the coordinator gave it. */
-    private record Node(ScriptedAgent agent, String id, KeyPair key) {
+    private record Node(ScriptedAgent agent, String id, KeyPair key, String token) {
     }
 
     private Node register() throws Exception {
+        return register(1);
+    }
+
+    private Node register(int slots) throws Exception {
         String token = api("POST", "/v1/tokens", "{\"ttl\":\"1h\",\"label\":\"bounds\"}").get("token").asText();
         KeyPair key = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         ScriptedAgent agent = new ScriptedAgent(server.port());
-        agent.send(ResultFrames.hearthRegister(token, key, agent.expect("hello").get("nonce").asText(), 1));
-        return new Node(agent, agent.expect("registered").get("nodeId").asText(), key);
+        agent.send(ResultFrames.hearthRegister(token, key, agent.expect("hello").get("nonce").asText(), slots,
+                slots * 2));
+        return new Node(agent, agent.expect("registered").get("nodeId").asText(), key, token);
+    }
+
+    /** A heartbeat, and its ack: every message sent before it has been handled. */
+    private static void settle(Node node) throws Exception {
+        node.agent().send("{\"type\":\"heartbeat\",\"nodeId\":\"" + node.id()
+                + "\",\"timestamp\":\"2026-12-06T10:00:00Z\",\"state\":\"online\"}");
+        node.agent().expect("ack");
+    }
+
+    /** Heap in use after collecting, in MiB. */
+    private static long heapMib() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
+    }
+
+    @Test
+    @DisplayName("instance_progress floods keep the newest 32 short steps and count the rest; the heap stays bounded")
+    void progressFlood() throws Exception {
+        Node node = register(0);
+        try (ScriptedAgent agent = node.agent()) {
+            JsonNode pending = api("POST", "/v1/nodes/" + node.id() + "/instances?wait=0",
+                    "{\"id\":\"bot-1\",\"telegramToken\":\"123456:ABC-def\",\"telegramUsers\":\"42\"}");
+            String request = agent.expect("instance_create").get("requestId").asText();
+            assertThat(request).isEqualTo(pending.get("requestId").asText());
+            long before = heapMib();
+            String padding = "s".repeat(FRAME_CAP - 200);
+            for (int i = 0; i < 400; i++) {
+                agent.send("{\"type\":\"instance_progress\",\"requestId\":\"" + request + "\",\"step\":\"" + i
+                        + padding + "\"}");
+            }
+            settle(node);
+            long grown = heapMib() - before;
+            JsonNode seen = api("GET", "/v1/instances/requests/" + request, null);
+            assertThat(seen.get("steps")).hasSize(32);
+            assertThat(seen.at("/steps/31/step").asText()).startsWith("399s").hasSize(128);
+            assertThat(seen.get("droppedSteps").asLong()).isEqualTo(400 - 32);
+            assertThat(grown).as("heap grown by %d MiB for %d MiB sent", grown, 400L * FRAME_CAP >> 20)
+                    .isLessThan(15);
+        }
+    }
+
+    @Test
+    @DisplayName("live logs of 40 jobs flooded to their cap stay within the total; logs of leases taken back go")
+    void liveLogFlood() throws Exception {
+        int jobs = 40;
+        Node node = register(jobs);
+        try (ScriptedAgent agent = node.agent()) {
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < jobs; i++) {
+                ids.add(api("POST", "/v1/jobs", "{\"command\":[\"hang\"],\"cpus\":\"1\",\"memory\":\"64m\"}")
+                        .get("id").asText());
+            }
+            Map<String, Long> epochs = new HashMap<>();
+            for (int i = 0; i < jobs; i++) {
+                JsonNode offer = agent.expect("job");
+                epochs.put(offer.get("id").asText(), offer.get("epoch").asLong());
+            }
+            assertThat(epochs.keySet()).containsExactlyInAnyOrderElementsOf(ids);
+            long before = heapMib();
+            int chunk = FRAME_CAP - 256;
+            String text = "L".repeat(chunk);
+            for (String id : ids) {
+                agent.send("{\"type\":\"job_started\",\"jobId\":\"" + id + "\",\"epoch\":" + epochs.get(id) + "}");
+                for (long offset = 0; offset < LiveLogs.MAX_CHARS; offset += chunk) {
+                    agent.send("{\"type\":\"job_log\",\"jobId\":\"" + id + "\",\"epoch\":" + epochs.get(id)
+                            + ",\"offset\":" + offset + ",\"data\":\"" + text + "\"}");
+                }
+                settle(node);
+            }
+            long grown = heapMib() - before;
+            assertThat(grown).as("heap grown by %d MiB for %d MiB of logs", grown, (long) jobs * LiveLogs.MAX_CHARS >> 20)
+                    .isLessThan(26);
+            String last = ids.getLast();
+            assertThat(logs(last)).hasSize(LiveLogs.MAX_CHARS);
+            assertThat(logs(ids.getFirst())).as("the oldest text was dropped for the newest").isEmpty();
+
+            // the node comes back holding none of them: their leases are taken back, and their live text goes
+            try (ScriptedAgent again = new ScriptedAgent(server.port())) {
+                again.send(ResultFrames.hearthRegister(node.token(), node.key(),
+                        again.expect("hello").get("nonce").asText(), 0));
+                again.expect("registered");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!"queued".equals(api("GET", "/v1/jobs/" + last, null).get("state").asText())) {
+                    assertThat(System.nanoTime()).as("leases taken back within 10 s").isLessThan(deadline);
+                    Thread.sleep(100);
+                }
+            }
+            assertThat(logs(last)).isEmpty();
+        }
+    }
+
+    private String logs(String id) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/jobs/" + id
+                + "/logs")).header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     @Test
