@@ -14,6 +14,9 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -204,5 +207,24 @@ class HostileNodeBoundsTest {
             assertThat(ok.get("jobId").asText()).isEqualTo(second);
             assertThat(ok.get("accepted").asBoolean()).as(ok.toString()).isTrue();
         }
+    }
+
+    @Test
+    @DisplayName("/metrics and /healthz read no job row: they answer with the spec column gone from the database")
+    void scrapesReadNoSpecs() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            api("POST", "/v1/jobs", "{\"command\":[\"echo\",\"" + i + "\"]}");
+        }
+        try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("hearth.db"));
+                Statement s = db.createStatement()) {
+            s.execute("PRAGMA busy_timeout = 5000");
+            s.execute("ALTER TABLE jobs RENAME COLUMN spec_json TO spec_json_hidden");
+        }
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + server.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body()).contains("hearth_jobs{state=\"queued\"} 3.0");
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + server.port() + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
     }
 }
