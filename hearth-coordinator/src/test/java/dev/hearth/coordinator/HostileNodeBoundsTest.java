@@ -227,4 +227,50 @@ class HostileNodeBoundsTest {
                 + server.port() + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
     }
+
+    @Test
+    @DisplayName("a final job's stored spec keeps its secrets' names, not their values; a retried job still got them")
+    void finalJobsForgetSecrets() throws Exception {
+        String secret = "s3cr3t-" + System.nanoTime();
+        Node node = register();
+        String id;
+        try (ScriptedAgent agent = node.agent()) {
+            id = api("POST", "/v1/jobs", "{\"command\":[\"echo\",\"x\"],\"retries\":2,\"secrets\":{\"API_KEY\":\""
+                    + secret + "\"}}").get("id").asText();
+            JsonNode offer = agent.expect("job");
+            assertThat(offer.at("/spec/secrets/API_KEY").asText()).isEqualTo(secret);
+        }
+        // the node comes back without the job: it is taken back and requeued, secrets and all
+        try (ScriptedAgent again = new ScriptedAgent(server.port())) {
+            again.send(ResultFrames.hearthRegister(node.token(), node.key(), again.expect("hello").get("nonce").asText(),
+                    1));
+            again.expect("registered");
+            JsonNode retry = again.expect("job");
+            assertThat(retry.get("id").asText()).isEqualTo(id);
+            assertThat(retry.get("epoch").asLong()).isGreaterThan(1);
+            assertThat(retry.at("/spec/secrets/API_KEY").asText()).as("a retried job runs with its secret")
+                    .isEqualTo(secret);
+            assertThat(storedSpec(id)).contains(secret);
+            again.send(ResultFrames.frame(ResultFrames.honest(retry, node.id(), node.key(), "x\n", 0)));
+            assertThat(again.expect("result_ack").get("accepted").asBoolean()).isTrue();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!"completed".equals(api("GET", "/v1/jobs/" + id, null).get("state").asText())) {
+            assertThat(System.nanoTime()).as("completed within 10 s").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        assertThat(storedSpec(id)).contains("API_KEY").doesNotContain(secret);
+    }
+
+    /** The job's spec as the SQLite file holds it, read past the coordinator. */
+    private String storedSpec(String id) throws Exception {
+        try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("hearth.db"));
+                var s = db.prepareStatement("SELECT spec_json FROM jobs WHERE id = ?")) {
+            s.setString(1, id);
+            try (var rs = s.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                return rs.getString(1);
+            }
+        }
+    }
 }
