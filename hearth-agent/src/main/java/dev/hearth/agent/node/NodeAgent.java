@@ -50,6 +50,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -78,7 +79,7 @@ public final class NodeAgent implements AutoCloseable {
     private final JobRunner runner;
     private final NodeIdentity identity;
     /** Refusals that only mean the lease moved on; other refusals keep the result in the dead-letter folder. */
-    private static final java.util.Set<String> LEASE_RACES = java.util.Set.of(ErrorCode.STALE_LEASE.wireName(),
+    private static final Set<String> LEASE_RACES = Set.of(ErrorCode.STALE_LEASE.wireName(),
             ErrorCode.ALREADY_FINAL.wireName(), ErrorCode.NOT_YOUR_JOB.wireName());
 
     private final Outbox outbox;
