@@ -248,16 +248,30 @@ final class JobCommand {
         @Option(names = "--state", paramLabel = "STATE",
                 description = "queued, leased, running, verifying, completed, failed, cancelled, unplaceable")
         String state;
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "1000",
+                description = "list at most N jobs (default ${DEFAULT-VALUE}); the pages are followed")
+        int limit;
+        @Option(names = "--page-size", paramLabel = "N", defaultValue = "500", hidden = true,
+                description = "jobs asked for per request, 1 to 500 (tests)")
+        int pageSize;
 
         @Override
         public Integer call() throws Exception {
-            JsonNode jobs = job.client().get("/v1/jobs" + (state == null ? "" : "?state=" + state));
             PrintWriter out = spec.commandLine().getOut();
             out.printf("%-36s  %-10s  %-36s  %s%n", "JOB", "STATE", "NODE", "REASON");
-            for (JsonNode j : jobs.path("jobs")) {
-                out.printf("%-36s  %-10s  %-36s  %s%n", j.path("id").asText(), j.path("state").asText(),
-                        j.path("nodeId").asText("-"), j.path("reason").asText(""));
-            }
+            int listed = 0;
+            String cursor = null;
+            do {
+                int page = Math.min(Math.clamp(pageSize, 1, 500), limit - listed);
+                JsonNode jobs = job.client().get("/v1/jobs?limit=" + page + (state == null ? "" : "&state=" + state)
+                        + (cursor == null ? "" : "&cursor=" + cursor));
+                for (JsonNode j : jobs.path("jobs")) {
+                    out.printf("%-36s  %-10s  %-36s  %s%n", j.path("id").asText(), j.path("state").asText(),
+                            j.path("nodeId").asText("-"), j.path("reason").asText(""));
+                    listed++;
+                }
+                cursor = jobs.path("next").asText(null); // base64url: safe in a query as it is
+            } while (cursor != null && listed < limit);
             return 0;
         }
     }

@@ -65,14 +65,20 @@ public final class ResultFrames {
 
     /** A Hearth agent's register with {@code slots} slots (0: it never gets a job), 4 CPUs, 16 GiB, no GPUs. */
     public static String hearthRegister(String token, KeyPair key, String nonce, int slots) throws Exception {
+        return hearthRegister(token, key, nonce, slots, 4);
+    }
+
+    /** A Hearth agent's register with {@code slots} slots and {@code cpus} CPUs, 16 GiB, no GPUs. */
+    public static String hearthRegister(String token, KeyPair key, String nonce, int slots, int cpus)
+            throws Exception {
         java.security.Signature s = java.security.Signature.getInstance("Ed25519");
         s.initSign(key.getPrivate());
         s.update(dev.hearth.core.protocol.Protocol.registrationChallenge(nonce));
         return "{\"type\":\"register\",\"token\":\"" + token + "\",\"protocol\":\"hearth/1\",\"nodeKey\":\""
                 + NodeKeys.encode(key.getPublic()) + "\",\"signature\":\""
                 + java.util.Base64.getEncoder().encodeToString(s.sign()) + "\",\"hostInfo\":{\"hostname\":\"h2\","
-                + "\"cpus\":4,\"memory_bytes\":17179869184,\"runtimes\":[\"docker\"]},\"capacity\":{\"slots\":" + slots + ","
-                + "\"cpus\":4.0,\"memory_bytes\":17179869184,\"gpus\":[]},\"held\":[]}";
+                + "\"cpus\":" + cpus + ",\"memory_bytes\":17179869184,\"runtimes\":[\"docker\"]},\"capacity\":{\"slots\":"
+                + slots + ",\"cpus\":" + cpus + ".0,\"memory_bytes\":17179869184,\"gpus\":[]},\"held\":[]}";
     }
 
     /** The frame of a message. */

@@ -70,6 +70,14 @@ public final class ScriptedAgent implements AutoCloseable {
         ws.sendText(frame, true).get(10, TimeUnit.SECONDS);
     }
 
+    /** Sends a message in WebSocket fragments of {@code chars} characters each, as the Hearth agent sends big ones. */
+    public void sendFragments(String message, int chars) throws Exception {
+        for (int from = 0; from < message.length(); from += chars) {
+            int to = Math.min(message.length(), from + chars);
+            ws.sendText(message.substring(from, to), to == message.length()).get(10, TimeUnit.SECONDS);
+        }
+    }
+
     /**
      * The next message of {@code type}; fails after 10 s. Messages of other types that arrive first are set aside
      * for a later call (hello and ack are dropped), so the order two messages race in does not decide a test.

@@ -39,6 +39,8 @@ public final class CoordinatorLink implements AutoCloseable {
     public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(15);
     /** How long the coordinator may stay silent, by default, before the link drops the connection. */
     public static final Duration DEFAULT_SILENCE_DEADLINE = Duration.ofSeconds(45);
+    /** The most characters sent in one WebSocket frame; longer messages are fragmented. */
+    static final int FRAGMENT_CHARS = 32 * 1024;
 
     /** What the link reports to its owner. Calls come from the link's threads; none of them may block for long. */
     public interface Listener {
@@ -159,7 +161,20 @@ public final class CoordinatorLink implements AutoCloseable {
         }
         String text = ProtocolCodec.encode(message);
         synchronized (sendLock) {
-            c.tail = c.tail.thenCompose(ws -> ws.sendText(text, true)).exceptionally(e -> {
+            // Large messages go out in fragments: the coordinator caps single frames low, and answers a reassembled
+            // message over its cap (a result too large) with an error rather than by closing the connection.
+            int from = 0;
+            do {
+                int to = Math.min(text.length(), from + FRAGMENT_CHARS);
+                if (to < text.length() && Character.isHighSurrogate(text.charAt(to - 1))) {
+                    to--; // never split a surrogate pair
+                }
+                String part = text.substring(from, to);
+                boolean last = to == text.length();
+                c.tail = c.tail.thenCompose(ws -> ws.sendText(part, last));
+                from = to;
+            } while (from < text.length());
+            c.tail = c.tail.exceptionally(e -> {
                 c.end("send failed: " + rootMessage(e));
                 return c.ws;
             });

@@ -28,16 +28,23 @@ import org.slf4j.LoggerFactory;
  * Finished results not yet acknowledged by the coordinator, one file each in {@code STATE/outbox}, written
  * atomically and synced before the result is sent, and removed only when a {@code result_ack} (accepted or refused)
  * arrives. So a result survives a disconnect, an agent crash and a restart. Files are mode 600: logs may hold what
- * the job printed. Thread-safe.
+ * the job printed. A result the coordinator refused for good ({@link #deadLetter}) moves to {@code STATE/dead-letter}
+ * with a note of why, for the operator, so that it never blocks the results behind it; that folder keeps the newest
+ * {@value #DEAD_LETTERS_KEPT}. Thread-safe.
  */
 public final class Outbox {
 
     private static final Logger log = LoggerFactory.getLogger(Outbox.class);
 
-    private final Path dir;
+    /** Refused results kept for the operator; older ones are deleted as newer ones arrive. */
+    public static final int DEAD_LETTERS_KEPT = 100;
 
-    private Outbox(Path dir) {
+    private final Path dir;
+    private final Path deadLetters;
+
+    private Outbox(Path dir, Path deadLetters) {
         this.dir = dir;
+        this.deadLetters = deadLetters;
     }
 
     /**
@@ -49,7 +56,9 @@ public final class Outbox {
         StateFolder.ensure(stateDir);
         Path dir = stateDir.resolve("outbox");
         StateFolder.ensure(dir);
-        return new Outbox(dir);
+        Path dead = stateDir.resolve("dead-letter");
+        StateFolder.ensure(dead);
+        return new Outbox(dir, dead);
     }
 
     /**
@@ -82,16 +91,66 @@ public final class Outbox {
         }
     }
 
-    /** Every stored result, oldest first. Unreadable files are logged and skipped (and kept for inspection). */
-    public List<JobResultMessage> pending() {
+    /**
+     * Moves a result the coordinator refused for good out of the outbox into {@code STATE/dead-letter}, beside a
+     * {@code .reason} file naming the job, epoch and reason, and logs it once. Nothing happens when the result is
+     * not (or no longer) in the outbox.
+     *
+     * @param reason the coordinator's code and text; not secret (it never holds the result's logs)
+     */
+    public void deadLetter(String jobId, long epoch, String reason) {
+        Path source = file(jobId, epoch);
+        if (!Files.exists(source)) {
+            return;
+        }
+        Path target = deadLetters.resolve(source.getFileName());
+        String why = reason == null ? "(no reason given)" : reason.length() > 500 ? reason.substring(0, 500) + "..." : reason;
+        try {
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.writeString(deadLetters.resolve(source.getFileName() + ".reason"), "job " + jobId + " epoch " + epoch
+                    + ": " + why + "\n", StandardCharsets.UTF_8);
+            log.error("the coordinator refused the result of job {} (epoch {}) for good: {}; it is kept in {} for the "
+                    + "operator and the results behind it are sent", jobId, epoch, why, target);
+        } catch (IOException e) {
+            log.error("the coordinator refused the result of job {} (epoch {}) for good: {}; it could not be moved "
+                    + "to {} ({}), so it is deleted", jobId, epoch, why, deadLetters, e.getMessage());
+            remove(jobId, epoch);
+        }
+        prune();
+    }
+
+    /** The refused results kept for the operator, as files ({@code .json}), oldest first. */
+    public List<Path> deadLetters() {
+        return listed(deadLetters);
+    }
+
+    private void prune() {
+        List<Path> kept = deadLetters();
+        for (Path old : kept.subList(0, Math.max(0, kept.size() - DEAD_LETTERS_KEPT))) {
+            try {
+                Files.deleteIfExists(old);
+                Files.deleteIfExists(old.resolveSibling(old.getFileName() + ".reason"));
+            } catch (IOException e) {
+                log.warn("could not delete the old refused result {}: {}", old, e.getMessage());
+            }
+        }
+    }
+
+    private static List<Path> listed(Path folder) {
         List<Path> files = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.json")) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(folder, "*.json")) {
             ds.forEach(files::add);
         } catch (IOException e) {
-            log.warn("could not list the outbox {}: {}", dir, e.getMessage());
+            log.warn("could not list {}: {}", folder, e.getMessage());
             return List.of();
         }
         files.sort(Comparator.comparing(Outbox::modified));
+        return files;
+    }
+
+    /** Every stored result, oldest first. Unreadable files are logged and skipped (and kept for inspection). */
+    public List<JobResultMessage> pending() {
+        List<Path> files = listed(dir);
         List<JobResultMessage> out = new ArrayList<>();
         for (Path f : files) {
             try {

@@ -3,6 +3,7 @@ package dev.hearth.agent.node;
 import dev.hearth.agent.inventory.HostInventory;
 import dev.hearth.agent.jobs.Cancellation;
 import dev.hearth.agent.jobs.JobRunner;
+import dev.hearth.agent.jobs.OutputListing;
 import dev.hearth.agent.link.Backoff;
 import dev.hearth.agent.link.CoordinatorLink;
 import dev.hearth.agent.link.NodeIdentity;
@@ -14,6 +15,7 @@ import dev.hearth.core.job.JobStatus;
 import dev.hearth.core.protocol.Ack;
 import dev.hearth.core.protocol.Capacity;
 import dev.hearth.core.protocol.CoordinatorMessage;
+import dev.hearth.core.protocol.ErrorCode;
 import dev.hearth.core.protocol.ErrorMessage;
 import dev.hearth.core.protocol.GpuReport;
 import dev.hearth.core.protocol.Heartbeat;
@@ -48,6 +50,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -75,6 +78,10 @@ public final class NodeAgent implements AutoCloseable {
     private final SandboxDriver driver;
     private final JobRunner runner;
     private final NodeIdentity identity;
+    /** Refusals that only mean the lease moved on; other refusals keep the result in the dead-letter folder. */
+    private static final Set<String> LEASE_RACES = Set.of(ErrorCode.STALE_LEASE.wireName(),
+            ErrorCode.ALREADY_FINAL.wireName(), ErrorCode.NOT_YOUR_JOB.wireName());
+
     private final Outbox outbox;
     private final HostInfo host;
     private final Capacity capacity;
@@ -368,7 +375,7 @@ public final class NodeAgent implements AutoCloseable {
     private void report(JobRunner.Execution done, long epoch, JobOffer.WireJobSpec ran) {
         JobResult result = done.result();
         Receipt receipt = JobWire.receipt(result, nodeId, epoch, ran, identity.fingerprint(), done.imageDigest(),
-                done.usage(), done.outputs().files());
+                done.usage(), OutputListing.bounded(done.outputs().files()));
         JobResultMessage m = JobWire.resultMessage(result, nodeId, epoch)
                 .withReceipt(receipt, identity.sign(receipt.signingInput()));
         try {
@@ -401,11 +408,15 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     private void acknowledged(ResultAck a) {
-        outbox.remove(a.jobId(), a.epoch());
         if (a.accepted()) {
+            outbox.remove(a.jobId(), a.epoch());
             log.debug("result of job {} (epoch {}) accepted", a.jobId(), a.epoch());
-        } else {
+        } else if (LEASE_RACES.contains(a.code())) {
+            // the lease moved on (another node, or a result already in): routine, nothing for the operator
+            outbox.remove(a.jobId(), a.epoch());
             log.warn("result of job {} (epoch {}) refused: {} ({})", a.jobId(), a.epoch(), a.code(), a.reason());
+        } else {
+            outbox.deadLetter(a.jobId(), a.epoch(), a.code() + ": " + a.reason());
         }
     }
 

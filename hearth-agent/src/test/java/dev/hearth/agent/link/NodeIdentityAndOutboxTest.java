@@ -73,6 +73,33 @@ class NodeIdentityAndOutboxTest {
         assertThat(reopened.pending()).hasSize(2);
     }
 
+    @Test
+    @DisplayName("a result refused for good moves to dead-letter with its reason; the outbox moves on; 100 are kept")
+    void deadLetter() throws Exception {
+        Outbox box = Outbox.open(state);
+        box.put(result("job-big", 4));
+        box.put(result("job-next", 1));
+        box.deadLetter("job-big", 4, "result_too_large: over 4194304 characters");
+        box.deadLetter("job-never-here", 1, "verification_failed: x");
+        assertThat(box.pending()).extracting(JobResultMessage::id).containsExactly("job-next");
+        assertThat(box.deadLetters()).hasSize(1);
+        Path kept = box.deadLetters().getFirst();
+        assertThat(Files.readString(kept)).contains("\"id\":\"job-big\"");
+        assertThat(Files.readString(kept.resolveSibling(kept.getFileName() + ".reason")))
+                .isEqualTo("job job-big epoch 4: result_too_large: over 4194304 characters\n");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(kept.getParent())))
+                .isEqualTo("rwx------");
+        for (int i = 0; i < Outbox.DEAD_LETTERS_KEPT + 5; i++) {
+            box.put(result("job-" + i, 1));
+            box.deadLetter("job-" + i, 1, "verification_failed: x");
+        }
+        assertThat(box.deadLetters()).hasSize(Outbox.DEAD_LETTERS_KEPT);
+        try (var files = Files.list(state.resolve("dead-letter"))) {
+            assertThat(files.toList()).hasSize(2 * Outbox.DEAD_LETTERS_KEPT);
+        }
+        assertThat(Outbox.open(state).pending()).extracting(JobResultMessage::id).containsExactly("job-next");
+    }
+
     private static JobResultMessage result(String id, long epoch) {
         return new JobResultMessage(id, "node-1", "completed", true, "out\n", 0, "e", "l", 1L, epoch, "ts", 1L, 1L,
                 4L, false, null, null, null);

@@ -31,6 +31,9 @@ final class InstanceViews {
         v.put("state", result.isEmpty() ? "pending" : result.get().ok() ? "done" : "failed");
         var steps = v.putArray("steps");
         r.steps().forEach(s -> steps.addObject().put("step", s.step()).put("at", s.at().toString()));
+        if (r.droppedSteps() > 0) {
+            v.put("droppedSteps", r.droppedSteps());
+        }
         result.ifPresent(res -> {
             if (res.instance() != null) {
                 v.set("instance", Json.mapper().valueToTree(res.instance()));

@@ -13,6 +13,7 @@ import dev.hearth.coordinator.store.AccountKind;
 import dev.hearth.coordinator.store.Cancellation;
 import dev.hearth.coordinator.store.HoldRequest;
 import dev.hearth.coordinator.store.InsufficientFundsException;
+import dev.hearth.coordinator.store.JobPage;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.ResultRecord;
@@ -52,6 +53,8 @@ public final class JobsApi implements HttpService {
     public static final HeaderName LOG_EPOCH = HeaderNames.create("Hearth-Log-Epoch");
     /** Response header of the logs: true once they are the result's logs, which no longer grow. */
     public static final HeaderName LOG_COMPLETE = HeaderNames.create("Hearth-Log-Complete");
+    /** Jobs per page of {@code GET /v1/jobs} when no {@code limit} is given. */
+    static final int DEFAULT_PAGE = 100;
 
     private final Store store;
     private final AgentHub hub;
@@ -153,9 +156,30 @@ public final class JobsApi implements HttpService {
                     + Arrays.stream(JobState.values()).map(s -> s.name().toLowerCase(Locale.ROOT)).toList());
             return;
         }
+        String limitText = req.query().first("limit").orElse(String.valueOf(DEFAULT_PAGE));
+        int limit;
+        try {
+            limit = Integer.parseInt(limitText);
+            if (limit < 1 || limit > JobPage.MAX_LIMIT) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            JsonResponses.invalid(res, "limit", "limit '" + limitText + "' is invalid: a whole number from 1 to "
+                    + JobPage.MAX_LIMIT);
+            return;
+        }
+        Optional<JobPage.Cursor> after;
+        try {
+            after = req.query().first("cursor").map(JobPage.Cursor::decode);
+        } catch (IllegalArgumentException e) {
+            JsonResponses.invalid(res, "cursor", e.getMessage());
+            return;
+        }
+        JobPage page = store.jobPage(state, after, limit);
         ObjectNode out = Json.mapper().createObjectNode();
         var jobs = out.putArray("jobs");
-        store.jobs(state).reversed().forEach(j -> jobs.add(view(j)));
+        page.jobs().forEach(j -> jobs.add(view(j)));
+        page.next().ifPresent(n -> out.put("next", n));
         JsonResponses.send(res, 200, out);
     }
 

@@ -31,6 +31,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * messages to the {@link MessageHandler}. Everything it sends goes through its {@link SessionWriter}, so no caller
  * ever blocks on the peer. Helidon calls the listener methods from the connection's own thread, in order; the end of
  * the connection is settled exactly once, whichever of the peer's close, a lost socket or a give-up comes first.
+ * A registered node's {@code job_result} over the cap is answered with {@code result_too_large} and the rest of it
+ * skipped, so the node's outbox moves on; any other oversize message closes the connection.
  */
 final class AgentConnection implements WsListener {
 
@@ -55,6 +57,9 @@ final class AgentConnection implements WsListener {
     private ScheduledFuture<?> registrationWatch;
     private volatile NodeSession node;
     private volatile boolean refusedOversize;
+    private boolean skippingResult;
+    /** How much of an oversize message is kept to learn whether it is a result, and of which job. */
+    private static final int PREFIX_CHARS = 4096;
 
     AgentConnection(MessageHandler handler, AgentHub hub) {
         this.handler = handler;
@@ -108,10 +113,20 @@ final class AgentConnection implements WsListener {
         if (refusedOversize || ended.get() || writer.done()) {
             return; // the rest of a refused message, or input from a peer being closed
         }
+        if (skippingResult) {
+            skippingResult = !last; // the rest of a result answered with result_too_large
+            return;
+        }
         int cap = node == null ? Math.min(hub.limits().unregisteredFrameBytes(), handler.maxFrameBytes())
                 : handler.maxFrameBytes();
         if (partial.length() + text.length() > cap) {
+            String prefix = partial.length() > 0 ? partial.substring(0, Math.min(partial.length(), PREFIX_CHARS))
+                    : text.substring(0, Math.min(text.length(), PREFIX_CHARS));
             partial.setLength(0);
+            if (handler.resultTooLarge(this, prefix)) {
+                skippingResult = !last; // answered; the connection stays, the rest of the message is discarded
+                return;
+            }
             refusedOversize = true;
             handler.frameTooLarge(node, address, cap);
             sendRaw(ErrorMessage.of(ErrorCode.FRAME_TOO_LARGE, "message larger than " + cap + " bytes refused"

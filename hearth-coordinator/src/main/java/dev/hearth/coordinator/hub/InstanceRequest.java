@@ -2,14 +2,15 @@ package dev.hearth.coordinator.hub;
 
 import dev.hearth.core.protocol.InstanceResult;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * One instance command sent to a node: its steps as the node reports them and, once it ended, the node's result.
- * Holds no secret (the create's document went to the node and was not kept). Thread-safe.
+ * Holds no secret (the create's document went to the node and was not kept). A node reports steps as it likes, so
+ * only the newest {@value #MAX_STEPS} are kept, each name cut to {@value #MAX_STEP_CHARS} characters, and the older
+ * ones dropped are counted ({@link #droppedSteps()}). Thread-safe.
  */
 public final class InstanceRequest {
 
@@ -22,12 +23,18 @@ public final class InstanceRequest {
     public record Step(String step, Instant at) {
     }
 
+    /** The most steps kept; older ones are dropped. */
+    public static final int MAX_STEPS = 32;
+    /** The longest step name kept; longer ones are cut. */
+    public static final int MAX_STEP_CHARS = 128;
+
     private final String id;
     private final String nodeId;
     private final String instanceId;
     private final String action;
     private final Instant createdAt;
-    private final List<Step> steps = new ArrayList<>();
+    private final java.util.ArrayDeque<Step> steps = new java.util.ArrayDeque<>();
+    private long droppedSteps;
     private final CompletableFuture<InstanceResult> result = new CompletableFuture<>();
 
     InstanceRequest(String id, String nodeId, String instanceId, String action, Instant createdAt) {
@@ -68,8 +75,18 @@ public final class InstanceRequest {
         return List.copyOf(steps);
     }
 
+    /** Steps dropped to keep within {@link #MAX_STEPS}. */
+    public synchronized long droppedSteps() {
+        return droppedSteps;
+    }
+
     synchronized void step(String name, Instant at) {
-        steps.add(new Step(name, at));
+        String kept = name == null ? "" : name.length() > MAX_STEP_CHARS ? name.substring(0, MAX_STEP_CHARS) : name;
+        steps.addLast(new Step(kept, at));
+        if (steps.size() > MAX_STEPS) {
+            steps.removeFirst();
+            droppedSteps++;
+        }
     }
 
     /** Completes with the node's answer (the first one wins). */

@@ -124,6 +124,47 @@ public final class MessageHandler {
         }
     }
 
+    /**
+     * Answers a {@code job_result} over the frame cap from a registered Hearth node with a refused {@code result_ack}
+     * ({@code result_too_large}), learning the job id (and the epoch, when present) from the message's first
+     * characters; the epoch otherwise is the node's current lease of that job.
+     *
+     * @return false when the prefix is not such a result (the caller closes the connection)
+     */
+    boolean resultTooLarge(AgentConnection conn, String prefix) {
+        NodeSession node = conn.node();
+        if (node == null || !node.hearth()) {
+            return false;
+        }
+        Optional<String> jobId = OversizeResult.jobId(prefix);
+        if (jobId.isEmpty()) {
+            return false;
+        }
+        long epoch = OversizeResult.epoch(prefix).orElseGet(() -> store.job(jobId.get())
+                .filter(j -> node.nodeId().equals(j.nodeId())).map(JobRecord::epoch).orElse(-1L));
+        String reason = "the result of job " + jobId.get() + " is larger than the coordinator's cap of "
+                + maxFrameBytes + " characters; it was not recorded. Keep logs and outputs within the limits";
+        // In its place the lease ends with an unsigned error result, which the oracle fails like any result without
+        // its receipt: the job does not hang on a lease whose result can never arrive, and nothing is paid for it.
+        JobResultMessage stand = new JobResultMessage(jobId.get(), node.nodeId(), "error", false, "", -1, null, null,
+                clock.millis(), epoch, null, null, null, 0L, false, reason, null, null);
+        ResultAcceptance outcome = store.acceptResult(jobId.get(), node.nodeId(), epoch, "error", -1,
+                Json.mapper().valueToTree(stand).toString(), Oracle.receiptDigest(null));
+        metrics.count("hearth_results_total", "outcome", ErrorCode.RESULT_TOO_LARGE.wireName());
+        log.warn("refused result of job {} from node {} (epoch {}): over {} characters{}", jobId.get(), node.nodeId(),
+                epoch, maxFrameBytes, outcome instanceof ResultAcceptance.Accepted ? "; the lease ends with an error"
+                        : "");
+        if (outcome instanceof ResultAcceptance.Accepted) {
+            liveLogs.forget(jobId.get());
+            verifier.verifyNow(jobId.get());
+        }
+        node.send(new ResultAck(jobId.get(), epoch, false, ErrorCode.RESULT_TOO_LARGE.wireName(), reason));
+        if (outcome instanceof ResultAcceptance.Accepted) {
+            wakeScheduler.run();
+        }
+        return true;
+    }
+
     void handle(AgentConnection conn, String frame) {
         metrics.count("hearth_agent_messages_total", "direction", "in");
         AgentMessage message;

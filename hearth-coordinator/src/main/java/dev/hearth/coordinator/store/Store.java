@@ -139,6 +139,25 @@ public interface Store extends AutoCloseable {
     List<JobRecord> queuedJobs();
 
     /**
+     * A page of jobs, newest first, without reading more rows than the page holds.
+     *
+     * @param state only jobs in this state, or all
+     * @param after where the page starts (the previous page's {@link JobPage#next}), or from the newest
+     * @param limit the most jobs, 1 to {@link JobPage#MAX_LIMIT}
+     */
+    JobPage jobPage(Optional<JobState> state, Optional<JobPage.Cursor> after, int limit);
+
+    /** How many jobs are in each state (every state present, 0 when none), counted in one query; reads no spec. */
+    Map<JobState, Long> jobCounts();
+
+    /**
+     * Checks that the store answers, with the cheapest query it has.
+     *
+     * @throws StoreException when it does not
+     */
+    void ping();
+
+    /**
      * Sets the reason shown with a job (why it waits, say), or clears it with {@code null}.
      *
      * @return false when no such job exists

@@ -42,4 +42,26 @@ class LiveLogsTest {
         logs.append("j", 1, LiveLogs.MAX_CHARS - 2, "abcdef");
         assertThat(logs.read("j", LiveLogs.MAX_CHARS - 2).orElseThrow().data()).isEqualTo("ab");
     }
+
+    @Test
+    @DisplayName("past the total characters or jobs the texts written to longest ago are dropped, and counted")
+    void totals() {
+        LiveLogs logs = new LiveLogs(100, 250, 3);
+        logs.append("a", 1, 0, "x".repeat(100));
+        logs.append("b", 1, 0, "y".repeat(100));
+        logs.append("c", 1, 0, "z".repeat(100));
+        assertThat(logs.read("a", 0)).as("the oldest text went").isEmpty();
+        assertThat(logs.read("c", 0).orElseThrow().length()).isEqualTo(100);
+        assertThat(logs.totalChars()).isEqualTo(200);
+        logs.append("b", 1, 100, "more");
+        logs.append("d", 1, 0, "d");
+        logs.append("e", 1, 0, "e");
+        assertThat(logs.read("c", 0)).as("past 3 jobs the least recently written goes").isEmpty();
+        assertThat(logs.read("b", 0)).isPresent();
+        assertThat(logs.dropped()).isEqualTo(2);
+        logs.forget("b");
+        logs.forget("d");
+        logs.forget("e");
+        assertThat(logs.totalChars()).isZero();
+    }
 }

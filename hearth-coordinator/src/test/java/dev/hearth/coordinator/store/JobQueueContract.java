@@ -73,6 +73,40 @@ interface JobQueueContract extends StoreFixture {
     }
 
     @Test
+    @DisplayName("pages run newest first; a cursor is a position, so jobs submitted meanwhile never shift later pages")
+    default void paging() {
+        for (int i = 0; i < 5; i++) {
+            submit("j" + i, 0);
+            if (i % 2 == 1) {
+                clock().advance(Duration.ofMillis(1)); // some share a millisecond: the id orders those
+            }
+        }
+        leasedJob("leased", "n1");
+        JobPage first = store().jobPage(Optional.empty(), Optional.empty(), 3);
+        assertThat(first.jobs()).extracting(JobRecord::id).containsExactly("leased", "j4", "j3");
+        submit("newer", 0);
+        JobPage second = store().jobPage(Optional.empty(), first.next().map(JobPage.Cursor::decode), 3);
+        assertThat(second.jobs()).extracting(JobRecord::id).containsExactly("j2", "j1", "j0");
+        assertThat(second.next()).isEmpty();
+        assertThat(store().jobPage(Optional.of(JobState.QUEUED), Optional.empty(), 500).jobs()).hasSize(6);
+        assertThatThrownBy(() -> store().jobPage(Optional.empty(), Optional.empty(), 501))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("limit 501");
+        assertThatThrownBy(() -> JobPage.Cursor.decode("%%")).hasMessageContaining("cursor '%%' is invalid");
+    }
+
+    @Test
+    @DisplayName("jobs are counted by state in one answer, every state present; the store answers a ping")
+    default void counts() {
+        leasedJob("leased", "n1");
+        submit("q1", 0);
+        submit("q2", 0);
+        store().ping();
+        var counts = store().jobCounts();
+        assertThat(counts).hasSize(JobState.values().length).containsEntry(JobState.QUEUED, 2L)
+                .containsEntry(JobState.LEASED, 1L).containsEntry(JobState.COMPLETED, 0L);
+    }
+
+    @Test
     @DisplayName("a job's reason can be set and cleared; an unknown job's cannot")
     default void reason() {
         submit("j1", 0);

@@ -31,7 +31,12 @@ public enum ErrorCode {
     /** A protocol version the coordinator does not speak. */
     PROTOCOL_UNSUPPORTED,
     /** A result the oracle refused: a check of its receipt, hashes, lease or policy failed (the reason names it). */
-    VERIFICATION_FAILED;
+    VERIFICATION_FAILED,
+    /**
+     * A {@code job_result} over the frame cap: answered with a refused {@code result_ack} naming the job, and the
+     * connection stays open; the agent keeps the result aside (it will never fit) and sends the ones behind it.
+     */
+    RESULT_TOO_LARGE;
 
     /** The code on the wire: {@code invalid_message}, ... */
     public String wireName() {

@@ -5,6 +5,7 @@ import static dev.hearth.coordinator.store.sql.Statements.queryOne;
 import static dev.hearth.coordinator.store.sql.Statements.update;
 
 import dev.hearth.coordinator.store.Cancellation;
+import dev.hearth.coordinator.store.JobPage;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
 import dev.hearth.core.job.Redundancy;
@@ -12,7 +13,10 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -74,6 +78,39 @@ final class JobTable {
                 ? query(c, "SELECT " + COLUMNS + " FROM jobs WHERE state = ? ORDER BY submitted_at, id",
                         JobTable::job, state.get())
                 : query(c, "SELECT " + COLUMNS + " FROM jobs ORDER BY submitted_at, id", JobTable::job);
+    }
+
+    static JobPage page(Connection c, Optional<JobState> state, Optional<JobPage.Cursor> after, int limit)
+            throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM jobs WHERE 1 = 1");
+        List<Object> params = new ArrayList<>();
+        state.ifPresent(s -> {
+            sql.append(" AND state = ?");
+            params.add(s);
+        });
+        after.ifPresent(a -> {
+            sql.append(" AND (submitted_at < ? OR (submitted_at = ? AND id < ?))");
+            params.addAll(List.of(a.submittedAt(), a.submittedAt(), a.id()));
+        });
+        sql.append(" ORDER BY submitted_at DESC, id DESC LIMIT ?");
+        params.add(limit + 1);
+        List<JobRecord> rows = query(c, sql.toString(), JobTable::job, params.toArray());
+        if (rows.size() <= limit) {
+            return new JobPage(rows, Optional.empty());
+        }
+        JobRecord last = rows.get(limit - 1);
+        return new JobPage(rows.subList(0, limit),
+                Optional.of(new JobPage.Cursor(last.submittedAt(), last.id()).encode()));
+    }
+
+    static Map<JobState, Long> counts(Connection c) throws SQLException {
+        Map<JobState, Long> counts = new EnumMap<>(JobState.class);
+        for (JobState s : JobState.values()) {
+            counts.put(s, 0L);
+        }
+        query(c, "SELECT state, COUNT(*) FROM jobs GROUP BY state", rs -> counts.put(JobState.valueOf(rs.getString(1)),
+                rs.getLong(2)));
+        return counts;
     }
 
     static List<JobRecord> queued(Connection c) throws SQLException {

@@ -4,6 +4,7 @@ import dev.hearth.coordinator.store.Cancellation;
 import dev.hearth.coordinator.store.CopyShares;
 import dev.hearth.coordinator.store.HoldRequest;
 import dev.hearth.coordinator.store.IssuedToken;
+import dev.hearth.coordinator.store.JobPage;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.Lease;
@@ -182,6 +183,26 @@ final class SqlStore implements Store {
     @Override
     public List<JobRecord> queuedJobs() {
         return tx.read("list queued jobs", JobTable::queued);
+    }
+
+    @Override
+    public JobPage jobPage(Optional<JobState> state, Optional<JobPage.Cursor> after, int limit) {
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(after, "after");
+        if (limit < 1 || limit > JobPage.MAX_LIMIT) {
+            throw new IllegalArgumentException("limit " + limit + " is invalid: 1 to " + JobPage.MAX_LIMIT);
+        }
+        return tx.read("list a page of jobs", c -> JobTable.page(c, state, after, limit));
+    }
+
+    @Override
+    public Map<JobState, Long> jobCounts() {
+        return tx.read("count jobs by state", JobTable::counts);
+    }
+
+    @Override
+    public void ping() {
+        tx.read("ping the store", c -> Statements.queryOne(c, "SELECT 1", rs -> rs.getInt(1)));
     }
 
     @Override
