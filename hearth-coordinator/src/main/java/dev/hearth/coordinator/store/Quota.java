@@ -3,7 +3,7 @@ package dev.hearth.coordinator.store;
 /**
  * A client's limits; 0 in any field means no limit.
  *
- * @param runningJobs jobs leased or running at once
+ * @param concurrentJobs jobs live at once: queued, leased or running
  * @param queuedJobs jobs waiting to be placed at once
  * @param cpus CPUs asked for by its live (queued, leased, running) jobs together
  * @param memoryBytes memory asked for by its live jobs together
@@ -11,7 +11,7 @@ package dev.hearth.coordinator.store;
  * @param instances instance create requests it may make
  * @param requestsPerMinute API calls per minute
  */
-public record Quota(int runningJobs, int queuedJobs, double cpus, long memoryBytes, int gpus, int instances,
+public record Quota(int concurrentJobs, int queuedJobs, double cpus, long memoryBytes, int gpus, int instances,
         int requestsPerMinute) {
 
     /** No limits at all. */
@@ -19,7 +19,7 @@ public record Quota(int runningJobs, int queuedJobs, double cpus, long memoryByt
 
     /** Refuses negative limits. */
     public Quota {
-        if (runningJobs < 0 || queuedJobs < 0 || cpus < 0 || memoryBytes < 0 || gpus < 0 || instances < 0
+        if (concurrentJobs < 0 || queuedJobs < 0 || cpus < 0 || memoryBytes < 0 || gpus < 0 || instances < 0
                 || requestsPerMinute < 0) {
             throw new IllegalArgumentException("quota limits are 0 (no limit) or more, got " + this);
         }

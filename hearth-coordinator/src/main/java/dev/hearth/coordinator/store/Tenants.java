@@ -50,4 +50,22 @@ public interface Tenants {
 
     /** The latest {@code limit} audit events, oldest first. */
     List<AuditEvent> auditTrail(int limit);
+
+    /** Marks node token {@code tokenId} as minted for {@code operator}: the node it makes is that operator's. */
+    void assignOperator(String tokenId, String operator);
+
+    /** The ids of the nodes made from tokens assigned to {@code operator}. */
+    java.util.Set<String> nodesOf(String operator);
+
+    /** The operator a node token was assigned to, per token id. */
+    java.util.Map<String, String> tokenOperators();
+
+    /**
+     * Revokes node token {@code tokenId}: no node registers with it again (a bound node's identity is gone for
+     * good). Whether it existed and was live.
+     */
+    boolean revokeToken(String tokenId);
+
+    /** The ids of the revoked node tokens. */
+    java.util.Set<String> revokedTokens();
 }

@@ -23,10 +23,13 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -176,6 +179,46 @@ final class SqlTenants implements Tenants {
                         rs.getString("id"), Rows.instant(rs, "at"), rs.getString("actor"), rs.getString("action"),
                         rs.getString("outcome"), rs.getString("detail")), limit));
         return latest.reversed();
+    }
+
+    @Override
+    public void assignOperator(String tokenId, String operator) {
+        if (!ClientRecord.validName(operator)) {
+            throw new IllegalArgumentException("operator '" + operator + "' is invalid: " + ClientRecord.NAME_FORM);
+        }
+        tx.write("assign token " + tokenId + " to operator " + operator, c -> {
+            if (update(c, "UPDATE node_tokens SET operator = ? WHERE id = ?", operator, tokenId) != 1) {
+                throw new IllegalArgumentException("node token " + tokenId + " does not exist");
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Set<String> nodesOf(String operator) {
+        return Set.copyOf(tx.read("list nodes of operator " + operator, c -> query(c, "SELECT bound_node_id FROM "
+                + "node_tokens WHERE operator = ? AND bound_node_id IS NOT NULL", rs -> rs.getString(1), operator)));
+    }
+
+    @Override
+    public Map<String, String> tokenOperators() {
+        Map<String, String> out = new HashMap<>();
+        tx.read("list token operators", c -> query(c, "SELECT id, operator FROM node_tokens WHERE operator IS NOT NULL",
+                rs -> out.put(rs.getString(1), rs.getString(2))));
+        return out;
+    }
+
+    @Override
+    public boolean revokeToken(String tokenId) {
+        Instant now = now();
+        return tx.write("revoke token " + tokenId, c -> update(c,
+                "UPDATE node_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", now, tokenId) == 1);
+    }
+
+    @Override
+    public Set<String> revokedTokens() {
+        return Set.copyOf(tx.read("list revoked tokens", c -> query(c,
+                "SELECT id FROM node_tokens WHERE revoked_at IS NOT NULL", rs -> rs.getString(1))));
     }
 
     private Instant now() {
