@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "hearth", mixinStandardHelpOptions = true, versionProvider = HearthCommand.Version.class,
         description = "Runs untrusted workloads in strong isolation: jobs in sandboxes, with proofs.",
         subcommands = {RunCommand.class, ImageCommand.class, InstanceCommand.class, JobCommand.class, NodeCommand.class,
-                TokenCommand.class, LedgerCommand.class, CoordinatorCommand.class, AgentCommand.class,
+                TokenCommand.class, ClientCommand.class, KeyCommand.class, AuditCommand.class, LedgerCommand.class, CoordinatorCommand.class, AgentCommand.class,
                 VerifyCommand.class,
                 CommandLine.HelpCommand.class})
 public final class HearthCommand {

@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "node", mixinStandardHelpOptions = true,
         description = "Shows the nodes of a coordinator and stakes them, or exports this host's node key.",
         subcommands = {NodeCommand.ListNodes.class, NodeCommand.Status.class, NodeCommand.Stake.class,
-                NodeCommand.Key.class})
+                NodeCommand.Key.class, NodeCommand.Remove.class})
 final class NodeCommand {
 
     @ParentCommand
@@ -164,6 +164,24 @@ final class NodeCommand {
                     "application/json");
             spec.commandLine().getOut().printf("staked %s credits from %s; node %s now has a stake of %s%n",
                     t.get("amount").asText(), t.get("from").asText(), id, t.get("stake").asText());
+            return 0;
+        }
+    }
+
+    /** {@code hearth node remove ID}: revokes the node's token, so it never registers again with that identity. */
+    @Command(name = "remove", mixinStandardHelpOptions = true,
+            description = "Removes a node for good: revokes its token and closes its connection (admin).")
+    static final class Remove implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        NodeCommand node;
+        @Parameters(paramLabel = "ID") String id;
+
+        @Override
+        public Integer call() throws Exception {
+            node.client().delete("/v1/nodes/" + id);
+            spec.commandLine().getOut().println("node " + id + " removed; its token is revoked");
             return 0;
         }
     }
