@@ -31,6 +31,7 @@ import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.core.protocol.JobCancel;
 import dev.hearth.core.protocol.Protocol;
+import io.helidon.common.tls.Tls;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
@@ -89,7 +90,20 @@ public final class CoordinatorServer implements AutoCloseable {
      */
     public static CoordinatorServer start(CoordinatorConfig config, InstantSource clock, OracleSettings oracle)
             throws IOException {
+        return start(config, clock, oracle, new ServerTls.Mode.Off());
+    }
+
+    /**
+     * As {@link #start(CoordinatorConfig, InstantSource, OracleSettings)}, serving HTTPS and WSS with the TLS
+     * identity {@code tls} names (a self-signed one is made in the data folder on first start; its fingerprint is
+     * logged).
+     *
+     * @throws IOException when the data folder, admin token or TLS identity cannot be made or read
+     */
+    public static CoordinatorServer start(CoordinatorConfig config, InstantSource clock, OracleSettings oracle,
+            ServerTls.Mode tls) throws IOException {
         AdminToken admin = AdminToken.loadOrCreate(config.dataDir());
+        Optional<ServerTls> identity = tls.load(config.dataDir(), config.host());
         CoordinatorKey key = CoordinatorKey.loadOrCreate(config.dataDir());
         Store store = Store.sqlite(config.dataDir().resolve("hearth.db"), clock);
         LedgerConfig ledger = config.ledger();
@@ -138,7 +152,9 @@ public final class CoordinatorServer implements AutoCloseable {
                 new CoordinatorApi(key), new NodeInstancesApi(store, hub, instances), new InstancesApi(instances, hub),
                 new TenantsApi(store.tenants()), new NodeRemovalApi(store, store.tenants(), hub, wake),
                 new Access(admin, store.tenants(), clock));
-        WebServer server = WebServer.builder()
+        io.helidon.webserver.WebServerConfig.Builder web = WebServer.builder();
+        identity.ifPresent(t -> web.tls(Tls.builder().sslContext(t.context()).build()));
+        WebServer server = web
                 .host(config.host())
                 .port(config.port())
                 .addProtocol(WsConfig.builder().name("websocket").maxFrameLength(config.maxFrameBytes()).build())
@@ -146,6 +162,8 @@ public final class CoordinatorServer implements AutoCloseable {
                 .addRouting(WsRouting.builder().endpoint(Protocol.AGENT_PATH, hub::newConnection))
                 .build()
                 .start();
+        identity.ifPresent(t -> log.info("serving HTTPS and WSS; certificate SHA-256 fingerprint {} (clients pin it "
+                + "with --tls-fingerprint)", t.fingerprint()));
         loop[0].start();
         webhook.ifPresent(PaymentWebhook::start);
         verifier.start();

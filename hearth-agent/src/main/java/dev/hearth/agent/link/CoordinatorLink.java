@@ -4,16 +4,22 @@ import dev.hearth.core.protocol.AgentMessage;
 import dev.hearth.core.protocol.CoordinatorMessage;
 import dev.hearth.core.protocol.ProtocolCodec;
 import dev.hearth.core.protocol.ProtocolException;
+import dev.hearth.core.tls.CoordinatorTrust;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,11 +63,40 @@ public final class CoordinatorLink implements AutoCloseable {
      * @param listener receives messages and connection changes
      */
     public CoordinatorLink(URI endpoint, Backoff backoff, Listener listener) {
+        this(endpoint, backoff, listener, Optional.empty());
+    }
+
+    /**
+     * As {@link #CoordinatorLink(URI, Backoff, Listener)}, trusting a {@code wss://} coordinator as {@code tls}
+     * says (a pinned fingerprint or a CA file, see {@link #trust(Map)}); the JDK's CAs when empty.
+     */
+    public CoordinatorLink(URI endpoint, Backoff backoff, Listener listener, Optional<SSLContext> tls) {
         this.endpoint = endpoint;
         this.backoff = backoff;
         this.listener = listener;
-        this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+        HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
+        tls.ifPresent(http::sslContext);
+        this.http = http.build();
         this.loop = Thread.ofPlatform().name("hearth-link").daemon().unstarted(this::run);
+    }
+
+    /**
+     * The coordinator trust an environment names: {@code HEARTH_TLS_FINGERPRINT} (the SHA-256 of the coordinator's
+     * certificate, pinned) or {@code HEARTH_TLS_CA} (a PEM CA file); empty for the JDK's CAs.
+     *
+     * @throws IOException when the CA file cannot be used
+     * @throws dev.hearth.core.InvalidInputException when the fingerprint is malformed
+     */
+    public static Optional<SSLContext> trust(Map<String, String> env) throws IOException {
+        String pin = env.get("HEARTH_TLS_FINGERPRINT");
+        if (pin != null && !pin.isBlank()) {
+            return Optional.of(CoordinatorTrust.pinned("HEARTH_TLS_FINGERPRINT", pin.strip()));
+        }
+        String ca = env.get("HEARTH_TLS_CA");
+        if (ca != null && !ca.isBlank()) {
+            return Optional.of(CoordinatorTrust.ca(Path.of(ca.strip())));
+        }
+        return Optional.empty();
     }
 
     /** Starts connecting; returns at once. */
