@@ -1,6 +1,6 @@
 package dev.hearth.coordinator;
 
-import dev.hearth.core.tls.CoordinatorTrust;
+import dev.hearth.core.tls.CertificateFingerprint;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
@@ -59,7 +59,7 @@ public record ServerTls(SSLContext context, X509Certificate certificate) {
 
     /** The certificate's SHA-256 fingerprint, as {@code --tls-fingerprint} takes it. */
     public String fingerprint() {
-        return CoordinatorTrust.fingerprint(certificate);
+        return CertificateFingerprint.of(certificate);
     }
 
     /**

@@ -4,7 +4,6 @@ import dev.hearth.core.protocol.AgentMessage;
 import dev.hearth.core.protocol.CoordinatorMessage;
 import dev.hearth.core.protocol.ProtocolCodec;
 import dev.hearth.core.protocol.ProtocolException;
-import dev.hearth.core.tls.CoordinatorTrust;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

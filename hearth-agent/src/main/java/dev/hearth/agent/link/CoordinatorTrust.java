@@ -1,6 +1,7 @@
-package dev.hearth.core.tls;
+package dev.hearth.agent.link;
 
 import dev.hearth.core.InvalidInputException;
+import dev.hearth.core.tls.CertificateFingerprint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -9,13 +10,9 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.util.HexFormat;
-import java.util.Locale;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManagerFactory;
@@ -28,30 +25,17 @@ import javax.net.ssl.X509ExtendedTrustManager;
  */
 public final class CoordinatorTrust {
 
-    /** What a fingerprint may look like: 64 hex digits, in pairs separated by ':' or not. */
-    public static final String FINGERPRINT_FORM = "the certificate's SHA-256: 64 hex digits, pairs separated by ':' "
-            + "or not, as the coordinator prints it at start";
-
     private CoordinatorTrust() {
-    }
-
-    /** The SHA-256 of a certificate's DER encoding, as uppercase hex pairs joined by ':'. */
-    public static String fingerprint(X509Certificate cert) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(cert.getEncoded());
-            return HexFormat.ofDelimiter(":").withUpperCase().formatHex(digest);
-        } catch (NoSuchAlgorithmException | CertificateEncodingException e) {
-            throw new IllegalStateException("cannot fingerprint certificate " + cert.getSubjectX500Principal(), e);
-        }
     }
 
     /**
      * A TLS context that accepts exactly the certificate whose SHA-256 is {@code fingerprint}.
      *
-     * @throws InvalidInputException naming {@code field} when the fingerprint is not {@link #FINGERPRINT_FORM}
+     * @throws InvalidInputException naming {@code field} when the fingerprint is not
+     *     {@link CertificateFingerprint#FORM}
      */
     public static SSLContext pinned(String field, String fingerprint) {
-        String wanted = normalise(field, fingerprint);
+        String wanted = CertificateFingerprint.normalise(field, fingerprint);
         return context(new Pinned(wanted));
     }
 
@@ -82,14 +66,6 @@ public final class CoordinatorTrust {
         }
     }
 
-    private static String normalise(String field, String fingerprint) {
-        String hex = fingerprint == null ? "" : fingerprint.replace(":", "").toUpperCase(Locale.ROOT);
-        if (!hex.matches("[0-9A-F]{64}")) {
-            throw new InvalidInputException(field, fingerprint, FINGERPRINT_FORM);
-        }
-        return HexFormat.ofDelimiter(":").withUpperCase().formatHex(HexFormat.of().parseHex(hex));
-    }
-
     private static SSLContext context(X509ExtendedTrustManager trust) {
         try {
             SSLContext ctx = SSLContext.getInstance("TLS");
@@ -112,7 +88,7 @@ public final class CoordinatorTrust {
             if (chain == null || chain.length == 0) {
                 throw new CertificateException("the coordinator sent no certificate");
             }
-            String got = fingerprint(chain[0]);
+            String got = CertificateFingerprint.of(chain[0]);
             if (!MessageDigest.isEqual(got.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
                     wanted.getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
                 throw new CertificateException("the coordinator's certificate has SHA-256 fingerprint " + got
