@@ -12,11 +12,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import dev.hearth.agent.link.CoordinatorLink;
 
 /**
  * The CLI's view of a coordinator's REST API: where it is (--coordinator, HEARTH_COORDINATOR, else
  * http://127.0.0.1:7070) and how to authenticate (HEARTH_TOKEN, else the admin token file of the local
- * coordinator). Errors carry the HTTP status and the server's message. Thread-safe.
+ * coordinator). A key is sent over plain HTTP to loopback only, unless HEARTH_INSECURE_HTTP=1 (--insecure-http); an
+ * https:// coordinator is trusted by HEARTH_TLS_FINGERPRINT (--tls-fingerprint) or HEARTH_TLS_CA (--tls-ca), else
+ * by the JDK's CAs. Errors carry the HTTP status and the server's message. Thread-safe.
  */
 final class CoordinatorClient {
 
@@ -25,11 +30,14 @@ final class CoordinatorClient {
 
     private final URI base;
     private final String token;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
 
-    private CoordinatorClient(URI base, String token) {
+    private CoordinatorClient(URI base, String token, Optional<SSLContext> tls) {
         this.base = base;
         this.token = token;
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        tls.ifPresent(b::sslContext);
+        this.http = b.build();
     }
 
     /** A client from the flag, the environment, and the default token file. */
@@ -44,7 +52,33 @@ final class CoordinatorClient {
             }
             token = Files.readString(file).strip();
         }
-        return new CoordinatorClient(URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url), token);
+        URI base = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+        if ("http".equalsIgnoreCase(base.getScheme()) && !loopback(base.getHost())
+                && !"1".equals(env.get("HEARTH_INSECURE_HTTP"))) {
+            throw new IOException("refusing to send a key over plain HTTP to " + base.getHost() + ": use https:// "
+                    + "(the coordinator serves TLS), or set HEARTH_INSECURE_HTTP=1 to send it in the clear anyway");
+        }
+        return new CoordinatorClient(base, token, CoordinatorLink.trust(env));
+    }
+
+    /** Whether a URL's host is this machine's loopback: localhost or a loopback address literal. */
+    static boolean loopback(String host) {
+        if (host == null) {
+            return false;
+        }
+        if (host.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (!literal.matches("[0-9.]+|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*")) {
+            return false; // a name: never resolved here, so never trusted as loopback
+        }
+        try {
+            // an address literal: getByName parses it without a lookup
+            return java.net.InetAddress.getByName(literal).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     JsonNode get(String path) throws IOException, InterruptedException {

@@ -137,9 +137,33 @@ final class CoordinatorCommand implements Callable<Integer> {
                     + "with no result (default: ${DEFAULT-VALUE}).")
     int cordonAfterExpiries;
 
+    @Option(names = "--tls", description = "Serve HTTPS and WSS with a self-signed certificate made in the data folder "
+            + "on first start; its SHA-256 fingerprint is printed for clients to pin (--tls-fingerprint).")
+    boolean tlsSelfSigned;
+
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve HTTPS and WSS with this PEM certificate "
+            + "(chain, leaf first); needs --tls-key.")
+    java.nio.file.Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "The PEM private key of --tls-cert.")
+    java.nio.file.Path tlsKey;
+
+    private dev.hearth.coordinator.ServerTls.Mode tlsMode() {
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new dev.hearth.core.InvalidInputException(tlsCert == null ? "--tls-cert" : "--tls-key", null,
+                    "--tls-cert and --tls-key together (a PEM certificate and its key)");
+        }
+        if (tlsCert != null) {
+            return new dev.hearth.coordinator.ServerTls.Mode.Pem(tlsCert, tlsKey);
+        }
+        return tlsSelfSigned ? new dev.hearth.coordinator.ServerTls.Mode.SelfSigned()
+                : new dev.hearth.coordinator.ServerTls.Mode.Off();
+    }
+
     @Override
     public Integer call() throws Exception {
         CoordinatorConfig config = config();
+        dev.hearth.coordinator.ServerTls.Mode tls = tlsMode();
         OraclePolicy policy = OraclePolicy.parse(unsigned, timing, completion);
         if (oracleMaxAttempts < 1) {
             throw new InvalidInputException("--oracle-max-attempts", String.valueOf(oracleMaxAttempts),
@@ -148,15 +172,20 @@ final class CoordinatorCommand implements Callable<Integer> {
         ServiceLogging.infoUnlessSet(parent.environment());
         CoordinatorServer server = CoordinatorServer.start(config, InstantSource.system(),
                 OracleSettings.DEFAULTS.withPolicy(policy).withAttempts(oracleMaxAttempts,
-                        OracleSettings.DEFAULTS.firstRetry()));
+                        OracleSettings.DEFAULTS.firstRetry()), tls);
+        var identity = tls.load(config.dataDir(), config.host());
+        String web = identity.isPresent() ? "https" : "http";
+        String ws = identity.isPresent() ? "wss" : "ws";
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             server.close();
             stopped.countDown();
         }, "hearth-coordinator-stop");
         Runtime.getRuntime().addShutdownHook(hook);
-        spec.commandLine().getErr().printf("hearth: coordinator listening on http://%s:%d (agents: ws://%s:%d%s); "
-                + "data in %s; admin token in %s%n", config.host(), server.port(), config.host(), server.port(),
+        identity.ifPresent(t -> spec.commandLine().getErr().println("hearth: TLS certificate SHA-256 fingerprint "
+                + t.fingerprint() + " (clients: --tls-fingerprint " + t.fingerprint() + ")"));
+        spec.commandLine().getErr().printf("hearth: coordinator listening on %s://%s:%d (agents: %s://%s:%d%s); "
+                + "data in %s; admin token in %s%n", web, config.host(), server.port(), ws, config.host(), server.port(),
                 dev.hearth.core.protocol.Protocol.AGENT_PATH, config.dataDir(), config.dataDir().resolve("admin.token"));
         spec.commandLine().getErr().flush();
         stopped.await();

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "hearth", mixinStandardHelpOptions = true, versionProvider = HearthCommand.Version.class,
         description = "Runs untrusted workloads in strong isolation: jobs in sandboxes, with proofs.",
         subcommands = {RunCommand.class, ImageCommand.class, InstanceCommand.class, JobCommand.class, NodeCommand.class,
-                TokenCommand.class, LedgerCommand.class, CoordinatorCommand.class, AgentCommand.class,
+                TokenCommand.class, ClientCommand.class, KeyCommand.class, AuditCommand.class, LedgerCommand.class, CoordinatorCommand.class, AgentCommand.class,
                 VerifyCommand.class,
                 CommandLine.HelpCommand.class})
 public final class HearthCommand {
@@ -23,9 +23,39 @@ public final class HearthCommand {
         this.environment = Map.copyOf(environment);
     }
 
-    /** The environment the command reads its HN_* and DOCKER_HOST settings and secrets from. */
+    @picocli.CommandLine.Option(names = "--tls-fingerprint", scope = CommandLine.ScopeType.INHERIT,
+            paramLabel = "SHA256", description = "Trust an https:// coordinator whose certificate has this SHA-256 "
+                    + "fingerprint, as it printed at start (or HEARTH_TLS_FINGERPRINT).")
+    String tlsFingerprint;
+
+    @picocli.CommandLine.Option(names = "--tls-ca", scope = CommandLine.ScopeType.INHERIT, paramLabel = "PEM",
+            description = "Trust an https:// coordinator whose certificate this PEM CA file issued (or HEARTH_TLS_CA).")
+    String tlsCa;
+
+    @picocli.CommandLine.Option(names = "--insecure-http", scope = CommandLine.ScopeType.INHERIT,
+            description = "Send the key over plain http:// to a coordinator that is not on loopback "
+                    + "(or HEARTH_INSECURE_HTTP=1).")
+    boolean insecureHttp;
+
+    /**
+     * The environment the command reads its HN_* and DOCKER_HOST settings and secrets from, with the global TLS
+     * flags folded in as the HEARTH_TLS_* and HEARTH_INSECURE_HTTP variables they stand for.
+     */
     Map<String, String> environment() {
-        return environment;
+        if (tlsFingerprint == null && tlsCa == null && !insecureHttp) {
+            return environment;
+        }
+        Map<String, String> env = new java.util.HashMap<>(environment);
+        if (tlsFingerprint != null) {
+            env.put("HEARTH_TLS_FINGERPRINT", tlsFingerprint);
+        }
+        if (tlsCa != null) {
+            env.put("HEARTH_TLS_CA", tlsCa);
+        }
+        if (insecureHttp) {
+            env.put("HEARTH_INSECURE_HTTP", "1");
+        }
+        return Map.copyOf(env);
     }
 
     /** Connects to the Docker engine named by DOCKER_HOST in this command's environment, or the default socket. */

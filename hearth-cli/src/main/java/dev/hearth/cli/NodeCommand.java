@@ -19,13 +19,14 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code hearth node list|status|stake|uncordon}: the coordinator's nodes, their reputation, stake and cordon;
+ * {@code hearth node list|status|stake|uncordon|limits|remove}: the coordinator's nodes, their reputation, stake and cordon;
  * {@code hearth node key}: this host's node key.
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
         description = "Shows the nodes of a coordinator and stakes them, or exports this host's node key.",
         subcommands = {NodeCommand.ListNodes.class, NodeCommand.Status.class, NodeCommand.Stake.class,
-                NodeCommand.Key.class, NodeCommand.Uncordon.class, NodeCommand.Limits.class})
+                NodeCommand.Key.class, NodeCommand.Uncordon.class, NodeCommand.Limits.class,
+                NodeCommand.Remove.class})
 final class NodeCommand {
 
     @ParentCommand
@@ -236,6 +237,24 @@ final class NodeCommand {
                     "application/json");
             spec.commandLine().getOut().printf("node %s limits: %s%n", id,
                     r.get("limits").isNull() ? "none of its own (the coordinator's flags apply)" : r.get("limits"));
+            return 0;
+        }
+    }
+
+    /** {@code hearth node remove ID}: revokes the node's token, so it never registers again with that identity. */
+    @Command(name = "remove", mixinStandardHelpOptions = true,
+            description = "Removes a node for good: revokes its token and closes its connection (admin).")
+    static final class Remove implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        NodeCommand node;
+        @Parameters(paramLabel = "ID") String id;
+
+        @Override
+        public Integer call() throws Exception {
+            node.client().delete("/v1/nodes/" + LedgerCommand.encode(id));
+            spec.commandLine().getOut().println("node " + id + " removed; its token is revoked");
             return 0;
         }
     }

@@ -9,9 +9,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code hearth token create}: a node token from the coordinator's admin API. */
+/** {@code hearth token create|list|revoke}: node tokens, through the coordinator's admin API. */
 @Command(name = "token", mixinStandardHelpOptions = true, description = "Manages node tokens.",
-        subcommands = {TokenCommand.Create.class})
+        subcommands = {TokenCommand.Create.class, TokenCommand.ListTokens.class, TokenCommand.Revoke.class})
 final class TokenCommand {
 
     @ParentCommand
@@ -31,6 +31,9 @@ final class TokenCommand {
         @Option(names = "--label", paramLabel = "LABEL", description = "A note to recognise the token by.")
         String label;
         @Option(names = "--coordinator", paramLabel = "URL") String coordinator;
+        @Option(names = "--operator", paramLabel = "NAME",
+                description = "The operator whose node it makes: that operator's key sees the node and its earnings.")
+        String operator;
 
         @Override
         public Integer call() throws Exception {
@@ -39,9 +42,47 @@ final class TokenCommand {
             if (label != null) {
                 body.put("label", label);
             }
+            if (operator != null) {
+                body.put("operator", operator);
+            }
             var made = CoordinatorClient.from(coordinator, token.parent.environment())
                     .post("/v1/tokens", body.toString(), "application/json");
             spec.commandLine().getOut().println(made.get("token").asText());
+            return 0;
+        }
+    }
+
+    /** {@code hearth token list}. */
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "Lists node tokens (never the tokens themselves), their nodes, operators and revocation.")
+    static final class ListTokens extends AdminApi implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        TokenCommand token;
+
+        @Override
+        public Integer call() throws Exception {
+            table(spec.commandLine().getOut(), client(token.parent.environment()).get("/v1/tokens").get("tokens"),
+                    "id", "label", "nodeId", "operator", "createdAt", "expiresAt", "revoked");
+            return 0;
+        }
+    }
+
+    /** {@code hearth token revoke ID}: no node registers with it again. */
+    @Command(name = "revoke", mixinStandardHelpOptions = true,
+            description = "Revokes a node token: its node (if bound) can never register again with it.")
+    static final class Revoke extends AdminApi implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        TokenCommand token;
+        @picocli.CommandLine.Parameters(paramLabel = "ID") String id;
+
+        @Override
+        public Integer call() throws Exception {
+            client(token.parent.environment()).post("/v1/tokens/" + id + "/revoke", "", "application/json");
+            spec.commandLine().getOut().println("token " + id + " revoked");
             return 0;
         }
     }

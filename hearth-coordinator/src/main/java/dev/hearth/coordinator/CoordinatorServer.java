@@ -1,6 +1,9 @@
 package dev.hearth.coordinator;
 
 import dev.hearth.coordinator.api.CoordinatorApi;
+import dev.hearth.coordinator.api.NodeRemovalApi;
+import dev.hearth.coordinator.api.TenantsApi;
+import dev.hearth.coordinator.api.Access;
 import dev.hearth.coordinator.api.InstancesApi;
 import dev.hearth.coordinator.api.NodeInstancesApi;
 import dev.hearth.coordinator.api.JobsApi;
@@ -28,6 +31,7 @@ import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.core.protocol.JobCancel;
 import dev.hearth.core.protocol.Protocol;
+import io.helidon.common.tls.Tls;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
@@ -88,7 +92,20 @@ public final class CoordinatorServer implements AutoCloseable {
      */
     public static CoordinatorServer start(CoordinatorConfig config, InstantSource clock, OracleSettings oracle)
             throws IOException {
+        return start(config, clock, oracle, new ServerTls.Mode.Off());
+    }
+
+    /**
+     * As {@link #start(CoordinatorConfig, InstantSource, OracleSettings)}, serving HTTPS and WSS with the TLS
+     * identity {@code tls} names (a self-signed one is made in the data folder on first start; its fingerprint is
+     * logged).
+     *
+     * @throws IOException when the data folder, admin token or TLS identity cannot be made or read
+     */
+    public static CoordinatorServer start(CoordinatorConfig config, InstantSource clock, OracleSettings oracle,
+            ServerTls.Mode tls) throws IOException {
         AdminToken admin = AdminToken.loadOrCreate(config.dataDir());
+        Optional<ServerTls> identity = tls.load(config.dataDir(), config.host());
         CoordinatorKey key = CoordinatorKey.loadOrCreate(config.dataDir());
         Store store = Store.sqlite(config.dataDir().resolve("hearth.db"), clock);
         LedgerConfig ledger = config.ledger();
@@ -132,17 +149,24 @@ public final class CoordinatorServer implements AutoCloseable {
         handler.attach(loop[0]);
         registerGauges(metrics, store, hub);
         Runnable wake = loop[0]::wake;
-        Apis apis = new Apis(new JobsApi(store, hub, wake, liveLogs, ledger.rates(), jobEnded),
-                new NodesApi(store, hub, clock, instances.inventory()), new TokensApi(store), new LedgerApi(store),
-                new CoordinatorApi(key), new NodeInstancesApi(store, hub, instances), new InstancesApi(instances, hub));
-        WebServer server = WebServer.builder()
+        Apis apis = new Apis(new JobsApi(store, hub, wake, liveLogs, ledger.rates(), jobEnded, store.tenants()),
+                new NodesApi(store, hub, clock, instances.inventory(), store.tenants()),
+                new TokensApi(store, store.tenants()), new LedgerApi(store, store.tenants()),
+                new CoordinatorApi(key), new NodeInstancesApi(store, hub, instances), new InstancesApi(instances, hub),
+                new TenantsApi(store.tenants()), new NodeRemovalApi(store, store.tenants(), hub, wake),
+                new Access(admin, store.tenants(), clock));
+        io.helidon.webserver.WebServerConfig.Builder web = WebServer.builder();
+        identity.ifPresent(t -> web.tls(Tls.builder().sslContext(t.context()).build()));
+        WebServer server = web
                 .host(config.host())
                 .port(config.port())
                 .addProtocol(WsConfig.builder().name("websocket").maxFrameLength(config.maxFrameBytes()).build())
-                .routing(r -> routes(r, admin, store, metrics, apis))
+                .routing(r -> routes(r, store, metrics, apis))
                 .addRouting(WsRouting.builder().endpoint(Protocol.AGENT_PATH, hub::newConnection))
                 .build()
                 .start();
+        identity.ifPresent(t -> log.info("serving HTTPS and WSS; certificate SHA-256 fingerprint {} (clients pin it "
+                + "with --tls-fingerprint)", t.fingerprint()));
         loop[0].start();
         webhook.ifPresent(PaymentWebhook::start);
         verifier.start();
@@ -162,37 +186,27 @@ public final class CoordinatorServer implements AutoCloseable {
         settlement.onFinal(copyId);
     }
 
-    /** The REST services, each mounted under its /v1 prefix behind the admin token. */
+    /** The REST services, each mounted under its /v1 prefix behind the authorization filter. */
     private record Apis(JobsApi jobs, NodesApi nodes, TokensApi tokens, LedgerApi ledger, CoordinatorApi coordinator,
-            NodeInstancesApi nodeInstances, InstancesApi instances) {
+            NodeInstancesApi nodeInstances, InstancesApi instances, TenantsApi tenants, NodeRemovalApi removal,
+            Access access) {
     }
 
-    private static void routes(HttpRouting.Builder r, AdminToken admin, Store store, CoordinatorMetrics metrics,
-            Apis apis) {
+    private static void routes(HttpRouting.Builder r, Store store, CoordinatorMetrics metrics, Apis apis) {
         r.get("/healthz", (req, res) -> health(store, res))
                 .get("/metrics", (req, res) -> res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4")
                         .send(metrics.scrape()));
-        for (String prefix : new String[] {"/v1/jobs", "/v1/nodes", "/v1/tokens", "/v1/ledger", "/v1/coordinator",
-                "/v1/instances"}) {
-            r.any(prefix, (req, res) -> authorize(admin, req, res)).any(prefix + "/*", (req, res) -> authorize(admin, req, res));
-        }
+        // One filter in front of everything under /v1: key -> principal, role per AccessRules, audit, rate limit.
+        r.any("/v1", apis.access()::filter).any("/v1/*", apis.access()::filter);
         r.register("/v1/jobs", apis.jobs())
                 .register("/v1/nodes", apis.nodes())
                 .register("/v1/nodes", apis.nodeInstances())
                 .register("/v1/instances", apis.instances())
                 .register("/v1/tokens", apis.tokens())
                 .register("/v1/ledger", apis.ledger())
-                .register("/v1/coordinator", apis.coordinator());
-    }
-
-    private static void authorize(AdminToken admin, ServerRequest req, ServerResponse res) {
-        if (admin.matches(req.headers().value(HeaderNames.AUTHORIZATION).orElse(null))) {
-            res.next();
-        } else {
-            res.status(401).header(HeaderNames.CONTENT_TYPE, "application/json")
-                    .send("{\"error\":\"unauthorized\",\"message\":\"send Authorization: Bearer <admin token> "
-                            + "(the coordinator's data folder holds it in admin.token)\"}");
-        }
+                .register("/v1/coordinator", apis.coordinator())
+                .register("/v1/nodes", apis.removal())
+                .register("/v1", apis.tenants());
     }
 
     private static void health(Store store, ServerResponse res) {

@@ -5,12 +5,16 @@ import dev.hearth.core.protocol.CoordinatorMessage;
 import dev.hearth.core.protocol.ProtocolCodec;
 import dev.hearth.core.protocol.ProtocolException;
 import dev.hearth.core.protocol.Protocol;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -19,6 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,19 +80,34 @@ public final class CoordinatorLink implements AutoCloseable {
      * @param listener receives messages and connection changes
      */
     public CoordinatorLink(URI endpoint, Backoff backoff, Listener listener) {
-        this(endpoint, backoff, listener, DEFAULT_PING_INTERVAL, DEFAULT_SILENCE_DEADLINE);
+        this(endpoint, backoff, listener, Optional.empty(), DEFAULT_PING_INTERVAL, DEFAULT_SILENCE_DEADLINE);
     }
 
     /**
-     * @param endpoint the coordinator's agent endpoint, {@code ws://host:port/v1/agent}
+     * As {@link #CoordinatorLink(URI, Backoff, Listener)}, trusting a {@code wss://} coordinator as {@code tls}
+     * says (a pinned fingerprint or a CA file, see {@link #trust(Map)}); the JDK's CAs when empty.
+     */
+    public CoordinatorLink(URI endpoint, Backoff backoff, Listener listener, Optional<SSLContext> tls) {
+        this(endpoint, backoff, listener, tls, DEFAULT_PING_INTERVAL, DEFAULT_SILENCE_DEADLINE);
+    }
+
+    /** As {@link #CoordinatorLink(URI, Backoff, Listener)}, with its own keepalive (tests shorten it). */
+    public CoordinatorLink(URI endpoint, Backoff backoff, Listener listener, Duration pingInterval,
+            Duration silenceDeadline) {
+        this(endpoint, backoff, listener, Optional.empty(), pingInterval, silenceDeadline);
+    }
+
+    /**
+     * @param endpoint the coordinator's agent endpoint, {@code ws://host:port/v1/agent} or {@code wss://...}
      * @param backoff reconnect delays
      * @param listener receives messages and connection changes
+     * @param tls how a {@code wss://} coordinator is trusted (see {@link #trust(Map)}); the JDK's CAs when empty
      * @param pingInterval how often to ping the coordinator
      * @param silenceDeadline how long the coordinator may send nothing (no pong, no message) before the connection is
      *     dropped; longer than {@code pingInterval}
      */
-    public CoordinatorLink(URI endpoint, Backoff backoff, Listener listener, Duration pingInterval,
-            Duration silenceDeadline) {
+    public CoordinatorLink(URI endpoint, Backoff backoff, Listener listener, Optional<SSLContext> tls,
+            Duration pingInterval, Duration silenceDeadline) {
         if (pingInterval.isNegative() || pingInterval.isZero() || silenceDeadline.compareTo(pingInterval) <= 0) {
             throw new IllegalArgumentException("the silence deadline (" + silenceDeadline + ") must be longer than "
                     + "the ping interval (" + pingInterval + "), which must be positive");
@@ -99,8 +119,29 @@ public final class CoordinatorLink implements AutoCloseable {
         this.endpoint = endpoint;
         this.backoff = backoff;
         this.listener = listener;
-        this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+        HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
+        tls.ifPresent(http::sslContext);
+        this.http = http.build();
         this.loop = Thread.ofPlatform().name("hearth-link").daemon().unstarted(this::run);
+    }
+
+    /**
+     * The coordinator trust an environment names: {@code HEARTH_TLS_FINGERPRINT} (the SHA-256 of the coordinator's
+     * certificate, pinned) or {@code HEARTH_TLS_CA} (a PEM CA file); empty for the JDK's CAs.
+     *
+     * @throws IOException when the CA file cannot be used
+     * @throws dev.hearth.core.InvalidInputException when the fingerprint is malformed
+     */
+    public static Optional<SSLContext> trust(Map<String, String> env) throws IOException {
+        String pin = env.get("HEARTH_TLS_FINGERPRINT");
+        if (pin != null && !pin.isBlank()) {
+            return Optional.of(CoordinatorTrust.pinned("HEARTH_TLS_FINGERPRINT", pin.strip()));
+        }
+        String ca = env.get("HEARTH_TLS_CA");
+        if (ca != null && !ca.isBlank()) {
+            return Optional.of(CoordinatorTrust.ca(Path.of(ca.strip())));
+        }
+        return Optional.empty();
     }
 
     /** Starts connecting; returns at once. */

@@ -146,7 +146,16 @@ public final class NodeAgent implements AutoCloseable {
         this.startedAt = clock.instant();
         this.metrics = new AgentMetrics(this);
         this.link = new CoordinatorLink(config.endpoint(), new Backoff(config.reconnectDelay(),
-                config.reconnectMax(), () -> ThreadLocalRandom.current().nextDouble()), new Events());
+                config.reconnectMax(), () -> ThreadLocalRandom.current().nextDouble()), new Events(), linkTrust());
+    }
+
+    /** The coordinator trust HEARTH_TLS_FINGERPRINT or HEARTH_TLS_CA name, for a wss:// coordinator. */
+    private static java.util.Optional<javax.net.ssl.SSLContext> linkTrust() {
+        try {
+            return CoordinatorLink.trust(System.getenv());
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("HEARTH_TLS_CA cannot be used: " + e.getMessage(), e);
+        }
     }
 
     /** Connects and starts heartbeating; returns at once. */

@@ -11,6 +11,9 @@ import dev.hearth.coordinator.hub.LiveLogs;
 import dev.hearth.coordinator.ledger.RateCard;
 import dev.hearth.coordinator.store.AccountKind;
 import dev.hearth.coordinator.store.Cancellation;
+import dev.hearth.coordinator.store.ClientRecord;
+import dev.hearth.coordinator.store.Quota;
+import dev.hearth.coordinator.store.Tenants;
 import dev.hearth.coordinator.store.HoldRequest;
 import dev.hearth.coordinator.store.InsufficientFundsException;
 import dev.hearth.coordinator.store.JobPage;
@@ -35,7 +38,9 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -62,15 +67,18 @@ public final class JobsApi implements HttpService {
     private final LiveLogs liveLogs;
     private final RateCard rates;
     private final Consumer<String> jobFinal;
+    private final Tenants tenants;
 
     /**
      * The jobs API over the store; submits and cancels wake the scheduler and reach the node.
      *
      * @param rates prices jobs whose document names no price
      * @param jobFinal told the id of each job a cancel made final (the ledger returns its hold)
+     * @param tenants the clients' quotas
      */
     public JobsApi(Store store, AgentHub hub, Runnable wakeScheduler, LiveLogs liveLogs, RateCard rates,
-            Consumer<String> jobFinal) {
+            Consumer<String> jobFinal, Tenants tenants) {
+        this.tenants = tenants;
         this.rates = rates;
         this.jobFinal = jobFinal;
         this.store = store;
@@ -117,9 +125,31 @@ public final class JobsApi implements HttpService {
             JsonResponses.send(res, 400, err);
             return;
         }
+        Principal caller = Principal.of(req);
+        if (!caller.admin() && doc.account() != null && !caller.account().equals(AccountKind.client(doc.account()))) {
+            Access.notYours(req, res, "account " + AccountKind.client(doc.account()) + " (the job's account field; "
+                    + "a client's jobs pay from its own " + caller.account() + ", so leave the field out)");
+            return;
+        }
+        String payer = caller.admin() ? AccountKind.client(submission.account()) : caller.account();
+        if (!caller.admin()) {
+            Quota quota = tenants.client(caller.name()).map(ClientRecord::quota).orElse(Quota.NONE);
+            Optional<JobQuota.Exceeded> over = JobQuota.check(store, quota, payer, StoredSpec.of(submission),
+                    submission.redundancy().redundant() ? submission.redundancy().n() : 1);
+            if (over.isPresent()) {
+                Map<String, Object> err = new LinkedHashMap<>();
+                err.put("error", "quota_exceeded");
+                err.put("limit", over.get().limit());
+                err.put("message", "client " + caller.name() + "'s quota " + over.get().limit() + " is "
+                        + over.get().allowed() + "; this job would make it " + over.get().wouldBe()
+                        + ": wait for jobs to end, or ask an admin for a larger quota");
+                Access.refuse(req, res, 429, err);
+                return;
+            }
+        }
         HoldRequest hold;
         try {
-            hold = new HoldRequest(AccountKind.client(submission.account()), submission.priceMicros() != null
+            hold = new HoldRequest(payer, submission.priceMicros() != null
                     ? submission.priceMicros() : rates.price(submission.spec()));
         } catch (IllegalArgumentException e) {
             JsonResponses.invalid(res, "price", e.getMessage() + "; name a lower price in the document");
@@ -178,21 +208,39 @@ public final class JobsApi implements HttpService {
         JobPage page = store.jobPage(state, after, limit);
         ObjectNode out = Json.mapper().createObjectNode();
         var jobs = out.putArray("jobs");
-        page.jobs().forEach(j -> jobs.add(view(j)));
+        // A client's page holds only its own jobs (it may come back shorter than the limit); next pages on.
+        Principal caller = Principal.of(req);
+        page.jobs().stream().filter(j -> caller.owns(JobQuota.owner(store, j.id()))).forEach(j -> jobs.add(view(j)));
         page.next().ifPresent(n -> out.put("next", n));
         JsonResponses.send(res, 200, out);
     }
 
     private void get(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
-        store.job(id).ifPresentOrElse(j -> JsonResponses.send(res, 200, view(j)),
-                () -> JsonResponses.error(res, 404, "unknown_job", "Job not found: " + id));
+        if (mine(req, res, id)) {
+            JsonResponses.send(res, 200, view(store.job(id).orElseThrow()));
+        }
+    }
+
+    /**
+     * Whether the caller may act on job {@code id}; if not, the 404 (no such job) or 403 (another client's) is
+     * answered.
+     */
+    private boolean mine(ServerRequest req, ServerResponse res, String id) {
+        if (store.job(id).isEmpty()) {
+            JsonResponses.error(res, 404, "unknown_job", "Job not found: " + id);
+            return false;
+        }
+        if (!Principal.of(req).owns(JobQuota.owner(store, id))) {
+            Access.notYours(req, res, "job " + id);
+            return false;
+        }
+        return true;
     }
 
     private void logs(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
-        if (store.job(id).isEmpty()) {
-            JsonResponses.error(res, 404, "unknown_job", "Job not found: " + id);
+        if (!mine(req, res, id)) {
             return;
         }
         String offsetText = req.query().first("offset").orElse("0");
@@ -229,8 +277,7 @@ public final class JobsApi implements HttpService {
     /** The job's signed receipt, as {@code hearth verify} reads it; 404 when the job has no (signed) result. */
     private void receipt(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
-        if (store.job(id).isEmpty()) {
-            JsonResponses.error(res, 404, "unknown_job", "Job not found: " + id);
+        if (!mine(req, res, id)) {
             return;
         }
         Optional<JobResultMessage> m = store.result(id).map(JobsApi::message);
@@ -245,6 +292,9 @@ public final class JobsApi implements HttpService {
 
     private void cancel(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
+        if (!mine(req, res, id)) {
+            return;
+        }
         switch (store.cancelJob(id)) {
             case Cancellation.Cancelled c -> {
                 ended(id, c);

@@ -8,6 +8,8 @@ import dev.hearth.coordinator.store.AccountKind;
 import dev.hearth.coordinator.store.LedgerAccount;
 import dev.hearth.coordinator.store.LedgerTransfer;
 import dev.hearth.coordinator.store.Posted;
+import dev.hearth.coordinator.store.Role;
+import dev.hearth.coordinator.store.Tenants;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.coordinator.store.TransferKind;
 import dev.hearth.core.InvalidInputException;
@@ -34,10 +36,25 @@ public final class LedgerApi implements HttpService {
     private static final int MAX_LIMIT = 10_000;
 
     private final Store store;
+    private final Tenants tenants;
 
-    /** The ledger API over the store. */
-    public LedgerApi(Store store) {
+    /** The ledger API over the store; {@code tenants} says which node accounts are an operator's. */
+    public LedgerApi(Store store, Tenants tenants) {
         this.store = store;
+        this.tenants = tenants;
+    }
+
+    /**
+     * Whether the caller may read account {@code id}: an admin any, a client its own {@code client:NAME}, an
+     * operator the {@code node:ID} and {@code stake:ID} accounts of its own nodes.
+     */
+    private boolean mayRead(Principal caller, String id) {
+        if (caller.owns(id)) {
+            return true;
+        }
+        AccountKind kind = AccountKind.of(id);
+        return caller.role() == Role.OPERATOR && (kind == AccountKind.NODE || kind == AccountKind.STAKE)
+                && tenants.nodesOf(caller.name()).contains(id.substring(id.indexOf(':') + 1));
     }
 
     @Override
@@ -69,6 +86,10 @@ public final class LedgerApi implements HttpService {
             JsonResponses.invalid(res, "id", e.getMessage());
             return;
         }
+        if (!mayRead(Principal.of(req), id)) {
+            Access.notYours(req, res, "account " + id);
+            return;
+        }
         store.ledger().account(id).ifPresentOrElse(a -> JsonResponses.send(res, 200, LedgerViews.account(a)),
                 () -> JsonResponses.error(res, 404, "unknown_account", "Account not found: " + id
                         + " (an account exists once money has moved through it)"));
@@ -78,6 +99,12 @@ public final class LedgerApi implements HttpService {
         try {
             Optional<String> account = req.query().first("account").asOptional();
             account.ifPresent(LedgerApi::accountId);
+            Principal caller = Principal.of(req);
+            if (!caller.admin() && (account.isEmpty() || !mayRead(caller, account.get()))) {
+                Access.notYours(req, res, account.map(a -> "account " + a).orElse("the whole ledger (name your "
+                        + "own account with ?account=)"));
+                return;
+            }
             String limitText = req.query().first("limit").orElse("100");
             int limit = parseLimit(limitText);
             ObjectNode out = Json.mapper().createObjectNode();

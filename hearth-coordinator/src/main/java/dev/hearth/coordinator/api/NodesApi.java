@@ -14,6 +14,7 @@ import dev.hearth.coordinator.store.NodeRecord;
 import dev.hearth.coordinator.store.NodeStanding;
 import dev.hearth.coordinator.store.Posted;
 import dev.hearth.coordinator.store.Store;
+import dev.hearth.coordinator.store.Tenants;
 import dev.hearth.coordinator.store.TransferKind;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.json.Json;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
@@ -45,9 +47,14 @@ public final class NodesApi implements HttpService {
     private final AgentHub hub;
     private final InstantSource clock;
     private final NodeInventory inventory;
+    private final Tenants tenants;
 
-    /** The nodes API; each node shows the instances it last reported to {@code inventory}. */
-    public NodesApi(Store store, AgentHub hub, InstantSource clock, NodeInventory inventory) {
+    /**
+     * The nodes API; each node shows the instances it last reported to {@code inventory}; an operator sees the nodes
+     * {@code tenants} says are its own.
+     */
+    public NodesApi(Store store, AgentHub hub, InstantSource clock, NodeInventory inventory, Tenants tenants) {
+        this.tenants = tenants;
         this.store = store;
         this.hub = hub;
         this.clock = clock;
@@ -70,7 +77,12 @@ public final class NodesApi implements HttpService {
         ObjectNode out = Json.mapper().createObjectNode();
         var nodes = out.putArray("nodes");
         Map<String, String> cordoned = store.cordoned();
+        Principal caller = Principal.of(req);
+        Set<String> own = caller.admin() ? Set.of() : tenants.nodesOf(caller.name());
         for (NodeRecord n : store.nodes()) {
+            if (!caller.admin() && !own.contains(n.id())) {
+                continue;
+            }
             nodes.add(view(n, jobs, standings.get(n.id()), balances).put("cordoned", cordoned.containsKey(n.id()))
                     .put("cordonReason", cordoned.get(n.id())));
         }
@@ -79,6 +91,11 @@ public final class NodesApi implements HttpService {
 
     private void get(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
+        Principal caller = Principal.of(req);
+        if (store.node(id).isPresent() && !caller.admin() && !tenants.nodesOf(caller.name()).contains(id)) {
+            Access.notYours(req, res, "node " + id);
+            return;
+        }
         store.node(id).ifPresentOrElse(
                 n -> JsonResponses.send(res, 200, view(n, liveJobs(), store.ledger().standings().get(id), balances())
                         .put("cordoned", store.cordoned().containsKey(id))

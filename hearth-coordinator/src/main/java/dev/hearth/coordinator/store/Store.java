@@ -359,6 +359,9 @@ public interface Store extends AutoCloseable {
     /** The ledger in this store: accounts, transfers, holds, the payment outbox. */
     LedgerBook ledger();
 
+    /** Clients, API keys and the audit trail. */
+    Tenants tenants();
+
     /** Closes the database. Idempotent. */
     @Override
     void close();

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
  * on a folder; the tests themselves live in the interfaces it implements, one per part of the store.
  */
 abstract class StoreContract implements TokenContract, NodeContract, JobQueueContract, LeaseContract,
-        ResultContract, VerdictContract, CancelContract, DurabilityContract, LedgerContract, RedundancyContract {
+        ResultContract, VerdictContract, CancelContract, DurabilityContract, LedgerContract, RedundancyContract,
+        TenantContract {
 
     @TempDir
     Path dir;

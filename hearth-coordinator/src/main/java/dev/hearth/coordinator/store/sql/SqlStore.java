@@ -3,6 +3,7 @@ package dev.hearth.coordinator.store.sql;
 import dev.hearth.coordinator.store.Cancellation;
 import dev.hearth.coordinator.store.CopyShares;
 import dev.hearth.coordinator.store.HoldRequest;
+import dev.hearth.coordinator.store.Tenants;
 import dev.hearth.coordinator.store.IssuedToken;
 import dev.hearth.coordinator.store.JobPage;
 import dev.hearth.coordinator.store.JobRecord;
@@ -38,11 +39,13 @@ final class SqlStore implements Store {
     private final Transactions tx;
     private final InstantSource clock;
     private final LedgerBook ledger;
+    private final Tenants tenants;
 
     SqlStore(Transactions tx, InstantSource clock) {
         this.tx = Objects.requireNonNull(tx, "tx");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.ledger = new SqlLedgerBook(tx, clock);
+        this.tenants = new SqlTenants(tx, clock);
     }
 
     @Override
@@ -425,5 +428,10 @@ final class SqlStore implements Store {
         return new NodeRecord(n.id(), n.publicKey(), n.hostname(), n.os(), n.arch(), n.cpus(), n.memoryBytes(),
                 n.runtimes(), n.gpus(), n.agentVersion(), n.protocolVersion(), n.state(),
                 n.lastHeartbeat().truncatedTo(ChronoUnit.MILLIS), n.registeredAt().truncatedTo(ChronoUnit.MILLIS));
+    }
+
+    @Override
+    public Tenants tenants() {
+        return tenants;
     }
 }

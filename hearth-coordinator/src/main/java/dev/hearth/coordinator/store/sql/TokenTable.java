@@ -50,9 +50,10 @@ final class TokenTable {
     static TokenCheck authenticate(Connection c, String plaintext, String nodeKey, Instant now) throws SQLException {
         String presented = hash(plaintext);
         Optional<TokenRecord> found = queryOne(c,
-                "SELECT " + COLUMNS + " FROM node_tokens WHERE token_hash = ?", TokenTable::token, presented);
+                "SELECT " + COLUMNS + " FROM node_tokens WHERE token_hash = ? AND revoked_at IS NULL", TokenTable::token, presented);
         // The lookup is by the hash of what was presented, so its timing says nothing about a stored token's
         // bytes; the explicit constant-time compare guards against a dialect or collation that matches loosely.
+        // A revoked token (hearth token revoke, hearth node remove) is as good as unknown: its node never comes back.
         if (found.isEmpty() || !MessageDigest.isEqual(bytes(found.get().tokenHash()), bytes(presented))) {
             return new TokenCheck.Unknown();
         }

@@ -1,0 +1,35 @@
+package dev.hearth.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code hearth audit list}: admin actions and refused requests (admin). */
+@Command(name = "audit", mixinStandardHelpOptions = true, description = "Shows the audit trail (admin).",
+        subcommands = {AuditCommand.ListEvents.class})
+final class AuditCommand {
+
+    @ParentCommand
+    HearthCommand parent;
+
+    /** {@code hearth audit list [--limit N]}. */
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "Lists the latest audit events, oldest first: who, what, when, outcome.")
+    static final class ListEvents extends AdminApi implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        AuditCommand audit;
+        @Option(names = "--limit", defaultValue = "100", paramLabel = "N") int limit;
+
+        @Override
+        public Integer call() throws Exception {
+            table(spec.commandLine().getOut(), client(audit.parent.environment()).get("/v1/audit?limit=" + limit)
+                    .get("events"), "at", "actor", "action", "outcome", "detail");
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.hearth.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.core.json.Json;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code hearth key create|list|revoke|rotate}: API keys (admin). */
+@Command(name = "key", mixinStandardHelpOptions = true, description = "Manages API keys (admin).",
+        subcommands = {KeyCommand.Create.class, KeyCommand.ListKeys.class, KeyCommand.Revoke.class,
+                KeyCommand.Rotate.class})
+final class KeyCommand {
+
+    @ParentCommand
+    HearthCommand parent;
+
+    /** {@code hearth key create --owner NAME [--role client|operator|admin] [--label L] [--ttl D]}. */
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Creates a key and prints it, once.")
+    static final class Create extends AdminApi implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        KeyCommand keys;
+        @Option(names = "--owner", required = true, paramLabel = "NAME",
+                description = "The client (role client) or operator (role operator) it acts as.")
+        String owner;
+        @Option(names = "--role", defaultValue = "client", paramLabel = "ROLE",
+                description = "client, operator or admin (default: ${DEFAULT-VALUE}).")
+        String role;
+        @Option(names = "--label", paramLabel = "LABEL", defaultValue = "") String label;
+        @Option(names = "--ttl", paramLabel = "DURATION", description = "Expires after this (default: never).")
+        String ttl;
+
+        @Override
+        public Integer call() throws Exception {
+            ObjectNode body = Json.mapper().createObjectNode().put("owner", owner).put("role", role)
+                    .put("label", label);
+            if (ttl != null) {
+                body.put("ttl", ttl);
+            }
+            JsonNode made = client(keys.parent.environment()).post("/v1/keys", body.toString(), "application/json");
+            spec.commandLine().getOut().println(made.get("key").asText());
+            spec.commandLine().getErr().println(role + " key " + made.get("id").asText() + " for " + owner
+                    + " created; it is shown only this once");
+            return 0;
+        }
+    }
+
+    /** {@code hearth key list}. */
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists keys (never the keys themselves).")
+    static final class ListKeys extends AdminApi implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        KeyCommand keys;
+
+        @Override
+        public Integer call() throws Exception {
+            table(spec.commandLine().getOut(), client(keys.parent.environment()).get("/v1/keys").get("keys"),
+                    "id", "role", "owner", "label", "createdAt", "expiresAt", "revoked");
+            return 0;
+        }
+    }
+
+    /** {@code hearth key revoke ID}. */
+    @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revokes a key from the next call.")
+    static final class Revoke extends AdminApi implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        KeyCommand keys;
+        @Parameters(paramLabel = "ID") String id;
+
+        @Override
+        public Integer call() throws Exception {
+            client(keys.parent.environment()).post("/v1/keys/" + id + "/revoke", "", "application/json");
+            spec.commandLine().getOut().println("key " + id + " revoked");
+            return 0;
+        }
+    }
+
+    /** {@code hearth key rotate ID}: a new key of the same role and owner; the old one is revoked. */
+    @Command(name = "rotate", mixinStandardHelpOptions = true,
+            description = "Prints a new key of the same role and owner, once, and revokes the old one.")
+    static final class Rotate extends AdminApi implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        KeyCommand keys;
+        @Parameters(paramLabel = "ID") String id;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode made = client(keys.parent.environment()).post("/v1/keys/" + id + "/rotate", "",
+                    "application/json");
+            spec.commandLine().getOut().println(made.get("key").asText());
+            spec.commandLine().getErr().println("key " + id + " revoked; new key " + made.get("id").asText());
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package dev.hearth.coordinator.api;
+
+import dev.hearth.coordinator.store.Role;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Which roles may call each operation of the API under /v1, as docs/openapi.yaml states with {@code x-hearth-role}.
+ * A request no rule matches is refused to everyone but admins. Within a route, handlers narrow further to what the
+ * caller owns (a client's own jobs, an operator's own nodes). Immutable.
+ */
+public final class AccessRules {
+
+    /** One operation: its method, its path (with {@code {name}} segments matching any one segment) and its roles. */
+    public record Rule(String method, String path, Set<Role> roles) {
+    }
+
+    private static final Set<Role> ADMIN = EnumSet.of(Role.ADMIN);
+    private static final Set<Role> CLIENT = EnumSet.of(Role.ADMIN, Role.CLIENT);
+    private static final Set<Role> OPERATOR = EnumSet.of(Role.ADMIN, Role.OPERATOR);
+    private static final Set<Role> ANY = EnumSet.allOf(Role.class);
+
+    /** Every operation under /v1 and who may call it. */
+    public static final List<Rule> RULES = List.of(
+            new Rule("POST", "/v1/jobs", CLIENT),
+            new Rule("GET", "/v1/jobs", CLIENT),
+            new Rule("GET", "/v1/jobs/{id}", CLIENT),
+            new Rule("GET", "/v1/jobs/{id}/logs", CLIENT),
+            new Rule("GET", "/v1/jobs/{id}/receipt", CLIENT),
+            new Rule("POST", "/v1/jobs/{id}/cancel", CLIENT),
+            new Rule("GET", "/v1/nodes", OPERATOR),
+            new Rule("GET", "/v1/nodes/{id}", OPERATOR),
+            new Rule("POST", "/v1/nodes/{id}/stake", ADMIN),
+            new Rule("DELETE", "/v1/nodes/{id}", ADMIN),
+            new Rule("POST", "/v1/nodes/{id}/instances", ADMIN),
+            new Rule("POST", "/v1/nodes/{id}/instances/{iid}/{action}", ADMIN),
+            new Rule("DELETE", "/v1/nodes/{id}/instances/{iid}", ADMIN),
+            new Rule("GET", "/v1/instances", ADMIN),
+            new Rule("GET", "/v1/instances/requests/{requestId}", ADMIN),
+            new Rule("POST", "/v1/tokens", ADMIN),
+            new Rule("GET", "/v1/tokens", ADMIN),
+            new Rule("POST", "/v1/tokens/{id}/revoke", ADMIN),
+            new Rule("GET", "/v1/ledger/accounts", ADMIN),
+            new Rule("GET", "/v1/ledger/accounts/{id}", ANY),
+            new Rule("GET", "/v1/ledger/transfers", ANY),
+            new Rule("GET", "/v1/ledger/export", ADMIN),
+            new Rule("POST", "/v1/ledger/deposits", ADMIN),
+            new Rule("GET", "/v1/coordinator/key", ANY),
+            new Rule("POST", "/v1/clients", ADMIN),
+            new Rule("GET", "/v1/clients", ADMIN),
+            new Rule("POST", "/v1/clients/{name}/disable", ADMIN),
+            new Rule("POST", "/v1/keys", ADMIN),
+            new Rule("GET", "/v1/keys", ADMIN),
+            new Rule("POST", "/v1/keys/{id}/revoke", ADMIN),
+            new Rule("POST", "/v1/keys/{id}/rotate", ADMIN),
+            new Rule("GET", "/v1/audit", ADMIN));
+
+    private AccessRules() {
+    }
+
+    /** The rule for a request, if one matches. */
+    public static Optional<Rule> rule(String method, String path) {
+        String[] given = trim(path).split("/");
+        for (Rule r : RULES) {
+            if (r.method().equals(method) && matches(r.path().split("/"), given)) {
+                return Optional.of(r);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The roles that may call {@code method path}: only admins for anything no rule names. */
+    public static Set<Role> roles(String method, String path) {
+        return rule(method, path).map(Rule::roles).orElse(ADMIN);
+    }
+
+    private static boolean matches(String[] pattern, String[] given) {
+        if (pattern.length != given.length) {
+            return false;
+        }
+        for (int i = 0; i < pattern.length; i++) {
+            boolean variable = pattern[i].startsWith("{") && !given[i].isEmpty();
+            if (!variable && !pattern[i].equals(given[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String trim(String path) {
+        return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    }
+}

@@ -1,0 +1,89 @@
+package dev.hearth.coordinator.api;
+
+import dev.hearth.coordinator.StoredSpec;
+import dev.hearth.coordinator.store.Hold;
+import dev.hearth.coordinator.store.JobRecord;
+import dev.hearth.coordinator.store.JobState;
+import dev.hearth.coordinator.store.Quota;
+import dev.hearth.coordinator.store.Store;
+import dev.hearth.core.units.ByteSize;
+import dev.hearth.core.units.CpuQuota;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A client's job quotas, checked at submission against the jobs it has live: queued, leased or running jobs whose
+ * hold is on its account (copies of k-of-n jobs count one each). Thread-safe (reads the store only).
+ */
+final class JobQuota {
+
+    /** A limit a submission would pass: its name in {@link Quota}, the limit, and what is in use with the new job. */
+    record Exceeded(String limit, String allowed, String wouldBe) {
+    }
+
+    private JobQuota() {
+    }
+
+    /** The jobs owned by {@code account} (the one their price is held from), in the given states. */
+    static List<JobRecord> owned(Store store, String account, JobState... states) {
+        List<JobRecord> out = new ArrayList<>();
+        for (JobState s : states) {
+            for (JobRecord j : store.jobs(Optional.of(s))) {
+                if (owner(store, j.id()).equals(account)) {
+                    out.add(j);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The account that owns a job: the one its price is held from ({@code client:default} for none). */
+    static String owner(Store store, String jobId) {
+        return store.ledger().hold(jobId).map(Hold::accountId).orElse("client:default");
+    }
+
+    /** The first limit that one more job of {@code spec} (in {@code copies} copies) would pass, if any. */
+    static Optional<Exceeded> check(Store store, Quota quota, String account, StoredSpec spec, int copies) {
+        List<JobRecord> queued = owned(store, account, JobState.QUEUED);
+        List<JobRecord> running = owned(store, account, JobState.LEASED, JobState.RUNNING);
+        if (quota.queuedJobs() > 0 && queued.size() + copies > quota.queuedJobs()) {
+            return Optional.of(new Exceeded("queuedJobs", String.valueOf(quota.queuedJobs()),
+                    String.valueOf(queued.size() + copies)));
+        }
+        int concurrent = running.size() + queued.size() + copies;
+        if (quota.concurrentJobs() > 0 && concurrent > quota.concurrentJobs()) {
+            return Optional.of(new Exceeded("concurrentJobs", String.valueOf(quota.concurrentJobs()),
+                    String.valueOf(concurrent)));
+        }
+        List<JobRecord> live = new ArrayList<>(queued);
+        live.addAll(running);
+        double cpus = copies * cpus(spec);
+        long memory = copies * memory(spec);
+        long gpus = (long) copies * spec.gpuCount();
+        for (JobRecord j : live) {
+            StoredSpec s = StoredSpec.parse(j.specJson());
+            cpus += cpus(s);
+            memory += memory(s);
+            gpus += s.gpuCount();
+        }
+        if (quota.cpus() > 0 && cpus > quota.cpus()) {
+            return Optional.of(new Exceeded("cpus", String.valueOf(quota.cpus()), String.valueOf(cpus)));
+        }
+        if (quota.memoryBytes() > 0 && memory > quota.memoryBytes()) {
+            return Optional.of(new Exceeded("memoryBytes", String.valueOf(quota.memoryBytes()), String.valueOf(memory)));
+        }
+        if (quota.gpus() > 0 && gpus > quota.gpus()) {
+            return Optional.of(new Exceeded("gpus", String.valueOf(quota.gpus()), String.valueOf(gpus)));
+        }
+        return Optional.empty();
+    }
+
+    private static double cpus(StoredSpec s) {
+        return CpuQuota.parse("cpus", s.spec().cpus()).nanoCpus() / 1e9;
+    }
+
+    private static long memory(StoredSpec s) {
+        return ByteSize.parse("memory", s.spec().memory()).bytes();
+    }
+}

@@ -1,0 +1,35 @@
+package dev.hearth.coordinator.store;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * An API key as stored: never the key itself, only its SHA-256.
+ *
+ * @param id the key's id, the part between {@code hck_} and the next {@code _}; not a secret
+ * @param role what it may do
+ * @param owner the client's name (role client), the operator's name (role operator), or the admin's name
+ * @param label what the admin wrote to recognise it
+ * @param keyHash the SHA-256 of the whole key, lowercase hex
+ * @param createdAt when it was made
+ * @param expiresAt when it stops working; {@code null} for never
+ * @param revokedAt when it was revoked; {@code null} while live
+ */
+public record KeyRecord(String id, Role role, String owner, String label, String keyHash, Instant createdAt,
+        Instant expiresAt, Instant revokedAt) {
+
+    /** Checks the required fields. */
+    public KeyRecord {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(label, "label");
+        Objects.requireNonNull(keyHash, "keyHash");
+        Objects.requireNonNull(createdAt, "createdAt");
+    }
+
+    /** Whether it is neither revoked nor expired at {@code now}. */
+    public boolean liveAt(Instant now) {
+        return revokedAt == null && (expiresAt == null || now.isBefore(expiresAt));
+    }
+}

@@ -1,0 +1,258 @@
+package dev.hearth.coordinator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.coordinator.ledger.LedgerConfig;
+import dev.hearth.coordinator.ledger.RateCard;
+import dev.hearth.core.json.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two clients, alice and bob, against a real coordinator over real HTTP, with a scripted Hearth node: each sees,
+ * cancels, reads and pays for its own jobs only; admin-only routes refuse them; every refusal is audited; revoked
+ * keys, removed nodes and quotas stop at the next call.
+ */
+@DisplayName("Tenants: clients act on their own jobs and accounts only, and admin routes are the admin's")
+class TenantsTest {
+
+    private static final long CREDIT = 1_000_000L;
+
+    @TempDir
+    Path data;
+    private CoordinatorServer server;
+    private String admin;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final List<ScriptedHearthNode> nodes = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        LedgerConfig ledger = new LedgerConfig(new RateCard(1000, 500, 0), 100 * CREDIT, Optional.empty(),
+                Duration.ofMillis(50));
+        server = CoordinatorServer.start(new CoordinatorConfig("127.0.0.1", 0, data, Duration.ofSeconds(1),
+                Duration.ofSeconds(2), 1 << 20, Duration.ofMillis(100), ledger), InstantSource.system());
+        admin = Files.readString(data.resolve("admin.token")).strip();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (ScriptedHearthNode n : nodes) {
+            n.close();
+        }
+        server.close();
+    }
+
+    @Test
+    @DisplayName("alice cannot use bob's account, jobs, receipts or balance, nor deposit, stake or mint tokens; "
+            + "each refusal is audited; bob's job runs and is paid from bob's balance only")
+    void isolation() throws Exception {
+        String alice = client("alice", "{}");
+        String bob = client("bob", "{}");
+        call(admin, "POST", "/v1/ledger/deposits", "{\"account\":\"client:alice\",\"amount\":\"10\"}", 201);
+        call(admin, "POST", "/v1/ledger/deposits", "{\"account\":\"client:bob\",\"amount\":\"10\"}", 201);
+        ScriptedHearthNode node = node();
+
+        JsonNode bobsJob = call(bob, "POST", "/v1/jobs", job("ok", "\"price\":\"2\""), 201);
+        String id = bobsJob.get("id").asText();
+        assertThat(bobsJob.get("account").asText()).isEqualTo("client:bob");
+        await("bob's job is paid", () -> payment(bob, id).equals("released"));
+
+        // alice names bob's account: refused, and nothing is held from bob
+        JsonNode refused = call(alice, "POST", "/v1/jobs", job("ok", "\"price\":\"2\",\"account\":\"bob\""), 403);
+        assertThat(refused.get("error").asText()).isEqualTo("not_yours");
+        call(alice, "GET", "/v1/jobs/" + id, null, 403);
+        call(alice, "GET", "/v1/jobs/" + id + "/logs", null, 403);
+        call(alice, "GET", "/v1/jobs/" + id + "/receipt", null, 403);
+        call(alice, "POST", "/v1/jobs/" + id + "/cancel", null, 403);
+        assertThat(call(alice, "GET", "/v1/jobs", null, 200).get("jobs")).isEmpty();
+        call(alice, "GET", "/v1/ledger/accounts/client:bob", null, 403);
+        call(alice, "GET", "/v1/ledger/transfers?account=client:bob", null, 403);
+        call(alice, "GET", "/v1/ledger/transfers", null, 403);
+        JsonNode deposit = call(alice, "POST", "/v1/ledger/deposits",
+                "{\"account\":\"client:alice\",\"amount\":\"1000\"}", 403);
+        assertThat(deposit.get("error").asText()).isEqualTo("role_required");
+        assertThat(deposit.get("role").toString()).isEqualTo("[\"admin\"]");
+        call(alice, "POST", "/v1/nodes/" + node.nodeId() + "/stake", "{\"amount\":\"1\",\"from\":\"client:bob\"}",
+                403);
+        call(alice, "POST", "/v1/tokens", "{}", 403);
+        call(alice, "GET", "/v1/audit", null, 403);
+
+        // bob sees his own: the job, its receipt, his balance, paid from his account only
+        assertThat(call(bob, "GET", "/v1/jobs", null, 200).get("jobs")).extracting(j -> j.get("id").asText())
+                .containsExactly(id);
+        call(bob, "GET", "/v1/jobs/" + id + "/receipt", null, 200);
+        assertThat(call(bob, "GET", "/v1/ledger/accounts/client:bob", null, 200).get("balance").asText())
+                .isEqualTo("8");
+        assertThat(call(alice, "GET", "/v1/ledger/accounts/client:alice", null, 200).get("balance").asText())
+                .isEqualTo("10");
+        call(bob, "GET", "/v1/ledger/accounts/client:alice", null, 403);
+
+        JsonNode audit = call(admin, "GET", "/v1/audit?limit=1000", null, 200).get("events");
+        List<String> aliceRefusals = new ArrayList<>();
+        audit.forEach(e -> {
+            if (e.get("actor").asText().equals("client:alice") && e.get("outcome").asText().startsWith("refused")) {
+                aliceRefusals.add(e.get("action").asText());
+            }
+        });
+        assertThat(aliceRefusals).contains("POST /v1/jobs", "GET /v1/jobs/" + id, "POST /v1/jobs/" + id + "/cancel",
+                "GET /v1/jobs/" + id + "/receipt", "GET /v1/ledger/accounts/client:bob", "POST /v1/ledger/deposits",
+                "POST /v1/nodes/" + node.nodeId() + "/stake", "POST /v1/tokens");
+        assertThat(audit.toString()).contains("\"actor\":\"admin:admin\",\"action\":\"POST /v1/ledger/deposits\"")
+                .doesNotContain(alice).doesNotContain(bob);
+        assertThat(call(admin, "GET", "/v1/jobs/" + id, null, 200).get("state").asText()).isEqualTo("completed");
+    }
+
+    @Test
+    @DisplayName("a revoked key and a disabled client's key stop at the next call; without a key everything is 401")
+    void revocation() throws Exception {
+        String alice = client("alice", "{}");
+        call(alice, "GET", "/v1/jobs", null, 200);
+        String keyId = alice.substring(4, alice.indexOf('_', 4));
+
+        call(admin, "POST", "/v1/keys/" + keyId + "/revoke", null, 200);
+
+        call(alice, "GET", "/v1/jobs", null, 401);
+        call(null, "GET", "/v1/jobs", null, 401);
+        call(null, "GET", "/v1/clients", null, 401);
+        String bob = client("bob", "{}");
+        call(bob, "GET", "/v1/jobs", null, 200);
+        call(admin, "POST", "/v1/clients/bob/disable", null, 200);
+        call(bob, "GET", "/v1/jobs", null, 401);
+        JsonNode rotated = call(admin, "POST", "/v1/keys", "{\"role\":\"client\",\"owner\":\"alice\"}", 201);
+        call(rotated.get("key").asText(), "GET", "/v1/jobs", null, 200);
+    }
+
+    @Test
+    @DisplayName("a removed node's token is revoked: the node cannot register again with that identity")
+    void removedNodeCannotReturn() throws Exception {
+        ScriptedHearthNode node = node();
+        String id = node.nodeId();
+
+        call(admin, "DELETE", "/v1/nodes/" + id, null, 200);
+        node.disconnect();
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> node.connect(server.port()))
+                .isInstanceOf(Throwable.class);
+        assertThat(call(admin, "GET", "/v1/tokens", null, 200).get("tokens").get(0).get("revoked").asBoolean())
+                .isTrue();
+    }
+
+    @Test
+    @DisplayName("quota refusals name the limit: queued jobs (429) and the API rate limit (429 with Retry-After)")
+    void quotas() throws Exception {
+        String alice = client("alice", "{\"quota\":{\"queuedJobs\":1,\"requestsPerMinute\":5}}");
+        call(admin, "POST", "/v1/ledger/deposits", "{\"account\":\"client:alice\",\"amount\":\"10\"}", 201);
+        call(alice, "POST", "/v1/jobs", job("hang", null), 201);
+        JsonNode over = call(alice, "POST", "/v1/jobs", job("hang", null), 429);
+        assertThat(over.get("limit").asText()).isEqualTo("queuedJobs");
+        assertThat(over.get("message").asText()).contains("queuedJobs").contains("1");
+
+        HttpResponse<String> last = null;
+        for (int i = 0; i < 5; i++) {
+            last = send(alice, "GET", "/v1/jobs", null);
+        }
+        assertThat(last.statusCode()).isEqualTo(429);
+        assertThat(last.body()).contains("requestsPerMinute");
+        assertThat(last.headers().firstValue("Retry-After")).get().satisfies(s ->
+                assertThat(Integer.parseInt(s)).isBetween(1, 60));
+        assertThat(call(admin, "GET", "/v1/audit", null, 200).toString()).contains("refused:429");
+    }
+
+    @Test
+    @DisplayName("an operator sees only the nodes made from tokens minted for it, and their accounts")
+    void operatorSeesOwnNodes() throws Exception {
+        String token = call(admin, "POST", "/v1/tokens", "{\"operator\":\"rack4\"}", 201).get("token").asText();
+        ScriptedHearthNode mine = new ScriptedHearthNode(token, 1, false);
+        nodes.add(mine);
+        mine.connect(server.port());
+        ScriptedHearthNode other = node();
+        String operator = call(admin, "POST", "/v1/keys", "{\"role\":\"operator\",\"owner\":\"rack4\"}", 201)
+                .get("key").asText();
+
+        assertThat(call(operator, "GET", "/v1/nodes", null, 200).get("nodes")).extracting(n -> n.get("id").asText())
+                .containsExactly(mine.nodeId());
+        call(operator, "GET", "/v1/nodes/" + other.nodeId(), null, 403);
+        call(operator, "GET", "/v1/ledger/transfers?account=node:" + mine.nodeId(), null, 200);
+        call(operator, "GET", "/v1/ledger/transfers?account=node:" + other.nodeId(), null, 403);
+        call(operator, "POST", "/v1/jobs", job("ok", null), 403);
+    }
+
+    private String client(String name, String extra) throws Exception {
+        JsonNode doc = Json.mapper().readTree(extra);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) doc).put("name", name);
+        JsonNode made = call(admin, "POST", "/v1/clients", doc.toString(), 201);
+        assertThat(made.get("key").asText()).startsWith("hck_");
+        return made.get("key").asText();
+    }
+
+    private ScriptedHearthNode node() throws Exception {
+        String token = call(admin, "POST", "/v1/tokens", "{\"ttl\":\"1h\"}", 201).get("token").asText();
+        ScriptedHearthNode n = new ScriptedHearthNode(token, 2, false);
+        nodes.add(n);
+        n.connect(server.port());
+        return n;
+    }
+
+    private static String job(String outcome, String extra) {
+        return "{\"command\":[\"" + outcome + "\"],\"cpus\":\"0.5\",\"memory\":\"64m\",\"timeout\":\"10s\""
+                + (extra == null ? "" : "," + extra) + "}";
+    }
+
+    private String payment(String key, String id) {
+        try {
+            JsonNode j = call(key, "GET", "/v1/jobs/" + id, null, 200);
+            return j.path("payment").asText();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private HttpResponse<String> send(String key, String method, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json");
+        if (key != null) {
+            b.header("Authorization", "Bearer " + key);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private JsonNode call(String key, String method, String path, String body, int status) throws Exception {
+        HttpResponse<String> r = send(key, method, path, body);
+        assertThat(r.statusCode()).as(method + " " + path + ": " + r.body()).isEqualTo(status);
+        return r.body().isBlank() ? Json.mapper().createObjectNode() : Json.mapper().readTree(r.body());
+    }
+
+    private static void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(what + ": not within 20 s");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(what + ": interrupted", e);
+            }
+        }
+    }
+}
