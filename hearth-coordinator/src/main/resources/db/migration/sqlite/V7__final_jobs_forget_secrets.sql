@@ -6,7 +6,9 @@
 CREATE TRIGGER jobs_final_forget_secrets
 AFTER UPDATE OF state ON jobs
 WHEN NEW.state IN ('COMPLETED', 'FAILED', 'CANCELLED')
-     AND json_type(NEW.spec_json, '$.spec.secrets') = 'object'
+     -- CASE, not AND: SQLite evaluates it lazily, so a spec that is not JSON (never written so by the coordinator,
+     -- but possible in a damaged database) cannot make the state change itself fail
+     AND CASE WHEN json_valid(NEW.spec_json) THEN json_type(NEW.spec_json, '$.spec.secrets') = 'object' ELSE 0 END
 BEGIN
     UPDATE jobs
        SET spec_json = json_set(spec_json, '$.spec.secrets',
@@ -19,4 +21,4 @@ UPDATE jobs
    SET spec_json = json_set(spec_json, '$.spec.secrets',
                             json((SELECT json_group_object(e.key, '') FROM json_each(jobs.spec_json, '$.spec.secrets') e)))
  WHERE state IN ('COMPLETED', 'FAILED', 'CANCELLED')
-   AND json_type(spec_json, '$.spec.secrets') = 'object';
+   AND CASE WHEN json_valid(spec_json) THEN json_type(spec_json, '$.spec.secrets') = 'object' ELSE 0 END;
