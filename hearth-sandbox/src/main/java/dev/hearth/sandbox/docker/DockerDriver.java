@@ -6,6 +6,7 @@ import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient;
@@ -47,10 +48,11 @@ public final class DockerDriver implements SandboxDriver {
     private final DockerImages images;
     private final Set<DockerSandbox> open = ConcurrentHashMap.newKeySet();
 
-    private DockerDriver(DockerClient docker, DockerHttpClient http, String host) {
+    private DockerDriver(DockerClient docker, DockerHttpClient http, DockerClientConfig config, String host,
+            ImagePolicy policy) {
         this.docker = docker;
         this.host = host;
-        this.images = new DockerImages(docker, http);
+        this.images = new DockerImages(docker, http, config, policy);
     }
 
     /**
@@ -63,12 +65,21 @@ public final class DockerDriver implements SandboxDriver {
         return connect(env == null || env.isBlank() ? DEFAULT_HOST : env);
     }
 
-    /** Connects to the engine at {@code host} ({@code unix:///path} or {@code tcp://host:port}). */
+    /**
+     * Connects to the engine at {@code host} ({@code unix:///path} or {@code tcp://host:port}), pulling as the
+     * process environment's {@link ImagePolicy} allows.
+     */
     public static DockerDriver connect(String host) throws EngineUnavailableException {
+        return connect(host, ImagePolicy.from(System.getenv()));
+    }
+
+    /** Connects to the engine at {@code host}, pulling only as {@code policy} allows. */
+    public static DockerDriver connect(String host, ImagePolicy policy) throws EngineUnavailableException {
         DockerClient client;
+        DockerClientConfig config;
         DockerHttpClient http;
         try {
-            var config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
+            config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
             http = new ApacheDockerHttpClient.Builder()
                     .dockerHost(URI.create(host))
                     .sslConfig(config.getSSLConfig())
@@ -82,7 +93,7 @@ public final class DockerDriver implements SandboxDriver {
                     + DockerErrors.rootMessage(e) + "); start it with 'sudo systemctl start docker' "
                     + "(or run scripts/setup-host), or set DOCKER_HOST to a running engine", e);
         }
-        DockerDriver driver = new DockerDriver(client, http, host);
+        DockerDriver driver = new DockerDriver(client, http, config, host, policy);
         new OrphanReaper(client).reap();
         return driver;
     }
