@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -46,6 +47,7 @@ public final class DockerDriver implements SandboxDriver {
     private final DockerClient docker;
     private final String host;
     private final DockerImages images;
+    private volatile WorkspaceVolume.Quota quota = WorkspaceVolume.Quota.from(System.getenv());
     private final Set<DockerSandbox> open = ConcurrentHashMap.newKeySet();
 
     private DockerDriver(DockerClient docker, DockerHttpClient http, DockerClientConfig config, String host,
@@ -95,6 +97,16 @@ public final class DockerDriver implements SandboxDriver {
         }
         DockerDriver driver = new DockerDriver(client, http, config, host, policy);
         new OrphanReaper(client).reap();
+        WorkspaceVolume.reap(driver.quota.root(), name -> {
+            try {
+                client.inspectContainerCmd(name).exec();
+                return true;
+            } catch (NotFoundException gone) {
+                return false;
+            } catch (RuntimeException e) {
+                return true; // unsure: leave it
+            }
+        });
         return driver;
     }
 
@@ -119,6 +131,11 @@ public final class DockerDriver implements SandboxDriver {
         return new DockerContainers(docker);
     }
 
+    /** Test seam: another quota on the {@code /job} of sandboxes created from now on. */
+    void workspaceQuota(WorkspaceVolume.Quota q) {
+        quota = q;
+    }
+
     /** Image operations on the same engine: presence, pull, import from a root filesystem. */
     public DockerImages images() {
         return images;
@@ -127,6 +144,8 @@ public final class DockerDriver implements SandboxDriver {
     @Override
     public Sandbox create(SandboxSpec spec) throws SandboxException, InterruptedException {
         images.ensure(spec.image(), spec.pullPolicy());
+        Optional<WorkspaceVolume> workspace = quota.bytes().isEmpty() ? Optional.empty()
+                : Optional.of(WorkspaceVolume.make(quota.root(), spec.name(), quota.bytes().get()));
         String id;
         try (CreateContainerCmd cmd = docker.createContainerCmd(spec.image())) {
             cmd.withName(spec.name())
@@ -141,11 +160,16 @@ public final class DockerDriver implements SandboxDriver {
             if (!spec.command().isEmpty()) {
                 cmd.withCmd(spec.command());
             }
+            workspace.ifPresent(w -> WorkspaceVolume.bind(cmd.getHostConfig(), w));
             id = cmd.exec().getId();
         } catch (RuntimeException e) {
+            workspace.ifPresent(WorkspaceVolume::close);
             throw DockerErrors.translate("create container " + spec.name(), e);
         }
-        DockerSandbox sandbox = new DockerSandbox(docker, id, spec.name(), open::remove);
+        DockerSandbox sandbox = new DockerSandbox(docker, id, spec.name(), s -> {
+            open.remove(s);
+            workspace.ifPresent(WorkspaceVolume::close); // after the container is gone: nothing holds the mount
+        });
         open.add(sandbox);
         try {
             docker.copyArchiveToContainerCmd(id)

@@ -1,8 +1,7 @@
 package dev.hearth.sandbox.qemu;
 
+import dev.hearth.sandbox.ProcessIdentity;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +40,7 @@ public record QemuConfinement(Optional<String> runAs) {
      */
     public static QemuConfinement from(Map<String, String> env) {
         String user = env.getOrDefault(USER_ENV, "").isBlank() ? DEFAULT_USER : env.get(USER_ENV).strip();
-        if (!root()) {
+        if (!ProcessIdentity.root()) {
             return NONE; // QEMU already runs unprivileged, as this process does
         }
         if (user.equals("root")) {
@@ -73,15 +72,6 @@ public record QemuConfinement(Optional<String> runAs) {
         List<String> a = new ArrayList<>(List.of("-sandbox", sandbox));
         runAs.ifPresent(u -> a.addAll(List.of("-runas", u)));
         return a;
-    }
-
-    private static boolean root() {
-        try {
-            return Files.readAllLines(Path.of("/proc/self/status")).stream()
-                    .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[2].equals("0"));
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static boolean userExists(String user) {
