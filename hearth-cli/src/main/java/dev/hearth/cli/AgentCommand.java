@@ -11,6 +11,7 @@ import dev.hearth.agent.node.HealthServer;
 import dev.hearth.agent.node.NodeAgent;
 import dev.hearth.core.protocol.HostInfo;
 import dev.hearth.sandbox.docker.DockerDriver;
+import dev.hearth.sandbox.docker.ImagePolicy;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -85,6 +86,16 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--drain-grace", paramLabel = "DURATION",
             description = "Time running jobs get to finish after SIGTERM (HN_DRAIN_GRACE; default 60s).")
     String drainGrace;
+    @Option(names = "--allowed-images", paramLabel = "PATTERNS", description = "Images jobs and instances may pull: "
+            + "comma-separated registry/, registry/path/* or registry/repository patterns (HEARTH_ALLOWED_IMAGES; "
+            + "default: any image, anonymously).")
+    String allowedImages;
+    @Option(names = "--registry-credentials", paramLabel = "REGISTRIES", description = "Registries whose credentials "
+            + "from the Docker config go with pulls (HEARTH_REGISTRY_CREDENTIALS; default: none).")
+    String registryCredentials;
+    @Option(names = "--pull-timeout", paramLabel = "DURATION",
+            description = "Deadline of one image pull (HEARTH_PULL_TIMEOUT; default 10m).")
+    String pullTimeout;
 
     @Override
     public Integer call() throws Exception {
@@ -107,7 +118,11 @@ final class AgentCommand implements Callable<Integer> {
         ServiceLogging.infoUnlessSet(parent.environment());
         NodeIdentity identity = NodeIdentity.loadOrCreate(stateDir);
         Outbox outbox = Outbox.open(stateDir);
-        DockerDriver docker = parent.docker();
+        Map<String, String> pulls = new java.util.HashMap<>(parent.environment());
+        put(pulls, ImagePolicy.ALLOWED_IMAGES, allowedImages);
+        put(pulls, ImagePolicy.REGISTRY_CREDENTIALS, registryCredentials);
+        put(pulls, ImagePolicy.PULL_TIMEOUT, pullTimeout);
+        DockerDriver docker = parent.docker(ImagePolicy.from(pulls));
         String dockerVersion = docker.engineVersion().get("version");
         HostInfo host = new HostInventory(new NvidiaSmi()).read(List.of(docker.name()), dockerVersion,
                 HearthCommand.versionText());
@@ -217,7 +232,7 @@ final class AgentCommand implements Callable<Integer> {
         }
     }
 
-    private static void put(Map<AgentConfig.Key, String> flags, AgentConfig.Key key, String value) {
+    private static <K> void put(Map<K, String> flags, K key, String value) {
         if (value != null) {
             flags.put(key, value);
         }

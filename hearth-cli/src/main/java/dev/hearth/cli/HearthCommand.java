@@ -4,6 +4,7 @@ import dev.hearth.core.InvalidInputException;
 import dev.hearth.sandbox.EngineUnavailableException;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.docker.DockerDriver;
+import dev.hearth.sandbox.docker.ImagePolicy;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -60,8 +61,13 @@ public final class HearthCommand {
 
     /** Connects to the Docker engine named by DOCKER_HOST in this command's environment, or the default socket. */
     DockerDriver docker() throws EngineUnavailableException {
+        return docker(ImagePolicy.from(environment));
+    }
+
+    /** Connects as {@link #docker()} does, pulling only as {@code pulls} allows. */
+    DockerDriver docker(ImagePolicy pulls) throws EngineUnavailableException {
         String host = environment.get("DOCKER_HOST");
-        return DockerDriver.connect(host == null || host.isBlank() ? DockerDriver.DEFAULT_HOST : host);
+        return DockerDriver.connect(host == null || host.isBlank() ? DockerDriver.DEFAULT_HOST : host, pulls);
     }
 
     /** The command line of this process, reading the process's environment. */

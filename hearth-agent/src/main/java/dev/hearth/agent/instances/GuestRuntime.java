@@ -86,6 +86,13 @@ public interface GuestRuntime {
         return 1;
     }
 
+    /**
+     * Keeps the host files of the guest of {@code state} bounded (a microVM's console log); called by the
+     * supervisor on every pass, whatever the instance's state. Does nothing by default.
+     */
+    default void tidy(InstanceState state) throws SandboxException {
+    }
+
     /** Names of guests this runtime holds for {@code id} under this state root (to prove none is left). */
     List<String> leftovers(String id) throws SandboxException;
 }

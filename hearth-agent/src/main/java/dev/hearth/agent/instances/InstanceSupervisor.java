@@ -109,6 +109,7 @@ public final class InstanceSupervisor implements AutoCloseable {
             }
             Tracked t = tracked.computeIfAbsent(id, k -> fromReport(k));
             try {
+                instances.runtime(s.get().runtime()).tidy(s.get());
                 switch (s.get().desired()) {
                     case CREATING -> closeProxy(id, t, "instance not handed over");
                     case STOPPED -> closeProxy(id, t, "instance stopped");

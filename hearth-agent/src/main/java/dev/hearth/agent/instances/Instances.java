@@ -67,6 +67,11 @@ public final class Instances {
         return settings;
     }
 
+    /** The image store, BASE_IMAGES_DIR: the only place a remote create may name microVM base files from. */
+    public java.nio.file.Path baseImagesDir() {
+        return settings.baseImagesDir();
+    }
+
     /** The state folder. */
     public InstanceStore store() {
         return store;

@@ -67,6 +67,10 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
     private static final String BOOT = "boot.properties";
     private static final Duration WRITE_LIMIT = Duration.ofSeconds(60);
     private static final long PIDS = 4096;
+    /** The console log is rotated past this size, one previous file kept: at most about twice this on disk. */
+    static final long CONSOLE_LOG_MAX_BYTES = 8L << 20;
+    /** Written when a rotation carried the current boot's ready frame away to console.log.1. */
+    private static final String BOOT_READY = "boot.ready";
 
     private final HostNetwork network;
     private final ContentCache cache;
@@ -244,6 +248,7 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
                             new VmDrive("config", dir.resolve(ConfigDrive.FILE), false, true)), Optional.of(nic), dir);
             Path consoleLog = consoleLog(dir);
             long offset = Files.exists(consoleLog) ? Files.size(consoleLog) : 0;
+            Files.deleteIfExists(dir.resolve(BOOT_READY));
             Files.writeString(dir.resolve("boot.offset"), Long.toString(offset));
             launch(state, config, dir);
         } catch (IOException e) {
@@ -338,6 +343,37 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
         }
     }
 
+    /**
+     * Rotates the console log past {@link #CONSOLE_LOG_MAX_BYTES} (see {@link ConsoleLog#rotate}); the current boot's
+     * offset moves to the new log's start, and whether that boot was already up is kept in {@code boot.ready}.
+     */
+    @Override
+    public void tidy(InstanceState state) throws SandboxException {
+        Path dir = folder(state);
+        ConsoleLog log = new ConsoleLog(consoleLog(dir));
+        try {
+            if (!Files.isRegularFile(consoleLog(dir)) || Files.size(consoleLog(dir)) <= CONSOLE_LOG_MAX_BYTES) {
+                return;
+            }
+            Path offsetFile = dir.resolve("boot.offset");
+            boolean ready = Files.exists(offsetFile)
+                    && log.readySince(Long.parseLong(Files.readString(offsetFile).strip()));
+            if (log.rotate(CONSOLE_LOG_MAX_BYTES)) {
+                if (ready) {
+                    Files.writeString(dir.resolve(BOOT_READY), "");
+                }
+                if (Files.exists(offsetFile)) {
+                    var startedAt = Files.getLastModifiedTime(offsetFile); // the boot's start time, as status reads it
+                    Files.writeString(offsetFile, "0");
+                    Files.setLastModifiedTime(offsetFile, startedAt);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            throw new SandboxException("cannot rotate the console log of instance " + state.id() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
     @Override
     public Optional<GuestStatus> status(InstanceState state) throws SandboxException {
         Path dir = folder(state);
@@ -391,7 +427,7 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
             if (pid(state).isEmpty()) {
                 throw new SandboxException("the guest of instance " + state.id() + " is not running");
             }
-            if (log.readySince(offset)) {
+            if (Files.exists(folder(state).resolve(BOOT_READY)) || log.readySince(offset)) {
                 return true;
             }
             if (System.nanoTime() > deadline) {

@@ -1,5 +1,6 @@
 package dev.hearth.agent.node;
 
+import dev.hearth.agent.instances.ImageStorePaths;
 import dev.hearth.agent.instances.InstanceException;
 import dev.hearth.agent.instances.InstanceState;
 import dev.hearth.agent.instances.InstanceView;
@@ -119,7 +120,8 @@ final class NodeInstances implements AutoCloseable {
                 if (c.instance() == null) {
                     throw new InvalidInputException("instance", null, "an instance document");
                 }
-                var spec = c.instance().toSpec();
+                // a remote caller names host files only inside the image store; the CLI keeps the user's own paths
+                var spec = ImageStorePaths.confine(c.instance().toSpec(), instances.baseImagesDir());
                 log.info("creating instance '{}' for the coordinator (request {})", id, c.requestId());
                 InstanceState made = instances.create(spec, progress(c.requestId()));
                 result = InstanceResult.done(c.requestId(), id, current(made.id()));

@@ -143,7 +143,7 @@ class CoordinatorInstancesTest {
 
     @Test
     @DisplayName("bad input through the API names the field and makes nothing on the node, whether the coordinator "
-            + "or the node finds it (a port another process holds)")
+            + "or the node finds it (a port another process holds, a host file outside the image store)")
     void badInput() throws Exception {
         String id = InstanceFixture.newId();
         HttpResponse<String> port = call("POST", "/v1/nodes/" + nodeId + "/instances", document(id, "99999"));
@@ -162,6 +162,14 @@ class CoordinatorInstancesTest {
                     document(id, Integer.toString(taken.getLocalPort())));
             assertThat(busy.statusCode()).as(busy.body()).isEqualTo(400);
             assertThat(Json.mapper().readTree(busy.body()).get("field").asText()).isEqualTo("hostPort");
+        }
+        for (String field : List.of("baseInitrd", "baseKernel", "baseRootfs")) {
+            HttpResponse<String> host = call("POST", "/v1/nodes/" + nodeId + "/instances?wait=30s", "{\"id\":\"" + id
+                    + "\",\"telegramToken\":\"" + TELEGRAM + "\",\"runtime\":\"qemu\",\"" + field
+                    + "\":\"/etc/shadow\"}");
+            assertThat(host.statusCode()).as(host.body()).isEqualTo(400);
+            assertThat(Json.mapper().readTree(host.body()).get("field").asText()).isEqualTo(field);
+            assertThat(host.body()).as("the rule is named").contains("BASE_IMAGES_DIR").contains("/etc/shadow");
         }
         assertThat(fx.instances.list()).isEmpty();
         assertThat(fx.docker.leftovers(id)).isEmpty();

@@ -65,6 +65,31 @@ class QemuGuestsTest {
         assertThat(dir.resolve("vm")).doesNotExist();
     }
 
+    @Test
+    @DisplayName("tidy rotates a console log past the cap: the boot's offset moves to 0 (its start time kept) and "
+            + "that the boot was up is kept; a log under the cap is left alone")
+    void consoleRotation() throws Exception {
+        InstanceState s = state("rot");
+        Path vm = Files.createDirectories(dir.resolve("vm/rot"));
+        Path log = vm.resolve("console.log");
+        Files.writeString(log, "old boot\n\001HR 0 up\n" + "k".repeat(1000) + "\n");
+        Files.writeString(vm.resolve("boot.offset"), "9");
+        java.nio.file.attribute.FileTime started = java.nio.file.attribute.FileTime.from(Instant.parse(
+                "2026-01-02T03:04:05Z"));
+        Files.setLastModifiedTime(vm.resolve("boot.offset"), started);
+        guests().tidy(s);
+        assertThat(vm.resolve("console.log.1")).doesNotExist();
+        try (var out = Files.newOutputStream(log, java.nio.file.StandardOpenOption.APPEND)) {
+            out.write(new byte[(int) MicroVmGuests.CONSOLE_LOG_MAX_BYTES]);
+        }
+        guests().tidy(s);
+        assertThat(Files.size(log)).isZero();
+        assertThat(Files.size(vm.resolve("console.log.1"))).isGreaterThan(MicroVmGuests.CONSOLE_LOG_MAX_BYTES);
+        assertThat(Files.readString(vm.resolve("boot.offset"))).isEqualTo("0");
+        assertThat(Files.getLastModifiedTime(vm.resolve("boot.offset"))).isEqualTo(started);
+        assertThat(vm.resolve("boot.ready")).exists();
+    }
+
     private static InstanceSpec withRoot(Path rootfs) {
         return InstanceSpec.builder().id("a").telegramToken("1:a").runtime("qemu").baseRootfs(rootfs.toString())
                 .build();

@@ -90,6 +90,13 @@ public record InstanceSpec(
                 baseRootfs, baseInitrd);
     }
 
+    /** The same request with other microVM base files (each empty: the default from BASE_IMAGES_DIR). */
+    public InstanceSpec withBaseFiles(Optional<String> kernel, Optional<String> rootfs, Optional<String> initrd) {
+        return new InstanceSpec(id, telegramToken, telegramUsers, model, skills, openclawImage, hostPort, vcpus,
+                memoryMib, diskSize, anthropicApiKey, openaiApiKey, minimaxApiKey, skipBrowserInstall, runtime, kernel,
+                rootfs, initrd);
+    }
+
     /** Checks an instance id (also for the lifecycle commands' ID argument). */
     public static String checkId(String id) {
         if (id == null || !ID.matcher(id).matches()) {

@@ -6,6 +6,7 @@ import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -45,12 +47,14 @@ public final class DockerDriver implements SandboxDriver {
     private final DockerClient docker;
     private final String host;
     private final DockerImages images;
+    private volatile WorkspaceVolume.Quota quota = WorkspaceVolume.Quota.from(System.getenv());
     private final Set<DockerSandbox> open = ConcurrentHashMap.newKeySet();
 
-    private DockerDriver(DockerClient docker, DockerHttpClient http, String host) {
+    private DockerDriver(DockerClient docker, DockerHttpClient http, DockerClientConfig config, String host,
+            ImagePolicy policy) {
         this.docker = docker;
         this.host = host;
-        this.images = new DockerImages(docker, http);
+        this.images = new DockerImages(docker, http, config, policy);
     }
 
     /**
@@ -63,12 +67,21 @@ public final class DockerDriver implements SandboxDriver {
         return connect(env == null || env.isBlank() ? DEFAULT_HOST : env);
     }
 
-    /** Connects to the engine at {@code host} ({@code unix:///path} or {@code tcp://host:port}). */
+    /**
+     * Connects to the engine at {@code host} ({@code unix:///path} or {@code tcp://host:port}), pulling as the
+     * process environment's {@link ImagePolicy} allows.
+     */
     public static DockerDriver connect(String host) throws EngineUnavailableException {
+        return connect(host, ImagePolicy.from(System.getenv()));
+    }
+
+    /** Connects to the engine at {@code host}, pulling only as {@code policy} allows. */
+    public static DockerDriver connect(String host, ImagePolicy policy) throws EngineUnavailableException {
         DockerClient client;
+        DockerClientConfig config;
         DockerHttpClient http;
         try {
-            var config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
+            config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
             http = new ApacheDockerHttpClient.Builder()
                     .dockerHost(URI.create(host))
                     .sslConfig(config.getSSLConfig())
@@ -82,8 +95,18 @@ public final class DockerDriver implements SandboxDriver {
                     + DockerErrors.rootMessage(e) + "); start it with 'sudo systemctl start docker' "
                     + "(or run scripts/setup-host), or set DOCKER_HOST to a running engine", e);
         }
-        DockerDriver driver = new DockerDriver(client, http, host);
+        DockerDriver driver = new DockerDriver(client, http, config, host, policy);
         new OrphanReaper(client).reap();
+        WorkspaceVolume.reap(driver.quota.root(), name -> {
+            try {
+                client.inspectContainerCmd(name).exec();
+                return true;
+            } catch (NotFoundException gone) {
+                return false;
+            } catch (RuntimeException e) {
+                return true; // unsure: leave it
+            }
+        });
         return driver;
     }
 
@@ -108,6 +131,11 @@ public final class DockerDriver implements SandboxDriver {
         return new DockerContainers(docker);
     }
 
+    /** Test seam: another quota on the {@code /job} of sandboxes created from now on. */
+    void workspaceQuota(WorkspaceVolume.Quota q) {
+        quota = q;
+    }
+
     /** Image operations on the same engine: presence, pull, import from a root filesystem. */
     public DockerImages images() {
         return images;
@@ -116,6 +144,8 @@ public final class DockerDriver implements SandboxDriver {
     @Override
     public Sandbox create(SandboxSpec spec) throws SandboxException, InterruptedException {
         images.ensure(spec.image(), spec.pullPolicy());
+        Optional<WorkspaceVolume> workspace = quota.bytes().isEmpty() ? Optional.empty()
+                : Optional.of(WorkspaceVolume.make(quota.root(), spec.name(), quota.bytes().get()));
         String id;
         try (CreateContainerCmd cmd = docker.createContainerCmd(spec.image())) {
             cmd.withName(spec.name())
@@ -130,11 +160,16 @@ public final class DockerDriver implements SandboxDriver {
             if (!spec.command().isEmpty()) {
                 cmd.withCmd(spec.command());
             }
+            workspace.ifPresent(w -> WorkspaceVolume.bind(cmd.getHostConfig(), w));
             id = cmd.exec().getId();
         } catch (RuntimeException e) {
+            workspace.ifPresent(WorkspaceVolume::close);
             throw DockerErrors.translate("create container " + spec.name(), e);
         }
-        DockerSandbox sandbox = new DockerSandbox(docker, id, spec.name(), open::remove);
+        DockerSandbox sandbox = new DockerSandbox(docker, id, spec.name(), s -> {
+            open.remove(s);
+            workspace.ifPresent(WorkspaceVolume::close); // after the container is gone: nothing holds the mount
+        });
         open.add(sandbox);
         try {
             docker.copyArchiveToContainerCmd(id)

@@ -1,7 +1,8 @@
 package dev.hearth.sandbox.docker;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.PullImageResultCallback;
+import com.github.dockerjava.api.model.AuthConfig;
+import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.api.exception.NotFoundException;
 import dev.hearth.core.job.ImageReference;
 import dev.hearth.sandbox.ImageNotFoundException;
@@ -16,7 +17,13 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,16 +31,24 @@ import org.slf4j.LoggerFactory;
 public final class DockerImages {
 
     private static final Logger log = LoggerFactory.getLogger(DockerImages.class);
-    private static final long PULL_TIMEOUT_MINUTES = 30;
     /** Images named hearth/... are Hearth's own, built on the host and never pulled. */
     static final String LOCAL_NAMESPACE = "hearth/";
 
     private final DockerClient docker;
     private final DockerHttpClient http;
+    private final DockerClientConfig config;
+    private final ImagePolicy policy;
 
-    DockerImages(DockerClient docker, DockerHttpClient http) {
+    DockerImages(DockerClient docker, DockerHttpClient http, DockerClientConfig config, ImagePolicy policy) {
         this.docker = docker;
         this.http = http;
+        this.config = config;
+        this.policy = policy;
+    }
+
+    /** What this engine may pull, with whose credentials, for how long. */
+    public ImagePolicy policy() {
+        return policy;
     }
 
     /** The image's id when it is on this engine. */
@@ -65,6 +80,12 @@ public final class DockerImages {
         if (!present && policy == ImagePullPolicy.NEVER) {
             throw notFound(image, "pulling is off for it");
         }
+        if (!this.policy.allows(image)) {
+            if (present) {
+                return; // the operator's own copy runs; only pulls are limited
+            }
+            throw new ImageNotFoundException(image, this.policy.refusal(image), null);
+        }
         try {
             pull(image);
         } catch (SandboxException e) {
@@ -82,24 +103,90 @@ public final class DockerImages {
                 + "', or load it with 'docker load'", null);
     }
 
+    /**
+     * Pulls through the Engine API directly: docker-java would attach the operator's {@code config.json} credentials
+     * to every pull, so the registry credential header is added only for registries the policy names. The pull runs
+     * on a thread of its own and is abandoned (its connection closed, which cancels it in the engine) at the
+     * policy's deadline.
+     */
     private void pull(String image) throws SandboxException, InterruptedException {
         String ref = ImageReference.withDefaultTag(image);
         int at = ref.indexOf('@');
         int colon = ref.lastIndexOf(':', at < 0 ? ref.length() : at);
         String repo = at >= 0 ? ref.substring(0, at) : ref.substring(0, colon);
         String tag = at >= 0 ? ref.substring(at + 1) : ref.substring(colon + 1);
-        log.info("pulling image {}", ref);
-        try {
-            PullImageResultCallback done = docker.pullImageCmd(repo).withTag(tag).exec(new PullImageResultCallback());
-            if (!done.awaitCompletion(PULL_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-                done.close();
-                throw new SandboxException("pull of " + ref + " did not finish in " + PULL_TIMEOUT_MINUTES + " minutes");
-            }
-        } catch (IOException e) {
-            throw new SandboxException("pull of " + ref + " failed: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw DockerErrors.translate("pull image " + ref, e);
+        boolean credentials = policy.sendsCredentials(ref);
+        log.info("pulling image {} ({})", ref, credentials ? "with the operator's credentials for "
+                + ImagePolicy.registry(ref) : "anonymously");
+        var request = DockerHttpClient.Request.builder().method(DockerHttpClient.Request.Method.POST)
+                .path("/images/create?fromImage=" + encode(repo) + "&tag=" + encode(tag));
+        if (credentials) {
+            request.putHeader("X-Registry-Auth", registryAuth(ref));
         }
+        AtomicReference<DockerHttpClient.Response> open = new AtomicReference<>();
+        CompletableFuture<String> done = new CompletableFuture<>();
+        Thread puller = Thread.ofVirtual().name("hearth-pull").start(() -> {
+            try (DockerHttpClient.Response response = http.execute(request.build())) {
+                open.set(response);
+                String body = new String(response.getBody().readAllBytes(), StandardCharsets.UTF_8);
+                done.complete(response.getStatusCode() != 200 ? "HTTP " + response.getStatusCode() + ": "
+                        + body.strip() : pullError(body));
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        Duration limit = policy.pullTimeout();
+        try {
+            String error = done.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            if (error != null) {
+                throw new SandboxException("pull of " + ref + " failed: " + error);
+            }
+        } catch (TimeoutException e) {
+            abandon(open.get(), puller);
+            throw new SandboxException("pull of " + ref + " did not finish within its deadline of " + limit.toSeconds()
+                    + " s (" + ImagePolicy.PULL_TIMEOUT + "); it was cancelled", e);
+        } catch (InterruptedException e) {
+            abandon(open.get(), puller);
+            throw e;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof RuntimeException r ? DockerErrors.translate("pull image " + ref, r)
+                    : new SandboxException("pull of " + ref + " failed: " + cause.getMessage(), cause);
+        }
+    }
+
+    /** The last error line of a pull's progress stream, or null when it ended well. */
+    private static String pullError(String body) {
+        String error = null;
+        for (String line : body.lines().toList()) {
+            int i = line.indexOf("\"error\"");
+            if (i >= 0) {
+                error = line.strip();
+            }
+        }
+        return error;
+    }
+
+    private String registryAuth(String ref) throws SandboxException {
+        try {
+            AuthConfig auth = config.effectiveAuthConfig(ref);
+            return Base64.getUrlEncoder().encodeToString(config.getObjectMapper().writeValueAsBytes(auth));
+        } catch (IOException | RuntimeException e) {
+            throw new SandboxException("cannot read the Docker credentials for " + ImagePolicy.registry(ref)
+                    + " (named in " + ImagePolicy.REGISTRY_CREDENTIALS + "): " + e.getClass().getSimpleName(), e);
+        }
+    }
+
+    /** Closes an abandoned pull's connection (the engine cancels the pull) and stops its thread. */
+    private static void abandon(DockerHttpClient.Response response, Thread puller) {
+        if (response != null) {
+            try {
+                response.close();
+            } catch (RuntimeException e) {
+                log.debug("closing an abandoned pull: {}", e.getMessage());
+            }
+        }
+        puller.interrupt();
     }
 
     /**

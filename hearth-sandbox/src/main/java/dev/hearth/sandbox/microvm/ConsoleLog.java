@@ -16,7 +16,10 @@ import java.util.Optional;
 /**
  * The console log of a VM that outlives the process reading it ({@code console.log}, QEMU's copy of everything the
  * guest printed, across restarts): the job's (the instance service's) own output decoded from Hearth's frames, and
- * how the job last ended. Reads only; stateless between calls; thread-safe.
+ * how the job last ended. The log is kept bounded by {@link #rotate}: copied to {@code console.log.1} and truncated
+ * in place, which is safe while the VMM writes, since QEMU ({@code logappend=on}) and Firecracker (its stdout) both
+ * hold it open for appending, so their next write lands at the new end. Reads cover the previous file and the
+ * current one, so the newest lines survive a rotation. Stateless between calls; thread-safe.
  */
 public final class ConsoleLog {
 
@@ -35,8 +38,41 @@ public final class ConsoleLog {
      */
     public Optional<Long> lastExit() throws SandboxException {
         Events e = new Events(0);
-        feed(e, 0);
+        feedAll(e);
         return e.exit;
+    }
+
+    /**
+     * Keeps the log within about {@code maxBytes}: when it is larger, its content replaces {@code console.log.1} and
+     * it is truncated to empty (what the guest prints between the copy and the truncation is lost). Call it from one
+     * thread per log (the instance supervisor).
+     *
+     * @return whether it rotated
+     */
+    public boolean rotate(long maxBytes) throws SandboxException {
+        if (size() <= maxBytes) {
+            return false;
+        }
+        Path previous = previous();
+        try {
+            Path part = previous.resolveSibling(previous.getFileName() + ".part");
+            Files.copy(file, part, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(part, previous, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(0);
+            }
+            return true;
+        } catch (IOException e) {
+            throw new SandboxException("cannot rotate the console log " + file + " (at " + size() + " bytes, limit "
+                    + maxBytes + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** The rotated-out previous log, {@code console.log.1}. */
+    public Path previous() {
+        return file.resolveSibling(file.getFileName() + ".1");
     }
 
     /** Whether the guest init said it is up (its ready frame) after byte {@code offset} (where a boot began). */
@@ -52,7 +88,7 @@ public final class ConsoleLog {
      */
     public Closeable stream(int tail, boolean follow, LogSink sink) throws SandboxException {
         Events e = new Events(tail < 0 ? Integer.MAX_VALUE : tail);
-        long[] offset = {feed(e, 0)};
+        long[] offset = {feedAll(e)};
         for (byte[] line : e.lines) {
             sink.accept(LogSink.Stream.STDOUT, line, 0, line.length);
         }
@@ -90,11 +126,18 @@ public final class ConsoleLog {
         }
     }
 
-    private long feed(Events events, long from) throws SandboxException {
-        return read(new GuestFrames(events), from);
+    /** Feeds the previous log then the current one, as one stream; returns the offset reached in the current. */
+    private long feedAll(Events events) throws SandboxException {
+        GuestFrames frames = new GuestFrames(events);
+        read(frames, previous(), 0);
+        return read(frames, file, 0);
     }
 
     private long read(GuestFrames frames, long from) throws SandboxException {
+        return read(frames, file, from);
+    }
+
+    private static long read(GuestFrames frames, Path file, long from) throws SandboxException {
         try (InputStream in = Files.newInputStream(file)) {
             in.skipNBytes(from);
             byte[] buf = new byte[64 * 1024];

@@ -327,6 +327,9 @@ public final class GuestConsole {
 
         @Override
         public int read(ByteBuffer into) throws IOException {
+            if (log.position() > log.size()) {
+                log.position(0); // rotated (copied away and truncated) under us: the answer is in the new log
+            }
             int n = log.read(into);
             if (n > 0) {
                 return n;

@@ -17,10 +17,16 @@ final class QemuCommand {
     private QemuCommand() {
     }
 
-    /** The argv for {@code config} under {@code accel}, with QMP listening on {@code qmpSocket}. */
-    static List<String> argv(Path binary, VmConfig config, Accelerator accel, Path qmpSocket) {
-        return argv(binary, config, accel, accelOption(accel), qmpSocket, List.of("-nographic",
+    /**
+     * The argv for {@code config} under {@code accel}, with QMP listening on {@code qmpSocket}, held in by
+     * {@code confinement}.
+     */
+    static List<String> argv(Path binary, VmConfig config, Accelerator accel, Path qmpSocket,
+            QemuConfinement confinement) {
+        List<String> a = argv(binary, config, accel, accelOption(accel), qmpSocket, List.of("-nographic",
                 "-chardev", "stdio,id=console,signal=off"));
+        a.addAll(confinement.foreground());
+        return a;
     }
 
     /**
@@ -29,7 +35,8 @@ final class QemuCommand {
      * unix socket, one client at a time, while copying everything the guest prints to {@code files.consoleLog()}
      * (appended across restarts) whether or not a client is connected.
      */
-    static List<String> detachedArgv(Path binary, VmConfig config, Accelerator accel, DetachedFiles files) {
+    static List<String> detachedArgv(Path binary, VmConfig config, Accelerator accel, DetachedFiles files,
+            QemuConfinement confinement) {
         // A service's guest runs several busy threads for long (Node and its workers; OpenClaw gives a worker 5 s to
         // start): one host thread per vCPU lets them run in parallel, where a job's short boot is faster on one.
         String accelOption = accel.kvm() ? "kvm" : "tcg,thread=multi";
@@ -37,6 +44,7 @@ final class QemuCommand {
                 "-chardev", "socket,id=console,path=" + option(files.consoleSocket()) + ",server=on,wait=off,logfile="
                         + option(files.consoleLog()) + ",logappend=on"));
         a.addAll(List.of("-daemonize", "-pidfile", files.pidFile().toString()));
+        a.addAll(confinement.detached());
         return a;
     }
 

@@ -35,11 +35,21 @@ public final class QemuVmm implements Vmm {
 
     private final Path binary;
     private final Map<String, String> env;
+    private final QemuConfinement confinement;
 
-    /** A VMM running {@code binary}, choosing the accelerator as {@code env} says ({@link AcceleratorProbe#ENV}). */
+    /**
+     * A VMM running {@code binary}, choosing the accelerator as {@code env} says ({@link AcceleratorProbe#ENV}) and
+     * the user QEMU runs as ({@link QemuConfinement#from}).
+     */
     public QemuVmm(Path binary, Map<String, String> env) {
         this.binary = binary;
         this.env = Map.copyOf(env);
+        this.confinement = QemuConfinement.from(env);
+    }
+
+    /** How this VMM's QEMU processes are held in. */
+    public QemuConfinement confinement() {
+        return confinement;
     }
 
     /** The default binary, or {@code $HEARTH_QEMU} when set. */
@@ -81,7 +91,7 @@ public final class QemuVmm implements Vmm {
         } catch (IOException e) {
             throw new SandboxException("cannot make the run folder " + config.runDir() + ": " + e.getMessage(), e);
         }
-        List<String> argv = QemuCommand.argv(binary, config, accel, qmpSocket);
+        List<String> argv = QemuCommand.argv(binary, config, accel, qmpSocket, confinement);
         Process process;
         try {
             process = new ProcessBuilder(argv).start();
@@ -130,7 +140,7 @@ public final class QemuVmm implements Vmm {
         } catch (IOException e) {
             throw new SandboxException("cannot clear the files of VM " + config.id() + ": " + e.getMessage(), e);
         }
-        List<String> argv = QemuCommand.detachedArgv(binary, config, accel, files);
+        List<String> argv = QemuCommand.detachedArgv(binary, config, accel, files, confinement);
         Path errors = config.runDir().resolve("qemu-start.err");
         try {
             Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(errors.toFile()).start();

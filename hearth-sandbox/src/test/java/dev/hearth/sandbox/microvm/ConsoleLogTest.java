@@ -64,4 +64,40 @@ class ConsoleLogTest {
         assertThat(console.readySince(second)).isTrue();
         assertThat(console.lastExit()).as("the second boot has not ended").isEmpty();
     }
+
+    @Test
+    @DisplayName("a guest printing past the cap, through a writer holding the log open for appending as QEMU does, "
+            + "leaves it bounded (one previous file kept), and the newest lines and the last exit still read")
+    void rotation() throws Exception {
+        Path log = dir.resolve("console.log");
+        long cap = 64 * 1024;
+        ConsoleLog console = new ConsoleLog(log);
+        StringBuilder frames = new StringBuilder("\001HR 0 up\n");
+        for (int i = 0; i < 400; i++) {
+            frames.append(out(0, "line " + i + " " + "x".repeat(200) + "\n"));
+        }
+        Path script = Files.writeString(dir.resolve("frames"), frames.toString());
+        // the shell opens the log once with O_APPEND (as QEMU's logappend=on and Firecracker's stdout do) and keeps
+        // writing through the rotations
+        Process writer = new ProcessBuilder("sh", "-c", "exec >>\"$0\"; for i in 1 2 3 4 5 6 7 8; do cat \"$1\"; "
+                + "sleep 0.2; done; printf '\\001HX 0 3 0\\n'", log.toString(), script.toString()).start();
+        long most = 0;
+        while (writer.isAlive()) {
+            console.rotate(cap);
+            most = Math.max(most, Files.size(log));
+            Thread.sleep(50);
+        }
+        assertThat(writer.waitFor()).isZero();
+        console.rotate(cap);
+        long total = 8 * Files.size(script);
+        assertThat(total).as("the guest printed far past the cap").isGreaterThan(8 * cap);
+        assertThat(Files.size(log)).isLessThanOrEqualTo(cap);
+        assertThat(Files.size(console.previous())).isLessThanOrEqualTo(cap + 2 * Files.size(script));
+        assertThat(most).as("never far past the cap between rotations").isLessThan(cap + 2 * Files.size(script));
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        console.stream(3, false, (stream, bytes, off, len) -> sink.write(bytes, off, len)).close();
+        assertThat(sink.toString(StandardCharsets.UTF_8)).startsWith("line 397 ").contains("line 398 ")
+                .contains("line 399 ");
+        assertThat(console.lastExit()).contains(3L);
+    }
 }

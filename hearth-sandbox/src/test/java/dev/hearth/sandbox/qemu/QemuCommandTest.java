@@ -32,7 +32,7 @@ class QemuCommandTest {
     @DisplayName("microvm without defaults, the console on stdio, QMP on the run folder's socket, root drive first")
     void basics() throws Exception {
         List<String> a = QemuCommand.argv(Path.of("/usr/bin/qemu-system-x86_64"), config(Optional.empty()),
-                new Accelerator("tcg", "test"), dir.resolve("run/qmp.sock"));
+                new Accelerator("tcg", "test"), dir.resolve("run/qmp.sock"), QemuConfinement.NONE);
         String line = String.join(" ", a);
         assertThat(a).containsSequence("-M", "microvm,x-option-roms=off,isa-serial=on")
                 .containsSequence("-accel", "tcg,thread=single", "-cpu", "max").containsSequence("-smp", "2", "-m", "256M")
@@ -50,7 +50,7 @@ class QemuCommandTest {
     void nicAndKvm() throws Exception {
         VmNic nic = new VmNic("hvm-tap1", "06:00:0a:00:00:05", "10.0.0.5", 24, "10.0.0.1");
         List<String> a = QemuCommand.argv(Path.of("/q"), config(Optional.of(nic)), new Accelerator("kvm", "test"),
-                dir.resolve("q.sock"));
+                dir.resolve("q.sock"), QemuConfinement.NONE);
         assertThat(a).containsSequence("-accel", "kvm", "-cpu", "host")
                 .containsSequence("-netdev", "tap,id=net0,ifname=hvm-tap1,script=no,downscript=no",
                         "-device", "virtio-net-device,netdev=net0,mac=06:00:0a:00:00:05");
@@ -61,12 +61,29 @@ class QemuCommandTest {
     void detached() throws Exception {
         DetachedFiles f = DetachedFiles.in(Path.of("/srv/vm,1"));
         List<String> a = QemuCommand.detachedArgv(Path.of("/q"), config(Optional.empty()), new Accelerator("tcg", "t"),
-                f);
+                f, QemuConfinement.NONE);
         org.assertj.core.api.Assertions.assertThat(a).doesNotContain("-nographic").containsSequence("-display", "none")
                 .containsSequence("-daemonize", "-pidfile", "/srv/vm,1/qemu.pid")
                 .containsSequence("-chardev", "socket,id=console,path=/srv/vm,,1/console.sock,server=on,wait=off,"
                         + "logfile=/srv/vm,,1/console.log,logappend=on")
                 .containsSequence("-serial", "chardev:console")
                 .containsSequence("-qmp", "unix:/srv/vm,,1/qmp.sock,server=on,wait=off");
+    }
+
+    @Test
+    @DisplayName("QEMU runs under its seccomp filter, as the unprivileged user when there is one; a daemonized VM "
+            + "keeps fork (its own daemonizing) and the user switch")
+    void confined() throws Exception {
+        QemuConfinement user = new QemuConfinement(Optional.of("hearth-vm"));
+        List<String> job = QemuCommand.argv(Path.of("/q"), config(Optional.empty()), new Accelerator("tcg", "t"),
+                dir.resolve("q.sock"), QemuConfinement.NONE);
+        assertThat(job).containsSequence("-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
+                + "resourcecontrol=deny").doesNotContain("-runas");
+        assertThat(QemuCommand.argv(Path.of("/q"), config(Optional.empty()), new Accelerator("tcg", "t"),
+                dir.resolve("q.sock"), user)).containsSequence("-sandbox", "on,obsolete=deny,spawn=deny,"
+                + "resourcecontrol=deny").containsSequence("-runas", "hearth-vm");
+        assertThat(QemuCommand.detachedArgv(Path.of("/q"), config(Optional.empty()), new Accelerator("tcg", "t"),
+                DetachedFiles.in(dir), user)).containsSequence("-sandbox", "on,obsolete=deny,resourcecontrol=deny")
+                .containsSequence("-runas", "hearth-vm");
     }
 }
