@@ -22,6 +22,8 @@ import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Fetches one exact package version from the npm registry and unpacks it, checking the tarball against the
@@ -30,6 +32,7 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  */
 final class NpmRegistry {
 
+    private static final Logger log = LoggerFactory.getLogger(NpmRegistry.class);
     private static final String DEFAULT = "https://registry.npmjs.org/";
 
     private NpmRegistry() {
@@ -45,6 +48,26 @@ final class NpmRegistry {
      * {@code target}), keeping executable bits.
      */
     static void unpack(String name, String version, Path target) throws SandboxException, InterruptedException {
+        // A registry that does not answer once (a connect time-out on a loaded machine) is tried twice more before
+        // the build gives up; a wrong answer (status, integrity) is final at once.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                unpackOnce(name, version, target);
+                return;
+            } catch (SandboxException e) {
+                if (attempt >= FETCH_ATTEMPTS || !(e.getCause() instanceof IOException)) {
+                    throw e;
+                }
+                log.warn("{}; trying again ({} of {})", e.getMessage(), attempt + 1, FETCH_ATTEMPTS);
+                Thread.sleep(2_000L * attempt);
+            }
+        }
+    }
+
+    private static final int FETCH_ATTEMPTS = 3;
+
+    private static void unpackOnce(String name, String version, Path target)
+            throws SandboxException, InterruptedException {
         try (HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
                 .connectTimeout(Duration.ofSeconds(20)).build()) {
             HttpResponse<String> meta = http.send(HttpRequest.newBuilder(URI.create(registry() + name + "/" + version))

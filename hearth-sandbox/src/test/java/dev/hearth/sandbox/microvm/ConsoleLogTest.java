@@ -77,6 +77,7 @@ class ConsoleLogTest {
             frames.append(out(0, "line " + i + " " + "x".repeat(200) + "\n"));
         }
         Path script = Files.writeString(dir.resolve("frames"), frames.toString());
+        Files.createFile(log); // there before the shell opens it, so its size reads from the first look on
         // the shell opens the log once with O_APPEND (as QEMU's logappend=on and Firecracker's stdout do) and keeps
         // writing through the rotations
         Process writer = new ProcessBuilder("sh", "-c", "exec >>\"$0\"; for i in 1 2 3 4 5 6 7 8; do cat \"$1\"; "
