@@ -28,10 +28,18 @@ final class ContainerSettings {
     private ContainerSettings() {
     }
 
-    static HostConfig hostConfig(SandboxSpec spec) {
+    /**
+     * The host configuration of {@code spec}'s container; {@code network} is the sandbox's own network
+     * ({@link SandboxNetwork}), required for a NAT sandbox and ignored without one.
+     */
+    static HostConfig hostConfig(SandboxSpec spec, java.util.Optional<String> network) {
         long memory = spec.limits().memory().bytes();
+        if (spec.network() == NetworkMode.NAT && network.isEmpty()) {
+            throw new IllegalArgumentException("NAT sandbox " + spec.name() + " has no network of its own: create "
+                    + "one with SandboxNetwork first (the default bridge is shared and unfiltered)");
+        }
         HostConfig host = HostConfig.newHostConfig()
-                .withNetworkMode(spec.network() == NetworkMode.NONE ? "none" : "bridge")
+                .withNetworkMode(spec.network() == NetworkMode.NONE ? "none" : network.orElseThrow())
                 .withMemory(memory)
                 .withMemorySwap(memory) // swap equal to memory: no swap beyond the limit
                 .withNanoCPUs(spec.limits().cpus().nanoCpus())

@@ -9,6 +9,7 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient;
+import dev.hearth.core.job.NetworkMode;
 import dev.hearth.sandbox.DriverCapability;
 import dev.hearth.sandbox.EngineUnavailableException;
 import dev.hearth.sandbox.Sandbox;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -45,12 +47,14 @@ public final class DockerDriver implements SandboxDriver {
     private final DockerClient docker;
     private final String host;
     private final DockerImages images;
+    private final SandboxNetwork networks;
     private final Set<DockerSandbox> open = ConcurrentHashMap.newKeySet();
 
     private DockerDriver(DockerClient docker, DockerHttpClient http, String host) {
         this.docker = docker;
         this.host = host;
         this.images = new DockerImages(docker, http);
+        this.networks = SandboxNetwork.onHost(docker);
     }
 
     /**
@@ -105,7 +109,7 @@ public final class DockerDriver implements SandboxDriver {
 
     /** Long-lived containers on the same engine (instances), addressed by name and never closed with the driver. */
     public DockerContainers containers() {
-        return new DockerContainers(docker);
+        return new DockerContainers(docker, networks);
     }
 
     /** Image operations on the same engine: presence, pull, import from a root filesystem. */
@@ -116,6 +120,8 @@ public final class DockerDriver implements SandboxDriver {
     @Override
     public Sandbox create(SandboxSpec spec) throws SandboxException, InterruptedException {
         images.ensure(spec.image(), spec.pullPolicy());
+        Optional<String> network = spec.network() == NetworkMode.NAT ? Optional.of(networks.create(spec))
+                : Optional.empty();
         String id;
         try (CreateContainerCmd cmd = docker.createContainerCmd(spec.image())) {
             cmd.withName(spec.name())
@@ -126,15 +132,20 @@ public final class DockerDriver implements SandboxDriver {
                     .withVolumes(new Volume(SandboxSpec.WORKSPACE))
                     .withExposedPorts(ContainerSettings.exposedPorts(spec))
                     .withAttachStdin(false).withStdinOpen(false).withTty(false)
-                    .withHostConfig(ContainerSettings.hostConfig(spec));
+                    .withHostConfig(ContainerSettings.hostConfig(spec, network));
             if (!spec.command().isEmpty()) {
                 cmd.withCmd(spec.command());
             }
             id = cmd.exec().getId();
         } catch (RuntimeException e) {
+            network.ifPresent(n -> networks.remove(spec.name()));
             throw DockerErrors.translate("create container " + spec.name(), e);
         }
-        DockerSandbox sandbox = new DockerSandbox(docker, id, spec.name(), open::remove);
+        // the network goes after the container (the engine refuses to remove a network in use)
+        DockerSandbox sandbox = new DockerSandbox(docker, id, spec.name(), s -> {
+            open.remove(s);
+            network.ifPresent(n -> networks.remove(spec.name()));
+        });
         open.add(sandbox);
         try {
             docker.copyArchiveToContainerCmd(id)

@@ -109,6 +109,38 @@ class DockerDriverTest extends SandboxContract {
     }
 
     @Test
+    @DisplayName("a sandbox network whose owner died and whose container is gone is reaped on the next connect; "
+            + "one whose container remains is kept")
+    void orphanedNetworkReaped() throws Exception {
+        String host = java.net.InetAddress.getLocalHost().getHostName();
+        String gone = "hearth-test-orphan-net-" + System.nanoTime();
+        String kept = "hearth-test-orphan-kept-" + System.nanoTime();
+        for (String sandbox : List.of(gone, kept)) {
+            Process p = new ProcessBuilder("docker", "network", "create", "--label", "dev.hearth.sandbox=" + sandbox,
+                    "--label", "dev.hearth.owner.host=" + host, "--label", "dev.hearth.owner.pid=999999999",
+                    SandboxNetwork.nameOf(sandbox)).inheritIO().start();
+            assertThat(p.waitFor()).isZero();
+        }
+        Process c = new ProcessBuilder("docker", "create", "--name", kept, "--network", SandboxNetwork.nameOf(kept),
+                BaseImages.BUSYBOX, "true").inheritIO().start();
+        assertThat(c.waitFor()).isZero();
+        try {
+            DockerDriver.connect().close();
+            assertThat(networks()).doesNotContain(SandboxNetwork.nameOf(gone)).contains(SandboxNetwork.nameOf(kept));
+        } finally {
+            new ProcessBuilder("docker", "rm", "-f", kept).start().waitFor();
+            new ProcessBuilder("docker", "network", "rm", SandboxNetwork.nameOf(kept)).start().waitFor();
+        }
+    }
+
+    private static List<String> networks() throws Exception {
+        Process p = new ProcessBuilder("docker", "network", "ls", "--format", "{{.Name}}").start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return out.lines().toList();
+    }
+
+    @Test
     @DisplayName("closing the driver removes every sandbox it still holds")
     void driverCloseRemovesAll() throws Exception {
         DockerDriver own = DockerDriver.connect();
