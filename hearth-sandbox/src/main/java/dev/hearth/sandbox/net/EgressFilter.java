@@ -20,8 +20,8 @@ import java.util.Optional;
  * the host's LAN, other sandboxes' networks and Docker's own bridges. The one exception is DNS (port 53) to the
  * resolvers the host's {@code /etc/resolv.conf} names, which Docker's embedded DNS forwards to from inside the
  * sandbox. {@value #HOST_CHAIN} lets replies through (published ports' proxies talk to the sandbox from the host)
- * and rejects every new connection from a sandbox to any of the host's addresses: its gateway on the sandbox
- * bridge, other sandboxes' gateways, the host's LAN address.
+ * and echo requests (a guest may ping its gateway), and rejects every other new connection from a sandbox to any
+ * of the host's addresses: its gateway on the sandbox bridge, other sandboxes' gateways, the host's LAN address.
  *
  * <p>Rules sit in {@code DOCKER-USER}, which Docker evaluates first in {@code FORWARD} and never flushes, and end
  * in RETURN, never ACCEPT: Docker's isolation chains still see everything the filter lets through. The chains'
@@ -69,33 +69,46 @@ public final class EgressFilter {
      *     network must not start unfiltered
      */
     public void protect(String interfaces) throws SandboxException {
-        synchronized (LOCK) {
-            try {
-                writeChains();
-                ensureDockerUser();
-                ensureJump("filter", DOCKER_USER, List.of("-i", interfaces, "-j", SANDBOX_CHAIN));
-                ensureJump("filter", "INPUT", List.of("-i", interfaces, "-j", HOST_CHAIN));
-            } catch (HostCommandException e) {
-                throw new SandboxException("cannot install Hearth's sandbox egress filter for " + interfaces + ": "
-                        + e.getMessage() + " (Hearth needs root and iptables; scripts/setup-host installs it)", e);
-            }
+        try {
+            install(List.of("-i", interfaces), interfaces);
+        } catch (HostCommandException e) {
+            throw new SandboxException("cannot install Hearth's sandbox egress filter for " + interfaces + ": "
+                    + e.getMessage() + " (Hearth needs root and iptables; scripts/setup-host installs it)", e);
         }
     }
 
-    /** Removes the jumps for {@code interfaces} (the chains stay for other sandboxes); a missing jump is fine. */
-    public void unprotect(String interfaces) throws SandboxException {
+    /**
+     * Like {@link #protect}, for a bridge whose guests' traffic among themselves is ruled elsewhere
+     * ({@link FirewallRules}): only traffic leaving the bridge passes through {@value #SANDBOX_CHAIN}.
+     */
+    void protectBridge(String bridge) throws HostCommandException {
+        install(List.of("-i", bridge, "!", "-o", bridge), bridge);
+    }
+
+    /** Removes {@link #protectBridge}'s jumps (the chains stay for other sandboxes); a missing jump is fine. */
+    void unprotectBridge(String bridge) throws HostCommandException {
         synchronized (LOCK) {
-            try {
-                for (var jump : List.of(List.of(DOCKER_USER, SANDBOX_CHAIN), List.of("INPUT", HOST_CHAIN))) {
-                    while (host.attempt("iptables", "-w", "10", "-D", jump.get(0), "-i", interfaces, "-j",
-                            jump.get(1)).ok()) {
-                        // a jump added twice by racing processes is removed twice
-                    }
-                }
-            } catch (HostCommandException e) {
-                throw new SandboxException("cannot remove the egress filter's jumps for " + interfaces + ": "
-                        + e.getMessage(), e);
-            }
+            remove(DOCKER_USER, List.of("-i", bridge, "!", "-o", bridge, "-j", SANDBOX_CHAIN));
+            remove("INPUT", List.of("-i", bridge, "-j", HOST_CHAIN));
+        }
+    }
+
+    private void install(List<String> forwardMatch, String interfaces) throws HostCommandException {
+        synchronized (LOCK) {
+            writeChains();
+            ensureDockerUser();
+            List<String> forward = new ArrayList<>(forwardMatch);
+            forward.addAll(List.of("-j", SANDBOX_CHAIN));
+            ensureJump("filter", DOCKER_USER, forward);
+            ensureJump("filter", "INPUT", List.of("-i", interfaces, "-j", HOST_CHAIN));
+        }
+    }
+
+    private void remove(String chain, List<String> spec) throws HostCommandException {
+        List<String> argv = new ArrayList<>(List.of("iptables", "-w", "10", "-D", chain));
+        argv.addAll(spec);
+        while (host.attempt(argv.toArray(String[]::new)).ok()) {
+            // a jump added twice by racing processes is removed twice
         }
     }
 
@@ -115,6 +128,8 @@ public final class EgressFilter {
             lines.add("-A " + SANDBOX_CHAIN + " -d " + blocked + " " + String.join(" ", REJECT));
         }
         lines.add("-A " + HOST_CHAIN + " " + replies);
+        // a guest may ping its gateway to learn the link is up; nothing else reaches the host
+        lines.add("-A " + HOST_CHAIN + " -p icmp -m icmp --icmp-type 8 -j RETURN");
         lines.add("-A " + HOST_CHAIN + " " + String.join(" ", REJECT));
         lines.add("COMMIT");
         return String.join("\n", lines) + "\n";

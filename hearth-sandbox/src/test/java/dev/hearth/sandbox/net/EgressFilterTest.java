@@ -35,7 +35,7 @@ class EgressFilterTest {
     }
 
     @Test
-    @DisplayName("installing twice in a namespace leaves one jump each and the same chains")
+    @DisplayName("installing twice in a namespace leaves one jump each and the same chains; a bridge's jumps come and go")
     void idempotent() throws Exception {
         try (TestNamespace ns = TestNamespace.create()) {
             EgressFilter filter = EgressFilter.inNamespace(Optional.of(ns.name()), Duration.ofSeconds(20));
@@ -45,8 +45,10 @@ class EgressFilterTest {
             assertThat(ns.run("iptables", "-S")).isEqualTo(first);
             assertThat(first).contains("-A FORWARD -j DOCKER-USER", "-A DOCKER-USER -i hs-+ -j HEARTH-EGRESS",
                     "-A INPUT -i hs-+ -j HEARTH-HOST");
-            filter.unprotect("hs-+");
-            assertThat(ns.run("iptables", "-S")).doesNotContain("-i hs-+");
+            filter.protectBridge("fc-br0");
+            assertThat(ns.run("iptables", "-S")).contains("-A DOCKER-USER -i fc-br0 ! -o fc-br0 -j HEARTH-EGRESS");
+            filter.unprotectBridge("fc-br0");
+            assertThat(ns.run("iptables", "-S")).isEqualTo(first);
         }
     }
 }
