@@ -1,6 +1,7 @@
 package dev.hearth.sandbox.docker;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Network;
@@ -73,7 +74,8 @@ final class SandboxNetwork {
 
     /**
      * Installs the host filter, then creates the sandbox's network; returns its name, for the container's network
-     * mode. Nothing is left behind when it fails.
+     * mode. A network of that name already there (an instance's container made again) is reused. Nothing is left
+     * behind when it fails.
      */
     String create(SandboxSpec spec) throws SandboxException {
         filter.protect(INTERFACES);
@@ -94,6 +96,11 @@ final class SandboxNetwork {
                         .withIpam(new Network.Ipam().withConfig(new Network.Ipam.Config()
                                 .withSubnet(base + offset + "/28").withGateway(base + (offset + 1))))
                         .exec();
+                return name;
+            } catch (ConflictException exists) {
+                // left by an earlier container of the same sandbox (an instance made again): same name, same
+                // bridge, behind the same filter, so it is reused
+                log.debug("reusing network {}: {}", name, DockerErrors.rootMessage(exists));
                 return name;
             } catch (DockerException e) {
                 if (e.getMessage() == null || !e.getMessage().contains("overlaps")) {

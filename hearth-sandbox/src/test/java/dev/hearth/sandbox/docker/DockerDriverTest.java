@@ -133,6 +133,26 @@ class DockerDriverTest extends SandboxContract {
         }
     }
 
+    @Test
+    @DisplayName("a NAT instance container gets a network of its own, is made again over a leftover network, and "
+            + "remove takes both")
+    void instanceNetwork() throws Exception {
+        DockerContainers containers = DockerFixture.driver().containers();
+        SandboxSpec spec = shell("sleep 600").name("hearth-test-inst-" + System.nanoTime())
+                .kind(dev.hearth.sandbox.WorkloadKind.INSTANCE).network(NetworkMode.NAT).build();
+        try {
+            containers.create(spec, java.util.Map.of());
+            assertThat(networks()).contains(SandboxNetwork.nameOf(spec.name()));
+            // the container vanishes behind Hearth's back; its network stays, and the next create reuses it
+            assertThat(new ProcessBuilder("docker", "rm", "-f", spec.name()).start().waitFor()).isZero();
+            containers.create(spec, java.util.Map.of());
+        } finally {
+            containers.remove(spec.name());
+        }
+        assertThat(networks()).doesNotContain(SandboxNetwork.nameOf(spec.name()));
+        assertThat(leftovers()).doesNotContain(spec.name());
+    }
+
     private static List<String> networks() throws Exception {
         Process p = new ProcessBuilder("docker", "network", "ls", "--format", "{{.Name}}").start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
