@@ -132,7 +132,8 @@ public final class DockerDriver implements SandboxDriver {
                     .withVolumes(new Volume(SandboxSpec.WORKSPACE))
                     .withExposedPorts(ContainerSettings.exposedPorts(spec))
                     .withAttachStdin(false).withStdinOpen(false).withTty(false)
-                    .withHostConfig(ContainerSettings.hostConfig(spec, network));
+                    .withHostConfig(ContainerSettings.hostConfig(spec, network,
+                            network.flatMap(n -> networks.dns(spec.name()))));
             if (!spec.command().isEmpty()) {
                 cmd.withCmd(spec.command());
             }

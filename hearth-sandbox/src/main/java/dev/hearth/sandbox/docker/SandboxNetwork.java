@@ -7,7 +7,9 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Network;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.SandboxSpec;
+import dev.hearth.sandbox.net.AllowlistDns;
 import dev.hearth.sandbox.net.EgressFilter;
+import dev.hearth.sandbox.net.SandboxFence;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -47,6 +49,16 @@ final class SandboxNetwork {
 
     private final DockerClient docker;
     private final EgressFilter filter;
+    private final Map<String, Allowlist> allowlists = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The host rules and DNS server of a sandbox with an egress allowlist; closed with its network. */
+    private record Allowlist(String gateway, SandboxFence fence, AllowlistDns dns) implements AutoCloseable {
+        @Override
+        public void close() {
+            dns.close();
+            fence.close();
+        }
+    }
 
     SandboxNetwork(DockerClient docker, EgressFilter filter) {
         this.docker = docker;
@@ -78,6 +90,51 @@ final class SandboxNetwork {
      * behind when it fails.
      */
     String create(SandboxSpec spec) throws SandboxException {
+        String name = createNetwork(spec);
+        if (!spec.allow().isEmpty()) {
+            try {
+                fence(spec);
+            } catch (SandboxException | RuntimeException e) {
+                remove(spec.name());
+                throw e;
+            }
+        }
+        return name;
+    }
+
+    /**
+     * The DNS server a sandbox's container must use: its allowlist's forwarder on the gateway, or empty when the
+     * sandbox has no allowlist (the engine's own DNS).
+     */
+    java.util.Optional<String> dns(String sandbox) {
+        return java.util.Optional.ofNullable(allowlists.get(sandbox)).map(Allowlist::gateway);
+    }
+
+    /** Installs the allowlist's rules and starts its DNS server on the network's gateway. */
+    private void fence(SandboxSpec spec) throws SandboxException {
+        Allowlist old = allowlists.remove(spec.name());
+        if (old != null) {
+            old.close(); // an instance's container made again: its rules and server are made afresh
+        }
+        String gateway;
+        try {
+            gateway = docker.inspectNetworkCmd().withNetworkId(nameOf(spec.name())).exec().getIpam().getConfig()
+                    .getFirst().getGateway();
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("inspect network " + nameOf(spec.name()), e);
+        }
+        SandboxFence fence = SandboxFence.install(bridgeOf(spec.name()), gateway, spec.allow(),
+                Duration.ofSeconds(20));
+        try {
+            allowlists.put(spec.name(), new Allowlist(gateway, fence, AllowlistDns.start(gateway, spec.allow(),
+                    fence)));
+        } catch (SandboxException e) {
+            fence.close();
+            throw e;
+        }
+    }
+
+    private String createNetwork(SandboxSpec spec) throws SandboxException {
         filter.protect(INTERFACES);
         String name = nameOf(spec.name());
         Map<String, String> options = Map.of(
@@ -117,6 +174,10 @@ final class SandboxNetwork {
 
     /** Removes the sandbox's network; a missing one is fine, a failure is logged (the reaper tries again). */
     void remove(String sandbox) {
+        Allowlist allowlist = allowlists.remove(sandbox);
+        if (allowlist != null) {
+            allowlist.close();
+        }
         remove(docker, nameOf(sandbox));
     }
 

@@ -39,6 +39,13 @@ public final class EgressFilter {
     public static final List<String> BLOCKED = List.of("169.254.0.0/16", "10.0.0.0/8", "172.16.0.0/12",
             "192.168.0.0/16", "100.64.0.0/10");
 
+    /**
+     * The packet mark ({@code value/mask}) a sandbox's own allowlist chain ({@link SandboxFence}) sets on traffic it
+     * allows; {@value #SANDBOX_CHAIN} lets marked packets through ahead of its private-range rejects. A mark set
+     * inside a container never reaches the host: the kernel clears it when a packet crosses network namespaces.
+     */
+    public static final String ALLOWED_MARK = "0x100000/0x100000";
+
     private static final Object LOCK = new Object();
     private static final String DOCKER_USER = "DOCKER-USER";
     private static final List<String> REJECT = List.of("-j", "REJECT", "--reject-with", "icmp-admin-prohibited");
@@ -118,6 +125,7 @@ public final class EgressFilter {
                 ":" + HOST_CHAIN + " - [0:0]"));
         String replies = "-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN";
         lines.add("-A " + SANDBOX_CHAIN + " " + replies);
+        lines.add("-A " + SANDBOX_CHAIN + " -m mark --mark " + ALLOWED_MARK + " -j RETURN");
         for (String resolver : resolvers()) {
             for (String proto : List.of("udp", "tcp")) {
                 lines.add("-A " + SANDBOX_CHAIN + " -d " + resolver + "/32 -p " + proto + " -m " + proto
@@ -133,6 +141,13 @@ public final class EgressFilter {
         lines.add("-A " + HOST_CHAIN + " " + String.join(" ", REJECT));
         lines.add("COMMIT");
         return String.join("\n", lines) + "\n";
+    }
+
+    /** Whether IPv4 address {@code ip} is inside {@link #BLOCKED} (an unparsable one counts as blocked). */
+    public static boolean blocked(String ip) {
+        Optional<Integer> address = Ipv4Cidr.parseAddress(ip);
+        return address.isEmpty() || BLOCKED.stream().map(b -> Ipv4Cidr.parse(b).orElseThrow())
+                .anyMatch(b -> b.contains(address.get()));
     }
 
     /** IPv4 resolvers of the host inside the blocked ranges (others are reachable anyway). */

@@ -26,6 +26,7 @@ class EgressFilterTest {
         String rules = filter.chains();
         assertThat(rules.lines().toList()).startsWith("*filter", ":HEARTH-EGRESS - [0:0]", ":HEARTH-HOST - [0:0]",
                 "-A HEARTH-EGRESS -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN",
+                "-A HEARTH-EGRESS -m mark --mark 0x100000/0x100000 -j RETURN",
                 "-A HEARTH-EGRESS -d 10.255.255.53/32 -p udp -m udp --dport 53 -j RETURN",
                 "-A HEARTH-EGRESS -d 10.255.255.53/32 -p tcp -m tcp --dport 53 -j RETURN")
                 .contains("-A HEARTH-EGRESS -d 169.254.0.0/16 -j REJECT --reject-with icmp-admin-prohibited",
