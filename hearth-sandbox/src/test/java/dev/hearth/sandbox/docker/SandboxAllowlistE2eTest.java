@@ -9,8 +9,6 @@ import dev.hearth.sandbox.SandboxSpec;
 import dev.hearth.sandbox.image.BaseImages;
 import dev.hearth.sandbox.net.TestNamespace;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -146,38 +144,11 @@ class SandboxAllowlistE2eTest {
         assertThat(new String(p.getInputStream().readNBytes(5), StandardCharsets.UTF_8)).isEqualTo("ready");
     }
 
-    /** Starts {@code python3 -m http.server} inside a namespace, serving {@code marker}. */
     private void serve(List<String> prefix, String ip, int port, String marker) throws Exception {
-        Path root = Files.createDirectories(dir.resolve(marker));
-        Files.writeString(root.resolve("id"), marker);
-        List<String> argv = new ArrayList<>(prefix);
-        argv.addAll(List.of("python3", "-m", "http.server", "--bind", ip, "--directory", root.toString(),
-                Integer.toString(port)));
-        Process server = new ProcessBuilder(argv).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(marker + ".log").toFile()).start();
-        cleanup.add(() -> {
-            server.destroy();
-            server.waitFor();
-        });
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (true) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(ip, port), 500);
-                return;
-            } catch (IOException notYet) {
-                if (System.nanoTime() > deadline || !server.isAlive()) {
-                    throw new IllegalStateException("server " + marker + " did not listen on " + ip + ":" + port,
-                            notYet);
-                }
-                Thread.sleep(100);
-            }
-        }
+        LiveServers.serve(dir, cleanup, prefix, ip, port, marker);
     }
 
     private static String command(String... argv) throws Exception {
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).as("%s: %s", String.join(" ", argv), out).isZero();
-        return out;
+        return LiveServers.command(argv);
     }
 }

@@ -11,11 +11,8 @@ import dev.hearth.sandbox.SandboxSpec;
 import dev.hearth.sandbox.image.BaseImages;
 import dev.hearth.sandbox.net.TestNamespace;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -120,33 +117,8 @@ class SandboxEgressE2eTest {
         return ns.name();
     }
 
-    /** Starts {@code python3 -m http.server} (in a namespace when {@code prefix} says so) serving {@code marker}. */
     private void serve(List<String> prefix, String ip, int port, String marker) throws Exception {
-        Path root = Files.createDirectories(dir.resolve(marker));
-        Files.writeString(root.resolve("id"), marker);
-        List<String> argv = new ArrayList<>(prefix);
-        argv.addAll(List.of("python3", "-m", "http.server", "--bind", ip, "--directory", root.toString(),
-                Integer.toString(port)));
-        Process server = new ProcessBuilder(argv).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(marker + ".log").toFile()).start();
-        cleanup.add(() -> {
-            server.destroy();
-            server.waitFor();
-        });
-        String target = ip.equals("0.0.0.0") ? "127.0.0.1" : ip;
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (true) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(target, port), 500);
-                return;
-            } catch (IOException notYet) {
-                if (System.nanoTime() > deadline || !server.isAlive()) {
-                    throw new IllegalStateException("server " + marker + " did not listen on " + ip + ":" + port
-                            + ": " + Files.readString(dir.resolve(marker + ".log")), notYet);
-                }
-                Thread.sleep(100);
-            }
-        }
+        LiveServers.serve(dir, cleanup, prefix, ip, port, marker);
     }
 
     /** The container's address and gateway on its network. */
@@ -162,9 +134,6 @@ class SandboxEgressE2eTest {
     }
 
     private static String command(String... argv) throws Exception {
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).as("%s: %s", String.join(" ", argv), out).isZero();
-        return out;
+        return LiveServers.command(argv);
     }
 }
