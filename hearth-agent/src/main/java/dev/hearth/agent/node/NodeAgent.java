@@ -8,7 +8,6 @@ import dev.hearth.agent.link.CoordinatorLink;
 import dev.hearth.agent.link.NodeIdentity;
 import dev.hearth.agent.link.Outbox;
 import dev.hearth.core.InvalidInputException;
-import dev.hearth.core.job.EgressAllow;
 import dev.hearth.core.job.JobResult;
 import dev.hearth.core.job.JobSpec;
 import dev.hearth.core.job.JobStatus;
@@ -302,14 +301,8 @@ public final class NodeAgent implements AutoCloseable {
                 throw new InvalidInputException("job.spec", null, "a Hearth job offer carrying the job's spec");
             }
             spec = capTimeout(JobWire.fromWire(offer.id(), offer.spec()));
-            for (EgressAllow allow : spec.network().allow()) {
-                if (allow.opensPrivateRange()) {
-                    // the submitter is a stranger: the node's LAN and the cloud metadata service stay closed
-                    throw new InvalidInputException("spec.network.allow", allow.text(), "public addresses or "
-                            + "names only: a node never opens its own link-local, private or shared ranges to a "
-                            + "job from the network");
-                }
-            }
+            // the submitter is a stranger: the node's LAN and the cloud metadata service stay closed
+            spec.network().checkFromNetwork("spec.network.allow");
         } catch (InvalidInputException e) {
             log.warn("job {} cannot run here: {}", offer.id(), e.getMessage());
             JobOffer.WireJobSpec wire = offer.spec() != null ? offer.spec()

@@ -120,6 +120,21 @@ public record NetworkPolicy(NetworkMode mode, List<EgressAllow> allow) {
         }
     }
 
+    /**
+     * Checks a policy that came from someone other than the node's operator (a job offered over the network): no
+     * entry may be an address block overlapping link-local, private, shared, loopback or "this network" ranges.
+     *
+     * @throws InvalidInputException naming {@code field} and the first such entry
+     */
+    public void checkFromNetwork(String field) {
+        for (EgressAllow a : allow) {
+            if (a.opensPrivateRange()) {
+                throw new InvalidInputException(field, a.text(), "public addresses or names only: a node never "
+                        + "opens its own link-local, private or shared ranges to a job from the network");
+            }
+        }
+    }
+
     /** The JSON value: the mode's wire name without an allowlist, else {@code {"mode": ..., "allow": [...]}}. */
     public Object json() {
         if (allow.isEmpty()) {

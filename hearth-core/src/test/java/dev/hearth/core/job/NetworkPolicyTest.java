@@ -96,12 +96,17 @@ class NetworkPolicyTest {
     }
 
     @Test
-    @DisplayName("an address block overlapping private, link-local or loopback ranges is recognised as such")
+    @DisplayName("an address block overlapping private, link-local or loopback ranges is refused from the network")
     void privateRanges() {
         assertThat(EgressAllow.parse("a", "10.1.2.3:5432").opensPrivateRange()).isTrue();
         assertThat(EgressAllow.parse("a", "169.254.169.254:80").opensPrivateRange()).isTrue();
         assertThat(EgressAllow.parse("a", "0.0.0.0/0:443").opensPrivateRange()).isTrue();
         assertThat(EgressAllow.parse("a", "198.51.100.2:8080").opensPrivateRange()).isFalse();
         assertThat(EgressAllow.parse("a", "example.org:443").opensPrivateRange()).isFalse();
+        NetworkPolicy remote = NetworkPolicy.parse("n", "nat", "a", List.of("example.org:443", "192.168.1.0/24:80"));
+        assertThatThrownBy(() -> remote.checkFromNetwork("spec.network.allow"))
+                .hasMessageStartingWith("spec.network.allow '192.168.1.0/24:80'");
+        NetworkPolicy.parse("n", "nat", "a", List.of("example.org:443", "198.51.100.0/24:80"))
+                .checkFromNetwork("spec.network.allow");
     }
 }
