@@ -93,6 +93,10 @@ final class OrphanReaper {
             }
             log.info("removing orphaned network {} (owner pid {} is gone)", n.getName(), labels.get(LABEL_PID));
             SandboxNetwork.remove(docker, n.getName());
+            if (labels.get(LABEL_SANDBOX) != null) {
+                // an allowlisted sandbox's chains outlive the process that made them
+                dev.hearth.sandbox.net.SandboxFence.removeLeftover(SandboxNetwork.bridgeOf(labels.get(LABEL_SANDBOX)));
+            }
             reaped++;
         }
         return reaped;

@@ -69,6 +69,14 @@ public final class SandboxFence implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes the chains and jumps a dead process left for {@code bridge} (its sandbox's network being reaped); a
+     * bridge that never had an allowlist is fine. Failures are logged.
+     */
+    public static void removeLeftover(String bridge) {
+        new SandboxFence(new HostCommand(Optional.empty(), Duration.ofSeconds(20)), bridge).close();
+    }
+
     /** The chain forwarded traffic of this sandbox passes through. */
     public String forwardChain() {
         return forward;

@@ -121,13 +121,20 @@ class DockerDriverTest extends SandboxContract {
                     SandboxNetwork.nameOf(sandbox)).inheritIO().start();
             assertThat(p.waitFor()).isZero();
         }
+        // the allowlist chains a killed process left behind for the orphaned sandbox (its bridge need not exist)
+        dev.hearth.sandbox.net.SandboxFence leftover = dev.hearth.sandbox.net.SandboxFence.install(
+                SandboxNetwork.bridgeOf(gone), "10.213.255.1", List.of(), java.time.Duration.ofSeconds(20));
         Process c = new ProcessBuilder("docker", "create", "--name", kept, "--network", SandboxNetwork.nameOf(kept),
                 BaseImages.BUSYBOX, "true").inheritIO().start();
         assertThat(c.waitFor()).isZero();
         try {
             DockerDriver.connect().close();
             assertThat(networks()).doesNotContain(SandboxNetwork.nameOf(gone)).contains(SandboxNetwork.nameOf(kept));
+            Process rules = new ProcessBuilder("iptables", "-S").start();
+            assertThat(new String(rules.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .doesNotContain(SandboxNetwork.bridgeOf(gone));
         } finally {
+            leftover.close();
             new ProcessBuilder("docker", "rm", "-f", kept).start().waitFor();
             new ProcessBuilder("docker", "network", "rm", SandboxNetwork.nameOf(kept)).start().waitFor();
         }
