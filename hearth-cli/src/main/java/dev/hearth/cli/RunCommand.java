@@ -69,6 +69,11 @@ final class RunCommand implements Callable<Integer> {
             description = "none (default) or nat.")
     String network;
 
+    @Option(names = "--allow", paramLabel = "HOST:PORT",
+            description = "With --network nat: only TCP to this HOST:PORT, IP:PORT or CIDR:PORT leaves the sandbox, "
+                    + "and DNS answers only allowed names (repeatable; Docker runtime).")
+    List<String> allow = new ArrayList<>();
+
     @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Environment variable (repeatable).")
     List<String> env = new ArrayList<>();
 
@@ -139,7 +144,12 @@ final class RunCommand implements Callable<Integer> {
             job = new RunRequest(this, parent.environment()).toJobSpec();
             if (!kind.docker()) {
                 MicroVmDriver.size(job.limits(), kind.settings());
-                vmNetwork = VmRuntime.network(job.network(), parent.environment());
+                if (!job.network().allow().isEmpty()) {
+                    throw new InvalidInputException("--allow", job.network().allow().get(0).text(),
+                            "the Docker runtime: microVMs do not enforce an egress allowlist yet (drop --allow or "
+                                    + "use --runtime docker)");
+                }
+                vmNetwork = VmRuntime.network(job.network().mode(), parent.environment());
             }
             maxChars = RunRequest.positiveInt("--max-log-size",
                     maxLogSize != null ? maxLogSize : parent.environment().getOrDefault("HN_MAX_LOG_SIZE",
@@ -153,7 +163,7 @@ final class RunCommand implements Callable<Integer> {
             Thread cleanup = new Thread(driver::close, "hearth-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
             err.println("hearth: job " + job.id() + " in " + job.image() + " (" + kind.name() + "; network "
-                    + job.network().wireName() + ", memory " + job.limits().memory() + ", cpus "
+                    + job.network() + ", memory " + job.limits().memory() + ", cpus "
                     + job.limits().cpus() + ", pids " + job.limits().pids() + ", timeout "
                     + DurationText.format(job.timeout()) + ")");
             err.flush();

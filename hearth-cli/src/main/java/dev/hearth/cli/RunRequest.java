@@ -6,6 +6,7 @@ import dev.hearth.core.job.JobFile;
 import dev.hearth.core.job.JobSpec;
 import dev.hearth.core.job.Limits;
 import dev.hearth.core.job.NetworkMode;
+import dev.hearth.core.job.NetworkPolicy;
 import dev.hearth.core.job.PythonScript;
 import dev.hearth.core.job.SecretValue;
 import dev.hearth.core.units.ByteSize;
@@ -42,7 +43,7 @@ final class RunRequest {
     JobSpec toJobSpec() {
         Limits limits = new Limits(ByteSize.parse("--memory", flags.memory), CpuQuota.parse("--cpus", flags.cpus),
                 positiveInt("--pids", flags.pids));
-        NetworkMode network = NetworkMode.parse("--network", flags.network);
+        NetworkPolicy network = NetworkPolicy.parse("--network", flags.network, "--allow", flags.allow);
         Duration timeout = flags.timeout != null ? DurationText.parsePositive("--timeout", flags.timeout)
                 : environment.containsKey("HN_JOB_TIMEOUT")
                         ? DurationText.parsePositive("HN_JOB_TIMEOUT", environment.get("HN_JOB_TIMEOUT"))
@@ -58,7 +59,7 @@ final class RunRequest {
             throw new InvalidInputException("--requirements", flags.requirements, "used only with --script FILE");
         }
         if (flags.script != null) {
-            command = scriptCommand(network, files, command);
+            command = scriptCommand(network.mode(), files, command);
         }
         long total = files.stream().mapToLong(f -> f.content().length).sum();
         if (total > MAX_FILE_BYTES) {

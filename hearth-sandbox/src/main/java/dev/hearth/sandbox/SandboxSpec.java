@@ -5,7 +5,9 @@ import dev.hearth.core.job.GpuRequest;
 import dev.hearth.core.job.ImageReference;
 import dev.hearth.core.job.JobFile;
 import dev.hearth.core.job.Limits;
+import dev.hearth.core.job.EgressAllow;
 import dev.hearth.core.job.NetworkMode;
+import dev.hearth.core.job.NetworkPolicy;
 import dev.hearth.core.job.SecretValue;
 import dev.hearth.core.units.ByteSize;
 import java.util.ArrayList;
@@ -39,6 +41,7 @@ import java.util.Objects;
  * @param readOnlyRoot whether the root filesystem is read-only
  * @param tmpSize size of the writable tmpfs at /tmp
  * @param pullPolicy when to fetch the image
+ * @param allow the egress allowlist ({@link NetworkPolicy}); empty for the whole public internet under NAT
  */
 public record SandboxSpec(
         String name,
@@ -56,7 +59,13 @@ public record SandboxSpec(
         String user,
         boolean readOnlyRoot,
         ByteSize tmpSize,
-        ImagePullPolicy pullPolicy) {
+        ImagePullPolicy pullPolicy,
+        List<EgressAllow> allow) {
+
+    /** The network mode with its allowlist. */
+    public NetworkPolicy policy() {
+        return new NetworkPolicy(network, allow);
+    }
 
     /** Where delivered files land, and the workload's working directory. */
     public static final String WORKSPACE = "/job";
@@ -73,6 +82,7 @@ public record SandboxSpec(
         env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
         secrets = Collections.unmodifiableMap(new LinkedHashMap<>(secrets));
         files = List.copyOf(files);
+        allow = new NetworkPolicy(Objects.requireNonNull(network, "network"), allow).allow();
         for (JobFile f : files) {
             if (!f.path().startsWith(WORKSPACE + "/") || f.path().equals(OUTPUT_DIR)) {
                 throw new InvalidInputException("file target", f.path(),
@@ -112,6 +122,7 @@ public record SandboxSpec(
         private final List<JobFile> files = new ArrayList<>();
         private Limits limits = Limits.JOB_DEFAULTS;
         private NetworkMode network = NetworkMode.NONE;
+        private List<EgressAllow> allow = List.of();
         private final List<PublishedPort> ports = new ArrayList<>();
         private final List<Mount> mounts = new ArrayList<>();
         private GpuRequest gpus = GpuRequest.NONE;
@@ -161,9 +172,17 @@ public record SandboxSpec(
             return this;
         }
 
-        /** Sets the network mode. */
+        /** Sets the network mode, without an allowlist. */
         public Builder network(NetworkMode value) {
             network = value;
+            allow = List.of();
+            return this;
+        }
+
+        /** Sets the network mode and egress allowlist. */
+        public Builder network(NetworkPolicy value) {
+            network = value.mode();
+            allow = value.allow();
             return this;
         }
 
@@ -212,7 +231,7 @@ public record SandboxSpec(
         /** Validates and builds the spec. */
         public SandboxSpec build() {
             return new SandboxSpec(name, kind, image, command, env, secrets, files, limits, network, ports, mounts,
-                    gpus, user, readOnlyRoot, tmpSize, pullPolicy);
+                    gpus, user, readOnlyRoot, tmpSize, pullPolicy, allow);
         }
     }
 }

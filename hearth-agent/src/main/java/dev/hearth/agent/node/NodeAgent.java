@@ -317,6 +317,8 @@ public final class NodeAgent implements AutoCloseable {
                 throw new InvalidInputException("job.spec", null, "a Hearth job offer carrying the job's spec");
             }
             spec = capTimeout(JobWire.fromWire(offer.id(), offer.spec()));
+            // the submitter is a stranger: the node's LAN and the cloud metadata service stay closed
+            spec.network().checkFromNetwork("spec.network.allow");
         } catch (InvalidInputException e) {
             log.warn("job {} cannot run here: {}", offer.id(), e.getMessage());
             JobOffer.WireJobSpec wire = offer.spec() != null ? offer.spec()

@@ -46,7 +46,9 @@ final class ReceiptFields {
                 compare(wrong, "limits.memory", spec.memory(), r.limits().memory());
                 compare(wrong, "limits.cpus", spec.cpus(), r.limits().cpus());
                 compare(wrong, "limits.pids", spec.pids(), r.limits().pids());
-                compare(wrong, "limits.network", spec.network(), r.limits().network());
+                compare(wrong, "limits.network",
+                        dev.hearth.core.job.NetworkPolicy.fromJson("network", spec.network()).toString(),
+                        r.limits().network());
                 if (r.limits().timeoutSeconds() > spec.timeoutSeconds()) {
                     wrong.add("limits.timeoutSeconds: " + r.limits().timeoutSeconds() + " in the receipt, more than the "
                             + spec.timeoutSeconds() + " the job allows");

@@ -28,7 +28,7 @@ import java.util.Map;
  * @param memory memory limit ({@code 512m})
  * @param cpus CPUs ({@code 1.5})
  * @param pids process limit
- * @param network {@code none} or {@code nat}
+ * @param network {@code "none"}, {@code "nat"} or {@code {"mode": "nat", "allow": ["HOST:PORT", ...]}}
  * @param timeout wall-clock limit ({@code 300s})
  * @param gpus GPUs wanted, and the least free memory each must have
  * @param estimatedTime expected run time ({@code 5m}), for timing checks
@@ -54,7 +54,7 @@ public record JobDocument(
         String memory,
         String cpus,
         Long pids,
-        String network,
+        Object network,
         String timeout,
         Gpus gpus,
         String estimatedTime,
@@ -123,7 +123,7 @@ public record JobDocument(
                 memory == null ? Limits.JOB_DEFAULTS.memory() : ByteSize.parse("memory", memory),
                 cpus == null ? Limits.JOB_DEFAULTS.cpus() : CpuQuota.parse("cpus", cpus),
                 pids == null ? Limits.JOB_DEFAULTS.pids() : positive("pids", pids));
-        NetworkMode net = network == null ? NetworkMode.NONE : NetworkMode.parse("network", network);
+        NetworkPolicy net = NetworkPolicy.fromJson("network", network);
         List<String> argv = new ArrayList<>(command == null ? List.of() : command);
         for (int i = 0; i < argv.size(); i++) {
             if (argv.get(i) == null) {
@@ -133,7 +133,7 @@ public record JobDocument(
         List<JobFile> delivered = new ArrayList<>();
         if (hasScript) {
             delivered.add(new JobFile("/job/script.py", script.getBytes(StandardCharsets.UTF_8), 0644));
-            argv = PythonScript.command("requirements", requirements, net, "/job/script.py", argv, delivered);
+            argv = PythonScript.command("requirements", requirements, net.mode(), "/job/script.py", argv, delivered);
         } else if (requirements != null) {
             throw new InvalidInputException("requirements", requirements, "used only with script");
         }

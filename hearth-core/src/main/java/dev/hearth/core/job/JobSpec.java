@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * @param secrets secret environment variables, never logged
  * @param files files delivered into the sandbox before the command starts
  * @param limits memory, CPU and process limits
- * @param network network access
+ * @param network network access: mode and egress allowlist
  * @param timeout wall-clock limit for the command
  * @param gpus GPUs wanted
  */
@@ -33,7 +33,7 @@ public record JobSpec(
         Map<String, SecretValue> secrets,
         List<JobFile> files,
         Limits limits,
-        NetworkMode network,
+        NetworkPolicy network,
         Duration timeout,
         GpuRequest gpus) {
 
@@ -103,7 +103,7 @@ public record JobSpec(
         private final Map<String, SecretValue> secrets = new LinkedHashMap<>();
         private final java.util.ArrayList<JobFile> files = new java.util.ArrayList<>();
         private Limits limits = Limits.JOB_DEFAULTS;
-        private NetworkMode network = NetworkMode.NONE;
+        private NetworkPolicy network = NetworkPolicy.NONE;
         private Duration timeout = DEFAULT_TIMEOUT;
         private GpuRequest gpus = GpuRequest.NONE;
 
@@ -137,8 +137,14 @@ public record JobSpec(
             return this;
         }
 
-        /** Sets the network mode. */
+        /** Sets the network mode, without an allowlist. */
         public Builder network(NetworkMode value) {
+            network = NetworkPolicy.of(value);
+            return this;
+        }
+
+        /** Sets the network policy: mode and egress allowlist. */
+        public Builder network(NetworkPolicy value) {
             network = value;
             return this;
         }

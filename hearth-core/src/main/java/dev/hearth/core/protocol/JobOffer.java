@@ -44,7 +44,8 @@ public record JobOffer(
      * @param memory memory limit, Docker notation
      * @param cpus CPUs, decimal text
      * @param pids process limit
-     * @param network {@code none} or {@code nat}
+     * @param network {@code "none"}, {@code "nat"} (v2.0's form) or {@code {"mode": "nat", "allow": [...]}} (Hearth's
+     *     egress allowlist; a node that reads only the string form cannot read it)
      * @param timeoutSeconds wall-clock limit
      * @param gpuIndexes GPU indexes assigned on the node
      */
@@ -58,7 +59,7 @@ public record JobOffer(
             String memory,
             String cpus,
             long pids,
-            String network,
+            Object network,
             long timeoutSeconds,
             List<Integer> gpuIndexes) {
 

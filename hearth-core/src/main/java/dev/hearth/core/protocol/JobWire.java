@@ -7,7 +7,7 @@ import dev.hearth.core.job.JobResult;
 import dev.hearth.core.job.JobSpec;
 import dev.hearth.core.job.JobStatus;
 import dev.hearth.core.job.Limits;
-import dev.hearth.core.job.NetworkMode;
+import dev.hearth.core.job.NetworkPolicy;
 import dev.hearth.core.job.SecretValue;
 import dev.hearth.core.receipt.OutputFile;
 import dev.hearth.core.receipt.Receipt;
@@ -39,7 +39,7 @@ public final class JobWire {
         }
         return new JobOffer.WireJobSpec(spec.image(), spec.command(), spec.env(), secrets, files,
                 spec.limits().memory().toString(), spec.limits().cpus().toString(), spec.limits().pids(),
-                spec.network().wireName(), spec.timeout().toSeconds(), gpuIndexes);
+                spec.network().json(), spec.timeout().toSeconds(), gpuIndexes);
     }
 
     /** A job offer for a Hearth or v2.0 node: v2.0's fields filled from the spec, Hearth's carrying all of it. */
@@ -57,7 +57,7 @@ public final class JobWire {
         JobSpec.Builder b = JobSpec.builder(jobId, wire.image(), wire.command())
                 .limits(new Limits(ByteSize.parse("spec.memory", wire.memory()),
                         CpuQuota.parse("spec.cpus", wire.cpus()), wire.pids()))
-                .network(NetworkMode.parse("spec.network", wire.network()))
+                .network(NetworkPolicy.fromJson("spec.network", wire.network()))
                 .timeout(Duration.ofSeconds(wire.timeoutSeconds()));
         wire.env().forEach(b::env);
         wire.secrets().forEach((k, v) -> b.secret(k, SecretValue.of(v)));
@@ -91,7 +91,8 @@ public final class JobWire {
     public static Receipt receipt(JobResult r, String nodeId, long epoch, JobOffer.WireJobSpec ran,
             String keyFingerprint, String imageDigest, ResourceUsage usage, List<OutputFile> outputs) {
         return new Receipt(Receipt.FORMAT, r.jobId(), epoch, nodeId, keyFingerprint, ran.image(), imageDigest,
-                ran.command(), new ReceiptLimits(ran.memory(), ran.cpus(), ran.pids(), ran.network(),
+                ran.command(), new ReceiptLimits(ran.memory(), ran.cpus(), ran.pids(),
+                NetworkPolicy.fromJson("spec.network", ran.network()).toString(),
                 ran.timeoutSeconds()), ran.gpuIndexes(), r.startedAt() == null ? null : r.startedAt().toEpochMilli(),
                 r.finishedAt().toEpochMilli(), r.timestamp(), r.exitCode(), r.status().wireName(), usage,
                 r.logBytes(), r.logsTruncated(), r.logsHash(), r.executionHash(), outputs);

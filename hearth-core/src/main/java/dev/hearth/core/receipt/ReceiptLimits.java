@@ -10,7 +10,7 @@ import java.util.Map;
  * @param memory memory limit in Docker notation, e.g. {@code 512m}
  * @param cpus CPUs, decimal text, e.g. {@code 1.5}
  * @param pids process limit
- * @param network {@code none} or {@code nat}
+ * @param network {@code none} or {@code nat}, followed by {@code  allow [HOST:PORT, ...]} when the job had an egress allowlist
  * @param timeoutSeconds the wall-clock limit the node applied (at most the spec's; a node may cap it lower)
  */
 public record ReceiptLimits(String memory, String cpus, long pids, String network, long timeoutSeconds) {

@@ -30,7 +30,7 @@ class JobDocumentTest {
         assertThat(spec.files().get(1).content()).containsExactly(0, 1);
         assertThat(spec.files().get(1).mode()).isEqualTo(0755);
         assertThat(spec.limits().memory().bytes()).isEqualTo(1L << 30);
-        assertThat(spec.network()).isEqualTo(NetworkMode.NAT);
+        assertThat(spec.network()).isEqualTo(NetworkPolicy.NAT);
         assertThat(spec.timeout()).hasSeconds(120);
         assertThat(spec.gpus().count()).isEqualTo(1);
         assertThat(spec.gpus().minVramMib()).isEqualTo(40000);

@@ -18,7 +18,7 @@ class JobSpecTest {
     @DisplayName("defaults: no network, 512m, 1.5 CPUs, 256 pids, 300 s")
     void defaults() {
         JobSpec spec = JobSpec.builder("j1", "busybox", List.of("true")).build();
-        assertThat(spec.network()).isEqualTo(NetworkMode.NONE);
+        assertThat(spec.network()).isEqualTo(NetworkPolicy.NONE);
         assertThat(spec.limits().memory().bytes()).isEqualTo(512L << 20);
         assertThat(spec.limits().cpus().nanoCpus()).isEqualTo(1_500_000_000L);
         assertThat(spec.limits().pids()).isEqualTo(256);

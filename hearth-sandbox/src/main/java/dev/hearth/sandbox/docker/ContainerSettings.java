@@ -28,10 +28,24 @@ final class ContainerSettings {
     private ContainerSettings() {
     }
 
-    static HostConfig hostConfig(SandboxSpec spec) {
+    /**
+     * The host configuration of {@code spec}'s container; {@code network} is the sandbox's own network
+     * ({@link SandboxNetwork}), required for a NAT sandbox and ignored without one.
+     */
+    static HostConfig hostConfig(SandboxSpec spec, java.util.Optional<String> network) {
+        return hostConfig(spec, network, java.util.Optional.empty());
+    }
+
+    /** Like {@link #hostConfig(SandboxSpec, java.util.Optional)}, with the DNS server the container must use. */
+    static HostConfig hostConfig(SandboxSpec spec, java.util.Optional<String> network,
+            java.util.Optional<String> dns) {
         long memory = spec.limits().memory().bytes();
+        if (spec.network() == NetworkMode.NAT && network.isEmpty()) {
+            throw new IllegalArgumentException("NAT sandbox " + spec.name() + " has no network of its own: create "
+                    + "one with SandboxNetwork first (the default bridge is shared and unfiltered)");
+        }
         HostConfig host = HostConfig.newHostConfig()
-                .withNetworkMode(spec.network() == NetworkMode.NONE ? "none" : "bridge")
+                .withNetworkMode(spec.network() == NetworkMode.NONE ? "none" : network.orElseThrow())
                 .withMemory(memory)
                 .withMemorySwap(memory) // swap equal to memory: no swap beyond the limit
                 .withNanoCPUs(spec.limits().cpus().nanoCpus())
@@ -43,6 +57,8 @@ final class ContainerSettings {
                 // The engine's tiny init forwards SIGTERM to the command and reaps zombies, so stop's grace works.
                 .withInit(true)
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE, LOG_OPTIONS));
+        // an allowlisted sandbox resolves only through its own forwarder on the gateway
+        dns.ifPresent(server -> host.withDns(List.of(server)));
         if (!spec.ports().isEmpty()) {
             Ports bindings = new Ports();
             for (PublishedPort p : spec.ports()) {

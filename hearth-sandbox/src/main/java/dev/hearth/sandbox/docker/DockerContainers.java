@@ -37,20 +37,25 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 public final class DockerContainers {
 
     private final DockerClient docker;
+    private final SandboxNetwork networks;
 
-    DockerContainers(DockerClient docker) {
+    DockerContainers(DockerClient docker, SandboxNetwork networks) {
         this.docker = docker;
+        this.networks = networks;
     }
 
     /**
      * Creates (does not start) a container from the spec with the spec's limits and isolation, labelled with
-     * {@code labels} besides Hearth's owner labels. The image must be present.
+     * {@code labels} besides Hearth's owner labels. The image must be present. A NAT container gets a network of
+     * its own ({@link SandboxNetwork}), removed with it by {@link #remove}.
      *
      * @return the container id
      */
     public String create(SandboxSpec spec, Map<String, String> labels) throws SandboxException {
         Map<String, String> all = new java.util.HashMap<>(OrphanReaper.ownerLabels(spec));
         all.putAll(labels);
+        Optional<String> network = spec.network() == dev.hearth.core.job.NetworkMode.NAT
+                ? Optional.of(networks.create(spec)) : Optional.empty();
         try (CreateContainerCmd cmd = docker.createContainerCmd(spec.image())) {
             cmd.withName(spec.name())
                     .withUser(spec.user())
@@ -58,12 +63,14 @@ public final class DockerContainers {
                     .withLabels(all)
                     .withExposedPorts(ContainerSettings.exposedPorts(spec))
                     .withAttachStdin(false).withStdinOpen(false).withTty(false)
-                    .withHostConfig(ContainerSettings.hostConfig(spec));
+                    .withHostConfig(ContainerSettings.hostConfig(spec, network,
+                            network.flatMap(n -> networks.dns(spec.name()))));
             if (!spec.command().isEmpty()) {
                 cmd.withCmd(spec.command());
             }
             return cmd.exec().getId();
         } catch (RuntimeException e) {
+            network.ifPresent(n -> networks.remove(spec.name()));
             throw DockerErrors.translate("create container " + spec.name(), e);
         }
     }
@@ -99,9 +106,10 @@ public final class DockerContainers {
         }
     }
 
-    /** Removes the container and its anonymous volumes, running or not; a missing one is fine. */
+    /** Removes the container, its anonymous volumes and its network, running or not; a missing one is fine. */
     public void remove(String name) {
         DockerDriver.remove(docker, name, name);
+        networks.remove(name);
     }
 
     /** The container's state, or empty when there is no such container. */

@@ -10,6 +10,7 @@ import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient;
+import dev.hearth.core.job.NetworkMode;
 import dev.hearth.sandbox.DriverCapability;
 import dev.hearth.sandbox.EngineUnavailableException;
 import dev.hearth.sandbox.Sandbox;
@@ -48,6 +49,7 @@ public final class DockerDriver implements SandboxDriver {
     private final String host;
     private final DockerImages images;
     private volatile WorkspaceVolume.Quota quota = WorkspaceVolume.Quota.from(System.getenv());
+    private final SandboxNetwork networks;
     private final Set<DockerSandbox> open = ConcurrentHashMap.newKeySet();
 
     private DockerDriver(DockerClient docker, DockerHttpClient http, DockerClientConfig config, String host,
@@ -55,6 +57,7 @@ public final class DockerDriver implements SandboxDriver {
         this.docker = docker;
         this.host = host;
         this.images = new DockerImages(docker, http, config, policy);
+        this.networks = SandboxNetwork.onHost(docker);
     }
 
     /**
@@ -128,7 +131,7 @@ public final class DockerDriver implements SandboxDriver {
 
     /** Long-lived containers on the same engine (instances), addressed by name and never closed with the driver. */
     public DockerContainers containers() {
-        return new DockerContainers(docker);
+        return new DockerContainers(docker, networks);
     }
 
     /** Test seam: another quota on the {@code /job} of sandboxes created from now on. */
@@ -141,11 +144,30 @@ public final class DockerDriver implements SandboxDriver {
         return images;
     }
 
+    /** The sandbox's own network when it is NAT'd; when that cannot be made, its {@code /job} goes too. */
+    private Optional<String> network(SandboxSpec spec, Optional<WorkspaceVolume> workspace)
+            throws SandboxException, InterruptedException {
+        if (spec.network() != NetworkMode.NAT) {
+            return Optional.empty();
+        }
+        boolean made = false;
+        try {
+            Optional<String> network = Optional.of(networks.create(spec));
+            made = true;
+            return network;
+        } finally {
+            if (!made) {
+                workspace.ifPresent(WorkspaceVolume::close);
+            }
+        }
+    }
+
     @Override
     public Sandbox create(SandboxSpec spec) throws SandboxException, InterruptedException {
         images.ensure(spec.image(), spec.pullPolicy());
         Optional<WorkspaceVolume> workspace = quota.bytes().isEmpty() ? Optional.empty()
                 : Optional.of(WorkspaceVolume.make(quota.root(), spec.name(), quota.bytes().get()));
+        Optional<String> network = network(spec, workspace);
         String id;
         try (CreateContainerCmd cmd = docker.createContainerCmd(spec.image())) {
             cmd.withName(spec.name())
@@ -156,7 +178,8 @@ public final class DockerDriver implements SandboxDriver {
                     .withVolumes(new Volume(SandboxSpec.WORKSPACE))
                     .withExposedPorts(ContainerSettings.exposedPorts(spec))
                     .withAttachStdin(false).withStdinOpen(false).withTty(false)
-                    .withHostConfig(ContainerSettings.hostConfig(spec));
+                    .withHostConfig(ContainerSettings.hostConfig(spec, network,
+                            network.flatMap(n -> networks.dns(spec.name()))));
             if (!spec.command().isEmpty()) {
                 cmd.withCmd(spec.command());
             }
@@ -164,11 +187,15 @@ public final class DockerDriver implements SandboxDriver {
             id = cmd.exec().getId();
         } catch (RuntimeException e) {
             workspace.ifPresent(WorkspaceVolume::close);
+            network.ifPresent(n -> networks.remove(spec.name()));
             throw DockerErrors.translate("create container " + spec.name(), e);
         }
+        // the network and the /job mount go after the container (the engine refuses to remove a network in use;
+        // nothing holds the mount once the container is gone)
         DockerSandbox sandbox = new DockerSandbox(docker, id, spec.name(), s -> {
             open.remove(s);
-            workspace.ifPresent(WorkspaceVolume::close); // after the container is gone: nothing holds the mount
+            workspace.ifPresent(WorkspaceVolume::close);
+            network.ifPresent(n -> networks.remove(spec.name()));
         });
         open.add(sandbox);
         try {

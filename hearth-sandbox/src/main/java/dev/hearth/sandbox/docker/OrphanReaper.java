@@ -1,7 +1,9 @@
 package dev.hearth.sandbox.docker;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Network;
 import dev.hearth.sandbox.OwnerProcess;
 import dev.hearth.sandbox.SandboxSpec;
 import dev.hearth.sandbox.WorkloadKind;
@@ -18,7 +20,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every container Hearth makes carries labels naming its owner: host name, process id and that process's start
  * time (so a reused pid is not mistaken for the owner). Only job containers of this host are reaped; instances are
- * left for their supervisor to adopt.
+ * left for their supervisor to adopt. Sandbox networks ({@link SandboxNetwork}) carry the same labels: one whose
+ * owner died and whose sandbox has no container any more (a job reaped here, an instance removed, a crash between
+ * making the network and the container) is removed too.
  */
 final class OrphanReaper {
 
@@ -68,7 +72,48 @@ final class OrphanReaper {
             DockerDriver.remove(docker, c.getId(), labels.get(LABEL_SANDBOX));
             reaped++;
         }
+        return reaped + reapNetworks();
+    }
+
+    /** Removes orphaned sandbox networks of this host; returns how many. */
+    int reapNetworks() {
+        List<Network> networks;
+        try {
+            networks = docker.listNetworksCmd().withFilter("label", List.of(LABEL_SANDBOX)).exec();
+        } catch (RuntimeException e) {
+            log.warn("could not list networks to find orphaned ones: {}", DockerErrors.rootMessage(e));
+            return 0;
+        }
+        int reaped = 0;
+        for (Network n : networks) {
+            Map<String, String> labels = n.getLabels() == null ? Map.of() : n.getLabels();
+            if (!hostName().equals(labels.get(LABEL_HOST)) || ownerAlive(labels)
+                    || containerExists(labels.get(LABEL_SANDBOX))) {
+                continue;
+            }
+            log.info("removing orphaned network {} (owner pid {} is gone)", n.getName(), labels.get(LABEL_PID));
+            SandboxNetwork.remove(docker, n.getName());
+            if (labels.get(LABEL_SANDBOX) != null) {
+                // an allowlisted sandbox's chains outlive the process that made them
+                dev.hearth.sandbox.net.SandboxFence.removeLeftover(SandboxNetwork.bridgeOf(labels.get(LABEL_SANDBOX)));
+            }
+            reaped++;
+        }
         return reaped;
+    }
+
+    private boolean containerExists(String name) {
+        if (name == null) {
+            return true; // not ours to judge
+        }
+        try {
+            docker.inspectContainerCmd(name).exec();
+            return true;
+        } catch (NotFoundException gone) {
+            return false;
+        } catch (RuntimeException e) {
+            return true;
+        }
     }
 
     private static boolean ownerAlive(Map<String, String> labels) {

@@ -147,6 +147,11 @@ public final class MicroVmDriver implements SandboxDriver {
 
     @Override
     public MicroVmSandbox create(SandboxSpec spec) throws SandboxException, InterruptedException {
+        if (!spec.allow().isEmpty()) {
+            // refused rather than run with the whole internet: the guest bridge has no per-guest allowlist yet
+            throw new SandboxException("sandbox " + spec.name() + " has an egress allowlist (" + spec.allow()
+                    + "), which microVMs do not enforce yet; run it with the Docker runtime");
+        }
         Plan plan = plan(spec);
         String id = vmId(spec.name());
         Path runDir = runRoot.resolve(id);

@@ -11,14 +11,17 @@ import org.slf4j.LoggerFactory;
  * exactly its own rules again, never anyone else's:
  * <ul>
  *   <li>nat POSTROUTING: MASQUERADE for the subnet leaving by any interface but the bridge;
- *   <li>filter FORWARD: traffic from the bridge out to the world, and its replies back (ahead of Docker's
- *       {@code FORWARD} policy DROP, which would otherwise eat it);
+ *   <li>filter FORWARD: traffic from the bridge out to the world, and its replies back (Docker's {@code FORWARD}
+ *       policy DROP would otherwise eat it). What leaves the bridge has already passed {@link EgressFilter}'s
+ *       chain, jumped from {@code DOCKER-USER};
  *   <li>filter FORWARD: bridge to bridge dropped (isolation) or accepted (peers allowed). This catches what port
  *       isolation alone does not: a guest sending to another guest's address through the host's router, and
  *       bridged frames when {@code br_netfilter} passes them through iptables.
  * </ul>
- * Filter rules are inserted at the top of FORWARD so they apply before other tools' rules; the rules are disjoint,
- * so their order among themselves does not matter. Not thread-safe on its own: callers hold the bridge's lock.
+ * Filter rules are appended to FORWARD, after Docker's {@code DOCKER-USER} and {@code DOCKER-ISOLATION-*} jumps, so
+ * an ACCEPT of Hearth's never bypasses Docker's isolation or the egress filter; a rule found ahead of them (written
+ * by an older Hearth, which inserted at the top) is moved behind them. The rules are disjoint, so their order among
+ * themselves does not matter. Not thread-safe on its own: callers hold the bridge's lock.
  */
 final class FirewallRules {
 
@@ -63,10 +66,13 @@ final class FirewallRules {
      * removes rules carrying this bridge's comment that are no longer wanted (say, after allowPeers changed).
      */
     void ensure() throws HostCommandException {
+        for (Rule r : aheadOfDocker()) {
+            host.run(command(r, "-D")); // re-appended below, behind Docker's chains
+        }
         for (Rule r : wanted) {
             HostCommand.Result check = host.attempt(command(r, "-C"));
             if (check.exitCode() == 1) {
-                host.run(r.table().equals("nat") ? command(r, "-A") : insertAtTop(r));
+                host.run(command(r, "-A"));
             } else if (!check.ok()) {
                 throw host.failure(command(r, "-C"), check);
             }
@@ -114,9 +120,24 @@ final class FirewallRules {
         return argv.toArray(String[]::new);
     }
 
-    private static String[] insertAtTop(Rule r) {
-        List<String> argv = new ArrayList<>(List.of("iptables", "-w", "10", "-t", r.table(), "-I", r.chain(), "1"));
-        argv.addAll(r.spec());
-        return argv.toArray(String[]::new);
+    /** This bridge's FORWARD rules listed before a jump to one of Docker's chains. */
+    List<Rule> aheadOfDocker() throws HostCommandException {
+        List<String> forward = host.run("iptables", "-w", "10", "-t", "filter", "-S", "FORWARD").lines()
+                .map(l -> l.replace("\"", "").strip()).toList();
+        int docker = -1;
+        for (int i = 0; i < forward.size(); i++) {
+            if (forward.get(i).matches("-A FORWARD -j DOCKER-(USER|ISOLATION-STAGE-1)")) {
+                docker = i;
+            }
+        }
+        List<Rule> ahead = new ArrayList<>();
+        for (int i = 0; i < docker; i++) {
+            List<String> words = List.of(forward.get(i).split(" "));
+            int c = words.indexOf("--comment");
+            if (words.size() > 2 && c > 0 && c + 1 < words.size() && words.get(c + 1).equals(comment)) {
+                ahead.add(new Rule("filter", "FORWARD", List.copyOf(words.subList(2, words.size()))));
+            }
+        }
+        return ahead;
     }
 }

@@ -27,6 +27,7 @@ public final class HostNetwork implements VmNetwork {
     private final AddressBook book;
     private final HostBridge bridge;
     private final FirewallRules rules;
+    private final EgressFilter egress;
 
     private HostNetwork(NetworkConfig config) {
         this.config = config;
@@ -34,6 +35,7 @@ public final class HostNetwork implements VmNetwork {
         this.book = new AddressBook(config.stateDir(), config.bridgeName());
         this.bridge = new HostBridge(host, config);
         this.rules = new FirewallRules(host, config);
+        this.egress = new EgressFilter(host, java.nio.file.Path.of("/etc/resolv.conf"));
     }
 
     /** A network for {@code config}; touches nothing on the host until {@link #ensure()} or {@link #attach}. */
@@ -157,6 +159,7 @@ public final class HostNetwork implements VmNetwork {
                 bridge.removeAddress();
             }
             rules.removeAll();
+            egress.unprotectBridge(config.bridgeName());
             ledger.clear();
             log.info("removed Hearth's network on {}", config.bridgeName());
             return null;
@@ -172,6 +175,8 @@ public final class HostNetwork implements VmNetwork {
         bridge.checkRoutes();
         bridge.ensure(ledger);
         bridge.ensureForwarding();
+        // the filter first: guests must never be forwarded unfiltered, not even for a moment
+        egress.protectBridge(config.bridgeName());
         rules.ensure();
     }
 

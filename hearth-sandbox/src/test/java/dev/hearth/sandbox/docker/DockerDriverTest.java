@@ -109,6 +109,65 @@ class DockerDriverTest extends SandboxContract {
     }
 
     @Test
+    @DisplayName("a sandbox network whose owner died and whose container is gone is reaped on the next connect; "
+            + "one whose container remains is kept")
+    void orphanedNetworkReaped() throws Exception {
+        String host = java.net.InetAddress.getLocalHost().getHostName();
+        String gone = "hearth-test-orphan-net-" + System.nanoTime();
+        String kept = "hearth-test-orphan-kept-" + System.nanoTime();
+        for (String sandbox : List.of(gone, kept)) {
+            Process p = new ProcessBuilder("docker", "network", "create", "--label", "dev.hearth.sandbox=" + sandbox,
+                    "--label", "dev.hearth.owner.host=" + host, "--label", "dev.hearth.owner.pid=999999999",
+                    SandboxNetwork.nameOf(sandbox)).inheritIO().start();
+            assertThat(p.waitFor()).isZero();
+        }
+        // the allowlist chains a killed process left behind for the orphaned sandbox (its bridge need not exist)
+        dev.hearth.sandbox.net.SandboxFence leftover = dev.hearth.sandbox.net.SandboxFence.install(
+                SandboxNetwork.bridgeOf(gone), "10.213.255.1", List.of(), java.time.Duration.ofSeconds(20));
+        Process c = new ProcessBuilder("docker", "create", "--name", kept, "--network", SandboxNetwork.nameOf(kept),
+                BaseImages.BUSYBOX, "true").inheritIO().start();
+        assertThat(c.waitFor()).isZero();
+        try {
+            DockerDriver.connect().close();
+            assertThat(networks()).doesNotContain(SandboxNetwork.nameOf(gone)).contains(SandboxNetwork.nameOf(kept));
+            Process rules = new ProcessBuilder("iptables", "-S").start();
+            assertThat(new String(rules.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .doesNotContain(SandboxNetwork.bridgeOf(gone));
+        } finally {
+            leftover.close();
+            new ProcessBuilder("docker", "rm", "-f", kept).start().waitFor();
+            new ProcessBuilder("docker", "network", "rm", SandboxNetwork.nameOf(kept)).start().waitFor();
+        }
+    }
+
+    @Test
+    @DisplayName("a NAT instance container gets a network of its own, is made again over a leftover network, and "
+            + "remove takes both")
+    void instanceNetwork() throws Exception {
+        DockerContainers containers = DockerFixture.driver().containers();
+        SandboxSpec spec = shell("sleep 600").name("hearth-test-inst-" + System.nanoTime())
+                .kind(dev.hearth.sandbox.WorkloadKind.INSTANCE).network(NetworkMode.NAT).build();
+        try {
+            containers.create(spec, java.util.Map.of());
+            assertThat(networks()).contains(SandboxNetwork.nameOf(spec.name()));
+            // the container vanishes behind Hearth's back; its network stays, and the next create reuses it
+            assertThat(new ProcessBuilder("docker", "rm", "-f", spec.name()).start().waitFor()).isZero();
+            containers.create(spec, java.util.Map.of());
+        } finally {
+            containers.remove(spec.name());
+        }
+        assertThat(networks()).doesNotContain(SandboxNetwork.nameOf(spec.name()));
+        assertThat(leftovers()).doesNotContain(spec.name());
+    }
+
+    private static List<String> networks() throws Exception {
+        Process p = new ProcessBuilder("docker", "network", "ls", "--format", "{{.Name}}").start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return out.lines().toList();
+    }
+
+    @Test
     @DisplayName("closing the driver removes every sandbox it still holds")
     void driverCloseRemovesAll() throws Exception {
         DockerDriver own = DockerDriver.connect();

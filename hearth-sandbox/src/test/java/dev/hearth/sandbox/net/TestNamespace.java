@@ -83,6 +83,21 @@ public final class TestNamespace implements AutoCloseable {
         return guest;
     }
 
+    /**
+     * Joins this namespace to the host's own network by a veth pair: {@code hostLink} in the host at
+     * {@code hostAddress}, {@code eth0} here at {@code address} (both CIDR, one subnet), default route via the host.
+     * So an address the host must never send sandbox traffic to (169.254.169.254, a LAN address) can be made live
+     * here, with a real server behind it. Close removes the pair with the namespace.
+     */
+    public void linkToHost(String hostLink, String hostAddress, String address) throws HostCommandException {
+        root.run("ip", "link", "add", hostLink, "type", "veth", "peer", "name", "eth0", "netns", name);
+        root.run("ip", "addr", "add", hostAddress, "dev", hostLink);
+        root.run("ip", "link", "set", hostLink, "up");
+        inside.run("ip", "addr", "add", address, "dev", "eth0");
+        inside.run("ip", "link", "set", "eth0", "up");
+        inside.run("ip", "route", "add", "default", "via", hostAddress.substring(0, hostAddress.indexOf('/')));
+    }
+
     /** Runs a command in guest namespace {@code guest}, whatever its exit status. */
     HostCommand.Result inGuest(String guest, String... argv) throws HostCommandException {
         return new HostCommand(Optional.of(guest), DEADLINE).attempt(argv);

@@ -1,0 +1,62 @@
+package dev.hearth.sandbox.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Real servers for the egress end-to-end tests, in test namespaces or on the host, and host commands. */
+final class LiveServers {
+
+    private LiveServers() {
+    }
+
+    /**
+     * Starts {@code python3 -m http.server} (in a namespace when {@code prefix} says so) serving {@code marker} as
+     * {@code /id} on {@code ip}:{@code port}, files under {@code dir}; its stop is added to {@code cleanup}.
+     * Returns once it listens.
+     */
+    static void serve(Path dir, List<AutoCloseable> cleanup, List<String> prefix, String ip, int port, String marker)
+            throws Exception {
+        Path root = Files.createDirectories(dir.resolve(marker));
+        Files.writeString(root.resolve("id"), marker);
+        List<String> argv = new ArrayList<>(prefix);
+        argv.addAll(List.of("python3", "-m", "http.server", "--bind", ip, "--directory", root.toString(),
+                Integer.toString(port)));
+        Process server = new ProcessBuilder(argv).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(marker + ".log").toFile()).start();
+        cleanup.add(() -> {
+            server.destroy();
+            server.waitFor();
+        });
+        String target = ip.equals("0.0.0.0") ? "127.0.0.1" : ip;
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (true) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(target, port), 500);
+                return;
+            } catch (IOException notYet) {
+                if (System.nanoTime() > deadline || !server.isAlive()) {
+                    throw new IllegalStateException("server " + marker + " did not listen on " + ip + ":" + port
+                            + ": " + Files.readString(dir.resolve(marker + ".log")), notYet);
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    /** Runs a host command, asserting it succeeds; its output. */
+    static String command(String... argv) throws Exception {
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("%s: %s", String.join(" ", argv), out).isZero();
+        return out;
+    }
+}
