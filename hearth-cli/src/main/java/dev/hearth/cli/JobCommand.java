@@ -258,13 +258,16 @@ final class JobCommand {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            out.printf("%-36s  %-10s  %-36s  %s%n", "JOB", "STATE", "NODE", "REASON");
             int listed = 0;
             String cursor = null;
             do {
                 int page = Math.min(Math.clamp(pageSize, 1, 500), limit - listed);
                 JsonNode jobs = job.client().get("/v1/jobs?limit=" + page + (state == null ? "" : "&state=" + state)
                         + (cursor == null ? "" : "&cursor=" + cursor));
+                if (cursor == null) {
+                    // the header only once the coordinator answered: a refused call prints nothing on stdout
+                    out.printf("%-36s  %-10s  %-36s  %s%n", "JOB", "STATE", "NODE", "REASON");
+                }
                 for (JsonNode j : jobs.path("jobs")) {
                     out.printf("%-36s  %-10s  %-36s  %s%n", j.path("id").asText(), j.path("state").asText(),
                             j.path("nodeId").asText("-"), j.path("reason").asText(""));
