@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.coordinator.CoordinatorConfig;
 import dev.hearth.coordinator.ScriptedHearthNode;
-import dev.hearth.coordinator.oracle.CompletionPolicy;
-import dev.hearth.coordinator.oracle.OraclePolicy;
 import dev.hearth.coordinator.oracle.OracleSettings;
-import dev.hearth.coordinator.oracle.TimingPolicy;
 import dev.hearth.coordinator.scheduler.LeasePolicy;
 import dev.hearth.coordinator.store.NodeLimits;
 import dev.hearth.coordinator.store.MutableClock;
@@ -52,9 +49,7 @@ class BlackHoleNodeTest {
         MutableClock clock = new MutableClock(Instant.now());
         CoordinatorConfig config = AdversaryCoordinator.config(data)
                 .withLeases(new LeasePolicy(GRACE, NodeLimits.NONE.withSlots(3), Map.of(), 3));
-        // timing lenient: the scripted runs are timed by the real clock, the leases by the moved one
-        coordinator = AdversaryCoordinator.start(config, new OracleSettings(new OraclePolicy(
-                OraclePolicy.Unsigned.DENY, TimingPolicy.LENIENT, CompletionPolicy.EXIT_ZERO), List.of(), false), clock);
+        coordinator = AdversaryCoordinator.start(config, AdversaryCoordinator.MOVED_CLOCK_ORACLE, clock);
         ScriptedHearthNode greedy = coordinator.node(100_000, true);
         // a millisecond apart on the frozen clock, so the queue's order (oldest first) is the order submitted
         String lastChance = coordinator.submit("ok", "5s", 0);
