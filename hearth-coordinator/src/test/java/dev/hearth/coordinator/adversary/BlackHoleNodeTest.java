@@ -9,16 +9,13 @@ import dev.hearth.coordinator.oracle.OracleSettings;
 import dev.hearth.coordinator.scheduler.LeasePolicy;
 import dev.hearth.coordinator.store.NodeLimits;
 import dev.hearth.coordinator.store.MutableClock;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A greedy black-hole node declares 100000 slots, takes every job it is offered and never answers. Its declared
@@ -27,20 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * honest node (or fail, out of attempts, refunded), and after its third expiry it is cordoned until an admin lifts it.
  */
 @DisplayName("Black-hole nodes: declared capacity is clamped, leases expire, the jobs finish elsewhere, the node is cordoned")
-class BlackHoleNodeTest {
+class BlackHoleNodeTest extends AdversaryScenario {
 
     private static final Duration GRACE = Duration.ofSeconds(2);
-
-    @TempDir
-    Path data;
-    private AdversaryCoordinator coordinator;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (coordinator != null) {
-            coordinator.close();
-        }
-    }
 
     @Test
     @DisplayName("a node declaring 100000 slots gets 3 (the limit); its expired leases go to an honest node; it is "

@@ -6,14 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.coordinator.ScriptedHearthNode;
 import dev.hearth.coordinator.store.MutableClock;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A coordinator that keeps every finished job whole grows for ever, a cost any submitter can impose with many small
@@ -22,18 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stay, and the ledger still balances; a younger job is untouched.
  */
 @DisplayName("Retention: finished jobs older than --retain-finished are pruned to tombstones; the ledger still holds")
-class FinishedJobRetentionTest {
-
-    @TempDir
-    Path data;
-    private AdversaryCoordinator coordinator;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (coordinator != null) {
-            coordinator.close();
-        }
-    }
+class FinishedJobRetentionTest extends AdversaryScenario {
 
     @Test
     @DisplayName("a job finished 2 days ago under a 1-day retention loses spec, logs and receipt and says pruned; a "
