@@ -111,6 +111,11 @@ final class CoordinatorCommand implements Callable<Integer> {
             description = "Verification attempts that may end in an error before a result fails on the check oracle "
                     + "and its hold is refunded (default: ${DEFAULT-VALUE}).")
     int oracleMaxAttempts;
+    @Option(names = "--retain-finished", paramLabel = "DURATION|off", defaultValue = "30d",
+            description = "How long a finished job is kept whole; after that its spec, logs, result and receipt are "
+                    + "pruned and a tombstone (state, times, ledger entries) stays. 0 or off keeps every job "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String retainFinished;
     @Option(names = "--lease-grace", paramLabel = "DURATION", defaultValue = "5m",
             description = "Time beyond a job's timeout before its lease expires and the job is taken back from a node "
                     + "that never answered (default: ${DEFAULT-VALUE}).")
@@ -222,7 +227,21 @@ final class CoordinatorCommand implements Callable<Integer> {
         }
         Path dir = data != null ? data : HearthPaths.coordinatorData(parent.environment());
         return new CoordinatorConfig(host, port, dir, interval, lost, maxFrame, Duration.ofSeconds(1), ledger())
-                .withTransport(transport()).withLeases(leases());
+                .withTransport(transport()).withLeases(leases()).withRetainFinished(retainFinished());
+    }
+
+    /** The --retain-finished flag: a positive duration, or 0 / off for keeping every finished job whole. */
+    Duration retainFinished() {
+        String t = retainFinished.strip();
+        if (t.equalsIgnoreCase("off") || t.equals("0")) {
+            return Duration.ZERO;
+        }
+        try {
+            return DurationText.parsePositive("--retain-finished", t);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException("--retain-finished", retainFinished, DurationText.FORM
+                    + ", such as 30d; or 0 or off to keep every finished job");
+        }
     }
 
     private TransportLimits transport() {

@@ -48,7 +48,8 @@ class ServiceBadInputTest {
         "--node-limit|slots=4|NODE_ID=slots=N",
         "--node-limit|n1=slots=many|NODE_ID=slots=N",
         "--cordon-after-expiries|0|1 or more",
-        "--oracle-max-attempts|0|1 or more"})
+        "--oracle-max-attempts|0|1 or more",
+        "--retain-finished|forever|0 or off to keep every finished job"})
     void coordinator(String flag, String value, String form) throws Exception {
         String[] args = flag.equals("--lost-after") ? new String[] {"coordinator", "--heartbeat-interval", "10s", flag,
             value} : new String[] {"coordinator", flag, value};

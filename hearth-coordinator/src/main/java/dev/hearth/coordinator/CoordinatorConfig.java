@@ -20,12 +20,18 @@ import java.util.Objects;
  * @param ledger pricing, stake preference and the settlement webhook
  * @param transport what the agents' WebSocket lets an unregistered or slow peer hold (caps, deadlines, queues)
  * @param leases lease deadlines' grace, per-node capacity limits and the automatic cordon
+ * @param retainFinished how long a finished job is kept whole before its spec, result, logs and receipt are pruned
+ *     to a tombstone (its ledger entries stay); {@link Duration#ZERO} keeps every job whole
  */
 public record CoordinatorConfig(String host, int port, Path dataDir, Duration heartbeatInterval, Duration lostAfter,
-        int maxFrameBytes, Duration tick, LedgerConfig ledger, TransportLimits transport, LeasePolicy leases) {
+        int maxFrameBytes, Duration tick, LedgerConfig ledger, TransportLimits transport, LeasePolicy leases,
+        Duration retainFinished) {
 
     /** The default port. */
     public static final int DEFAULT_PORT = 7070;
+
+    /** How long finished jobs are kept whole by default: 30 days. */
+    public static final Duration DEFAULT_RETAIN_FINISHED = Duration.ofDays(30);
 
     public CoordinatorConfig {
         Objects.requireNonNull(host, "host");
@@ -33,6 +39,11 @@ public record CoordinatorConfig(String host, int port, Path dataDir, Duration he
         Objects.requireNonNull(ledger, "ledger");
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(leases, "leases");
+        Objects.requireNonNull(retainFinished, "retainFinished");
+        if (retainFinished.isNegative()) {
+            throw new IllegalArgumentException("retain-finished must be a positive duration or 0 (keep every job), "
+                    + "got " + retainFinished);
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be within 0..65535, got " + port);
         }
@@ -58,22 +69,35 @@ public record CoordinatorConfig(String host, int port, Path dataDir, Duration he
                 LeasePolicy.DEFAULTS);
     }
 
+    /** A coordinator that keeps finished jobs whole for {@link #DEFAULT_RETAIN_FINISHED}. */
+    public CoordinatorConfig(String host, int port, Path dataDir, Duration heartbeatInterval, Duration lostAfter,
+            int maxFrameBytes, Duration tick, LedgerConfig ledger, TransportLimits transport, LeasePolicy leases) {
+        this(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger, transport, leases,
+                DEFAULT_RETAIN_FINISHED);
+    }
+
     /** This config with another ledger config. */
     public CoordinatorConfig withLedger(LedgerConfig value) {
         return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, value,
-                transport, leases);
+                transport, leases, retainFinished);
     }
 
     /** This config with other transport limits. */
     public CoordinatorConfig withTransport(TransportLimits value) {
         return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger,
-                value, leases);
+                value, leases, retainFinished);
     }
 
     /** This config with another lease policy. */
     public CoordinatorConfig withLeases(LeasePolicy value) {
         return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger,
-                transport, value);
+                transport, value, retainFinished);
+    }
+
+    /** This config keeping finished jobs whole for {@code value} ({@link Duration#ZERO}: for ever). */
+    public CoordinatorConfig withRetainFinished(Duration value) {
+        return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger,
+                transport, leases, value);
     }
 
     /** Defaults: 127.0.0.1:7070, heartbeats every 10 s, lost after 30 s, 4 MiB frames, 1 s tick. */

@@ -19,6 +19,7 @@ import dev.hearth.coordinator.ledger.LedgerConfig;
 import dev.hearth.coordinator.ledger.NodePreferences;
 import dev.hearth.coordinator.ledger.PaymentWebhook;
 import dev.hearth.coordinator.ledger.Settlement;
+import dev.hearth.coordinator.scheduler.FinishedJobRetention;
 import dev.hearth.coordinator.scheduler.LedgerHooks;
 import dev.hearth.coordinator.oracle.CopyJudge;
 import dev.hearth.coordinator.oracle.Oracle;
@@ -115,6 +116,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 () -> webhook.ifPresent(PaymentWebhook::wake), oracle.policy().unsigned() == OraclePolicy.Unsigned.PAY);
         settlement.reconcile();
         CoordinatorMetrics metrics = new CoordinatorMetrics();
+        FinishedJobRetention retention = new FinishedJobRetention(store, clock, config.retainFinished());
         SchedulerLoop[] loop = new SchedulerLoop[1];
         LiveLogs liveLogs = new LiveLogs();
         VerificationQueue verifier = new VerificationQueue(store, new Oracle(store, oracle.policy()), clock,
@@ -144,6 +146,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 config.tick().multipliedBy(2)), jobEnded, () -> {
                     judgeRef[0].judgeAll();
                     settlement.reconcile();
+                    retention.run(); // after settling: a job is pruned only once its hold is settled
                 });
         loop[0] = new SchedulerLoop(store, hub, clock, config.lostAfter(), config.tick(), hooks, config.leases());
         handler.attach(loop[0]);

@@ -14,6 +14,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +38,7 @@ public final class ScriptedHearthNode implements AutoCloseable {
     private final Map<String, JsonNode> offers = new ConcurrentHashMap<>();
     private volatile boolean blackHole;
     private volatile String logs;
+    private volatile InstantSource clock = InstantSource.system();
     private volatile ScriptedAgent link;
     private volatile String nodeId;
     private volatile boolean heartbeating;
@@ -47,6 +49,11 @@ public final class ScriptedHearthNode implements AutoCloseable {
         this.token = token;
         this.slots = slots;
         this.blackHole = blackHole;
+    }
+
+    /** Times its runs (and so its receipts) by {@code source} instead of the system clock, like a node's skewed clock. */
+    public void useClock(InstantSource source) {
+        this.clock = source;
     }
 
     /** Connects to the coordinator on {@code port}, registers and waits until it is registered. */
@@ -174,7 +181,7 @@ public final class ScriptedHearthNode implements AutoCloseable {
         try {
             // signed like a real agent's result, so the oracle judges the run itself, not a missing receipt
             JobOffer offer = ResultFrames.offer(offers.get(id));
-            Instant end = Instant.now();
+            Instant end = clock.instant();
             JobResult r = JobResult.of(id, outcome, exit, offer.spec().image(), end.minusMillis(1500), end, logs,
                     logs.length(), false, null);
             Receipt receipt = JobWire.receipt(r, nodeId, epoch, offer.spec(), NodeKeys.fingerprint(key.getPublic()),

@@ -37,6 +37,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -240,7 +241,7 @@ public final class JobsApi implements HttpService {
 
     private void logs(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
-        if (!mine(req, res, id)) {
+        if (!mine(req, res, id) || pruned(res, id)) {
             return;
         }
         String offsetText = req.query().first("offset").orElse("0");
@@ -277,7 +278,7 @@ public final class JobsApi implements HttpService {
     /** The job's signed receipt, as {@code hearth verify} reads it; 404 when the job has no (signed) result. */
     private void receipt(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
-        if (!mine(req, res, id)) {
+        if (!mine(req, res, id) || pruned(res, id)) {
             return;
         }
         Optional<JobResultMessage> m = store.result(id).map(JobsApi::message);
@@ -319,6 +320,15 @@ public final class JobsApi implements HttpService {
         liveLogs.forget(id);
     }
 
+    /** Answers 410 when the job was pruned by the retention of finished jobs (its logs and receipt are gone). */
+    private boolean pruned(ServerResponse res, String id) {
+        Optional<Instant> at = store.prunedAt(id);
+        at.ifPresent(t -> JsonResponses.error(res, 410, "pruned", "job " + id + " was pruned at " + t
+                + ", finished longer ago than --retain-finished: its spec, logs, result and receipt are gone; its "
+                + "state and ledger entries are kept"));
+        return at.isPresent();
+    }
+
     private ObjectNode view(JobRecord j) {
         ObjectNode v = Json.mapper().createObjectNode();
         v.put("id", j.id()).put("state", j.state().name().toLowerCase(Locale.ROOT)).put("priority", j.priority())
@@ -330,6 +340,7 @@ public final class JobsApi implements HttpService {
         if (j.nodeId() != null) {
             v.put("nodeId", j.nodeId());
         }
+        store.prunedAt(j.id()).ifPresent(t -> v.put("pruned", true).put("prunedAt", t.toString()));
         store.result(j.id()).ifPresent(r -> v.set("result", resultView(r)));
         store.ledger().hold(j.id()).ifPresent(h -> v.put("price", Credits.format(h.amountMicros()))
                 .put("account", h.accountId()).put("payment", h.state().name().toLowerCase(Locale.ROOT)));

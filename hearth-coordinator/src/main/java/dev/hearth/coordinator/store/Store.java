@@ -354,6 +354,19 @@ public interface Store extends AutoCloseable {
      */
     Cancellation cancelJob(String jobId);
 
+    /**
+     * Prunes up to {@code limit} finished jobs final since before {@code cutoff} (retention): each keeps a tombstone
+     * (id, state, reason, times, node; its spec replaced by a stub) so its ledger holds and transfers stay valid,
+     * while its result (logs, receipt, verdict) and leases go. A job whose hold is not settled, whose verdict is not
+     * announced, or that is a copy of a k-of-n job not yet final is kept until it is.
+     *
+     * @return the ids pruned, oldest first
+     */
+    List<String> pruneFinishedJobs(Instant cutoff, int limit);
+
+    /** When the job was pruned ({@link #pruneFinishedJobs}); empty when it is whole or does not exist. */
+    Optional<Instant> prunedAt(String jobId);
+
     // ---- ledger
 
     /** The ledger in this store: accounts, transfers, holds, the payment outbox. */

@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.coordinator.CoordinatorConfig;
 import dev.hearth.coordinator.CoordinatorServer;
 import dev.hearth.coordinator.ScriptedHearthNode;
+import dev.hearth.coordinator.oracle.CompletionPolicy;
+import dev.hearth.coordinator.oracle.OraclePolicy;
 import dev.hearth.coordinator.oracle.OracleSettings;
+import dev.hearth.coordinator.oracle.TimingPolicy;
 import dev.hearth.core.json.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -45,6 +48,13 @@ final class AdversaryCoordinator implements AutoCloseable {
         return new CoordinatorConfig("127.0.0.1", 0, data, Duration.ofSeconds(1), Duration.ofSeconds(30), 1 << 20,
                 Duration.ofMillis(50));
     }
+
+    /**
+     * The oracle for a coordinator on a clock moved by hand: timing lenient, as the scripted runs are timed by the
+     * real clock and the leases by the moved one; unsigned results denied, completion on exit 0.
+     */
+    static final OracleSettings MOVED_CLOCK_ORACLE = new OracleSettings(new OraclePolicy(OraclePolicy.Unsigned.DENY,
+            TimingPolicy.LENIENT, CompletionPolicy.EXIT_ZERO), List.of(), false);
 
     /** Starts a coordinator on {@code config} with {@code oracle}'s settings, on the system clock. */
     static AdversaryCoordinator start(CoordinatorConfig config, OracleSettings oracle) throws Exception {

@@ -5,23 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.coordinator.CoordinatorConfig;
 import dev.hearth.coordinator.ScriptedHearthNode;
-import dev.hearth.coordinator.oracle.CompletionPolicy;
-import dev.hearth.coordinator.oracle.OraclePolicy;
 import dev.hearth.coordinator.oracle.OracleSettings;
-import dev.hearth.coordinator.oracle.TimingPolicy;
 import dev.hearth.coordinator.scheduler.LeasePolicy;
 import dev.hearth.coordinator.store.NodeLimits;
 import dev.hearth.coordinator.store.MutableClock;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A greedy black-hole node declares 100000 slots, takes every job it is offered and never answers. Its declared
@@ -30,20 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * honest node (or fail, out of attempts, refunded), and after its third expiry it is cordoned until an admin lifts it.
  */
 @DisplayName("Black-hole nodes: declared capacity is clamped, leases expire, the jobs finish elsewhere, the node is cordoned")
-class BlackHoleNodeTest {
+class BlackHoleNodeTest extends AdversaryScenario {
 
     private static final Duration GRACE = Duration.ofSeconds(2);
-
-    @TempDir
-    Path data;
-    private AdversaryCoordinator coordinator;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (coordinator != null) {
-            coordinator.close();
-        }
-    }
 
     @Test
     @DisplayName("a node declaring 100000 slots gets 3 (the limit); its expired leases go to an honest node; it is "
@@ -52,9 +35,7 @@ class BlackHoleNodeTest {
         MutableClock clock = new MutableClock(Instant.now());
         CoordinatorConfig config = AdversaryCoordinator.config(data)
                 .withLeases(new LeasePolicy(GRACE, NodeLimits.NONE.withSlots(3), Map.of(), 3));
-        // timing lenient: the scripted runs are timed by the real clock, the leases by the moved one
-        coordinator = AdversaryCoordinator.start(config, new OracleSettings(new OraclePolicy(
-                OraclePolicy.Unsigned.DENY, TimingPolicy.LENIENT, CompletionPolicy.EXIT_ZERO), List.of(), false), clock);
+        coordinator = AdversaryCoordinator.start(config, AdversaryCoordinator.MOVED_CLOCK_ORACLE, clock);
         ScriptedHearthNode greedy = coordinator.node(100_000, true);
         // a millisecond apart on the frozen clock, so the queue's order (oldest first) is the order submitted
         String lastChance = coordinator.submit("ok", "5s", 0);

@@ -10,7 +10,6 @@ import dev.hearth.coordinator.oracle.OracleSettings;
 import dev.hearth.core.json.Json;
 import dev.hearth.core.protocol.JobResultMessage;
 import dev.hearth.core.receipt.Receipt;
-import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.sql.Connection;
@@ -20,10 +19,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BiFunction;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -34,18 +31,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * {@code failed} verdict on the check {@code oracle} after the bounded attempts, refunded too.
  */
 @DisplayName("Malformed receipts fail a named check; a result the oracle cannot judge fails after bounded attempts")
-class MalformedReceiptTest {
-
-    @TempDir
-    Path data;
-    private AdversaryCoordinator coordinator;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (coordinator != null) {
-            coordinator.close();
-        }
-    }
+class MalformedReceiptTest extends AdversaryScenario {
 
     /**
      * A malformed shape: how it alters an honest signed result's frame, and the check that must refuse it (null: the

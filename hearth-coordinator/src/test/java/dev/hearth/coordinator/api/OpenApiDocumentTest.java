@@ -149,6 +149,7 @@ class OpenApiDocumentTest {
         expect(404, "GET /v1/jobs/{id}", "GET", "/v1/jobs/nope", null);
         expect(404, "GET /v1/jobs/{id}/logs", "GET", "/v1/jobs/nope/logs", null);
         expect(404, "POST /v1/jobs/{id}/cancel", "POST", "/v1/jobs/nope/cancel", null);
+        prunedAnswers();
         expect(200, "GET /healthz", "GET", "/healthz", null);
         expect(200, "GET /metrics", "GET", "/metrics", null);
         for (String op : doc.operations().keySet()) {
@@ -216,6 +217,23 @@ class OpenApiDocumentTest {
         expect(200, "GET /v1/ledger/export", "GET", "/v1/ledger/export?format=json&since=2020-01-01T00:00:00Z", null);
         expect(400, "GET /v1/ledger/export", "GET", "/v1/ledger/export?format=xml", null);
         expect(200, "GET /v1/coordinator/key", "GET", "/v1/coordinator/key", null);
+    }
+
+    /**
+     * A finished job pruned by retention (here by a second store on the same SQLite file, as the coordinator's
+     * sweep would once it is old enough): its logs and receipt answer 410, the job itself says pruned.
+     */
+    private void prunedAnswers() throws Exception {
+        java.util.List<String> pruned;
+        try (dev.hearth.coordinator.store.Store store = dev.hearth.coordinator.store.Store.sqlite(
+                data.resolve("hearth.db"), InstantSource.system())) {
+            pruned = store.pruneFinishedJobs(java.time.Instant.now().plusSeconds(1), 1);
+        }
+        assertThat(pruned).as("a finished job to prune").hasSize(1);
+        String id = pruned.getFirst();
+        assertThat(expect(200, "GET /v1/jobs/{id}", "GET", "/v1/jobs/" + id, null).path("pruned").asBoolean()).isTrue();
+        expect(410, "GET /v1/jobs/{id}/logs", "GET", "/v1/jobs/" + id + "/logs", null);
+        expect(410, "GET /v1/jobs/{id}/receipt", "GET", "/v1/jobs/" + id + "/receipt", null);
     }
 
     /** A Hearth agent's signed result: its receipt is served, its key listed with the node, its verdict shown. */

@@ -204,6 +204,22 @@ final class SqlStore implements Store {
     }
 
     @Override
+    public List<String> pruneFinishedJobs(Instant cutoff, int limit) {
+        Objects.requireNonNull(cutoff, "cutoff");
+        if (limit < 1) {
+            throw new IllegalArgumentException("prune limit must be at least 1, got " + limit);
+        }
+        Instant now = now();
+        return tx.write("prune jobs final before " + cutoff, c -> RetentionTable.prune(c, cutoff, limit, now));
+    }
+
+    @Override
+    public Optional<Instant> prunedAt(String jobId) {
+        Objects.requireNonNull(jobId, "jobId");
+        return tx.read("read when job " + jobId + " was pruned", c -> RetentionTable.prunedAt(c, jobId));
+    }
+
+    @Override
     public void ping() {
         tx.read("ping the store", c -> Statements.queryOne(c, "SELECT 1", rs -> rs.getInt(1)));
     }

@@ -1,70 +1,67 @@
-package dev.hearth.coordinator;
+package dev.hearth.coordinator.adversary;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hearth.core.json.Json;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.hearth.coordinator.CoordinatorConfig;
+import dev.hearth.coordinator.ResultFrames;
+import dev.hearth.coordinator.ScriptedAgent;
+import dev.hearth.coordinator.hub.LiveLogs;
+import dev.hearth.coordinator.oracle.OracleSettings;
+import dev.hearth.coordinator.scheduler.LeasePolicy;
+import dev.hearth.coordinator.store.NodeLimits;
+import java.lang.management.ManagementFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.time.Duration;
-import java.time.InstantSource;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import dev.hearth.coordinator.scheduler.LeasePolicy;
-import dev.hearth.coordinator.store.NodeLimits;
-import dev.hearth.coordinator.hub.LiveLogs;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * A hostile node (or a hostile job on an honest node) tries to make the coordinator hold unbounded state or knock
+ * itself off with a result: oversize results, progress and live-log floods; and unauthenticated scrapes must read no
+ * job rows, final jobs must forget their secrets. Each scenario measures what it bounds and ends with
+ * {@link AdversaryChecks#after}. Every job is priced, so the ledger's holds are exercised.
+ */
 @DisplayName("A hostile node cannot make the coordinator hold unbounded state, nor knock itself off with a result")
-class HostileNodeBoundsTest {
+class HostileNodeBoundsTest extends AdversaryScenario {
 
     private static final int FRAME_CAP = 64 * 1024;
 
-    @TempDir
-    Path data;
-    private CoordinatorServer server;
-    private String admin;
-    private final HttpClient http = HttpClient.newHttpClient();
-
     @BeforeEach
     void start() throws Exception {
-        server = CoordinatorServer.start(new CoordinatorConfig("127.0.0.1", 0, data, Duration.ofSeconds(1),
-                Duration.ofSeconds(30), FRAME_CAP, Duration.ofMillis(100))
-                .withLeases(new LeasePolicy(Duration.ofMinutes(5), NodeLimits.NONE.withSlots(64), Map.of(), 3)),
-                InstantSource.system()); // the flood runs 40 jobs on one node, past the default clamp of 16 slots
-        admin = Files.readString(data.resolve("admin.token")).strip();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
+        // up to 64 slots per node (the default clamp is 16): the live-log flood needs 40 jobs on one node
+        coordinator = AdversaryCoordinator.start(new CoordinatorConfig("127.0.0.1", 0, data, Duration.ofSeconds(1),
+                Duration.ofSeconds(30), FRAME_CAP, Duration.ofMillis(100)).withLeases(new LeasePolicy(
+                        LeasePolicy.DEFAULTS.grace(), NodeLimits.DEFAULT.withSlots(64), Map.of(), 3)),
+                OracleSettings.DEFAULTS);
     }
 
     private JsonNode api(String method, String path, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body))
-                .header("Content-Type", "application/json").header("Authorization", "Bearer " + admin);
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(r.body()).isLessThan(300);
-        return Json.mapper().readTree(r.body());
+        return coordinator.api(method, path, body);
+    }
+
+    /** Submits a priced job running {@code command}; returns its id. */
+    private String submit(String command) throws Exception {
+        return api("POST", "/v1/jobs", "{\"command\":[" + command + "],\"cpus\":\"1\",\"memory\":\"64m\","
+                + "\"price\":\"1\"}").get("id").asText();
+    }
+
+    /** Cancels the jobs not yet final, so the after-checks find every job final. */
+    private void cancelUnfinished(List<String> ids) throws Exception {
+        for (String id : ids) {
+            coordinator.call("POST", "/v1/jobs/" + id + "/cancel", null); // 409 when already final
+        }
     }
 
     /** A registered Hearth node on a raw socket, and the id the coordinator gave it. */
@@ -76,9 +73,9 @@ class HostileNodeBoundsTest {
     }
 
     private Node register(int slots) throws Exception {
-        String token = api("POST", "/v1/tokens", "{\"ttl\":\"1h\",\"label\":\"bounds\"}").get("token").asText();
+        String token = coordinator.token();
         KeyPair key = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        ScriptedAgent agent = new ScriptedAgent(server.port());
+        ScriptedAgent agent = new ScriptedAgent(coordinator.port());
         agent.send(ResultFrames.hearthRegister(token, key, agent.expect("hello").get("nonce").asText(), slots,
                 slots * 2));
         return new Node(agent, agent.expect("registered").get("nodeId").asText(), key, token);
@@ -124,6 +121,7 @@ class HostileNodeBoundsTest {
             assertThat(grown).as("heap grown by %d MiB for %d MiB sent", grown, 400L * FRAME_CAP >> 20)
                     .isLessThan(15);
         }
+        AdversaryChecks.after(coordinator, Set.of(node.id()));
     }
 
     @Test
@@ -134,8 +132,7 @@ class HostileNodeBoundsTest {
         try (ScriptedAgent agent = node.agent()) {
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < jobs; i++) {
-                ids.add(api("POST", "/v1/jobs", "{\"command\":[\"hang\"],\"cpus\":\"1\",\"memory\":\"64m\"}")
-                        .get("id").asText());
+                ids.add(submit("\"hang\""));
             }
             Map<String, Long> epochs = new HashMap<>();
             for (int i = 0; i < jobs; i++) {
@@ -162,7 +159,7 @@ class HostileNodeBoundsTest {
             assertThat(logs(ids.getFirst())).as("the oldest text was dropped for the newest").isEmpty();
 
             // the node comes back holding none of them: their leases are taken back, and their live text goes
-            try (ScriptedAgent again = new ScriptedAgent(server.port())) {
+            try (ScriptedAgent again = new ScriptedAgent(coordinator.port())) {
                 again.send(ResultFrames.hearthRegister(node.token(), node.key(),
                         again.expect("hello").get("nonce").asText(), 0));
                 again.expect("registered");
@@ -175,13 +172,13 @@ class HostileNodeBoundsTest {
                     Thread.sleep(100);
                 }
             }
+            cancelUnfinished(ids);
         }
+        AdversaryChecks.after(coordinator, Set.of(node.id()));
     }
 
     private String logs(String id) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/jobs/" + id
-                + "/logs")).header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString())
-                .body();
+        return coordinator.call("GET", "/v1/jobs/" + id + "/logs", null).body();
     }
 
     @Test
@@ -189,7 +186,7 @@ class HostileNodeBoundsTest {
     void oversizeResultIsAnswered() throws Exception {
         Node node = register();
         try (ScriptedAgent agent = node.agent()) {
-            String first = api("POST", "/v1/jobs", "{\"command\":[\"echo\",\"big\"]}").get("id").asText();
+            String first = submit("\"echo\",\"big\"");
             JsonNode offer = agent.expect("job");
             assertThat(offer.get("id").asText()).isEqualTo(first);
             String huge = ResultFrames.frame(ResultFrames.honest(offer, node.id(), node.key(),
@@ -204,7 +201,8 @@ class HostileNodeBoundsTest {
             assertThat(api("GET", "/v1/jobs/" + first, null).get("state").asText()).as("the lease ended")
                     .isIn("failed", "queued");
 
-            String second = api("POST", "/v1/jobs", "{\"command\":[\"echo\",\"small\"]}").get("id").asText();
+            cancelUnfinished(List.of(first)); // when requeued: its oversize result must not be offered again
+            String second = submit("\"echo\",\"small\"");
             JsonNode next = agent.expect("job");
             assertThat(next.get("id").asText()).isEqualTo(second);
             agent.sendFragments(ResultFrames.frame(ResultFrames.honest(next, node.id(), node.key(), "small\n", 0)),
@@ -212,26 +210,37 @@ class HostileNodeBoundsTest {
             JsonNode ok = agent.expect("result_ack");
             assertThat(ok.get("jobId").asText()).isEqualTo(second);
             assertThat(ok.get("accepted").asBoolean()).as(ok.toString()).isTrue();
+            coordinator.awaitJob(second, "completed");
+            assertThat(coordinator.job(first).path("payment").asText()).as("the oversize result is not paid")
+                    .isEqualTo("refunded");
         }
+        // its second result was honest and is paid: only the oversize one must not be (checked above)
+        AdversaryChecks.after(coordinator, Set.of());
     }
 
     @Test
     @DisplayName("/metrics and /healthz read no job row: they answer with the spec column gone from the database")
     void scrapesReadNoSpecs() throws Exception {
+        List<String> queued = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            api("POST", "/v1/jobs", "{\"command\":[\"echo\",\"" + i + "\"]}");
+            queued.add(submit("\"echo\",\"" + i + "\""));
         }
         try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("hearth.db"));
                 Statement s = db.createStatement()) {
             s.execute("PRAGMA busy_timeout = 5000");
             s.execute("ALTER TABLE jobs RENAME COLUMN spec_json TO spec_json_hidden");
         }
-        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + server.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        var metrics = coordinator.call("GET", "/metrics", null);
         assertThat(metrics.body()).contains("hearth_jobs{state=\"queued\"} 3.0");
-        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + server.port() + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
+        var health = coordinator.call("GET", "/healthz", null);
         assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+        try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("hearth.db"));
+                Statement s = db.createStatement()) {
+            s.execute("PRAGMA busy_timeout = 5000");
+            s.execute("ALTER TABLE jobs RENAME COLUMN spec_json_hidden TO spec_json");
+        }
+        cancelUnfinished(queued);
+        AdversaryChecks.after(coordinator, Set.of());
     }
 
     @Test
@@ -241,13 +250,13 @@ class HostileNodeBoundsTest {
         Node node = register();
         String id;
         try (ScriptedAgent agent = node.agent()) {
-            id = api("POST", "/v1/jobs", "{\"command\":[\"echo\",\"x\"],\"retries\":2,\"secrets\":{\"API_KEY\":\""
-                    + secret + "\"}}").get("id").asText();
+            id = api("POST", "/v1/jobs", "{\"command\":[\"echo\",\"x\"],\"retries\":2,\"price\":\"1\","
+                    + "\"secrets\":{\"API_KEY\":\"" + secret + "\"}}").get("id").asText();
             JsonNode offer = agent.expect("job");
             assertThat(offer.at("/spec/secrets/API_KEY").asText()).isEqualTo(secret);
         }
         // the node comes back without the job: it is taken back and requeued, secrets and all
-        try (ScriptedAgent again = new ScriptedAgent(server.port())) {
+        try (ScriptedAgent again = new ScriptedAgent(coordinator.port())) {
             again.send(ResultFrames.hearthRegister(node.token(), node.key(), again.expect("hello").get("nonce").asText(),
                     1));
             again.expect("registered");
@@ -260,12 +269,9 @@ class HostileNodeBoundsTest {
             again.send(ResultFrames.frame(ResultFrames.honest(retry, node.id(), node.key(), "x\n", 0)));
             assertThat(again.expect("result_ack").get("accepted").asBoolean()).isTrue();
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!"completed".equals(api("GET", "/v1/jobs/" + id, null).get("state").asText())) {
-            assertThat(System.nanoTime()).as("completed within 10 s").isLessThan(deadline);
-            Thread.sleep(100);
-        }
+        coordinator.awaitJob(id, "completed");
         assertThat(storedSpec(id)).contains("API_KEY").doesNotContain(secret);
+        AdversaryChecks.after(coordinator, Set.of());
     }
 
     /** The job's spec as the SQLite file holds it, read past the coordinator. */

@@ -1,4 +1,4 @@
-package dev.hearth.coordinator;
+package dev.hearth.coordinator.adversary;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
