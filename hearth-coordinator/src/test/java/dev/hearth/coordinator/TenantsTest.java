@@ -194,6 +194,59 @@ class TenantsTest {
         call(operator, "POST", "/v1/jobs", job("ok", null), 403);
     }
 
+    @Test
+    @DisplayName("an instance is its creator's: bob cannot see, follow, stop, destroy or take over alice's (403 "
+            + "not_yours, audited); alice's instances quota refuses with 429 naming the limit and frees on destroy")
+    void instanceOwnership() throws Exception {
+        String alice = client("alice", "{\"quota\":{\"instances\":1}}");
+        String bob = client("bob", "{}");
+        ScriptedHearthNode node = node();
+        String n = "/v1/nodes/" + node.nodeId() + "/instances";
+        node.reportInstances("by-hand");
+        await("the node's own instance is listed", () -> listed(admin).contains("by-hand"));
+        call(alice, "POST", n, instance("by-hand"), 403);
+        call(alice, "POST", n + "/by-hand/stop", null, 403);
+
+        JsonNode made = call(alice, "POST", n, instance("a1"), 201);
+        String request = made.get("requestId").asText();
+        JsonNode over = call(alice, "POST", n, instance("a2"), 429);
+        assertThat(over.get("limit").asText()).isEqualTo("instances");
+        assertThat(over.get("message").asText()).contains("1 instances");
+
+        assertThat(call(alice, "GET", "/v1/instances", null, 200).get("instances"))
+                .extracting(i -> i.get("id").asText() + " " + i.get("owner").asText()).containsExactly("a1 client:alice");
+        assertThat(call(bob, "GET", "/v1/instances", null, 200).get("instances")).isEmpty();
+        assertThat(call(bob, "POST", n + "/a1/stop", null, 403).get("error").asText()).isEqualTo("not_yours");
+        call(bob, "DELETE", n + "/a1", null, 403);
+        call(bob, "POST", n, instance("a1"), 403);
+        call(bob, "GET", "/v1/instances/requests/" + request, null, 403);
+        call(alice, "GET", "/v1/instances/requests/" + request, null, 200);
+        assertThat(call(alice, "POST", n + "/a1/stop", null, 200).at("/instance/state").asText()).isEqualTo("stopped");
+        assertThat(call(admin, "GET", "/v1/instances", null, 200).get("instances"))
+                .extracting(i -> i.get("id").asText() + " " + i.path("owner").asText())
+                .containsExactlyInAnyOrder("a1 client:alice", "by-hand ");
+
+        call(alice, "DELETE", n + "/a1", null, 200);
+        call(alice, "POST", n, instance("a2"), 201);
+        call(bob, "POST", n, instance("a1"), 201);
+        JsonNode audit = call(admin, "GET", "/v1/audit?limit=1000", null, 200).get("events");
+        assertThat(audit.toString()).contains("\"actor\":\"client:bob\",\"action\":\"POST " + n + "/a1/stop\","
+                + "\"outcome\":\"refused:403\"").contains("\"actor\":\"client:alice\",\"action\":\"POST " + n
+                + "\",\"outcome\":\"refused:429\"");
+    }
+
+    private String listed(String key) {
+        try {
+            return call(key, "GET", "/v1/instances", null, 200).toString();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String instance(String id) {
+        return "{\"id\":\"" + id + "\",\"telegramToken\":\"123456:ABC-def\"}";
+    }
+
     private String client(String name, String extra) throws Exception {
         JsonNode doc = Json.mapper().readTree(extra);
         ((com.fasterxml.jackson.databind.node.ObjectNode) doc).put("name", name);
