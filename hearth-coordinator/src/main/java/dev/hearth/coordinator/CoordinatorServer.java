@@ -150,7 +150,7 @@ public final class CoordinatorServer implements AutoCloseable {
         registerGauges(metrics, store, hub);
         Runnable wake = loop[0]::wake;
         Apis apis = new Apis(new JobsApi(store, hub, wake, liveLogs, ledger.rates(), jobEnded, store.tenants()),
-                new NodesApi(store, hub, clock, instances.inventory(), store.tenants()),
+                new NodesApi(store, hub, clock, instances.inventory(), store.tenants(), wake),
                 new TokensApi(store, store.tenants()), new LedgerApi(store, store.tenants()),
                 new CoordinatorApi(key), new NodeInstancesApi(store, hub, instances), new InstancesApi(instances, hub, store.tenants()),
                 new TenantsApi(store.tenants()), new NodeRemovalApi(store, store.tenants(), hub, wake),

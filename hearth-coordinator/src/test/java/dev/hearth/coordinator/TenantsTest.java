@@ -235,6 +235,53 @@ class TenantsTest {
                 + "\",\"outcome\":\"refused:429\"");
     }
 
+    @Test
+    @DisplayName("an admin drains a node (its running job goes on, it gets nothing new) and cordons another; the "
+            + "queued job waits until the uncordoned node takes it; clients may not cordon; each change is audited")
+    void cordonAndDrain() throws Exception {
+        String alice = client("alice", "{}");
+        call(admin, "POST", "/v1/ledger/deposits", "{\"account\":\"client:alice\",\"amount\":\"10\"}", 201);
+        ScriptedHearthNode a = node();
+        String running = call(alice, "POST", "/v1/jobs", job("hang", null), 201).get("id").asText();
+        await("the job runs on the first node", () -> a.held().containsKey(running));
+
+        JsonNode drained = call(admin, "POST", "/v1/nodes/" + a.nodeId() + "/drain", null, 200);
+        assertThat(drained.get("draining").asBoolean()).isTrue();
+        assertThat(drained.get("jobs").asLong()).isEqualTo(1);
+        ScriptedHearthNode b = node();
+        JsonNode cordoned = call(admin, "POST", "/v1/nodes/" + b.nodeId() + "/cordon", "{\"reason\":\"disk swap\"}",
+                200);
+        assertThat(cordoned.get("cordonReason").asText()).isEqualTo("disk swap");
+        assertThat(cordoned.get("draining").asBoolean()).isFalse();
+        assertThat(call(admin, "GET", "/v1/nodes", null, 200).get("nodes"))
+                .extracting(n -> n.get("id").asText() + " " + n.get("cordonReason").asText() + " "
+                        + n.get("draining").asBoolean())
+                .containsExactlyInAnyOrder(a.nodeId() + " draining true", b.nodeId() + " disk swap false");
+        call(alice, "POST", "/v1/nodes/" + a.nodeId() + "/instances", instance("i1"), 409);
+
+        String waiting = call(alice, "POST", "/v1/jobs", job("hang", null), 201).get("id").asText();
+        Thread.sleep(1000); // ten scheduler passes with both nodes cordoned
+        assertThat(call(alice, "GET", "/v1/jobs/" + waiting, null, 200).get("state").asText()).isEqualTo("queued");
+        assertThat(a.held()).containsOnlyKeys(running);
+        assertThat(b.held()).isEmpty();
+
+        call(admin, "POST", "/v1/nodes/" + b.nodeId() + "/uncordon", null, 200);
+        await("the uncordoned node takes the queued job", () -> b.held().containsKey(waiting));
+        assertThat(a.held()).containsOnlyKeys(running);
+        assertThat(call(alice, "GET", "/v1/jobs/" + running, null, 200).get("state").asText()).isEqualTo("running");
+
+        assertThat(call(alice, "POST", "/v1/nodes/" + a.nodeId() + "/cordon", null, 403).get("error").asText())
+                .isEqualTo("role_required");
+        call(alice, "POST", "/v1/nodes/" + b.nodeId() + "/drain", null, 403);
+        call(admin, "POST", "/v1/nodes/" + b.nodeId() + "/cordon", "{\"reason\":\"\"}", 400);
+        call(admin, "POST", "/v1/nodes/ghost/drain", null, 404);
+        assertThat(call(admin, "GET", "/v1/audit?limit=1000", null, 200).get("events").toString())
+                .contains("\"actor\":\"admin:admin\",\"action\":\"POST /v1/nodes/" + a.nodeId() + "/drain\","
+                        + "\"outcome\":\"allowed\"")
+                .contains("\"actor\":\"client:alice\",\"action\":\"POST /v1/nodes/" + a.nodeId() + "/cordon\","
+                        + "\"outcome\":\"refused:403\"");
+    }
+
     private String listed(String key) {
         try {
             return call(key, "GET", "/v1/instances", null, 200).toString();

@@ -34,6 +34,8 @@ public final class AccessRules {
             new Rule("GET", "/v1/nodes/{id}", OPERATOR),
             new Rule("POST", "/v1/nodes/{id}/stake", ADMIN),
             new Rule("DELETE", "/v1/nodes/{id}", ADMIN),
+            new Rule("POST", "/v1/nodes/{id}/cordon", ADMIN),
+            new Rule("POST", "/v1/nodes/{id}/drain", ADMIN),
             new Rule("POST", "/v1/nodes/{id}/uncordon", ADMIN),
             new Rule("PUT", "/v1/nodes/{id}/limits", ADMIN),
             new Rule("POST", "/v1/nodes/{id}/instances", CLIENT),

@@ -34,7 +34,8 @@ class OpenApiDocumentTest {
     private static final Set<String> ROUTES = Set.of("GET /healthz", "GET /metrics", "POST /v1/jobs", "GET /v1/jobs",
             "GET /v1/jobs/{id}", "GET /v1/jobs/{id}/logs", "GET /v1/jobs/{id}/receipt", "POST /v1/jobs/{id}/cancel",
             "GET /v1/nodes", "POST /v1/tokens", "GET /v1/agent", "GET /v1/nodes/{id}", "POST /v1/nodes/{id}/stake",
-            "POST /v1/nodes/{id}/uncordon", "PUT /v1/nodes/{id}/limits",
+            "POST /v1/nodes/{id}/cordon", "POST /v1/nodes/{id}/drain", "POST /v1/nodes/{id}/uncordon",
+            "PUT /v1/nodes/{id}/limits",
             "GET /v1/ledger/accounts", "GET /v1/ledger/accounts/{id}", "GET /v1/ledger/transfers", "GET /v1/ledger/export",
             "POST /v1/ledger/deposits", "GET /v1/coordinator/key", "POST /v1/nodes/{id}/instances",
             "POST /v1/nodes/{id}/instances/{iid}/{action}", "DELETE /v1/nodes/{id}/instances/{iid}", "GET /v1/instances",
@@ -193,6 +194,20 @@ class OpenApiDocumentTest {
         assertThat(node.get("stake").asText()).isEqualTo("4");
         assertThat(node.get("balance").asText()).isEqualTo("6");
         expect(404, "GET /v1/nodes/{id}", "GET", "/v1/nodes/nope", null);
+        String cordon = "POST /v1/nodes/{id}/cordon";
+        for (OpenApiDocument.Example example : doc.requestExamples(cordon)) {
+            send(200, cordon, "POST", "/v1/nodes/" + nodeId + "/cordon", example.mediaType(), example.body(), admin);
+        }
+        assertThat(expect(200, cordon, "POST", "/v1/nodes/" + nodeId + "/cordon", null).get("cordonReason").asText())
+                .isEqualTo("cordoned by admin:admin");
+        assertThat(expect(400, cordon, "POST", "/v1/nodes/" + nodeId + "/cordon", "{\"reason\":\"draining\"}")
+                .get("field").asText()).isEqualTo("reason");
+        expect(400, cordon, "POST", "/v1/nodes/" + nodeId + "/cordon", "{nope");
+        expect(404, cordon, "POST", "/v1/nodes/nope/cordon", null);
+        assertThat(expect(200, "POST /v1/nodes/{id}/drain", "POST", "/v1/nodes/" + nodeId + "/drain", null)
+                .get("draining").asBoolean()).isTrue();
+        assertThat(expect(200, "GET /v1/nodes", "GET", "/v1/nodes", null).at("/nodes/0/draining").asBoolean()).isTrue();
+        expect(404, "POST /v1/nodes/{id}/drain", "POST", "/v1/nodes/nope/drain", null);
         assertThat(expect(200, "POST /v1/nodes/{id}/uncordon", "POST", "/v1/nodes/" + nodeId + "/uncordon", null)
                 .get("cordoned").asBoolean()).isFalse();
         expect(404, "POST /v1/nodes/{id}/uncordon", "POST", "/v1/nodes/nope/uncordon", null);
