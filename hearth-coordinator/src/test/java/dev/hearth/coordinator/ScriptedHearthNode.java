@@ -178,13 +178,18 @@ public final class ScriptedHearthNode implements AutoCloseable {
         send(link, "{\"type\":\"instances\",\"nodeId\":\"" + nodeId + "\",\"instances\":[" + list + "]}");
     }
 
-    /** Answers an instance command as done, the instance now in {@code state} (null: it is gone). */
+    /**
+     * Answers an instance command as done, the instance now in {@code state} (null: it is gone); a command on an
+     * instance whose id starts with {@code fail-} fails, as a node that could not make it.
+     */
     private void instanceDone(ScriptedAgent agent, String requestId, String instanceId, String state) {
         InstanceReport report = state == null ? null : new InstanceReport(instanceId, "docker", state, state, "ok",
                 null, 0, null, 0, null, Instant.now().toString());
+        InstanceResult result = instanceId.startsWith("fail-")
+                ? InstanceResult.failed(requestId, instanceId, "failed", null, "no engine; everything was removed")
+                : InstanceResult.done(requestId, instanceId, report);
         try {
-            send(agent, Json.mapper().writerFor(AgentMessage.class)
-                    .writeValueAsString(InstanceResult.done(requestId, instanceId, report)));
+            send(agent, Json.mapper().writerFor(AgentMessage.class).writeValueAsString(result));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("an instance result did not serialise", e);
         }

@@ -207,6 +207,7 @@ class TenantsTest {
         call(alice, "POST", n, instance("by-hand"), 403);
         call(alice, "POST", n + "/by-hand/stop", null, 403);
 
+        call(alice, "POST", n, instance("fail-1"), 502); // the node could not make it: the claim goes back
         JsonNode made = call(alice, "POST", n, instance("a1"), 201);
         String request = made.get("requestId").asText();
         JsonNode over = call(alice, "POST", n, instance("a2"), 429);
