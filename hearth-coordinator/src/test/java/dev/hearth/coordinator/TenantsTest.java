@@ -283,6 +283,25 @@ class TenantsTest {
                         + "\"outcome\":\"refused:403\"");
     }
 
+    @Test
+    @DisplayName("an uncordon places the waiting job at once, not at the scheduler's next tick")
+    void uncordonWakesTheScheduler() throws Exception {
+        server.close();
+        LedgerConfig ledger = new LedgerConfig(new RateCard(1000, 500, 0), 100 * CREDIT, Optional.empty(),
+                Duration.ofMillis(50));
+        server = CoordinatorServer.start(new CoordinatorConfig("127.0.0.1", 0, data, Duration.ofSeconds(1),
+                Duration.ofHours(1), 1 << 20, Duration.ofHours(1), ledger), InstantSource.system());
+        ScriptedHearthNode node = node();
+        call(admin, "POST", "/v1/nodes/" + node.nodeId() + "/cordon", null, 200);
+        String id = call(admin, "POST", "/v1/jobs", job("hang", "\"price\":\"0\""), 201).get("id").asText();
+        Thread.sleep(300);
+        assertThat(node.held()).isEmpty();
+
+        call(admin, "POST", "/v1/nodes/" + node.nodeId() + "/uncordon", null, 200);
+
+        await("the job is placed", () -> node.held().containsKey(id));
+    }
+
     private String listed(String key) {
         try {
             return call(key, "GET", "/v1/instances", null, 200).toString();
