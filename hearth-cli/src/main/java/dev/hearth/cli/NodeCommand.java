@@ -19,14 +19,15 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code hearth node list|status|stake|uncordon|limits|remove}: the coordinator's nodes, their reputation, stake and cordon;
+ * {@code hearth node list|status|stake|cordon|drain|uncordon|limits|remove}: the coordinator's nodes, their reputation,
+ * stake and cordon;
  * {@code hearth node key}: this host's node key.
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
         description = "Shows the nodes of a coordinator and stakes them, or exports this host's node key.",
         subcommands = {NodeCommand.ListNodes.class, NodeCommand.Status.class, NodeCommand.Stake.class,
-                NodeCommand.Key.class, NodeCommand.Uncordon.class, NodeCommand.Limits.class,
-                NodeCommand.Remove.class})
+                NodeCommand.Key.class, NodeCommand.Cordon.class, NodeCommand.Drain.class, NodeCommand.Uncordon.class,
+                NodeCommand.Limits.class, NodeCommand.Remove.class})
 final class NodeCommand {
 
     @ParentCommand
@@ -93,7 +94,7 @@ final class NodeCommand {
             for (JsonNode n : nodes.path("nodes")) {
                 out.printf("%-36s  %-20s  %-17s  %4d  %4d  %10.3f  %12s  %s%n", n.path("id").asText(),
                         n.path("hostname").asText(), n.path("state").asText()
-                                + (n.path("cordoned").asBoolean() ? ",cordoned" : ""), n.path("gpus").size(),
+                                + cordonMark(n), n.path("gpus").size(),
                         n.path("jobs").asInt(), n.path("reputation").asDouble(), n.path("stake").asText("0"),
                         n.hasNonNull("lastHeartbeatAgeSeconds") ? n.get("lastHeartbeatAgeSeconds").asLong() + "s ago" : "never");
             }
@@ -174,9 +175,64 @@ final class NodeCommand {
         }
     }
 
+    /** {@code ,draining} or {@code ,cordoned} after a node's state in the list, or nothing. */
+    static String cordonMark(JsonNode n) {
+        return n.path("draining").asBoolean() ? ",draining" : n.path("cordoned").asBoolean() ? ",cordoned" : "";
+    }
+
+    /** {@code hearth node cordon ID [--reason TEXT]}. */
+    @Command(name = "cordon", mixinStandardHelpOptions = true,
+            description = {"Cordons a node (admin): the scheduler gives it no new jobs or instances; its running jobs "
+                    + "go on.", "hearth node uncordon ID lifts it."})
+    static final class Cordon implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        NodeCommand node;
+        @Parameters(paramLabel = "ID") String id;
+        @Option(names = "--reason", paramLabel = "TEXT", description = "Why, as node list and status show it "
+                + "(default: cordoned by the caller).")
+        String reason;
+
+        @Override
+        public Integer call() throws Exception {
+            ObjectNode body = Json.mapper().createObjectNode();
+            if (reason != null) {
+                body.put("reason", reason);
+            }
+            JsonNode n = node.client().post("/v1/nodes/" + LedgerCommand.encode(id) + "/cordon", body.toString(),
+                    "application/json");
+            spec.commandLine().getOut().printf("node %s cordoned (%s); %d jobs still running on it%n", id,
+                    n.path("cordonReason").asText(), n.path("jobs").asLong());
+            return 0;
+        }
+    }
+
+    /** {@code hearth node drain ID}. */
+    @Command(name = "drain", mixinStandardHelpOptions = true,
+            description = {"Drains a node (admin): cordoned with reason 'draining', so it gets no new jobs or "
+                    + "instances while its running jobs finish.", "node list shows it as draining with its jobs "
+                    + "left; hearth node uncordon ID ends the drain."})
+    static final class Drain implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @ParentCommand
+        NodeCommand node;
+        @Parameters(paramLabel = "ID") String id;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode n = node.client().post("/v1/nodes/" + LedgerCommand.encode(id) + "/drain", "",
+                    "application/json");
+            spec.commandLine().getOut().printf("node %s draining: no new work; %d jobs left to finish%n", id,
+                    n.path("jobs").asLong());
+            return 0;
+        }
+    }
+
     /** {@code hearth node uncordon ID}. */
     @Command(name = "uncordon", mixinStandardHelpOptions = true,
-            description = {"Lifts a node's cordon (admin): the scheduler gives it jobs again.",
+            description = {"Lifts a node's cordon or drain (admin): the scheduler gives it jobs again.",
                 "A node is cordoned automatically when its leases expire with no result too often "
                         + "(hearth coordinator --cordon-after-expiries); the expiries so far stop counting."})
     static final class Uncordon implements Callable<Integer> {

@@ -114,9 +114,19 @@ class LedgerCommandTest {
     }
 
     @Test
-    @DisplayName("node uncordon lifts a node's cordon; an unknown node is named")
+    @DisplayName("node cordon and drain mark a node in list and status; node uncordon lifts it; an unknown node is "
+            + "named")
     void uncordon() throws Exception {
         String nodeId = registerLegacyNode();
+        CliRun cordon = hearth("node", "cordon", nodeId, "--reason", "disk swap");
+        assertThat(cordon.exit()).as(cordon.err()).isZero();
+        assertThat(cordon.out()).contains("node " + nodeId + " cordoned (disk swap); 0 jobs still running");
+        assertThat(hearth("node", "status", nodeId).out()).contains("cordoned    disk swap");
+        assertThat(hearth("node", "list").out()).contains(",cordoned");
+        CliRun drain = hearth("node", "drain", nodeId);
+        assertThat(drain.out()).as(drain.err()).contains("node " + nodeId + " draining: no new work; 0 jobs left");
+        assertThat(hearth("node", "list").out()).contains(",draining");
+        assertThat(hearth("node", "drain", "ghost").err()).contains("Node not found: ghost");
 
         CliRun lifted = hearth("node", "uncordon", nodeId);
 

@@ -139,7 +139,7 @@ public final class CoordinatorServer implements AutoCloseable {
         MessageHandler handler = new MessageHandler(store, () -> loop[0].wake(), metrics, clock,
                 config.maxFrameBytes(), (int) config.heartbeatInterval().toSeconds(), liveLogs, verifier);
         AgentHub hub = new AgentHub(handler, config.transport());
-        InstanceRelay instances = new InstanceRelay(clock);
+        InstanceRelay instances = new InstanceRelay(clock, store.tenants());
         handler.attach(instances);
         hubRef[0] = hub;
         LedgerHooks hooks = new LedgerHooks(new NodePreferences(store, clock, ledger.stakeReferenceMicros(),
@@ -153,9 +153,9 @@ public final class CoordinatorServer implements AutoCloseable {
         registerGauges(metrics, store, hub);
         Runnable wake = loop[0]::wake;
         Apis apis = new Apis(new JobsApi(store, hub, wake, liveLogs, ledger.rates(), jobEnded, store.tenants()),
-                new NodesApi(store, hub, clock, instances.inventory(), store.tenants()),
+                new NodesApi(store, hub, clock, instances.inventory(), store.tenants(), wake),
                 new TokensApi(store, store.tenants()), new LedgerApi(store, store.tenants()),
-                new CoordinatorApi(key), new NodeInstancesApi(store, hub, instances), new InstancesApi(instances, hub),
+                new CoordinatorApi(key), new NodeInstancesApi(store, hub, instances), new InstancesApi(instances, hub, store.tenants()),
                 new TenantsApi(store.tenants()), new NodeRemovalApi(store, store.tenants(), hub, wake),
                 new Access(admin, store.tenants(), clock));
         io.helidon.webserver.WebServerConfig.Builder web = WebServer.builder();

@@ -2,7 +2,11 @@ package dev.hearth.coordinator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.job.JobResult;
+import dev.hearth.core.json.Json;
 import dev.hearth.core.job.JobStatus;
+import dev.hearth.core.protocol.AgentMessage;
+import dev.hearth.core.protocol.InstanceReport;
+import dev.hearth.core.protocol.InstanceResult;
 import dev.hearth.core.protocol.JobOffer;
 import dev.hearth.core.protocol.JobWire;
 import dev.hearth.core.protocol.Protocol;
@@ -162,7 +166,39 @@ public final class ScriptedHearthNode implements AutoCloseable {
                     refusals.put(id, m.path("code").asText());
                 }
             }
+            case "instance_create" -> instanceDone(agent, m.path("requestId").asText(),
+                    m.at("/instance/id").asText(), "running");
+            case "instance_action" -> instanceDone(agent, m.path("requestId").asText(), m.path("instanceId").asText(),
+                    m.path("action").asText().equals("stop") ? "stopped" : m.path("action").asText().equals("destroy")
+                            ? null : "running");
             default -> { }
+        }
+    }
+
+    /** Reports {@code ids} as the node's instances, as if made on the node itself. */
+    public void reportInstances(String... ids) {
+        StringBuilder list = new StringBuilder();
+        for (String id : ids) {
+            list.append(list.isEmpty() ? "" : ",").append("{\"id\":\"").append(id).append("\",\"runtime\":\"docker\","
+                    + "\"desired\":\"running\",\"state\":\"running\",\"health\":\"ok\",\"hostPort\":0,\"restarts\":0}");
+        }
+        send(link, "{\"type\":\"instances\",\"nodeId\":\"" + nodeId + "\",\"instances\":[" + list + "]}");
+    }
+
+    /**
+     * Answers an instance command as done, the instance now in {@code state} (null: it is gone); a command on an
+     * instance whose id starts with {@code fail-} fails, as a node that could not make it.
+     */
+    private void instanceDone(ScriptedAgent agent, String requestId, String instanceId, String state) {
+        InstanceReport report = state == null ? null : new InstanceReport(instanceId, "docker", state, state, "ok",
+                null, 0, null, 0, null, Instant.now().toString());
+        InstanceResult result = instanceId.startsWith("fail-")
+                ? InstanceResult.failed(requestId, instanceId, "failed", null, "no engine; everything was removed")
+                : InstanceResult.done(requestId, instanceId, report);
+        try {
+            send(agent, Json.mapper().writerFor(AgentMessage.class).writeValueAsString(result));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("an instance result did not serialise", e);
         }
     }
 

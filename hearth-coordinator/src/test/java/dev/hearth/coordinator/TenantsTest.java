@@ -194,6 +194,126 @@ class TenantsTest {
         call(operator, "POST", "/v1/jobs", job("ok", null), 403);
     }
 
+    @Test
+    @DisplayName("an instance is its creator's: bob cannot see, follow, stop, destroy or take over alice's (403 "
+            + "not_yours, audited); alice's instances quota refuses with 429 naming the limit and frees on destroy")
+    void instanceOwnership() throws Exception {
+        String alice = client("alice", "{\"quota\":{\"instances\":1}}");
+        String bob = client("bob", "{}");
+        ScriptedHearthNode node = node();
+        String n = "/v1/nodes/" + node.nodeId() + "/instances";
+        node.reportInstances("by-hand");
+        await("the node's own instance is listed", () -> listed(admin).contains("by-hand"));
+        call(alice, "POST", n, instance("by-hand"), 403);
+        call(alice, "POST", n + "/by-hand/stop", null, 403);
+
+        call(alice, "POST", n, instance("fail-1"), 502); // the node could not make it: the claim goes back
+        JsonNode made = call(alice, "POST", n, instance("a1"), 201);
+        String request = made.get("requestId").asText();
+        JsonNode over = call(alice, "POST", n, instance("a2"), 429);
+        assertThat(over.get("limit").asText()).isEqualTo("instances");
+        assertThat(over.get("message").asText()).contains("1 instances");
+
+        assertThat(call(alice, "GET", "/v1/instances", null, 200).get("instances"))
+                .extracting(i -> i.get("id").asText() + " " + i.get("owner").asText()).containsExactly("a1 client:alice");
+        assertThat(call(bob, "GET", "/v1/instances", null, 200).get("instances")).isEmpty();
+        assertThat(call(bob, "POST", n + "/a1/stop", null, 403).get("error").asText()).isEqualTo("not_yours");
+        call(bob, "DELETE", n + "/a1", null, 403);
+        call(bob, "POST", n, instance("a1"), 403);
+        call(bob, "GET", "/v1/instances/requests/" + request, null, 403);
+        call(alice, "GET", "/v1/instances/requests/" + request, null, 200);
+        assertThat(call(alice, "POST", n + "/a1/stop", null, 200).at("/instance/state").asText()).isEqualTo("stopped");
+        assertThat(call(admin, "GET", "/v1/instances", null, 200).get("instances"))
+                .extracting(i -> i.get("id").asText() + " " + i.path("owner").asText())
+                .containsExactlyInAnyOrder("a1 client:alice", "by-hand ");
+
+        call(alice, "DELETE", n + "/a1", null, 200);
+        call(alice, "POST", n, instance("a2"), 201);
+        call(bob, "POST", n, instance("a1"), 201);
+        JsonNode audit = call(admin, "GET", "/v1/audit?limit=1000", null, 200).get("events");
+        assertThat(audit.toString()).contains("\"actor\":\"client:bob\",\"action\":\"POST " + n + "/a1/stop\","
+                + "\"outcome\":\"refused:403\"").contains("\"actor\":\"client:alice\",\"action\":\"POST " + n
+                + "\",\"outcome\":\"refused:429\"");
+    }
+
+    @Test
+    @DisplayName("an admin drains a node (its running job goes on, it gets nothing new) and cordons another; the "
+            + "queued job waits until the uncordoned node takes it; clients may not cordon; each change is audited")
+    void cordonAndDrain() throws Exception {
+        String alice = client("alice", "{}");
+        call(admin, "POST", "/v1/ledger/deposits", "{\"account\":\"client:alice\",\"amount\":\"10\"}", 201);
+        ScriptedHearthNode a = node();
+        String running = call(alice, "POST", "/v1/jobs", job("hang", null), 201).get("id").asText();
+        await("the job runs on the first node", () -> a.held().containsKey(running));
+
+        JsonNode drained = call(admin, "POST", "/v1/nodes/" + a.nodeId() + "/drain", null, 200);
+        assertThat(drained.get("draining").asBoolean()).isTrue();
+        assertThat(drained.get("jobs").asLong()).isEqualTo(1);
+        ScriptedHearthNode b = node();
+        JsonNode cordoned = call(admin, "POST", "/v1/nodes/" + b.nodeId() + "/cordon", "{\"reason\":\"disk swap\"}",
+                200);
+        assertThat(cordoned.get("cordonReason").asText()).isEqualTo("disk swap");
+        assertThat(cordoned.get("draining").asBoolean()).isFalse();
+        assertThat(call(admin, "GET", "/v1/nodes", null, 200).get("nodes"))
+                .extracting(n -> n.get("id").asText() + " " + n.get("cordonReason").asText() + " "
+                        + n.get("draining").asBoolean())
+                .containsExactlyInAnyOrder(a.nodeId() + " draining true", b.nodeId() + " disk swap false");
+        call(alice, "POST", "/v1/nodes/" + a.nodeId() + "/instances", instance("i1"), 409);
+
+        String waiting = call(alice, "POST", "/v1/jobs", job("hang", null), 201).get("id").asText();
+        Thread.sleep(1000); // ten scheduler passes with both nodes cordoned
+        assertThat(call(alice, "GET", "/v1/jobs/" + waiting, null, 200).get("state").asText()).isEqualTo("queued");
+        assertThat(a.held()).containsOnlyKeys(running);
+        assertThat(b.held()).isEmpty();
+
+        call(admin, "POST", "/v1/nodes/" + b.nodeId() + "/uncordon", null, 200);
+        await("the uncordoned node takes the queued job", () -> b.held().containsKey(waiting));
+        assertThat(a.held()).containsOnlyKeys(running);
+        assertThat(call(alice, "GET", "/v1/jobs/" + running, null, 200).get("state").asText()).isEqualTo("running");
+
+        assertThat(call(alice, "POST", "/v1/nodes/" + a.nodeId() + "/cordon", null, 403).get("error").asText())
+                .isEqualTo("role_required");
+        call(alice, "POST", "/v1/nodes/" + b.nodeId() + "/drain", null, 403);
+        call(admin, "POST", "/v1/nodes/" + b.nodeId() + "/cordon", "{\"reason\":\"\"}", 400);
+        call(admin, "POST", "/v1/nodes/ghost/drain", null, 404);
+        assertThat(call(admin, "GET", "/v1/audit?limit=1000", null, 200).get("events").toString())
+                .contains("\"actor\":\"admin:admin\",\"action\":\"POST /v1/nodes/" + a.nodeId() + "/drain\","
+                        + "\"outcome\":\"allowed\"")
+                .contains("\"actor\":\"client:alice\",\"action\":\"POST /v1/nodes/" + a.nodeId() + "/cordon\","
+                        + "\"outcome\":\"refused:403\"");
+    }
+
+    @Test
+    @DisplayName("an uncordon places the waiting job at once, not at the scheduler's next tick")
+    void uncordonWakesTheScheduler() throws Exception {
+        server.close();
+        LedgerConfig ledger = new LedgerConfig(new RateCard(1000, 500, 0), 100 * CREDIT, Optional.empty(),
+                Duration.ofMillis(50));
+        server = CoordinatorServer.start(new CoordinatorConfig("127.0.0.1", 0, data, Duration.ofSeconds(1),
+                Duration.ofHours(1), 1 << 20, Duration.ofHours(1), ledger), InstantSource.system());
+        ScriptedHearthNode node = node();
+        call(admin, "POST", "/v1/nodes/" + node.nodeId() + "/cordon", null, 200);
+        String id = call(admin, "POST", "/v1/jobs", job("hang", "\"price\":\"0\""), 201).get("id").asText();
+        Thread.sleep(300);
+        assertThat(node.held()).isEmpty();
+
+        call(admin, "POST", "/v1/nodes/" + node.nodeId() + "/uncordon", null, 200);
+
+        await("the job is placed", () -> node.held().containsKey(id));
+    }
+
+    private String listed(String key) {
+        try {
+            return call(key, "GET", "/v1/instances", null, 200).toString();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String instance(String id) {
+        return "{\"id\":\"" + id + "\",\"telegramToken\":\"123456:ABC-def\"}";
+    }
+
     private String client(String name, String extra) throws Exception {
         JsonNode doc = Json.mapper().readTree(extra);
         ((com.fasterxml.jackson.databind.node.ObjectNode) doc).put("name", name);

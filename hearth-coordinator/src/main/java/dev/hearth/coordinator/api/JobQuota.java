@@ -8,13 +8,14 @@ import dev.hearth.coordinator.store.Quota;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.core.units.ByteSize;
 import dev.hearth.core.units.CpuQuota;
-import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * A client's job quotas, checked at submission against the jobs it has live: queued, leased or running jobs whose
- * hold is on its account (copies of k-of-n jobs count one each). Thread-safe (reads the store only).
+ * hold is on its account (copies of k-of-n jobs count one each), read in one query. Thread-safe (reads the store
+ * only).
  */
 final class JobQuota {
 
@@ -25,19 +26,6 @@ final class JobQuota {
     private JobQuota() {
     }
 
-    /** The jobs owned by {@code account} (the one their price is held from), in the given states. */
-    static List<JobRecord> owned(Store store, String account, JobState... states) {
-        List<JobRecord> out = new ArrayList<>();
-        for (JobState s : states) {
-            for (JobRecord j : store.jobs(Optional.of(s))) {
-                if (owner(store, j.id()).equals(account)) {
-                    out.add(j);
-                }
-            }
-        }
-        return out;
-    }
-
     /** The account that owns a job: the one its price is held from ({@code client:default} for none). */
     static String owner(Store store, String jobId) {
         return store.ledger().hold(jobId).map(Hold::accountId).orElse("client:default");
@@ -45,19 +33,19 @@ final class JobQuota {
 
     /** The first limit that one more job of {@code spec} (in {@code copies} copies) would pass, if any. */
     static Optional<Exceeded> check(Store store, Quota quota, String account, StoredSpec spec, int copies) {
-        List<JobRecord> queued = owned(store, account, JobState.QUEUED);
-        List<JobRecord> running = owned(store, account, JobState.LEASED, JobState.RUNNING);
-        if (quota.queuedJobs() > 0 && queued.size() + copies > quota.queuedJobs()) {
+        List<JobRecord> live = store.jobsOwnedBy(account, EnumSet.of(JobState.QUEUED, JobState.LEASED,
+                JobState.RUNNING));
+        long queued = live.stream().filter(j -> j.state() == JobState.QUEUED).count();
+        long running = live.size() - queued;
+        if (quota.queuedJobs() > 0 && queued + copies > quota.queuedJobs()) {
             return Optional.of(new Exceeded("queuedJobs", String.valueOf(quota.queuedJobs()),
-                    String.valueOf(queued.size() + copies)));
+                    String.valueOf(queued + copies)));
         }
-        int concurrent = running.size() + queued.size() + copies;
+        long concurrent = running + queued + copies;
         if (quota.concurrentJobs() > 0 && concurrent > quota.concurrentJobs()) {
             return Optional.of(new Exceeded("concurrentJobs", String.valueOf(quota.concurrentJobs()),
                     String.valueOf(concurrent)));
         }
-        List<JobRecord> live = new ArrayList<>(queued);
-        live.addAll(running);
         double cpus = copies * cpus(spec);
         long memory = copies * memory(spec);
         long gpus = (long) copies * spec.gpuCount();

@@ -4,9 +4,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.hearth.coordinator.hub.AgentHub;
 import dev.hearth.coordinator.hub.InstanceRelay;
+import dev.hearth.coordinator.hub.NodeInventory;
 import dev.hearth.coordinator.hub.NodeSession;
+import dev.hearth.coordinator.store.ClientRecord;
+import dev.hearth.coordinator.store.InstanceClaim;
 import dev.hearth.coordinator.store.NodeRecord;
+import dev.hearth.coordinator.store.Quota;
 import dev.hearth.coordinator.store.Store;
+import dev.hearth.coordinator.store.Tenants;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.instance.InstanceDocument;
 import dev.hearth.core.instance.InstanceSpec;
@@ -18,6 +23,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -25,17 +31,24 @@ import java.util.Optional;
  * through the node's agent. The document is validated here first (the same rules as {@code hearth instance
  * create}), so bad input is refused before the node hears of it; the agent validates again and allocates. Each
  * command answers when the node did it, or 202 with the request to poll when {@code wait} (default 30s) runs out
- * first. Secrets in the document go to the node in the command and are neither stored nor logged here. Thread-safe.
+ * first. Secrets in the document go to the node in the command and are neither stored nor logged here.
+ *
+ * <p>Ownership: a create records its caller as the instance's owner (per node and instance id); a client may create
+ * on any node it names that is not cordoned, up to its {@code instances} quota (instances owned at once, 429
+ * naming the limit), and may act only on the instances it owns (403 {@code not_yours}, audited, otherwise). An
+ * admin acts on any instance. A failed create and a done destroy give the ownership back. Thread-safe.
  */
 public final class NodeInstancesApi implements HttpService {
 
     private final Store store;
     private final AgentHub hub;
     private final InstanceRelay relay;
+    private final Tenants tenants;
 
-    /** The API sending through {@code relay} to the nodes of {@code hub}. */
+    /** The API sending through {@code relay} to the nodes of {@code hub}; owners and quotas are in the store. */
     public NodeInstancesApi(Store store, AgentHub hub, InstanceRelay relay) {
         this.store = store;
+        this.tenants = store.tenants();
         this.hub = hub;
         this.relay = relay;
     }
@@ -79,7 +92,34 @@ public final class NodeInstancesApi implements HttpService {
             JsonResponses.invalid(res, e.field(), e.getMessage());
             return;
         }
-        InstanceViews.answer(res, relay.create(node.get(), doc), wait, 201);
+        Principal caller = Principal.of(req);
+        String nodeId = node.get().nodeId();
+        String cordon = store.cordoned().get(nodeId);
+        if (cordon != null) {
+            JsonResponses.error(res, 409, "node_cordoned", "node " + nodeId + " is cordoned (" + cordon
+                    + "): it takes no new instances; choose another node");
+            return;
+        }
+        int limit = caller.admin() ? 0 : tenants.client(caller.name()).map(ClientRecord::quota).orElse(Quota.NONE)
+                .instances();
+        if (!caller.admin() && unowned(nodeId, doc.id())) {
+            // the node has it but nobody created it here: it is the admin's, and a claim would let a client act on it
+            Access.notYours(req, res, "instance " + doc.id() + " on node " + nodeId);
+            return;
+        }
+        InstanceClaim claim = tenants.claimInstance(nodeId, doc.id(), caller.actor(), limit);
+        if (claim == InstanceClaim.NOT_YOURS && !caller.admin()) {
+            Access.notYours(req, res, "instance " + doc.id() + " on node " + nodeId);
+            return;
+        }
+        if (claim == InstanceClaim.OVER_QUOTA) {
+            Access.refuse(req, res, 429, Map.of("error", "quota_exceeded", "limit", "instances", "message",
+                    "client " + caller.name() + " may own " + limit + " instances at once (quota instances); "
+                            + "destroy one first, or ask an admin to raise the quota"));
+            return;
+        }
+        InstanceViews.answer(res, relay.create(node.get(), doc, caller.actor(), claim == InstanceClaim.CLAIMED),
+                wait, 201);
     }
 
     private void act(ServerRequest req, ServerResponse res) {
@@ -94,6 +134,12 @@ public final class NodeInstancesApi implements HttpService {
 
     private void act(ServerRequest req, ServerResponse res, String action) {
         String instanceId = req.path().pathParameters().get("iid");
+        Principal caller = Principal.of(req);
+        String nodeId = req.path().pathParameters().get("id");
+        if (!caller.admin() && !tenants.instanceOwner(nodeId, instanceId).equals(Optional.of(caller.actor()))) {
+            Access.notYours(req, res, "instance " + instanceId + " on node " + nodeId);
+            return;
+        }
         Optional<NodeSession> node = reachable(req, res);
         if (node.isEmpty()) {
             return;
@@ -106,7 +152,14 @@ public final class NodeInstancesApi implements HttpService {
             JsonResponses.invalid(res, e.field().equals("wait") ? "wait" : "instanceId", e.getMessage());
             return;
         }
-        InstanceViews.answer(res, relay.act(node.get(), instanceId, action), wait, 200);
+        InstanceViews.answer(res, relay.act(node.get(), instanceId, action, caller.actor()), wait, 200);
+    }
+
+    /** Whether the node reports instance {@code instanceId} while no caller created it through the coordinator. */
+    private boolean unowned(String nodeId, String instanceId) {
+        NodeInventory.Snapshot reported = relay.inventory().all().get(nodeId);
+        return reported != null && reported.instances().stream().anyMatch(i -> i.id().equals(instanceId))
+                && tenants.instanceOwner(nodeId, instanceId).isEmpty();
     }
 
     /** The node's live Hearth session, or the answer why there is none (unknown, offline, v2.0). */

@@ -43,6 +43,12 @@ import java.util.stream.Collectors;
  */
 public final class NodesApi implements HttpService {
 
+    /** The cordon reason of a drain. */
+    public static final String DRAINING = "draining";
+    /** The longest cordon reason accepted. */
+    static final int MAX_REASON = 200;
+
+    private final Runnable wake;
     private final Store store;
     private final AgentHub hub;
     private final InstantSource clock;
@@ -51,21 +57,26 @@ public final class NodesApi implements HttpService {
 
     /**
      * The nodes API; each node shows the instances it last reported to {@code inventory}; an operator sees the nodes
-     * {@code tenants} says are its own.
+     * {@code tenants} says are its own; {@code wake} runs the scheduler at once (after an uncordon).
      */
-    public NodesApi(Store store, AgentHub hub, InstantSource clock, NodeInventory inventory, Tenants tenants) {
+    public NodesApi(Store store, AgentHub hub, InstantSource clock, NodeInventory inventory, Tenants tenants,
+            Runnable wake) {
         this.tenants = tenants;
+        this.wake = wake;
         this.store = store;
         this.hub = hub;
         this.clock = clock;
         this.inventory = inventory;
     }
 
+
     @Override
     public void routing(HttpRules rules) {
         rules.get("/", this::list)
                 .get("/{id}", this::get)
                 .post("/{id}/stake", this::stake)
+                .post("/{id}/cordon", (req, res) -> cordon(req, res, false))
+                .post("/{id}/drain", (req, res) -> cordon(req, res, true))
                 .post("/{id}/uncordon", this::uncordon)
                 .put("/{id}/limits", this::limits);
     }
@@ -83,8 +94,7 @@ public final class NodesApi implements HttpService {
             if (!caller.admin() && !own.contains(n.id())) {
                 continue;
             }
-            nodes.add(view(n, jobs, standings.get(n.id()), balances).put("cordoned", cordoned.containsKey(n.id()))
-                    .put("cordonReason", cordoned.get(n.id())));
+            nodes.add(cordonView(view(n, jobs, standings.get(n.id()), balances), cordoned.get(n.id())));
         }
         JsonResponses.send(res, 200, out);
     }
@@ -97,9 +107,8 @@ public final class NodesApi implements HttpService {
             return;
         }
         store.node(id).ifPresentOrElse(
-                n -> JsonResponses.send(res, 200, view(n, liveJobs(), store.ledger().standings().get(id), balances())
-                        .put("cordoned", store.cordoned().containsKey(id))
-                        .put("cordonReason", store.cordoned().get(id)).put("leaseExpiries", store.leaseExpiries(id))),
+                n -> JsonResponses.send(res, 200, cordonView(view(n, liveJobs(), store.ledger().standings().get(id),
+                        balances()), store.cordoned().get(id)).put("leaseExpiries", store.leaseExpiries(id))),
                 () -> JsonResponses.error(res, 404, "unknown_node", "Node not found: " + id));
     }
 
@@ -159,13 +168,55 @@ public final class NodesApi implements HttpService {
         JsonResponses.send(res, 200, out);
     }
 
-    /** Lifts a cordon (set by the scheduler after lease expiries): the node gets jobs again; admin only. */
+    /** A node's cordon in its view: {@code cordoned}, {@code cordonReason} and {@code draining}. */
+    private static ObjectNode cordonView(ObjectNode v, String reason) {
+        return v.put("cordoned", reason != null).put("cordonReason", reason).put("draining", DRAINING.equals(reason));
+    }
+
+    /**
+     * Cordons a node (admin): the scheduler gives it no new jobs (nor instances) until it is uncordoned, and its
+     * leases run on to their end. A drain is a cordon whose reason is {@value #DRAINING}: the node's running jobs are
+     * left to finish, and {@code jobs} in its view counts what is left. An optional body {@code {"reason":"..."}}
+     * says why a plain cordon was set.
+     */
+    private void cordon(ServerRequest req, ServerResponse res, boolean drain) {
+        String id = req.path().pathParameters().get("id");
+        String reason = DRAINING;
+        if (!drain) {
+            reason = "cordoned by " + Principal.of(req).actor();
+            try {
+                String body = req.content().asOptional(String.class).orElse("");
+                JsonNode doc = body.isBlank() ? null : Json.mapper().readTree(body);
+                if (doc != null && doc.hasNonNull("reason")) {
+                    reason = doc.get("reason").asText().strip();
+                }
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                JsonResponses.error(res, 400, "invalid_document", "the body is not a JSON object: send "
+                        + "{\"reason\":\"...\"} or nothing");
+                return;
+            }
+            if (reason.isEmpty() || reason.length() > MAX_REASON || reason.equals(DRAINING)) {
+                JsonResponses.invalid(res, "reason", "a reason is 1 to " + MAX_REASON + " characters and not '"
+                        + DRAINING + "' (POST /v1/nodes/{id}/drain drains)");
+                return;
+            }
+        }
+        if (!store.cordonNode(id, reason)) {
+            JsonResponses.error(res, 404, "unknown_node", "Node not found: " + id);
+            return;
+        }
+        JsonResponses.send(res, 200, cordonView(Json.mapper().createObjectNode().put("id", id), reason)
+                .put("jobs", liveJobs().getOrDefault(id, 0L)));
+    }
+
+    /** Lifts a cordon (an admin's cordon or drain, or the scheduler's after lease expiries): jobs come again. */
     private void uncordon(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
         if (!store.uncordonNode(id)) {
             JsonResponses.error(res, 404, "unknown_node", "Node not found: " + id);
             return;
         }
+        wake.run(); // queued jobs need not wait for the scheduler's next tick
         JsonResponses.send(res, 200, Json.mapper().createObjectNode().put("id", id).put("cordoned", false));
     }
 

@@ -1,5 +1,6 @@
 package dev.hearth.coordinator.hub;
 
+import dev.hearth.coordinator.store.Tenants;
 import dev.hearth.core.instance.InstanceDocument;
 import dev.hearth.core.protocol.InstanceAction;
 import dev.hearth.core.protocol.InstanceCreate;
@@ -29,6 +30,7 @@ public final class InstanceRelay {
 
     private final NodeInventory inventory = new NodeInventory();
     private final InstantSource clock;
+    private final Tenants owners;
     private final Map<String, InstanceRequest> requests = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, InstanceRequest> eldest) {
@@ -36,9 +38,10 @@ public final class InstanceRelay {
         }
     };
 
-    /** A relay with an empty inventory. */
-    public InstanceRelay(InstantSource clock) {
+    /** A relay with an empty inventory, keeping who owns each instance in {@code owners}. */
+    public InstanceRelay(InstantSource clock, Tenants owners) {
         this.clock = clock;
+        this.owners = owners;
     }
 
     /** What nodes reported. */
@@ -51,20 +54,25 @@ public final class InstanceRelay {
      *
      * @param node the node's live session (the caller checked that it speaks hearth/1)
      * @param document the validated request, secrets included
+     * @param owner the caller, {@code role:name}
+     * @param claimed whether the caller's ownership was recorded for this create (and goes if the node refuses it)
      */
-    public InstanceRequest create(NodeSession node, InstanceDocument document) {
-        InstanceRequest r = open(node.nodeId(), document.id(), "create");
+    public InstanceRequest create(NodeSession node, InstanceDocument document, String owner, boolean claimed) {
+        InstanceRequest r = open(node.nodeId(), document.id(), "create", owner, claimed);
         if (!node.send(new InstanceCreate(r.id(), document))) {
             r.finish(InstanceResult.failed(r.id(), document.id(), NODE_DISCONNECTED, null, "node " + node.nodeId()
                     + " disconnected before the command reached it; nothing was created"));
+            if (claimed) {
+                owners.releaseInstance(node.nodeId(), document.id());
+            }
         }
         log.info("sent instance create {} of '{}' to node {}", r.id(), document.id(), node.nodeId());
         return r;
     }
 
-    /** Sends a lifecycle action (start, stop, restart, destroy) to a connected Hearth node. */
-    public InstanceRequest act(NodeSession node, String instanceId, String action) {
-        InstanceRequest r = open(node.nodeId(), instanceId, action);
+    /** Sends a lifecycle action (start, stop, restart, destroy) for {@code owner} to a connected Hearth node. */
+    public InstanceRequest act(NodeSession node, String instanceId, String action, String owner) {
+        InstanceRequest r = open(node.nodeId(), instanceId, action, owner, false);
         if (!node.send(new InstanceAction(r.id(), instanceId, action))) {
             r.finish(InstanceResult.failed(r.id(), instanceId, NODE_DISCONNECTED, null, "node " + node.nodeId()
                     + " disconnected before the command reached it"));
@@ -73,9 +81,9 @@ public final class InstanceRelay {
         return r;
     }
 
-    private InstanceRequest open(String nodeId, String instanceId, String action) {
+    private InstanceRequest open(String nodeId, String instanceId, String action, String owner, boolean claimed) {
         InstanceRequest r = new InstanceRequest(UUID.randomUUID().toString(), nodeId, instanceId, action,
-                clock.instant());
+                clock.instant(), owner, claimed);
         synchronized (requests) {
             requests.put(r.id(), r);
         }
@@ -112,8 +120,13 @@ public final class InstanceRelay {
         }
         if (result.ok() && result.instance() != null) {
             inventory.update(nodeId, result.instance(), clock.instant());
-        } else if (result.ok() && "destroy".equals(r.get().action())) {
+        }
+        if (result.ok() && "destroy".equals(r.get().action())) {
             inventory.remove(nodeId, r.get().instanceId(), clock.instant());
+            owners.releaseInstance(nodeId, r.get().instanceId());
+        } else if (!result.ok() && r.get().claimed()) {
+            // the node refused the create (bad input, no room, an id it already has): the claim goes with it
+            owners.releaseInstance(nodeId, r.get().instanceId());
         }
         log.info("node {} finished instance {} {} of '{}': {}", nodeId, r.get().action(), r.get().id(),
                 r.get().instanceId(), result.ok() ? "ok" : result.code() + " (" + result.message() + ")");

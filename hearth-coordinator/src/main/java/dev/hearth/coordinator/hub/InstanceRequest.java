@@ -33,16 +33,31 @@ public final class InstanceRequest {
     private final String instanceId;
     private final String action;
     private final Instant createdAt;
+    private final String owner;
+    private final boolean claimed;
     private final java.util.ArrayDeque<Step> steps = new java.util.ArrayDeque<>();
     private long droppedSteps;
     private final CompletableFuture<InstanceResult> result = new CompletableFuture<>();
 
-    InstanceRequest(String id, String nodeId, String instanceId, String action, Instant createdAt) {
+    InstanceRequest(String id, String nodeId, String instanceId, String action, Instant createdAt, String owner,
+            boolean claimed) {
         this.id = id;
+        this.owner = owner;
+        this.claimed = claimed;
         this.nodeId = nodeId;
         this.instanceId = instanceId;
         this.action = action;
         this.createdAt = createdAt;
+    }
+
+    /** Who sent it: {@code role:name} of the caller, as the audit trail names callers. */
+    public String owner() {
+        return owner;
+    }
+
+    /** Whether this create made its caller the instance's owner (so a failed create gives the claim back). */
+    boolean claimed() {
+        return claimed;
     }
 
     /** The request id. */

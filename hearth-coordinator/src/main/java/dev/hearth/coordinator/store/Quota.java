@@ -8,7 +8,7 @@ package dev.hearth.coordinator.store;
  * @param cpus CPUs asked for by its live (queued, leased, running) jobs together
  * @param memoryBytes memory asked for by its live jobs together
  * @param gpus GPUs asked for by its live jobs together
- * @param instances instance create requests it may make
+ * @param instances instances it owns at once (created through the coordinator, not yet destroyed)
  * @param requestsPerMinute API calls per minute
  */
 public record Quota(int concurrentJobs, int queuedJobs, double cpus, long memoryBytes, int gpus, int instances,

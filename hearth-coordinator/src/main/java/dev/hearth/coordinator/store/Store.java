@@ -147,6 +147,15 @@ public interface Store extends AutoCloseable {
      */
     JobPage jobPage(Optional<JobState> state, Optional<JobPage.Cursor> after, int limit);
 
+    /**
+     * As {@link #jobPage}, of the jobs {@code account} owns only (the account their price is held from; a job
+     * without a hold is {@code client:default}'s), filtered in the same query, so a page is as full as the limit.
+     */
+    JobPage jobPageOf(String account, Optional<JobState> state, Optional<JobPage.Cursor> after, int limit);
+
+    /** The jobs {@code account} owns (as {@link #jobPageOf}) in {@code states}, oldest first, in one query. */
+    List<JobRecord> jobsOwnedBy(String account, java.util.Set<JobState> states);
+
     /** How many jobs are in each state (every state present, 0 when none), counted in one query; reads no spec. */
     Map<JobState, Long> jobCounts();
 

@@ -68,4 +68,22 @@ public interface Tenants {
 
     /** The ids of the revoked node tokens. */
     java.util.Set<String> revokedTokens();
+
+    /**
+     * Records {@code owner} as the creator of instance {@code instanceId} on node {@code nodeId}, in one
+     * transaction with the check of who owns it now and how many {@code owner} already has.
+     *
+     * @param owner the caller, {@code role:name}
+     * @param limit the most instances {@code owner} may own at once; 0 for no limit
+     */
+    InstanceClaim claimInstance(String nodeId, String instanceId, String owner, int limit);
+
+    /** The caller ({@code role:name}) that created an instance through the coordinator, if one did. */
+    java.util.Optional<String> instanceOwner(String nodeId, String instanceId);
+
+    /** Every instance created through the coordinator and not destroyed, with its owner ({@code role:name}). */
+    java.util.Map<InstanceKey, String> instanceOwners();
+
+    /** Forgets who owns an instance (it was destroyed, or its create failed); whether a record was there. */
+    boolean releaseInstance(String nodeId, String instanceId);
 }

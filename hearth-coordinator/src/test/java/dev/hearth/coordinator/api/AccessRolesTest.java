@@ -90,6 +90,19 @@ class AccessRolesTest {
     }
 
     @Test
+    @DisplayName("every rule in AccessRules is a documented operation, and every documented /v1 operation has a rule")
+    void rulesAndDocumentAgree() throws Exception {
+        Set<String> documented = OpenApiDocument.find().operations().keySet().stream()
+                .filter(op -> op.contains(" /v1/") && !op.equals("GET /v1/agent"))
+                .collect(Collectors.toCollection(TreeSet::new));
+        Set<String> ruled = AccessRules.RULES.stream().map(r -> r.method() + " " + r.path())
+                .collect(Collectors.toCollection(TreeSet::new));
+
+        assertThat(ruled).as("rules without a documented operation").containsExactlyElementsOf(documented);
+        assertThat(AccessRules.RULES).as("one rule per operation").hasSameSizeAs(ruled);
+    }
+
+    @Test
     @DisplayName("a path no rule names is for admins only")
     void unknownRouteIsAdminOnly() throws Exception {
         HttpResponse<String> r = send(keys.get(Role.CLIENT), "GET", "/v1/nothing-here", null);

@@ -30,15 +30,18 @@ import org.junit.jupiter.api.io.TempDir;
 @DisplayName("docs/openapi.yaml says what a real coordinator answers, for every operation and response code")
 class OpenApiDocumentTest {
 
-    /** The routes CoordinatorServer, JobsApi, NodesApi and TokensApi serve; the document must list exactly these. */
+    /** Every route the coordinator serves (its /v1 ones are AccessRules.RULES); the document lists exactly these. */
     private static final Set<String> ROUTES = Set.of("GET /healthz", "GET /metrics", "POST /v1/jobs", "GET /v1/jobs",
             "GET /v1/jobs/{id}", "GET /v1/jobs/{id}/logs", "GET /v1/jobs/{id}/receipt", "POST /v1/jobs/{id}/cancel",
             "GET /v1/nodes", "POST /v1/tokens", "GET /v1/agent", "GET /v1/nodes/{id}", "POST /v1/nodes/{id}/stake",
-            "POST /v1/nodes/{id}/uncordon", "PUT /v1/nodes/{id}/limits",
+            "POST /v1/nodes/{id}/cordon", "POST /v1/nodes/{id}/drain", "POST /v1/nodes/{id}/uncordon",
+            "PUT /v1/nodes/{id}/limits",
             "GET /v1/ledger/accounts", "GET /v1/ledger/accounts/{id}", "GET /v1/ledger/transfers", "GET /v1/ledger/export",
             "POST /v1/ledger/deposits", "GET /v1/coordinator/key", "POST /v1/nodes/{id}/instances",
             "POST /v1/nodes/{id}/instances/{iid}/{action}", "DELETE /v1/nodes/{id}/instances/{iid}", "GET /v1/instances",
-            "GET /v1/instances/requests/{requestId}");
+            "GET /v1/instances/requests/{requestId}", "GET /v1/tokens", "POST /v1/tokens/{id}/revoke",
+            "DELETE /v1/nodes/{id}", "POST /v1/clients", "GET /v1/clients", "POST /v1/clients/{name}/disable",
+            "POST /v1/keys", "GET /v1/keys", "POST /v1/keys/{id}/revoke", "POST /v1/keys/{id}/rotate", "GET /v1/audit");
 
     /** Documented answers this test cannot provoke, each with the reason. Keep it short. */
     private static final Map<String, String> NOT_PROVOKED = Map.of(
@@ -131,6 +134,8 @@ class OpenApiDocumentTest {
         new InstanceAnswers(this::send, server.port(), admin)
                 .run(expect(201, "POST /v1/tokens", "POST", "/v1/tokens", null).get("token").asText());
 
+        tenantAnswers();
+
         for (String op : Set.of("POST /v1/jobs", "POST /v1/tokens")) {
             for (OpenApiDocument.Example example : doc.requestExamples(op)) {
                 String path = op.substring(op.indexOf(' ') + 1);
@@ -165,6 +170,55 @@ class OpenApiDocumentTest {
         assertThat(answered).as("documented answers provoked by this test").containsExactlyInAnyOrderElementsOf(documented);
     }
 
+    /** Clients, keys, the audit trail, node tokens and node removal: every documented answer. */
+    private void tenantAnswers() throws Exception {
+        String clients = "POST /v1/clients";
+        JsonNode carol = expect(201, clients, "POST", "/v1/clients", "{\"name\":\"carol\",\"quota\":{\"instances\":2},"
+                + "\"ttl\":\"1h\"}");
+        assertThat(carol.get("key").asText()).startsWith("hck_" + carol.get("id").asText() + "_");
+        expect(409, clients, "POST", "/v1/clients", "{\"name\":\"carol\"}");
+        assertThat(expect(400, clients, "POST", "/v1/clients", "{\"name\":\"Carol!\"}").get("field").asText())
+                .isEqualTo("name");
+        assertThat(expect(200, "GET /v1/clients", "GET", "/v1/clients", null).get("clients").toString())
+                .contains("carol");
+        String disable = "POST /v1/clients/{name}/disable";
+        assertThat(expect(200, disable, "POST", "/v1/clients/carol/disable", null).get("enabled").asBoolean()).isFalse();
+        expect(404, disable, "POST", "/v1/clients/nope/disable", null);
+
+        String keys = "POST /v1/keys";
+        String id = expect(201, keys, "POST", "/v1/keys", "{\"role\":\"operator\",\"owner\":\"rack4\"}").get("id")
+                .asText();
+        assertThat(expect(400, keys, "POST", "/v1/keys", "{\"role\":\"root\",\"owner\":\"rack4\"}").get("field")
+                .asText()).isEqualTo("role");
+        assertThat(expect(200, "GET /v1/keys", "GET", "/v1/keys", null).get("keys").toString()).contains(id);
+        JsonNode rotated = expect(201, "POST /v1/keys/{id}/rotate", "POST", "/v1/keys/" + id + "/rotate", null);
+        assertThat(rotated.get("replaces").asText()).isEqualTo(id);
+        expect(404, "POST /v1/keys/{id}/rotate", "POST", "/v1/keys/nope/rotate", null);
+        assertThat(expect(200, "POST /v1/keys/{id}/revoke", "POST", "/v1/keys/" + rotated.get("id").asText()
+                + "/revoke", null).get("revoked").asBoolean()).isTrue();
+        expect(404, "POST /v1/keys/{id}/revoke", "POST", "/v1/keys/nope/revoke", null);
+
+        JsonNode token = expect(201, "POST /v1/tokens", "POST", "/v1/tokens", null);
+        try (ScriptedAgent agent = new ScriptedAgent(server.port())) {
+            agent.send("{\"type\":\"register\",\"token\":\"" + token.get("token").asText() + "\",\"hostInfo\":"
+                    + "{\"hostname\":\"doomed\"}}");
+            String nodeId = agent.expect("registered").get("nodeId").asText();
+            assertThat(expect(200, "DELETE /v1/nodes/{id}", "DELETE", "/v1/nodes/" + nodeId, null).get("revokedTokens")
+                    .toString()).contains(token.get("id").asText());
+        }
+        expect(404, "DELETE /v1/nodes/{id}", "DELETE", "/v1/nodes/nope", null);
+        assertThat(expect(200, "GET /v1/tokens", "GET", "/v1/tokens", null).get("tokens").toString())
+                .contains(token.get("id").asText());
+        String revoke = "POST /v1/tokens/{id}/revoke";
+        assertThat(expect(200, revoke, "POST", "/v1/tokens/" + token.get("id").asText() + "/revoke", null)
+                .get("changed").asBoolean()).isFalse();
+        expect(404, revoke, "POST", "/v1/tokens/nope/revoke", null);
+
+        assertThat(expect(200, "GET /v1/audit", "GET", "/v1/audit?limit=5", null).get("events")).hasSize(5);
+        assertThat(expect(400, "GET /v1/audit", "GET", "/v1/audit?limit=0", null).get("field").asText())
+                .isEqualTo("limit");
+    }
+
     /** The ledger's operations, the node's and the coordinator key, every documented answer. */
     private void ledgerAnswers(String nodeId) throws Exception {
         String deposits = "POST /v1/ledger/deposits";
@@ -194,6 +248,20 @@ class OpenApiDocumentTest {
         assertThat(node.get("stake").asText()).isEqualTo("4");
         assertThat(node.get("balance").asText()).isEqualTo("6");
         expect(404, "GET /v1/nodes/{id}", "GET", "/v1/nodes/nope", null);
+        String cordon = "POST /v1/nodes/{id}/cordon";
+        for (OpenApiDocument.Example example : doc.requestExamples(cordon)) {
+            send(200, cordon, "POST", "/v1/nodes/" + nodeId + "/cordon", example.mediaType(), example.body(), admin);
+        }
+        assertThat(expect(200, cordon, "POST", "/v1/nodes/" + nodeId + "/cordon", null).get("cordonReason").asText())
+                .isEqualTo("cordoned by admin:admin");
+        assertThat(expect(400, cordon, "POST", "/v1/nodes/" + nodeId + "/cordon", "{\"reason\":\"draining\"}")
+                .get("field").asText()).isEqualTo("reason");
+        expect(400, cordon, "POST", "/v1/nodes/" + nodeId + "/cordon", "{nope");
+        expect(404, cordon, "POST", "/v1/nodes/nope/cordon", null);
+        assertThat(expect(200, "POST /v1/nodes/{id}/drain", "POST", "/v1/nodes/" + nodeId + "/drain", null)
+                .get("draining").asBoolean()).isTrue();
+        assertThat(expect(200, "GET /v1/nodes", "GET", "/v1/nodes", null).at("/nodes/0/draining").asBoolean()).isTrue();
+        expect(404, "POST /v1/nodes/{id}/drain", "POST", "/v1/nodes/nope/drain", null);
         assertThat(expect(200, "POST /v1/nodes/{id}/uncordon", "POST", "/v1/nodes/" + nodeId + "/uncordon", null)
                 .get("cordoned").asBoolean()).isFalse();
         expect(404, "POST /v1/nodes/{id}/uncordon", "POST", "/v1/nodes/nope/uncordon", null);

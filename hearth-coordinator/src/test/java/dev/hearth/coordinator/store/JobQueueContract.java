@@ -73,6 +73,29 @@ interface JobQueueContract extends StoreFixture {
     }
 
     @Test
+    @DisplayName("a client's jobs are those held from its account, read in one query: by state, and paged full")
+    default void ownedJobs() {
+        HoldRequest alice = new HoldRequest("client:alice", 0);
+        for (int i = 0; i < 4; i++) {
+            store().submitJob("a" + i, "{}", 0, 0, alice);
+            submit("other" + i, 0);
+            clock().advance(Duration.ofMillis(1));
+        }
+        leasedJob("leased", "n1");
+
+        assertThat(store().jobsOwnedBy("client:alice", java.util.EnumSet.of(JobState.QUEUED)))
+                .extracting(JobRecord::id).containsExactly("a0", "a1", "a2", "a3");
+        assertThat(store().jobsOwnedBy("client:alice", java.util.EnumSet.of(JobState.LEASED))).isEmpty();
+        assertThat(store().jobsOwnedBy("client:default", java.util.EnumSet.of(JobState.LEASED)))
+                .extracting(JobRecord::id).containsExactly("leased");
+        JobPage first = store().jobPageOf("client:alice", Optional.empty(), Optional.empty(), 3);
+        assertThat(first.jobs()).extracting(JobRecord::id).containsExactly("a3", "a2", "a1");
+        assertThat(store().jobPageOf("client:alice", Optional.of(JobState.QUEUED),
+                first.next().map(JobPage.Cursor::decode), 3).jobs()).extracting(JobRecord::id).containsExactly("a0");
+        assertThat(store().jobPageOf("client:bob", Optional.empty(), Optional.empty(), 3).jobs()).isEmpty();
+    }
+
+    @Test
     @DisplayName("pages run newest first; a cursor is a position, so jobs submitted meanwhile never shift later pages")
     default void paging() {
         for (int i = 0; i < 5; i++) {

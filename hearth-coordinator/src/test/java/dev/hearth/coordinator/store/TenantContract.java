@@ -98,4 +98,25 @@ interface TenantContract extends StoreFixture {
         assertThat(store().tenants().auditTrail(1)).singleElement()
                 .satisfies(e -> assertThat(e.outcome()).isEqualTo("allowed"));
     }
+
+    @Test
+    @DisplayName("an instance is claimed by its creator once per node and id, within a limit, kept across reopen, "
+            + "and released")
+    default void instanceOwners() {
+        Tenants t = store().tenants();
+        assertThat(t.claimInstance("n1", "bot", "client:alice", 2)).isEqualTo(InstanceClaim.CLAIMED);
+        assertThat(t.claimInstance("n1", "bot", "client:alice", 2)).isEqualTo(InstanceClaim.ALREADY_YOURS);
+        assertThat(t.claimInstance("n1", "bot", "client:bob", 0)).isEqualTo(InstanceClaim.NOT_YOURS);
+        assertThat(t.claimInstance("n2", "bot", "client:bob", 0)).isEqualTo(InstanceClaim.CLAIMED);
+        assertThat(t.claimInstance("n1", "two", "client:alice", 2)).isEqualTo(InstanceClaim.CLAIMED);
+        assertThat(t.claimInstance("n1", "three", "client:alice", 2)).isEqualTo(InstanceClaim.OVER_QUOTA);
+        assertThat(t.instanceOwner("n1", "three")).isEmpty();
+
+        Tenants reopened = reopen().tenants();
+        assertThat(reopened.instanceOwner("n1", "bot")).contains("client:alice");
+        assertThat(reopened.instanceOwners()).containsEntry(new InstanceKey("n2", "bot"), "client:bob").hasSize(3);
+        assertThat(reopened.releaseInstance("n1", "bot")).isTrue();
+        assertThat(reopened.releaseInstance("n1", "bot")).isFalse();
+        assertThat(reopened.claimInstance("n1", "three", "client:alice", 2)).isEqualTo(InstanceClaim.CLAIMED);
+    }
 }

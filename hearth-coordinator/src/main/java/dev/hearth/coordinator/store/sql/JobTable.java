@@ -18,6 +18,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The job queue. Every change of state is a conditional update on the state (and epoch) it was read in, so it
@@ -80,10 +81,30 @@ final class JobTable {
                 : query(c, "SELECT " + COLUMNS + " FROM jobs ORDER BY submitted_at, id", JobTable::job);
     }
 
-    static JobPage page(Connection c, Optional<JobState> state, Optional<JobPage.Cursor> after, int limit)
-            throws SQLException {
+    /** Who owns a job, in SQL over {@code jobs}: the account its price is held from, {@code client:default} if none. */
+    private static final String OWNER = "COALESCE((SELECT h.account_id FROM ledger_holds h WHERE h.job_id = jobs.id), "
+            + "'client:default')";
+
+    /** The jobs owned by {@code account} in {@code states}, oldest first, in one query. */
+    static List<JobRecord> ownedBy(Connection c, String account, Set<JobState> states) throws SQLException {
+        if (states.isEmpty()) {
+            return List.of();
+        }
+        List<Object> params = new ArrayList<>(states);
+        params.add(account);
+        return query(c, "SELECT " + COLUMNS + " FROM jobs WHERE state IN (" + String.join(", ",
+                java.util.Collections.nCopies(states.size(), "?")) + ") AND " + OWNER + " = ? "
+                + "ORDER BY submitted_at, id", JobTable::job, params.toArray());
+    }
+
+    static JobPage page(Connection c, Optional<String> owner, Optional<JobState> state,
+            Optional<JobPage.Cursor> after, int limit) throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM jobs WHERE 1 = 1");
         List<Object> params = new ArrayList<>();
+        owner.ifPresent(o -> {
+            sql.append(" AND " + OWNER + " = ?");
+            params.add(o);
+        });
         state.ifPresent(s -> {
             sql.append(" AND state = ?");
             params.add(s);

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The {@link Store} over SQL, for any dialect's {@link Transactions}: checks arguments, takes the time, names the
@@ -195,7 +196,25 @@ final class SqlStore implements Store {
         if (limit < 1 || limit > JobPage.MAX_LIMIT) {
             throw new IllegalArgumentException("limit " + limit + " is invalid: 1 to " + JobPage.MAX_LIMIT);
         }
-        return tx.read("list a page of jobs", c -> JobTable.page(c, state, after, limit));
+        return tx.read("list a page of jobs", c -> JobTable.page(c, Optional.empty(), state, after, limit));
+    }
+
+    @Override
+    public JobPage jobPageOf(String account, Optional<JobState> state, Optional<JobPage.Cursor> after, int limit) {
+        Objects.requireNonNull(account, "account");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(after, "after");
+        if (limit < 1 || limit > JobPage.MAX_LIMIT) {
+            throw new IllegalArgumentException("limit " + limit + " is invalid: 1 to " + JobPage.MAX_LIMIT);
+        }
+        return tx.read("list a page of jobs of " + account, c -> JobTable.page(c, Optional.of(account), state, after,
+                limit));
+    }
+
+    @Override
+    public List<JobRecord> jobsOwnedBy(String account, Set<JobState> states) {
+        Objects.requireNonNull(account, "account");
+        return tx.read("list jobs of " + account, c -> JobTable.ownedBy(c, account, states));
     }
 
     @Override

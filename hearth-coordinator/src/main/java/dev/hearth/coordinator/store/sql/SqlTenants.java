@@ -7,6 +7,8 @@ import static dev.hearth.coordinator.store.sql.Statements.update;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.hearth.coordinator.store.AuditEvent;
 import dev.hearth.coordinator.store.ClientRecord;
+import dev.hearth.coordinator.store.InstanceClaim;
+import dev.hearth.coordinator.store.InstanceKey;
 import dev.hearth.coordinator.store.IssuedKey;
 import dev.hearth.coordinator.store.KeyRecord;
 import dev.hearth.coordinator.store.Quota;
@@ -219,6 +221,46 @@ final class SqlTenants implements Tenants {
     public Set<String> revokedTokens() {
         return Set.copyOf(tx.read("list revoked tokens", c -> query(c,
                 "SELECT id FROM node_tokens WHERE revoked_at IS NOT NULL", rs -> rs.getString(1))));
+    }
+
+    @Override
+    public InstanceClaim claimInstance(String nodeId, String instanceId, String owner, int limit) {
+        Instant now = now();
+        return tx.write("claim instance " + instanceId + " on " + nodeId, c -> {
+            Optional<String> current = queryOne(c, "SELECT owner FROM instance_owners WHERE node_id = ? AND "
+                    + "instance_id = ?", rs -> rs.getString(1), nodeId, instanceId);
+            if (current.isPresent()) {
+                return current.get().equals(owner) ? InstanceClaim.ALREADY_YOURS : InstanceClaim.NOT_YOURS;
+            }
+            long owned = queryOne(c, "SELECT COUNT(*) FROM instance_owners WHERE owner = ?", rs -> rs.getLong(1),
+                    owner).orElse(0L);
+            if (limit > 0 && owned >= limit) {
+                return InstanceClaim.OVER_QUOTA;
+            }
+            update(c, "INSERT INTO instance_owners (node_id, instance_id, owner, created_at) VALUES (?, ?, ?, ?)",
+                    nodeId, instanceId, owner, now);
+            return InstanceClaim.CLAIMED;
+        });
+    }
+
+    @Override
+    public Optional<String> instanceOwner(String nodeId, String instanceId) {
+        return tx.read("read instance owner", c -> queryOne(c, "SELECT owner FROM instance_owners WHERE node_id = ? "
+                + "AND instance_id = ?", rs -> rs.getString(1), nodeId, instanceId));
+    }
+
+    @Override
+    public Map<InstanceKey, String> instanceOwners() {
+        Map<InstanceKey, String> out = new HashMap<>();
+        tx.read("list instance owners", c -> query(c, "SELECT node_id, instance_id, owner FROM instance_owners",
+                rs -> out.put(new InstanceKey(rs.getString(1), rs.getString(2)), rs.getString(3))));
+        return Map.copyOf(out);
+    }
+
+    @Override
+    public boolean releaseInstance(String nodeId, String instanceId) {
+        return tx.write("release instance " + instanceId + " on " + nodeId, c -> update(c,
+                "DELETE FROM instance_owners WHERE node_id = ? AND instance_id = ?", nodeId, instanceId) == 1);
     }
 
     private Instant now() {
