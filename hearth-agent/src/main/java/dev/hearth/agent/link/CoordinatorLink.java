@@ -253,7 +253,16 @@ public final class CoordinatorLink implements AutoCloseable {
             }
             c.ws.abort();
         }
-        http.close();
+        // Not http.close(): it waits for every exchange to end, and a dial still waiting on a silent coordinator's
+        // handshake never does. shutdownNow cancels what is in flight; the wait for it is bounded.
+        http.shutdownNow();
+        try {
+            if (!http.awaitTermination(Duration.ofSeconds(2))) {
+                log.debug("the HTTP client of the link to {} did not stop within 2 s", endpoint);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void run() {
