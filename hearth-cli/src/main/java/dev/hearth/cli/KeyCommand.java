@@ -1,12 +1,16 @@
 package dev.hearth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.coordinator.store.Scope;
 import dev.hearth.core.json.Json;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -20,7 +24,9 @@ final class KeyCommand {
     @ParentCommand
     HearthCommand parent;
 
-    /** {@code hearth key create --owner NAME [--role client|operator|admin] [--label L] [--ttl D]}. */
+    /**
+     * {@code hearth key create --owner NAME [--role client|operator|admin] [--label L] [--ttl D] [--scope S]...}.
+     */
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Creates a key and prints it, once.")
     static final class Create extends AdminApi implements Callable<Integer> {
         @Spec
@@ -36,6 +42,10 @@ final class KeyCommand {
         @Option(names = "--label", paramLabel = "LABEL", defaultValue = "") String label;
         @Option(names = "--ttl", paramLabel = "DURATION", description = "Expires after this (default: never).")
         String ttl;
+        @Option(names = "--scope", paramLabel = "SCOPE", description = "Keeps only this part of the role's rights; "
+                + "repeatable; one of jobs:read, jobs:write, instances:read, instances:write, nodes:read, "
+                + "ledger:read, admin:* (default: none, the role's full rights).")
+        List<String> scopes = List.of();
 
         @Override
         public Integer call() throws Exception {
@@ -43,6 +53,15 @@ final class KeyCommand {
                     .put("label", label);
             if (ttl != null) {
                 body.put("ttl", ttl);
+            }
+            ArrayNode scopeList = body.putArray("scopes");
+            for (String s : scopes) {
+                try {
+                    scopeList.add(Scope.parse(s).wireName());
+                } catch (IllegalArgumentException e) {
+                    throw new ParameterException(spec.commandLine(), "--scope '" + s + "' is invalid: one of "
+                            + Scope.ACCEPTED, e);
+                }
             }
             JsonNode made = client(keys.parent.environment()).post("/v1/keys", body.toString(), "application/json");
             spec.commandLine().getOut().println(made.get("key").asText());
@@ -63,7 +82,7 @@ final class KeyCommand {
         @Override
         public Integer call() throws Exception {
             table(spec.commandLine().getOut(), client(keys.parent.environment()).get("/v1/keys").get("keys"),
-                    "id", "role", "owner", "label", "createdAt", "expiresAt", "revoked");
+                    "id", "role", "owner", "label", "scopes", "createdAt", "expiresAt", "revoked");
             return 0;
         }
     }
@@ -85,9 +104,9 @@ final class KeyCommand {
         }
     }
 
-    /** {@code hearth key rotate ID}: a new key of the same role and owner; the old one is revoked. */
+    /** {@code hearth key rotate ID}: a new key of the same role, owner and scopes; the old one is revoked. */
     @Command(name = "rotate", mixinStandardHelpOptions = true,
-            description = "Prints a new key of the same role and owner, once, and revokes the old one.")
+            description = "Prints a new key of the same role, owner and scopes, once, and revokes the old one.")
     static final class Rotate extends AdminApi implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -87,6 +87,42 @@ class TenantCommandsTest {
     }
 
     @Test
+    @DisplayName("key create --scope (repeatable) makes a scoped key: key list shows its scopes, rotate keeps them, "
+            + "the coordinator refuses it what its scopes leave out; an unknown --scope is refused before any call")
+    void scopedKeys() {
+        assertThat(hearth(env, "client", "create", "alice").exit()).isZero();
+        CliRun made = hearth(env, "key", "create", "--owner", "alice", "--scope", "jobs:read", "--scope",
+                "jobs:write");
+        assertThat(made.exit()).as(made.err()).isZero();
+        String key = made.out().strip();
+        String id = key.substring(4, key.indexOf('_', 4));
+        assertThat(hearth(env, "key", "list").out()).contains("scopes").containsPattern(id
+                + "\\tclient\\talice\\t\\tjobs:read,jobs:write\\t");
+
+        CliRun readOnly = hearth(env, "key", "create", "--owner", "alice", "--scope", "jobs:read");
+        Map<String, String> reader = new HashMap<>(env);
+        reader.put("HEARTH_TOKEN", readOnly.out().strip());
+        assertThat(hearth(reader, "job", "list").exit()).isZero();
+        CliRun writeOnly = hearth(env, "key", "create", "--owner", "alice", "--scope", "jobs:write");
+        Map<String, String> writer = new HashMap<>(env);
+        writer.put("HEARTH_TOKEN", writeOnly.out().strip());
+        CliRun list = hearth(writer, "job", "list");
+        assertThat(list.exit()).isEqualTo(1);
+        assertThat(list.err()).contains("403").contains("jobs:read");
+
+        CliRun rotated = hearth(env, "key", "rotate", id);
+        assertThat(rotated.exit()).as(rotated.err()).isZero();
+        String fresh = rotated.out().strip();
+        String freshId = fresh.substring(4, fresh.indexOf('_', 4));
+        assertThat(hearth(env, "key", "list").out()).containsPattern(freshId + "\\t.*\\tjobs:read,jobs:write\\t");
+
+        CliRun bad = hearth(env, "key", "create", "--owner", "alice", "--scope", "jobs:delete");
+        assertThat(bad.exit()).isNotZero();
+        assertThat(bad.err()).contains("--scope 'jobs:delete' is invalid").contains("jobs:read, jobs:write");
+        assertThat(bad.out()).isEmpty();
+    }
+
+    @Test
     @DisplayName("a key is sent over plain HTTP to loopback only, unless HEARTH_INSECURE_HTTP=1 says otherwise")
     void plainHttpOnlyToLoopback() throws IOException {
         // CoordinatorClient.from connects to nothing: the refusal comes before any request could be made

@@ -4,6 +4,7 @@ import dev.hearth.coordinator.AdminToken;
 import dev.hearth.coordinator.store.ClientRecord;
 import dev.hearth.coordinator.store.Quota;
 import dev.hearth.coordinator.store.Role;
+import dev.hearth.coordinator.store.Scope;
 import dev.hearth.coordinator.store.Tenants;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
@@ -21,7 +22,8 @@ import java.util.stream.Collectors;
  * The one authorization filter in front of every /v1 route: resolves the bearer key to a {@link Principal} (the
  * bootstrap admin token, or a live {@code hck_} key from the store, looked up afresh on every call so a revoked,
  * expired or disabled key stops at once), refuses roles the route's {@link AccessRules rule} does not name (403,
- * naming the roles needed; 401 without a key), applies the client's API rate limit (429 with Retry-After), and
+ * naming the roles needed; 401 without a key), refuses a scoped key the scope the route needs (403
+ * {@code scope_required}, naming it), applies the client's API rate limit (429 with Retry-After), and
  * records every refused request and every admin change in the audit trail. Thread-safe.
  */
 public final class Access {
@@ -65,6 +67,19 @@ public final class Access {
             body.put("role", roles.stream().map(Role::wireName).sorted().toList());
             body.put("message", action + " needs a key of role " + needed + "; this key is of role "
                     + p.role().wireName());
+            JsonResponses.send(res, 403, body);
+            return;
+        }
+        Optional<Scope> scope = AccessRules.scope(method, path);
+        if (!p.allows(scope)) {
+            String needed = scope.orElseThrow().wireName();
+            String held = Scope.format(p.scopes());
+            tenants.audit(p.actor(), action, "refused:403", "scopes " + held + "; needs " + needed);
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("error", "scope_required");
+            body.put("scope", needed);
+            body.put("message", action + " needs a key with scope " + needed + "; this key has only " + held
+                    + " (hearth key create --scope " + needed + ")");
             JsonResponses.send(res, 403, body);
             return;
         }
@@ -116,6 +131,6 @@ public final class Access {
             return Optional.of(Principal.BOOTSTRAP);
         }
         return tenants.authenticate(header.substring(7).strip())
-                .map(k -> new Principal(k.role(), k.owner(), k.id()));
+                .map(k -> new Principal(k.role(), k.owner(), k.id(), k.scopes()));
     }
 }

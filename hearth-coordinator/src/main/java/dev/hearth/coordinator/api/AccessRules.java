@@ -1,13 +1,15 @@
 package dev.hearth.coordinator.api;
 
 import dev.hearth.coordinator.store.Role;
+import dev.hearth.coordinator.store.Scope;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * Which roles may call each operation of the API under /v1, as docs/openapi.yaml states with {@code x-hearth-role}.
+ * Which roles may call each operation of the API under /v1, as docs/openapi.yaml states with {@code x-hearth-role},
+ * and which {@link Scope} a scoped key needs for it ({@code x-hearth-scope}, derived in {@link Rule#scope()}).
  * A request no rule matches is refused to everyone but admins. Within a route, handlers narrow further to what the
  * caller owns (a client's own jobs, an operator's own nodes). Immutable.
  */
@@ -15,6 +17,30 @@ public final class AccessRules {
 
     /** One operation: its method, its path (with {@code {name}} segments matching any one segment) and its roles. */
     public record Rule(String method, String path, Set<Role> roles) {
+
+        /**
+         * The scope a scoped key needs for this operation, derived from its roles, path group and method: admin-only
+         * operations need {@code admin:*}; otherwise the group ({@code jobs}, {@code instances} including
+         * {@code /v1/nodes/{id}/instances...}, {@code nodes}, {@code ledger}) with {@code read} for GET and
+         * {@code write} for the rest. Empty for {@code /v1/coordinator/key}, public to every key.
+         */
+        public Optional<Scope> scope() {
+            if (roles.equals(ADMIN)) {
+                return Optional.of(Scope.ADMIN);
+            }
+            boolean read = method.equals("GET");
+            String[] parts = path.split("/");
+            String group = parts.length > 4 && parts[2].equals("nodes") && parts[4].equals("instances")
+                    ? "instances" : parts[2];
+            return switch (group) {
+                case "jobs" -> Optional.of(read ? Scope.JOBS_READ : Scope.JOBS_WRITE);
+                case "instances" -> Optional.of(read ? Scope.INSTANCES_READ : Scope.INSTANCES_WRITE);
+                case "nodes" -> read ? Optional.of(Scope.NODES_READ) : Optional.of(Scope.ADMIN);
+                case "ledger" -> read ? Optional.of(Scope.LEDGER_READ) : Optional.of(Scope.ADMIN);
+                case "coordinator" -> Optional.empty();
+                default -> Optional.of(Scope.ADMIN);
+            };
+        }
     }
 
     private static final Set<Role> ADMIN = EnumSet.of(Role.ADMIN);
@@ -78,6 +104,13 @@ public final class AccessRules {
     /** The roles that may call {@code method path}: only admins for anything no rule names. */
     public static Set<Role> roles(String method, String path) {
         return rule(method, path).map(Rule::roles).orElse(ADMIN);
+    }
+
+    /**
+     * The scope a scoped key needs for {@code method path}, if any: {@code admin:*} for anything no rule names.
+     */
+    public static Optional<Scope> scope(String method, String path) {
+        return rule(method, path).map(Rule::scope).orElse(Optional.of(Scope.ADMIN));
     }
 
     private static boolean matches(String[] pattern, String[] given) {

@@ -9,6 +9,7 @@ import dev.hearth.coordinator.store.IssuedKey;
 import dev.hearth.coordinator.store.KeyRecord;
 import dev.hearth.coordinator.store.Quota;
 import dev.hearth.coordinator.store.Role;
+import dev.hearth.coordinator.store.Scope;
 import dev.hearth.coordinator.store.Tenants;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.json.Json;
@@ -19,7 +20,9 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@code /v1/clients}, {@code /v1/keys} and {@code /v1/audit} (admin only): clients with their quotas, API keys
@@ -96,7 +99,7 @@ public final class TenantsApi implements HttpService {
                 throw new InvalidInputException("owner", owner, ClientRecord.NAME_FORM + " (the client's name for a "
                         + "client key, the operator's for an operator key)");
             }
-            IssuedKey key = tenants.createKey(role, owner, doc.path("label").asText(""), ttl(doc));
+            IssuedKey key = tenants.createKey(role, owner, doc.path("label").asText(""), ttl(doc), scopes(doc));
             JsonResponses.send(res, 201, keyView(key.record()).put("key", key.plaintext()));
         } catch (InvalidInputException e) {
             JsonResponses.invalid(res, e.field(), e.getMessage());
@@ -133,7 +136,7 @@ public final class TenantsApi implements HttpService {
         }
         KeyRecord k = old.get();
         Duration ttl = k.expiresAt() == null ? null : Duration.between(k.createdAt(), k.expiresAt());
-        IssuedKey fresh = tenants.createKey(k.role(), k.owner(), k.label(), ttl);
+        IssuedKey fresh = tenants.createKey(k.role(), k.owner(), k.label(), ttl, k.scopes());
         tenants.revokeKey(id);
         JsonResponses.send(res, 201, keyView(fresh.record()).put("key", fresh.plaintext()).put("replaces", id));
     }
@@ -185,6 +188,26 @@ public final class TenantsApi implements HttpService {
         }
     }
 
+    private static Set<Scope> scopes(JsonNode doc) {
+        JsonNode node = doc.path("scopes");
+        if (node.isMissingNode() || node.isNull()) {
+            return Set.of();
+        }
+        String accepted = "an array of scope names, each one of " + Scope.ACCEPTED;
+        if (!node.isArray()) {
+            throw new InvalidInputException("scopes", node.toString(), accepted);
+        }
+        Set<Scope> out = EnumSet.noneOf(Scope.class);
+        for (JsonNode s : node) {
+            try {
+                out.add(Scope.parse(s.isTextual() ? s.asText() : s.toString()));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException("scopes", s.asText(s.toString()), accepted);
+            }
+        }
+        return out;
+    }
+
     private static Duration ttl(JsonNode doc) {
         return doc.hasNonNull("ttl") ? DurationText.parsePositive("ttl", doc.get("ttl").asText()) : null;
     }
@@ -209,6 +232,8 @@ public final class TenantsApi implements HttpService {
         ObjectNode v = Json.mapper().createObjectNode().put("id", k.id()).put("role", k.role().wireName())
                 .put("owner", k.owner()).put("label", k.label()).put("createdAt", k.createdAt().toString())
                 .put("revoked", k.revokedAt() != null);
+        var scopes = v.putArray("scopes");
+        k.scopes().stream().sorted().forEach(s -> scopes.add(s.wireName()));
         if (k.expiresAt() != null) {
             v.put("expiresAt", k.expiresAt().toString());
         }

@@ -1,7 +1,10 @@
 package dev.hearth.coordinator.store;
 
 import java.time.Instant;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * An API key as stored: never the key itself, only its SHA-256.
@@ -14,18 +17,26 @@ import java.util.Objects;
  * @param createdAt when it was made
  * @param expiresAt when it stops working; {@code null} for never
  * @param revokedAt when it was revoked; {@code null} while live
+ * @param scopes what part of its role's rights it keeps; empty for all of them
  */
 public record KeyRecord(String id, Role role, String owner, String label, String keyHash, Instant createdAt,
-        Instant expiresAt, Instant revokedAt) {
+        Instant expiresAt, Instant revokedAt, Set<Scope> scopes) {
 
-    /** Checks the required fields. */
+    /** Checks the required fields and copies the scopes. */
     public KeyRecord {
+        scopes = scopes == null || scopes.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(scopes));
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(label, "label");
         Objects.requireNonNull(keyHash, "keyHash");
         Objects.requireNonNull(createdAt, "createdAt");
+    }
+
+    /** A key without scopes: its role's full rights. */
+    public KeyRecord(String id, Role role, String owner, String label, String keyHash, Instant createdAt,
+            Instant expiresAt, Instant revokedAt) {
+        this(id, role, owner, label, keyHash, createdAt, expiresAt, revokedAt, Set.of());
     }
 
     /** Whether it is neither revoked nor expired at {@code now}. */

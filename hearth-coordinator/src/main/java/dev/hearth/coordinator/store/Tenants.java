@@ -31,7 +31,17 @@ public interface Tenants {
      *
      * @throws IllegalArgumentException when a client key names no client, or the ttl is not positive
      */
-    IssuedKey createKey(Role role, String owner, String label, Duration ttl);
+    default IssuedKey createKey(Role role, String owner, String label, Duration ttl) {
+        return createKey(role, owner, label, ttl, java.util.Set.of());
+    }
+
+    /**
+     * Makes a key that keeps only {@code scopes} of its role's rights (empty: all of them); {@code ttl} null for one
+     * that never expires.
+     *
+     * @throws IllegalArgumentException when a client key names no client, or the ttl is not positive
+     */
+    IssuedKey createKey(Role role, String owner, String label, Duration ttl, java.util.Set<Scope> scopes);
 
     /**
      * The live key a plaintext is: known, hash equal, not revoked, not expired and (for a client key) of an

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.coordinator.CoordinatorConfig;
 import dev.hearth.coordinator.CoordinatorServer;
 import dev.hearth.coordinator.store.Role;
+import dev.hearth.coordinator.store.Scope;
 import dev.hearth.core.json.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -29,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every operation docs/openapi.yaml lists under /v1 states the roles that may call it ({@code x-hearth-role}); this
  * walks each against a real coordinator with a key of every role: a role the operation does not list is refused by
- * the authorization layer (403 {@code role_required}), a role it lists is not.
+ * the authorization layer (403 {@code role_required}), a role it lists is not. Likewise each states the scope a scoped
+ * key needs ({@code x-hearth-scope}), walked with an admin key of each single scope.
  */
 @DisplayName("Every documented operation's x-hearth-role is what the authorization layer enforces")
 class AccessRolesTest {
@@ -38,6 +41,7 @@ class AccessRolesTest {
     Path data;
     private CoordinatorServer server;
     private final Map<Role, String> keys = new EnumMap<>(Role.class);
+    private final Map<Scope, String> scopedAdmin = new EnumMap<>(Scope.class);
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeEach
@@ -50,6 +54,10 @@ class AccessRolesTest {
                 .get("key").asText());
         keys.put(Role.OPERATOR, Json.mapper().readTree(send(admin, "POST", "/v1/keys",
                 "{\"role\":\"operator\",\"owner\":\"rack4\"}").body()).get("key").asText());
+        for (Scope s : Scope.values()) {
+            scopedAdmin.put(s, Json.mapper().readTree(send(admin, "POST", "/v1/keys", "{\"role\":\"admin\","
+                    + "\"owner\":\"ops\",\"scopes\":[\"" + s.wireName() + "\"]}").body()).get("key").asText());
+        }
     }
 
     @AfterEach
@@ -62,12 +70,9 @@ class AccessRolesTest {
             + "outside them is refused while each inside is let through")
     void everyOperation() throws Exception {
         Set<String> checked = new TreeSet<>();
-        for (Map.Entry<String, JsonNode> op : OpenApiDocument.find().operations().entrySet()) {
+        for (Map.Entry<String, JsonNode> op : apiOperations().entrySet()) {
             String method = op.getKey().substring(0, op.getKey().indexOf(' '));
             String path = op.getKey().substring(op.getKey().indexOf(' ') + 1);
-            if (!path.startsWith("/v1/") || path.equals("/v1/agent")) {
-                continue;
-            }
             JsonNode stated = op.getValue().path("x-hearth-role");
             assertThat(stated.isArray()).as(op.getKey() + " states x-hearth-role").isTrue();
             Set<Role> roles = new TreeSet<>();
@@ -90,6 +95,36 @@ class AccessRolesTest {
     }
 
     @Test
+    @DisplayName("each operation under /v1 names its scope (x-hearth-scope), the same AccessRules derives; an admin "
+            + "key scoped otherwise is refused it with 403 scope_required naming it, a key with that scope is not")
+    void everyOperationScope() throws Exception {
+        Set<String> checked = new TreeSet<>();
+        for (Map.Entry<String, JsonNode> op : apiOperations().entrySet()) {
+            String method = op.getKey().substring(0, op.getKey().indexOf(' '));
+            String path = op.getKey().substring(op.getKey().indexOf(' ') + 1);
+            JsonNode stated = op.getValue().path("x-hearth-scope");
+            assertThat(stated.isTextual()).as(op.getKey() + " states x-hearth-scope").isTrue();
+            Optional<Scope> scope = stated.asText().equals("none") ? Optional.empty()
+                    : Optional.of(Scope.parse(stated.asText()));
+            assertThat(AccessRules.scope(method, path)).as(op.getKey()).isEqualTo(scope);
+            String concrete = path.replaceAll("\\{[^}]+}", "x1");
+            String body = method.equals("GET") ? null : "{}";
+            for (Scope held : Scope.values()) {
+                HttpResponse<String> r = send(scopedAdmin.get(held), method, concrete, body);
+                boolean refused = r.statusCode() == 403 && r.body().contains("\"scope_required\"");
+                boolean allowed = scope.isEmpty() || scope.get() == held;
+                assertThat(refused).as(held.wireName() + " on " + op.getKey() + ": " + r.statusCode() + " "
+                        + r.body()).isEqualTo(!allowed);
+                if (refused) {
+                    assertThat(Json.mapper().readTree(r.body()).path("scope").asText()).isEqualTo(stated.asText());
+                }
+            }
+            checked.add(op.getKey());
+        }
+        assertThat(checked).hasSizeGreaterThan(15);
+    }
+
+    @Test
     @DisplayName("every rule in AccessRules is a documented operation, and every documented /v1 operation has a rule")
     void rulesAndDocumentAgree() throws Exception {
         Set<String> documented = OpenApiDocument.find().operations().keySet().stream()
@@ -108,6 +143,13 @@ class AccessRolesTest {
         HttpResponse<String> r = send(keys.get(Role.CLIENT), "GET", "/v1/nothing-here", null);
         assertThat(r.statusCode()).isEqualTo(403);
         assertThat(r.body()).contains("role_required");
+    }
+
+    /** The documented operations under /v1 but the agents' WebSocket, by {@code METHOD path}. */
+    private static Map<String, JsonNode> apiOperations() throws Exception {
+        Map<String, JsonNode> out = new java.util.TreeMap<>(OpenApiDocument.find().operations());
+        out.keySet().removeIf(op -> !op.contains(" /v1/") || op.equals("GET /v1/agent"));
+        return out;
     }
 
     private HttpResponse<String> send(String key, String method, String path, String body) throws Exception {

@@ -37,6 +37,28 @@ interface TenantContract extends StoreFixture {
     }
 
     @Test
+    @DisplayName("a key's scopes are kept with it, read back by keys() and authenticate() and after a reopen; a key "
+            + "without scopes has none (its role's full rights)")
+    default void scopesKept() {
+        store().tenants().createClient("alice", Quota.NONE);
+        IssuedKey scoped = store().tenants().createKey(Role.CLIENT, "alice", "ci", null,
+                java.util.Set.of(Scope.JOBS_WRITE, Scope.JOBS_READ));
+        IssuedKey full = store().tenants().createKey(Role.CLIENT, "alice", "laptop", null);
+
+        assertThat(scoped.record().scopes()).containsExactly(Scope.JOBS_READ, Scope.JOBS_WRITE);
+        assertThat(store().tenants().authenticate(scoped.plaintext())).get()
+                .satisfies(k -> assertThat(k.scopes()).containsExactly(Scope.JOBS_READ, Scope.JOBS_WRITE));
+        assertThat(store().tenants().authenticate(full.plaintext())).get()
+                .satisfies(k -> assertThat(k.scopes()).isEmpty());
+        assertThat(reopen().tenants().keys()).extracting(KeyRecord::id, KeyRecord::scopes).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple(scoped.record().id(), java.util.Set.of(Scope.JOBS_READ,
+                        Scope.JOBS_WRITE)),
+                org.assertj.core.groups.Tuple.tuple(full.record().id(), java.util.Set.of()));
+        assertThatThrownBy(() -> Scope.parse("jobs:delete")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("jobs:read, jobs:write");
+    }
+
+    @Test
     @DisplayName("a wrong secret with a known id, an unknown id and text without the prefix are all refused")
     default void wrongKeysRefused() {
         store().tenants().createClient("alice", Quota.NONE);

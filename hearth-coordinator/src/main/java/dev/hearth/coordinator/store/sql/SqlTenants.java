@@ -13,6 +13,7 @@ import dev.hearth.coordinator.store.IssuedKey;
 import dev.hearth.coordinator.store.KeyRecord;
 import dev.hearth.coordinator.store.Quota;
 import dev.hearth.coordinator.store.Role;
+import dev.hearth.coordinator.store.Scope;
 import dev.hearth.coordinator.store.Tenants;
 import dev.hearth.core.json.Json;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +46,7 @@ final class SqlTenants implements Tenants {
     static final String PREFIX = "hck_";
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final String KEY_COLUMNS = "id, key_hash, role, owner, label, created_at, expires_at, revoked_at";
+    private static final String KEY_COLUMNS = "id, key_hash, role, owner, label, created_at, expires_at, revoked_at, scopes";
 
     private final Transactions tx;
     private final InstantSource clock;
@@ -92,8 +93,9 @@ final class SqlTenants implements Tenants {
     }
 
     @Override
-    public IssuedKey createKey(Role role, String owner, String label, Duration ttl) {
+    public IssuedKey createKey(Role role, String owner, String label, Duration ttl, Set<Scope> scopes) {
         Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(scopes, "scopes");
         Objects.requireNonNull(label, "label");
         if (!ClientRecord.validName(owner)) {
             throw new IllegalArgumentException("key owner '" + owner + "' is invalid: " + ClientRecord.NAME_FORM);
@@ -109,15 +111,16 @@ final class SqlTenants implements Tenants {
         String plaintext = PREFIX + keyId + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
         Instant now = now();
         KeyRecord key = new KeyRecord(keyId, role, owner, label, TokenTable.hash(plaintext), now,
-                ttl == null ? null : now.plus(ttl), null);
+                ttl == null ? null : now.plus(ttl), null, scopes);
         return tx.write("create " + role.wireName() + " key for " + owner, c -> {
             if (role == Role.CLIENT && queryOne(c, "SELECT name FROM clients WHERE name = ?", rs -> rs.getString(1),
                     owner).isEmpty()) {
                 throw new IllegalArgumentException("client '" + owner + "' does not exist: make it first with "
                         + "hearth client create " + owner);
             }
-            update(c, "INSERT INTO api_keys (" + KEY_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, NULL)", key.id(),
-                    key.keyHash(), key.role(), key.owner(), key.label(), key.createdAt(), key.expiresAt());
+            update(c, "INSERT INTO api_keys (" + KEY_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)", key.id(),
+                    key.keyHash(), key.role(), key.owner(), key.label(), key.createdAt(), key.expiresAt(),
+                    Scope.format(key.scopes()));
             return new IssuedKey(plaintext, key);
         });
     }
@@ -293,6 +296,7 @@ final class SqlTenants implements Tenants {
     private static KeyRecord key(ResultSet rs) throws SQLException {
         return new KeyRecord(rs.getString("id"), Role.valueOf(rs.getString("role")), rs.getString("owner"),
                 rs.getString("label"), rs.getString("key_hash"), Rows.instant(rs, "created_at"),
-                Rows.nullableInstant(rs, "expires_at"), Rows.nullableInstant(rs, "revoked_at"));
+                Rows.nullableInstant(rs, "expires_at"), Rows.nullableInstant(rs, "revoked_at"),
+                Scope.parseAll(rs.getString("scopes")));
     }
 }
