@@ -34,6 +34,7 @@ final class WorkspaceVolume implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(WorkspaceVolume.class);
     private static final Duration COMMAND_LIMIT = Duration.ofSeconds(60);
+    private static final java.security.SecureRandom SUFFIXES = new java.security.SecureRandom();
 
     private final Path image;
     private final Path mountPoint;
@@ -79,10 +80,15 @@ final class WorkspaceVolume implements AutoCloseable {
         }
     }
 
-    /** Makes and mounts the workspace of sandbox {@code name}, {@code bytes} large; nothing is left on failure. */
+    /**
+     * Makes and mounts the workspace of sandbox {@code name}, {@code bytes} large; nothing is left on failure. Its
+     * files are named {@code NAME.SUFFIX}, a random suffix each time: the same job run again on this host by another
+     * agent (its first node was killed and its {@code /job} is still mounted until reaped) gets a workspace of its own.
+     */
     static WorkspaceVolume make(Path root, String name, long bytes) throws SandboxException, InterruptedException {
-        Path image = root.resolve(name + ".ext4");
-        Path mountPoint = root.resolve(name);
+        String unique = name + "." + Long.toHexString(SUFFIXES.nextLong() >>> 16);
+        Path image = root.resolve(unique + ".ext4");
+        Path mountPoint = root.resolve(unique);
         WorkspaceVolume v = new WorkspaceVolume(image, mountPoint);
         try {
             Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
@@ -111,6 +117,11 @@ final class WorkspaceVolume implements AutoCloseable {
         return mountPoint;
     }
 
+    /** The ext4 image mounted there. */
+    Path image() {
+        return image;
+    }
+
     /** Binds {@code volume} at {@code /job} in {@code host}, beside the binds already there. */
     static void bind(HostConfig host, WorkspaceVolume volume) {
         List<Bind> binds = new ArrayList<>(host.getBinds() == null ? List.of() : List.of(host.getBinds()));
@@ -129,10 +140,12 @@ final class WorkspaceVolume implements AutoCloseable {
         java.time.Instant before = java.time.Instant.now().minus(Duration.ofMinutes(1));
         try (var images = Files.newDirectoryStream(root, "*.ext4")) {
             for (Path image : images) {
-                String name = image.getFileName().toString().replaceFirst("\\.ext4$", "");
+                String unique = image.getFileName().toString().replaceFirst("\\.ext4$", "");
+                int dot = unique.lastIndexOf('.');
+                String name = dot > 0 ? unique.substring(0, dot) : unique; // the sandbox's, without make's suffix
                 if (Files.getLastModifiedTime(image).toInstant().isBefore(before) && !containerExists.test(name)) {
-                    log.info("removing the /job image of {}, whose container is gone", name);
-                    new WorkspaceVolume(image, root.resolve(name)).close();
+                    log.info("removing the /job image {} of {}, whose container is gone", image.getFileName(), name);
+                    new WorkspaceVolume(image, root.resolve(unique)).close();
                 }
             }
         } catch (IOException e) {

@@ -49,12 +49,13 @@ class WorkspaceQuotaTest {
             assertThat(exit).isPresent();
             String log = out.toString(StandardCharsets.UTF_8);
             assertThat(log).contains("delivered").contains("No space left on device").contains("dd=1");
-            assertThat(Files.size(root.resolve(name).resolve("out/big"))).isLessThanOrEqualTo(16L << 20);
+            assertThat(Files.size(ofSandbox(name).resolve("out/big"))).isLessThanOrEqualTo(16L << 20);
         } finally {
             driver.workspaceQuota(WorkspaceVolume.Quota.from(System.getenv()));
         }
-        assertThat(root.resolve(name)).doesNotExist();
-        assertThat(root.resolve(name + ".ext4")).doesNotExist();
+        try (var left = Files.list(root)) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(f -> f.startsWith(name + "."));
+        }
         assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain(name);
     }
 
@@ -62,16 +63,44 @@ class WorkspaceQuotaTest {
     @DisplayName("a /job image whose container is gone (its owner died) is unmounted and deleted; a fresh one stays")
     void reap() throws Exception {
         WorkspaceVolume left = WorkspaceVolume.make(root, "hearth-test-gone", 8L << 20);
-        Files.setLastModifiedTime(root.resolve("hearth-test-gone.ext4"),
+        Files.setLastModifiedTime(left.image(),
                 java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(120)));
         WorkspaceVolume fresh = WorkspaceVolume.make(root, "hearth-test-fresh", 8L << 20);
-        assertThat(Files.readString(Path.of("/proc/self/mounts"))).contains(root.resolve("hearth-test-gone").toString());
-        WorkspaceVolume.reap(root, name -> false);
-        assertThat(root.resolve("hearth-test-gone.ext4")).doesNotExist();
+        assertThat(Files.readString(Path.of("/proc/self/mounts"))).contains(left.mountPoint().toString());
+        java.util.List<String> asked = new java.util.ArrayList<>();
+        WorkspaceVolume.reap(root, name -> {
+            asked.add(name);
+            return false;
+        });
+        assertThat(asked).as("the reaper asks for the container by the sandbox's name").contains("hearth-test-gone");
+        assertThat(left.image()).doesNotExist();
         assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain("hearth-test-gone");
-        assertThat(root.resolve("hearth-test-fresh.ext4")).as("one being set up now is spared").exists();
+        assertThat(fresh.image()).as("one being set up now is spared").exists();
         fresh.close();
         left.close(); // a second close finds nothing to do
         assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain("hearth-test-fresh");
+    }
+
+    @Test
+    @DisplayName("the same sandbox name gets a /job of its own while an earlier one is still mounted (a job run again "
+            + "on this host after its first agent was killed)")
+    void sameNameTwice() throws Exception {
+        WorkspaceVolume first = WorkspaceVolume.make(root, "hearth-test-again", 8L << 20);
+        try (WorkspaceVolume second = WorkspaceVolume.make(root, "hearth-test-again", 8L << 20)) {
+            assertThat(second.mountPoint()).isNotEqualTo(first.mountPoint());
+            assertThat(Files.readString(Path.of("/proc/self/mounts"))).contains(first.mountPoint().toString())
+                    .contains(second.mountPoint().toString());
+        } finally {
+            first.close();
+        }
+        assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain("hearth-test-again");
+    }
+
+    /** The mount point of sandbox {@code name}'s /job (its files carry a random suffix). */
+    private Path ofSandbox(String name) throws java.io.IOException {
+        try (var found = Files.list(root)) {
+            return found.filter(p -> Files.isDirectory(p) && p.getFileName().toString().startsWith(name + "."))
+                    .findFirst().orElseThrow(() -> new AssertionError("no /job of " + name + " in " + root));
+        }
     }
 }
