@@ -41,6 +41,11 @@ final class NodeCommand {
         return CoordinatorClient.from(coordinator, parent.environment());
     }
 
+    /** POSTs the JSON {@code body} to {@code /v1/nodes/ID/ACTION} (stake, cordon, drain, uncordon); the answer. */
+    JsonNode act(String id, String action, String body) throws java.io.IOException, InterruptedException {
+        return client().post("/v1/nodes/" + LedgerCommand.encode(id) + "/" + action, body, "application/json");
+    }
+
     /** {@code hearth node key [--state DIR] [-o FILE]}: the agent's public key, for {@code hearth verify --key}. */
     @Command(name = "key", mixinStandardHelpOptions = true,
             description = "Prints (or writes) this host's node public key, as 'hearth verify --key' reads it.")
@@ -167,8 +172,7 @@ final class NodeCommand {
             if (from != null) {
                 body.put("from", LedgerCommand.account(from, "--from"));
             }
-            JsonNode t = node.client().post("/v1/nodes/" + LedgerCommand.encode(id) + "/stake", body.toString(),
-                    "application/json");
+            JsonNode t = node.act(id, "stake", body.toString());
             spec.commandLine().getOut().printf("staked %s credits from %s; node %s now has a stake of %s%n",
                     t.get("amount").asText(), t.get("from").asText(), id, t.get("stake").asText());
             return 0;
@@ -200,8 +204,7 @@ final class NodeCommand {
             if (reason != null) {
                 body.put("reason", reason);
             }
-            JsonNode n = node.client().post("/v1/nodes/" + LedgerCommand.encode(id) + "/cordon", body.toString(),
-                    "application/json");
+            JsonNode n = node.act(id, "cordon", body.toString());
             spec.commandLine().getOut().printf("node %s cordoned (%s); %d jobs still running on it%n", id,
                     n.path("cordonReason").asText(), n.path("jobs").asLong());
             return 0;
@@ -222,8 +225,7 @@ final class NodeCommand {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode n = node.client().post("/v1/nodes/" + LedgerCommand.encode(id) + "/drain", "",
-                    "application/json");
+            JsonNode n = node.act(id, "drain", "");
             spec.commandLine().getOut().printf("node %s draining: no new work; %d jobs left to finish%n", id,
                     n.path("jobs").asLong());
             return 0;
@@ -244,7 +246,7 @@ final class NodeCommand {
 
         @Override
         public Integer call() throws Exception {
-            node.client().post("/v1/nodes/" + LedgerCommand.encode(id) + "/uncordon", "", "application/json");
+            node.act(id, "uncordon", "");
             spec.commandLine().getOut().printf("node %s uncordoned%n", id);
             return 0;
         }
