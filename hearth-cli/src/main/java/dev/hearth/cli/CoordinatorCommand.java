@@ -37,6 +37,11 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "TOML file of settings: each flag of this command is a key without its dashes "
+                    + "(listen = \"0.0.0.0:7070\", node-limit = [\"...\"]); flags given here win over the file. "
+                    + "See examples/coordinator.toml.")
+    Path configFile;
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7070",
             description = "Address to serve on (default: ${DEFAULT-VALUE}; port 0 picks a free one).")
     String listen;
@@ -167,6 +172,27 @@ final class CoordinatorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return withConfigFile(this::serve);
+    }
+
+    /**
+     * Runs {@code body} with the --config file's values set on every option the command line did not give; a
+     * refusal of a value the file gave names its key in the file, not a flag nobody typed.
+     */
+    <T> T withConfigFile(Callable<T> body) throws Exception {
+        OptionsFile file = configFile == null ? null : OptionsFile.read("--config", configFile);
+        var given = spec.commandLine().getParseResult();
+        try {
+            if (file != null) {
+                file.applyTo(spec, given);
+            }
+            return body.call();
+        } catch (InvalidInputException e) {
+            throw file != null && file.supplied(spec, given, e.field()) ? e.renamed(file.where(e.field())) : e;
+        }
+    }
+
+    private int serve() throws Exception {
         CoordinatorConfig config = config();
         dev.hearth.coordinator.ServerTls.Mode tls = tlsMode();
         OraclePolicy policy = OraclePolicy.parse(unsigned, timing, completion);
