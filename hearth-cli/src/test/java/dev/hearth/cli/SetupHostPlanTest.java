@@ -99,5 +99,12 @@ class SetupHostPlanTest {
         Plan bogus = plan("debian-12", "--bogus");
         assertThat(bogus.exit()).isEqualTo(1);
         assertThat(bogus.err()).contains("unknown argument '--bogus'").contains("--microvm, --all");
+        // another distribution's file plans only: it never installs that distribution's packages here
+        Process p = new ProcessBuilder("bash", SCRIPT.toString(), "--os-release",
+                Path.of("src", "test", "resources", "os-release", "ubuntu-24.04").toString()).start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(1);
+        assertThat(err).contains("--os-release is for --dry-run only");
     }
 }
