@@ -2,8 +2,9 @@
 #
 #   step NAME CMD...          runs CMD in the foreground, its output on the console and in $STEP_LOGS/NAME.log
 #   branch NAME CMD...        starts CMD in the background, its output only in $STEP_LOGS/NAME.log
-#   join_branches             waits for every branch; prints each one's result lines (and its log's tail if it
-#                             failed); returns 1 when any branch failed
+#   await_branch NAME         waits for that one branch; prints its result lines (and its log's tail if it
+#                             failed); returns its exit status
+#   join_branches             the same for every branch still running; returns 1 when any of them failed
 #   summary                   prints how long each step and branch took, its result and its log, the total, and
 #                             the tests counted from Maven's result lines as "tests: N passed, N failed"
 #
@@ -34,23 +35,40 @@ branch() {
   _pids+=($!) _pnames+=("$name") _pstart+=("$(date +%s)")
 }
 
-join_branches() {
-  local i rc failed=0 log
-  for i in "${!_pids[@]}"; do
-    rc=0
-    wait "${_pids[$i]}" || rc=$?
-    log="$STEP_LOGS/${_pnames[$i]}.log"
-    _record "${_pnames[$i]}" $(( $(cat "$STEP_LOGS/.${_pnames[$i]}.end" 2>/dev/null || date +%s) - ${_pstart[$i]} )) "$([[ $rc -eq 0 ]] && echo ok || echo "FAILED ($rc)")"
-    echo "==> ${_pnames[$i]}: $([[ $rc -eq 0 ]] && echo ok || echo "FAILED (exit $rc)")" >&2
-    grep -E 'Tests run:|BUILD (SUCCESS|FAILURE)|\[ERROR\] (Tests|Failures|Errors)|<<< (FAIL|ERR)' "$log" | grep -v 'Time elapsed.*ok$' || true
-    if [[ $rc -ne 0 ]]; then
-      failed=1
-      echo "---- last 60 lines of $log ----"
-      tail -n 60 "$log"
-      echo "----"
-    fi
+# Waits for branch number $1 of the running list, records and reports it; returns its exit status.
+_finish() {
+  local i="$1" rc=0 log
+  wait "${_pids[$i]}" || rc=$?
+  log="$STEP_LOGS/${_pnames[$i]}.log"
+  _record "${_pnames[$i]}" $(( $(cat "$STEP_LOGS/.${_pnames[$i]}.end" 2>/dev/null || date +%s) - ${_pstart[$i]} )) \
+    "$([[ $rc -eq 0 ]] && echo ok || echo "FAILED ($rc)")"
+  echo "==> ${_pnames[$i]}: $([[ $rc -eq 0 ]] && echo ok || echo "FAILED (exit $rc)")" >&2
+  grep -E 'Tests run:|BUILD (SUCCESS|FAILURE)|\[ERROR\] (Tests|Failures|Errors)|<<< (FAIL|ERR)' "$log" \
+    | grep -v 'Time elapsed.*ok$' || true
+  if [[ $rc -ne 0 ]]; then
+    echo "---- last 60 lines of $log ----"
+    tail -n 60 "$log"
+    echo "----"
+  fi
+  unset '_pids[i]' '_pnames[i]' '_pstart[i]'
+  return "$rc"
+}
+
+# Waits for the one branch called $1; returns its exit status (1 when no such branch runs).
+await_branch() {
+  local i
+  for i in "${!_pnames[@]}"; do
+    if [[ "${_pnames[$i]}" == "$1" ]]; then _finish "$i"; return; fi
   done
-  _pids=() _pnames=() _pstart=()
+  echo "==> no branch $1 is running" >&2
+  return 1
+}
+
+join_branches() {
+  local i failed=0
+  for i in "${!_pids[@]}"; do
+    _finish "$i" || failed=1
+  done
   return "$failed"
 }
 

@@ -1,0 +1,149 @@
+package dev.hearth.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * scripts/test itself, run in a copy of the repository's layout where ./mvnw, bin/hearth and scripts/setup-host are
+ * stand-ins that log what they were asked and when: the order of the suites, what runs beside what, and that a
+ * failure anywhere fails the run with every log kept.
+ */
+@DisplayName("scripts/test: builds, runs the image builds beside the fast suite and the e2e branches at once, fails on any failure")
+class TestScriptFlowTest {
+
+    @TempDir
+    Path repo;
+
+    private static final String MVNW = """
+            #!/usr/bin/env bash
+            echo "start $(date +%s.%N) mvnw $*" >> calls.log
+            case "$*" in
+              *-DskipTests*) mkdir -p hearth-cli/target && echo jar > hearth-cli/target/hearth.jar ;;
+              *surefire*) sleep 3 ;;
+              *) sleep 1 ;;
+            esac
+            if [[ -n "${FAIL_ON:-}" && "$*" == *"$FAIL_ON" ]]; then
+              echo "[ERROR] Tests run: 3, Failures: 1, Errors: 0, Skipped: 0"; echo "BUILD FAILURE: $*"; exit 1
+            fi
+            echo "[INFO] Tests run: 3, Failures: 0, Errors: 0, Skipped: 0"
+            echo "end $(date +%s.%N) mvnw $*" >> calls.log
+            """;
+    private static final String HEARTH = """
+            #!/usr/bin/env bash
+            echo "start $(date +%s.%N) hearth $* jar=${HEARTH_JAR:-}" >> calls.log
+            sleep 2
+            [[ -z "${FAIL_IMAGE:-}" || "$*" != *"$FAIL_IMAGE"* ]] || { echo "image build broke"; exit 4; }
+            echo "end $(date +%s.%N) hearth $*" >> calls.log
+            """;
+
+    private record Run(int exit, String out, List<String> calls) {
+    }
+
+    private Run run(Map<String, String> env) throws Exception {
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        Files.createDirectories(repo.resolve("scripts/lib"));
+        Files.createDirectories(repo.resolve("bin"));
+        Files.copy(root.resolve("scripts/test"), repo.resolve("scripts/test"));
+        Files.copy(root.resolve("scripts/lib/steps.sh"), repo.resolve("scripts/lib/steps.sh"));
+        Files.writeString(repo.resolve("scripts/setup-host"), "#!/usr/bin/env bash\necho \"setup $*\" >> calls.log\n");
+        Files.writeString(repo.resolve("mvnw"), MVNW);
+        Files.writeString(repo.resolve("bin/hearth"), HEARTH);
+        for (String f : List.of("scripts/test", "scripts/setup-host", "mvnw", "bin/hearth")) {
+            repo.resolve(f).toFile().setExecutable(true);
+        }
+        ProcessBuilder pb = new ProcessBuilder("bash", "scripts/test").directory(repo.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), out, Files.readAllLines(repo.resolve("calls.log")));
+    }
+
+    /** When {@code kind} ("start" or "end") of the first call containing {@code what} (ending with it: "...$"). */
+    private static double at(List<String> calls, String kind, String what) {
+        return calls.stream().filter(l -> l.startsWith(kind + " ") && (what.endsWith("$")
+                ? l.endsWith(what.substring(0, what.length() - 1)) : l.contains(what))).findFirst()
+                .map(l -> Double.parseDouble(l.split(" ")[1])).orElseThrow(() -> new AssertionError(kind + " " + what
+                        + " not in " + calls));
+    }
+
+    @Test
+    @DisplayName("all passing: setup --all, build, images beside the fast suite, three e2e branches overlapping; "
+            + "a summary per suite and exit 0")
+    void passing() throws Exception {
+        Run r = run(Map.of());
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(r.calls().getFirst()).isEqualTo("setup --all");
+        List<String> calls = r.calls();
+        double build = at(calls, "end", "-DskipTests");
+        double kernel = at(calls, "start", "image build-vm");
+        double fast = at(calls, "start", "mvnw -B -ntp install$");
+        assertThat(kernel).as("images after the build").isGreaterThanOrEqualTo(build);
+        assertThat(at(calls, "start", "image build-vm jar=" + repo.resolve("target/hearth-images.jar"))).isPositive();
+        assertThat(at(calls, "end", "image build-vm")).as("the kernel builds beside the fast suite").isGreaterThan(fast);
+        double docker = at(calls, "start", "-Dtest=!QemuInstanceE2eTest");
+        double vm = at(calls, "start", "-Dtest=QemuRunE2eTest");
+        double instance = at(calls, "start", "-Dtest=QemuInstanceE2eTest");
+        assertThat(docker).as("e2e after the fast suite").isGreaterThan(at(calls, "end", "mvnw -B -ntp install$"));
+        assertThat(vm).as("e2e-vm after the kernel").isGreaterThanOrEqualTo(at(calls, "end", "image build-vm"));
+        assertThat(instance).isGreaterThanOrEqualTo(at(calls, "end", "build-openclaw --vm"));
+        assertThat(Math.max(vm, instance)).as("the e2e branches overlap").isLessThan(at(calls, "end", "-Dtest=!Qemu"));
+        assertThat(r.out()).contains("timing summary").containsPattern("(?m)^  fast-suite +[0-9]+s  ok ")
+                .containsPattern("(?m)^  e2e-qemu-instance +[0-9]+s  ok ").containsPattern("(?m)^  total ")
+                .contains("tests: ");
+        for (String log : List.of("setup-host", "build", "image-build-vm", "image-build-openclaw-vm", "fast-suite",
+                "e2e-docker", "e2e-vm", "e2e-qemu-instance")) {
+            assertThat(repo.resolve("target/test-logs/" + log + ".log")).as(log).exists();
+        }
+    }
+
+    @Test
+    @DisplayName("one e2e branch failing fails the run; the other branches still finish and its log is kept and shown")
+    void failingBranch() throws Exception {
+        Run r = run(Map.of("FAIL_ON", "-Dtest=QemuRunE2eTest,QemuNatRunE2eTest,**/microvm/**,**/firecracker/** -Dsurefire.failIfNoSpecifiedTests=false"));
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).contains("==> e2e-vm: FAILED (exit 1)").contains("BUILD FAILURE: ")
+                .contains("==> e2e-docker: ok").contains("==> e2e-qemu-instance: ok").contains("FAILED: e2e-vm");
+        assertThat(repo.resolve("target/test-logs/e2e-vm.log")).content().contains("BUILD FAILURE");
+        assertThat(at(r.calls(), "end", "-Dtest=QemuInstanceE2eTest")).isPositive();
+    }
+
+    @Test
+    @DisplayName("a guest image that fails to build fails the run and keeps the VM branches from starting, not the others")
+    void failingImage() throws Exception {
+        Run r = run(Map.of("FAIL_IMAGE", "build-vm"));
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).contains("==> image-build-vm: FAILED (exit 4)").contains("image build broke")
+                .contains("e2e-vm and e2e-qemu-instance did not start").contains("==> e2e-docker: ok");
+        assertThat(r.calls()).noneMatch(l -> l.contains("-Dtest=QemuRunE2eTest"));
+    }
+
+    @Test
+    @DisplayName("a failing fast suite fails the run before any e2e branch starts")
+    void failingFastSuite() throws Exception {
+        Run r = run(Map.of("FAIL_ON", "-B -ntp install"));
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).contains("the fast suite failed").contains("FAILED: fast-suite");
+        assertThat(r.calls()).noneMatch(l -> l.contains("surefire"));
+    }
+
+    @Test
+    @DisplayName("HEARTH_TEST_SERIAL=1 runs the same suites one after another")
+    void serial() throws Exception {
+        Run r = run(Map.of("HEARTH_TEST_SERIAL", "1"));
+        assertThat(r.exit()).as(r.out()).isZero();
+        List<String> calls = r.calls();
+        assertThat(at(calls, "start", "-Dtest=QemuRunE2eTest")).isGreaterThanOrEqualTo(at(calls, "end", "-Dtest=!Qemu"));
+        assertThat(at(calls, "start", "mvnw -B -ntp install$")).isGreaterThanOrEqualTo(
+                at(calls, "end", "build-openclaw --vm"));
+    }
+}
