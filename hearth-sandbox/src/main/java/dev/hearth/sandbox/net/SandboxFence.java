@@ -136,8 +136,9 @@ public final class SandboxFence implements AutoCloseable {
         if (dnsPort != 53) {
             lines.addAll(List.of("*nat", ":" + nat + " - [0:0]"));
             for (String proto : List.of("udp", "tcp")) {
-                lines.add("-A " + nat + " -d " + gateway + "/32 -p " + proto + " -m " + proto
-                        + " --dport 53 -j DNAT --to-destination " + gateway + ":" + dnsPort);
+                // DNS to any server is answered by the owner's: it never leaves, so it cannot tunnel out
+                lines.add("-A " + nat + " -p " + proto + " -m " + proto + " --dport 53 -j DNAT --to-destination "
+                        + gateway + ":" + dnsPort);
             }
             lines.add("COMMIT");
         }
