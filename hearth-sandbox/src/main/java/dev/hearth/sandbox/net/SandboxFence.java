@@ -26,7 +26,12 @@ import org.slf4j.LoggerFactory;
  * <p>Addresses a DNS answer returned for an allowed name are added by {@link #learn}, at most {@value #MAX_LEARNED}
  * per sandbox, the oldest dropped first; an address inside {@link EgressFilter#BLOCKED} (a name resolving to the
  * metadata service or the LAN) is never learned: only an allow entry written as an address opens a private one.
- * {@link #close} removes both chains and their jumps. Thread-safe.
+ * {@link #close} removes both chains and their jumps. Chains are written with one {@code iptables-restore}, so a
+ * fence may be written again while its sandbox runs ({@link #refresh}) and is never seen empty.
+ *
+ * <p>A microVM guest on the shared bridge gets the same chains through {@link GuestFence}, named {@code HV-},
+ * {@code HVI-} and {@code HVN-<tap>}, jumped for {@code -i <bridge> -s <guest address>}; the third (nat
+ * {@code PREROUTING}) redirects the guest's DNS to its owner's {@link AllowlistDns} port. Thread-safe.
  */
 public final class SandboxFence implements AutoCloseable {
 
@@ -153,8 +158,11 @@ public final class SandboxFence implements AutoCloseable {
     }
 
     private void ensureJump(String table, String chain, String target) throws HostCommandException {
-        if (host.attempt(jump(table, "-C", chain, target)).exitCode() == 1) {
+        HostCommand.Result check = host.attempt(jump(table, "-C", chain, target));
+        if (check.exitCode() == 1) {
             host.run(jump(table, "-I", chain, target));
+        } else if (!check.ok()) {
+            throw host.failure(jump(table, "-C", chain, target), check); // never guess that a jump is there
         }
     }
 
