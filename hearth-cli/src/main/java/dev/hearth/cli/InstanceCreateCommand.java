@@ -8,6 +8,7 @@ import dev.hearth.core.instance.InstanceSpec;
 import dev.hearth.core.json.Json;
 import dev.hearth.sandbox.docker.DockerDriver;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -71,6 +72,10 @@ final class InstanceCreateCommand implements Callable<Integer> {
     String baseRootfs;
     @Option(names = "--base-initrd", paramLabel = "FILE", description = "Guest initrd (microVMs).")
     String baseInitrd;
+    @Option(names = "--allow", paramLabel = "HOST:PORT", description = "Egress allowlist: only TCP to these "
+            + "HOST:PORT, IP:PORT or CIDR:PORT leaves the instance, and its DNS answers only allowed names (repeatable;"
+            + " default: the public internet).")
+    List<String> allow = new java.util.ArrayList<>();
     @Option(names = {"-v", "--verbose"}, description = "Show each step's details.")
     boolean verbose;
     @Option(names = "--node", paramLabel = "ID", description = "Create it on this node of the coordinator, through "
@@ -98,7 +103,7 @@ final class InstanceCreateCommand implements Callable<Integer> {
                 .diskSize(disk).anthropicApiKey(orEnv(anthropic, env, "ANTHROPIC_API_KEY"))
                 .openaiApiKey(orEnv(openai, env, "OPENAI_API_KEY")).minimaxApiKey(orEnv(minimax, env, "MINIMAX_API_KEY"))
                 .skipBrowserInstall(skipBrowser).runtime(runtime).baseKernel(baseKernel).baseRootfs(baseRootfs)
-                .baseInitrd(baseInitrd).build();
+                .baseInitrd(baseInitrd).allow(allow).build();
         if (node != null) {
             return remote(env, err);
         }
@@ -158,7 +163,8 @@ final class InstanceCreateCommand implements Callable<Integer> {
         InstanceDocument doc = new InstanceDocument(id, orEnv(telegramToken, env, "TELEGRAM_BOT_TOKEN"), telegramUsers,
                 model, skills, image, hostPort, vcpus, memory, disk, orEnv(anthropic, env, "ANTHROPIC_API_KEY"),
                 orEnv(openai, env, "OPENAI_API_KEY"), orEnv(minimax, env, "MINIMAX_API_KEY"),
-                skipBrowser ? Boolean.TRUE : null, runtime, baseKernel, baseRootfs, baseInitrd);
+                skipBrowser ? Boolean.TRUE : null, runtime, baseKernel, baseRootfs, baseInitrd,
+                allow.isEmpty() ? null : allow);
         err.println("creating instance " + id + " on node " + node + " through the coordinator");
         JsonNode done = InstanceRemote.run(CoordinatorClient.from(coordinator, env), "POST", "/v1/nodes/"
                 + LedgerCommand.encode(node) + "/instances", Json.mapper().writeValueAsString(doc), err);

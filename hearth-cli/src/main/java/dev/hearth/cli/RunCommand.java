@@ -71,7 +71,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--allow", paramLabel = "HOST:PORT",
             description = "With --network nat: only TCP to this HOST:PORT, IP:PORT or CIDR:PORT leaves the sandbox, "
-                    + "and DNS answers only allowed names (repeatable; Docker runtime).")
+                    + "and DNS answers only allowed names (repeatable; Docker and microVM runtimes).")
     List<String> allow = new ArrayList<>();
 
     @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Environment variable (repeatable).")
@@ -144,11 +144,6 @@ final class RunCommand implements Callable<Integer> {
             job = new RunRequest(this, parent.environment()).toJobSpec();
             if (!kind.docker()) {
                 MicroVmDriver.size(job.limits(), kind.settings());
-                if (!job.network().allow().isEmpty()) {
-                    throw new InvalidInputException("--allow", job.network().allow().get(0).text(),
-                            "the Docker runtime: microVMs do not enforce an egress allowlist yet (drop --allow or "
-                                    + "use --runtime docker)");
-                }
                 vmNetwork = VmRuntime.network(job.network().mode(), parent.environment());
             }
             maxChars = RunRequest.positiveInt("--max-log-size",

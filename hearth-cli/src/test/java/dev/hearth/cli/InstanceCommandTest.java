@@ -84,6 +84,16 @@ class InstanceCommandTest {
         CliRun port = run("instance", "create", "--instance", "a", "--host-port", "70000");
         assertThat(port.exit()).isEqualTo(2);
         assertThat(port.err()).contains("--host-port '70000'").contains("1..65535");
+        CliRun allow = run("instance", "create", "--instance", "a", "--allow", "api.anthropic.com:443", "--allow",
+                "api.anthropic.com");
+        assertThat(allow.exit()).isEqualTo(2);
+        assertThat(allow.err()).contains("--allow 'api.anthropic.com' is invalid").contains("HOST:PORT");
+        CliRun jobAllow = run("run", "--network", "nat", "--allow", "api.anthropic.com", "--", "true");
+        assertThat(allow.err().lines().filter(l -> l.contains("--allow")).findFirst())
+                .isEqualTo(jobAllow.err().lines().filter(l -> l.contains("--allow")).findFirst());
+        CliRun vmAllow = run("instance", "create", "--instance", "a", "--runtime", "qemu", "--allow", "a.b:443");
+        assertThat(vmAllow.exit()).isEqualTo(2);
+        assertThat(vmAllow.err()).contains("--allow 'a.b:443'");
         CliRun token = run("instance", "create", "--instance", "a", "--telegram-token", "bad token");
         assertThat(token.exit()).isEqualTo(2);
         assertThat(token.err()).contains("process lists").contains("--telegram-token '(hidden)'")
@@ -126,7 +136,7 @@ class InstanceCommandTest {
         java.nio.file.Files.createDirectories(settings.stateRoot().resolve("ghost"));
         instances.store().write(new InstanceState("ghost", InstanceRuntime.DOCKER, 28999, null, "hearth-ghost-none",
                 "hearth/openclaw:2026.9.6", "a/b", List.of(), List.of(), 1, 256, "40G", true, false,
-                InstanceState.Desired.RUNNING, Instant.EPOCH));
+                InstanceState.Desired.RUNNING, Instant.EPOCH, List.of()));
         CliRun status = run("instance", "status", "ghost");
         assertThat(status.exit()).as(status.err()).isZero();
         assertThat(status.out()).contains("state:      missing (wanted: running)").contains("proxy:      down (no supervisor)");

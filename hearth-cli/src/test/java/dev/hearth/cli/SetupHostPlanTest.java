@@ -19,7 +19,7 @@ class SetupHostPlanTest {
     private static final List<String> JOBS = List.of("docker.io", "busybox-static", "mmdebstrap", "iproute2",
             "iptables", "e2fsprogs");
     private static final List<String> MICROVM = List.of("qemu-system-x86", "bc", "bison", "flex", "libelf-dev",
-            "libssl-dev", "make", "gcc", "cpio", "kmod");
+            "libssl-dev", "make", "gcc", "cpio", "kmod", "ebtables");
 
     private record Plan(int exit, String out, String err) {
         List<String> packages() {

@@ -3,6 +3,7 @@ package dev.hearth.agent.instances;
 import dev.hearth.core.instance.InstanceSpec;
 import dev.hearth.core.job.Limits;
 import dev.hearth.core.job.NetworkMode;
+import dev.hearth.core.job.NetworkPolicy;
 import dev.hearth.core.units.ByteSize;
 import dev.hearth.core.units.CpuQuota;
 import dev.hearth.sandbox.ExecResult;
@@ -93,7 +94,7 @@ public final class DockerGuests implements GuestRuntime {
         SandboxSpec spec = SandboxSpec.builder(workload.image(), workload.command())
                 .name(state.guestName())
                 .kind(WorkloadKind.INSTANCE)
-                .network(NetworkMode.NAT)
+                .network(new NetworkPolicy(NetworkMode.NAT, state.egressAllow()))
                 .limits(new Limits(new ByteSize((long) state.memoryMib() << 20), new CpuQuota(cpus * 1_000_000_000L),
                         PIDS))
                 .user(workload.user())
@@ -105,14 +106,30 @@ public final class DockerGuests implements GuestRuntime {
         containers.create(spec, Map.of(LABEL_INSTANCE, state.id(), LABEL_ROOT, rootHash));
     }
 
+    /** Writes the instance's allowlist rules (when it has one) before the container starts, so it never runs open. */
     @Override
     public void start(InstanceState state) throws SandboxException {
+        if (!state.allow().isEmpty()) {
+            containers.fence(state.guestName(), state.egressAllow());
+        }
         containers.start(state.guestName());
     }
 
+    /** Stops the container, then removes its allowlist rules (a start writes them again). */
     @Override
     public void stop(InstanceState state, Duration grace) throws SandboxException {
         containers.stop(state.guestName(), grace);
+        if (!state.allow().isEmpty()) {
+            containers.unfence(state.guestName());
+        }
+    }
+
+    @Override
+    public Optional<AutoCloseable> serveDns(InstanceState state) throws SandboxException {
+        if (state.allow().isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(containers.serveDns(state.guestName(), state.egressAllow()));
     }
 
     @Override

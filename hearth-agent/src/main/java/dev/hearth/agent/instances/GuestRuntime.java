@@ -93,6 +93,15 @@ public interface GuestRuntime {
     default void tidy(InstanceState state) throws SandboxException {
     }
 
+    /**
+     * Serves the DNS of the guest of {@code state}, whose instance has an egress allowlist, from the calling
+     * long-lived process (the supervisor), writing its allowlist rules again first; empty when this runtime's guests
+     * need no such server (no allowlist). Closing what is returned stops the server and leaves the rules.
+     */
+    default Optional<AutoCloseable> serveDns(InstanceState state) throws SandboxException {
+        return Optional.empty();
+    }
+
     /** Names of guests this runtime holds for {@code id} under this state root (to prove none is left). */
     List<String> leftovers(String id) throws SandboxException;
 }

@@ -131,7 +131,8 @@ final class InstanceCreator {
         return new InstanceState(spec.id(), spec.runtime(), a.hostPort(), a.guestIp(), instances.guestName(runtime,
                 spec.id()), image, spec.model(), spec.skills(), spec.telegramUsers(), spec.vcpus(), spec.memoryMib(),
                 spec.diskSize().toString(), spec.skipBrowserInstall(), spec.minimaxApiKey().isPresent(),
-                InstanceState.Desired.CREATING, clock.instant());
+                InstanceState.Desired.CREATING, clock.instant(),
+                spec.allow().stream().map(dev.hearth.core.job.EgressAllow::text).toList());
     }
 
     private static String reveal(java.util.Optional<dev.hearth.core.job.SecretValue> v) {

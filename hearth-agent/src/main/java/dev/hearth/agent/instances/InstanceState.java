@@ -24,10 +24,13 @@ import java.util.List;
  * @param minimax whether a MiniMax key was given (configures the provider)
  * @param desired what the supervisor should keep it at
  * @param createdAt when create began
+ * @param allow the egress allowlist entries ({@code HOST:PORT}, as {@code --allow} takes them); empty: the public
+ *     internet (an older state file without the field reads as empty)
  */
 public record InstanceState(String id, InstanceRuntime runtime, int hostPort, String guestIp, String guestName,
         String image, String model, List<String> skills, List<String> telegramUsers, int vcpus, int memoryMib,
-        String diskSize, boolean skipBrowserInstall, boolean minimax, Desired desired, Instant createdAt) {
+        String diskSize, boolean skipBrowserInstall, boolean minimax, Desired desired, Instant createdAt,
+        List<String> allow) {
 
     /** What the owner wants of an instance; the supervisor acts only on RUNNING and STOPPED. */
     public enum Desired {
@@ -42,11 +45,17 @@ public record InstanceState(String id, InstanceRuntime runtime, int hostPort, St
     public InstanceState {
         skills = List.copyOf(skills);
         telegramUsers = List.copyOf(telegramUsers);
+        allow = allow == null ? List.of() : List.copyOf(allow);
+    }
+
+    /** The allowlist, parsed (it was checked when the instance was created). */
+    public List<dev.hearth.core.job.EgressAllow> egressAllow() {
+        return allow.stream().map(a -> dev.hearth.core.job.EgressAllow.parse("allow", a)).toList();
     }
 
     /** The same state with another desired state. */
     public InstanceState withDesired(Desired value) {
         return new InstanceState(id, runtime, hostPort, guestIp, guestName, image, model, skills, telegramUsers, vcpus,
-                memoryMib, diskSize, skipBrowserInstall, minimax, value, createdAt);
+                memoryMib, diskSize, skipBrowserInstall, minimax, value, createdAt, allow);
     }
 }

@@ -23,6 +23,10 @@ import org.slf4j.LoggerFactory;
  * its guest stopped on its own; STOPPED instances get no proxy and no restart. What it sees goes to each instance's
  * {@code supervisor.json} (restarts, last exit reason, proxy, health) and {@code host.log}.
  *
+ * <p>An instance with an egress allowlist gets its DNS server here, for as long as its guest exists and it is
+ * not stopped: the server must outlive the command that made the instance. Its rules are host state, written before
+ * each start by whichever process starts the guest and again when this supervisor begins serving it.
+ *
  * <p>One supervisor per state root (a lock file says whether one runs). When it starts, RUNNING instances whose
  * guests are down (a host reboot, an agent restart) are started at once. Closing it closes the proxies but leaves
  * the guests running: the next supervisor adopts them. Thread-safe to start and close.
@@ -56,6 +60,8 @@ public final class InstanceSupervisor implements AutoCloseable {
         boolean adopted;
         Instant healthAt;
         String health = "unknown";
+        AutoCloseable dns;
+        String dnsText = "";
     }
 
     private InstanceSupervisor(Instances instances, InstantSource clock, Duration tick, SupervisorLock lock) {
@@ -111,9 +117,18 @@ public final class InstanceSupervisor implements AutoCloseable {
             try {
                 instances.runtime(s.get().runtime()).tidy(s.get());
                 switch (s.get().desired()) {
-                    case CREATING -> closeProxy(id, t, "instance not handed over");
-                    case STOPPED -> closeProxy(id, t, "instance stopped");
-                    case RUNNING -> keepRunning(s.get(), t);
+                    case CREATING -> {
+                        closeProxy(id, t, "instance not handed over");
+                        keepDns(s.get(), t);
+                    }
+                    case STOPPED -> {
+                        closeProxy(id, t, "instance stopped");
+                        closeDns(id, t, "instance stopped");
+                    }
+                    case RUNNING -> {
+                        keepDns(s.get(), t);
+                        keepRunning(s.get(), t);
+                    }
                 }
             } catch (SandboxException | RuntimeException e) {
                 t.health = "unknown: " + e.getMessage();
@@ -127,7 +142,9 @@ public final class InstanceSupervisor implements AutoCloseable {
         }
         for (String id : List.copyOf(tracked.keySet())) {
             if (!seen.contains(id)) {
-                closeProxy(id, tracked.remove(id), "instance removed");
+                Tracked gone = tracked.remove(id);
+                closeProxy(id, gone, "instance removed");
+                closeDns(id, gone, "instance removed");
             }
         }
     }
@@ -204,6 +221,50 @@ public final class InstanceSupervisor implements AutoCloseable {
         }
     }
 
+    /**
+     * Serves the DNS of an instance with an egress allowlist from this process once its guest exists (create makes
+     * it; an agent restart adopts it), writing its allowlist rules again as it starts. A guest removed meanwhile (a
+     * create rolled back) gets its rules removed again, so nothing this pass wrote outlives it.
+     */
+    private void keepDns(InstanceState s, Tracked t) throws SandboxException, IOException {
+        if (s.allow().isEmpty() || t.dns != null) {
+            return;
+        }
+        GuestRuntime runtime = instances.runtime(s.runtime());
+        if (runtime.status(s).isEmpty()) {
+            return;
+        }
+        try {
+            t.dns = runtime.serveDns(s).orElse(null);
+        } catch (SandboxException e) {
+            if (!e.getMessage().equals(t.dnsText)) {
+                hostLog(s.id(), "allowlist DNS failed: " + e.getMessage());
+            }
+            t.dnsText = e.getMessage();
+            return; // tried again next pass; the guest stays fenced meanwhile, only without answers
+        }
+        if (t.dns != null && (instances.store().read(s.id()).isEmpty() || runtime.status(s).isEmpty())) {
+            closeDns(s.id(), t, "guest removed while the server started");
+            runtime.remove(s);
+            return;
+        }
+        t.dnsText = "";
+        hostLog(s.id(), "allowlist DNS serving " + s.allow());
+    }
+
+    private void closeDns(String id, Tracked t, String why) {
+        if (t == null || t.dns == null) {
+            return;
+        }
+        try {
+            t.dns.close();
+        } catch (Exception e) {
+            log.warn("instance {}: closing its allowlist DNS: {}", id, e.toString());
+        }
+        t.dns = null;
+        hostLog(id, "allowlist DNS closed (" + why + ")");
+    }
+
     private static Duration backoff(int failures) {
         long seconds = 1L << Math.min(failures, 6);
         return Duration.ofSeconds(Math.min(seconds, MAX_BACKOFF.toSeconds()));
@@ -273,6 +334,7 @@ public final class InstanceSupervisor implements AutoCloseable {
                     t.proxy.close();
                     t.proxy = null;
                 }
+                closeDns(id, t, "supervisor closed; the rules stay, the next supervisor serves it again");
             });
         }
         try {

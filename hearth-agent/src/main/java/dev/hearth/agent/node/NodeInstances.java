@@ -122,6 +122,9 @@ final class NodeInstances implements AutoCloseable {
                 }
                 // a remote caller names host files only inside the image store; the CLI keeps the user's own paths
                 var spec = ImageStorePaths.confine(c.instance().toSpec(), instances.baseImagesDir());
+                // as for jobs: a node never opens its own private ranges to a request from the network
+                new dev.hearth.core.job.NetworkPolicy(dev.hearth.core.job.NetworkMode.NAT, spec.allow())
+                        .checkFromNetwork("--allow");
                 log.info("creating instance '{}' for the coordinator (request {})", id, c.requestId());
                 InstanceState made = instances.create(spec, progress(c.requestId()));
                 result = InstanceResult.done(c.requestId(), id, current(made.id()));

@@ -37,7 +37,7 @@ class AllocatorTest {
     private static InstanceState state(InstanceSpec spec, Allocator.Allocation a) {
         return new InstanceState(spec.id(), spec.runtime(), a.hostPort(), a.guestIp(), "g-" + spec.id(), "img",
                 spec.model(), spec.skills(), spec.telegramUsers(), 1, 256, "40G", false, false,
-                InstanceState.Desired.CREATING, Instant.EPOCH);
+                InstanceState.Desired.CREATING, Instant.EPOCH, List.of());
     }
 
     private static InstanceSpec spec(String id, String runtime) {

@@ -143,7 +143,8 @@ class CoordinatorInstancesTest {
 
     @Test
     @DisplayName("bad input through the API names the field and makes nothing on the node, whether the coordinator "
-            + "or the node finds it (a port another process holds, a host file outside the image store)")
+            + "or the node finds it (a port another process holds, a host file outside the image store, an allowlist "
+            + "opening the node's LAN)")
     void badInput() throws Exception {
         String id = InstanceFixture.newId();
         HttpResponse<String> port = call("POST", "/v1/nodes/" + nodeId + "/instances", document(id, "99999"));
@@ -171,6 +172,15 @@ class CoordinatorInstancesTest {
             assertThat(Json.mapper().readTree(host.body()).get("field").asText()).isEqualTo(field);
             assertThat(host.body()).as("the rule is named").contains("BASE_IMAGES_DIR").contains("/etc/shadow");
         }
+        HttpResponse<String> badAllow = call("POST", "/v1/nodes/" + nodeId + "/instances", "{\"id\":\"" + id
+                + "\",\"telegramToken\":\"" + TELEGRAM + "\",\"allow\":[\"api.example.test\"]}");
+        assertThat(badAllow.statusCode()).as(badAllow.body()).isEqualTo(400);
+        assertThat(badAllow.body()).contains("\"field\":\"allow\"").contains("HOST:PORT");
+        // the coordinator accepts the form; the node refuses to open its own private ranges to a remote caller
+        HttpResponse<String> lan = call("POST", "/v1/nodes/" + nodeId + "/instances?wait=30s", "{\"id\":\"" + id
+                + "\",\"telegramToken\":\"" + TELEGRAM + "\",\"allow\":[\"192.168.1.0/24:22\"]}");
+        assertThat(lan.statusCode()).as(lan.body()).isEqualTo(400);
+        assertThat(lan.body()).contains("\"field\":\"allow\"").contains("192.168.1.0/24:22");
         assertThat(fx.instances.list()).isEmpty();
         assertThat(fx.docker.leftovers(id)).isEmpty();
         assertThat(fx.instances.store().folder(id)).doesNotExist();

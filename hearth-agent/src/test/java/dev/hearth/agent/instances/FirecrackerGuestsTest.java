@@ -72,7 +72,7 @@ class FirecrackerGuestsTest {
     private static InstanceState state(String id) {
         return new InstanceState(id, InstanceRuntime.FIRECRACKER, 18891, "172.16.0.2", "hearth-" + id,
                 "hearth/openclaw:2026.9.6", "m", List.of(), List.of(), 2, 2048, "4G", true, false,
-                InstanceState.Desired.RUNNING, Instant.EPOCH);
+                InstanceState.Desired.RUNNING, Instant.EPOCH, List.of());
     }
 
     /** Starts the stand-in VM for {@code id} as launchDetached would leave firecracker. */

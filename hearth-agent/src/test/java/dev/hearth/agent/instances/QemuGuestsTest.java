@@ -33,7 +33,7 @@ class QemuGuestsTest {
     private static InstanceState state(String id) {
         return new InstanceState(id, dev.hearth.core.instance.InstanceRuntime.QEMU, 18891, "172.16.0.2", "hearth-" + id,
                 "hearth/openclaw:2026.9.6", "m", List.of(), List.of(), 2, 2048, "4G", true, false,
-                InstanceState.Desired.RUNNING, Instant.EPOCH);
+                InstanceState.Desired.RUNNING, Instant.EPOCH, List.of());
     }
 
     @Test

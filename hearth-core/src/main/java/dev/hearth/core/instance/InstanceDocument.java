@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.hearth.core.InvalidInputException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -31,12 +32,13 @@ import java.util.Map;
  * @param baseKernel the microVM kernel, or null
  * @param baseRootfs the microVM root filesystem, or null
  * @param baseInitrd the microVM initrd, or null
+ * @param allow the egress allowlist, {@code HOST:PORT} entries as {@code --allow} takes them, or null for none
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record InstanceDocument(String id, String telegramToken, String telegramUsers, String model, String skills,
         String openclawImage, String hostPort, String vcpus, String memoryMib, String diskSize, String anthropicApiKey,
         String openaiApiKey, String minimaxApiKey, Boolean skipBrowserInstall, String runtime, String baseKernel,
-        String baseRootfs, String baseInitrd) {
+        String baseRootfs, String baseInitrd, List<String> allow) {
 
     /** The document field each of {@code hearth instance create}'s flags is carried in. */
     private static final Map<String, String> FIELDS = fields();
@@ -61,6 +63,7 @@ public record InstanceDocument(String id, String telegramToken, String telegramU
         m.put("--base-kernel", "baseKernel");
         m.put("--base-rootfs", "baseRootfs");
         m.put("--base-initrd", "baseInitrd");
+        m.put("--allow", "allow");
         return Map.copyOf(m);
     }
 
@@ -82,7 +85,7 @@ public record InstanceDocument(String id, String telegramToken, String telegramU
                     .memoryMib(memoryMib).diskSize(diskSize).anthropicApiKey(anthropicApiKey)
                     .openaiApiKey(openaiApiKey).minimaxApiKey(minimaxApiKey)
                     .skipBrowserInstall(Boolean.TRUE.equals(skipBrowserInstall)).runtime(runtime)
-                    .baseKernel(baseKernel).baseRootfs(baseRootfs).baseInitrd(baseInitrd).build();
+                    .baseKernel(baseKernel).baseRootfs(baseRootfs).baseInitrd(baseInitrd).allow(allow).build();
         } catch (InvalidInputException e) {
             throw e.renamed(field(e.field()));
         }
@@ -94,7 +97,7 @@ public record InstanceDocument(String id, String telegramToken, String telegramU
         return new InstanceDocument(id, telegramToken == null ? null : "(hidden)", telegramUsers, model, skills,
                 openclawImage, hostPort, vcpus, memoryMib, diskSize, anthropicApiKey == null ? null : "(hidden)",
                 openaiApiKey == null ? null : "(hidden)", minimaxApiKey == null ? null : "(hidden)",
-                skipBrowserInstall, runtime, baseKernel, baseRootfs, baseInitrd);
+                skipBrowserInstall, runtime, baseKernel, baseRootfs, baseInitrd, allow);
     }
 
     /** The fields, secrets hidden: a document may reach a log line through its record text. */
@@ -106,6 +109,7 @@ public record InstanceDocument(String id, String telegramToken, String telegramU
                 + shown.openclawImage + ", hostPort=" + shown.hostPort + ", vcpus=" + shown.vcpus + ", memoryMib="
                 + shown.memoryMib + ", diskSize=" + shown.diskSize + ", anthropicApiKey=" + shown.anthropicApiKey
                 + ", openaiApiKey=" + shown.openaiApiKey + ", minimaxApiKey=" + shown.minimaxApiKey
-                + ", skipBrowserInstall=" + shown.skipBrowserInstall + ", runtime=" + shown.runtime + "]";
+                + ", skipBrowserInstall=" + shown.skipBrowserInstall + ", runtime=" + shown.runtime + ", allow=" + shown.allow
+                + "]";
     }
 }

@@ -1,6 +1,9 @@
 package dev.hearth.core.instance;
 
 import dev.hearth.core.InvalidInputException;
+import dev.hearth.core.job.EgressAllow;
+import dev.hearth.core.job.NetworkMode;
+import dev.hearth.core.job.NetworkPolicy;
 import dev.hearth.core.job.SecretValue;
 import dev.hearth.core.units.ByteSize;
 import java.util.ArrayList;
@@ -32,6 +35,7 @@ import java.util.regex.Pattern;
  * @param baseKernel the microVM kernel, if not the default one from BASE_IMAGES_DIR
  * @param baseRootfs the microVM root filesystem, if not the default one
  * @param baseInitrd the microVM initrd, if any
+ * @param allow the egress allowlist ({@code --allow}); empty: the public internet, as {@code hearth run}'s NAT
  */
 public record InstanceSpec(
         String id,
@@ -51,7 +55,8 @@ public record InstanceSpec(
         InstanceRuntime runtime,
         Optional<String> baseKernel,
         Optional<String> baseRootfs,
-        Optional<String> baseInitrd) {
+        Optional<String> baseInitrd,
+        List<EgressAllow> allow) {
 
     /** Longest instance id; ids name containers, folders and TAP devices. */
     public static final int MAX_ID_LENGTH = 63;
@@ -78,6 +83,7 @@ public record InstanceSpec(
         skills = List.copyOf(skills);
         Objects.requireNonNull(diskSize, "diskSize");
         Objects.requireNonNull(runtime, "runtime");
+        allow = new NetworkPolicy(NetworkMode.NAT, allow).allow();
         if (hostPort < 0 || hostPort > 65535) {
             throw new InvalidInputException("--host-port", Integer.toString(hostPort), "a port within 1..65535");
         }
@@ -87,14 +93,14 @@ public record InstanceSpec(
     public InstanceSpec withHostPort(int port) {
         return new InstanceSpec(id, telegramToken, telegramUsers, model, skills, openclawImage, port, vcpus, memoryMib,
                 diskSize, anthropicApiKey, openaiApiKey, minimaxApiKey, skipBrowserInstall, runtime, baseKernel,
-                baseRootfs, baseInitrd);
+                baseRootfs, baseInitrd, allow);
     }
 
     /** The same request with other microVM base files (each empty: the default from BASE_IMAGES_DIR). */
     public InstanceSpec withBaseFiles(Optional<String> kernel, Optional<String> rootfs, Optional<String> initrd) {
         return new InstanceSpec(id, telegramToken, telegramUsers, model, skills, openclawImage, hostPort, vcpus,
                 memoryMib, diskSize, anthropicApiKey, openaiApiKey, minimaxApiKey, skipBrowserInstall, runtime, kernel,
-                rootfs, initrd);
+                rootfs, initrd, allow);
     }
 
     /** Checks an instance id (also for the lifecycle commands' ID argument). */
@@ -131,6 +137,7 @@ public record InstanceSpec(
         private String baseKernel;
         private String baseRootfs;
         private String baseInitrd;
+        private List<String> allow = List.of();
 
         private Builder() {
         }
@@ -153,6 +160,8 @@ public record InstanceSpec(
         public Builder baseKernel(String v) { baseKernel = v; return this; }
         public Builder baseRootfs(String v) { baseRootfs = v; return this; }
         public Builder baseInitrd(String v) { baseInitrd = v; return this; }
+        /** {@code --allow} entries, HOST:PORT each; null is none. */
+        public Builder allow(List<String> v) { allow = v == null ? List.of() : List.copyOf(v); return this; }
 
         /** Validates every field, in flag order, and builds the spec. */
         public InstanceSpec build() {
@@ -188,11 +197,16 @@ public record InstanceSpec(
                     }
                 }
             }
+            List<EgressAllow> allowed = NetworkPolicy.parse("--network", "nat", "--allow", allow).allow();
+            if (rt.microVm() && !allowed.isEmpty()) {
+                throw new InvalidInputException("--allow", allowed.get(0).text(), "the docker runtime: microVM "
+                        + "instances do not enforce an egress allowlist yet (drop --allow or use --runtime docker)");
+            }
             return new InstanceSpec(id, telegram, users, model, skillList, Optional.ofNullable(openclawImage), port,
                     cpu, mem, disk, secret("--anthropic-api-key", anthropicApiKey),
                     secret("--openai-api-key", openaiApiKey), secret("--minimax-api-key", minimaxApiKey),
                     skipBrowserInstall, rt, path("--base-kernel", baseKernel), path("--base-rootfs", baseRootfs),
-                    path("--base-initrd", baseInitrd));
+                    path("--base-initrd", baseInitrd), allowed);
         }
 
         private static Optional<SecretValue> secret(String flag, String value) {

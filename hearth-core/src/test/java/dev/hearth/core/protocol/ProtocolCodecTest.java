@@ -80,7 +80,8 @@ class ProtocolCodecTest {
 
     private static dev.hearth.core.instance.InstanceDocument document() {
         return new dev.hearth.core.instance.InstanceDocument("bot-1", "123456:ABC-def", "42", null, null, null, "18891",
-                "1", "512", null, "sk-ant-secret", null, null, true, "docker", null, null, null);
+                "1", "512", null, "sk-ant-secret", null, null, true, "docker", null, null, null,
+                List.of("api.anthropic.com:443", "10.1.2.3/32:5432"));
     }
 
     static Stream<CoordinatorMessage> coordinatorMessages() {
@@ -122,19 +123,31 @@ class ProtocolCodecTest {
     @DisplayName("an instance document's bad field is named as the API names it, and a secret value is never shown")
     void instanceDocumentErrors() {
         var bad = new dev.hearth.core.instance.InstanceDocument("bot-1", "has space", null, null, null, null, "99999",
-                null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null);
         assertThatThrownBy(bad::toSpec).isInstanceOfSatisfying(dev.hearth.core.InvalidInputException.class, e -> {
             assertThat(e.field()).isEqualTo("telegramToken");
             assertThat(e.getMessage()).startsWith("telegramToken '(hidden)' is invalid").doesNotContain("has space");
         });
         var port = new dev.hearth.core.instance.InstanceDocument("bot-1", "1:A", null, null, null, null, "99999",
-                null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null);
         assertThatThrownBy(port::toSpec).isInstanceOfSatisfying(dev.hearth.core.InvalidInputException.class,
                 e -> assertThat(e.field()).isEqualTo("hostPort"));
         var id = new dev.hearth.core.instance.InstanceDocument("My Bot", "1:A", null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null);
         assertThatThrownBy(id::toSpec).isInstanceOfSatisfying(dev.hearth.core.InvalidInputException.class,
                 e -> assertThat(e.getMessage()).startsWith("id 'My Bot' is invalid"));
+        var allow = new dev.hearth.core.instance.InstanceDocument("bot-1", "1:A", null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null, null, List.of("api.anthropic.com"));
+        assertThatThrownBy(allow::toSpec).isInstanceOfSatisfying(dev.hearth.core.InvalidInputException.class, e -> {
+            assertThat(e.field()).isEqualTo("allow");
+            assertThat(e.getMessage()).contains("HOST:PORT");
+        });
+        var microVm = new dev.hearth.core.instance.InstanceDocument("bot-1", "1:A", null, null, null, null, null,
+                null, null, null, null, null, null, null, "qemu", null, null, null, List.of("example.com:443"));
+        assertThatThrownBy(microVm::toSpec).isInstanceOfSatisfying(dev.hearth.core.InvalidInputException.class,
+                e -> assertThat(e.field()).isEqualTo("allow"));
+        assertThat(document().toSpec().allow()).extracting(dev.hearth.core.job.EgressAllow::text)
+                .containsExactly("api.anthropic.com:443", "10.1.2.3/32:5432");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -55,7 +55,16 @@ public final class DockerContainers {
         Map<String, String> all = new java.util.HashMap<>(OrphanReaper.ownerLabels(spec));
         all.putAll(labels);
         Optional<String> network = spec.network() == dev.hearth.core.job.NetworkMode.NAT
-                ? Optional.of(networks.create(spec)) : Optional.empty();
+                ? Optional.of(networks.createLasting(spec)) : Optional.empty();
+        Optional<String> dns = Optional.empty();
+        if (network.isPresent() && !spec.allow().isEmpty()) {
+            try {
+                dns = Optional.of(networks.gateway(spec.name())); // served by the long-lived process (serveDns)
+            } catch (SandboxException e) {
+                networks.remove(spec.name());
+                throw e;
+            }
+        }
         try (CreateContainerCmd cmd = docker.createContainerCmd(spec.image())) {
             cmd.withName(spec.name())
                     .withUser(spec.user())
@@ -63,8 +72,7 @@ public final class DockerContainers {
                     .withLabels(all)
                     .withExposedPorts(ContainerSettings.exposedPorts(spec))
                     .withAttachStdin(false).withStdinOpen(false).withTty(false)
-                    .withHostConfig(ContainerSettings.hostConfig(spec, network,
-                            network.flatMap(n -> networks.dns(spec.name()))));
+                    .withHostConfig(ContainerSettings.hostConfig(spec, network, dns));
             if (!spec.command().isEmpty()) {
                 cmd.withCmd(spec.command());
             }
@@ -73,6 +81,29 @@ public final class DockerContainers {
             network.ifPresent(n -> networks.remove(spec.name()));
             throw DockerErrors.translate("create container " + spec.name(), e);
         }
+    }
+
+    /**
+     * Writes the egress allowlist rules of container {@code name}, made with {@code allow} in its spec, ahead of a
+     * start (and again whenever they may be missing: they are replaced in one step, so a running container is never
+     * unfenced). The container's DNS server is {@link #serveDns}'s.
+     */
+    public void fence(String name, List<dev.hearth.core.job.EgressAllow> allow) throws SandboxException {
+        networks.fence(name, allow);
+    }
+
+    /** Removes container {@code name}'s egress allowlist rules (it stopped); harmless when it has none. */
+    public void unfence(String name) {
+        networks.unfence(name);
+    }
+
+    /**
+     * Serves the DNS of container {@code name}, made with {@code allow} in its spec, from this process (which must
+     * outlive the container's run: an instance supervisor), writing its allowlist rules again first. Closing the
+     * server leaves the rules.
+     */
+    public dev.hearth.sandbox.net.AllowlistDns serveDns(String name, List<dev.hearth.core.job.EgressAllow> allow) throws SandboxException {
+        return networks.serveDns(name, allow);
     }
 
     /** Starts the container; a running one is left as it is. */
@@ -109,6 +140,7 @@ public final class DockerContainers {
     /** Removes the container, its anonymous volumes and its network, running or not; a missing one is fine. */
     public void remove(String name) {
         DockerDriver.remove(docker, name, name);
+        networks.unfence(name);
         networks.remove(name);
     }
 

@@ -103,11 +103,54 @@ final class SandboxNetwork {
     }
 
     /**
+     * Creates the network of a long-lived sandbox (an instance) and returns its name. Unlike {@link #create}, its
+     * allowlist is not enforced by this process, which may end long before the container: {@link #fence} writes the
+     * rules before each start, and the DNS server is served by the long-lived process ({@link #serveDns}).
+     */
+    String createLasting(SandboxSpec spec) throws SandboxException {
+        return createNetwork(spec);
+    }
+
+    /**
+     * Writes (or writes again) the egress allowlist rules of long-lived sandbox {@code sandbox}, whose network
+     * exists; safe while its container runs (the chains are replaced in one step).
+     */
+    void fence(String sandbox, java.util.List<dev.hearth.core.job.EgressAllow> allow) throws SandboxException {
+        SandboxFence.refresh(bridgeOf(sandbox), gateway(sandbox), allow, Duration.ofSeconds(20));
+    }
+
+    /** Removes long-lived sandbox {@code sandbox}'s allowlist rules; harmless when it has none. */
+    void unfence(String sandbox) {
+        SandboxFence.removeLeftover(bridgeOf(sandbox));
+    }
+
+    /**
+     * Writes the allowlist rules of long-lived sandbox {@code sandbox} again and starts its DNS server on its
+     * gateway, in the calling (long-lived) process; closing the server leaves the rules.
+     */
+    AllowlistDns serveDns(String sandbox, java.util.List<dev.hearth.core.job.EgressAllow> allow)
+            throws SandboxException {
+        String gateway = gateway(sandbox);
+        SandboxFence fence = SandboxFence.refresh(bridgeOf(sandbox), gateway, allow, Duration.ofSeconds(20));
+        return AllowlistDns.start(gateway, allow, fence);
+    }
+
+    /**
      * The DNS server a sandbox's container must use: its allowlist's forwarder on the gateway, or empty when the
      * sandbox has no allowlist (the engine's own DNS).
      */
     java.util.Optional<String> dns(String sandbox) {
         return java.util.Optional.ofNullable(allowlists.get(sandbox)).map(Allowlist::gateway);
+    }
+
+    /** The gateway of the sandbox's network, as the engine assigned it. */
+    String gateway(String sandbox) throws SandboxException {
+        try {
+            return docker.inspectNetworkCmd().withNetworkId(nameOf(sandbox)).exec().getIpam().getConfig()
+                    .getFirst().getGateway();
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("inspect network " + nameOf(sandbox), e);
+        }
     }
 
     /** Installs the allowlist's rules and starts its DNS server on the network's gateway. */
@@ -116,13 +159,7 @@ final class SandboxNetwork {
         if (old != null) {
             old.close(); // an instance's container made again: its rules and server are made afresh
         }
-        String gateway;
-        try {
-            gateway = docker.inspectNetworkCmd().withNetworkId(nameOf(spec.name())).exec().getIpam().getConfig()
-                    .getFirst().getGateway();
-        } catch (RuntimeException e) {
-            throw DockerErrors.translate("inspect network " + nameOf(spec.name()), e);
-        }
+        String gateway = gateway(spec.name());
         SandboxFence fence = SandboxFence.install(bridgeOf(spec.name()), gateway, spec.allow(),
                 Duration.ofSeconds(20));
         try {

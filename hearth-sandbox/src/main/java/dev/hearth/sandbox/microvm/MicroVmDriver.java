@@ -14,6 +14,9 @@ import dev.hearth.sandbox.image.BaseImages;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.image.GuestImage;
 import dev.hearth.sandbox.image.HostCommand;
+import dev.hearth.sandbox.net.GuestAllowlists;
+import dev.hearth.sandbox.net.GuestAllowlists.GuestAllowlist;
+import dev.hearth.sandbox.net.HostNetwork;
 import dev.hearth.sandbox.qemu.QemuVmm;
 import dev.hearth.sandbox.vm.VmConfig;
 import dev.hearth.sandbox.vm.VmDrive;
@@ -74,6 +77,7 @@ public final class MicroVmDriver implements SandboxDriver {
     private final MicroVmSettings settings;
     private final InstantSource clock;
     private final Set<MicroVmSandbox> open = ConcurrentHashMap.newKeySet();
+    private final GuestAllowlists allowlists = new GuestAllowlists();
 
     /**
      * @param vmm the VMM that boots the VMs
@@ -147,10 +151,10 @@ public final class MicroVmDriver implements SandboxDriver {
 
     @Override
     public MicroVmSandbox create(SandboxSpec spec) throws SandboxException, InterruptedException {
-        if (!spec.allow().isEmpty()) {
-            // refused rather than run with the whole internet: the guest bridge has no per-guest allowlist yet
+        if (!spec.allow().isEmpty() && !(network.orElse(null) instanceof HostNetwork)) {
+            // refused rather than run with the whole internet: only Hearth's own bridge has per-guest fences
             throw new SandboxException("sandbox " + spec.name() + " has an egress allowlist (" + spec.allow()
-                    + "), which microVMs do not enforce yet; run it with the Docker runtime");
+                    + "), which this driver's network cannot enforce; run it on Hearth's host network");
         }
         Plan plan = plan(spec);
         String id = vmId(spec.name());
@@ -166,12 +170,17 @@ public final class MicroVmDriver implements SandboxDriver {
         }
         MicroVmSandbox sandbox = null;
         Optional<VmNic> nic = Optional.empty();
+        Optional<GuestAllowlist> allowlist = Optional.empty();
         try {
             OwnerProcess owner = OwnerProcess.current();
             new OwnerRecord(owner, nic).write(runDir); // before anything that outlives this process is made
             if (spec.network() == NetworkMode.NAT) {
                 nic = Optional.of(network.orElseThrow().attach(id));
                 new OwnerRecord(owner, nic).write(runDir);
+                if (!spec.allow().isEmpty()) {
+                    allowlist = Optional.of(allowlists.admit((HostNetwork) network.orElseThrow(), nic.get(),
+                            spec.allow()));
+                }
             }
             Path rootfs = plan.diskBytes().isPresent() ? ownRootfs(runDir, plan.diskBytes().get()) : image.rootfs();
             boolean rootReadOnly = plan.diskBytes().isEmpty();
@@ -181,13 +190,18 @@ public final class MicroVmDriver implements SandboxDriver {
             VmConfig vm = new VmConfig(id, plan.vcpus(), plan.memoryMib(), image.kernel(), image.initrd(),
                     bootArgs(vmm.name()), List.of(new VmDrive("rootfs", rootfs, true, rootReadOnly),
                             new VmDrive("config", config, false, true)), nic, runDir);
-            sandbox = new MicroVmSandbox(spec.name(), vm, vmm, network, spec.ports(), clock, open::remove);
+            Optional<GuestAllowlist> fenced = allowlist;
+            sandbox = new MicroVmSandbox(spec.name(), vm, vmm, network, spec.ports(), clock, s -> {
+                open.remove(s);
+                fenced.ifPresent(GuestAllowlist::close);
+            });
             open.add(sandbox);
             return sandbox;
         } catch (SandboxException | RuntimeException | InterruptedException e) {
             if (sandbox != null) {
                 sandbox.close();
             } else {
+                allowlist.ifPresent(GuestAllowlist::close);
                 nic.ifPresent(n -> network.orElseThrow().detach(n));
                 MicroVmSandbox.removeRunDir(runDir);
             }
@@ -331,6 +345,7 @@ public final class MicroVmDriver implements SandboxDriver {
         for (MicroVmSandbox s : new ArrayList<>(open)) {
             s.close();
         }
+        allowlists.close();
         log.debug("microVM driver {} closed", name());
     }
 }

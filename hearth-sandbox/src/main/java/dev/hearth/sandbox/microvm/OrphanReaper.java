@@ -107,7 +107,12 @@ final class OrphanReaper {
                 .orElse("no owner recorded after " + UNRECORDED_GRACE.toSeconds() + " s"));
         vmms.forEach(ProcessHandle::destroyForcibly);
         awaitGone(dir, vmms);
-        nic.ifPresent(n -> network.orElseThrow().detach(n));
+        nic.ifPresent(n -> {
+            if (network.orElseThrow() instanceof dev.hearth.sandbox.net.HostNetwork host) {
+                dev.hearth.sandbox.net.GuestFence.removeLeftover(host, n); // a dead owner's allowlist, if it had one
+            }
+            network.orElseThrow().detach(n);
+        });
         MicroVmSandbox.removeRunDir(dir);
         return true;
     }

@@ -31,15 +31,19 @@ import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
 /**
- * The DNS server of one sandbox with an egress allowlist, bound on its bridge's gateway (UDP and TCP port 53).
+ * The DNS server of sandboxes with an egress allowlist, bound on a host address their traffic reaches (a Docker
+ * sandbox's bridge gateway, port 53; the microVM bridge's address, on a port its guests' DNS is redirected to).
  *
- * <p>It answers A queries only for names in the allowlist, resolving them with the host's resolver
- * ({@link InetAddress}, so {@code /etc/hosts} counts), and opens each answered address on the name's allowed ports
- * through the sandbox's {@link SandboxFence} before the answer leaves; AAAA and other types of an allowed name get
- * an empty answer (sandboxes have no IPv6), every other name REFUSED. It never forwards a query anywhere, so a
- * sandbox cannot tunnel data out through DNS. Answers carry a TTL of {@value #TTL_SECONDS} s; opened addresses stay
- * open for the sandbox's life, bounded by {@link SandboxFence#MAX_LEARNED}. {@link #close} stops both listeners.
- * Thread-safe.
+ * <p>Each query is answered for the sandbox it came from, found by its source address ({@link Tenant}): a
+ * server of one Docker sandbox has one tenant for every source (its bridge holds one container), the shared server of
+ * the microVM bridge one per guest address, which the guest's TAP pins (its anti-spoofing rules). A query from a source
+ * with no tenant is REFUSED. It answers A queries only for names in the tenant's allowlist, resolving them with the
+ * host's resolver ({@link InetAddress}, so {@code /etc/hosts} counts), and opens each answered address on the
+ * name's allowed ports through the tenant's {@link SandboxFence} before the answer leaves; AAAA and other types of an
+ * allowed name get an empty answer (sandboxes have no IPv6), every other name REFUSED. It never forwards a query
+ * anywhere, so a sandbox cannot tunnel data out through DNS. Answers carry a TTL of {@value #TTL_SECONDS} s; opened
+ * addresses stay open for the sandbox's life, bounded by {@link SandboxFence#MAX_LEARNED}. {@link #close} stops
+ * both listeners. Thread-safe.
  */
 public final class AllowlistDns implements AutoCloseable {
 
@@ -50,53 +54,102 @@ public final class AllowlistDns implements AutoCloseable {
     private static final int MAX_MESSAGE = 4096;
     private static final int TCP_TIMEOUT_MS = 5000;
 
-    private final Map<String, List<Integer>> ports = new LinkedHashMap<>();
-    private final SandboxFence fence;
+    /**
+     * What one sandbox may resolve: its allowed names with their ports, and the fence answers are opened in.
+     *
+     * @param ports allowed TCP ports by lower-case name
+     * @param fence the sandbox's fence
+     */
+    public record Tenant(Map<String, List<Integer>> ports, SandboxFence fence) {
+
+        /** The tenant of a sandbox with allowlist {@code allow} (its address entries need no DNS) and {@code fence}. */
+        public static Tenant of(List<EgressAllow> allow, SandboxFence fence) {
+            Map<String, List<Integer>> ports = new LinkedHashMap<>();
+            for (EgressAllow a : allow) {
+                if (a.isName()) {
+                    ports.computeIfAbsent(a.target(), n -> new ArrayList<>()).add(a.port());
+                }
+            }
+            ports.replaceAll((n, p) -> List.copyOf(p));
+            return new Tenant(Map.copyOf(ports), fence);
+        }
+    }
+
+    private final Tenant only;
+    private final Map<String, Tenant> bySource = new java.util.concurrent.ConcurrentHashMap<>();
     private final DatagramSocket udp;
     private final ServerSocket tcp;
     private final List<Thread> threads = new ArrayList<>();
 
-    private AllowlistDns(List<EgressAllow> allow, SandboxFence fence, DatagramSocket udp, ServerSocket tcp) {
-        for (EgressAllow a : allow) {
-            if (a.isName()) {
-                ports.computeIfAbsent(a.target(), n -> new ArrayList<>()).add(a.port());
-            }
-        }
-        this.fence = fence;
+    private AllowlistDns(Tenant only, DatagramSocket udp, ServerSocket tcp) {
+        this.only = only;
         this.udp = udp;
         this.tcp = tcp;
     }
 
     /**
-     * Starts the server on {@code gateway} port 53 for the names of {@code allow}, opening answers through
-     * {@code fence}.
+     * Starts the server of one sandbox on {@code gateway} port 53 for the names of {@code allow}, opening answers
+     * through {@code fence}; every source is that sandbox.
      *
      * @throws SandboxException when the port cannot be bound (another DNS server on the address; not root)
      */
     public static AllowlistDns start(String gateway, List<EgressAllow> allow, SandboxFence fence)
             throws SandboxException {
-        InetSocketAddress at = new InetSocketAddress(gateway, 53);
+        return bind(gateway, 53, Tenant.of(allow, fence));
+    }
+
+    /**
+     * Starts a server shared by several sandboxes on {@code address}:{@code port} (0: a free port, see
+     * {@link #port()}); each is answered once {@link #admit admitted} by its source address.
+     *
+     * @throws SandboxException when the address cannot be bound
+     */
+    public static AllowlistDns shared(String address, int port) throws SandboxException {
+        return bind(address, port, null);
+    }
+
+    private static AllowlistDns bind(String address, int port, Tenant only) throws SandboxException {
         DatagramSocket udp = null;
         try {
-            udp = new DatagramSocket(at);
+            udp = new DatagramSocket(new InetSocketAddress(address, port));
             ServerSocket tcp = new ServerSocket();
             tcp.setReuseAddress(true);
-            tcp.bind(at);
-            AllowlistDns dns = new AllowlistDns(allow, fence, udp, tcp);
-            dns.threads.add(Thread.ofPlatform().daemon().name("hearth-dns-udp-" + gateway).start(dns::serveUdp));
-            dns.threads.add(Thread.ofPlatform().daemon().name("hearth-dns-tcp-" + gateway).start(dns::serveTcp));
+            tcp.bind(new InetSocketAddress(address, udp.getLocalPort()));
+            AllowlistDns dns = new AllowlistDns(only, udp, tcp);
+            dns.threads.add(Thread.ofPlatform().daemon().name("hearth-dns-udp-" + address).start(dns::serveUdp));
+            dns.threads.add(Thread.ofPlatform().daemon().name("hearth-dns-tcp-" + address).start(dns::serveTcp));
             return dns;
         } catch (IOException e) {
             if (udp != null) {
                 udp.close();
             }
-            throw new SandboxException("cannot serve the sandbox's DNS on " + gateway + ":53: " + e.getMessage()
-                    + " (Hearth needs root to bind port 53)", e);
+            throw new SandboxException("cannot serve the sandbox DNS on " + address + ":" + port + ": "
+                    + e.getMessage() + " (Hearth needs root to bind port 53, and the address must be the host's)", e);
         }
     }
 
+    /** The port both listeners are bound to (UDP and TCP alike). */
+    public int port() {
+        return udp.getLocalPort();
+    }
+
+    /** Answers queries from IPv4 {@code source} (a guest's pinned address) for {@code tenant}, replacing any. */
+    public void admit(String source, Tenant tenant) {
+        bySource.put(source, tenant);
+    }
+
+    /** Stops answering {@code source}; its queries are REFUSED from now on. */
+    public void dismiss(String source) {
+        bySource.remove(source);
+    }
+
+    /** The tenant queries from {@code source} are answered for, or null. */
+    private Tenant tenant(InetAddress source) {
+        return only != null ? only : bySource.get(source.getHostAddress());
+    }
+
     /** The answer to one query in wire form; null when the query is not a DNS message (dropped). */
-    byte[] answer(byte[] query, int length) {
+    byte[] answer(byte[] query, int length, InetAddress source) {
         Message in;
         try {
             in = new Message(java.util.Arrays.copyOf(query, length));
@@ -117,7 +170,8 @@ public final class AllowlistDns implements AutoCloseable {
         }
         out.getHeader().setFlag(Flags.RA);
         String name = question.getName().toString(true).toLowerCase(Locale.ROOT);
-        List<Integer> allowedPorts = ports.get(name);
+        Tenant tenant = tenant(source);
+        List<Integer> allowedPorts = tenant == null ? null : tenant.ports().get(name);
         if (allowedPorts == null || question.getDClass() != DClass.IN) {
             out.getHeader().setRcode(Rcode.REFUSED);
             return out.toWire(MAX_MESSAGE);
@@ -125,7 +179,7 @@ public final class AllowlistDns implements AutoCloseable {
         if (question.getType() == Type.A) {
             try {
                 for (InetAddress a : InetAddress.getAllByName(name)) {
-                    if (a instanceof Inet4Address v4 && fence.learn(v4, allowedPorts)) {
+                    if (a instanceof Inet4Address v4 && tenant.fence().learn(v4, allowedPorts)) {
                         out.addRecord(new ARecord(question.getName(), DClass.IN, TTL_SECONDS, v4), Section.ANSWER);
                     }
                 }
@@ -142,7 +196,7 @@ public final class AllowlistDns implements AutoCloseable {
             DatagramPacket p = new DatagramPacket(buffer, buffer.length);
             try {
                 udp.receive(p);
-                byte[] reply = answer(p.getData(), p.getLength());
+                byte[] reply = answer(p.getData(), p.getLength(), p.getAddress());
                 if (reply != null) {
                     udp.send(new DatagramPacket(reply, reply.length, p.getSocketAddress()));
                 }
@@ -172,7 +226,7 @@ public final class AllowlistDns implements AutoCloseable {
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
             int length = in.readUnsignedShort();
             byte[] query = in.readNBytes(Math.min(length, MAX_MESSAGE));
-            byte[] reply = answer(query, query.length);
+            byte[] reply = answer(query, query.length, s.getInetAddress());
             if (reply != null) {
                 out.writeShort(reply.length);
                 out.write(reply);

@@ -168,23 +168,7 @@ public final class EgressFilter {
     }
 
     private void writeChains() throws HostCommandException {
-        Path rules;
-        try {
-            rules = Files.createTempFile("hearth-egress", ".rules");
-            Files.writeString(rules, chains());
-        } catch (IOException e) {
-            throw new HostCommandException("iptables-restore", -1, "", "cannot write the filter's rules to a "
-                    + "temporary file: " + e.getMessage(), e);
-        }
-        try {
-            host.run("iptables-restore", "-w", "10", "--noflush", rules.toString());
-        } finally {
-            try {
-                Files.deleteIfExists(rules);
-            } catch (IOException e) {
-                // a leftover temporary file of public rules harms nothing
-            }
-        }
+        host.restore(chains());
     }
 
     /** Docker makes DOCKER-USER itself; on a host without Docker (microVMs only) Hearth makes it the same way. */

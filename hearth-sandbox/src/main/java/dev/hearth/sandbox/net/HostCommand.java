@@ -93,6 +93,32 @@ final class HostCommand {
         }
     }
 
+    /**
+     * Applies {@code rules} (in {@code iptables-restore} form) with {@code iptables-restore --noflush}: each chain the
+     * rules declare is replaced as one change, chains they do not declare are left alone.
+     *
+     * @throws HostCommandException when the rules cannot be written to a temporary file or are refused
+     */
+    void restore(String rules) throws HostCommandException {
+        java.nio.file.Path file;
+        try {
+            file = java.nio.file.Files.createTempFile("hearth-rules", ".rules");
+            java.nio.file.Files.writeString(file, rules);
+        } catch (IOException e) {
+            throw new HostCommandException("iptables-restore", -1, "", "cannot write iptables rules to a temporary "
+                    + "file: " + e.getMessage(), e);
+        }
+        try {
+            run("iptables-restore", "-w", "10", "--noflush", file.toString());
+        } finally {
+            try {
+                java.nio.file.Files.deleteIfExists(file);
+            } catch (IOException e) {
+                log.debug("leftover rules file {}: {}", file, e.toString()); // rules hold no secret
+            }
+        }
+    }
+
     /** The exception for a command that exited non-zero. */
     HostCommandException failure(String[] argv, Result r) {
         String line = (namespace.map(ns -> "ip netns exec " + ns + " ").orElse("")) + String.join(" ", argv);

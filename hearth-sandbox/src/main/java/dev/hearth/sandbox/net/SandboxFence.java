@@ -26,7 +26,12 @@ import org.slf4j.LoggerFactory;
  * <p>Addresses a DNS answer returned for an allowed name are added by {@link #learn}, at most {@value #MAX_LEARNED}
  * per sandbox, the oldest dropped first; an address inside {@link EgressFilter#BLOCKED} (a name resolving to the
  * metadata service or the LAN) is never learned: only an allow entry written as an address opens a private one.
- * {@link #close} removes both chains and their jumps. Thread-safe.
+ * {@link #close} removes both chains and their jumps. Chains are written with one {@code iptables-restore}, so a
+ * fence may be written again while its sandbox runs ({@link #refresh}) and is never seen empty.
+ *
+ * <p>A microVM guest on the shared bridge gets the same chains through {@link GuestFence}, named {@code HV-},
+ * {@code HVI-} and {@code HVN-<tap>}, jumped for {@code -i <bridge> -s <guest address>}; the third (nat
+ * {@code PREROUTING}) redirects the guest's DNS to its owner's {@link AllowlistDns} port. Thread-safe.
  */
 public final class SandboxFence implements AutoCloseable {
 
@@ -38,16 +43,31 @@ public final class SandboxFence implements AutoCloseable {
 
     private final HostCommand host;
     private final String bridge;
+    private final List<String> match;
     private final String forward;
     private final String input;
+    private final String nat;
+    private final int dnsPort;
     private final SequencedSet<String> learned = new LinkedHashSet<>();
 
     private SandboxFence(HostCommand host, String bridge) {
+        this(host, bridge, List.of("-i", bridge), "HS", bridge.substring(bridge.indexOf('-') + 1), 53);
+    }
+
+    /**
+     * A fence whose jumps match {@code match} (traffic arriving on {@code bridge}, narrowed to one sandbox), with
+     * chains {@code <prefix>-<id>}, {@code <prefix>I-<id>} and {@code <prefix>N-<id>}; DNS to the gateway's port
+     * 53 is redirected to {@code dnsPort} when it is another.
+     */
+    SandboxFence(HostCommand host, String bridge, List<String> match, String prefix, String id, int dnsPort) {
         this.host = host;
         this.bridge = bridge;
-        String hex = bridge.substring(bridge.indexOf('-') + 1).toUpperCase(java.util.Locale.ROOT);
-        this.forward = "HS-" + hex;
-        this.input = "HSI-" + hex;
+        this.match = List.copyOf(match);
+        String suffix = id.toUpperCase(java.util.Locale.ROOT);
+        this.forward = prefix + "-" + suffix;
+        this.input = prefix + "I-" + suffix;
+        this.nat = prefix + "N-" + suffix;
+        this.dnsPort = dnsPort;
     }
 
     /**
@@ -58,15 +78,35 @@ public final class SandboxFence implements AutoCloseable {
      */
     public static SandboxFence install(String bridge, String gateway, List<EgressAllow> allow, Duration timeout)
             throws SandboxException {
+        return write(bridge, gateway, allow, timeout, true);
+    }
+
+    private static SandboxFence write(String bridge, String gateway, List<EgressAllow> allow, Duration timeout,
+            boolean removeOnFailure) throws SandboxException {
         SandboxFence fence = new SandboxFence(new HostCommand(Optional.empty(), timeout), bridge);
         try {
             fence.write(gateway, allow);
             return fence;
         } catch (HostCommandException e) {
-            fence.close();
-            throw new SandboxException("cannot install the egress allowlist of bridge " + bridge + ": "
+            if (removeOnFailure) {
+                fence.close();
+            }
+            throw new SandboxException("cannot write the egress allowlist of bridge " + bridge + ": "
                     + e.getMessage() + " (Hearth needs root and iptables)", e);
         }
+    }
+
+    /**
+     * Writes the fence of {@code bridge} again, or for the first time, as {@link #install} does, while its sandbox may
+     * be running: the chains are replaced in one step, never seen empty, and a failure removes nothing (a sandbox of
+     * a long-lived service stays fenced by what was there). Addresses learned from DNS answers are dropped: the
+     * sandbox's next lookup opens them again.
+     *
+     * @throws SandboxException naming the iptables command that failed
+     */
+    public static SandboxFence refresh(String bridge, String gateway, List<EgressAllow> allow, Duration timeout)
+            throws SandboxException {
+        return write(bridge, gateway, allow, timeout, false);
     }
 
     /**
@@ -82,38 +122,63 @@ public final class SandboxFence implements AutoCloseable {
         return forward;
     }
 
-    private void write(String gateway, List<EgressAllow> allow) throws HostCommandException {
-        removeAll();
-        host.run("iptables", "-w", "10", "-N", forward);
-        host.run("iptables", "-w", "10", "-N", input);
-        List<List<String>> rules = new ArrayList<>();
+    /** Writes both chains (and, with a redirect, the nat chain) in one step, then makes sure of their jumps. */
+    void write(String gateway, List<EgressAllow> allow) throws HostCommandException {
+        List<String> lines = new ArrayList<>(List.of("*filter", ":" + forward + " - [0:0]", ":" + input + " - [0:0]"));
         for (EgressAllow a : allow) {
             if (!a.isName()) {
-                rules.add(mark(a.target(), a.port()));
+                lines.add("-A " + forward + " " + String.join(" ", mark(a.target(), a.port())));
             }
         }
-        rules.add(List.of("-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "RETURN"));
-        rules.add(List.of("-m", "mark", "--mark", EgressFilter.ALLOWED_MARK, "-j", "RETURN"));
-        rules.add(List.of("-j", "REJECT", "--reject-with", "icmp-admin-prohibited"));
-        for (List<String> r : rules) {
-            append(forward, r);
-        }
+        lines.add("-A " + forward + " -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN");
+        lines.add("-A " + forward + " -m mark --mark " + EgressFilter.ALLOWED_MARK + " -j RETURN");
+        lines.add("-A " + forward + " -j REJECT --reject-with icmp-admin-prohibited");
         for (String proto : List.of("udp", "tcp")) {
-            append(input, List.of("-d", gateway + "/32", "-p", proto, "-m", proto, "--dport", "53", "-j", "ACCEPT"));
+            lines.add("-A " + input + " -d " + gateway + "/32 -p " + proto + " -m " + proto + " --dport " + dnsPort
+                    + " -j ACCEPT");
         }
-        host.run("iptables", "-w", "10", "-I", "INPUT", "1", "-i", bridge, "-j", input);
-        host.run("iptables", "-w", "10", "-I", DOCKER_USER, "1", "-i", bridge, "-j", forward);
+        lines.add("COMMIT");
+        if (dnsPort != 53) {
+            lines.addAll(List.of("*nat", ":" + nat + " - [0:0]"));
+            for (String proto : List.of("udp", "tcp")) {
+                // DNS to any server is answered by the owner's: it never leaves, so it cannot tunnel out
+                lines.add("-A " + nat + " -p " + proto + " -m " + proto + " --dport 53 -j DNAT --to-destination "
+                        + gateway + ":" + dnsPort);
+            }
+            lines.add("COMMIT");
+        }
+        // one iptables-restore: the chains are replaced atomically, so a running sandbox is never seen unfenced
+        host.restore(String.join("\n", lines) + "\n");
+        learned.clear();
+        ensureJump("filter", "INPUT", input);
+        ensureJump("filter", DOCKER_USER, forward);
+        if (dnsPort != 53) {
+            ensureJump("nat", "PREROUTING", nat);
+        }
+    }
+
+    private void ensureJump(String table, String chain, String target) throws HostCommandException {
+        HostCommand.Result check = host.attempt(jump(table, "-C", chain, target));
+        if (check.exitCode() == 1) {
+            host.run(jump(table, "-I", chain, target));
+        } else if (!check.ok()) {
+            throw host.failure(jump(table, "-C", chain, target), check); // never guess that a jump is there
+        }
+    }
+
+    private String[] jump(String table, String op, String chain, String target) {
+        List<String> argv = new ArrayList<>(List.of("iptables", "-w", "10", "-t", table, op, chain));
+        if (op.equals("-I")) {
+            argv.add("1");
+        }
+        argv.addAll(match);
+        argv.addAll(List.of("-j", target));
+        return argv.toArray(String[]::new);
     }
 
     private static List<String> mark(String cidr, int port) {
         return List.of("-d", cidr, "-p", "tcp", "-m", "tcp", "--dport", Integer.toString(port), "-j", "MARK",
                 "--set-xmark", EgressFilter.ALLOWED_MARK);
-    }
-
-    private void append(String chain, List<String> rule) throws HostCommandException {
-        List<String> argv = new ArrayList<>(List.of("iptables", "-w", "10", "-A", chain));
-        argv.addAll(rule);
-        host.run(argv.toArray(String[]::new));
     }
 
     /**
@@ -129,9 +194,10 @@ public final class SandboxFence implements AutoCloseable {
         boolean ok = true;
         for (int port : ports) {
             String key = ip + ":" + port;
-            if (learned.contains(key)) {
-                continue;
+            if (learned.contains(key) && present(mark(ip + "/32", port))) {
+                continue; // checked, not trusted: another process may have rewritten the chain since
             }
+            learned.remove(key);
             while (learned.size() >= MAX_LEARNED) {
                 String oldest = learned.removeFirst();
                 String[] parts = oldest.split(":");
@@ -150,6 +216,16 @@ public final class SandboxFence implements AutoCloseable {
         return ok;
     }
 
+    private boolean present(List<String> rule) {
+        List<String> argv = new ArrayList<>(List.of("iptables", "-w", "10", "-C", forward));
+        argv.addAll(rule);
+        try {
+            return host.attempt(argv.toArray(String[]::new)).ok();
+        } catch (HostCommandException e) {
+            return false;
+        }
+    }
+
     private void delete(String chain, List<String> rule) {
         List<String> argv = new ArrayList<>(List.of("iptables", "-w", "10", "-D", chain));
         argv.addAll(rule);
@@ -161,15 +237,16 @@ public final class SandboxFence implements AutoCloseable {
     }
 
     private void removeAll() throws HostCommandException {
-        while (host.attempt("iptables", "-w", "10", "-D", DOCKER_USER, "-i", bridge, "-j", forward).ok()) {
-            // a jump written twice is removed twice
+        for (String[] j : List.of(jump("filter", "-D", DOCKER_USER, forward), jump("filter", "-D", "INPUT", input),
+                jump("nat", "-D", "PREROUTING", nat))) {
+            while (host.attempt(j).ok()) {
+                // a jump written twice is removed twice
+            }
         }
-        while (host.attempt("iptables", "-w", "10", "-D", "INPUT", "-i", bridge, "-j", input).ok()) {
-            // likewise
-        }
-        for (String chain : List.of(forward, input)) {
-            if (host.attempt("iptables", "-w", "10", "-F", chain).ok()) {
-                host.attempt("iptables", "-w", "10", "-X", chain);
+        for (String[] chain : List.of(new String[] {"filter", forward}, new String[] {"filter", input},
+                new String[] {"nat", nat})) {
+            if (host.attempt("iptables", "-w", "10", "-t", chain[0], "-F", chain[1]).ok()) {
+                host.attempt("iptables", "-w", "10", "-t", chain[0], "-X", chain[1]);
             }
         }
     }

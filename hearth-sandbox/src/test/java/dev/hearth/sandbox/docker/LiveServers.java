@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Real servers for the egress end-to-end tests, in test namespaces or on the host, and host commands. */
-final class LiveServers {
+public final class LiveServers {
 
     private LiveServers() {
     }
@@ -23,7 +23,7 @@ final class LiveServers {
      * {@code /id} on {@code ip}:{@code port}, files under {@code dir}; its stop is added to {@code cleanup}.
      * Returns once it listens.
      */
-    static void serve(Path dir, List<AutoCloseable> cleanup, List<String> prefix, String ip, int port, String marker)
+    public static void serve(Path dir, List<AutoCloseable> cleanup, List<String> prefix, String ip, int port, String marker)
             throws Exception {
         Path root = Files.createDirectories(dir.resolve(marker));
         Files.writeString(root.resolve("id"), marker);
@@ -53,10 +53,22 @@ final class LiveServers {
     }
 
     /** Runs a host command, asserting it succeeds; its output. */
-    static String command(String... argv) throws Exception {
+    public static String command(String... argv) throws Exception {
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as("%s: %s", String.join(" ", argv), out).isZero();
         return out;
+    }
+
+    /** Adds {@code line} to the host's {@code /etc/hosts}; its removal is added to {@code cleanup}. */
+    public static void hostsLine(List<AutoCloseable> cleanup, String line) throws IOException {
+        Path hosts = Path.of("/etc/hosts");
+        String before = Files.readString(hosts);
+        Files.writeString(hosts, before + (before.endsWith("\n") ? "" : "\n") + line + "\n");
+        cleanup.add(() -> {
+            List<String> kept = new ArrayList<>(Files.readAllLines(hosts));
+            kept.remove(line);
+            Files.writeString(hosts, String.join("\n", kept) + "\n");
+        });
     }
 }

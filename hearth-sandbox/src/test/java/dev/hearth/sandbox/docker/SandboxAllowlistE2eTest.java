@@ -34,8 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
 @DisplayName("An allowlisted NAT sandbox reaches only allowed address:port pairs and resolves only allowed names")
 class SandboxAllowlistE2eTest {
 
-    private static final Path HOSTS = Path.of("/etc/hosts");
-
     @TempDir
     Path dir;
 
@@ -67,7 +65,7 @@ class SandboxAllowlistE2eTest {
         serve(named.inside(), "203.0.113.2", 8080, "named-ok");
         TestNamespace lan = namespace("hl" + tag, "192.168.232.1/24", "192.168.232.2/24");
         serve(lan.inside(), "192.168.232.2", 8080, "lan-ok");
-        hostsLine("203.0.113.2 " + name);
+        LiveServers.hostsLine(cleanup, "203.0.113.2 " + name);
 
         NetworkPolicy policy = NetworkPolicy.parse("network", "nat", "allow",
                 List.of("198.51.100.2:8080", "192.168.232.0/24:8080", name + ":8080"));
@@ -117,17 +115,6 @@ class SandboxAllowlistE2eTest {
         cleanup.add(ns);
         ns.linkToHost(link, hostAddress, address);
         return ns;
-    }
-
-    /** Adds {@code line} to the host's {@code /etc/hosts} until the test ends. */
-    private void hostsLine(String line) throws IOException {
-        String before = Files.readString(HOSTS);
-        Files.writeString(HOSTS, before + (before.endsWith("\n") ? "" : "\n") + line + "\n");
-        cleanup.add(() -> {
-            List<String> kept = new ArrayList<>(Files.readAllLines(HOSTS));
-            kept.remove(line);
-            Files.writeString(HOSTS, String.join("\n", kept) + "\n");
-        });
     }
 
     /** A UDP listener on {@code ip}:53 that creates {@code seen} when any datagram arrives. */

@@ -2,10 +2,8 @@ package dev.hearth.sandbox.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -96,32 +94,14 @@ class BridgeEgressTest {
     }
 
     private void serve(List<String> prefix, String ip, int port, String marker) throws Exception {
-        Path root = Files.createDirectories(dir.resolve(marker));
-        Files.writeString(root.resolve("id"), marker);
-        List<String> argv = new ArrayList<>(prefix);
-        argv.addAll(List.of("busybox", "httpd", "-f", "-p", ip + ":" + port, "-h", root.toString()));
-        servers.add(new ProcessBuilder(argv).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(marker + ".log").toFile()).start());
+        servers.add(GuestProbes.serve(dir, prefix, ip, port, marker));
     }
 
-    /** One plain HTTP request from {@code guest} (busybox 1.35's wget -T crashes, nc does not); what came back. */
     private String fetch(String guest, String target) throws Exception {
-        String[] hostPort = target.split(":");
-        return ns.inGuest(guest, "sh", "-c", "printf 'GET /id HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 "
-                + hostPort[0] + " " + hostPort[1]).stdout();
+        return GuestProbes.fetch(ns, guest, target);
     }
 
-    /** Polls: the first request may race the server or the port coming up. */
     private String fetchWithin(String guest, String target, Duration deadline) throws Exception {
-        Instant end = Instant.now().plus(deadline);
-        String last = "";
-        while (Instant.now().isBefore(end)) {
-            last = fetch(guest, target);
-            if (last.contains("200 OK")) {
-                return last;
-            }
-            Thread.sleep(200);
-        }
-        return last;
+        return GuestProbes.fetchWithin(ns, guest, target, deadline);
     }
 }
