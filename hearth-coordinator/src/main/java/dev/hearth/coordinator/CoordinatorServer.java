@@ -55,7 +55,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The coordinator process: Helidon SE 4 on virtual threads serving the REST API under /v1 (admin token), the
- * agents' WebSocket at {@link Protocol#AGENT_PATH}, /healthz and Prometheus /metrics; the store in the data folder;
+ * agents' WebSocket at {@link Protocol#AGENT_PATH}, /healthz and Prometheus /metrics, the web dashboard at
+ * /dashboard/ (its session cookie accepted by the /v1 filter); the store in the data folder;
  * and the scheduler loop. Start with {@link #start}, stop with {@link #close()}.
  */
 public final class CoordinatorServer implements AutoCloseable {

@@ -137,6 +137,7 @@ class DashboardE2eTest {
         text(By.cssSelector("#view [role=alert]"), "belongs to another client");
         go("#/overview");
         text(By.id("jobs-completed"), "1"); // Alice's own: Bob's completed job is not counted
+        shot("9-overview-client");
         go("#/instances");
         text(By.cssSelector("#view h1"), "Instances");
         shot("7-instances");
@@ -153,8 +154,10 @@ class DashboardE2eTest {
 
     private void login(String key) {
         browser.get("http://127.0.0.1:" + server.port() + "/dashboard/");
-        wait(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("login-key"))).sendKeys(key);
-        browser.findElement(By.id("login-submit")).click();
+        // by keyboard: the key typed into the focused field, Enter submits
+        wait(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("login-key")));
+        wait(10).until(d -> "login-key".equals(d.switchTo().activeElement().getAttribute("id")));
+        browser.switchTo().activeElement().sendKeys(key, org.openqa.selenium.Keys.ENTER);
         wait(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("logout")));
     }
 
