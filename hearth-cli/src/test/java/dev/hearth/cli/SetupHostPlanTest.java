@@ -67,7 +67,7 @@ class SetupHostPlanTest {
         assertThat(vm.out()).contains("user: hearth-vm");
         Plan all = plan(release, "--all");
         assertThat(all.line("profile: ")).isEqualTo("profile: jobs+microvm+tests");
-        assertThat(all.packages()).containsAll(vm.packages()).contains("python3-websockets");
+        assertThat(all.packages()).containsAll(vm.packages()).contains("python3-websockets", "chromium", "chromium-driver");
         assertThat(plan(release, "--microvm", "--all").packages()).isEqualTo(all.packages());
         // the guest kernel's source (Hearth's config is for 6.1) is Debian 12's package; elsewhere the plan says so
         if (release.equals("debian-12")) {

@@ -10,6 +10,11 @@ import dev.hearth.coordinator.api.JobsApi;
 import dev.hearth.coordinator.api.LedgerApi;
 import dev.hearth.coordinator.api.NodesApi;
 import dev.hearth.coordinator.api.TokensApi;
+import dev.hearth.coordinator.api.EventsApi;
+import dev.hearth.coordinator.api.JobDetailsApi;
+import dev.hearth.coordinator.api.OverviewApi;
+import dev.hearth.coordinator.dashboard.DashboardService;
+import dev.hearth.coordinator.dashboard.DashboardSessions;
 import dev.hearth.coordinator.hub.AgentHub;
 import dev.hearth.coordinator.hub.InstanceRelay;
 import dev.hearth.coordinator.hub.LiveLogs;
@@ -50,7 +55,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The coordinator process: Helidon SE 4 on virtual threads serving the REST API under /v1 (admin token), the
- * agents' WebSocket at {@link Protocol#AGENT_PATH}, /healthz and Prometheus /metrics; the store in the data folder;
+ * agents' WebSocket at {@link Protocol#AGENT_PATH}, /healthz and Prometheus /metrics, the web dashboard at
+ * /dashboard/ (its session cookie accepted by the /v1 filter); the store in the data folder;
  * and the scheduler loop. Start with {@link #start}, stop with {@link #close()}.
  */
 public final class CoordinatorServer implements AutoCloseable {
@@ -63,10 +69,12 @@ public final class CoordinatorServer implements AutoCloseable {
     private final WebServer server;
     private final Optional<PaymentWebhook> webhook;
     private final AgentHub hub;
+    private final EventsApi events;
 
     private CoordinatorServer(Store store, SchedulerLoop scheduler, VerificationQueue verifier, WebServer server,
-            Optional<PaymentWebhook> webhook, AgentHub hub) {
+            Optional<PaymentWebhook> webhook, AgentHub hub, EventsApi events) {
         this.hub = hub;
+        this.events = events;
         this.store = store;
         this.scheduler = scheduler;
         this.verifier = verifier;
@@ -152,19 +160,24 @@ public final class CoordinatorServer implements AutoCloseable {
         handler.attach(loop[0]);
         registerGauges(metrics, store, hub);
         Runnable wake = loop[0]::wake;
+        DashboardSessions sessions = new DashboardSessions(clock);
+        Access access = new Access(admin, store.tenants(), clock, sessions);
+        Dashboard dashboard = new Dashboard(new DashboardService(sessions, access, store.tenants(),
+                identity.isPresent()), new OverviewApi(store, clock), new EventsApi(store, store.tenants(), clock),
+                new JobDetailsApi(store));
         Apis apis = new Apis(new JobsApi(store, hub, wake, liveLogs, ledger.rates(), jobEnded, store.tenants()),
                 new NodesApi(store, hub, clock, instances.inventory(), store.tenants(), wake),
                 new TokensApi(store, store.tenants()), new LedgerApi(store, store.tenants()),
                 new CoordinatorApi(key), new NodeInstancesApi(store, hub, instances), new InstancesApi(instances, hub, store.tenants()),
                 new TenantsApi(store.tenants()), new NodeRemovalApi(store, store.tenants(), hub, wake),
-                new Access(admin, store.tenants(), clock));
+                access);
         io.helidon.webserver.WebServerConfig.Builder web = WebServer.builder();
         identity.ifPresent(t -> web.tls(Tls.builder().sslContext(t.context()).build()));
         WebServer server = web
                 .host(config.host())
                 .port(config.port())
                 .addProtocol(WsConfig.builder().name("websocket").maxFrameLength(config.maxFrameBytes()).build())
-                .routing(r -> routes(r, store, metrics, apis))
+                .routing(r -> routes(r, store, metrics, apis, dashboard))
                 .addRouting(WsRouting.builder().endpoint(Protocol.AGENT_PATH, hub::newConnection))
                 .build()
                 .start();
@@ -178,7 +191,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 oracle.policy().unsigned().name().toLowerCase(java.util.Locale.ROOT), oracle.policy().timing().wireName(),
                 oracle.policy().completion().wireName(), ledger.rates(),
                 ledger.settlementWebhook().map(Object::toString).orElse("none"));
-        return new CoordinatorServer(store, loop[0], verifier, server, webhook, hub);
+        return new CoordinatorServer(store, loop[0], verifier, server, webhook, hub, dashboard.events());
     }
 
     /** Cancels a copy of a k-of-n job that can no longer matter (the job failed), telling its node, and settles it. */
@@ -195,7 +208,12 @@ public final class CoordinatorServer implements AutoCloseable {
             Access access) {
     }
 
-    private static void routes(HttpRouting.Builder r, Store store, CoordinatorMetrics metrics, Apis apis) {
+    /** The web dashboard's page and session, and the /v1 reads it adds. */
+    private record Dashboard(DashboardService page, OverviewApi overview, EventsApi events, JobDetailsApi jobs) {
+    }
+
+    private static void routes(HttpRouting.Builder r, Store store, CoordinatorMetrics metrics, Apis apis,
+            Dashboard dashboard) {
         r.get("/healthz", (req, res) -> health(store, res))
                 .get("/metrics", (req, res) -> res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4")
                         .send(metrics.scrape()));
@@ -209,7 +227,12 @@ public final class CoordinatorServer implements AutoCloseable {
                 .register("/v1/ledger", apis.ledger())
                 .register("/v1/coordinator", apis.coordinator())
                 .register("/v1/nodes", apis.removal())
-                .register("/v1", apis.tenants());
+                .register("/v1", apis.tenants())
+                .register("/v1/jobs", dashboard.jobs())
+                .register("/v1/overview", dashboard.overview())
+                .register("/v1/events", dashboard.events());
+        r.get("/dashboard", (req, res) -> res.status(301).header(HeaderNames.LOCATION, "/dashboard/").send())
+                .register("/dashboard", dashboard.page());
     }
 
     private static void health(Store store, ServerResponse res) {
@@ -244,6 +267,7 @@ public final class CoordinatorServer implements AutoCloseable {
     /** Stops serving, stops the scheduler and the verification queue, and closes the store. */
     @Override
     public void close() {
+        events.close(); // open event streams end, so stopping the server does not wait for their deadline
         server.stop();
         hub.close();
         webhook.ifPresent(PaymentWebhook::close);

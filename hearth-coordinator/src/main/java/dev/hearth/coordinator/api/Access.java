@@ -1,6 +1,7 @@
 package dev.hearth.coordinator.api;
 
 import dev.hearth.coordinator.AdminToken;
+import dev.hearth.coordinator.dashboard.DashboardSessions;
 import dev.hearth.coordinator.store.ClientRecord;
 import dev.hearth.coordinator.store.Quota;
 import dev.hearth.coordinator.store.Role;
@@ -25,6 +26,10 @@ import java.util.stream.Collectors;
  * naming the roles needed; 401 without a key), refuses a scoped key the scope the route needs (403
  * {@code scope_required}, naming it), applies the client's API rate limit (429 with Retry-After), and
  * records every refused request and every admin change in the audit trail. Thread-safe.
+ *
+ * <p>A request without an Authorization header may instead carry the dashboard's session cookie
+ * ({@link DashboardSessions}): the session's key is authenticated the same way, and a state-changing request
+ * (anything but GET and HEAD) must also carry the session's CSRF token, or it is refused (403 {@code csrf_required}).
  */
 public final class Access {
 
@@ -35,12 +40,24 @@ public final class Access {
     private final AdminToken admin;
     private final Tenants tenants;
     private final RateLimiter limiter;
+    private final DashboardSessions sessions;
 
-    /** The filter over the bootstrap token and the store's keys. */
+    /** The filter over the bootstrap token and the store's keys, with no dashboard sessions. */
     public Access(AdminToken admin, Tenants tenants, InstantSource clock) {
+        this(admin, tenants, clock, new DashboardSessions(clock));
+    }
+
+    /** The filter over the bootstrap token, the store's keys and the dashboard's {@code sessions}. */
+    public Access(AdminToken admin, Tenants tenants, InstantSource clock, DashboardSessions sessions) {
         this.admin = admin;
         this.tenants = tenants;
         this.limiter = new RateLimiter(clock);
+        this.sessions = sessions;
+    }
+
+    /** Who {@code key} (an {@code hck_} key or the admin token) belongs to, if it is live: the dashboard's login. */
+    public Optional<Principal> authenticate(String key) {
+        return key == null || key.isBlank() ? Optional.empty() : resolve("Bearer " + key.strip());
     }
 
     /** The filter: passes the request on with its principal in the context, or answers the refusal. */
@@ -48,7 +65,11 @@ public final class Access {
         String method = req.prologue().method().text();
         String path = req.path().path();
         String action = method + " " + path;
-        Optional<Principal> caller = resolve(req.headers().value(HeaderNames.AUTHORIZATION).orElse(null));
+        String header = req.headers().value(HeaderNames.AUTHORIZATION).orElse(null);
+        // no Authorization header: the dashboard's session cookie, whose key is checked like a bearer key
+        Optional<DashboardSessions.Session> session = header != null ? Optional.empty()
+                : DashboardSessions.cookie(req.headers().value(HeaderNames.COOKIE)).flatMap(sessions::find);
+        Optional<Principal> caller = resolve(session.map(s -> "Bearer " + s.key()).orElse(header));
         if (caller.isEmpty()) {
             tenants.audit("anonymous", action, "refused:401", "no key, or a key unknown, revoked, expired or of a "
                     + "disabled client");
@@ -58,6 +79,16 @@ public final class Access {
             return;
         }
         Principal p = caller.get();
+        Method verb = req.prologue().method();
+        if (session.isPresent() && verb != Method.GET && verb != Method.HEAD
+                && !session.get().csrfMatches(req.headers().value(HeaderNames.create(DashboardSessions.CSRF_HEADER))
+                        .orElse(null))) {
+            tenants.audit(p.actor(), action, "refused:403", "session cookie without its CSRF token");
+            JsonResponses.error(res, 403, "csrf_required", action + " with the dashboard's session cookie needs "
+                    + "the session's CSRF token in the " + DashboardSessions.CSRF_HEADER + " header (the login "
+                    + "answer and GET /dashboard/session give it)");
+            return;
+        }
         Set<Role> roles = AccessRules.roles(method, path);
         if (!roles.contains(p.role())) {
             String needed = roles.stream().map(Role::wireName).sorted().collect(Collectors.joining(" or "));

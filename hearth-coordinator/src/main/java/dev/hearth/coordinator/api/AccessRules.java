@@ -22,7 +22,7 @@ public final class AccessRules {
          * The scope a scoped key needs for this operation, derived from its roles, path group and method: admin-only
          * operations need {@code admin:*}; otherwise the group ({@code jobs}, {@code instances} including
          * {@code /v1/nodes/{id}/instances...}, {@code nodes}, {@code ledger}) with {@code read} for GET and
-         * {@code write} for the rest. Empty for {@code /v1/coordinator/key}, public to every key.
+         * {@code write} for the rest; the dashboard's {@code overview} and {@code events} need {@code jobs:read}. Empty for {@code /v1/coordinator/key}, public to every key.
          */
         public Optional<Scope> scope() {
             if (roles.equals(ADMIN)) {
@@ -38,6 +38,7 @@ public final class AccessRules {
                 case "nodes" -> read ? Optional.of(Scope.NODES_READ) : Optional.of(Scope.ADMIN);
                 case "ledger" -> read ? Optional.of(Scope.LEDGER_READ) : Optional.of(Scope.ADMIN);
                 case "coordinator" -> Optional.empty();
+                case "overview", "events" -> Optional.of(Scope.JOBS_READ); // the dashboard's reads
                 default -> Optional.of(Scope.ADMIN);
             };
         }
@@ -55,6 +56,8 @@ public final class AccessRules {
             new Rule("GET", "/v1/jobs/{id}", CLIENT),
             new Rule("GET", "/v1/jobs/{id}/logs", CLIENT),
             new Rule("GET", "/v1/jobs/{id}/receipt", CLIENT),
+            new Rule("GET", "/v1/jobs/{id}/spec", CLIENT),
+            new Rule("GET", "/v1/jobs/{id}/placements", CLIENT),
             new Rule("POST", "/v1/jobs/{id}/cancel", CLIENT),
             new Rule("GET", "/v1/nodes", OPERATOR),
             new Rule("GET", "/v1/nodes/{id}", OPERATOR),
@@ -85,7 +88,9 @@ public final class AccessRules {
             new Rule("GET", "/v1/keys", ADMIN),
             new Rule("POST", "/v1/keys/{id}/revoke", ADMIN),
             new Rule("POST", "/v1/keys/{id}/rotate", ADMIN),
-            new Rule("GET", "/v1/audit", ADMIN));
+            new Rule("GET", "/v1/audit", ADMIN),
+            new Rule("GET", "/v1/overview", ANY),
+            new Rule("GET", "/v1/events", ANY));
 
     private AccessRules() {
     }

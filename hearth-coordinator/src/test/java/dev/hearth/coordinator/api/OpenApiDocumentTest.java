@@ -41,7 +41,9 @@ class OpenApiDocumentTest {
             "POST /v1/nodes/{id}/instances/{iid}/{action}", "DELETE /v1/nodes/{id}/instances/{iid}", "GET /v1/instances",
             "GET /v1/instances/requests/{requestId}", "GET /v1/tokens", "POST /v1/tokens/{id}/revoke",
             "DELETE /v1/nodes/{id}", "POST /v1/clients", "GET /v1/clients", "POST /v1/clients/{name}/disable",
-            "POST /v1/keys", "GET /v1/keys", "POST /v1/keys/{id}/revoke", "POST /v1/keys/{id}/rotate", "GET /v1/audit");
+            "POST /v1/keys", "GET /v1/keys", "POST /v1/keys/{id}/revoke", "POST /v1/keys/{id}/rotate", "GET /v1/audit",
+            "GET /v1/jobs/{id}/spec", "GET /v1/jobs/{id}/placements", "GET /v1/overview", "GET /v1/events",
+            "POST /dashboard/session", "GET /dashboard/session", "DELETE /dashboard/session");
 
     /** Documented answers this test cannot provoke, each with the reason. Keep it short. */
     private static final Map<String, String> NOT_PROVOKED = Map.of(
@@ -108,6 +110,10 @@ class OpenApiDocumentTest {
             expect(400, "GET /v1/jobs/{id}/logs", "GET", "/v1/jobs/" + done + "/logs?offset=-1", null);
             expect(409, "POST /v1/jobs/{id}/cancel", "POST", "/v1/jobs/" + done + "/cancel", null);
             expect(404, "GET /v1/jobs/{id}/receipt", "GET", "/v1/jobs/" + done + "/receipt", null);
+            assertThat(expect(200, "GET /v1/jobs/{id}/spec", "GET", "/v1/jobs/" + done + "/spec", null)
+                    .get("command").toString()).isEqualTo("[\"echo\",\"hi\"]");
+            assertThat(expect(200, "GET /v1/jobs/{id}/placements", "GET", "/v1/jobs/" + done + "/placements", null)
+                    .at("/placements/0/nodeId").asText()).isEqualTo(nodeId);
 
             String held = send(201, "POST /v1/jobs", "POST", "/v1/jobs", "application/yaml",
                     "command: [sleep, '60']\nretries: 0\n", admin).get("id").asText();
@@ -155,6 +161,7 @@ class OpenApiDocumentTest {
         expect(404, "GET /v1/jobs/{id}/logs", "GET", "/v1/jobs/nope/logs", null);
         expect(404, "POST /v1/jobs/{id}/cancel", "POST", "/v1/jobs/nope/cancel", null);
         prunedAnswers();
+        dashboardAnswers();
         expect(200, "GET /healthz", "GET", "/healthz", null);
         expect(200, "GET /metrics", "GET", "/metrics", null);
         for (String op : doc.operations().keySet()) {
@@ -302,6 +309,47 @@ class OpenApiDocumentTest {
         assertThat(expect(200, "GET /v1/jobs/{id}", "GET", "/v1/jobs/" + id, null).path("pruned").asBoolean()).isTrue();
         expect(410, "GET /v1/jobs/{id}/logs", "GET", "/v1/jobs/" + id + "/logs", null);
         expect(410, "GET /v1/jobs/{id}/receipt", "GET", "/v1/jobs/" + id + "/receipt", null);
+        expect(410, "GET /v1/jobs/{id}/spec", "GET", "/v1/jobs/" + id + "/spec", null);
+    }
+
+    /** The dashboard's session, its overview and its event streams (at most four per caller). */
+    private void dashboardAnswers() throws Exception {
+        expect(404, "GET /v1/jobs/{id}/spec", "GET", "/v1/jobs/nope/spec", null);
+        expect(404, "GET /v1/jobs/{id}/placements", "GET", "/v1/jobs/nope/placements", null);
+        assertThat(expect(200, "GET /v1/overview", "GET", "/v1/overview", null).get("scope").asText())
+                .isEqualTo("network");
+        java.util.List<HttpResponse<java.io.InputStream>> streams = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < dev.hearth.coordinator.api.EventsApi.PER_CALLER; i++) {
+                HttpResponse<java.io.InputStream> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + server.port() + "/v1/events")).header("Authorization", "Bearer " + admin).build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+                streams.add(r);
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+            }
+            answered.add("GET /v1/events 200");
+            expect(429, "GET /v1/events", "GET", "/v1/events", null);
+        } finally {
+            for (HttpResponse<java.io.InputStream> r : streams) {
+                r.body().close();
+            }
+        }
+        String login = "POST /dashboard/session";
+        send(415, login, "POST", "/dashboard/session", "text/plain", "key=" + admin, null);
+        send(400, login, "POST", "/dashboard/session", "application/json", "{}", null);
+        send(401, login, "POST", "/dashboard/session", "application/json", "{\"key\":\"hck_nope\"}", null);
+        HttpResponse<String> in = call("POST", "/dashboard/session", "application/json",
+                "{\"key\":\"" + admin + "\"}", null);
+        send(200, login, "POST", "/dashboard/session", "application/json", "{\"key\":\"" + admin + "\"}", null);
+        String cookie = in.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+        String csrf = Json.mapper().readTree(in.body()).get("csrf").asText();
+        send(401, "GET /dashboard/session", "GET", "/dashboard/session", null, null, null);
+        assertThat(send(200, "GET /dashboard/session", "GET", "/dashboard/session", null, null, null, "Cookie", cookie)
+                .get("role").asText()).isEqualTo("admin");
+        send(403, "DELETE /dashboard/session", "DELETE", "/dashboard/session", null, null, null, "Cookie", cookie);
+        send(200, "DELETE /dashboard/session", "DELETE", "/dashboard/session", null, null, null, "Cookie", cookie,
+                "X-Hearth-CSRF", csrf);
     }
 
     /** A Hearth agent's signed result: its receipt is served, its key listed with the node, its verdict shown. */
@@ -334,7 +382,13 @@ class OpenApiDocumentTest {
      */
     JsonNode send(int status, String operation, String method, String path, String type, String body,
             String token) throws Exception {
-        HttpResponse<String> r = call(method, path, type, body, token);
+        return send(status, operation, method, path, type, body, token, new String[0]);
+    }
+
+    /** As {@link #send(int, String, String, String, String, String, String)}, with more headers (name, value, ...). */
+    private JsonNode send(int status, String operation, String method, String path, String type, String body,
+            String token, String... headers) throws Exception {
+        HttpResponse<String> r = call(method, path, type, body, token, headers);
         String where = method + " " + path + " -> " + r.statusCode() + " " + r.body();
         assertThat(doc.statuses(operation)).as("documented codes of %s (%s)", operation, where)
                 .contains(String.valueOf(r.statusCode()));
@@ -354,8 +408,8 @@ class OpenApiDocumentTest {
         return json;
     }
 
-    private HttpResponse<String> call(String method, String path, String type, String body, String token)
-            throws Exception {
+    private HttpResponse<String> call(String method, String path, String type, String body, String token,
+            String... headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
@@ -364,6 +418,9 @@ class OpenApiDocumentTest {
         }
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
+        }
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
         }
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
