@@ -19,6 +19,7 @@ import dev.hearth.core.protocol.ErrorCode;
 import dev.hearth.core.protocol.ErrorMessage;
 import dev.hearth.core.protocol.GpuReport;
 import dev.hearth.core.protocol.Heartbeat;
+import dev.hearth.core.protocol.MessageTypes;
 import dev.hearth.core.protocol.Hello;
 import dev.hearth.core.protocol.InstanceAction;
 import dev.hearth.core.protocol.InstanceCreate;
@@ -103,6 +104,8 @@ public final class NodeAgent implements AutoCloseable {
     private volatile Duration heartbeatInterval;
     private volatile long lastHeardNanos = System.nanoTime();
     private volatile long nextHeartbeatNanos;
+    /** When the heartbeat now awaiting its ack was sent (System.nanoTime), 0 when none is. */
+    private volatile long heartbeatSentNanos;
     private volatile String lastRefusal;
 
     /** A job running here under a lease. */
@@ -130,8 +133,9 @@ public final class NodeAgent implements AutoCloseable {
      */
     public NodeAgent(AgentConfig config, SandboxDriver driver, NodeIdentity identity, Outbox outbox, HostInfo host,
             InstantSource clock, dev.hearth.agent.instances.Instances instances) {
+        this.metrics = new AgentMetrics(this, driver.name());
         this.instances = instances == null ? null : new NodeInstances(instances, this::sendIfRegistered,
-                () -> registered ? nodeId : null);
+                () -> registered ? nodeId : null, metrics::vmBoot);
         this.config = config;
         this.driver = driver;
         this.identity = identity;
@@ -144,7 +148,6 @@ public final class NodeAgent implements AutoCloseable {
                 host.gpus().stream().map(GpuReport::index).toList());
         this.heartbeatInterval = config.heartbeatInterval();
         this.startedAt = clock.instant();
-        this.metrics = new AgentMetrics(this);
         this.link = new CoordinatorLink(config.endpoint(), new Backoff(config.reconnectDelay(),
                 config.reconnectMax(), () -> ThreadLocalRandom.current().nextDouble()), new Events(), linkTrust());
     }
@@ -202,6 +205,8 @@ public final class NodeAgent implements AutoCloseable {
         Capacity free = new Capacity(Math.max(0, capacity.slots() - running.size()),
                 Math.max(0, capacity.cpus() - cpuNanos / 1e9), Math.max(0, capacity.memoryBytes() - memory),
                 capacity.gpus());
+        long sentAt = System.nanoTime();
+        heartbeatSentNanos = sentAt == 0 ? 1 : sentAt;
         link.send(new Heartbeat(nodeId, clock.instant().toString(),
                 new Heartbeat.Stats(completed.get(), failed.get(),
                         Duration.between(startedAt, clock.instant()).toSeconds(), running.size(), gpus),
@@ -219,6 +224,7 @@ public final class NodeAgent implements AutoCloseable {
         @Override
         public void received(CoordinatorMessage message) {
             lastHeardNanos = System.nanoTime();
+            metrics.message("in", MessageTypes.of(message));
             switch (message) {
                 case Hello h -> register(h);
                 case Registered r -> registered(r);
@@ -226,7 +232,7 @@ public final class NodeAgent implements AutoCloseable {
                 case JobCancel c -> cancel(c);
                 case ResultAck a -> acknowledged(a);
                 case Ping p -> link.send(new Pong());
-                case Ack a -> { }
+                case Ack a -> heartbeatAnswered(); // the coordinator acks heartbeats only
                 case ErrorMessage e -> refused(e);
                 case InstanceCreate c -> {
                     if (instances != null) {
@@ -246,6 +252,11 @@ public final class NodeAgent implements AutoCloseable {
         }
 
         @Override
+        public void sent(dev.hearth.core.protocol.AgentMessage message) {
+            metrics.message("out", MessageTypes.of(message));
+        }
+
+        @Override
         public void disconnected(String why, Duration retryIn) {
             boolean was = registered;
             registered = false;
@@ -256,6 +267,14 @@ public final class NodeAgent implements AutoCloseable {
                 log.warn("coordinator {} not reachable: {}; retrying in {}", config.endpoint(), why,
                         DurationText.format(retryIn));
             }
+        }
+    }
+
+    private void heartbeatAnswered() {
+        long sent = heartbeatSentNanos;
+        if (sent != 0) {
+            heartbeatSentNanos = 0;
+            metrics.heartbeatRoundTrip(Duration.ofNanos(System.nanoTime() - sent));
         }
     }
 
@@ -374,13 +393,14 @@ public final class NodeAgent implements AutoCloseable {
             return;
         }
         (result.status().success() ? completed : failed).incrementAndGet();
-        metrics.finished(result.status());
+        metrics.finished(result.status(), Duration.ofMillis(Math.max(0, result.durationMillis())));
+        done.sandboxStart().ifPresent(t -> metrics.sandboxStart(driver.name(), t));
         report(done, r.epoch(), r.ran());
         running.remove(spec.id()); // only now: a job is always either running or in the outbox
     }
 
     private static JobRunner.Execution unrun(JobResult result) {
-        return new JobRunner.Execution(result, null, ResourceUsage.UNKNOWN, Outputs.NONE);
+        return new JobRunner.Execution(result, null, ResourceUsage.UNKNOWN, Outputs.NONE, java.util.Optional.empty());
     }
 
     private void report(JobRunner.Execution done, long epoch, JobOffer.WireJobSpec ran) {
@@ -544,5 +564,6 @@ public final class NodeAgent implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         driver.close();
+        metrics.close();
     }
 }

@@ -12,6 +12,7 @@ import dev.hearth.coordinator.store.ResultAcceptance;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.core.json.Json;
 import dev.hearth.core.protocol.Ack;
+import dev.hearth.core.protocol.CoordinatorMessage;
 import dev.hearth.core.protocol.AgentMessage;
 import dev.hearth.core.protocol.ErrorCode;
 import dev.hearth.core.protocol.ErrorMessage;
@@ -23,6 +24,7 @@ import dev.hearth.core.protocol.JobCancel;
 import dev.hearth.core.protocol.JobLog;
 import dev.hearth.core.protocol.JobResultMessage;
 import dev.hearth.core.protocol.JobStarted;
+import dev.hearth.core.protocol.MessageTypes;
 import dev.hearth.core.protocol.Pong;
 import dev.hearth.core.protocol.ProtocolCodec;
 import dev.hearth.core.protocol.ProtocolException;
@@ -92,6 +94,13 @@ public final class MessageHandler {
     /** Where instance reports and answers go; without one they are refused as not understood. */
     public void attach(InstanceRelay relay) {
         instances = relay;
+    }
+
+    /** Counts a message sent to an agent. */
+    void sent(CoordinatorMessage message) {
+        if (metrics != null) {
+            metrics.sent(message);
+        }
     }
 
     int maxFrameBytes() {
@@ -166,14 +175,15 @@ public final class MessageHandler {
     }
 
     void handle(AgentConnection conn, String frame) {
-        metrics.count("hearth_agent_messages_total", "direction", "in");
         AgentMessage message;
         try {
             message = ProtocolCodec.decodeAgentMessage(frame);
         } catch (ProtocolException e) {
+            metrics.message("in", "invalid");
             refuse(conn, e.code(), e.getMessage());
             return;
         }
+        metrics.message("in", MessageTypes.of(message));
         try {
             dispatch(conn, message);
         } catch (RuntimeException e) {
@@ -308,6 +318,8 @@ public final class MessageHandler {
                 ? verdict.map(v -> v.outcome().name().toLowerCase(Locale.ROOT)).orElse("pending") : null;
         metrics.count("hearth_results_total", "outcome", code == null ? "accepted" : code.wireName());
         if (code == null) {
+            job.filter(j -> j.state() == JobState.RUNNING).ifPresent(j -> metrics.jobDuration(r.status(),
+                    java.time.Duration.between(j.updatedAt(), clock.instant())));
             log.info("accepted result of job {} from node {} (epoch {}, status {}, verdict {})", r.id(), node.nodeId(),
                     epoch, r.status(), verdictName);
         } else {

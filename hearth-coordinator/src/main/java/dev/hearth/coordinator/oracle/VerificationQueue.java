@@ -41,6 +41,7 @@ public final class VerificationQueue implements AutoCloseable {
     private final int maxAttempts;
     private final Duration firstRetry;
     private final List<VerdictListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile java.util.function.BiConsumer<String, Duration> judged = (outcome, took) -> { };
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private final Thread thread;
@@ -67,6 +68,14 @@ public final class VerificationQueue implements AutoCloseable {
         this.tick = tick;
         this.paused = paused;
         this.thread = Thread.ofPlatform().name("hearth-oracle").daemon().unstarted(this::loop);
+    }
+
+    /**
+     * Who hears how long the oracle took to judge each result, with the verdict's outcome ({@code passed},
+     * {@code failed}, ...); set before {@link #start}.
+     */
+    public void onJudged(java.util.function.BiConsumer<String, Duration> observer) {
+        judged = java.util.Objects.requireNonNull(observer, "observer");
     }
 
     /** Adds a listener; add them before {@link #start}, or it misses verdicts announced before. */
@@ -118,8 +127,11 @@ public final class VerificationQueue implements AutoCloseable {
             return;
         }
         Verdict verdict;
+        long began = System.nanoTime();
         try {
             verdict = oracle.judge(result);
+            judged.accept(verdict.outcome().name().toLowerCase(java.util.Locale.ROOT),
+                    Duration.ofNanos(System.nanoTime() - began));
         } catch (RuntimeException e) {
             int attempts = current.get().attempts() + 1;
             if (attempts < maxAttempts) {

@@ -57,6 +57,7 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
     private final LeasePolicy leases;
     private Instant lastHousekeeping = Instant.MIN;
     private volatile boolean running = true;
+    private volatile PlacementTimings timings = PlacementTimings.NONE;
 
     /** A loop without a ledger; see {@link #SchedulerLoop(Store, AgentHub, InstantSource, Duration, Duration, LedgerHooks)}. */
     public SchedulerLoop(Store store, AgentHub hub, InstantSource clock, Duration lostAfter, Duration tick) {
@@ -90,6 +91,11 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
     public SchedulerLoop start() {
         thread.start();
         return this;
+    }
+
+    /** Where placement times are reported; set before {@link #start}. */
+    public void attach(PlacementTimings value) {
+        timings = java.util.Objects.requireNonNull(value, "timings");
     }
 
     /** Asks for a pass soon; cheap and never blocks. */
@@ -197,6 +203,15 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
         if (queued.isEmpty()) {
             return;
         }
+        long began = System.nanoTime();
+        try {
+            place(queued);
+        } finally {
+            timings.placement(Duration.ofNanos(System.nanoTime() - began));
+        }
+    }
+
+    private void place(List<JobRecord> queued) {
         Map<String, StoredSpec> specs = new HashMap<>();
         List<JobNeeds> needs = new ArrayList<>();
         for (JobRecord j : queued) {
@@ -226,6 +241,9 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
                     .plus(leases.grace());
             Lease lease = store.grantLease(job.id(), d.nodeId().get(), d.gpuIndexes(), deadline);
             boolean sent = session.get().send(specs.get(job.id()).offer(job.id(), lease.epoch(), d.gpuIndexes()));
+            if (sent && job.attempts() == 0) {
+                timings.submitToOffer(Duration.between(job.submittedAt(), clock.instant()));
+            }
             log.info("job {} leased to node {} (epoch {}, attempt {}){}", job.id(), lease.nodeId(), lease.epoch(),
                     job.attempts() + 1, sent ? "" : "; the offer could not be sent, the lease stands until the node "
                             + "reconnects or is lost");
