@@ -18,6 +18,7 @@ import dev.hearth.core.protocol.CoordinatorMessage;
 import dev.hearth.core.protocol.ErrorCode;
 import dev.hearth.core.protocol.ErrorMessage;
 import dev.hearth.core.protocol.GpuReport;
+import dev.hearth.core.log.LogFields;
 import dev.hearth.core.protocol.Heartbeat;
 import dev.hearth.core.protocol.MessageTypes;
 import dev.hearth.core.protocol.Hello;
@@ -40,6 +41,7 @@ import dev.hearth.core.protocol.ResultAck;
 import dev.hearth.core.receipt.Receipt;
 import dev.hearth.core.receipt.ResourceUsage;
 import dev.hearth.core.units.DurationText;
+import dev.hearth.core.trace.Traceparent;
 import dev.hearth.sandbox.Outputs;
 import dev.hearth.sandbox.SandboxDriver;
 import dev.hearth.sandbox.SandboxException;
@@ -110,7 +112,7 @@ public final class NodeAgent implements AutoCloseable {
 
     /** A job running here under a lease. */
     private record Running(long epoch, JobSpec spec, JobOffer.WireJobSpec ran, Cancellation cancel,
-            AtomicBoolean discard, LiveOutput live) {
+            AtomicBoolean discard, LiveOutput live, String traceId) {
     }
 
     /**
@@ -326,6 +328,14 @@ public final class NodeAgent implements AutoCloseable {
 
     private void offer(JobOffer offer) {
         long epoch = offer.epoch() == null ? 0 : offer.epoch();
+        // the coordinator's trace is a stranger's text: only a well-formed trace id becomes a log field
+        String trace = Traceparent.parse(offer.traceparent()).map(Traceparent::traceId).orElse(null);
+        try (var fields = LogFields.job(offer.id(), nodeId, epoch, trace)) {
+            offer(offer, epoch, trace);
+        }
+    }
+
+    private void offer(JobOffer offer, long epoch, String trace) {
         if (running.containsKey(offer.id())) {
             log.warn("job {} offered again (epoch {}) while it runs here; ignored", offer.id(), epoch);
             return;
@@ -350,7 +360,7 @@ public final class NodeAgent implements AutoCloseable {
             log.info("job {} offered while draining; it runs within the grace period", offer.id());
         }
         Running r = new Running(epoch, spec, asRun(offer.spec(), spec), new Cancellation(), new AtomicBoolean(),
-                new LiveOutput(config.maxLogChars()));
+                new LiveOutput(config.maxLogChars()), trace);
         running.put(offer.id(), r);
         log.info("job {} accepted (epoch {}, image {}, timeout {})", offer.id(), epoch, spec.image(),
                 DurationText.format(spec.timeout()));
@@ -373,6 +383,12 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     private void run(JobSpec spec, Running r) {
+        try (var fields = LogFields.job(spec.id(), nodeId, r.epoch(), r.traceId())) {
+            runLogged(spec, r);
+        }
+    }
+
+    private void runLogged(JobSpec spec, Running r) {
         JobRunner.Execution done;
         try {
             link.send(new JobStarted(spec.id(), r.epoch()));

@@ -1,6 +1,7 @@
 package dev.hearth.coordinator.hub;
 
 import dev.hearth.coordinator.CoordinatorMetrics;
+import dev.hearth.coordinator.StoredSpec;
 import dev.hearth.coordinator.oracle.Check;
 import dev.hearth.coordinator.oracle.Oracle;
 import dev.hearth.coordinator.oracle.VerificationQueue;
@@ -11,6 +12,7 @@ import dev.hearth.coordinator.store.NodeState;
 import dev.hearth.coordinator.store.ResultAcceptance;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.core.json.Json;
+import dev.hearth.core.log.LogFields;
 import dev.hearth.core.protocol.Ack;
 import dev.hearth.core.protocol.CoordinatorMessage;
 import dev.hearth.core.protocol.AgentMessage;
@@ -260,8 +262,10 @@ public final class MessageHandler {
         }
         if (!store.markRunning(s.jobId(), s.epoch())) {
             Optional<JobRecord> job = store.job(s.jobId());
-            log.warn("node {} started job {} under stale epoch {} (current {}); telling it to drop the job",
+            try (var fields = LogFields.job(s.jobId(), node.nodeId(), s.epoch(), null)) {
+                log.warn("node {} started job {} under stale epoch {} (current {}); telling it to drop the job",
                     node.nodeId(), s.jobId(), s.epoch(), job.map(JobRecord::epoch).orElse(-1L));
+            }
             node.send(new JobCancel(s.jobId(), s.epoch(), ErrorCode.STALE_LEASE.wireName()));
         }
     }
@@ -292,6 +296,15 @@ public final class MessageHandler {
         Optional<JobRecord> job = store.job(r.id());
         long epoch = r.epoch() != null ? r.epoch()
                 : job.filter(j -> node.nodeId().equals(j.nodeId())).map(JobRecord::epoch).orElse(-1L);
+        // the verdict and the settlement run on this thread: their lines carry the job's fields too; the trace id is
+        // the one the job was stored under, never one a node sends
+        String trace = job.map(j -> StoredSpec.traceIdOf(j.specJson())).orElse(null);
+        try (var fields = LogFields.job(r.id(), node.nodeId(), epoch, trace)) {
+            result(node, r, job, epoch);
+        }
+    }
+
+    private void result(NodeSession node, JobResultMessage r, Optional<JobRecord> job, long epoch) {
         String json = Json.mapper().valueToTree(r).toString();
         ResultAcceptance outcome = store.acceptResult(r.id(), node.nodeId(), epoch, r.status(), r.exitCode(), json,
                 Oracle.receiptDigest(r.signature()));

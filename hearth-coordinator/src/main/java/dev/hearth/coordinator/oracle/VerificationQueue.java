@@ -5,6 +5,8 @@ import dev.hearth.coordinator.store.ResultRecord;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.coordinator.store.VerdictOutcome;
 import dev.hearth.coordinator.store.VerdictRecord;
+import dev.hearth.coordinator.StoredSpec;
+import dev.hearth.core.log.LogFields;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -122,6 +124,13 @@ public final class VerificationQueue implements AutoCloseable {
     }
 
     private void verify(ResultRecord result) {
+        String trace = store.job(result.jobId()).map(j -> StoredSpec.traceIdOf(j.specJson())).orElse(null);
+        try (var fields = LogFields.job(result.jobId(), result.nodeId(), result.epoch(), trace)) {
+            judge(result);
+        }
+    }
+
+    private void judge(ResultRecord result) {
         Optional<VerdictRecord> current = store.verdict(result.jobId());
         if (current.isEmpty() || current.get().outcome() != VerdictOutcome.PENDING) {
             return;

@@ -11,6 +11,7 @@ import dev.hearth.coordinator.store.NodeLimits;
 import dev.hearth.coordinator.store.NodeRecord;
 import dev.hearth.coordinator.store.NodeState;
 import dev.hearth.coordinator.store.Store;
+import dev.hearth.core.log.LogFields;
 import dev.hearth.core.protocol.Capacity;
 import dev.hearth.core.protocol.JobCancel;
 import dev.hearth.core.units.ByteSize;
@@ -240,13 +241,16 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
             Instant deadline = clock.instant().plusSeconds(specs.get(job.id()).spec().timeoutSeconds())
                     .plus(leases.grace());
             Lease lease = store.grantLease(job.id(), d.nodeId().get(), d.gpuIndexes(), deadline);
-            boolean sent = session.get().send(specs.get(job.id()).offer(job.id(), lease.epoch(), d.gpuIndexes()));
+            StoredSpec stored = specs.get(job.id());
+            boolean sent = session.get().send(stored.offer(job.id(), lease.epoch(), d.gpuIndexes()));
             if (sent && job.attempts() == 0) {
                 timings.submitToOffer(Duration.between(job.submittedAt(), clock.instant()));
             }
-            log.info("job {} leased to node {} (epoch {}, attempt {}){}", job.id(), lease.nodeId(), lease.epoch(),
-                    job.attempts() + 1, sent ? "" : "; the offer could not be sent, the lease stands until the node "
-                            + "reconnects or is lost");
+            try (var fields = LogFields.job(job.id(), lease.nodeId(), lease.epoch(), stored.traceId())) {
+                log.info("job {} leased to node {} (epoch {}, attempt {}){}", job.id(), lease.nodeId(), lease.epoch(),
+                        job.attempts() + 1, sent ? "" : "; the offer could not be sent, the lease stands until the "
+                                + "node reconnects or is lost");
+            }
         }
     }
 
