@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         description = "Runs untrusted workloads in strong isolation: jobs in sandboxes, with proofs.",
         subcommands = {RunCommand.class, ImageCommand.class, InstanceCommand.class, JobCommand.class, NodeCommand.class,
                 TokenCommand.class, ClientCommand.class, KeyCommand.class, AuditCommand.class, LedgerCommand.class, CoordinatorCommand.class, AgentCommand.class,
-                VerifyCommand.class,
+                VerifyCommand.class, CompletionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class HearthCommand {
 
