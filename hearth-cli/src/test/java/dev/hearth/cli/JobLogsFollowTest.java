@@ -76,6 +76,42 @@ class JobLogsFollowTest {
         }
     }
 
+    @Test
+    @DisplayName("job submit --wait on a terminal shows a live line while the job waits for a node, erased when it "
+            + "ends; off a terminal only the state lines")
+    void waitingLine() throws Exception {
+        Path data = dir.resolve("coordinator");
+        try (CoordinatorServer coordinator = CoordinatorServer.start(new CoordinatorConfig("127.0.0.1", 0, data,
+                Duration.ofSeconds(1), Duration.ofSeconds(4), Protocol.DEFAULT_MAX_FRAME_BYTES,
+                Duration.ofMillis(200)), InstantSource.system())) {
+            String url = "http://127.0.0.1:" + coordinator.port();
+            Map<String, String> env = new HashMap<>(Map.of("HEARTH_TOKEN",
+                    Files.readString(data.resolve("admin.token")).strip(), "HEARTH_HOME", dir.toString()));
+            String id = cli(env, "job", "--coordinator", url, "submit", "--", "true").out().toString().strip();
+            CoordinatorClient client = CoordinatorClient.from(url, env);
+            StringWriter terminal = new StringWriter();
+            PrintWriter err = new PrintWriter(terminal, true);
+            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> {
+                try (LiveLine live = new LiveLine(err, true)) {
+                    return Follow.untilFinal(client, id, new PrintWriter(new StringWriter()), err, live);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!terminal.toString().contains("\r\033[K==> job queued ... 1s") && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(terminal.toString()).contains("hearth: job " + id + " queued")
+                    .contains("\r\033[K==> job queued ... 1s");
+            cli(env, "job", "--coordinator", url, "cancel", id);
+            exit.get(30, TimeUnit.SECONDS);
+            String text = terminal.toString();
+            assertThat(text.substring(text.indexOf("hearth: job " + id + " cancelled") - 4))
+                    .as("the live line was erased before the final state line").startsWith("\r\033[K");
+        }
+    }
+
     private record Running(StringWriter out, CompletableFuture<Integer> exit) {
     }
 
