@@ -40,13 +40,9 @@ class JobLogsFollowTest {
     @DisplayName("prints a running job's output as it comes and returns once the job ends, with all of it")
     void follows() throws Exception {
         DockerFixture.driver();
-        Path data = dir.resolve("coordinator");
-        try (CoordinatorServer coordinator = CoordinatorServer.start(new CoordinatorConfig("127.0.0.1", 0, data,
-                Duration.ofSeconds(1), Duration.ofSeconds(4), Protocol.DEFAULT_MAX_FRAME_BYTES,
-                Duration.ofMillis(200)), InstantSource.system())) {
+        try (CoordinatorServer coordinator = coordinator()) {
             String url = "http://127.0.0.1:" + coordinator.port();
-            Map<String, String> env = new HashMap<>(Map.of("HEARTH_TOKEN",
-                    Files.readString(data.resolve("admin.token")).strip(), "HEARTH_HOME", dir.toString()));
+            Map<String, String> env = adminEnv();
             var created = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
                     java.net.URI.create(url + "/v1/tokens")).header("Authorization", "Bearer " + env.get("HEARTH_TOKEN"))
                     .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers
@@ -77,16 +73,12 @@ class JobLogsFollowTest {
     }
 
     @Test
-    @DisplayName("job submit --wait on a terminal shows a live line while the job waits for a node, erased when it "
-            + "ends; off a terminal only the state lines")
+    @DisplayName("job submit --wait on a terminal shows a live line while the job waits for a node, erased before "
+            + "the job's final state line")
     void waitingLine() throws Exception {
-        Path data = dir.resolve("coordinator");
-        try (CoordinatorServer coordinator = CoordinatorServer.start(new CoordinatorConfig("127.0.0.1", 0, data,
-                Duration.ofSeconds(1), Duration.ofSeconds(4), Protocol.DEFAULT_MAX_FRAME_BYTES,
-                Duration.ofMillis(200)), InstantSource.system())) {
+        try (CoordinatorServer coordinator = coordinator()) {
             String url = "http://127.0.0.1:" + coordinator.port();
-            Map<String, String> env = new HashMap<>(Map.of("HEARTH_TOKEN",
-                    Files.readString(data.resolve("admin.token")).strip(), "HEARTH_HOME", dir.toString()));
+            Map<String, String> env = adminEnv();
             String id = cli(env, "job", "--coordinator", url, "submit", "--", "true").out().toString().strip();
             CoordinatorClient client = CoordinatorClient.from(url, env);
             StringWriter terminal = new StringWriter();
@@ -110,6 +102,18 @@ class JobLogsFollowTest {
             assertThat(text.substring(text.indexOf("hearth: job " + id + " cancelled") - 4))
                     .as("the live line was erased before the final state line").startsWith("\r\033[K");
         }
+    }
+
+    private CoordinatorServer coordinator() throws Exception {
+        return CoordinatorServer.start(new CoordinatorConfig("127.0.0.1", 0, dir.resolve("coordinator"),
+                Duration.ofSeconds(1), Duration.ofSeconds(4), Protocol.DEFAULT_MAX_FRAME_BYTES, Duration.ofMillis(200)),
+                InstantSource.system());
+    }
+
+    /** The CLI's environment with the coordinator's admin token. */
+    private Map<String, String> adminEnv() throws Exception {
+        return new HashMap<>(Map.of("HEARTH_TOKEN", Files.readString(dir.resolve("coordinator").resolve(
+                "admin.token")).strip(), "HEARTH_HOME", dir.toString()));
     }
 
     private record Running(StringWriter out, CompletableFuture<Integer> exit) {
