@@ -83,6 +83,10 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--health-port", paramLabel = "PORT",
             description = "Local port of /healthz and /metrics on 127.0.0.1 (HN_HEALTH_PORT; default 7071; 0: any).")
     String healthPort;
+    @Option(names = "--metrics-address", paramLabel = "HOST:PORT", description = "Also serve /metrics (only) here, "
+            + "for a Prometheus on another host, e.g. 0.0.0.0:9464 (HN_METRICS_ADDRESS; default: none, /metrics is "
+            + "on the loopback health port only).")
+    String metricsAddress;
     @Option(names = "--drain-grace", paramLabel = "DURATION",
             description = "Time running jobs get to finish after SIGTERM (HN_DRAIN_GRACE; default 60s).")
     String drainGrace;
@@ -114,6 +118,7 @@ final class AgentCommand implements Callable<Integer> {
         put(flags, AgentConfig.Key.RECONNECT_MAX, reconnectMax);
         put(flags, AgentConfig.Key.HEALTH_PORT, healthPort);
         put(flags, AgentConfig.Key.DRAIN_GRACE, drainGrace);
+        put(flags, AgentConfig.Key.METRICS_ADDRESS, metricsAddress);
         AgentConfig cfg = AgentConfig.resolve(flags, parent.environment(), config, stateDir, HostInventory.cpus());
         ServiceLogging.infoUnlessSet(parent.environment());
         NodeIdentity identity = NodeIdentity.loadOrCreate(stateDir);
@@ -130,7 +135,7 @@ final class AgentCommand implements Callable<Integer> {
         // the agent reports the instances to the coordinator and runs its instance commands on them
         NodeAgent agent = new NodeAgent(cfg, docker, identity, outbox, host, InstantSource.system(), hostInstances);
         InstanceSupervisor instances = superviseInstances(hostInstances);
-        HealthServer healthServer = HealthServer.start(agent, cfg.healthPort(), stateDir);
+        HealthServer healthServer = HealthServer.start(agent, cfg.healthPort(), stateDir, cfg.metricsAddress());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

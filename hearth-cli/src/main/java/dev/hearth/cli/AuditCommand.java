@@ -23,7 +23,8 @@ final class AuditCommand {
         CommandSpec spec;
         @ParentCommand
         AuditCommand audit;
-        @Option(names = "--limit", defaultValue = "100", paramLabel = "N") int limit;
+        @Option(names = "--limit", defaultValue = "100", paramLabel = "N",
+                description = "Show at most N events, newest first (default ${DEFAULT-VALUE}).") int limit;
 
         @Override
         public Integer call() throws Exception {

@@ -98,7 +98,7 @@ final class ClientCommand {
         CommandSpec spec;
         @ParentCommand
         ClientCommand clients;
-        @Parameters(paramLabel = "NAME")
+        @Parameters(paramLabel = "NAME", description = "The client's name.")
         String name;
 
         @Override

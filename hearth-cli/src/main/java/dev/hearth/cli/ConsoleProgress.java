@@ -5,16 +5,24 @@ import dev.hearth.sandbox.image.BuildProgress;
 import java.io.PrintWriter;
 import java.time.Duration;
 
-/** Shows the steps of a long operation on the terminal, each with the time it took. Not thread-safe. */
-final class ConsoleProgress implements BuildProgress {
+/**
+ * Shows the steps of a long operation, each with the time it took, as plain lines; on a terminal a live last line
+ * also shows the current step's elapsed time and, where its tool's output says one, a percentage ({@link LiveLine}).
+ * Not thread-safe.
+ */
+final class ConsoleProgress implements BuildProgress, AutoCloseable {
 
-    private final PrintWriter out;
+    private final LiveLine live;
     private final boolean details;
     private long stepStart;
     private String current;
 
     ConsoleProgress(PrintWriter out, boolean details) {
-        this.out = out;
+        this(LiveLine.forTerminal(out), details);
+    }
+
+    ConsoleProgress(LiveLine live, boolean details) {
+        this.live = live;
         this.details = details;
     }
 
@@ -23,28 +31,35 @@ final class ConsoleProgress implements BuildProgress {
         finishStep();
         current = name;
         stepStart = System.nanoTime();
-        out.println("==> " + name);
-        out.flush();
+        live.println("==> " + name);
+        live.step(name);
     }
 
     @Override
     public void detail(String line) {
+        live.sawOutput(line);
         if (details) {
-            out.println("    " + line);
-            out.flush();
+            live.println("    " + line);
         }
     }
 
     @Override
     public void done(String summary) {
         finishStep();
-        out.println("==> " + summary);
-        out.flush();
+        live.close();
+        live.println("==> " + summary);
+    }
+
+    /** Erases the live line, if any: after a failure, the error then starts a line of its own. */
+    @Override
+    public void close() {
+        live.close();
     }
 
     private void finishStep() {
         if (current != null) {
-            out.println("    done: " + current + " ("
+            live.stepEnded();
+            live.println("    done: " + current + " ("
                     + DurationText.format(Duration.ofNanos(System.nanoTime() - stepStart)) + ")");
             current = null;
         }

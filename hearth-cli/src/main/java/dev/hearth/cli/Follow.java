@@ -11,7 +11,20 @@ final class Follow {
 
     static int untilFinal(CoordinatorClient client, String id, PrintWriter out, PrintWriter err)
             throws java.io.IOException, InterruptedException {
+        try (LiveLine waiting = LiveLine.forTerminal(err)) {
+            return untilFinal(client, id, out, err, waiting);
+        }
+    }
+
+    /**
+     * As {@link #untilFinal(CoordinatorClient, String, PrintWriter, PrintWriter)}; {@code waiting} shows how long the
+     * job has waited for a node while it is queued or leased, and goes once it runs (its output then has the
+     * terminal to itself).
+     */
+    static int untilFinal(CoordinatorClient client, String id, PrintWriter out, PrintWriter err, LiveLine waiting)
+            throws java.io.IOException, InterruptedException {
         String last = "";
+        String lastState = "";
         LogCursor logs = new LogCursor(client, id, out, err);
         while (true) {
             JsonNode j = client.get("/v1/jobs/" + id);
@@ -19,9 +32,16 @@ final class Follow {
             String line = state + (j.hasNonNull("nodeId") ? " on " + j.get("nodeId").asText() : "")
                     + (j.hasNonNull("reason") ? " (" + j.get("reason").asText() + ")" : "");
             if (!line.equals(last)) {
-                err.println("hearth: job " + id + " " + line);
-                err.flush();
+                waiting.println("hearth: job " + id + " " + line);
                 last = line;
+            }
+            if (!state.equals(lastState)) {
+                if (state.equals("queued") || state.equals("unplaceable") || state.equals("leased")) {
+                    waiting.step("job " + state);
+                } else {
+                    waiting.close();
+                }
+                lastState = state;
             }
             logs.printNew();
             if (JobCommand.FINAL.contains(state)) {
@@ -34,6 +54,24 @@ final class Follow {
                     case "oom" -> 137;
                     default -> 125;
                 };
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    /**
+     * Prints a job's output as it grows until the job is final ({@code hearth job logs --follow}), then the rest of
+     * its result's logs; returns 0 (the job's own status is {@code job status}'s to tell).
+     */
+    static int logs(CoordinatorClient client, String id, PrintWriter out, PrintWriter err)
+            throws java.io.IOException, InterruptedException {
+        LogCursor logs = new LogCursor(client, id, out, err);
+        while (true) {
+            String state = client.get("/v1/jobs/" + id).path("state").asText();
+            logs.printNew();
+            if (JobCommand.FINAL.contains(state)) {
+                logs.printNew(); // whatever the result's logs add after the live text
+                return 0;
             }
             Thread.sleep(500);
         }

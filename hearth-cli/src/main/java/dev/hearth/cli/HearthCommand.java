@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         subcommands = {RunCommand.class, ImageCommand.class, InstanceCommand.class, JobCommand.class, NodeCommand.class,
                 TokenCommand.class, ClientCommand.class, KeyCommand.class, AuditCommand.class, LedgerCommand.class, CoordinatorCommand.class, AgentCommand.class,
                 DoctorCommand.class,
-                VerifyCommand.class,
+                VerifyCommand.class, CompletionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class HearthCommand {
 

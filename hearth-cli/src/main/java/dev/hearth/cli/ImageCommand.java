@@ -53,8 +53,8 @@ final class ImageCommand {
                 throw new InvalidInputException("ROOTFS.tar", rootfs.toString(), "a readable tar file of a root filesystem");
             }
             PrintWriter err = spec.commandLine().getErr();
-            ConsoleProgress progress = new ConsoleProgress(err, false);
-            try (DockerDriver driver = image.parent.docker()) {
+            try (ConsoleProgress progress = new ConsoleProgress(err, false);
+                    DockerDriver driver = image.parent.docker()) {
                 progress.step("import " + rootfs + " (" + Files.size(rootfs) / 1024 + " KiB) as " + tag);
                 String id = driver.images().importRootfs(rootfs, tag);
                 progress.done("made " + tag + " (" + id + ")");
@@ -86,8 +86,8 @@ final class ImageCommand {
 
         @Override
         public Integer call() throws Exception {
-            ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), verbose);
-            try (DockerDriver driver = image.parent.docker()) {
+            try (ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), verbose);
+                    DockerDriver driver = image.parent.docker()) {
                 String made = switch (name) {
                     case "busybox" -> BaseImages.ensureBusybox(driver.images(), progress);
                     case "python" -> BaseImages.ensurePython(driver.images(), progress);
@@ -129,14 +129,15 @@ final class ImageCommand {
         @Override
         public Integer call() throws Exception {
             OpenClawImage.checkVersion("--openclaw-version", version);
-            ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), verbose);
-            if (vm) {
-                spec.commandLine().getOut().println(OpenClawVmImage.ensure(
-                        ContentCache.fromEnvironment(image.parent.environment()), version, progress));
-                return 0;
-            }
-            try (DockerDriver driver = image.parent.docker()) {
-                spec.commandLine().getOut().println(OpenClawImage.ensure(driver.images(), version, progress));
+            try (ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), verbose)) {
+                if (vm) {
+                    spec.commandLine().getOut().println(OpenClawVmImage.ensure(
+                            ContentCache.fromEnvironment(image.parent.environment()), version, progress));
+                    return 0;
+                }
+                try (DockerDriver driver = image.parent.docker()) {
+                    spec.commandLine().getOut().println(OpenClawImage.ensure(driver.images(), version, progress));
+                }
             }
             return 0;
         }
@@ -186,8 +187,10 @@ final class ImageCommand {
             GuestImages.Sources defaults = GuestImages.Sources.defaults();
             GuestImages.Sources sources = new GuestImages.Sources(
                     kernelSource != null ? kernelSource : defaults.kernelSource(), Optional.ofNullable(kernelConfig));
-            GuestImage made = new GuestImages(cache).ensure(sources,
-                    new ConsoleProgress(spec.commandLine().getErr(), verbose));
+            GuestImage made;
+            try (ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), verbose)) {
+                made = new GuestImages(cache).ensure(sources, progress);
+            }
             PrintWriter out = spec.commandLine().getOut();
             out.println("kernel  " + made.kernel());
             made.vmlinux().ifPresent(v -> out.println("vmlinux " + v));

@@ -108,10 +108,9 @@ final class InstanceCreateCommand implements Callable<Integer> {
             return remote(env, err);
         }
         instance.settings();
-        try (DockerDriver docker = instance.parent.docker()) {
+        try (DockerDriver docker = instance.parent.docker(); InstanceProgress progress = new InstanceProgress(err, verbose)) {
             Instances instances = instance.open(docker);
-            InstanceState made = createRollingBackOnSignal(instances, request, new InstanceProgress(err, verbose),
-                    err);
+            InstanceState made = createRollingBackOnSignal(instances, request, progress, err);
             PrintWriter out = spec.commandLine().getOut();
             out.printf("instance %s is up%n  runtime  %s%n  proxy    http://127.0.0.1:%d (health: /health)%n"
                     + "  state    %s%n  token    hearth instance token %s%n", made.id(), made.runtime().label(),

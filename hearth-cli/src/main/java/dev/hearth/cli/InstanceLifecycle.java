@@ -135,7 +135,7 @@ final class InstanceLifecycle {
 
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Shows one instance, in any state.")
     static final class Status extends Base {
-        @Parameters(paramLabel = "ID")
+        @Parameters(paramLabel = "ID", description = "The instance's id.")
         String id;
 
         @Override
@@ -166,12 +166,14 @@ final class InstanceLifecycle {
 
     @Command(name = "start", mixinStandardHelpOptions = true, description = "Starts a stopped instance.")
     static final class Start extends Base {
-        @Parameters(paramLabel = "ID")
+        @Parameters(paramLabel = "ID", description = "The instance's id.")
         String id;
 
         @Override
         int run(Instances instances) throws Exception {
-            instances.start(id, new InstanceProgress(err(), false));
+            try (InstanceProgress progress = new InstanceProgress(err(), false)) {
+                instances.start(id, progress);
+            }
             return 0;
         }
 
@@ -184,12 +186,14 @@ final class InstanceLifecycle {
     @Command(name = "stop", mixinStandardHelpOptions = true,
             description = "Stops an instance, whether or not its gateway answers.")
     static final class Stop extends Base {
-        @Parameters(paramLabel = "ID")
+        @Parameters(paramLabel = "ID", description = "The instance's id.")
         String id;
 
         @Override
         int run(Instances instances) throws Exception {
-            instances.stop(id, new InstanceProgress(err(), false));
+            try (InstanceProgress progress = new InstanceProgress(err(), false)) {
+                instances.stop(id, progress);
+            }
             return 0;
         }
 
@@ -202,12 +206,14 @@ final class InstanceLifecycle {
     @Command(name = "restart", mixinStandardHelpOptions = true,
             description = "Stops (if running) and starts an instance.")
     static final class Restart extends Base {
-        @Parameters(paramLabel = "ID")
+        @Parameters(paramLabel = "ID", description = "The instance's id.")
         String id;
 
         @Override
         int run(Instances instances) throws Exception {
-            instances.restart(id, new InstanceProgress(err(), false));
+            try (InstanceProgress progress = new InstanceProgress(err(), false)) {
+                instances.restart(id, progress);
+            }
             return 0;
         }
 
@@ -220,9 +226,10 @@ final class InstanceLifecycle {
     @Command(name = "logs", mixinStandardHelpOptions = true,
             description = "Shows the gateway's output (guest, default) or the supervisor's events (host).")
     static final class Logs extends Base {
-        @Parameters(index = "0", paramLabel = "ID")
+        @Parameters(index = "0", paramLabel = "ID", description = "The instance's id.")
         String id;
-        @Parameters(index = "1", arity = "0..1", paramLabel = "guest|host")
+        @Parameters(index = "1", arity = "0..1", paramLabel = "guest|host",
+                description = "guest (the gateway's output, default) or host (the supervisor's events).")
         String which;
         @Option(names = {"-f", "--follow"}, description = "Keep following new output.")
         boolean follow;
@@ -247,9 +254,10 @@ final class InstanceLifecycle {
     @Command(name = "shell", mixinStandardHelpOptions = true,
             description = "Runs CMD in the guest, or an interactive shell with a TTY when no CMD is given.")
     static final class Shell extends Base {
-        @Parameters(index = "0", paramLabel = "ID")
+        @Parameters(index = "0", paramLabel = "ID", description = "The instance's id.")
         String id;
-        @Parameters(index = "1..*", arity = "0..*", paramLabel = "CMD")
+        @Parameters(index = "1..*", arity = "0..*", paramLabel = "CMD",
+                description = "The command to run in the guest (default: an interactive shell).")
         List<String> command = new ArrayList<>();
 
         @Override
@@ -268,7 +276,7 @@ final class InstanceLifecycle {
 
     @Command(name = "token", mixinStandardHelpOptions = true, description = "Prints the gateway token.")
     static final class Token extends Base {
-        @Parameters(paramLabel = "ID")
+        @Parameters(paramLabel = "ID", description = "The instance's id.")
         String id;
 
         @Override
@@ -288,7 +296,7 @@ final class InstanceLifecycle {
     @Command(name = "destroy", mixinStandardHelpOptions = true,
             description = "Removes an instance with its guest, proxy and state (asks y/N without --force).")
     static final class Destroy extends Base {
-        @Parameters(paramLabel = "ID")
+        @Parameters(paramLabel = "ID", description = "The instance's id.")
         String id;
         @Option(names = "--force", description = "Do not ask.")
         boolean force;
@@ -325,7 +333,7 @@ final class InstanceLifecycle {
     @Command(name = "provision", mixinStandardHelpOptions = true,
             description = "Runs provisioning again (config, doctor --fix) and restarts the gateway.")
     static final class Provision extends Base {
-        @Parameters(paramLabel = "ID")
+        @Parameters(paramLabel = "ID", description = "The instance's id.")
         String id;
 
         @Override

@@ -48,17 +48,19 @@ final class JobCommand {
         JobCommand job;
         @Option(names = "--file-spec", paramLabel = "FILE", description = "A job document (JSON or YAML).")
         Path document;
-        @Option(names = "--image", paramLabel = "IMAGE") String image;
-        @Option(names = "--memory", paramLabel = "SIZE") String memory;
-        @Option(names = "--cpus", paramLabel = "N") String cpus;
-        @Option(names = "--pids", paramLabel = "N") Long pids;
-        @Option(names = "--timeout", paramLabel = "DURATION") String timeout;
-        @Option(names = "--network", paramLabel = "MODE") String network;
-        @Option(names = "--env", paramLabel = "NAME=VALUE") List<String> env = new ArrayList<>();
-        @Option(names = "--file", paramLabel = "LOCAL:PATH") List<String> files = new ArrayList<>();
-        @Option(names = "--priority", paramLabel = "N") Integer priority;
-        @Option(names = "--retries", paramLabel = "N") Integer retries;
-        @Option(names = "--gpus", paramLabel = "N") Integer gpus;
+        @Option(names = "--image", paramLabel = "IMAGE",
+                description = "The image to run in (default hearth/busybox:latest).") String image;
+        @Option(names = "--memory", paramLabel = "SIZE", description = "Memory limit, e.g. 512m or 2g.") String memory;
+        @Option(names = "--cpus", paramLabel = "N", description = "CPUs, e.g. 0.5 or 2.") String cpus;
+        @Option(names = "--pids", paramLabel = "N", description = "Process limit.") Long pids;
+        @Option(names = "--timeout", paramLabel = "DURATION", description = "Wall-clock limit, e.g. 90s or 10m.") String timeout;
+        @Option(names = "--network", paramLabel = "MODE", description = "none (default) or nat.") String network;
+        @Option(names = "--env", paramLabel = "NAME=VALUE", description = "An environment variable (repeatable).") List<String> env = new ArrayList<>();
+        @Option(names = "--file", paramLabel = "LOCAL:PATH",
+                description = "A local file delivered at PATH under /job (repeatable).") List<String> files = new ArrayList<>();
+        @Option(names = "--priority", paramLabel = "N", description = "Higher is placed first (default 0).") Integer priority;
+        @Option(names = "--retries", paramLabel = "N", description = "Tries after a lost lease (default 2).") Integer retries;
+        @Option(names = "--gpus", paramLabel = "N", description = "GPUs the job needs.") Integer gpus;
         @Option(names = "--price", paramLabel = "CREDITS",
                 description = "What you pay when the result passes (default: the coordinator's rate card).")
         String price;
@@ -67,7 +69,7 @@ final class JobCommand {
         String account;
         @Option(names = "--wait", description = "Follow the job to its end with live logs, print its result, exit with its status.")
         boolean await;
-        @Parameters(paramLabel = "CMD", arity = "0..*") List<String> command = new ArrayList<>();
+        @Parameters(paramLabel = "CMD", arity = "0..*", description = "The command and its arguments.") List<String> command = new ArrayList<>();
 
         @Override
         public Integer call() throws Exception {
@@ -161,7 +163,7 @@ final class JobCommand {
         CommandSpec spec;
         @ParentCommand
         JobCommand job;
-        @Parameters(paramLabel = "ID") String id;
+        @Parameters(paramLabel = "ID", description = "The job's id.") String id;
         @Option(names = "--json", description = "Print the coordinator's JSON document.") boolean json;
 
         @Override
@@ -178,16 +180,22 @@ final class JobCommand {
     }
 
     /** {@code hearth job logs ID}. */
-    @Command(name = "logs", mixinStandardHelpOptions = true, description = "Prints a finished job's logs.")
+    @Command(name = "logs", mixinStandardHelpOptions = true,
+            description = "Prints a job's logs: a finished job's, or a running job's output so far.")
     static final class Logs implements Callable<Integer> {
         @Spec
         CommandSpec spec;
         @ParentCommand
         JobCommand job;
-        @Parameters(paramLabel = "ID") String id;
+        @Parameters(paramLabel = "ID", description = "The job's id.") String id;
+        @Option(names = {"-f", "--follow"},
+                description = "Keep printing the job's output as it runs, until the job ends.") boolean follow;
 
         @Override
         public Integer call() throws Exception {
+            if (follow) {
+                return Follow.logs(job.client(), id, spec.commandLine().getOut(), spec.commandLine().getErr());
+            }
             spec.commandLine().getOut().print(job.client().getText("/v1/jobs/" + id + "/logs"));
             spec.commandLine().getOut().flush();
             return 0;
@@ -202,7 +210,7 @@ final class JobCommand {
         CommandSpec spec;
         @ParentCommand
         JobCommand job;
-        @Parameters(paramLabel = "ID") String id;
+        @Parameters(paramLabel = "ID", description = "The job's id.") String id;
         @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write it to FILE (default: print it).")
         Path output;
 
@@ -228,7 +236,7 @@ final class JobCommand {
         CommandSpec spec;
         @ParentCommand
         JobCommand job;
-        @Parameters(paramLabel = "ID") String id;
+        @Parameters(paramLabel = "ID", description = "The job's id.") String id;
 
         @Override
         public Integer call() throws Exception {

@@ -39,7 +39,8 @@ final class KeyCommand {
         @Option(names = "--role", defaultValue = "client", paramLabel = "ROLE",
                 description = "client, operator or admin (default: ${DEFAULT-VALUE}).")
         String role;
-        @Option(names = "--label", paramLabel = "LABEL", defaultValue = "") String label;
+        @Option(names = "--label", paramLabel = "LABEL", defaultValue = "",
+                description = "A note to recognise the key by.") String label;
         @Option(names = "--ttl", paramLabel = "DURATION", description = "Expires after this (default: never).")
         String ttl;
         @Option(names = "--scope", paramLabel = "SCOPE", description = "Keeps only this part of the role's rights; "
@@ -94,7 +95,7 @@ final class KeyCommand {
         CommandSpec spec;
         @ParentCommand
         KeyCommand keys;
-        @Parameters(paramLabel = "ID") String id;
+        @Parameters(paramLabel = "ID", description = "The key's id.") String id;
 
         @Override
         public Integer call() throws Exception {
@@ -112,7 +113,7 @@ final class KeyCommand {
         CommandSpec spec;
         @ParentCommand
         KeyCommand keys;
-        @Parameters(paramLabel = "ID") String id;
+        @Parameters(paramLabel = "ID", description = "The key's id.") String id;
 
         @Override
         public Integer call() throws Exception {

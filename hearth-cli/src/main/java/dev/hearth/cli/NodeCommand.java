@@ -115,7 +115,7 @@ final class NodeCommand {
         CommandSpec spec;
         @ParentCommand
         NodeCommand node;
-        @Parameters(paramLabel = "ID") String id;
+        @Parameters(paramLabel = "ID", description = "The node's id.") String id;
 
         @Override
         public Integer call() throws Exception {
@@ -159,7 +159,7 @@ final class NodeCommand {
         CommandSpec spec;
         @ParentCommand
         NodeCommand node;
-        @Parameters(index = "0", paramLabel = "ID") String id;
+        @Parameters(index = "0", paramLabel = "ID", description = "The node's id.") String id;
         @Parameters(index = "1", paramLabel = "AMOUNT", description = "Credits, e.g. 10 or 2.5.") String amount;
         @Option(names = "--from", paramLabel = "ACCOUNT",
                 description = "Where the funds come from (default: node:ID): client:NAME (or NAME), or external.")
@@ -193,7 +193,7 @@ final class NodeCommand {
         CommandSpec spec;
         @ParentCommand
         NodeCommand node;
-        @Parameters(paramLabel = "ID") String id;
+        @Parameters(paramLabel = "ID", description = "The node's id.") String id;
         @Option(names = "--reason", paramLabel = "TEXT", description = "Why, as node list and status show it "
                 + "(default: cordoned by the caller).")
         String reason;
@@ -221,7 +221,7 @@ final class NodeCommand {
         CommandSpec spec;
         @ParentCommand
         NodeCommand node;
-        @Parameters(paramLabel = "ID") String id;
+        @Parameters(paramLabel = "ID", description = "The node's id.") String id;
 
         @Override
         public Integer call() throws Exception {
@@ -242,7 +242,7 @@ final class NodeCommand {
         CommandSpec spec;
         @ParentCommand
         NodeCommand node;
-        @Parameters(paramLabel = "ID") String id;
+        @Parameters(paramLabel = "ID", description = "The node's id.") String id;
 
         @Override
         public Integer call() throws Exception {
@@ -262,7 +262,7 @@ final class NodeCommand {
         CommandSpec spec;
         @ParentCommand
         NodeCommand node;
-        @Parameters(paramLabel = "ID") String id;
+        @Parameters(paramLabel = "ID", description = "The node's id.") String id;
         @Option(names = "--slots", paramLabel = "N", description = "Concurrent jobs.") Integer slots;
         @Option(names = "--cpus", paramLabel = "CPUS", description = "CPUs, e.g. 2 or 0.5.") String cpus;
         @Option(names = "--memory", paramLabel = "SIZE", description = "Memory, e.g. 8g.") String memory;
@@ -307,7 +307,7 @@ final class NodeCommand {
         CommandSpec spec;
         @ParentCommand
         NodeCommand node;
-        @Parameters(paramLabel = "ID") String id;
+        @Parameters(paramLabel = "ID", description = "The node's id.") String id;
 
         @Override
         public Integer call() throws Exception {

@@ -30,7 +30,8 @@ final class TokenCommand {
         String ttl;
         @Option(names = "--label", paramLabel = "LABEL", description = "A note to recognise the token by.")
         String label;
-        @Option(names = "--coordinator", paramLabel = "URL") String coordinator;
+        @Option(names = "--coordinator", paramLabel = "URL",
+                description = "The coordinator (HEARTH_COORDINATOR; default http://127.0.0.1:7070).") String coordinator;
         @Option(names = "--operator", paramLabel = "NAME",
                 description = "The operator whose node it makes: that operator's key sees the node and its earnings.")
         String operator;
@@ -77,7 +78,7 @@ final class TokenCommand {
         CommandSpec spec;
         @ParentCommand
         TokenCommand token;
-        @picocli.CommandLine.Parameters(paramLabel = "ID") String id;
+        @picocli.CommandLine.Parameters(paramLabel = "ID", description = "The token's id.") String id;
 
         @Override
         public Integer call() throws Exception {

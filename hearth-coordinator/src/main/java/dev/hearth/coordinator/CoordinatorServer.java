@@ -34,6 +34,7 @@ import dev.hearth.coordinator.oracle.VerificationQueue;
 import dev.hearth.coordinator.scheduler.SchedulerLoop;
 import dev.hearth.coordinator.store.Cancellation;
 import dev.hearth.coordinator.store.JobState;
+import dev.hearth.coordinator.store.NodeState;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.core.protocol.JobCancel;
 import dev.hearth.core.protocol.Protocol;
@@ -70,11 +71,13 @@ public final class CoordinatorServer implements AutoCloseable {
     private final Optional<PaymentWebhook> webhook;
     private final AgentHub hub;
     private final EventsApi events;
+    private final CoordinatorMetrics metrics;
 
     private CoordinatorServer(Store store, SchedulerLoop scheduler, VerificationQueue verifier, WebServer server,
-            Optional<PaymentWebhook> webhook, AgentHub hub, EventsApi events) {
+            Optional<PaymentWebhook> webhook, AgentHub hub, EventsApi events, CoordinatorMetrics metrics) {
         this.hub = hub;
         this.events = events;
+        this.metrics = metrics;
         this.store = store;
         this.scheduler = scheduler;
         this.verifier = verifier;
@@ -122,8 +125,9 @@ public final class CoordinatorServer implements AutoCloseable {
                 .map(url -> new PaymentWebhook(store, url, key, clock, ledger.webhookRetryBase()));
         Settlement settlement = new Settlement(store, webhook.isPresent(),
                 () -> webhook.ifPresent(PaymentWebhook::wake), oracle.policy().unsigned() == OraclePolicy.Unsigned.PAY);
-        settlement.reconcile();
         CoordinatorMetrics metrics = new CoordinatorMetrics();
+        settlement.onSettled(metrics::settled);
+        settlement.reconcile();
         FinishedJobRetention retention = new FinishedJobRetention(store, clock, config.retainFinished());
         SchedulerLoop[] loop = new SchedulerLoop[1];
         LiveLogs liveLogs = new LiveLogs();
@@ -142,8 +146,8 @@ public final class CoordinatorServer implements AutoCloseable {
         oracle.listeners().forEach(verifier::addListener);
         verifier.addListener(judgeRef[0]); // copies are compared before the ledger settles them
         verifier.addListener(settlement); // the ledger pays or refunds on the verdict, never before it
-        verifier.addListener((jobId, nodeId, verdict) -> metrics.count("hearth_verdicts_total", "outcome",
-                verdict.outcome().name().toLowerCase(java.util.Locale.ROOT)));
+        verifier.addListener((jobId, nodeId, verdict) -> metrics.verdict(verdict));
+        verifier.onJudged(metrics::verification);
         MessageHandler handler = new MessageHandler(store, () -> loop[0].wake(), metrics, clock,
                 config.maxFrameBytes(), (int) config.heartbeatInterval().toSeconds(), liveLogs, verifier);
         AgentHub hub = new AgentHub(handler, config.transport());
@@ -158,6 +162,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 });
         loop[0] = new SchedulerLoop(store, hub, clock, config.lostAfter(), config.tick(), hooks, config.leases());
         handler.attach(loop[0]);
+        loop[0].attach(metrics);
         registerGauges(metrics, store, hub);
         Runnable wake = loop[0]::wake;
         DashboardSessions sessions = new DashboardSessions(clock);
@@ -191,7 +196,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 oracle.policy().unsigned().name().toLowerCase(java.util.Locale.ROOT), oracle.policy().timing().wireName(),
                 oracle.policy().completion().wireName(), ledger.rates(),
                 ledger.settlementWebhook().map(Object::toString).orElse("none"));
-        return new CoordinatorServer(store, loop[0], verifier, server, webhook, hub, dashboard.events());
+        return new CoordinatorServer(store, loop[0], verifier, server, webhook, hub, dashboard.events(), metrics);
     }
 
     /** Cancels a copy of a k-of-n job that can no longer matter (the job failed), telling its node, and settles it. */
@@ -252,6 +257,12 @@ public final class CoordinatorServer implements AutoCloseable {
             Gauge.builder("hearth_jobs", store, s -> s.jobCounts().get(state))
                     .tag("state", state.name().toLowerCase()).register(metrics.registry());
         }
+        for (NodeState state : NodeState.values()) {
+            // a COUNT per state on the nodes_by_liveness index, as for jobs
+            Gauge.builder("hearth_nodes", store, s -> s.nodeCounts().get(state))
+                    .description("registered nodes, by state").tag("state", state.name().toLowerCase())
+                    .register(metrics.registry());
+        }
     }
 
     /** The port it listens on (useful with port 0). */
@@ -274,5 +285,6 @@ public final class CoordinatorServer implements AutoCloseable {
         scheduler.close();
         verifier.close();
         store.close();
+        metrics.close();
     }
 }

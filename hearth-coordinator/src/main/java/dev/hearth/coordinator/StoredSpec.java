@@ -6,6 +6,7 @@ import dev.hearth.core.job.JobSpec;
 import dev.hearth.core.json.Json;
 import dev.hearth.core.protocol.JobOffer;
 import dev.hearth.core.protocol.JobWire;
+import dev.hearth.core.trace.Traceparent;
 import java.io.UncheckedIOException;
 import java.util.List;
 
@@ -17,14 +18,39 @@ import java.util.List;
  * @param estimatedSeconds the submitter's estimate
  * @param gpuCount GPUs wanted
  * @param minVramMib least memory each GPU must have
+ * @param traceparent the W3C traceparent the job was submitted under (every offer carries it); null for jobs
+ *     stored before traces
  */
-public record StoredSpec(JobOffer.WireJobSpec spec, long estimatedSeconds, int gpuCount, long minVramMib) {
+public record StoredSpec(JobOffer.WireJobSpec spec, long estimatedSeconds, int gpuCount, long minVramMib,
+        String traceparent) {
 
-    /** The stored form of a validated submission. */
+    /** The stored form of a validated submission, without a trace. */
     public static StoredSpec of(JobDocument.Submission s) {
+        return of(s, null);
+    }
+
+    /** The stored form of a validated submission under {@code trace}. */
+    public static StoredSpec of(JobDocument.Submission s, Traceparent trace) {
         JobSpec job = s.spec();
         return new StoredSpec(JobWire.toWire(job, List.of()), s.estimatedSeconds(), job.gpus().count(),
-                job.gpus().minVramMib());
+                job.gpus().minVramMib(), trace == null ? null : trace.toString());
+    }
+
+    /**
+     * The trace id a stored job was submitted under, or null (none, or a spec the store cannot read: that fails
+     * elsewhere with its own message; a log field need not).
+     */
+    public static String traceIdOf(String specJson) {
+        try {
+            return parse(specJson).traceId();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The trace id of its traceparent, or null. */
+    public String traceId() {
+        return Traceparent.parse(traceparent).map(Traceparent::traceId).orElse(null);
     }
 
     /** Reads the store's JSON. */
@@ -51,7 +77,7 @@ public record StoredSpec(JobOffer.WireJobSpec spec, long estimatedSeconds, int g
                 spec.files(), spec.memory(), spec.cpus(), spec.pids(), spec.network(), spec.timeoutSeconds(),
                 gpuIndexes);
         return new JobOffer(jobId, "", gpuCount > 0, spec.memory(), Double.parseDouble(spec.cpus()), null, null,
-                estimatedSeconds, epoch, s);
+                estimatedSeconds, epoch, s, traceparent);
     }
 
     @Override

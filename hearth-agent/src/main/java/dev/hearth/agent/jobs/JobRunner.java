@@ -99,8 +99,11 @@ public final class JobRunner {
      * @param imageDigest the content digest of the image it ran in, or null when unknown (it never started)
      * @param usage what it used, as the sandbox measured it ({@link ResourceUsage#UNKNOWN} when it never ran)
      * @param outputs the files it left in {@link SandboxSpec#OUTPUT_DIR}, hashed within the runner's limits
+     * @param sandboxStart how long the sandbox took to be created and started (image pull and VM boot included);
+     *     empty when it never started
      */
-    public record Execution(JobResult result, String imageDigest, ResourceUsage usage, Outputs outputs) {
+    public record Execution(JobResult result, String imageDigest, ResourceUsage usage, Outputs outputs,
+            java.util.Optional<Duration> sandboxStart) {
     }
 
     /**
@@ -119,7 +122,8 @@ public final class JobRunner {
                             + outputLimits.maxBytes() + " bytes in " + SandboxSpec.OUTPUT_DIR
                             + "; the receipt lists the first " + facts.outputs.files().size());
         }
-        return new Execution(result, facts.imageDigest, facts.usage, facts.outputs);
+        return new Execution(result, facts.imageDigest, facts.usage, facts.outputs,
+                java.util.Optional.ofNullable(facts.sandboxStart));
     }
 
     /** What the sandbox told beyond the result, gathered before it is removed. Confined to the running thread. */
@@ -128,6 +132,7 @@ public final class JobRunner {
         ResourceUsage usage = ResourceUsage.UNKNOWN;
         Outputs outputs = Outputs.NONE;
         boolean exited;
+        Duration sandboxStart;
     }
 
     private JobResult runIn(JobSpec job, LogSink live, Cancellation cancel, Facts facts)
@@ -140,9 +145,11 @@ public final class JobRunner {
         Instant startedAt = null;
         Sandbox sandbox = null;
         try {
+            long creating = System.nanoTime();
             sandbox = driver.create(sandboxSpec(job));
             startedAt = clock.instant();
             sandbox.start(sink);
+            facts.sandboxStart = Duration.ofNanos(System.nanoTime() - creating);
             facts.imageDigest = sandbox.imageDigest().orElse(null);
             long deadline = System.nanoTime() + job.timeout().toNanos();
             Optional<ExitStatus> exit = Optional.empty();

@@ -56,6 +56,10 @@ public final class CoordinatorLink implements AutoCloseable {
         /** A message arrived. */
         void received(CoordinatorMessage message);
 
+        /** A message was handed to the open connection. */
+        default void sent(AgentMessage message) {
+        }
+
         /** The connection ended; a new one will be tried after {@code retryIn}. */
         void disconnected(String why, Duration retryIn);
     }
@@ -220,6 +224,7 @@ public final class CoordinatorLink implements AutoCloseable {
                 return c.ws;
             });
         }
+        listener.sent(message);
         return true;
     }
 

@@ -31,10 +31,12 @@ import java.util.Properties;
  * @param slots jobs run at once (default: the host's CPUs)
  * @param healthPort local port of /healthz and /metrics on 127.0.0.1 (7071; 0 picks a free one)
  * @param drainGrace how long running jobs may finish after SIGTERM before they are cancelled (60 s)
+ * @param metricsAddress where /metrics (only) is also served for a Prometheus on another host
+ *     (HN_METRICS_ADDRESS, HOST:PORT); null when it is served on the loopback health port only
  */
 public record AgentConfig(URI endpoint, String token, Path stateDir, Duration heartbeatInterval, Duration jobTimeout,
         int maxLogChars, Duration reconnectDelay, Duration reconnectMax, int slots, int healthPort,
-        Duration drainGrace) {
+        Duration drainGrace, java.net.InetSocketAddress metricsAddress) {
 
     /** The default coordinator endpoint. */
     public static final String DEFAULT_ENDPOINT = "ws://127.0.0.1:7070" + Protocol.AGENT_PATH;
@@ -58,7 +60,8 @@ public record AgentConfig(URI endpoint, String token, Path stateDir, Duration he
         RECONNECT_MAX("reconnect-max", "HN_RECONNECT_MAX"),
         SLOTS("slots", "HN_SLOTS"),
         HEALTH_PORT("health-port", "HN_HEALTH_PORT"),
-        DRAIN_GRACE("drain-grace", "HN_DRAIN_GRACE");
+        DRAIN_GRACE("drain-grace", "HN_DRAIN_GRACE"),
+        METRICS_ADDRESS("metrics-address", "HN_METRICS_ADDRESS");
 
         private final String flag;
         private final String env;
@@ -130,7 +133,34 @@ public record AgentConfig(URI endpoint, String token, Path stateDir, Duration he
                 duration(s.get(Key.RECONNECT_MAX), Duration.ofSeconds(60)),
                 positive(s.get(Key.SLOTS), defaultSlots, "a positive number of jobs"),
                 port(s.get(Key.HEALTH_PORT)),
-                duration(s.get(Key.DRAIN_GRACE), Duration.ofSeconds(60)));
+                duration(s.get(Key.DRAIN_GRACE), Duration.ofSeconds(60)),
+                address(s.get(Key.METRICS_ADDRESS)));
+    }
+
+    /** HOST:PORT (an IPv6 host in brackets); the host is a literal address or a name of this machine. */
+    static java.net.InetSocketAddress address(Setting s) {
+        if (s == null) {
+            return null;
+        }
+        String form = "HOST:PORT with a port 1..65535 (0.0.0.0:9464 for every interface, [::1]:9464 for IPv6)";
+        int colon = s.value().lastIndexOf(':');
+        if (colon <= 0) {
+            throw new InvalidInputException(s.source(), s.value(), form);
+        }
+        String host = s.value().substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(s.value().substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException(s.source(), s.value(), form);
+        }
+        if (port < 1 || port > 65535 || host.isEmpty()) {
+            throw new InvalidInputException(s.source(), s.value(), form);
+        }
+        return new java.net.InetSocketAddress(host, port);
     }
 
     /** The endpoint from HN_ENDPOINT's forms: ws(s)://host[:port][/path] or http(s)://...; no path means /v1/agent. */
@@ -217,6 +247,7 @@ public record AgentConfig(URI endpoint, String token, Path stateDir, Duration he
         return "AgentConfig[endpoint=" + endpoint + ", token=****, stateDir=" + stateDir + ", heartbeatInterval="
                 + heartbeatInterval + ", jobTimeout=" + jobTimeout + ", maxLogChars=" + maxLogChars
                 + ", reconnectDelay=" + reconnectDelay + ", reconnectMax=" + reconnectMax + ", slots=" + slots
-                + ", healthPort=" + healthPort + ", drainGrace=" + drainGrace + "]";
+                + ", healthPort=" + healthPort + ", drainGrace=" + drainGrace + ", metricsAddress=" + metricsAddress
+                + "]";
     }
 }

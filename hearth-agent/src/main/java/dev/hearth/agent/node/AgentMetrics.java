@@ -3,29 +3,99 @@ package dev.hearth.agent.node;
 import dev.hearth.core.job.JobStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import dev.hearth.core.metrics.ProcessMeters;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 
-/** The agent's Prometheus metrics, scraped at /metrics on its health port. Thread-safe. */
-public final class AgentMetrics {
+/**
+ * The agent's Prometheus metrics, scraped at /metrics on its health port (and on {@code --metrics-address} when
+ * set): JVM and process meters, link state, histograms of heartbeat round trip, job duration, sandbox start (by
+ * driver) and VM boot (by runtime), and protocol messages by direction and type. docs/operations.md explains each.
+ * Thread-safe.
+ */
+public final class AgentMetrics implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final AutoCloseable process;
 
-    AgentMetrics(NodeAgent agent) {
+    AgentMetrics(NodeAgent agent, String driver) {
+        process = ProcessMeters.bind(registry);
         Gauge.builder("hearth_agent_registered", agent, a -> a.isRegistered() ? 1 : 0)
                 .description("1 while the coordinator has accepted this node on an open link").register(registry);
         Gauge.builder("hearth_agent_jobs_running", agent, NodeAgent::runningJobs).register(registry);
         Gauge.builder("hearth_agent_outbox_pending", agent, NodeAgent::outboxSize)
                 .description("results kept on disk until the coordinator acknowledges them").register(registry);
         Gauge.builder("hearth_agent_reconnects", agent, NodeAgent::reconnects).register(registry);
+        heartbeatTimer();
+        jobTimer(JobStatus.COMPLETED.wireName());
+        sandboxStartTimer(driver);
+        vmBootTimer("qemu");
     }
 
-    void finished(JobStatus status) {
+    void finished(JobStatus status, Duration took) {
         Counter.builder("hearth_agent_jobs_finished").tag("status", status.wireName()).register(registry).increment();
+        jobTimer(status.wireName()).record(took);
+    }
+
+    /** A heartbeat was answered {@code took} after it was sent. */
+    void heartbeatRoundTrip(Duration took) {
+        heartbeatTimer().record(took);
+    }
+
+    /** A job's sandbox on {@code driver} was created and started in {@code took} (image pull and VM boot included). */
+    void sandboxStart(String driver, Duration took) {
+        sandboxStartTimer(driver).record(took);
+    }
+
+    /** An instance's guest on {@code runtime} booted and answered in {@code took}. */
+    void vmBoot(String runtime, Duration took) {
+        vmBootTimer(runtime).record(took);
+    }
+
+    /** A message of {@code type} crossed the link; {@code direction} is {@code in} or {@code out}. */
+    void message(String direction, String type) {
+        Counter.builder("hearth_agent_link_messages").description("protocol messages on the link, by direction and type")
+                .tag("direction", direction).tag("type", type == null ? "unknown" : type).register(registry)
+                .increment();
     }
 
     /** The text exposition for Prometheus. */
     public String scrape() {
         return registry.scrape();
     }
+
+    /** Lets go of the JVM's GC notifications. */
+    @Override
+    public void close() {
+        try {
+            process.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not unbind the JVM meters", e);
+        } finally {
+            registry.close();
+        }
+    }
+
+    private Timer heartbeatTimer() {
+        return ProcessMeters.histogram(registry, "hearth_agent_heartbeat_rtt",
+                "from a heartbeat sent to its ack", ProcessMeters.FAST);
+    }
+
+    private Timer jobTimer(String status) {
+        return ProcessMeters.histogram(registry, "hearth_agent_job_duration",
+                "a job's run in its sandbox, by status", ProcessMeters.SLOW, "status", status);
+    }
+
+    private Timer sandboxStartTimer(String driver) {
+        return ProcessMeters.histogram(registry, "hearth_agent_sandbox_start",
+                "a job's sandbox created and started, by driver", ProcessMeters.SLOW, "driver", driver);
+    }
+
+    private Timer vmBootTimer(String runtime) {
+        return ProcessMeters.histogram(registry, "hearth_agent_vm_boot",
+                "an instance's guest booted until it answers", ProcessMeters.SLOW, "runtime", runtime);
+    }
+
 }

@@ -25,10 +25,51 @@ public final class HealthServer implements AutoCloseable {
 
     private final HttpServer server;
     private final Path portFile;
+    private final HttpServer metricsServer;
 
-    private HealthServer(HttpServer server, Path portFile) {
+    private HealthServer(HttpServer server, Path portFile, HttpServer metricsServer) {
         this.server = server;
         this.portFile = portFile;
+        this.metricsServer = metricsServer;
+    }
+
+    /**
+     * As {@link #start(NodeAgent, int, Path)}, and when {@code metricsAddress} is not null also serves /metrics (and
+     * nothing else: /healthz stays on loopback) there, for a Prometheus on another host.
+     *
+     * @throws IOException when a port cannot be bound, naming it and the flag that chooses it
+     */
+    public static HealthServer start(NodeAgent agent, int port, Path stateDir, InetSocketAddress metricsAddress)
+            throws IOException {
+        HealthServer local = start(agent, port, stateDir);
+        if (metricsAddress == null) {
+            return local;
+        }
+        HttpServer metrics;
+        try {
+            metrics = HttpServer.create(metricsAddress, 16);
+        } catch (IOException e) {
+            local.close();
+            throw new IOException("cannot serve the agent's metrics on " + metricsAddress + " (" + e.getMessage()
+                    + "); choose another with --metrics-address HOST:PORT", e);
+        }
+        metrics.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        metrics.createContext("/metrics", ex -> metrics(agent, ex));
+        metrics.start();
+        return new HealthServer(local.server, local.portFile, metrics);
+    }
+
+    /** The port /metrics is served on at the metrics address, or -1 when there is none. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.getAddress().getPort();
+    }
+
+    private static void metrics(NodeAgent agent, HttpExchange ex) throws IOException {
+        if (!"/metrics".equals(ex.getRequestURI().getPath())) {
+            send(ex, 404, "text/plain", "not found\n");
+            return;
+        }
+        send(ex, 200, "text/plain; version=0.0.4", agent.metrics().scrape());
     }
 
     /**
@@ -46,11 +87,11 @@ public final class HealthServer implements AutoCloseable {
         }
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/healthz", ex -> health(agent, ex));
-        server.createContext("/metrics", ex -> send(ex, 200, "text/plain; version=0.0.4", agent.metrics().scrape()));
+        server.createContext("/metrics", ex -> metrics(agent, ex));
         server.start();
         Path portFile = stateDir.resolve(PORT_FILE);
         Files.writeString(portFile, server.getAddress().getPort() + "\n");
-        return new HealthServer(server, portFile);
+        return new HealthServer(server, portFile, null);
     }
 
     /** The port it listens on. */
@@ -85,6 +126,9 @@ public final class HealthServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        if (metricsServer != null) {
+            metricsServer.stop(0);
+        }
         try {
             Files.deleteIfExists(portFile);
         } catch (IOException ignored) {

@@ -18,7 +18,9 @@ import dev.hearth.core.protocol.CoordinatorMessage;
 import dev.hearth.core.protocol.ErrorCode;
 import dev.hearth.core.protocol.ErrorMessage;
 import dev.hearth.core.protocol.GpuReport;
+import dev.hearth.core.log.LogFields;
 import dev.hearth.core.protocol.Heartbeat;
+import dev.hearth.core.protocol.MessageTypes;
 import dev.hearth.core.protocol.Hello;
 import dev.hearth.core.protocol.InstanceAction;
 import dev.hearth.core.protocol.InstanceCreate;
@@ -39,6 +41,7 @@ import dev.hearth.core.protocol.ResultAck;
 import dev.hearth.core.receipt.Receipt;
 import dev.hearth.core.receipt.ResourceUsage;
 import dev.hearth.core.units.DurationText;
+import dev.hearth.core.trace.Traceparent;
 import dev.hearth.sandbox.Outputs;
 import dev.hearth.sandbox.SandboxDriver;
 import dev.hearth.sandbox.SandboxException;
@@ -103,11 +106,13 @@ public final class NodeAgent implements AutoCloseable {
     private volatile Duration heartbeatInterval;
     private volatile long lastHeardNanos = System.nanoTime();
     private volatile long nextHeartbeatNanos;
+    /** When the heartbeat now awaiting its ack was sent (System.nanoTime), 0 when none is. */
+    private volatile long heartbeatSentNanos;
     private volatile String lastRefusal;
 
     /** A job running here under a lease. */
     private record Running(long epoch, JobSpec spec, JobOffer.WireJobSpec ran, Cancellation cancel,
-            AtomicBoolean discard, LiveOutput live) {
+            AtomicBoolean discard, LiveOutput live, String traceId) {
     }
 
     /**
@@ -130,8 +135,9 @@ public final class NodeAgent implements AutoCloseable {
      */
     public NodeAgent(AgentConfig config, SandboxDriver driver, NodeIdentity identity, Outbox outbox, HostInfo host,
             InstantSource clock, dev.hearth.agent.instances.Instances instances) {
+        this.metrics = new AgentMetrics(this, driver.name());
         this.instances = instances == null ? null : new NodeInstances(instances, this::sendIfRegistered,
-                () -> registered ? nodeId : null);
+                () -> registered ? nodeId : null, metrics::vmBoot);
         this.config = config;
         this.driver = driver;
         this.identity = identity;
@@ -144,7 +150,6 @@ public final class NodeAgent implements AutoCloseable {
                 host.gpus().stream().map(GpuReport::index).toList());
         this.heartbeatInterval = config.heartbeatInterval();
         this.startedAt = clock.instant();
-        this.metrics = new AgentMetrics(this);
         this.link = new CoordinatorLink(config.endpoint(), new Backoff(config.reconnectDelay(),
                 config.reconnectMax(), () -> ThreadLocalRandom.current().nextDouble()), new Events(), linkTrust());
     }
@@ -202,6 +207,8 @@ public final class NodeAgent implements AutoCloseable {
         Capacity free = new Capacity(Math.max(0, capacity.slots() - running.size()),
                 Math.max(0, capacity.cpus() - cpuNanos / 1e9), Math.max(0, capacity.memoryBytes() - memory),
                 capacity.gpus());
+        long sentAt = System.nanoTime();
+        heartbeatSentNanos = sentAt == 0 ? 1 : sentAt;
         link.send(new Heartbeat(nodeId, clock.instant().toString(),
                 new Heartbeat.Stats(completed.get(), failed.get(),
                         Duration.between(startedAt, clock.instant()).toSeconds(), running.size(), gpus),
@@ -219,6 +226,7 @@ public final class NodeAgent implements AutoCloseable {
         @Override
         public void received(CoordinatorMessage message) {
             lastHeardNanos = System.nanoTime();
+            metrics.message("in", MessageTypes.of(message));
             switch (message) {
                 case Hello h -> register(h);
                 case Registered r -> registered(r);
@@ -226,7 +234,7 @@ public final class NodeAgent implements AutoCloseable {
                 case JobCancel c -> cancel(c);
                 case ResultAck a -> acknowledged(a);
                 case Ping p -> link.send(new Pong());
-                case Ack a -> { }
+                case Ack a -> heartbeatAnswered(); // the coordinator acks heartbeats only
                 case ErrorMessage e -> refused(e);
                 case InstanceCreate c -> {
                     if (instances != null) {
@@ -246,6 +254,11 @@ public final class NodeAgent implements AutoCloseable {
         }
 
         @Override
+        public void sent(dev.hearth.core.protocol.AgentMessage message) {
+            metrics.message("out", MessageTypes.of(message));
+        }
+
+        @Override
         public void disconnected(String why, Duration retryIn) {
             boolean was = registered;
             registered = false;
@@ -256,6 +269,14 @@ public final class NodeAgent implements AutoCloseable {
                 log.warn("coordinator {} not reachable: {}; retrying in {}", config.endpoint(), why,
                         DurationText.format(retryIn));
             }
+        }
+    }
+
+    private void heartbeatAnswered() {
+        long sent = heartbeatSentNanos;
+        if (sent != 0) {
+            heartbeatSentNanos = 0;
+            metrics.heartbeatRoundTrip(Duration.ofNanos(System.nanoTime() - sent));
         }
     }
 
@@ -307,6 +328,14 @@ public final class NodeAgent implements AutoCloseable {
 
     private void offer(JobOffer offer) {
         long epoch = offer.epoch() == null ? 0 : offer.epoch();
+        // the coordinator's trace is a stranger's text: only a well-formed trace id becomes a log field
+        String trace = Traceparent.parse(offer.traceparent()).map(Traceparent::traceId).orElse(null);
+        try (var fields = LogFields.job(offer.id(), nodeId, epoch, trace)) {
+            offer(offer, epoch, trace);
+        }
+    }
+
+    private void offer(JobOffer offer, long epoch, String trace) {
         if (running.containsKey(offer.id())) {
             log.warn("job {} offered again (epoch {}) while it runs here; ignored", offer.id(), epoch);
             return;
@@ -331,7 +360,7 @@ public final class NodeAgent implements AutoCloseable {
             log.info("job {} offered while draining; it runs within the grace period", offer.id());
         }
         Running r = new Running(epoch, spec, asRun(offer.spec(), spec), new Cancellation(), new AtomicBoolean(),
-                new LiveOutput(config.maxLogChars()));
+                new LiveOutput(config.maxLogChars()), trace);
         running.put(offer.id(), r);
         log.info("job {} accepted (epoch {}, image {}, timeout {})", offer.id(), epoch, spec.image(),
                 DurationText.format(spec.timeout()));
@@ -354,6 +383,12 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     private void run(JobSpec spec, Running r) {
+        try (var fields = LogFields.job(spec.id(), nodeId, r.epoch(), r.traceId())) {
+            runLogged(spec, r);
+        }
+    }
+
+    private void runLogged(JobSpec spec, Running r) {
         JobRunner.Execution done;
         try {
             link.send(new JobStarted(spec.id(), r.epoch()));
@@ -374,13 +409,14 @@ public final class NodeAgent implements AutoCloseable {
             return;
         }
         (result.status().success() ? completed : failed).incrementAndGet();
-        metrics.finished(result.status());
+        metrics.finished(result.status(), Duration.ofMillis(Math.max(0, result.durationMillis())));
+        done.sandboxStart().ifPresent(t -> metrics.sandboxStart(driver.name(), t));
         report(done, r.epoch(), r.ran());
         running.remove(spec.id()); // only now: a job is always either running or in the outbox
     }
 
     private static JobRunner.Execution unrun(JobResult result) {
-        return new JobRunner.Execution(result, null, ResourceUsage.UNKNOWN, Outputs.NONE);
+        return new JobRunner.Execution(result, null, ResourceUsage.UNKNOWN, Outputs.NONE, java.util.Optional.empty());
     }
 
     private void report(JobRunner.Execution done, long epoch, JobOffer.WireJobSpec ran) {
@@ -544,5 +580,6 @@ public final class NodeAgent implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         driver.close();
+        metrics.close();
     }
 }

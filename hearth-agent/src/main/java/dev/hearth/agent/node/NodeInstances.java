@@ -5,6 +5,7 @@ import dev.hearth.agent.instances.InstanceException;
 import dev.hearth.agent.instances.InstanceState;
 import dev.hearth.agent.instances.InstanceView;
 import dev.hearth.agent.instances.Instances;
+import dev.hearth.agent.instances.CreateStep;
 import dev.hearth.agent.instances.StepProgress;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.instance.InstanceDocument;
@@ -48,14 +49,18 @@ final class NodeInstances implements AutoCloseable {
     private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("hearth-instance-report").daemon().factory());
     private final ExecutorService commands = Executors.newVirtualThreadPerTaskExecutor();
+    private final java.util.function.BiConsumer<String, java.time.Duration> vmBoot;
     private volatile List<InstanceReport> last = List.of();
     private volatile List<InstanceReport> sent;
 
     /**
      * @param send sends a message to the coordinator (dropped while disconnected)
      * @param nodeId the node id once registered, else null (nothing is reported before)
+     * @param vmBoot hears how long each created guest took to boot and answer (its boot and wait steps), by runtime
      */
-    NodeInstances(Instances instances, Consumer<AgentMessage> send, Supplier<String> nodeId) {
+    NodeInstances(Instances instances, Consumer<AgentMessage> send, Supplier<String> nodeId,
+            java.util.function.BiConsumer<String, java.time.Duration> vmBoot) {
+        this.vmBoot = vmBoot;
         this.instances = instances;
         this.send = send;
         this.nodeId = nodeId;
@@ -126,7 +131,8 @@ final class NodeInstances implements AutoCloseable {
                 new dev.hearth.core.job.NetworkPolicy(dev.hearth.core.job.NetworkMode.NAT, spec.allow())
                         .checkFromNetwork("--allow");
                 log.info("creating instance '{}' for the coordinator (request {})", id, c.requestId());
-                InstanceState made = instances.create(spec, progress(c.requestId()));
+                InstanceState made = instances.create(spec, progress(c.requestId(),
+                        spec.runtime().name().toLowerCase(java.util.Locale.ROOT)));
                 result = InstanceResult.done(c.requestId(), id, current(made.id()));
             } catch (InvalidInputException e) {
                 InvalidInputException named = e.renamed(InstanceDocument.field(e.field()));
@@ -154,7 +160,7 @@ final class NodeInstances implements AutoCloseable {
                             "no instance '" + a.instanceId() + "' on this node"));
                     return;
                 }
-                StepProgress progress = progress(a.requestId());
+                StepProgress progress = progress(a.requestId(), null);
                 switch (a.action()) {
                     case "start" -> instances.start(a.instanceId(), progress);
                     case "stop" -> instances.stop(a.instanceId(), progress);
@@ -193,11 +199,22 @@ final class NodeInstances implements AutoCloseable {
         report(); // the list changed, most likely: say so now rather than at the next sample
     }
 
-    private StepProgress progress(String requestId) {
+    private StepProgress progress(String requestId, String runtime) {
         return new StepProgress() {
+            private java.time.Duration boot = java.time.Duration.ZERO;
+
             @Override
             public void step(String name) {
                 send.accept(new InstanceProgress(requestId, name));
+            }
+
+            @Override
+            public void stepDone(String name, java.time.Duration took) {
+                if (CreateStep.BOOT.label().equals(name)) {
+                    boot = took;
+                } else if (CreateStep.WAIT.label().equals(name) && runtime != null) {
+                    vmBoot.accept(runtime, boot.plus(took));
+                }
             }
 
             @Override

@@ -55,6 +55,22 @@ class AgentConfigTest {
     }
 
     @Test
+    @DisplayName("the metrics address is HOST:PORT from --metrics-address or HN_METRICS_ADDRESS; a bad one names the "
+            + "flag and the form")
+    void metricsAddress() throws Exception {
+        assertThat(resolve(Map.of(), Map.of("HN_NODE_TOKEN", "t"), null).metricsAddress()).isNull();
+        AgentConfig c = resolve(Map.of(), Map.of("HN_NODE_TOKEN", "t", "HN_METRICS_ADDRESS", "127.0.0.1:9464"), null);
+        assertThat(c.metricsAddress()).isEqualTo(new java.net.InetSocketAddress("127.0.0.1", 9464));
+        assertThat(resolve(Map.of(AgentConfig.Key.METRICS_ADDRESS, "[::1]:9465"), Map.of("HN_NODE_TOKEN", "t"), null)
+                .metricsAddress().getPort()).isEqualTo(9465);
+        for (String bad : new String[] {"9464", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:70000", ":9464", "host:x"}) {
+            assertThatThrownBy(() -> resolve(Map.of(AgentConfig.Key.METRICS_ADDRESS, bad),
+                    Map.of("HN_NODE_TOKEN", "t"), null)).as(bad).isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("--metrics-address").hasMessageContaining("HOST:PORT");
+        }
+    }
+
+    @Test
     @DisplayName("the token comes from a file when one is named, and a config file may not hold it in clear")
     void tokenSources() throws Exception {
         Path tokenFile = Files.writeString(dir.resolve("token"), "hnt_from_file\n");

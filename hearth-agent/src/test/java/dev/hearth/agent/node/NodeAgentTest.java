@@ -101,6 +101,65 @@ class NodeAgentTest {
     }
 
     @Test
+    @DisplayName("a job shows in every histogram on both sides; every metric the Grafana dashboard and "
+            + "docs/operations.md name is one a real coordinator or agent exposes, and every one exposed is explained")
+    void metricsMatchTheDashboardAndTheDocs() throws Exception {
+        String id = submit("echo hi");
+        await("job completed", () -> "completed".equals(job(id).path("state").asText()));
+        await("result acknowledged", () -> Json.mapper().readTree(healthz().body()).get("outboxPending").asInt() == 0);
+        await("a heartbeat answered", () -> java.util.regex.Pattern.compile(
+                "hearth_agent_heartbeat_rtt_seconds_count [1-9]").matcher(scrape(health.port())).find());
+        String coordinatorText = text("/metrics");
+        Path state = dir.resolve("metrics-address");
+        Files.createDirectories(state);
+        String agentText;
+        try (HealthServer remote = HealthServer.start(agent, 0, state, new java.net.InetSocketAddress("127.0.0.1", 0))) {
+            agentText = scrape(remote.metricsPort());
+            assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + remote.metricsPort()
+                    + "/healthz")).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+                    .as("the metrics address serves /metrics only").isEqualTo(404);
+        }
+        assertThat(coordinatorText).contains("hearth_placement_seconds_count 1")
+                .contains("hearth_submit_to_offer_seconds_count 1")
+                .containsPattern("hearth_job_duration_seconds_count\\{status=\"completed\"\\} 1")
+                .containsPattern("hearth_verification_seconds_count\\{outcome=\"[a-z]+\"\\} [1-9]")
+                .containsPattern("hearth_agent_messages_total\\{direction=\"in\",type=\"job_result\"\\} 1")
+                .containsPattern("hearth_agent_messages_total\\{direction=\"out\",type=\"job\"\\} 1")
+                .containsPattern("hearth_verdict_checks_total\\{check=\"[a-z_]+\",outcome=\"[a-z]+\"\\} 1")
+                .containsPattern("hearth_ledger_settlements_total\\{outcome=\"[a-z]+\"\\} 1")
+                .containsPattern("hearth_nodes\\{state=\"online\"\\} 1")
+                .contains("jvm_memory_used_bytes").contains("process_cpu_usage");
+        assertThat(agentText).containsPattern("hearth_agent_sandbox_start_seconds_count\\{driver=\"docker\"\\} 1")
+                .containsPattern("hearth_agent_job_duration_seconds_count\\{status=\"completed\"\\} 1")
+                .containsPattern("hearth_agent_link_messages_total\\{direction=\"out\",type=\"job_result\"\\} 1")
+                .containsPattern("hearth_agent_link_messages_total\\{direction=\"in\",type=\"job\"\\} 1")
+                .containsPattern("hearth_agent_heartbeat_rtt_seconds_count [1-9]")
+                .contains("hearth_agent_vm_boot_seconds_count").contains("jvm_threads_live_threads");
+        java.util.Set<String> exposed = new java.util.TreeSet<>(MetricNames.of(coordinatorText));
+        exposed.addAll(MetricNames.of(agentText));
+        Path docs = MetricNames.docs();
+        java.util.Set<String> dashboard = MetricNames.inDashboard(docs.resolve("grafana/hearth.json"));
+        assertThat(dashboard).as("metrics the Grafana dashboard queries").isNotEmpty();
+        assertThat(exposed).as("metrics a real coordinator and agent expose").containsAll(dashboard);
+        String operations = Files.readString(docs.resolve("operations.md"));
+        for (String family : MetricNames.families(coordinatorText + agentText)) {
+            if (family.startsWith("hearth_")) {
+                assertThat(operations).as("docs/operations.md explains %s", family).contains(family);
+            }
+        }
+        java.util.regex.Matcher named = java.util.regex.Pattern.compile("`(hearth_[a-z0-9_]+)").matcher(operations);
+        while (named.find()) {
+            String name = named.group(1);
+            assertThat(exposed).as("docs/operations.md names %s", name).anyMatch(e -> e.startsWith(name));
+        }
+    }
+
+    private String scrape(int port) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    @Test
     @DisplayName("a running job's output reaches the coordinator live, then the result's logs replace it")
     void liveLogs() throws Exception {
         String id = submit("echo first; sleep 3; echo second");

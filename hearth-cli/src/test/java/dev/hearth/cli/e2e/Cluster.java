@@ -40,6 +40,9 @@ final class Cluster implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
     private Process coordinator;
     private String admin;
+    private String logPrefix = "";
+    private final List<String> jvmFlags = new ArrayList<>();
+    private final Map<String, String> extraEnv = new java.util.HashMap<>();
 
     Cluster(Path root) throws IOException {
         this.root = root;
@@ -61,14 +64,42 @@ final class Cluster implements AutoCloseable {
         return Path.of("target", "e2e-logs");
     }
 
+    /**
+     * Its processes log as a release does (the main logback.xml, not the tests': JSON lines, since their output is
+     * a file) at DEBUG, each to {@code target/e2e-logs/PREFIX-NAME.log}, emptied first.
+     */
+    Cluster productionLogs(String prefix) throws IOException {
+        logPrefix = prefix + "-";
+        jvmFlags.add("-Dlogback.configurationFile=" + Path.of("target", "classes", "logback.xml").toAbsolutePath());
+        extraEnv.put("HEARTH_LOG_LEVEL", "DEBUG");
+        try (var old = Files.list(logs())) {
+            for (Path f : old.filter(f -> f.getFileName().toString().startsWith(logPrefix)).toList()) {
+                Files.delete(f);
+            }
+        }
+        return this;
+    }
+
+    /** The log file of the process {@code name} ({@code coordinator}, {@code agent-NAME}). */
+    Path log(String name) {
+        return logs().resolve(logPrefix + name + ".log");
+    }
+
+    /** The admin token (after the coordinator started). */
+    String admin() {
+        return admin;
+    }
+
     private Process spawn(String name, Map<String, String> env, String... args) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> cmd = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), Main.class.getName()));
+        List<String> cmd = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED"));
+        cmd.addAll(jvmFlags);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(logs().toFile(), name + ".log")));
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log(name).toFile()));
         pb.environment().put("HEARTH_HOME", root.toString());
+        pb.environment().putAll(extraEnv);
         pb.environment().putAll(env);
         Process p = pb.start();
         processes.add(p);

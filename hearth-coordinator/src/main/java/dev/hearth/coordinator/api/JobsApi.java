@@ -31,6 +31,8 @@ import dev.hearth.core.protocol.JobCancel;
 import dev.hearth.core.protocol.JobResultMessage;
 import dev.hearth.core.protocol.JobWire;
 import dev.hearth.core.units.Credits;
+import dev.hearth.core.log.LogFields;
+import dev.hearth.core.trace.Traceparent;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
@@ -61,6 +63,12 @@ public final class JobsApi implements HttpService {
     public static final HeaderName LOG_COMPLETE = HeaderNames.create("Hearth-Log-Complete");
     /** Jobs per page of {@code GET /v1/jobs} when no {@code limit} is given. */
     static final int DEFAULT_PAGE = 100;
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(JobsApi.class);
+    /** Trace and span ids only: diagnostic, never a secret or a decision. */
+    private static final java.util.random.RandomGenerator TRACE_IDS = new java.security.SecureRandom();
+
+    private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
 
     private final Store store;
     private final AgentHub hub;
@@ -156,9 +164,12 @@ public final class JobsApi implements HttpService {
             JsonResponses.invalid(res, "price", e.getMessage() + "; name a lower price in the document");
             return;
         }
+        // the client's trace goes on (a malformed header starts a new one, as W3C Trace Context says)
+        Traceparent trace = Traceparent.parse(req.headers().first(TRACEPARENT).orElse(null))
+                .map(t -> t.child(TRACE_IDS)).orElseGet(() -> Traceparent.newTrace(TRACE_IDS));
         JobRecord job;
         try {
-            String spec = StoredSpec.of(submission).json();
+            String spec = StoredSpec.of(submission, trace).json();
             job = submission.redundancy().redundant()
                     ? store.submitRedundantJob(id, spec, submission.priority(), submission.retries(), hold,
                             submission.redundancy())
@@ -173,7 +184,13 @@ public final class JobsApi implements HttpService {
             JsonResponses.send(res, 402, err);
             return;
         }
+        try (var fields = LogFields.job(id, null, null, trace.traceId()).with(LogFields.CLIENT, payer)) {
+            log.info("job submitted: priority {}, {} retries, {} micro-credits held{}", submission.priority(),
+                    submission.retries(), hold.amountMicros(), submission.redundancy().redundant()
+                            ? ", " + submission.redundancy().n() + " copies" : "");
+        }
         wakeScheduler.run();
+        res.header(TRACEPARENT, trace.toString());
         JsonResponses.send(res, 201, view(job));
     }
 

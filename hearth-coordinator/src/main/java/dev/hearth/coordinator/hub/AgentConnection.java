@@ -173,7 +173,7 @@ final class AgentConnection implements WsListener {
 
     /** Binds this connection to a registered node and returns its session. */
     NodeSession register(String nodeId, boolean hearthNode, Capacity capacity, List<GpuInfo> gpus) {
-        NodeSession session = new NodeSession(nodeId, hearthNode, capacity, gpus, writer);
+        NodeSession session = new NodeSession(nodeId, hearthNode, capacity, gpus, writer, handler::sent);
         node = session;
         if (registrationWatch != null) {
             registrationWatch.cancel(false);
@@ -186,8 +186,8 @@ final class AgentConnection implements WsListener {
         NodeSession n = node;
         if (n != null) {
             n.send(message);
-        } else if (writer != null) {
-            writer.send(ProtocolCodec.encode(message));
+        } else if (writer != null && writer.send(ProtocolCodec.encode(message))) {
+            handler.sent(message);
         }
     }
 

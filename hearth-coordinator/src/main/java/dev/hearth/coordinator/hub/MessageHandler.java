@@ -1,6 +1,7 @@
 package dev.hearth.coordinator.hub;
 
 import dev.hearth.coordinator.CoordinatorMetrics;
+import dev.hearth.coordinator.StoredSpec;
 import dev.hearth.coordinator.oracle.Check;
 import dev.hearth.coordinator.oracle.Oracle;
 import dev.hearth.coordinator.oracle.VerificationQueue;
@@ -11,7 +12,9 @@ import dev.hearth.coordinator.store.NodeState;
 import dev.hearth.coordinator.store.ResultAcceptance;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.core.json.Json;
+import dev.hearth.core.log.LogFields;
 import dev.hearth.core.protocol.Ack;
+import dev.hearth.core.protocol.CoordinatorMessage;
 import dev.hearth.core.protocol.AgentMessage;
 import dev.hearth.core.protocol.ErrorCode;
 import dev.hearth.core.protocol.ErrorMessage;
@@ -23,6 +26,7 @@ import dev.hearth.core.protocol.JobCancel;
 import dev.hearth.core.protocol.JobLog;
 import dev.hearth.core.protocol.JobResultMessage;
 import dev.hearth.core.protocol.JobStarted;
+import dev.hearth.core.protocol.MessageTypes;
 import dev.hearth.core.protocol.Pong;
 import dev.hearth.core.protocol.ProtocolCodec;
 import dev.hearth.core.protocol.ProtocolException;
@@ -92,6 +96,13 @@ public final class MessageHandler {
     /** Where instance reports and answers go; without one they are refused as not understood. */
     public void attach(InstanceRelay relay) {
         instances = relay;
+    }
+
+    /** Counts a message sent to an agent. */
+    void sent(CoordinatorMessage message) {
+        if (metrics != null) {
+            metrics.sent(message);
+        }
     }
 
     int maxFrameBytes() {
@@ -166,14 +177,15 @@ public final class MessageHandler {
     }
 
     void handle(AgentConnection conn, String frame) {
-        metrics.count("hearth_agent_messages_total", "direction", "in");
         AgentMessage message;
         try {
             message = ProtocolCodec.decodeAgentMessage(frame);
         } catch (ProtocolException e) {
+            metrics.message("in", "invalid");
             refuse(conn, e.code(), e.getMessage());
             return;
         }
+        metrics.message("in", MessageTypes.of(message));
         try {
             dispatch(conn, message);
         } catch (RuntimeException e) {
@@ -250,8 +262,10 @@ public final class MessageHandler {
         }
         if (!store.markRunning(s.jobId(), s.epoch())) {
             Optional<JobRecord> job = store.job(s.jobId());
-            log.warn("node {} started job {} under stale epoch {} (current {}); telling it to drop the job",
+            try (var fields = LogFields.job(s.jobId(), node.nodeId(), s.epoch(), null)) {
+                log.warn("node {} started job {} under stale epoch {} (current {}); telling it to drop the job",
                     node.nodeId(), s.jobId(), s.epoch(), job.map(JobRecord::epoch).orElse(-1L));
+            }
             node.send(new JobCancel(s.jobId(), s.epoch(), ErrorCode.STALE_LEASE.wireName()));
         }
     }
@@ -282,6 +296,15 @@ public final class MessageHandler {
         Optional<JobRecord> job = store.job(r.id());
         long epoch = r.epoch() != null ? r.epoch()
                 : job.filter(j -> node.nodeId().equals(j.nodeId())).map(JobRecord::epoch).orElse(-1L);
+        // the verdict and the settlement run on this thread: their lines carry the job's fields too; the trace id is
+        // the one the job was stored under, never one a node sends
+        String trace = job.map(j -> StoredSpec.traceIdOf(j.specJson())).orElse(null);
+        try (var fields = LogFields.job(r.id(), node.nodeId(), epoch, trace)) {
+            result(node, r, job, epoch);
+        }
+    }
+
+    private void result(NodeSession node, JobResultMessage r, Optional<JobRecord> job, long epoch) {
         String json = Json.mapper().valueToTree(r).toString();
         ResultAcceptance outcome = store.acceptResult(r.id(), node.nodeId(), epoch, r.status(), r.exitCode(), json,
                 Oracle.receiptDigest(r.signature()));
@@ -308,6 +331,8 @@ public final class MessageHandler {
                 ? verdict.map(v -> v.outcome().name().toLowerCase(Locale.ROOT)).orElse("pending") : null;
         metrics.count("hearth_results_total", "outcome", code == null ? "accepted" : code.wireName());
         if (code == null) {
+            job.filter(j -> j.state() == JobState.RUNNING).ifPresent(j -> metrics.jobDuration(r.status(),
+                    java.time.Duration.between(j.updatedAt(), clock.instant())));
             log.info("accepted result of job {} from node {} (epoch {}, status {}, verdict {})", r.id(), node.nodeId(),
                     epoch, r.status(), verdictName);
         } else {

@@ -18,10 +18,13 @@ public final class NodeSession {
     private final Capacity capacity;
     private final List<GpuInfo> gpus;
     private final SessionWriter writer;
+    private final java.util.function.Consumer<CoordinatorMessage> sent;
     private volatile boolean draining;
     private volatile boolean open = true;
 
-    NodeSession(String nodeId, boolean hearth, Capacity capacity, List<GpuInfo> gpus, SessionWriter writer) {
+    NodeSession(String nodeId, boolean hearth, Capacity capacity, List<GpuInfo> gpus, SessionWriter writer,
+            java.util.function.Consumer<CoordinatorMessage> sent) {
+        this.sent = sent;
         this.nodeId = nodeId;
         this.hearth = hearth;
         this.capacity = capacity;
@@ -77,6 +80,7 @@ public final class NodeSession {
             open = false;
             return false;
         }
+        sent.accept(message);
         return true;
     }
 

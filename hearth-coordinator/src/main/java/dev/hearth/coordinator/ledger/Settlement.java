@@ -37,6 +37,7 @@ public final class Settlement implements VerdictListener {
     private final boolean notify;
     private final Runnable paymentQueued;
     private final boolean payUnsigned;
+    private volatile java.util.function.ObjLongConsumer<String> settled = (outcome, micros) -> { };
 
     /**
      * @param store where holds live
@@ -49,6 +50,14 @@ public final class Settlement implements VerdictListener {
         this.notify = notify;
         this.paymentQueued = paymentQueued;
         this.payUnsigned = payUnsigned;
+    }
+
+    /**
+     * Who hears of each hold settled here, with {@code released} or {@code refunded} and its micro-credits (the
+     * ledger's totals in metrics); set before the first settlement.
+     */
+    public void onSettled(java.util.function.ObjLongConsumer<String> observer) {
+        settled = java.util.Objects.requireNonNull(observer, "observer");
     }
 
     @Override
@@ -119,13 +128,17 @@ public final class Settlement implements VerdictListener {
         HoldSettlement done = store.ledger().settle(jobId, passed ? Optional.of(nodeId) : Optional.empty(), notify);
         switch (done) {
             case HoldSettlement.Released r -> {
+                settled.accept("released", r.hold().amountMicros());
                 log.info("job {}: {} micro-credits released to node {}", jobId, r.hold().amountMicros(), nodeId);
                 if (notify && r.transfer().isPresent()) {
                     paymentQueued.run();
                 }
             }
-            case HoldSettlement.Refunded r -> log.info("job {}: {} micro-credits returned to {}", jobId,
-                    r.hold().amountMicros(), r.hold().accountId());
+            case HoldSettlement.Refunded r -> {
+                settled.accept("refunded", r.hold().amountMicros());
+                log.info("job {}: {} micro-credits returned to {}", jobId, r.hold().amountMicros(),
+                        r.hold().accountId());
+            }
             case HoldSettlement.AlreadySettled a -> log.debug("job {} was settled before ({})", jobId, a.hold().state());
             case HoldSettlement.NoHold n -> log.warn("job {} has no hold to settle", jobId);
         }

@@ -5,6 +5,8 @@ import dev.hearth.coordinator.store.ResultRecord;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.coordinator.store.VerdictOutcome;
 import dev.hearth.coordinator.store.VerdictRecord;
+import dev.hearth.coordinator.StoredSpec;
+import dev.hearth.core.log.LogFields;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -41,6 +43,7 @@ public final class VerificationQueue implements AutoCloseable {
     private final int maxAttempts;
     private final Duration firstRetry;
     private final List<VerdictListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile java.util.function.BiConsumer<String, Duration> judged = (outcome, took) -> { };
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private final Thread thread;
@@ -67,6 +70,14 @@ public final class VerificationQueue implements AutoCloseable {
         this.tick = tick;
         this.paused = paused;
         this.thread = Thread.ofPlatform().name("hearth-oracle").daemon().unstarted(this::loop);
+    }
+
+    /**
+     * Who hears how long the oracle took to judge each result, with the verdict's outcome ({@code passed},
+     * {@code failed}, ...); set before {@link #start}.
+     */
+    public void onJudged(java.util.function.BiConsumer<String, Duration> observer) {
+        judged = java.util.Objects.requireNonNull(observer, "observer");
     }
 
     /** Adds a listener; add them before {@link #start}, or it misses verdicts announced before. */
@@ -113,13 +124,23 @@ public final class VerificationQueue implements AutoCloseable {
     }
 
     private void verify(ResultRecord result) {
+        String trace = store.job(result.jobId()).map(j -> StoredSpec.traceIdOf(j.specJson())).orElse(null);
+        try (var fields = LogFields.job(result.jobId(), result.nodeId(), result.epoch(), trace)) {
+            judge(result);
+        }
+    }
+
+    private void judge(ResultRecord result) {
         Optional<VerdictRecord> current = store.verdict(result.jobId());
         if (current.isEmpty() || current.get().outcome() != VerdictOutcome.PENDING) {
             return;
         }
         Verdict verdict;
+        long began = System.nanoTime();
         try {
             verdict = oracle.judge(result);
+            judged.accept(verdict.outcome().name().toLowerCase(java.util.Locale.ROOT),
+                    Duration.ofNanos(System.nanoTime() - began));
         } catch (RuntimeException e) {
             int attempts = current.get().attempts() + 1;
             if (attempts < maxAttempts) {

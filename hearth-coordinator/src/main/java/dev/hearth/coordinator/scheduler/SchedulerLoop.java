@@ -11,6 +11,7 @@ import dev.hearth.coordinator.store.NodeLimits;
 import dev.hearth.coordinator.store.NodeRecord;
 import dev.hearth.coordinator.store.NodeState;
 import dev.hearth.coordinator.store.Store;
+import dev.hearth.core.log.LogFields;
 import dev.hearth.core.protocol.Capacity;
 import dev.hearth.core.protocol.JobCancel;
 import dev.hearth.core.units.ByteSize;
@@ -57,6 +58,7 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
     private final LeasePolicy leases;
     private Instant lastHousekeeping = Instant.MIN;
     private volatile boolean running = true;
+    private volatile PlacementTimings timings = PlacementTimings.NONE;
 
     /** A loop without a ledger; see {@link #SchedulerLoop(Store, AgentHub, InstantSource, Duration, Duration, LedgerHooks)}. */
     public SchedulerLoop(Store store, AgentHub hub, InstantSource clock, Duration lostAfter, Duration tick) {
@@ -90,6 +92,11 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
     public SchedulerLoop start() {
         thread.start();
         return this;
+    }
+
+    /** Where placement times are reported; set before {@link #start}. */
+    public void attach(PlacementTimings value) {
+        timings = java.util.Objects.requireNonNull(value, "timings");
     }
 
     /** Asks for a pass soon; cheap and never blocks. */
@@ -197,6 +204,15 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
         if (queued.isEmpty()) {
             return;
         }
+        long began = System.nanoTime();
+        try {
+            place(queued);
+        } finally {
+            timings.placement(Duration.ofNanos(System.nanoTime() - began));
+        }
+    }
+
+    private void place(List<JobRecord> queued) {
         Map<String, StoredSpec> specs = new HashMap<>();
         List<JobNeeds> needs = new ArrayList<>();
         for (JobRecord j : queued) {
@@ -225,10 +241,16 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
             Instant deadline = clock.instant().plusSeconds(specs.get(job.id()).spec().timeoutSeconds())
                     .plus(leases.grace());
             Lease lease = store.grantLease(job.id(), d.nodeId().get(), d.gpuIndexes(), deadline);
-            boolean sent = session.get().send(specs.get(job.id()).offer(job.id(), lease.epoch(), d.gpuIndexes()));
-            log.info("job {} leased to node {} (epoch {}, attempt {}){}", job.id(), lease.nodeId(), lease.epoch(),
-                    job.attempts() + 1, sent ? "" : "; the offer could not be sent, the lease stands until the node "
-                            + "reconnects or is lost");
+            StoredSpec stored = specs.get(job.id());
+            boolean sent = session.get().send(stored.offer(job.id(), lease.epoch(), d.gpuIndexes()));
+            if (sent && job.attempts() == 0) {
+                timings.submitToOffer(Duration.between(job.submittedAt(), clock.instant()));
+            }
+            try (var fields = LogFields.job(job.id(), lease.nodeId(), lease.epoch(), stored.traceId())) {
+                log.info("job {} leased to node {} (epoch {}, attempt {}){}", job.id(), lease.nodeId(), lease.epoch(),
+                        job.attempts() + 1, sent ? "" : "; the offer could not be sent, the lease stands until the "
+                                + "node reconnects or is lost");
+            }
         }
     }
 

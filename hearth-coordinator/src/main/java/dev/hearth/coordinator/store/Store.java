@@ -159,6 +159,9 @@ public interface Store extends AutoCloseable {
     /** How many jobs are in each state (every state present, 0 when none), counted in one query; reads no spec. */
     Map<JobState, Long> jobCounts();
 
+    /** How many nodes are in each state (every state present, 0 when none), counted in one query on an index. */
+    Map<NodeState, Long> nodeCounts();
+
     /**
      * Checks that the store answers, with the cheapest query it has.
      *

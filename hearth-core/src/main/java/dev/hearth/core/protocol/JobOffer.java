@@ -19,6 +19,8 @@ import java.util.Map;
  * @param estimatedTime seconds the submitter expects (v2.0)
  * @param epoch the lease epoch: echo it in the result (Hearth)
  * @param spec the job's full specification (Hearth)
+ * @param traceparent the job's W3C traceparent (Hearth 1.1; absent before, and ignored by v2.0 agents): the agent
+ *     logs its run under this trace id, so one job's lines on every host share it
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobOffer(
@@ -31,7 +33,20 @@ public record JobOffer(
         JsonNode datasets,
         Long estimatedTime,
         Long epoch,
-        WireJobSpec spec) implements CoordinatorMessage {
+        WireJobSpec spec,
+        String traceparent) implements CoordinatorMessage {
+
+    /** An offer without a trace (a v2.0 coordinator's, or a test's). */
+    public JobOffer(String id, String requirements, boolean gpuRequired, String memoryLimit, double cpuLimit,
+            String script, JsonNode datasets, Long estimatedTime, Long epoch, WireJobSpec spec) {
+        this(id, requirements, gpuRequired, memoryLimit, cpuLimit, script, datasets, estimatedTime, epoch, spec, null);
+    }
+
+    /** This offer carrying {@code value} as its traceparent. */
+    public JobOffer withTraceparent(String value) {
+        return new JobOffer(id, requirements, gpuRequired, memoryLimit, cpuLimit, script, datasets, estimatedTime,
+                epoch, spec, value);
+    }
 
     /**
      * A job specification as it travels: everything of {@code JobSpec}, files base64-encoded.

@@ -65,6 +65,17 @@ final class NodeTable {
         return queryOne(c, "SELECT " + COLUMNS + " FROM nodes WHERE id = ?", NodeTable::node, id);
     }
 
+    static java.util.Map<NodeState, Long> counts(Connection c) throws SQLException {
+        java.util.Map<NodeState, Long> counts = new java.util.EnumMap<>(NodeState.class);
+        for (NodeState s : NodeState.values()) {
+            counts.put(s, 0L);
+        }
+        // answered from the nodes_by_liveness index (state, last_heartbeat): no row of the table is read
+        query(c, "SELECT state, COUNT(*) FROM nodes GROUP BY state", rs -> counts.put(NodeState.valueOf(rs.getString(1)),
+                rs.getLong(2)));
+        return counts;
+    }
+
     static List<NodeRecord> all(Connection c) throws SQLException {
         return query(c, "SELECT " + COLUMNS + " FROM nodes ORDER BY registered_at, id", NodeTable::node);
     }

@@ -223,6 +223,11 @@ final class SqlStore implements Store {
     }
 
     @Override
+    public Map<NodeState, Long> nodeCounts() {
+        return tx.read("count nodes by state", NodeTable::counts);
+    }
+
+    @Override
     public List<String> pruneFinishedJobs(Instant cutoff, int limit) {
         Objects.requireNonNull(cutoff, "cutoff");
         if (limit < 1) {
