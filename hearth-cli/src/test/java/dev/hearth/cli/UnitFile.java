@@ -96,7 +96,7 @@ public record UnitFile(Map<String, List<String>> entries) {
         return out;
     }
 
-    /** Splits a value into words: double-quoted words with backslash escapes; {@code %%} read as {@code %}. */
+    /** Splits a value into words: double-quoted words with backslash escapes, then specifiers. */
     static List<String> words(String value) {
         List<String> words = new ArrayList<>();
         StringBuilder w = null;
@@ -130,6 +130,21 @@ public record UnitFile(Map<String, List<String>> entries) {
         if (w != null) {
             words.add(w.toString());
         }
-        return words.stream().map(s -> s.replace("%%", "%")).toList();
+        return words.stream().map(UnitFile::specifiers).toList();
+    }
+
+    /** {@code %%} is a literal {@code %}; any other {@code %X} is a specifier systemd would expand: marked. */
+    private static String specifiers(String word) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < word.length(); i++) {
+            char c = word.charAt(i);
+            if (c == '%' && i + 1 < word.length()) {
+                char next = word.charAt(++i);
+                b.append(next == '%' ? "%" : "<specifier %" + next + ">");
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 }
