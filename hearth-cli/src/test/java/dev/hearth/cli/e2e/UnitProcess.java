@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A service run from its systemd unit file under a plain supervisor, for hosts where systemd is not the init: the
  * unit's {@code ExecStart=} with systemd's environment ({@code PATH}, {@code Environment=}, {@code EnvironmentFile=},
- * {@code STATE_DIRECTORY} for {@code StateDirectory=}), in a cgroup of its own (cgroup v1 {@code pids}, as systemd
+ * {@code STATE_DIRECTORY} for {@code StateDirectory=}), in a cgroup of its own (v1 {@code pids} or v2, as systemd
  * gives each service one), stopped as its {@code KillMode=} says: SIGTERM to the main process, up to
  * {@code TimeoutStopSec=}, then SIGKILL to what is left of the cgroup ({@code mixed}, {@code control-group}) or to
  * the main process only ({@code process}). The unit's absolute paths ({@code /opt/hearth}, {@code /etc/hearth},
@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class UnitProcess implements AutoCloseable {
 
-    private static final Path CGROUPS = Path.of("/sys/fs/cgroup/pids");
+    /** cgroup v1's pids hierarchy where there is one (hybrid hosts), else the unified v2 tree. */
+    private static final Path CGROUPS = Files.isDirectory(Path.of("/sys/fs/cgroup/pids"))
+            ? Path.of("/sys/fs/cgroup/pids") : Path.of("/sys/fs/cgroup");
 
     private final String name;
     private final UnitFile unit;
