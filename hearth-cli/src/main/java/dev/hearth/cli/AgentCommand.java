@@ -189,32 +189,37 @@ final class AgentCommand implements Callable<Integer> {
         @Option(names = "--output", paramLabel = "FILE", defaultValue = "/etc/systemd/system/hearth-agent.service",
                 description = "Where to write the unit (default ${DEFAULT-VALUE}); - prints it.")
         String output;
-        @Option(names = "--token-file", paramLabel = "FILE", required = true,
+        @Option(names = "--token-file", paramLabel = "FILE",
                 description = "File holding the node token (mode 600), read by the agent at start.")
         Path tokenFile;
+        @Option(names = "--config", paramLabel = "FILE",
+                description = "The agent's config file (key = value lines: coordinator, token-file, ...), read at start.")
+        Path configFile;
         @Option(names = "--coordinator", paramLabel = "URL", description = "Coordinator endpoint, ws://HOST:PORT.")
         String coordinator;
         @Option(names = "--exec", paramLabel = "PATH",
-                description = "The hearth launcher to run (default: this Java and this jar).")
+                description = "The hearth launcher to run (default: the launcher that runs this command, else this "
+                        + "Java and this jar).")
         String exec;
 
         @Override
         public Integer call() throws Exception {
             Map<String, String> env = agent.parent.environment();
-            List<String> command = new java.util.ArrayList<>();
-            if (exec != null) {
-                command.add(exec);
-            } else {
-                command.add(ProcessHandle.current().info().command().orElse("/usr/bin/java"));
-                command.add("-jar");
-                command.add(Path.of(AgentCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-                        .toAbsolutePath().toString());
+            if (tokenFile == null && configFile == null) {
+                throw new dev.hearth.core.InvalidInputException("--token-file", null,
+                        "--token-file FILE (the node token, mode 600) or --config FILE naming one as token-file");
             }
+            List<String> command = new java.util.ArrayList<>(SystemdUnit.launcher(exec, env));
             command.add("agent");
+            if (configFile != null) {
+                command.addAll(List.of("--config", configFile.toAbsolutePath().toString()));
+            }
             if (coordinator != null) {
                 command.addAll(List.of("--coordinator", coordinator));
             }
-            command.addAll(List.of("--token-file", tokenFile.toAbsolutePath().toString()));
+            if (tokenFile != null) {
+                command.addAll(List.of("--token-file", tokenFile.toAbsolutePath().toString()));
+            }
             command.addAll(List.of("--state", HearthPaths.agentState(env).toAbsolutePath().toString()));
             Map<String, String> unitEnv = new java.util.HashMap<>();
             unitEnv.put("HEARTH_HOME", HearthPaths.home(env).toAbsolutePath().toString());
@@ -224,16 +229,8 @@ final class AgentCommand implements Callable<Integer> {
                     unitEnv.put(key, env.get(key));
                 }
             }
-            String text = new SystemdUnit(command, unitEnv).text();
-            if (output.equals("-")) {
-                spec.commandLine().getOut().print(text);
-                spec.commandLine().getOut().flush();
-                return 0;
-            }
-            Files.writeString(Path.of(output), text);
-            spec.commandLine().getErr().println("hearth: wrote " + output + "; now run: systemctl daemon-reload && "
-                    + "systemctl enable --now " + Path.of(output).getFileName().toString().replace(".service", ""));
-            return 0;
+            return SystemdUnit.write(new SystemdUnit(SystemdUnit.Role.AGENT, command, unitEnv), output,
+                    spec.commandLine());
         }
     }
 

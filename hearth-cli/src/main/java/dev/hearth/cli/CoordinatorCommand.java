@@ -27,7 +27,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code hearth coordinator}: serves the REST API and the agents' WebSocket until stopped. */
-@Command(name = "coordinator", mixinStandardHelpOptions = true,
+@Command(name = "coordinator", mixinStandardHelpOptions = true, subcommands = CoordinatorInstallSystemd.class,
         description = {"Runs the coordinator: the job API, the agents' WebSocket, the scheduler and the store.",
             "Stops cleanly on SIGTERM or Ctrl-C. The admin token is created on first start in DATA/admin.token."})
 final class CoordinatorCommand implements Callable<Integer> {

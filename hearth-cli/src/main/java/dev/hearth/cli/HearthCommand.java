@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         subcommands = {RunCommand.class, ImageCommand.class, InstanceCommand.class, JobCommand.class, NodeCommand.class,
                 TokenCommand.class, ClientCommand.class, KeyCommand.class, AuditCommand.class, LedgerCommand.class, CoordinatorCommand.class, AgentCommand.class,
                 DoctorCommand.class,
-                VerifyCommand.class, CompletionCommand.class,
+                VerifyCommand.class, CompletionCommand.class, ManualCommand.class,
                 CommandLine.HelpCommand.class})
 public final class HearthCommand {
 
@@ -105,18 +105,16 @@ public final class HearthCommand {
         return cl;
     }
 
-    /** The version of this build, as the agent reports it. */
+    /** The version of this build, as the agent reports it: the project version and its git commit. */
     static String versionText() {
-        String v = HearthCommand.class.getPackage().getImplementationVersion();
-        return v == null ? "development" : v;
+        return BuildInfo.current().agentVersion();
     }
 
-    /** Reads the version from the jar's manifest. */
+    /** Prints the version and the git commit stamped into the build ({@link BuildInfo}). */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = HearthCommand.class.getPackage().getImplementationVersion();
-            return new String[] {"hearth " + (v == null ? "development build" : v)};
+            return BuildInfo.current().versionLines();
         }
     }
 }

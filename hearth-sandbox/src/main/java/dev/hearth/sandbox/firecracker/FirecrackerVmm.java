@@ -123,6 +123,9 @@ public final class FirecrackerVmm implements Vmm, VmSnapshots {
         List<String> command = new java.util.ArrayList<>(List.of("setsid", "sh", "-c", "exec 0<>\"$0\"; exec \"$@\"",
                 files.consoleInput().toString()));
         command.addAll(layout.command(firecracker));
+        // in a systemd scope of its own where there is one, so that restarting the agent's service leaves it up
+        command = new java.util.ArrayList<>(dev.hearth.sandbox.vm.ServiceScope.detect(System.getenv())
+                .wrap(config.id(), command));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(files.consoleLog().toFile()))

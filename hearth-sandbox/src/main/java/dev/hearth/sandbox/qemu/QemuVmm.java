@@ -36,6 +36,7 @@ public final class QemuVmm implements Vmm {
     private final Path binary;
     private final Map<String, String> env;
     private final QemuConfinement confinement;
+    private final dev.hearth.sandbox.vm.ServiceScope scope;
 
     /**
      * A VMM running {@code binary}, choosing the accelerator as {@code env} says ({@link AcceleratorProbe#ENV}) and
@@ -45,6 +46,7 @@ public final class QemuVmm implements Vmm {
         this.binary = binary;
         this.env = Map.copyOf(env);
         this.confinement = QemuConfinement.from(env);
+        this.scope = dev.hearth.sandbox.vm.ServiceScope.detect(env);
     }
 
     /** How this VMM's QEMU processes are held in. */
@@ -118,8 +120,9 @@ public final class QemuVmm implements Vmm {
     }
 
     /**
-     * Starts a VM that outlives this process (see {@link QemuCommand#detachedArgv}): returns once QEMU has set the VM
-     * up and daemonized, with the daemon's pid. Its files go to {@code files}; its run folder must exist.
+     * Starts a VM that outlives this process (see {@link QemuCommand#detachedArgv}), in a scope of its own on a
+     * systemd host ({@link dev.hearth.sandbox.vm.ServiceScope}): returns once QEMU has set the VM up and daemonized,
+     * with the daemon's pid. Its files go to {@code files}; its run folder must exist.
      *
      * @throws SandboxException with QEMU's own error output when it could not start the VM
      */
@@ -140,7 +143,9 @@ public final class QemuVmm implements Vmm {
         } catch (IOException e) {
             throw new SandboxException("cannot clear the files of VM " + config.id() + ": " + e.getMessage(), e);
         }
-        List<String> argv = QemuCommand.detachedArgv(binary, config, accel, files, confinement);
+        // in a systemd scope of its own where there is one, so that restarting the agent's service leaves it up
+        List<String> argv = scope.wrap(config.id(), QemuCommand.detachedArgv(binary, config, accel, files,
+                confinement));
         Path errors = config.runDir().resolve("qemu-start.err");
         try {
             Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(errors.toFile()).start();
