@@ -11,6 +11,7 @@ import dev.hearth.coordinator.api.LedgerApi;
 import dev.hearth.coordinator.api.NodesApi;
 import dev.hearth.coordinator.api.TokensApi;
 import dev.hearth.coordinator.hub.AgentHub;
+import dev.hearth.coordinator.hub.ConnectionFrameLimit;
 import dev.hearth.coordinator.hub.InstanceRelay;
 import dev.hearth.coordinator.hub.LiveLogs;
 import dev.hearth.coordinator.hub.MessageHandler;
@@ -38,7 +39,6 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.helidon.webserver.websocket.WsConfig;
 import io.helidon.webserver.websocket.WsRouting;
 import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
@@ -163,7 +163,7 @@ public final class CoordinatorServer implements AutoCloseable {
         WebServer server = web
                 .host(config.host())
                 .port(config.port())
-                .addProtocol(WsConfig.builder().name("websocket").maxFrameLength(config.maxFrameBytes()).build())
+                .addProtocol(new ConnectionFrameLimit(config.maxFrameBytes()))
                 .routing(r -> routes(r, store, metrics, apis))
                 .addRouting(WsRouting.builder().endpoint(Protocol.AGENT_PATH, hub::newConnection))
                 .build()
