@@ -7,11 +7,13 @@ import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.vm.VmConfig;
 import dev.hearth.sandbox.vm.VmProcess;
 import dev.hearth.sandbox.vm.Vmm;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,6 +33,8 @@ public final class QemuVmm implements Vmm {
     /** The kernel's limit on a unix socket path, less its terminating NUL. */
     private static final int MAX_SOCKET_PATH = 107;
     private static final Duration QMP_START = Duration.ofSeconds(15);
+    /** util-linux's setsid: starts a detached VM's QEMU in a session of its own (it execs, never forks, here). */
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
     private static final Logger log = LoggerFactory.getLogger(QemuVmm.class);
 
     private final Path binary;
@@ -118,8 +122,12 @@ public final class QemuVmm implements Vmm {
     }
 
     /**
-     * Starts a VM that outlives this process (see {@link QemuCommand#detachedArgv}): returns once QEMU has set the VM
-     * up and daemonized, with the daemon's pid. Its files go to {@code files}; its run folder must exist.
+     * Starts a VM that outlives this process (see {@link QemuCommand#detachedArgv}): QEMU runs in a session of its own
+     * ({@code setsid}, so neither this process's end nor its terminal's signals reach it), with no standard input and
+     * its own output appended to the console log, and is never daemonized, so its seccomp filter denies spawning
+     * and (without {@code -runas}) raising privileges, as a job VM's does. Returns once QEMU answers QMP with the VM
+     * running, with QEMU's pid (also in {@code files.pidFile()}, by which any process finds the VM again). Its files
+     * go to {@code files}; its run folder must exist. A VM that does not come up is killed.
      *
      * @throws SandboxException with QEMU's own error output when it could not start the VM
      */
@@ -133,37 +141,56 @@ public final class QemuVmm implements Vmm {
             }
         }
         Accelerator accel = accelerator(config.kernel());
+        long offset;
         try {
             Files.deleteIfExists(files.pidFile());
             Files.deleteIfExists(files.qmpSocket());
             Files.deleteIfExists(files.consoleSocket());
+            offset = Files.exists(files.consoleLog()) ? Files.size(files.consoleLog()) : 0;
         } catch (IOException e) {
             throw new SandboxException("cannot clear the files of VM " + config.id() + ": " + e.getMessage(), e);
         }
-        List<String> argv = QemuCommand.detachedArgv(binary, config, accel, files, confinement);
-        Path errors = config.runDir().resolve("qemu-start.err");
+        List<String> argv = new ArrayList<>(List.of(SETSID.toString()));
+        argv.addAll(QemuCommand.detachedArgv(binary, config, accel, files, confinement));
+        Process p;
         try {
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(errors.toFile()).start();
-            if (!p.waitFor(QMP_START.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new SandboxException("QEMU did not set VM " + config.id() + " up within " + QMP_START);
-            }
-            String said = Files.exists(errors) ? Files.readString(errors).strip() : "";
-            if (p.exitValue() != 0) {
-                throw new SandboxException("QEMU could not start VM " + config.id() + " (exit " + p.exitValue() + ")"
-                        + (said.isEmpty() ? "" : ": " + said));
+            p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(files.consoleLog().toFile())).start();
+        } catch (IOException e) {
+            throw new SandboxException("cannot start " + binary + " for VM " + config.id() + ": " + e.getMessage(), e);
+        }
+        try (QmpClient qmp = QmpClient.connect(files.qmpSocket(), QMP_START, p::isAlive)) {
+            String status = qmp.execute("query-status", Map.of(), QMP_START).path("status").asText();
+            if (!"running".equals(status)) {
+                throw new SandboxException("VM " + config.id() + " is " + status + " after start, not running");
             }
             long pid = Long.parseLong(Files.readString(files.pidFile()).strip());
             log.debug("VM {} started detached: pid {}, {}", config.id(), pid, accel);
             return pid;
-        } catch (IOException | NumberFormatException e) {
-            throw new SandboxException("cannot start " + binary + " for VM " + config.id() + ": " + e.getMessage(), e);
-        } finally {
-            try {
-                Files.deleteIfExists(errors);
-            } catch (IOException e) {
-                log.debug("cannot remove {}: {}", errors, e.getMessage());
-            }
+        } catch (IOException | RuntimeException e) { // SandboxException included
+            p.destroyForcibly();
+            p.waitFor();
+            String said = startOutput(files.consoleLog(), offset);
+            throw new SandboxException("QEMU could not start VM " + config.id() + " (exit " + p.exitValue() + "): "
+                    + e.getMessage()
+                    + (said.isEmpty() ? "" : "; QEMU said: " + said), e);
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            throw e;
+        }
+    }
+
+    /** What QEMU printed after {@code offset} of the console log (where its output goes), its last 2000 characters. */
+    private static String startOutput(Path consoleLog, long offset) {
+        try (var f = new java.io.RandomAccessFile(consoleLog.toFile(), "r")) {
+            long from = Math.max(offset, f.length() - 2000);
+            byte[] tail = new byte[(int) Math.max(0, f.length() - from)];
+            f.seek(from);
+            f.readFully(tail);
+            return new String(tail, java.nio.charset.StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            return "";
         }
     }
 
