@@ -29,11 +29,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the {@code hearth.v1} subprotocol) with the hello nonce, answers pings, reassembles fragmented frames under the size
  * cap (a small one until the agent registers), closes it when it does not register in time, and hands whole
  * messages to the {@link MessageHandler}. The same cap bounds each frame Helidon reads for it
- * ({@link ConnectionFrameLimit}), so an unregistered peer cannot make it buffer a large frame either. Everything it sends goes through its {@link SessionWriter}, so no caller
- * ever blocks on the peer. Helidon calls the listener methods from the connection's own thread, in order; the end of
- * the connection is settled exactly once, whichever of the peer's close, a lost socket or a give-up comes first.
- * A registered node's {@code job_result} over the cap is answered with {@code result_too_large} and the rest of it
- * skipped, so the node's outbox moves on; any other oversize message closes the connection.
+ * ({@link ConnectionFrameLimit}), so an unregistered peer cannot make it buffer a large frame either. Everything it
+ * sends goes through its {@link SessionWriter}, so no caller ever blocks on the peer. Helidon calls the listener
+ * methods from the connection's own thread, in order; the end of the connection is settled exactly once, whichever
+ * of the peer's close, a lost socket or a give-up comes first. A registered node's {@code job_result} over the cap
+ * is answered with {@code result_too_large} and the rest of it skipped, so the node's outbox moves on; any other
+ * oversize message closes the connection.
  */
 final class AgentConnection implements WsListener {
 
