@@ -58,8 +58,9 @@ final class CoordinatorCommand implements Callable<Integer> {
             description = "Largest agent message accepted (default: ${DEFAULT-VALUE}).")
     int maxFrame;
     @Option(names = "--unregistered-frame-bytes", paramLabel = "BYTES", defaultValue = "65536",
-            description = "Largest message accepted from a connection that has not registered yet (default: "
-                    + "${DEFAULT-VALUE}); larger ones are refused with frame_too_large and the connection closed.")
+            description = "Largest message, and WebSocket frame, accepted from a connection that has not registered "
+                    + "yet (default: ${DEFAULT-VALUE}); a larger frame is closed on (1009) before it is read, a larger "
+                    + "message is refused with frame_too_large and the connection closed.")
     int unregisteredFrameBytes;
     @Option(names = "--registration-deadline", paramLabel = "DURATION", defaultValue = "10s",
             description = "How long a connection may stay open without registering (default: ${DEFAULT-VALUE}).")

@@ -16,6 +16,7 @@ import dev.hearth.coordinator.api.OverviewApi;
 import dev.hearth.coordinator.dashboard.DashboardService;
 import dev.hearth.coordinator.dashboard.DashboardSessions;
 import dev.hearth.coordinator.hub.AgentHub;
+import dev.hearth.coordinator.hub.ConnectionFrameLimit;
 import dev.hearth.coordinator.hub.InstanceRelay;
 import dev.hearth.coordinator.hub.LiveLogs;
 import dev.hearth.coordinator.hub.MessageHandler;
@@ -44,7 +45,6 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.helidon.webserver.websocket.WsConfig;
 import io.helidon.webserver.websocket.WsRouting;
 import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
@@ -181,7 +181,7 @@ public final class CoordinatorServer implements AutoCloseable {
         WebServer server = web
                 .host(config.host())
                 .port(config.port())
-                .addProtocol(WsConfig.builder().name("websocket").maxFrameLength(config.maxFrameBytes()).build())
+                .addProtocol(new ConnectionFrameLimit(config.maxFrameBytes()))
                 .routing(r -> routes(r, store, metrics, apis, dashboard))
                 .addRouting(WsRouting.builder().endpoint(Protocol.AGENT_PATH, hub::newConnection))
                 .build()

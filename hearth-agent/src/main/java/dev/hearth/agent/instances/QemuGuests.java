@@ -12,7 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Instances as QEMU microVMs ({@link MicroVmGuests}): QEMU daemonizes, and its serial console and QMP listen on unix
+ * Instances as QEMU microVMs ({@link MicroVmGuests}): QEMU runs in a session of its own, never daemonized (so its
+ * seccomp filter denies spawning; see {@link QemuVmm#launchDetached}), and its serial console and QMP listen on unix
  * sockets in the instance's VM folder ({@link DetachedFiles}), with QEMU's own copy of the console in
  * {@code console.log}. Under TCG (no usable KVM) the guest is given {@link #TCG_SLOWDOWN} times the usual waits.
  * Thread-safe.

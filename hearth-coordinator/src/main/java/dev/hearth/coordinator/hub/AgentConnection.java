@@ -28,11 +28,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * One agent's WebSocket connection: admits it under the connection caps, greets a Hearth agent (one that negotiated
  * the {@code hearth.v1} subprotocol) with the hello nonce, answers pings, reassembles fragmented frames under the size
  * cap (a small one until the agent registers), closes it when it does not register in time, and hands whole
- * messages to the {@link MessageHandler}. Everything it sends goes through its {@link SessionWriter}, so no caller
- * ever blocks on the peer. Helidon calls the listener methods from the connection's own thread, in order; the end of
- * the connection is settled exactly once, whichever of the peer's close, a lost socket or a give-up comes first.
- * A registered node's {@code job_result} over the cap is answered with {@code result_too_large} and the rest of it
- * skipped, so the node's outbox moves on; any other oversize message closes the connection.
+ * messages to the {@link MessageHandler}. The same cap bounds each frame Helidon reads for it
+ * ({@link ConnectionFrameLimit}), so an unregistered peer cannot make it buffer a large frame either. Everything it
+ * sends goes through its {@link SessionWriter}, so no caller ever blocks on the peer. Helidon calls the listener
+ * methods from the connection's own thread, in order; the end of the connection is settled exactly once, whichever
+ * of the peer's close, a lost socket or a give-up comes first. A registered node's {@code job_result} over the cap
+ * is answered with {@code result_too_large} and the rest of it skipped, so the node's outbox moves on; any other
+ * oversize message closes the connection.
  */
 final class AgentConnection implements WsListener {
 
@@ -76,6 +78,9 @@ final class AgentConnection implements WsListener {
     @Override
     public void onOpen(WsSession session) {
         ws = session;
+        // Helidon reads this connection's frames on this thread; from here each is refused (1009) on its header
+        // when longer than the cap of the moment: the small one until the peer registers
+        ConnectionFrameLimit.bind(this::cap);
         address = remoteAddress(session);
         Optional<String> refused = hub.gate().admit(address);
         if (refused.isPresent()) {
@@ -117,8 +122,7 @@ final class AgentConnection implements WsListener {
             skippingResult = !last; // the rest of a result answered with result_too_large
             return;
         }
-        int cap = node == null ? Math.min(hub.limits().unregisteredFrameBytes(), handler.maxFrameBytes())
-                : handler.maxFrameBytes();
+        int cap = cap();
         if (partial.length() + text.length() > cap) {
             String prefix = partial.length() > 0 ? partial.substring(0, Math.min(partial.length(), PREFIX_CHARS))
                     : text.substring(0, Math.min(text.length(), PREFIX_CHARS));
@@ -155,12 +159,19 @@ final class AgentConnection implements WsListener {
 
     @Override
     public void onClose(WsSession session, int status, String reason) {
+        ConnectionFrameLimit.unbind();
         ended(status, reason);
     }
 
     @Override
     public void onError(WsSession session, Throwable t) {
         ended(UNEXPECTED, String.valueOf(t.getMessage()));
+    }
+
+    /** The largest message (and frame) accepted now: a small one until the peer registers. */
+    private int cap() {
+        return node == null ? Math.min(hub.limits().unregisteredFrameBytes(), handler.maxFrameBytes())
+                : handler.maxFrameBytes();
     }
 
     String nonce() {

@@ -7,7 +7,9 @@ import java.time.Duration;
  * peer that does not read: the defences of docs/security.md, "WebSocket transport".
  *
  * @param unregisteredFrameBytes largest message (in characters) accepted before a connection has registered;
- *     larger ones are refused with {@code FRAME_TOO_LARGE} and the connection closed
+ *     larger ones are refused with {@code FRAME_TOO_LARGE} and the connection closed. Also the largest WebSocket
+ *     frame (in bytes) Helidon reads for such a connection ({@link ConnectionFrameLimit}); a larger one is closed
+ *     on (1009) from its header, before its payload is read
  * @param registrationDeadline how long a connection may stay open without registering
  * @param maxConnections connections open at once, registered or not, over all peers
  * @param maxConnectionsPerAddress connections open at once from one remote address

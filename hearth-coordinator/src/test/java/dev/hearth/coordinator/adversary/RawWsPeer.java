@@ -67,28 +67,54 @@ final class RawWsPeer implements AutoCloseable {
 
     /** Sends one masked text frame. */
     void sendText(String text) throws IOException {
-        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        sendFrame(0x1, true, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Sends one masked frame: {@code opcode} (1 text, 0 continuation), {@code fin} on the last of a message. */
+    void sendFrame(int opcode, boolean fin, byte[] payload) throws IOException {
         ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
-        frame.write(0x81);
-        if (payload.length < 126) {
-            frame.write(0x80 | payload.length);
-        } else if (payload.length < 65536) {
-            frame.write(0x80 | 126);
-            frame.write(payload.length >>> 8);
-            frame.write(payload.length & 0xff);
-        } else {
-            frame.write(0x80 | 127);
-            for (int i = 56; i >= 0; i -= 8) {
-                frame.write((int) ((long) payload.length >>> i) & 0xff);
-            }
-        }
-        byte[] mask = {1, 2, 3, 4};
-        frame.write(mask);
+        frame.write(header(opcode, fin, payload.length));
         for (int i = 0; i < payload.length; i++) {
-            frame.write(payload[i] ^ mask[i & 3]);
+            frame.write(payload[i] ^ MASK[i & 3]);
         }
         out.write(frame.toByteArray());
         out.flush();
+    }
+
+    /**
+     * Sends only the header (and mask) of a text frame announcing {@code length} bytes of payload; the payload, if
+     * any, follows with {@link #sendRaw}. A peer that never finishes it holds the reader in the middle of a frame.
+     */
+    void startFrame(long length) throws IOException {
+        out.write(header(0x1, true, length));
+        out.flush();
+    }
+
+    /** Sends {@code bytes} as they are (the next part of a frame's payload). */
+    void sendRaw(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    private static final byte[] MASK = {1, 2, 3, 4};
+
+    private static byte[] header(int opcode, boolean fin, long length) {
+        ByteArrayOutputStream h = new ByteArrayOutputStream(14);
+        h.write((fin ? 0x80 : 0) | opcode);
+        if (length < 126) {
+            h.write(0x80 | (int) length);
+        } else if (length < 65536) {
+            h.write(0x80 | 126);
+            h.write((int) (length >>> 8));
+            h.write((int) (length & 0xff));
+        } else {
+            h.write(0x80 | 127);
+            for (int i = 56; i >= 0; i -= 8) {
+                h.write((int) (length >>> i) & 0xff);
+            }
+        }
+        h.write(MASK, 0, 4);
+        return h.toByteArray();
     }
 
     /** The next frame, waiting up to 10 s. */

@@ -168,20 +168,22 @@ class WebSocketTransportTest extends AdversaryScenario {
     }
 
     @Test
-    @DisplayName("unregistered sockets sending 512 KiB frames (over the 64 KiB cap) are refused with frame_too_large "
-            + "and closed, and the heap stays bounded")
+    @DisplayName("unregistered sockets sending messages in 32 KiB fragments (each under the 64 KiB cap, the whole "
+            + "over it) are refused with frame_too_large and closed, and the heap stays bounded")
     void bigFramesBeforeRegisterAreRefused() throws Exception {
         start(TEST);
         var memory = ManagementFactory.getMemoryMXBean();
         System.gc();
         long before = memory.getHeapMemoryUsage().getUsed();
-        String frame = "{\"type\":\"register\",\"token\":\"" + "x".repeat(512 << 10) + "\"}";
+        byte[] fragment = "x".repeat(32 << 10).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         for (int round = 0; round < 4; round++) {
             List<RawWsPeer> peers = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 RawWsPeer p = new RawWsPeer(coordinator.port(), null, 0, null);
                 peers.add(p);
-                p.sendText(frame);
+                p.sendFrame(0x1, false, "{\"type\":\"register\",\"token\":\"".getBytes());
+                p.sendFrame(0x0, false, fragment);
+                p.sendFrame(0x0, false, fragment); // past the cap here: nothing more is sent to the closing socket
             }
             for (RawWsPeer p : peers) {
                 assertThat(p.readText()).contains("frame_too_large");
@@ -191,7 +193,115 @@ class WebSocketTransportTest extends AdversaryScenario {
         }
         System.gc();
         long grown = memory.getHeapMemoryUsage().getUsed() - before;
-        assertThat(grown).as("heap growth after 32 refused 512 KiB frames").isLessThan(48L << 20);
+        assertThat(grown).as("heap growth after 32 refused messages").isLessThan(48L << 20);
+        AdversaryChecks.after(coordinator, Set.of());
+    }
+
+    @Test
+    @DisplayName("48 unregistered sockets each announcing a 4 MiB frame and sending 3.5 MiB of it are closed (1009) on "
+            + "the frame header, while 16 dripping a 60 KiB frame hold at most that until the registration deadline "
+            + "(1008): the heap grows by a few MiB, not 48 x 3.5 MiB, and an honest node is still served")
+    void slowHugeFramesBeforeRegister() throws Exception {
+        Duration deadline = Duration.ofSeconds(8);
+        start(new TransportLimits(64 * 1024, deadline, 128, 128, 16L << 20, 4096, Duration.ofSeconds(5)));
+        var memory = ManagementFactory.getMemoryMXBean();
+        System.gc();
+        long before = memory.getHeapMemoryUsage().getUsed();
+        long t0 = System.nanoTime();
+        List<RawWsPeer> huge = new ArrayList<>();
+        List<RawWsPeer> slow = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            RawWsPeer p = coordinator.closeLater(new RawWsPeer(coordinator.port(), null, 0, null));
+            p.startFrame(60 << 10); // under the cap before register: Helidon reads it, as slowly as it comes
+            p.sendRaw(new byte[1024]);
+            slow.add(p);
+        }
+        byte[] chunk = new byte[256 << 10];
+        try (var senders = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 48; i++) {
+                RawWsPeer p = coordinator.closeLater(new RawWsPeer(coordinator.port(), null, 0, null));
+                huge.add(p);
+                senders.submit(() -> {
+                    try {
+                        p.startFrame(4L << 20);
+                        for (int sent = 0; sent < 14; sent++) { // 3.5 MiB of the 4 announced, never the rest
+                            p.sendRaw(chunk);
+                        }
+                    } catch (java.io.IOException refused) {
+                        // the coordinator closed the socket on the header: what the defence does
+                    }
+                    return null;
+                });
+            }
+        }
+        long dripUntil = t0 + deadline.minusSeconds(2).toNanos(); // then silent, so each close frame is read whole
+        var cutOff = new java.util.concurrent.atomic.AtomicReference<Exception>();
+        Thread dripper = Thread.ofVirtual().start(() -> {
+            try {
+                while (System.nanoTime() < dripUntil) {
+                    for (RawWsPeer p : slow) {
+                        p.sendRaw(new byte[256]); // 1 KiB a second each: the 60 KiB never complete
+                    }
+                    Thread.sleep(250);
+                }
+            } catch (java.io.IOException | InterruptedException e) {
+                cutOff.set(e);
+            }
+        });
+        Thread.sleep(500);
+        System.gc();
+        long grown = memory.getHeapMemoryUsage().getUsed() - before;
+        assertThat(System.nanoTime() - t0).as("measured before the registration deadline")
+                .isLessThan(deadline.toNanos());
+        assertThat(grown).as("heap growth while 48 unregistered peers are in the middle of 4 MiB frames and 16 "
+                + "drip 60 KiB ones").isLessThan(24L << 20);
+        for (RawWsPeer p : huge) {
+            // the close frame, or a reset if the peer was still writing when the socket closed
+            assertThat(p.awaitClose()).as("a peer announcing a 4 MiB frame").isIn(1009, -1);
+        }
+        assertThat(System.nanoTime() - t0).as("closed on the header, not at the registration deadline")
+                .isLessThan(deadline.toNanos());
+        dripper.join();
+        assertThat(cutOff.get()).as("a peer dripping under the cap cut off before the deadline").isNull();
+        for (RawWsPeer p : slow) {
+            assertThat(p.awaitClose()).as("a peer dripping a frame under the cap").isEqualTo(1008);
+        }
+        AdversaryChecks.after(coordinator, Set.of());
+    }
+
+    @Test
+    @DisplayName("a registered v2.0 agent (Python websockets) still sends a 2 MiB job_result as one frame: past "
+            + "registration its connection's frame limit is the full cap again")
+    void registeredLegacyAgentSendsLargeSingleFrame() throws Exception {
+        start(TEST, Duration.ofSeconds(1), Duration.ofSeconds(30));
+        Path script = data.resolve("legacy_result_agent.py");
+        try (var in = getClass().getResourceAsStream("/ws/legacy_result_agent.py")) {
+            Files.copy(in, script);
+        }
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(),
+                "ws://127.0.0.1:" + coordinator.port() + "/v1/agent", coordinator.token())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+                var in = p.getOutputStream()) {
+            String job = coordinator.submit("ok", "10s", 0);
+            JsonNode offered = Json.mapper().readTree(out.readLine());
+            assertThat(offered.path("job").asText()).isEqualTo(job);
+            String result = ResultFrames.legacy(job, offered.path("nodeId").asText(), "x".repeat(2 << 20));
+            in.write((result + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            in.flush();
+            JsonNode report = Json.mapper().readTree(out.readLine());
+            assertThat(report.path("frameBytes").asInt()).as("one frame, 32 times the cap before register")
+                    .isGreaterThan(2 << 20);
+            assertThat(report.get("closed").isNull()).as("the connection stayed open: %s", report).isTrue();
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("python agent ended").isTrue();
+            assertThat(p.exitValue()).isZero();
+            AdversaryCoordinator.await("the result recorded", () -> !call(() -> state("/v1/jobs/" + job))
+                    .matches("queued|leased|running"));
+            assertThat(coordinator.call("GET", "/v1/jobs/" + job + "/logs", null).body()).hasSize(2 << 20);
+            coordinator.awaitGone(offered.path("nodeId").asText());
+        } finally {
+            p.destroy();
+        }
         AdversaryChecks.after(coordinator, Set.of());
     }
 

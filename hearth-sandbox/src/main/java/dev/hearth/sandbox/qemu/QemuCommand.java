@@ -25,15 +25,15 @@ final class QemuCommand {
             QemuConfinement confinement) {
         List<String> a = argv(binary, config, accel, accelOption(accel), qmpSocket, List.of("-nographic",
                 "-chardev", "stdio,id=console,signal=off"));
-        a.addAll(confinement.foreground());
+        a.addAll(confinement.options());
         return a;
     }
 
     /**
-     * The argv of a VM that outlives the process starting it: QEMU daemonizes (its own session, stdio on
-     * /dev/null) once the VM is set up, writes its pid to {@code files.pidFile()}, and serves the serial console on a
-     * unix socket, one client at a time, while copying everything the guest prints to {@code files.consoleLog()}
-     * (appended across restarts) whether or not a client is connected.
+     * The argv of a VM that outlives the process starting it ({@link QemuVmm#launchDetached} starts it in a session of
+     * its own; QEMU itself never forks, so its filter denies spawning): QEMU writes its pid to {@code files.pidFile()}
+     * and serves the serial console on a unix socket, one client at a time, while copying everything the guest prints
+     * to {@code files.consoleLog()} (appended across restarts) whether or not a client is connected.
      */
     static List<String> detachedArgv(Path binary, VmConfig config, Accelerator accel, DetachedFiles files,
             QemuConfinement confinement) {
@@ -43,8 +43,8 @@ final class QemuCommand {
         List<String> a = argv(binary, config, accel, accelOption, files.qmpSocket(), List.of("-display", "none",
                 "-chardev", "socket,id=console,path=" + option(files.consoleSocket()) + ",server=on,wait=off,logfile="
                         + option(files.consoleLog()) + ",logappend=on"));
-        a.addAll(List.of("-daemonize", "-pidfile", files.pidFile().toString()));
-        a.addAll(confinement.detached());
+        a.addAll(List.of("-pidfile", files.pidFile().toString()));
+        a.addAll(confinement.options());
         return a;
     }
 

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * <p>What QEMU 7.2 (Debian 12) accepts, found by running it: {@code elevateprivileges=deny} kills QEMU when
  * {@code -runas} switches user after the filter is in place, so with {@code -runas} privileges are dropped by the
  * switch itself (real, effective and saved ids all become the user's; there is no way back), and the filter only
- * denies the rest; {@code -daemonize} forks after the filter, so a detached VM cannot have {@code spawn=deny} or
- * {@code elevateprivileges=deny}. Immutable and thread-safe.
+ * denies the rest; {@code -daemonize} forks after the filter, so it cannot go with {@code spawn=deny}: Hearth never
+ * daemonizes QEMU (see {@link QemuVmm#launchDetached}). Immutable and thread-safe.
  *
  * @param runAs the user QEMU switches to, or empty to stay as the caller (not root, or no such user)
  */
@@ -56,16 +56,14 @@ public record QemuConfinement(Optional<String> runAs) {
         return new QemuConfinement(Optional.of(user));
     }
 
-    /** The options for a VM QEMU runs in the foreground (a job's). */
-    List<String> foreground() {
+    /**
+     * The options for every VM, a job's or an instance's: QEMU never forks (a detached VM is started in its own
+     * session by {@link QemuVmm#launchDetached}, not daemonized), so the filter may deny spawning as well.
+     */
+    List<String> options() {
         // with -runas, the user switch itself drops privileges; elevateprivileges=deny would kill QEMU at the switch
         return args(runAs.isPresent() ? "on,obsolete=deny,spawn=deny,resourcecontrol=deny"
                 : "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
-    }
-
-    /** The options for a VM QEMU daemonizes (an instance's), whose fork comes after the filter. */
-    List<String> detached() {
-        return args("on,obsolete=deny,resourcecontrol=deny");
     }
 
     private List<String> args(String sandbox) {

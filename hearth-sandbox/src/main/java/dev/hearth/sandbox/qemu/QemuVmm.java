@@ -4,14 +4,17 @@ import dev.hearth.core.InvalidInputException;
 import dev.hearth.sandbox.EngineUnavailableException;
 import dev.hearth.sandbox.LogSink;
 import dev.hearth.sandbox.SandboxException;
+import dev.hearth.sandbox.vm.ServiceScope;
 import dev.hearth.sandbox.vm.VmConfig;
 import dev.hearth.sandbox.vm.VmProcess;
 import dev.hearth.sandbox.vm.Vmm;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,12 +34,14 @@ public final class QemuVmm implements Vmm {
     /** The kernel's limit on a unix socket path, less its terminating NUL. */
     private static final int MAX_SOCKET_PATH = 107;
     private static final Duration QMP_START = Duration.ofSeconds(15);
+    /** util-linux's setsid: starts a detached VM's QEMU in a session of its own (it execs, never forks, here). */
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
     private static final Logger log = LoggerFactory.getLogger(QemuVmm.class);
 
     private final Path binary;
     private final Map<String, String> env;
     private final QemuConfinement confinement;
-    private final dev.hearth.sandbox.vm.ServiceScope scope;
+    private final ServiceScope scope;
 
     /**
      * A VMM running {@code binary}, choosing the accelerator as {@code env} says ({@link AcceleratorProbe#ENV}) and
@@ -46,7 +51,7 @@ public final class QemuVmm implements Vmm {
         this.binary = binary;
         this.env = Map.copyOf(env);
         this.confinement = QemuConfinement.from(env);
-        this.scope = dev.hearth.sandbox.vm.ServiceScope.detect(env);
+        this.scope = ServiceScope.detect(env);
     }
 
     /** How this VMM's QEMU processes are held in. */
@@ -120,9 +125,13 @@ public final class QemuVmm implements Vmm {
     }
 
     /**
-     * Starts a VM that outlives this process (see {@link QemuCommand#detachedArgv}), in a scope of its own on a
-     * systemd host ({@link dev.hearth.sandbox.vm.ServiceScope}): returns once QEMU has set the VM up and daemonized,
-     * with the daemon's pid. Its files go to {@code files}; its run folder must exist.
+     * Starts a VM that outlives this process (see {@link QemuCommand#detachedArgv}): QEMU runs in a session of its own
+     * ({@code setsid}, so neither this process's end nor its terminal's signals reach it) and, on a systemd host, in a
+     * scope of its own ({@link ServiceScope}, so restarting the agent's service leaves it up), with no standard input and
+     * its own output appended to the console log, and is never daemonized, so its seccomp filter denies spawning
+     * and (without {@code -runas}) raising privileges, as a job VM's does. Returns once QEMU answers QMP with the VM
+     * running, with QEMU's pid (also in {@code files.pidFile()}, by which any process finds the VM again). Its files
+     * go to {@code files}; its run folder must exist. A VM that does not come up is killed.
      *
      * @throws SandboxException with QEMU's own error output when it could not start the VM
      */
@@ -136,39 +145,58 @@ public final class QemuVmm implements Vmm {
             }
         }
         Accelerator accel = accelerator(config.kernel());
+        long offset;
         try {
             Files.deleteIfExists(files.pidFile());
             Files.deleteIfExists(files.qmpSocket());
             Files.deleteIfExists(files.consoleSocket());
+            offset = Files.exists(files.consoleLog()) ? Files.size(files.consoleLog()) : 0;
         } catch (IOException e) {
             throw new SandboxException("cannot clear the files of VM " + config.id() + ": " + e.getMessage(), e);
         }
-        // in a systemd scope of its own where there is one, so that restarting the agent's service leaves it up
-        List<String> argv = scope.wrap(config.id(), QemuCommand.detachedArgv(binary, config, accel, files,
-                confinement));
-        Path errors = config.runDir().resolve("qemu-start.err");
+        List<String> session = new ArrayList<>(List.of(SETSID.toString()));
+        session.addAll(QemuCommand.detachedArgv(binary, config, accel, files, confinement));
+        // systemd-run --scope and setsid each exec the next, so the process started here is QEMU itself
+        List<String> argv = scope.wrap(config.id(), session);
+        Process p;
         try {
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(errors.toFile()).start();
-            if (!p.waitFor(QMP_START.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new SandboxException("QEMU did not set VM " + config.id() + " up within " + QMP_START);
-            }
-            String said = Files.exists(errors) ? Files.readString(errors).strip() : "";
-            if (p.exitValue() != 0) {
-                throw new SandboxException("QEMU could not start VM " + config.id() + " (exit " + p.exitValue() + ")"
-                        + (said.isEmpty() ? "" : ": " + said));
+            p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(files.consoleLog().toFile())).start();
+        } catch (IOException e) {
+            throw new SandboxException("cannot start " + binary + " for VM " + config.id() + ": " + e.getMessage(), e);
+        }
+        try (QmpClient qmp = QmpClient.connect(files.qmpSocket(), QMP_START, p::isAlive)) {
+            String status = qmp.execute("query-status", Map.of(), QMP_START).path("status").asText();
+            if (!"running".equals(status)) {
+                throw new SandboxException("VM " + config.id() + " is " + status + " after start, not running");
             }
             long pid = Long.parseLong(Files.readString(files.pidFile()).strip());
             log.debug("VM {} started detached: pid {}, {}", config.id(), pid, accel);
             return pid;
-        } catch (IOException | NumberFormatException e) {
-            throw new SandboxException("cannot start " + binary + " for VM " + config.id() + ": " + e.getMessage(), e);
-        } finally {
-            try {
-                Files.deleteIfExists(errors);
-            } catch (IOException e) {
-                log.debug("cannot remove {}: {}", errors, e.getMessage());
-            }
+        } catch (IOException | RuntimeException e) { // SandboxException included
+            p.destroyForcibly();
+            p.waitFor();
+            String said = startOutput(files.consoleLog(), offset);
+            throw new SandboxException("QEMU could not start VM " + config.id() + " (exit " + p.exitValue() + "): "
+                    + e.getMessage()
+                    + (said.isEmpty() ? "" : "; QEMU said: " + said), e);
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            throw e;
+        }
+    }
+
+    /** What QEMU printed after {@code offset} of the console log (where its output goes), its last 2000 characters. */
+    private static String startOutput(Path consoleLog, long offset) {
+        try (var f = new java.io.RandomAccessFile(consoleLog.toFile(), "r")) {
+            long from = Math.max(offset, f.length() - 2000);
+            byte[] tail = new byte[(int) Math.max(0, f.length() - from)];
+            f.seek(from);
+            f.readFully(tail);
+            return new String(tail, java.nio.charset.StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            return "";
         }
     }
 

@@ -57,13 +57,14 @@ class QemuCommandTest {
     }
 
     @Test
-    @org.junit.jupiter.api.DisplayName("a detached VM daemonizes with a pid file, no terminal, and its console on a logged socket")
+    @org.junit.jupiter.api.DisplayName("a detached VM never daemonizes; it has a pid file, no terminal, and its console on a "
+            + "logged socket")
     void detached() throws Exception {
         DetachedFiles f = DetachedFiles.in(Path.of("/srv/vm,1"));
         List<String> a = QemuCommand.detachedArgv(Path.of("/q"), config(Optional.empty()), new Accelerator("tcg", "t"),
                 f, QemuConfinement.NONE);
-        org.assertj.core.api.Assertions.assertThat(a).doesNotContain("-nographic").containsSequence("-display", "none")
-                .containsSequence("-daemonize", "-pidfile", "/srv/vm,1/qemu.pid")
+        org.assertj.core.api.Assertions.assertThat(a).doesNotContain("-nographic", "-daemonize")
+                .containsSequence("-display", "none").containsSequence("-pidfile", "/srv/vm,1/qemu.pid")
                 .containsSequence("-chardev", "socket,id=console,path=/srv/vm,,1/console.sock,server=on,wait=off,"
                         + "logfile=/srv/vm,,1/console.log,logappend=on")
                 .containsSequence("-serial", "chardev:console")
@@ -71,8 +72,8 @@ class QemuCommandTest {
     }
 
     @Test
-    @DisplayName("QEMU runs under its seccomp filter, as the unprivileged user when there is one; a daemonized VM "
-            + "keeps fork (its own daemonizing) and the user switch")
+    @DisplayName("QEMU runs under its seccomp filter, as the unprivileged user when there is one; a detached VM is "
+            + "held in exactly as a job VM: spawning denied")
     void confined() throws Exception {
         QemuConfinement user = new QemuConfinement(Optional.of("hearth-vm"));
         List<String> job = QemuCommand.argv(Path.of("/q"), config(Optional.empty()), new Accelerator("tcg", "t"),
@@ -83,7 +84,10 @@ class QemuCommandTest {
                 dir.resolve("q.sock"), user)).containsSequence("-sandbox", "on,obsolete=deny,spawn=deny,"
                 + "resourcecontrol=deny").containsSequence("-runas", "hearth-vm");
         assertThat(QemuCommand.detachedArgv(Path.of("/q"), config(Optional.empty()), new Accelerator("tcg", "t"),
-                DetachedFiles.in(dir), user)).containsSequence("-sandbox", "on,obsolete=deny,resourcecontrol=deny")
-                .containsSequence("-runas", "hearth-vm");
+                DetachedFiles.in(dir), user)).containsSequence("-sandbox", "on,obsolete=deny,spawn=deny,"
+                + "resourcecontrol=deny").containsSequence("-runas", "hearth-vm");
+        assertThat(QemuCommand.detachedArgv(Path.of("/q"), config(Optional.empty()), new Accelerator("tcg", "t"),
+                DetachedFiles.in(dir), QemuConfinement.NONE)).containsSequence("-sandbox", "on,obsolete=deny,"
+                + "elevateprivileges=deny,spawn=deny,resourcecontrol=deny").doesNotContain("-runas");
     }
 }

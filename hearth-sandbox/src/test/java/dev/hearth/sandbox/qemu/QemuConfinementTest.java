@@ -57,6 +57,15 @@ class QemuConfinementTest {
                 .findFirst().orElseThrow().substring(key.length() + 1).strip();
     }
 
+    /** Whether the process runs (a zombie no longer does: its parent, init once the starter is gone, reaps it). */
+    private static boolean running(long pid) {
+        try {
+            return !status(pid, "State").startsWith("Z");
+        } catch (Exception gone) {
+            return false;
+        }
+    }
+
     private static List<String> argv(long pid) throws Exception {
         return List.of(new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.UTF_8)
                 .split("\0"));
@@ -83,19 +92,49 @@ class QemuConfinementTest {
     }
 
     @Test
-    @DisplayName("a detached VM: the same, after QEMU daemonized")
+    @DisplayName("a detached VM started by a process that then exits: never daemonized, spawning denied in its "
+            + "filter, seccomp filtering, every uid that of hearth-vm, in a session of its own, still answering QMP; "
+            + "killed, nothing is left")
     void detachedVm() throws Exception {
         String uid = vmUid();
-        QemuVmm vmm = new QemuVmm(QemuVmm.DEFAULT_BINARY, Map.of(AcceleratorProbe.ENV, "tcg"));
         VmConfig config = config("conf-det");
         Files.createDirectories(config.runDir());
-        long pid = vmm.launchDetached(config, DetachedFiles.in(config.runDir()));
+        DetachedFiles files = DetachedFiles.in(config.runDir());
+        Process starter = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), DetachedStarter.class.getName(), config.id(),
+                config.kernel().toString(), config.drives().getFirst().path().toString(), config.runDir().toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(starter.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(starter.waitFor()).as("the starter's exit; it printed %s", out).isZero();
+        long pid = Long.parseLong(out.substring(out.lastIndexOf('\n') + 1));
         try {
-            assertThat(argv(pid)).contains("-sandbox").contains("-runas");
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("QEMU outlives its starter")
+                    .contains(true);
+            List<String> argv = argv(pid);
+            assertThat(argv).doesNotContain("-daemonize").containsSequence("-runas", QemuConfinement.DEFAULT_USER);
+            assertThat(argv.get(argv.indexOf("-sandbox") + 1).split(",")).contains("on", "spawn=deny",
+                    "obsolete=deny", "resourcecontrol=deny");
             assertThat(status(pid, "Seccomp")).isEqualTo("2");
             assertThat(status(pid, "Uid").split("\\s+")).containsOnly(uid);
+            String[] stat = Files.readString(Path.of("/proc/" + pid + "/stat")).replaceFirst(".*\\) ", "").split(" ");
+            assertThat(stat[3]).as("the session QEMU leads (field 6 of /proc/PID/stat)").isEqualTo(Long.toString(pid));
+            assertThat(Long.parseLong(Files.readString(files.pidFile()).strip())).isEqualTo(pid);
+            try (QmpClient qmp = QmpClient.connect(files.qmpSocket(), java.time.Duration.ofSeconds(10), () -> true)) {
+                assertThat(qmp.execute("query-status", Map.of(), java.time.Duration.ofSeconds(10)).path("status")
+                        .asText()).as("found again through its socket").isEqualTo("running");
+            }
         } finally {
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (running(pid) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(running(pid)).as("QEMU %d still running after its kill", pid).isFalse();
+        try (var procs = ProcessHandle.allProcesses()) {
+            assertThat(procs.filter(p -> p.info().arguments().map(a -> String.join(" ", a)
+                    .contains(files.qmpSocket().toString())).orElse(false)).map(ProcessHandle::pid).toList())
+                    .as("QEMU processes left for this VM").isEmpty();
         }
     }
 }
