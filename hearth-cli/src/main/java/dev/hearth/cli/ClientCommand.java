@@ -33,10 +33,12 @@ final class ClientCommand {
     /** {@code hearth client create NAME [--quota K=V,...] [--ttl D]}: prints the client's first key once. */
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Creates a client (ledger account client:NAME) and prints its first key, once.")
-    @Prints(Prints.Kind.MESSAGE)
+    @Prints(Prints.Kind.DATA)
     static final class Create extends AdminApi implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
         @ParentCommand
         ClientCommand clients;
         @Parameters(paramLabel = "NAME", description = "The client's name: a-z, 0-9, '.', '_', '-'.")
@@ -71,6 +73,10 @@ final class ClientCommand {
                 body.put("ttl", ttl);
             }
             var made = client(clients.parent.environment()).post("/v1/clients", body.toString(), "application/json");
+            if (json.on()) {
+                JsonOutput.print(spec.commandLine().getOut(), made);
+                return 0;
+            }
             spec.commandLine().getOut().println(made.get("key").asText());
             spec.commandLine().getErr().println("client " + name + " created (account client:" + name + ", key id "
                     + made.get("id").asText() + "); the key above is shown only this once");

@@ -41,10 +41,12 @@ final class JobCommand {
     /** {@code hearth job submit}. */
     @Command(name = "submit", mixinStandardHelpOptions = true,
             description = "Submits a job from a JSON or YAML file, or from flags and a command; prints its id.")
-    @Prints(Prints.Kind.MESSAGE)
+    @Prints(Prints.Kind.DATA)
     static final class Submit implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
         @ParentCommand
         JobCommand job;
         @Option(names = "--file-spec", paramLabel = "FILE", description = "A job document (JSON or YAML).")
@@ -74,6 +76,10 @@ final class JobCommand {
 
         @Override
         public Integer call() throws Exception {
+            if (await && json.on()) {
+                throw new InvalidInputException("--json", "with --wait", "--json without --wait (it prints the "
+                        + "submitted job's document); after --wait, 'hearth job status ID --json' prints the result");
+            }
             String body;
             String type;
             if (document == null && command.size() == 1 && command.get(0).matches(".*\\.(json|ya?ml)$")
@@ -95,6 +101,10 @@ final class JobCommand {
             JsonNode made = client.post("/v1/jobs", body, type);
             String id = made.get("id").asText();
             PrintWriter out = spec.commandLine().getOut();
+            if (json.on()) {
+                JsonOutput.print(out, made);
+                return 0;
+            }
             if (!await) {
                 out.println(id);
                 return 0;

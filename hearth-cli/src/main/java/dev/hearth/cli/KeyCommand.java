@@ -31,10 +31,12 @@ final class KeyCommand {
      * {@code hearth key create --owner NAME [--role client|operator|admin] [--label L] [--ttl D] [--scope S]...}.
      */
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Creates a key and prints it, once.")
-    @Prints(Prints.Kind.MESSAGE)
+    @Prints(Prints.Kind.DATA)
     static final class Create extends AdminApi implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
         @ParentCommand
         KeyCommand keys;
         @Option(names = "--owner", required = true, paramLabel = "NAME",
@@ -69,6 +71,10 @@ final class KeyCommand {
                 }
             }
             JsonNode made = client(keys.parent.environment()).post("/v1/keys", body.toString(), "application/json");
+            if (json.on()) {
+                JsonOutput.print(spec.commandLine().getOut(), made);
+                return 0;
+            }
             spec.commandLine().getOut().println(made.get("key").asText());
             spec.commandLine().getErr().println(role + " key " + made.get("id").asText() + " for " + owner
                     + " created; it is shown only this once");
@@ -118,10 +124,12 @@ final class KeyCommand {
     /** {@code hearth key rotate ID}: a new key of the same role, owner and scopes; the old one is revoked. */
     @Command(name = "rotate", mixinStandardHelpOptions = true,
             description = "Prints a new key of the same role, owner and scopes, once, and revokes the old one.")
-    @Prints(Prints.Kind.MESSAGE)
+    @Prints(Prints.Kind.DATA)
     static final class Rotate extends AdminApi implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
         @ParentCommand
         KeyCommand keys;
         @Parameters(paramLabel = "ID", description = "The key's id.") String id;
@@ -130,6 +138,10 @@ final class KeyCommand {
         public Integer call() throws Exception {
             JsonNode made = client(keys.parent.environment()).post("/v1/keys/" + id + "/rotate", "",
                     "application/json");
+            if (json.on()) {
+                JsonOutput.print(spec.commandLine().getOut(), made);
+                return 0;
+            }
             spec.commandLine().getOut().println(made.get("key").asText());
             spec.commandLine().getErr().println("key " + id + " revoked; new key " + made.get("id").asText());
             return 0;

@@ -23,10 +23,12 @@ final class TokenCommand {
     /** {@code hearth token create [--ttl 1h] [--label L]}. */
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Creates a node token; it binds to the first node that uses it. Printed once, stored hashed.")
-    @Prints(Prints.Kind.MESSAGE)
+    @Prints(Prints.Kind.DATA)
     static final class Create implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
         @ParentCommand
         TokenCommand token;
         @Option(names = "--ttl", paramLabel = "DURATION", defaultValue = "1h",
@@ -52,6 +54,10 @@ final class TokenCommand {
             }
             var made = CoordinatorClient.from(coordinator, token.parent.environment())
                     .post("/v1/tokens", body.toString(), "application/json");
+            if (json.on()) {
+                JsonOutput.print(spec.commandLine().getOut(), made);
+                return 0;
+            }
             spec.commandLine().getOut().println(made.get("token").asText());
             return 0;
         }

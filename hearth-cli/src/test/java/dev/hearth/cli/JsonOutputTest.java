@@ -37,10 +37,10 @@ class JsonOutputTest {
         coordinator.close();
     }
 
-    /** Runs {@code hearth ARGS --json}, checks it succeeded, and parses its whole standard output as one document. */
+    /** Runs {@code hearth ARGS} with {@code --json}, checks it succeeded, and parses its whole standard output as one document. */
     private JsonNode json(String... args) throws Exception {
         List<String> all = new ArrayList<>(List.of(args));
-        all.add("--json");
+        all.add(all.contains("--") ? all.indexOf("--") : all.size(), "--json"); // before a job's command
         CliRun r = CliRun.of(env, all.toArray(String[]::new));
         assertThat(r.exit()).as(String.join(" ", all) + ": " + r.err()).isZero();
         return Json.mapper().readTree(r.out());
@@ -55,11 +55,18 @@ class JsonOutputTest {
     @DisplayName("node, token, key, client, audit, ledger and job commands print the API's documents")
     void adminAndClientCommands() throws Exception {
         String nodeId = LegacyNode.register(server.port(), env);
-        assertThat(CliRun.of(env, "client", "create", "alice").exit()).isZero();
+        JsonNode client = json("client", "create", "alice");
+        assertThat(client.path("key").asText()).startsWith("hck_").contains(client.path("id").asText());
+        JsonNode key = json("key", "create", "--owner", "alice", "--label", "ci");
+        assertThat(key.path("key").asText()).startsWith("hck_");
+        assertThat(json("key", "rotate", key.path("id").asText()).path("id").asText())
+                .isNotEqualTo(key.path("id").asText());
+        assertThat(json("token", "create", "--label", "spare").path("token").asText()).startsWith("hnt_");
         assertThat(CliRun.of(env, "ledger", "deposit", "alice", "10").exit()).isZero();
-        CliRun submitted = CliRun.of(env, "job", "submit", "--price", "2.5", "--account", "alice", "--", "true");
-        assertThat(submitted.exit()).as(submitted.err()).isZero();
-        String jobId = submitted.out().strip();
+        String jobId = json("job", "submit", "--price", "2.5", "--account", "alice", "--", "true").path("id").asText();
+        CliRun both = CliRun.of(env, "job", "submit", "--wait", "--json", "--", "true");
+        assertThat(both.exit()).isEqualTo(2);
+        assertThat(both.err()).contains("--json").contains("without --wait");
 
         JsonNode nodes = json("node", "list");
         assertThat(nodes.path("nodes")).hasSize(1);
