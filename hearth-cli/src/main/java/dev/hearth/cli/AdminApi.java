@@ -3,12 +3,14 @@ package dev.hearth.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
  * What the tenant-admin commands ({@code hearth client|key|audit|token}) share: the {@code --coordinator} option
- * and a table printer. Used by one command at a time.
+ * and how they show a list. Used by one command at a time.
  */
 abstract class AdminApi {
 
@@ -21,10 +23,9 @@ abstract class AdminApi {
         return CoordinatorClient.from(coordinator, env);
     }
 
-    /** Prints {@code rows}' fields {@code columns} as a table with a header; missing fields print as {@code -}. */
     /** A value as a table cell: {@code -} for none, an array of plain values joined by commas, else JSON. */
-    private static String cell(JsonNode v) {
-        if (v == null || v.isNull() || (v.isArray() && v.isEmpty())) {
+    static String cell(JsonNode v) {
+        if (v == null || v.isNull() || v.isMissingNode() || (v.isArray() && v.isEmpty())) {
             return "-";
         }
         if (v.isArray() && v.valueStream().allMatch(JsonNode::isValueNode)) {
@@ -33,15 +34,24 @@ abstract class AdminApi {
         return v.isValueNode() ? v.asText() : v.toString();
     }
 
-    static void table(PrintWriter out, JsonNode rows, String... columns) {
-        out.println(String.join("\t", columns));
-        for (JsonNode row : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < columns.length; i++) {
-                JsonNode v = row.get(columns[i]);
-                line.append(i == 0 ? "" : "\t").append(cell(v));
-            }
-            out.println(line);
+    /**
+     * Prints the API's {@code answer}: as it is with {@code --json}, else its list {@code field} as a table whose
+     * columns are headed by, and show, the rows' fields of the same names ({@link #cell}).
+     */
+    static void show(PrintWriter out, Map<String, String> env, JsonOutput json, JsonNode answer, String field,
+            Table.Column... columns) throws IOException {
+        if (json.on()) {
+            JsonOutput.print(out, answer);
+            return;
         }
+        List<String[]> rows = new ArrayList<>();
+        for (JsonNode row : answer.path(field)) {
+            String[] cells = new String[columns.length];
+            for (int i = 0; i < columns.length; i++) {
+                cells[i] = cell(row.get(columns[i].header()));
+            }
+            rows.add(cells);
+        }
+        Table.of(rows, columns).print(out, env);
     }
 }

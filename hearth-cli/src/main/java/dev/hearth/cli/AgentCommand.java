@@ -43,6 +43,7 @@ import picocli.CommandLine.Spec;
             "Settings: flags, then the original agent's HN_* variables, then --config FILE (key = value lines "
                     + "named like the flags), then defaults.",
             "SIGTERM drains: no new jobs, running ones get --drain-grace to finish, then are cancelled and reported."})
+@Prints(Prints.Kind.SERVICE)
 final class AgentCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -180,6 +181,7 @@ final class AgentCommand implements Callable<Integer> {
     @Command(name = "install-systemd", mixinStandardHelpOptions = true,
             description = {"Writes a systemd unit that runs this agent (which supervises every instance), "
                     + "restarted on failure.", "Then: systemctl daemon-reload && systemctl enable --now hearth-agent"})
+    @Prints(Prints.Kind.MESSAGE)
     static final class InstallSystemd implements Callable<Integer> {
         @ParentCommand
         AgentCommand agent;

@@ -1,5 +1,8 @@
 package dev.hearth.cli;
 
+import static dev.hearth.cli.Table.Column.free;
+import static dev.hearth.cli.Table.Column.keep;
+
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,9 +21,12 @@ final class AuditCommand {
     /** {@code hearth audit list [--limit N]}. */
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "Lists the latest audit events, oldest first: who, what, when, outcome.")
+    @Prints(Prints.Kind.DATA)
     static final class ListEvents extends AdminApi implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
         @ParentCommand
         AuditCommand audit;
         @Option(names = "--limit", defaultValue = "100", paramLabel = "N",
@@ -28,8 +34,9 @@ final class AuditCommand {
 
         @Override
         public Integer call() throws Exception {
-            table(spec.commandLine().getOut(), client(audit.parent.environment()).get("/v1/audit?limit=" + limit)
-                    .get("events"), "at", "actor", "action", "outcome", "detail");
+            var env = audit.parent.environment();
+            show(spec.commandLine().getOut(), env, json, client(env).get("/v1/audit?limit=" + limit), "events",
+                    keep("at"), keep("actor"), keep("action"), keep("outcome"), free("detail"));
             return 0;
         }
     }

@@ -1,5 +1,8 @@
 package dev.hearth.cli;
 
+import static dev.hearth.cli.Table.Column.free;
+import static dev.hearth.cli.Table.Column.keep;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.json.Json;
@@ -30,9 +33,12 @@ final class ClientCommand {
     /** {@code hearth client create NAME [--quota K=V,...] [--ttl D]}: prints the client's first key once. */
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Creates a client (ledger account client:NAME) and prints its first key, once.")
+    @Prints(Prints.Kind.DATA)
     static final class Create extends AdminApi implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
         @ParentCommand
         ClientCommand clients;
         @Parameters(paramLabel = "NAME", description = "The client's name: a-z, 0-9, '.', '_', '-'.")
@@ -67,6 +73,10 @@ final class ClientCommand {
                 body.put("ttl", ttl);
             }
             var made = client(clients.parent.environment()).post("/v1/clients", body.toString(), "application/json");
+            if (json.on()) {
+                JsonOutput.print(spec.commandLine().getOut(), made);
+                return 0;
+            }
             spec.commandLine().getOut().println(made.get("key").asText());
             spec.commandLine().getErr().println("client " + name + " created (account client:" + name + ", key id "
                     + made.get("id").asText() + "); the key above is shown only this once");
@@ -76,16 +86,20 @@ final class ClientCommand {
 
     /** {@code hearth client list}. */
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the clients and their quotas.")
+    @Prints(Prints.Kind.DATA)
     static final class ListClients extends AdminApi implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
         @ParentCommand
         ClientCommand clients;
 
         @Override
         public Integer call() throws Exception {
-            var list = client(clients.parent.environment()).get("/v1/clients").get("clients");
-            table(spec.commandLine().getOut(), list, "name", "enabled", "createdAt", "quota");
+            var env = clients.parent.environment();
+            show(spec.commandLine().getOut(), env, json, client(env).get("/v1/clients"), "clients", keep("name"),
+                    keep("enabled"), keep("createdAt"), free("quota"));
             return 0;
         }
     }
@@ -93,6 +107,7 @@ final class ClientCommand {
     /** {@code hearth client disable NAME}: its keys stop working at the next call. */
     @Command(name = "disable", mixinStandardHelpOptions = true,
             description = "Disables a client: its keys are refused from the next call.")
+    @Prints(Prints.Kind.MESSAGE)
     static final class Disable extends AdminApi implements Callable<Integer> {
         @Spec
         CommandSpec spec;

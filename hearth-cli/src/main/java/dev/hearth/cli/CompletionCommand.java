@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
         description = {"Prints a shell completion script.",
                 "bash: source <(hearth completion bash)   (or save it in /etc/bash_completion.d/hearth)",
                 "zsh:  source <(hearth completion zsh)    (e.g. in ~/.zshrc)"})
+@Prints(Prints.Kind.STREAM)
 final class CompletionCommand implements Callable<Integer> {
 
     @Spec

@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "coordinator", mixinStandardHelpOptions = true, subcommands = CoordinatorInstallSystemd.class,
         description = {"Runs the coordinator: the job API, the agents' WebSocket, the scheduler and the store.",
             "Stops cleanly on SIGTERM or Ctrl-C. The admin token is created on first start in DATA/admin.token."})
+@Prints(Prints.Kind.SERVICE)
 final class CoordinatorCommand implements Callable<Integer> {
 
     @ParentCommand

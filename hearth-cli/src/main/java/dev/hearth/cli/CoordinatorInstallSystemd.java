@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
             "Coordinator flags go after --, e.g. -- --listen 0.0.0.0:7070 --tls; more can be set later as "
                     + "HEARTH_COORDINATOR_OPTS in /etc/hearth/coordinator.env.",
             "Then: systemctl daemon-reload && systemctl enable --now hearth-coordinator"})
+@Prints(Prints.Kind.MESSAGE)
 final class CoordinatorInstallSystemd implements Callable<Integer> {
 
     @ParentCommand

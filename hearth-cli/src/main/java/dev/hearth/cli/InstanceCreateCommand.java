@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
                 + "health; any failure removes everything made.",
             "Secrets may come from the environment instead of flags (flags show in process lists): "
                     + "TELEGRAM_BOT_TOKEN, ANTHROPIC_API_KEY, OPENAI_API_KEY, MINIMAX_API_KEY."})
+@Prints(Prints.Kind.MESSAGE)
 final class InstanceCreateCommand implements Callable<Integer> {
 
     @ParentCommand

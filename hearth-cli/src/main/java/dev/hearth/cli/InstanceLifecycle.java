@@ -85,11 +85,16 @@ final class InstanceLifecycle {
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists instances: "
             + "INSTANCE IP PORT RUNTIME STATE PROXY HEALTH; with --coordinator (or --node) the cluster's, as the "
             + "nodes reported them.")
+    @Prints(Prints.Kind.DATA)
     static final class ListCmd extends Base {
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
+
         @Override
         public Integer call() throws Exception {
             if (node != null || coordinator != null) {
-                InstanceRemote.list(CoordinatorClient.from(coordinator, instance.parent.environment()), node, out());
+                InstanceRemote.list(CoordinatorClient.from(coordinator, instance.parent.environment()), node,
+                        json.on(), out(), instance.parent.environment());
                 return 0;
             }
             return super.call();
@@ -98,30 +103,24 @@ final class InstanceLifecycle {
         @Override
         int run(Instances instances) throws Exception {
             List<InstanceView> all = instances.list();
+            if (json.on()) {
+                JsonOutput.print(out(), java.util.Map.of("instances",
+                        all.stream().map(InstanceView::protocolReport).toList()));
+                return 0;
+            }
             if (all.isEmpty()) {
                 out().println("no instances");
                 return 0;
             }
             List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"INSTANCE", "IP", "PORT", "RUNTIME", "STATE", "PROXY", "HEALTH"});
             for (InstanceView v : all) {
                 rows.add(new String[] {v.state().id(), ip(v), Integer.toString(v.state().hostPort()),
                     v.state().runtime().label(), v.guestState(), v.proxy().startsWith("listening") ? "listening"
                             : v.proxy(), v.health()});
             }
-            int[] width = new int[7];
-            rows.forEach(r -> {
-                for (int i = 0; i < r.length; i++) {
-                    width[i] = Math.max(width[i], r[i].length());
-                }
-            });
-            for (String[] r : rows) {
-                StringBuilder line = new StringBuilder();
-                for (int i = 0; i < r.length; i++) {
-                    line.append(i == r.length - 1 ? r[i] : String.format("%-" + (width[i] + 2) + "s", r[i]));
-                }
-                out().println(line.toString().stripTrailing());
-            }
+            Table.of(rows, Table.Column.keep("INSTANCE"), Table.Column.keep("IP"), Table.Column.keep("PORT"),
+                    Table.Column.keep("RUNTIME"), Table.Column.keep("STATE"), Table.Column.free("PROXY"),
+                    Table.Column.free("HEALTH")).print(out(), instance.parent.environment());
             return 0;
         }
     }
@@ -134,15 +133,28 @@ final class InstanceLifecycle {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Shows one instance, in any state.")
+    @Prints(Prints.Kind.DATA)
     static final class Status extends Base {
         @Parameters(paramLabel = "ID", description = "The instance's id.")
         String id;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
 
         @Override
         int run(Instances instances) throws Exception {
             InstanceView v = instances.status(id);
             InstanceState s = v.state();
             PrintWriter o = out();
+            if (json.on()) {
+                // the protocol's report (as instance list --json and the API show it), and what only status adds
+                var doc = dev.hearth.core.json.Json.mapper().valueToTree(v.protocolReport());
+                ((com.fasterxml.jackson.databind.node.ObjectNode) doc).put("guestName", s.guestName())
+                        .put("image", s.image()).put("model", s.model()).put("vcpus", s.vcpus())
+                        .put("memoryMib", s.memoryMib()).put("stateDir", instances.store().folder(s.id()).toString())
+                        .put("startedAt", v.guest().flatMap(g -> g.startedAt()).map(Object::toString).orElse(null));
+                JsonOutput.print(o, doc);
+                return 0;
+            }
             o.println("instance:   " + s.id());
             o.println("runtime:    " + s.runtime().label() + " (" + s.guestName() + ", image " + s.image() + ")");
             o.println("state:      " + v.guestState() + " (wanted: " + s.desired().name().toLowerCase() + ")");
@@ -165,6 +177,7 @@ final class InstanceLifecycle {
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true, description = "Starts a stopped instance.")
+    @Prints(Prints.Kind.MESSAGE)
     static final class Start extends Base {
         @Parameters(paramLabel = "ID", description = "The instance's id.")
         String id;
@@ -185,6 +198,7 @@ final class InstanceLifecycle {
 
     @Command(name = "stop", mixinStandardHelpOptions = true,
             description = "Stops an instance, whether or not its gateway answers.")
+    @Prints(Prints.Kind.MESSAGE)
     static final class Stop extends Base {
         @Parameters(paramLabel = "ID", description = "The instance's id.")
         String id;
@@ -205,6 +219,7 @@ final class InstanceLifecycle {
 
     @Command(name = "restart", mixinStandardHelpOptions = true,
             description = "Stops (if running) and starts an instance.")
+    @Prints(Prints.Kind.MESSAGE)
     static final class Restart extends Base {
         @Parameters(paramLabel = "ID", description = "The instance's id.")
         String id;
@@ -225,6 +240,7 @@ final class InstanceLifecycle {
 
     @Command(name = "logs", mixinStandardHelpOptions = true,
             description = "Shows the gateway's output (guest, default) or the supervisor's events (host).")
+    @Prints(Prints.Kind.STREAM)
     static final class Logs extends Base {
         @Parameters(index = "0", paramLabel = "ID", description = "The instance's id.")
         String id;
@@ -253,6 +269,7 @@ final class InstanceLifecycle {
 
     @Command(name = "shell", mixinStandardHelpOptions = true,
             description = "Runs CMD in the guest, or an interactive shell with a TTY when no CMD is given.")
+    @Prints(Prints.Kind.SERVICE)
     static final class Shell extends Base {
         @Parameters(index = "0", paramLabel = "ID", description = "The instance's id.")
         String id;
@@ -275,6 +292,7 @@ final class InstanceLifecycle {
     }
 
     @Command(name = "token", mixinStandardHelpOptions = true, description = "Prints the gateway token.")
+    @Prints(Prints.Kind.MESSAGE)
     static final class Token extends Base {
         @Parameters(paramLabel = "ID", description = "The instance's id.")
         String id;
@@ -295,6 +313,7 @@ final class InstanceLifecycle {
 
     @Command(name = "destroy", mixinStandardHelpOptions = true,
             description = "Removes an instance with its guest, proxy and state (asks y/N without --force).")
+    @Prints(Prints.Kind.MESSAGE)
     static final class Destroy extends Base {
         @Parameters(paramLabel = "ID", description = "The instance's id.")
         String id;
@@ -332,6 +351,7 @@ final class InstanceLifecycle {
 
     @Command(name = "provision", mixinStandardHelpOptions = true,
             description = "Runs provisioning again (config, doctor --fix) and restarts the gateway.")
+    @Prints(Prints.Kind.MESSAGE)
     static final class Provision extends Base {
         @Parameters(paramLabel = "ID", description = "The instance's id.")
         String id;
@@ -346,6 +366,7 @@ final class InstanceLifecycle {
     @Command(name = "supervise", mixinStandardHelpOptions = true,
             description = {"Runs the instance supervisor for STATE_ROOT until SIGTERM: proxies, restarts with backoff, "
                     + "health. 'hearth agent' runs the same supervisor; use this on a host without a coordinator."})
+    @Prints(Prints.Kind.SERVICE)
     static final class Supervise extends Base {
         @Override
         int run(Instances instances) throws Exception {

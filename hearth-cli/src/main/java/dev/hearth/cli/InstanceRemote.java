@@ -1,10 +1,13 @@
 package dev.hearth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.hearth.core.json.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The instance commands with {@code --node}: sent through the coordinator's API to the node's agent, which runs them
@@ -47,41 +50,35 @@ final class InstanceRemote {
         return Math.max(from, steps.size());
     }
 
-    /** {@code hearth instance list --coordinator}: every node's instances (or one node's). */
-    static void list(CoordinatorClient client, String node, PrintWriter out) throws IOException, InterruptedException {
-        List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"NODE", "INSTANCE", "IP", "PORT", "RUNTIME", "STATE", "HEALTH", "RESTARTS"});
+    /**
+     * {@code hearth instance list --coordinator}: every node's instances (or one node's), as a table, or with
+     * {@code json} as the API's document {@code {"instances": [...]}} (only that node's with {@code node}).
+     */
+    static void list(CoordinatorClient client, String node, boolean json, PrintWriter out, Map<String, String> env)
+            throws IOException, InterruptedException {
+        ArrayNode mine = Json.mapper().createArrayNode();
         for (JsonNode i : client.get("/v1/instances").path("instances")) {
-            if (node != null && !node.equals(i.path("nodeId").asText())) {
-                continue;
+            if (node == null || node.equals(i.path("nodeId").asText())) {
+                mine.add(i);
             }
+        }
+        if (json) {
+            JsonOutput.print(out, Json.mapper().createObjectNode().set("instances", mine));
+            return;
+        }
+        if (mine.isEmpty()) {
+            out.println("no instances");
+            return;
+        }
+        List<String[]> rows = new ArrayList<>();
+        for (JsonNode i : mine) {
             rows.add(new String[] {i.path("nodeId").asText() + (i.path("nodeConnected").asBoolean() ? "" : " (offline)"),
                 i.path("id").asText(), i.path("guestIp").asText("-"), i.path("hostPort").asText(),
                 i.path("runtime").asText(), i.path("state").asText(), i.path("health").asText(),
                 i.path("restarts").asText()});
         }
-        if (rows.size() == 1) {
-            out.println("no instances");
-            return;
-        }
-        table(rows, out);
-    }
-
-    /** Prints rows in columns, two spaces apart. */
-    static void table(List<String[]> rows, PrintWriter out) {
-        int[] width = new int[rows.getFirst().length];
-        rows.forEach(r -> {
-            for (int i = 0; i < r.length; i++) {
-                width[i] = Math.max(width[i], r[i].length());
-            }
-        });
-        for (String[] r : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < r.length; i++) {
-                line.append(i == r.length - 1 ? r[i] : String.format("%-" + (width[i] + 2) + "s", r[i]));
-            }
-            out.println(line.toString().stripTrailing());
-        }
-        out.flush();
+        Table.of(rows, Table.Column.keep("NODE"), Table.Column.keep("INSTANCE"), Table.Column.keep("IP"),
+                Table.Column.keep("PORT"), Table.Column.keep("RUNTIME"), Table.Column.keep("STATE"),
+                Table.Column.free("HEALTH"), Table.Column.keep("RESTARTS")).print(out, env);
     }
 }

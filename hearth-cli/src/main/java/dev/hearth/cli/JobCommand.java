@@ -41,9 +41,12 @@ final class JobCommand {
     /** {@code hearth job submit}. */
     @Command(name = "submit", mixinStandardHelpOptions = true,
             description = "Submits a job from a JSON or YAML file, or from flags and a command; prints its id.")
+    @Prints(Prints.Kind.DATA)
     static final class Submit implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
         @ParentCommand
         JobCommand job;
         @Option(names = "--file-spec", paramLabel = "FILE", description = "A job document (JSON or YAML).")
@@ -73,6 +76,10 @@ final class JobCommand {
 
         @Override
         public Integer call() throws Exception {
+            if (await && json.on()) {
+                throw new InvalidInputException("--json", "with --wait", "--json without --wait (it prints the "
+                        + "submitted job's document); after --wait, 'hearth job status ID --json' prints the result");
+            }
             String body;
             String type;
             if (document == null && command.size() == 1 && command.get(0).matches(".*\\.(json|ya?ml)$")
@@ -94,6 +101,10 @@ final class JobCommand {
             JsonNode made = client.post("/v1/jobs", body, type);
             String id = made.get("id").asText();
             PrintWriter out = spec.commandLine().getOut();
+            if (json.on()) {
+                JsonOutput.print(out, made);
+                return 0;
+            }
             if (!await) {
                 out.println(id);
                 return 0;
@@ -158,20 +169,22 @@ final class JobCommand {
     /** {@code hearth job status ID}. */
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "Shows a job's state, node, result, proofs, and the oracle's verdict with each check.")
+    @Prints(Prints.Kind.DATA)
     static final class Status implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
         @ParentCommand
         JobCommand job;
         @Parameters(paramLabel = "ID", description = "The job's id.") String id;
-        @Option(names = "--json", description = "Print the coordinator's JSON document.") boolean json;
 
         @Override
         public Integer call() throws Exception {
             JsonNode j = job.client().get("/v1/jobs/" + id);
             PrintWriter out = spec.commandLine().getOut();
-            if (json) {
-                out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(j));
+            if (json.on()) {
+                JsonOutput.print(out, j);
             } else {
                 Follow.printStatus(j, out);
             }
@@ -182,6 +195,7 @@ final class JobCommand {
     /** {@code hearth job logs ID}. */
     @Command(name = "logs", mixinStandardHelpOptions = true,
             description = "Prints a job's logs: a finished job's, or a running job's output so far.")
+    @Prints(Prints.Kind.STREAM)
     static final class Logs implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -205,6 +219,7 @@ final class JobCommand {
     /** {@code hearth job receipt ID [-o FILE]}. */
     @Command(name = "receipt", mixinStandardHelpOptions = true,
             description = "Downloads a job's signed receipt, for 'hearth verify'.")
+    @Prints(Prints.Kind.STREAM)
     static final class ReceiptOf implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -231,6 +246,7 @@ final class JobCommand {
 
     /** {@code hearth job cancel ID}. */
     @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancels a job.")
+    @Prints(Prints.Kind.MESSAGE)
     static final class Cancel implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -248,9 +264,12 @@ final class JobCommand {
 
     /** {@code hearth job list}. */
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists jobs, newest first.")
+    @Prints(Prints.Kind.DATA)
     static final class ListJobs implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
         @ParentCommand
         JobCommand job;
         @Option(names = "--state", paramLabel = "STATE",
@@ -266,23 +285,27 @@ final class JobCommand {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            int listed = 0;
+            // every page first: a refused call prints nothing on stdout, and --json is one document
+            com.fasterxml.jackson.databind.node.ArrayNode all = Json.mapper().createArrayNode();
             String cursor = null;
             do {
-                int page = Math.min(Math.clamp(pageSize, 1, 500), limit - listed);
+                int page = Math.min(Math.clamp(pageSize, 1, 500), limit - all.size());
                 JsonNode jobs = job.client().get("/v1/jobs?limit=" + page + (state == null ? "" : "&state=" + state)
                         + (cursor == null ? "" : "&cursor=" + cursor));
-                if (cursor == null) {
-                    // the header only once the coordinator answered: a refused call prints nothing on stdout
-                    out.printf("%-36s  %-10s  %-36s  %s%n", "JOB", "STATE", "NODE", "REASON");
-                }
-                for (JsonNode j : jobs.path("jobs")) {
-                    out.printf("%-36s  %-10s  %-36s  %s%n", j.path("id").asText(), j.path("state").asText(),
-                            j.path("nodeId").asText("-"), j.path("reason").asText(""));
-                    listed++;
-                }
+                jobs.path("jobs").forEach(all::add);
                 cursor = jobs.path("next").asText(null); // base64url: safe in a query as it is
-            } while (cursor != null && listed < limit);
+            } while (cursor != null && all.size() < limit);
+            if (json.on()) {
+                JsonOutput.print(out, Json.mapper().createObjectNode().set("jobs", all));
+                return 0;
+            }
+            List<String[]> rows = new ArrayList<>();
+            for (JsonNode j : all) {
+                rows.add(new String[] {j.path("id").asText(), j.path("state").asText(), j.path("nodeId").asText("-"),
+                    j.path("reason").asText("")});
+            }
+            Table.of(rows, Table.Column.keep("JOB"), Table.Column.keep("STATE"), Table.Column.keep("NODE"),
+                    Table.Column.free("REASON")).print(out, job.parent.environment());
             return 0;
         }
     }

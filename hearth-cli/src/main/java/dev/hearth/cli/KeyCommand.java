@@ -1,5 +1,8 @@
 package dev.hearth.cli;
 
+import static dev.hearth.cli.Table.Column.free;
+import static dev.hearth.cli.Table.Column.keep;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -28,9 +31,12 @@ final class KeyCommand {
      * {@code hearth key create --owner NAME [--role client|operator|admin] [--label L] [--ttl D] [--scope S]...}.
      */
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Creates a key and prints it, once.")
+    @Prints(Prints.Kind.DATA)
     static final class Create extends AdminApi implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
         @ParentCommand
         KeyCommand keys;
         @Option(names = "--owner", required = true, paramLabel = "NAME",
@@ -65,6 +71,10 @@ final class KeyCommand {
                 }
             }
             JsonNode made = client(keys.parent.environment()).post("/v1/keys", body.toString(), "application/json");
+            if (json.on()) {
+                JsonOutput.print(spec.commandLine().getOut(), made);
+                return 0;
+            }
             spec.commandLine().getOut().println(made.get("key").asText());
             spec.commandLine().getErr().println(role + " key " + made.get("id").asText() + " for " + owner
                     + " created; it is shown only this once");
@@ -74,22 +84,28 @@ final class KeyCommand {
 
     /** {@code hearth key list}. */
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists keys (never the keys themselves).")
+    @Prints(Prints.Kind.DATA)
     static final class ListKeys extends AdminApi implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
         @ParentCommand
         KeyCommand keys;
 
         @Override
         public Integer call() throws Exception {
-            table(spec.commandLine().getOut(), client(keys.parent.environment()).get("/v1/keys").get("keys"),
-                    "id", "role", "owner", "label", "scopes", "createdAt", "expiresAt", "revoked");
+            var env = keys.parent.environment();
+            show(spec.commandLine().getOut(), env, json, client(env).get("/v1/keys"), "keys", keep("id"),
+                    keep("role"), keep("owner"), free("label"), free("scopes"), keep("createdAt"), keep("expiresAt"),
+                    keep("revoked"));
             return 0;
         }
     }
 
     /** {@code hearth key revoke ID}. */
     @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revokes a key from the next call.")
+    @Prints(Prints.Kind.MESSAGE)
     static final class Revoke extends AdminApi implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -108,9 +124,12 @@ final class KeyCommand {
     /** {@code hearth key rotate ID}: a new key of the same role, owner and scopes; the old one is revoked. */
     @Command(name = "rotate", mixinStandardHelpOptions = true,
             description = "Prints a new key of the same role, owner and scopes, once, and revokes the old one.")
+    @Prints(Prints.Kind.DATA)
     static final class Rotate extends AdminApi implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
         @ParentCommand
         KeyCommand keys;
         @Parameters(paramLabel = "ID", description = "The key's id.") String id;
@@ -119,6 +138,10 @@ final class KeyCommand {
         public Integer call() throws Exception {
             JsonNode made = client(keys.parent.environment()).post("/v1/keys/" + id + "/rotate", "",
                     "application/json");
+            if (json.on()) {
+                JsonOutput.print(spec.commandLine().getOut(), made);
+                return 0;
+            }
             spec.commandLine().getOut().println(made.get("key").asText());
             spec.commandLine().getErr().println("key " + id + " revoked; new key " + made.get("id").asText());
             return 0;

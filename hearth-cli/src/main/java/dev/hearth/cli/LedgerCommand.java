@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -73,9 +74,12 @@ final class LedgerCommand {
     /** {@code hearth ledger balance [--node ID | --account A]}. */
     @Command(name = "balance", mixinStandardHelpOptions = true,
             description = "Balances: every account (and their total, always 0), or one.")
+    @Prints(Prints.Kind.DATA)
     static final class Balance implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
         @ParentCommand
         LedgerCommand ledger;
         @ArgGroup(exclusive = true)
@@ -87,15 +91,25 @@ final class LedgerCommand {
             if (which != null) {
                 String id = which.accountId();
                 JsonNode a = ledger.client().get("/v1/ledger/accounts/" + encode(id));
-                out.println(a.get("balance").asText());
+                if (json.on()) {
+                    JsonOutput.print(out, a);
+                } else {
+                    out.println(a.get("balance").asText());
+                }
                 return 0;
             }
             JsonNode all = ledger.client().get("/v1/ledger/accounts");
-            out.printf("%-48s  %-8s  %20s%n", "ACCOUNT", "KIND", "BALANCE");
-            for (JsonNode a : all.path("accounts")) {
-                out.printf("%-48s  %-8s  %20s%n", a.get("id").asText(), a.get("kind").asText(), a.get("balance").asText());
+            if (json.on()) {
+                JsonOutput.print(out, all);
+                return 0;
             }
-            out.printf("%-48s  %-8s  %20s%n", "total", "", Credits.format(all.get("totalMicros").asLong()));
+            List<String[]> rows = new ArrayList<>();
+            for (JsonNode a : all.path("accounts")) {
+                rows.add(new String[] {a.get("id").asText(), a.get("kind").asText(), a.get("balance").asText()});
+            }
+            rows.add(new String[] {"total", "", Credits.format(all.get("totalMicros").asLong())});
+            Table.of(rows, Table.Column.keep("ACCOUNT"), Table.Column.keep("KIND"), Table.Column.number("BALANCE"))
+                    .print(out, ledger.parent.environment());
             return 0;
         }
     }
@@ -103,9 +117,12 @@ final class LedgerCommand {
     /** {@code hearth ledger history [--node ID | --account A] [--limit N]}. */
     @Command(name = "history", mixinStandardHelpOptions = true,
             description = "The latest transfers, oldest first: of one account, or all.")
+    @Prints(Prints.Kind.DATA)
     static final class History implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
         @ParentCommand
         LedgerCommand ledger;
         @ArgGroup(exclusive = true)
@@ -122,12 +139,18 @@ final class LedgerCommand {
             String query = "?limit=" + limit + (which == null ? "" : "&account=" + encode(which.accountId()));
             JsonNode list = ledger.client().get("/v1/ledger/transfers" + query);
             PrintWriter out = spec.commandLine().getOut();
-            out.printf("%6s  %-24s  %-8s  %-44s  %-44s  %14s  %s%n", "SEQ", "TIME", "KIND", "FROM", "TO", "AMOUNT", "JOB");
-            for (JsonNode t : list.path("transfers")) {
-                out.printf("%6d  %-24s  %-8s  %-44s  %-44s  %14s  %s%n", t.get("seq").asLong(), t.get("time").asText(),
-                        t.get("kind").asText(), t.get("from").asText(), t.get("to").asText(), t.get("amount").asText(),
-                        t.path("jobId").asText("-"));
+            if (json.on()) {
+                JsonOutput.print(out, list);
+                return 0;
             }
+            List<String[]> rows = new ArrayList<>();
+            for (JsonNode t : list.path("transfers")) {
+                rows.add(new String[] {t.get("seq").asText(), t.get("time").asText(), t.get("kind").asText(),
+                    t.get("from").asText(), t.get("to").asText(), t.get("amount").asText(), t.path("jobId").asText("-")});
+            }
+            Table.of(rows, Table.Column.number("SEQ"), Table.Column.keep("TIME"), Table.Column.keep("KIND"),
+                    Table.Column.keep("FROM"), Table.Column.keep("TO"), Table.Column.number("AMOUNT"),
+                    Table.Column.keep("JOB")).print(out, ledger.parent.environment());
             return 0;
         }
     }
@@ -137,6 +160,7 @@ final class LedgerCommand {
             description = {"Every transfer since a time, for an outside payment system, on standard output.",
                 "Columns (CSV header, JSON keys), in order: seq, time, kind, from_account, to_account, amount, "
                         + "amount_micros, job_id, node_id, idempotency_key."})
+    @Prints(Prints.Kind.STREAM)
     static final class Export implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -170,6 +194,7 @@ final class LedgerCommand {
     /** {@code hearth ledger deposit ACCOUNT AMOUNT [--key K]}. */
     @Command(name = "deposit", mixinStandardHelpOptions = true,
             description = "Adds funds from the outside payment system to an account (admin).")
+    @Prints(Prints.Kind.MESSAGE)
     static final class Deposit implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "manual", hidden = true, mixinStandardHelpOptions = true,
         description = "Writes each command's help as man pages (DIR/man1) and text (DIR/help).")
+@Prints(Prints.Kind.STREAM)
 final class ManualCommand implements Callable<Integer> {
 
     @Spec

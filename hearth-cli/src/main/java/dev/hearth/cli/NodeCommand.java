@@ -10,6 +10,8 @@ import dev.hearth.core.receipt.NodeKeys;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,6 +51,7 @@ final class NodeCommand {
     /** {@code hearth node key [--state DIR] [-o FILE]}: the agent's public key, for {@code hearth verify --key}. */
     @Command(name = "key", mixinStandardHelpOptions = true,
             description = "Prints (or writes) this host's node public key, as 'hearth verify --key' reads it.")
+    @Prints(Prints.Kind.MESSAGE)
     static final class Key implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -84,9 +87,12 @@ final class NodeCommand {
     /** {@code hearth node list}. */
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "Lists nodes: id, host, state, GPUs, jobs, reputation, stake, last heartbeat age.")
+    @Prints(Prints.Kind.DATA)
     static final class ListNodes implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
         @ParentCommand
         NodeCommand node;
 
@@ -94,15 +100,22 @@ final class NodeCommand {
         public Integer call() throws Exception {
             JsonNode nodes = node.client().get("/v1/nodes");
             PrintWriter out = spec.commandLine().getOut();
-            out.printf("%-36s  %-20s  %-17s  %4s  %4s  %10s  %12s  %s%n", "NODE", "HOST", "STATE", "GPUS", "JOBS",
-                    "REPUTATION", "STAKE", "HEARTBEAT");
-            for (JsonNode n : nodes.path("nodes")) {
-                out.printf("%-36s  %-20s  %-17s  %4d  %4d  %10.3f  %12s  %s%n", n.path("id").asText(),
-                        n.path("hostname").asText(), n.path("state").asText()
-                                + cordonMark(n), n.path("gpus").size(),
-                        n.path("jobs").asInt(), n.path("reputation").asDouble(), n.path("stake").asText("0"),
-                        n.hasNonNull("lastHeartbeatAgeSeconds") ? n.get("lastHeartbeatAgeSeconds").asLong() + "s ago" : "never");
+            if (json.on()) {
+                JsonOutput.print(out, nodes);
+                return 0;
             }
+            List<String[]> rows = new ArrayList<>();
+            for (JsonNode n : nodes.path("nodes")) {
+                rows.add(new String[] {n.path("id").asText(), n.path("hostname").asText(),
+                    n.path("state").asText() + cordonMark(n), Integer.toString(n.path("gpus").size()),
+                    Integer.toString(n.path("jobs").asInt()),
+                    String.format(java.util.Locale.ROOT, "%.3f", n.path("reputation").asDouble()),
+                    n.path("stake").asText("0"), n.hasNonNull("lastHeartbeatAgeSeconds")
+                            ? n.get("lastHeartbeatAgeSeconds").asLong() + "s ago" : "never"});
+            }
+            Table.of(rows, Table.Column.keep("NODE"), Table.Column.free("HOST"), Table.Column.keep("STATE"),
+                    Table.Column.number("GPUS"), Table.Column.number("JOBS"), Table.Column.number("REPUTATION"),
+                    Table.Column.number("STAKE"), Table.Column.keep("HEARTBEAT")).print(out, node.parent.environment());
             return 0;
         }
     }
@@ -110,9 +123,12 @@ final class NodeCommand {
     /** {@code hearth node status ID}. */
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "One node: state, reputation and what it is made of, earnings, stake and instances.")
+    @Prints(Prints.Kind.DATA)
     static final class Status implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
         @ParentCommand
         NodeCommand node;
         @Parameters(paramLabel = "ID", description = "The node's id.") String id;
@@ -122,6 +138,10 @@ final class NodeCommand {
             JsonNode n = node.client().get("/v1/nodes/" + LedgerCommand.encode(id));
             JsonNode s = n.path("standing");
             PrintWriter out = spec.commandLine().getOut();
+            if (json.on()) {
+                JsonOutput.print(out, n);
+                return 0;
+            }
             out.printf("node        %s (%s)%nstate       %s%s%njobs        %d held now%n", n.path("id").asText(),
                     n.path("hostname").asText(), n.path("state").asText(),
                     n.path("connected").asBoolean() ? ", connected" : ", not connected", n.path("jobs").asInt());
@@ -154,6 +174,7 @@ final class NodeCommand {
             description = {"Moves funds into a node's stake account (admin); staked nodes are preferred in placement.",
                 "From the node's earnings (node:ID) unless --from names a client account, or external for a "
                         + "deposit straight into the stake."})
+    @Prints(Prints.Kind.MESSAGE)
     static final class Stake implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -188,6 +209,7 @@ final class NodeCommand {
     @Command(name = "cordon", mixinStandardHelpOptions = true,
             description = {"Cordons a node (admin): the scheduler gives it no new jobs or instances; its running jobs "
                     + "go on.", "hearth node uncordon ID lifts it."})
+    @Prints(Prints.Kind.MESSAGE)
     static final class Cordon implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -216,6 +238,7 @@ final class NodeCommand {
             description = {"Drains a node (admin): cordoned with reason 'draining', so it gets no new jobs or "
                     + "instances while its running jobs finish.", "node list shows it as draining with its jobs "
                     + "left; hearth node uncordon ID ends the drain."})
+    @Prints(Prints.Kind.MESSAGE)
     static final class Drain implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -237,6 +260,7 @@ final class NodeCommand {
             description = {"Lifts a node's cordon or drain (admin): the scheduler gives it jobs again.",
                 "A node is cordoned automatically when its leases expire with no result too often "
                         + "(hearth coordinator --cordon-after-expiries); the expiries so far stop counting."})
+    @Prints(Prints.Kind.MESSAGE)
     static final class Uncordon implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -257,6 +281,7 @@ final class NodeCommand {
             description = {"Sets the most of a node's declared capacity the scheduler believes (admin).",
                 "Limits not named are not applied beyond what the node declares; they replace the coordinator's "
                         + "--node-max-* and --node-limit flags for this node. --clear goes back to the flags."})
+    @Prints(Prints.Kind.MESSAGE)
     static final class Limits implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -302,6 +327,7 @@ final class NodeCommand {
     /** {@code hearth node remove ID}: revokes the node's token, so it never registers again with that identity. */
     @Command(name = "remove", mixinStandardHelpOptions = true,
             description = "Removes a node for good: revokes its token and closes its connection (admin).")
+    @Prints(Prints.Kind.MESSAGE)
     static final class Remove implements Callable<Integer> {
         @Spec
         CommandSpec spec;

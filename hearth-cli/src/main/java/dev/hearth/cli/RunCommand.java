@@ -37,6 +37,7 @@ import picocli.CommandLine.Spec;
                 "  hearth run --runtime qemu -- sh -c 'uname -r'", "",
                 "Exit status: the job's own; 124 on timeout, 137 when killed for memory, 125 when it could not run, "
                         + "2 for bad input."})
+@Prints(Prints.Kind.DATA)
 final class RunCommand implements Callable<Integer> {
 
     @Spec

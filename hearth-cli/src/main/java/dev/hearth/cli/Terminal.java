@@ -51,6 +51,19 @@ interface Terminal {
         };
     }
 
+    /** The controlling terminal's width in columns ({@code stty size}), or empty when there is none or it fails. */
+    static Optional<Integer> columns() {
+        try {
+            TerminalSize size = parseSize(stty("size"));
+            return Optional.of(size.cols());
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
     /** {@code stty size}'s "ROWS COLS"; a terminal that says 0 (a serial line, say) is taken as the default. */
     static TerminalSize parseSize(String sttySize) {
         String[] f = sttySize.strip().split("\\s+");

@@ -1,5 +1,8 @@
 package dev.hearth.cli;
 
+import static dev.hearth.cli.Table.Column.free;
+import static dev.hearth.cli.Table.Column.keep;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.json.Json;
 import java.util.concurrent.Callable;
@@ -20,9 +23,12 @@ final class TokenCommand {
     /** {@code hearth token create [--ttl 1h] [--label L]}. */
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Creates a node token; it binds to the first node that uses it. Printed once, stored hashed.")
+    @Prints(Prints.Kind.DATA)
     static final class Create implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
         @ParentCommand
         TokenCommand token;
         @Option(names = "--ttl", paramLabel = "DURATION", defaultValue = "1h",
@@ -48,6 +54,10 @@ final class TokenCommand {
             }
             var made = CoordinatorClient.from(coordinator, token.parent.environment())
                     .post("/v1/tokens", body.toString(), "application/json");
+            if (json.on()) {
+                JsonOutput.print(spec.commandLine().getOut(), made);
+                return 0;
+            }
             spec.commandLine().getOut().println(made.get("token").asText());
             return 0;
         }
@@ -56,16 +66,21 @@ final class TokenCommand {
     /** {@code hearth token list}. */
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "Lists node tokens (never the tokens themselves), their nodes, operators and revocation.")
+    @Prints(Prints.Kind.DATA)
     static final class ListTokens extends AdminApi implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+        @picocli.CommandLine.Mixin
+        JsonOutput json;
         @ParentCommand
         TokenCommand token;
 
         @Override
         public Integer call() throws Exception {
-            table(spec.commandLine().getOut(), client(token.parent.environment()).get("/v1/tokens").get("tokens"),
-                    "id", "label", "nodeId", "operator", "createdAt", "expiresAt", "revoked");
+            var env = token.parent.environment();
+            show(spec.commandLine().getOut(), env, json, client(env).get("/v1/tokens"), "tokens", keep("id"),
+                    free("label"), keep("nodeId"), free("operator"), keep("createdAt"), keep("expiresAt"),
+                    keep("revoked"));
             return 0;
         }
     }
@@ -73,6 +88,7 @@ final class TokenCommand {
     /** {@code hearth token revoke ID}: no node registers with it again. */
     @Command(name = "revoke", mixinStandardHelpOptions = true,
             description = "Revokes a node token: its node (if bound) can never register again with it.")
+    @Prints(Prints.Kind.MESSAGE)
     static final class Revoke extends AdminApi implements Callable<Integer> {
         @Spec
         CommandSpec spec;

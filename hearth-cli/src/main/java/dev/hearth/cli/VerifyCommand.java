@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = "Checks a job's signed receipt offline: signature, key, and the hashes against its logs.")
+@Prints(Prints.Kind.DATA)
 final class VerifyCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -60,6 +61,20 @@ final class VerifyCommand implements Callable<Integer> {
             description = "The job's logs, as 'hearth job logs ID' prints them: both hashes are recomputed from them.")
     Path logsFile;
 
+    @picocli.CommandLine.Mixin
+    JsonOutput json;
+
+    /**
+     * What {@code --json} prints.
+     *
+     * @param jobId the receipt's job
+     * @param verifies whether every check holds
+     * @param logsChecked whether the hashes were recomputed from {@code --logs}
+     * @param checks each check, in the order the text shows them
+     */
+    record Verdict(String jobId, boolean verifies, boolean logsChecked, List<Line> checks) {
+    }
+
     /** One check and what it found. */
     record Line(String name, boolean holds, String detail) {
     }
@@ -75,10 +90,14 @@ final class VerifyCommand implements Callable<Integer> {
 
         List<Line> lines = check(signed, key, logs);
         PrintWriter out = spec.commandLine().getOut();
+        long failed = lines.stream().filter(l -> !l.holds()).count();
+        if (json.on()) {
+            JsonOutput.print(out, new Verdict(r.jobId(), failed == 0, logs != null, lines));
+            return failed == 0 ? 0 : 1;
+        }
         for (Line l : lines) {
             out.printf("%-6s %-14s %s%n", l.holds() ? "holds" : "FAILS", l.name(), l.detail());
         }
-        long failed = lines.stream().filter(l -> !l.holds()).count();
         out.println(failed == 0 ? "receipt of job " + r.jobId() + " verifies: every check holds"
                 + (logs == null ? " (hashes not checked: give --logs FILE)" : "")
                 : "receipt of job " + r.jobId() + " does NOT verify: " + failed + " check(s) fail");

@@ -124,6 +124,7 @@ class InstanceCommandTest {
             assertThat(taken.err()).contains("listening on " + held.getLocalPort());
         }
         assertThat(run("instance", "list").out()).isEqualTo("no instances\n");
+        assertThat(run("instance", "list", "--json").out()).isEqualToIgnoringWhitespace("{\"instances\": []}");
     }
 
     @Test
@@ -142,6 +143,14 @@ class InstanceCommandTest {
         assertThat(status.out()).contains("state:      missing (wanted: running)").contains("proxy:      down (no supervisor)");
         CliRun list = run("instance", "list");
         assertThat(list.out()).startsWith("INSTANCE  IP  PORT   RUNTIME  STATE    PROXY").contains("ghost     -   28999  docker   missing");
+        var listed = dev.hearth.core.json.Json.mapper().readTree(run("instance", "list", "--json").out());
+        assertThat(listed.at("/instances/0/id").asText()).isEqualTo("ghost");
+        assertThat(listed.at("/instances/0/state").asText()).isEqualTo("missing");
+        assertThat(listed.at("/instances/0/hostPort").asInt()).isEqualTo(28999);
+        var one = dev.hearth.core.json.Json.mapper().readTree(run("instance", "status", "ghost", "--json").out());
+        assertThat(one.path("desired").asText()).isEqualTo("running");
+        assertThat(one.path("image").asText()).isEqualTo("hearth/openclaw:2026.9.6");
+        assertThat(one.toString()).doesNotContain("token");
 
         InputStream stdin = System.in;
         try {

@@ -2,20 +2,9 @@ package dev.hearth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hearth.coordinator.CoordinatorConfig;
 import dev.hearth.coordinator.CoordinatorServer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.InstantSource;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -27,21 +16,20 @@ class LedgerCommandTest {
 
     @TempDir
     Path data;
+    private TestCoordinator coordinator;
     private CoordinatorServer server;
     private Map<String, String> env;
 
     @BeforeEach
     void start() throws Exception {
-        server = CoordinatorServer.start(new CoordinatorConfig("127.0.0.1", 0, data, Duration.ofSeconds(10),
-                Duration.ofSeconds(30), 1 << 20, Duration.ofMillis(200)), InstantSource.system());
-        env = new HashMap<>(System.getenv());
-        env.put("HEARTH_COORDINATOR", "http://127.0.0.1:" + server.port());
-        env.put("HEARTH_TOKEN", Files.readString(data.resolve("admin.token")).strip());
+        coordinator = TestCoordinator.start(data);
+        server = coordinator.server();
+        env = coordinator.env();
     }
 
     @AfterEach
     void stop() {
-        server.close();
+        coordinator.close();
     }
 
     private CliRun hearth(String... args) {
@@ -157,28 +145,6 @@ class LedgerCommandTest {
 
     /** Registers a Hypernode v2.0 node over a real WebSocket and returns its id. */
     private String registerLegacyNode() throws Exception {
-        String token = hearth("token", "create").out().strip();
-        CompletableFuture<String> registered = new CompletableFuture<>();
-        StringBuilder partial = new StringBuilder();
-        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(
-                URI.create("ws://127.0.0.1:" + server.port() + "/v1/agent"), new WebSocket.Listener() {
-                    @Override
-                    public CompletionStage<?> onText(WebSocket w, CharSequence text, boolean last) {
-                        partial.append(text);
-                        if (last) {
-                            String frame = partial.toString();
-                            partial.setLength(0);
-                            if (frame.contains("\"registered\"")) {
-                                registered.complete(frame.replaceAll(".*\"nodeId\":\"([^\"]+)\".*", "$1"));
-                            }
-                        }
-                        w.request(1);
-                        return null;
-                    }
-                }).get(10, TimeUnit.SECONDS);
-        ws.sendText("{\"type\":\"register\",\"token\":\"" + token + "\",\"hostInfo\":{\"hostname\":\"cli-test\","
-                + "\"os\":\"Linux\",\"arch\":\"x86_64\",\"gpus\":[],\"agent_version\":\"2.0.0-docker\"}}", true)
-                .get(10, TimeUnit.SECONDS);
-        return registered.get(10, TimeUnit.SECONDS);
+        return LegacyNode.register(server.port(), env);
     }
 }

@@ -1,5 +1,6 @@
 package dev.hearth.agent.instances;
 
+import dev.hearth.core.protocol.InstanceReport;
 import java.util.Optional;
 
 /**
@@ -14,6 +15,18 @@ import java.util.Optional;
  */
 public record InstanceView(InstanceState state, Optional<GuestStatus> guest, Optional<String> guestError,
         SupervisorReport report, boolean supervised) {
+
+    /**
+     * This instance as the protocol reports it to the coordinator, and as {@code hearth instance list --json} prints
+     * it: no secret, no token.
+     */
+    public InstanceReport protocolReport() {
+        String ip = state.guestIp() != null ? state.guestIp() : guest.flatMap(g -> g.address()).orElse(null);
+        return new InstanceReport(state.id(), state.runtime().label(),
+                state.desired().name().toLowerCase(java.util.Locale.ROOT), guestState(), health(), proxy(),
+                state.hostPort(), ip, report.restarts(), report.lastExit(),
+                state.createdAt() == null ? null : state.createdAt().toString());
+    }
 
     /** "running", "stopped", "missing" (no guest), "creating", or "unknown" when the runtime did not answer. */
     public String guestState() {

@@ -19,7 +19,6 @@ import dev.hearth.core.protocol.InstanceResult;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -109,11 +108,7 @@ final class NodeInstances implements AutoCloseable {
 
     /** One instance as the protocol reports it: no secret, no token. */
     static InstanceReport report(InstanceView v) {
-        InstanceState s = v.state();
-        String ip = s.guestIp() != null ? s.guestIp() : v.guest().flatMap(g -> g.address()).orElse(null);
-        return new InstanceReport(s.id(), s.runtime().label(), s.desired().name().toLowerCase(Locale.ROOT),
-                v.guestState(), v.health(), v.proxy(), s.hostPort(), ip, v.report().restarts(), v.report().lastExit(),
-                s.createdAt() == null ? null : s.createdAt().toString());
+        return v.protocolReport();
     }
 
     /** Runs a create on a thread of its own; answers with steps and a result. */
