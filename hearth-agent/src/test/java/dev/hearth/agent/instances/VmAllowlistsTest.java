@@ -1,8 +1,10 @@
 package dev.hearth.agent.instances;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hearth.core.instance.InstanceRuntime;
+import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.net.HostNetwork;
 import dev.hearth.sandbox.net.NetworkConfig;
@@ -28,8 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The rules a microVM instance's allowlist writes on Hearth's shared bridge, on the real bridge code inside a test
  * namespace: a stand-in guest (a namespace on the bridge with the instance's address and MAC) and a second namespace
  * holding the target 198.51.100.2 (allowed on 8080, also listening on 8081 and UDP 53), and a stand-in for the
- * supervisor's DNS server on the port the state root's port file names. No VM boots (QemuInstanceAllowE2eTest boots
- * one); no packet leaves the test's namespaces.
+ * supervisor's DNS server on the port the state root's port file names. No VM boots: start runs a stand-in VMM that
+ * fails to launch, after the rules are written (QemuInstanceAllowE2eTest boots one); no packet leaves the test's
+ * namespaces.
  */
 @DisplayName("A microVM instance's allowlist: written at start with the supervisor's DNS port, removed at stop and "
         + "destroy, nothing without --allow")
@@ -71,8 +74,9 @@ class VmAllowlistsTest {
                 .inNamespace(ns.name()));
         net.ensure();
         Path vmRoot = dir.resolve("vm");
-        QemuGuests guests = new QemuGuests(QemuVmm.fromEnvironment(Map.of()), net, new ContentCache(dir.resolve("img")),
-                vmRoot);
+        // a stand-in VMM that fails to launch: start writes the rules before it launches anything
+        QemuGuests guests = new QemuGuests(new QemuVmm(Path.of("/bin/false"), Map.of()), net,
+                new ContentCache(dir.resolve("img")), vmRoot);
         VmAllowlists allowlists = new VmAllowlists(net, vmRoot);
         InstanceState state = state("fenced", List.of("198.51.100.2:8080"));
         VmNic tap = net.attachAt(state.id(), "172.16.0.10");
@@ -114,9 +118,15 @@ class VmAllowlistsTest {
         assertThat(Files.readString(ownerDns)).isEqualTo(tap.guestAddress());
         assertThat(outsideDns).doesNotExist();
 
-        // the real TAP's rules as start writes them, written twice (a restart): one jump each, the same port
-        allowlists.fence(state, tap);
-        allowlists.fence(state, tap);
+        // the real TAP's rules as start writes them, twice (a restart): one jump each, the same port
+        Path folder = Files.createDirectories(vmRoot.resolve(state.id()));
+        Files.writeString(folder.resolve(MicroVmGuests.DISK), "stand-in disk");
+        Files.writeString(folder.resolve(dev.hearth.sandbox.microvm.ConfigDrive.FILE), "stand-in config drive");
+        Path kernel = Files.writeString(dir.resolve("stand-in-kernel"), "stand-in kernel");
+        Files.writeString(folder.resolve("boot.properties"), "kernel=" + kernel + "\n");
+        for (int i = 0; i < 2; i++) {
+            assertThatThrownBy(() -> guests.start(state)).isInstanceOf(SandboxException.class);
+        }
         String id = tap.tapName().toUpperCase(java.util.Locale.ROOT);
         String rules = rules();
         assertThat(rules.lines().filter(l -> l.equals("-A DOCKER-USER -s 172.16.0.10/32 -i "
