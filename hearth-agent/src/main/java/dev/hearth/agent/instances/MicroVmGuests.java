@@ -343,7 +343,9 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
         }
         try {
             network.find(state.id()).ifPresent(nic -> {
-                allowlists.unfence(nic); // whether or not it had an allowlist: a create may have failed half-way
+                if (!state.allow().isEmpty()) {
+                    allowlists.unfence(nic); // with the TAP: a create that failed half-way leaves nothing either
+                }
                 network.detach(nic);
             });
         } catch (SandboxException e) {
@@ -367,7 +369,8 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
             return Optional.empty();
         }
         VmNic nic = network.find(state.id()).orElseThrow(() -> new SandboxException("instance " + state.id()
-                + " has no NIC on bridge " + network.config().bridgeName() + "; destroy it and create it again"));
+                + " has no NIC on bridge " + network.config().bridgeName() + " yet; its DNS is served once create "
+                + "attached one (if it stays so, destroy it and create it again)"));
         return allowlists.serve(state, nic);
     }
 
