@@ -91,9 +91,10 @@ class InstanceCommandTest {
         CliRun jobAllow = run("run", "--network", "nat", "--allow", "api.anthropic.com", "--", "true");
         assertThat(allow.err().lines().filter(l -> l.contains("--allow")).findFirst())
                 .isEqualTo(jobAllow.err().lines().filter(l -> l.contains("--allow")).findFirst());
+        // a microVM instance takes --allow as a container does: here it gets as far as the missing supervisor
         CliRun vmAllow = run("instance", "create", "--instance", "a", "--runtime", "qemu", "--allow", "a.b:443");
         assertThat(vmAllow.exit()).isEqualTo(2);
-        assertThat(vmAllow.err()).contains("--allow 'a.b:443'");
+        assertThat(vmAllow.err()).doesNotContain("--allow").contains("hearth instance supervise");
         CliRun token = run("instance", "create", "--instance", "a", "--telegram-token", "bad token");
         assertThat(token.exit()).isEqualTo(2);
         assertThat(token.err()).contains("process lists").contains("--telegram-token '(hidden)'")

@@ -75,12 +75,14 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
     private final HostNetwork network;
     private final ContentCache cache;
     private final Path vmRoot;
+    private final VmAllowlists allowlists;
 
     /** Guests under {@code vmRoot} (FC_ROOT), on {@code network}, from images in {@code cache}. */
     protected MicroVmGuests(HostNetwork network, ContentCache cache, Path vmRoot) {
         this.network = network;
         this.cache = cache;
         this.vmRoot = vmRoot.toAbsolutePath().normalize();
+        this.allowlists = new VmAllowlists(network, this.vmRoot);
     }
 
     /** Boots the guest described by {@code config}, detached, with its files in {@code dir}; returns at once. */
@@ -250,6 +252,7 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
             long offset = Files.exists(consoleLog) ? Files.size(consoleLog) : 0;
             Files.deleteIfExists(dir.resolve(BOOT_READY));
             Files.writeString(dir.resolve("boot.offset"), Long.toString(offset));
+            allowlists.fence(state, nic); // before the VM runs, so it never runs open
             launch(state, config, dir);
         } catch (IOException e) {
             throw new SandboxException("cannot start instance " + state.id() + ": " + e.getMessage(), e);
@@ -272,8 +275,19 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
         }
     }
 
+    /** Stops the VM, then removes its allowlist rules (a start writes them again). */
     @Override
     public void stop(InstanceState state, Duration grace) throws SandboxException {
+        try {
+            halt(state, grace);
+        } finally {
+            if (!state.allow().isEmpty() && pid(state).isEmpty()) {
+                network.find(state.id()).ifPresent(allowlists::unfence);
+            }
+        }
+    }
+
+    private void halt(InstanceState state, Duration grace) throws SandboxException {
         Optional<Long> pid = pid(state);
         if (pid.isEmpty()) {
             return;
@@ -328,7 +342,12 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
             log.error("{}", e.getMessage());
         }
         try {
-            network.find(state.id()).ifPresent(network::detach);
+            network.find(state.id()).ifPresent(nic -> {
+                if (!state.allow().isEmpty()) {
+                    allowlists.unfence(nic); // with the TAP: a create that failed half-way leaves nothing either
+                }
+                network.detach(nic);
+            });
         } catch (SandboxException e) {
             log.error("cannot detach instance {}: {}", state.id(),
                     e.getMessage());
@@ -341,6 +360,18 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
             log.error("cannot remove {}: {}", folder(state),
                     e.getMessage());
         }
+    }
+
+    /** Serves the guest's DNS from this process (the supervisor), writing its rules again with this server's port. */
+    @Override
+    public Optional<AutoCloseable> serveDns(InstanceState state) throws SandboxException {
+        if (state.allow().isEmpty()) {
+            return Optional.empty();
+        }
+        VmNic nic = network.find(state.id()).orElseThrow(() -> new SandboxException("instance " + state.id()
+                + " has no NIC on bridge " + network.config().bridgeName() + " yet; its DNS is served once create "
+                + "attached one (if it stays so, destroy it and create it again)"));
+        return allowlists.serve(state, nic);
     }
 
     /**

@@ -198,10 +198,6 @@ public record InstanceSpec(
                 }
             }
             List<EgressAllow> allowed = NetworkPolicy.parse("--network", "nat", "--allow", allow).allow();
-            if (rt.microVm() && !allowed.isEmpty()) {
-                throw new InvalidInputException("--allow", allowed.get(0).text(), "the docker runtime: microVM "
-                        + "instances do not enforce an egress allowlist yet (drop --allow or use --runtime docker)");
-            }
             return new InstanceSpec(id, telegram, users, model, skillList, Optional.ofNullable(openclawImage), port,
                     cpu, mem, disk, secret("--anthropic-api-key", anthropicApiKey),
                     secret("--openai-api-key", openaiApiKey), secret("--minimax-api-key", minimaxApiKey),

@@ -144,8 +144,9 @@ class ProtocolCodecTest {
         });
         var microVm = new dev.hearth.core.instance.InstanceDocument("bot-1", "1:A", null, null, null, null, null,
                 null, null, null, null, null, null, null, "qemu", null, null, null, List.of("example.com:443"));
-        assertThatThrownBy(microVm::toSpec).isInstanceOfSatisfying(dev.hearth.core.InvalidInputException.class,
-                e -> assertThat(e.field()).isEqualTo("allow"));
+        // a microVM instance takes an allowlist as a container does
+        assertThat(microVm.toSpec().allow()).extracting(dev.hearth.core.job.EgressAllow::text)
+                .containsExactly("example.com:443");
         assertThat(document().toSpec().allow()).extracting(dev.hearth.core.job.EgressAllow::text)
                 .containsExactly("api.anthropic.com:443", "10.1.2.3/32:5432");
     }

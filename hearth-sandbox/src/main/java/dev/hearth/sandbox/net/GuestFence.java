@@ -48,9 +48,7 @@ public final class GuestFence implements AutoCloseable {
      */
     public static GuestFence install(HostNetwork network, VmNic nic, List<EgressAllow> allow, int dnsPort)
             throws SandboxException {
-        NetworkConfig config = network.config();
-        GuestFence f = new GuestFence(new HostCommand(config.namespace(), config.commandTimeout()),
-                config.bridgeName(), nic, dnsPort);
+        GuestFence f = on(network, nic, dnsPort);
         try {
             f.pin();
             f.fence.write(nic.gateway(), allow);
@@ -62,11 +60,47 @@ public final class GuestFence implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes the allowlist of {@code nic} again, or for the first time, while its guest may be running (a microVM
+     * instance's rules follow each start and each supervisor that serves its DNS): a pin in place is kept (it depends
+     * only on the NIC's address and MAC), its jumps made sure of, and the chains replaced in one step with the DNS
+     * redirect to {@code dnsPort}, never seen empty. A failure removes nothing, so a running guest stays fenced by
+     * what was there.
+     *
+     * @throws SandboxException naming the ebtables or iptables command that failed
+     */
+    public static GuestFence refresh(HostNetwork network, VmNic nic, List<EgressAllow> allow, int dnsPort)
+            throws SandboxException {
+        GuestFence f = on(network, nic, dnsPort);
+        try {
+            if (!f.host.attempt("ebtables", "--concurrent", "-L", f.pin).ok()) {
+                f.pin();
+            } else {
+                for (String chain : List.of("INPUT", "FORWARD")) {
+                    if (!f.host.attempt("ebtables", "--concurrent", "--check", chain, "-i", nic.tapName(), "-j",
+                            f.pin).ok()) {
+                        f.host.run("ebtables", "--concurrent", "-I", chain, "1", "-i", nic.tapName(), "-j", f.pin);
+                    }
+                }
+            }
+            f.fence.write(nic.gateway(), allow);
+            return f;
+        } catch (HostCommandException e) {
+            throw new SandboxException("cannot write the egress allowlist of guest " + nic.guestAddress() + " on "
+                    + nic.tapName() + " again: " + e.getMessage() + " (the rules in place are kept; Hearth needs "
+                    + "root, iptables and ebtables)", e);
+        }
+    }
+
     /** Removes what a dead process left for {@code nic} on {@code network}'s bridge; failures are logged. */
     public static void removeLeftover(HostNetwork network, VmNic nic) {
+        on(network, nic, 0).close();
+    }
+
+    private static GuestFence on(HostNetwork network, VmNic nic, int dnsPort) {
         NetworkConfig config = network.config();
-        new GuestFence(new HostCommand(config.namespace(), config.commandTimeout()), config.bridgeName(), nic, 0)
-                .close();
+        return new GuestFence(new HostCommand(config.namespace(), config.commandTimeout()), config.bridgeName(), nic,
+                dnsPort);
     }
 
     /** The fence DNS answers are opened in. */
