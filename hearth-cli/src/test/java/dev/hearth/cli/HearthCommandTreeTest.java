@@ -1,0 +1,40 @@
+package dev.hearth.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code hearth run} gets a command line with only {@code run} in it, which behaves as the full tree's. */
+class HearthCommandTreeTest {
+
+    @Test
+    void runAloneIsBuiltOnlyForRunAndMatchesTheFullTreesRun() {
+        CommandLine full = HearthCommand.commandLine(Map.of());
+        CommandLine runOnly = HearthCommand.commandLine(Map.of(), new String[] {"run", "--", "true"});
+        assertEquals(List.of("run"), List.copyOf(runOnly.getSubcommands().keySet()));
+        CommandLine fullRun = full.getSubcommands().get("run");
+        CommandLine aloneRun = runOnly.getSubcommands().get("run");
+        assertEquals(fullRun.getUsageMessage(CommandLine.Help.Ansi.OFF),
+                aloneRun.getUsageMessage(CommandLine.Help.Ansi.OFF));
+        assertTrue(aloneRun.isStopAtPositional(), "run's CMD takes everything after its first word");
+        // the inherited TLS options reach run as they do in the full tree
+        assertEquals(fullRun.getCommandSpec().options().size(), aloneRun.getCommandSpec().options().size());
+        assertEquals(full.getExecutionExceptionHandler().getClass(), aloneRun.getExecutionExceptionHandler().getClass());
+    }
+
+    @Test
+    void everythingElseGetsTheFullTree() {
+        for (String[] args : List.of(new String[0], new String[] {"--version"}, new String[] {"help", "run"},
+                new String[] {"--tls-ca", "x.pem", "run"}, new String[] {"job", "submit", "--", "run"})) {
+            CommandLine cl = HearthCommand.commandLine(Map.of(), args);
+            assertEquals(HearthCommand.commandLine(Map.of()).getSubcommands().keySet(), cl.getSubcommands().keySet(),
+                    String.join(" ", args));
+        }
+        assertTrue(HearthCommand.commandLine(Map.of()).getSubcommands().keySet().containsAll(
+                List.of("run", "image", "instance", "job", "coordinator", "agent", "completion", "help")));
+    }
+}
