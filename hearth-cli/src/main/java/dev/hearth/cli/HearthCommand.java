@@ -85,12 +85,16 @@ public final class HearthCommand {
 
     /**
      * The command line for {@code args} of this process: when they start with {@code run}, one that holds only
-     * the {@code run} subcommand (it parses and runs exactly as in the full tree, with less to load); otherwise
-     * the full tree of {@link #commandLine(Map)}.
+     * the {@code run} subcommand (it parses and runs exactly as in the full tree, with less to load); for a lone
+     * {@code --version} or {@code -V}, one with no subcommands; otherwise the full tree of
+     * {@link #commandLine(Map)}.
      */
     static CommandLine commandLine(Map<String, String> environment, String[] args) {
         if (args.length > 0 && args[0].equals("run")) {
             return configured(environment, List.of(RunCommand.class));
+        }
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            return configured(environment, List.of());
         }
         return commandLine(environment);
     }
@@ -107,7 +111,9 @@ public final class HearthCommand {
         }
         // Everything after the command's first word belongs to the job, as with docker run.
         Map<String, CommandLine> sub = cl.getSubcommands();
-        sub.get("run").setStopAtPositional(true);
+        if (sub.containsKey("run")) {
+            sub.get("run").setStopAtPositional(true);
+        }
         if (sub.containsKey("job")) {
             sub.get("job").getSubcommands().get("submit").setStopAtPositional(true);
             sub.get("instance").getSubcommands().get("shell").setStopAtPositional(true);

@@ -8,7 +8,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** {@code hearth run} gets a command line with only {@code run} in it, which behaves as the full tree's. */
+/**
+ * {@code hearth run} gets a command line with only {@code run} in it and a lone {@code --version} one with no
+ * subcommands, each behaving as the full tree does.
+ */
 class HearthCommandTreeTest {
 
     @Test
@@ -27,8 +30,25 @@ class HearthCommandTreeTest {
     }
 
     @Test
+    void aLoneVersionFlagPrintsWhatTheFullTreePrints() {
+        for (String flag : List.of("--version", "-V")) {
+            CommandLine bare = HearthCommand.commandLine(Map.of(), new String[] {flag});
+            assertEquals(List.of(), List.copyOf(bare.getSubcommands().keySet()));
+            java.io.StringWriter fromBare = new java.io.StringWriter();
+            java.io.StringWriter fromFull = new java.io.StringWriter();
+            bare.setOut(new java.io.PrintWriter(fromBare, true));
+            CommandLine full = HearthCommand.commandLine(Map.of());
+            full.setOut(new java.io.PrintWriter(fromFull, true));
+            assertEquals(0, bare.execute(flag));
+            assertEquals(0, full.execute(flag));
+            assertEquals(fromFull.toString(), fromBare.toString());
+            assertTrue(fromBare.toString().startsWith("hearth "), fromBare.toString());
+        }
+    }
+
+    @Test
     void everythingElseGetsTheFullTree() {
-        for (String[] args : List.of(new String[0], new String[] {"--version"}, new String[] {"help", "run"},
+        for (String[] args : List.of(new String[0], new String[] {"--version", "--help"}, new String[] {"help", "run"},
                 new String[] {"--tls-ca", "x.pem", "run"}, new String[] {"job", "submit", "--", "run"})) {
             CommandLine cl = HearthCommand.commandLine(Map.of(), args);
             assertEquals(HearthCommand.commandLine(Map.of()).getSubcommands().keySet(), cl.getSubcommands().keySet(),
