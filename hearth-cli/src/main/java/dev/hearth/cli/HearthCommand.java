@@ -5,19 +5,26 @@ import dev.hearth.sandbox.EngineUnavailableException;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.docker.DockerDriver;
 import dev.hearth.sandbox.docker.ImagePolicy;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code hearth} command: its subcommands and how errors are shown. */
 @Command(name = "hearth", mixinStandardHelpOptions = true, versionProvider = HearthCommand.Version.class,
-        description = "Runs untrusted workloads in strong isolation: jobs in sandboxes, with proofs.",
-        subcommands = {RunCommand.class, ImageCommand.class, InstanceCommand.class, JobCommand.class, NodeCommand.class,
-                TokenCommand.class, ClientCommand.class, KeyCommand.class, AuditCommand.class, LedgerCommand.class, CoordinatorCommand.class, AgentCommand.class,
-                DoctorCommand.class,
-                VerifyCommand.class, CompletionCommand.class, ManualCommand.class,
-                CommandLine.HelpCommand.class})
+        description = "Runs untrusted workloads in strong isolation: jobs in sandboxes, with proofs.")
 public final class HearthCommand {
+
+    /**
+     * The subcommands, in the order help lists them. Added in {@link #commandLine} rather than named in the
+     * annotation, so that {@code hearth run} can skip building the others' models (picocli reflects over every
+     * subcommand it is given, loading their classes: a large share of a cold start).
+     */
+    private static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, ImageCommand.class,
+            InstanceCommand.class, JobCommand.class, NodeCommand.class, TokenCommand.class, ClientCommand.class,
+            KeyCommand.class, AuditCommand.class, LedgerCommand.class, CoordinatorCommand.class, AgentCommand.class,
+            DoctorCommand.class, VerifyCommand.class, CompletionCommand.class, ManualCommand.class,
+            CommandLine.HelpCommand.class);
 
     private final Map<String, String> environment;
 
@@ -76,13 +83,41 @@ public final class HearthCommand {
         return commandLine(System.getenv());
     }
 
+    /**
+     * The command line for {@code args} of this process: when they start with {@code run}, one that holds only
+     * the {@code run} subcommand (it parses and runs exactly as in the full tree, with less to load); for a lone
+     * {@code --version} or {@code -V}, one with no subcommands; otherwise the full tree of
+     * {@link #commandLine(Map)}.
+     */
+    static CommandLine commandLine(Map<String, String> environment, String[] args) {
+        if (args.length > 0 && args[0].equals("run")) {
+            return configured(environment, List.of(RunCommand.class));
+        }
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            return configured(environment, List.of());
+        }
+        return commandLine(environment);
+    }
+
     /** A configured command line: usage errors exit 2, engine errors print one line and exit 125. */
     public static CommandLine commandLine(Map<String, String> environment) {
+        return configured(environment, SUBCOMMANDS);
+    }
+
+    private static CommandLine configured(Map<String, String> environment, List<Class<?>> subcommands) {
         CommandLine cl = new CommandLine(new HearthCommand(environment));
+        for (Class<?> subcommand : subcommands) {
+            cl.addSubcommand(subcommand);
+        }
         // Everything after the command's first word belongs to the job, as with docker run.
-        cl.getSubcommands().get("run").setStopAtPositional(true);
-        cl.getSubcommands().get("job").getSubcommands().get("submit").setStopAtPositional(true);
-        cl.getSubcommands().get("instance").getSubcommands().get("shell").setStopAtPositional(true);
+        Map<String, CommandLine> sub = cl.getSubcommands();
+        if (sub.containsKey("run")) {
+            sub.get("run").setStopAtPositional(true);
+        }
+        if (sub.containsKey("job")) {
+            sub.get("job").getSubcommands().get("submit").setStopAtPositional(true);
+            sub.get("instance").getSubcommands().get("shell").setStopAtPositional(true);
+        }
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof InvalidInputException bad) {
                 commandLine.getErr().println("hearth: " + bad.getMessage());

@@ -10,6 +10,6 @@ public final class Main {
 
     /** Runs the command line and exits with its status. */
     public static void main(String[] args) {
-        System.exit(HearthCommand.commandLine().execute(args));
+        System.exit(HearthCommand.commandLine(System.getenv(), args).execute(args));
     }
 }
