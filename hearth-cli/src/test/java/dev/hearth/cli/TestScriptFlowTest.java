@@ -31,8 +31,13 @@ class TestScriptFlowTest {
               *surefire*) sleep 3 ;;
               *) sleep 1 ;;
             esac
-            if [[ -n "${FAIL_ON:-}" && "$*" == *"$FAIL_ON" ]]; then
-              echo "[ERROR] Tests run: 3, Failures: 1, Errors: 0, Skipped: 0"; echo "BUILD FAILURE: $*"; exit 1
+            if [[ -n "${FAIL_ON:-}" && ( "$*" == *"$FAIL_ON" || "$*" == *"$FAIL_ON -Dmaven.test.failure.ignore=true" ) ]]; then
+              echo "[ERROR] Tests run: 3, Failures: 1, Errors: 0, Skipped: 0"
+              if [[ "$*" == *-Dmaven.test.failure.ignore=true* ]]; then
+                # as Maven does: the failure is reported, the build goes on to the next module and succeeds
+                echo "BUILD SUCCESS: $*"; echo "end $(date +%s.%N) mvnw $*" >> calls.log; exit 0
+              fi
+              echo "BUILD FAILURE: $*"; exit 1
             fi
             echo "[INFO] Tests run: 3, Failures: 0, Errors: 0, Skipped: 0"
             echo "end $(date +%s.%N) mvnw $*" >> calls.log
@@ -107,13 +112,14 @@ class TestScriptFlowTest {
     }
 
     @Test
-    @DisplayName("one e2e branch failing fails the run; the other branches still finish and its log is kept and shown")
+    @DisplayName("one e2e branch failing fails the run, even though Maven goes on past the failing module; the other "
+            + "branches still finish and its log is kept and shown")
     void failingBranch() throws Exception {
         Run r = run(Map.of("FAIL_ON", "-Dtest=Qemu*RunE2eTest,**/microvm/**,**/firecracker/** -Dsurefire.failIfNoSpecifiedTests=false"));
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.out()).contains("==> e2e-vm: FAILED (exit 1)").contains("BUILD FAILURE: ")
+        assertThat(r.out()).contains("==> e2e-vm: FAILED (exit 1)").contains("Failures: 1")
                 .contains("==> e2e-docker: ok").contains("==> e2e-qemu-instance: ok").contains("FAILED: e2e-vm");
-        assertThat(repo.resolve("target/test-logs/e2e-vm.log")).content().contains("BUILD FAILURE");
+        assertThat(repo.resolve("target/test-logs/e2e-vm.log")).content().contains("Failures: 1");
         assertThat(at(r.calls(), "end", "-Dtest=QemuInstance*E2eTest")).isPositive();
     }
 
