@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -18,8 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * an HttpOnly, SameSite=Strict cookie) and a CSRF token (returned in the login answer, sent back by the page in a
  * header on every state-changing request). The key stays in the coordinator's memory, never in the browser after the
  * login, and is authenticated afresh on every request, so revoking it ends its sessions at once. Sessions expire
- * {@link #LIFETIME} after the login; at most {@link #MAX_SESSIONS} are held (the oldest goes first). A restart ends
- * them all. Thread-safe.
+ * {@link #LIFETIME} after the login; at most {@link #MAX_PER_KEY} are held for one key (its oldest goes first, so one
+ * caller logging in again and again pushes out only its own) and {@link #MAX_SESSIONS} in all (the oldest goes
+ * first). A restart ends them all. Thread-safe.
  */
 public final class DashboardSessions {
 
@@ -31,6 +33,8 @@ public final class DashboardSessions {
     public static final Duration LIFETIME = Duration.ofHours(8);
     /** The most sessions held at once. */
     static final int MAX_SESSIONS = 10_000;
+    /** The most sessions held at once for one key. */
+    static final int MAX_PER_KEY = 16;
 
     /**
      * One logged-in browser.
@@ -70,7 +74,13 @@ public final class DashboardSessions {
     }
 
     /** Opens a session for an already authenticated {@code key}; returns its id (for the cookie) and the session. */
-    public Map.Entry<String, Session> open(String key) {
+    public synchronized Map.Entry<String, Session> open(String key) {
+        List<Map.Entry<String, Session>> own = sessions.entrySet().stream()
+                .filter(e -> e.getValue().key().equals(key))
+                .sorted(Comparator.comparing(e -> e.getValue().expiresAt())).toList();
+        for (int i = 0; i <= own.size() - MAX_PER_KEY; i++) {
+            sessions.remove(own.get(i).getKey());
+        }
         if (sessions.size() >= MAX_SESSIONS) {
             sessions.entrySet().stream().min(Comparator.comparing(e -> e.getValue().expiresAt()))
                     .ifPresent(e -> sessions.remove(e.getKey()));

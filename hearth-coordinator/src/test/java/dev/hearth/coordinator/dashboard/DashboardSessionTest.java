@@ -167,6 +167,22 @@ class DashboardSessionTest {
         assertThat(sessions.find(null)).isEmpty();
     }
 
+    @Test
+    @DisplayName("one key logging in again and again pushes out only its own oldest sessions, never another key's")
+    void sessionsPerKey() {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        DashboardSessions sessions = new DashboardSessions(clock);
+        String bob = sessions.open("hck_bob").getKey();
+        List<String> alice = new ArrayList<>();
+        for (int i = 0; i < DashboardSessions.MAX_PER_KEY + 5; i++) {
+            clock.advance(Duration.ofSeconds(1));
+            alice.add(sessions.open("hck_alice").getKey());
+        }
+        assertThat(sessions.find(bob)).isPresent();
+        assertThat(alice.stream().filter(id -> sessions.find(id).isPresent()).toList())
+                .isEqualTo(alice.subList(5, alice.size()));
+    }
+
     private static String nextEvent(BufferedReader lines) throws Exception {
         String line;
         while ((line = lines.readLine()) != null) {
