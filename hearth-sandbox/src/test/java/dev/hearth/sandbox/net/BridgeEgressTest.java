@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,7 +24,6 @@ class BridgeEgressTest {
     Path dir;
 
     TestNamespace ns;
-    final List<Process> servers = new ArrayList<>();
 
     @BeforeEach
     void namespace() throws Exception {
@@ -34,10 +32,6 @@ class BridgeEgressTest {
 
     @AfterEach
     void removeNamespace() throws Exception {
-        for (Process p : servers) {
-            p.destroy();
-            p.waitFor();
-        }
         if (ns != null) {
             ns.close();
         }
@@ -94,7 +88,7 @@ class BridgeEgressTest {
     }
 
     private void serve(List<String> prefix, String ip, int port, String marker) throws Exception {
-        servers.add(GuestProbes.serve(dir, prefix, ip, port, marker));
+        ns.keep(GuestProbes.serve(dir, prefix, ip, port, marker));
     }
 
     private String fetch(String guest, String target) throws Exception {

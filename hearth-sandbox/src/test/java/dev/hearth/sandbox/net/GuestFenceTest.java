@@ -33,7 +33,6 @@ class GuestFenceTest {
     Path dir;
 
     TestNamespace ns;
-    final List<Process> servers = new ArrayList<>();
 
     @BeforeEach
     void namespace() throws Exception {
@@ -42,10 +41,6 @@ class GuestFenceTest {
 
     @AfterEach
     void removeNamespace() throws Exception {
-        for (Process p : servers) {
-            p.destroy();
-            p.waitFor();
-        }
         if (ns != null) {
             ns.close();
         }
@@ -114,7 +109,7 @@ class GuestFenceTest {
     }
 
     private void serve(List<String> prefix, String ip, int port, String marker) throws Exception {
-        servers.add(GuestProbes.serve(dir, prefix, ip, port, marker));
+        ns.keep(GuestProbes.serve(dir, prefix, ip, port, marker));
     }
 
     /** A UDP listener on {@code ip}:{@code port} that writes the first datagram's source address to the file. */
@@ -125,7 +120,7 @@ class GuestFenceTest {
                 + "s.bind((sys.argv[1],int(sys.argv[2])))\nprint('ready',flush=True)\nd,a=s.recvfrom(4096)\n"
                 + "open(sys.argv[3],'w').write(a[0])", ip, Integer.toString(port), seen.toString()));
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        servers.add(p);
+        ns.keep(p);
         assertThat(new String(p.getInputStream().readNBytes(5))).isEqualTo("ready");
         return seen;
     }

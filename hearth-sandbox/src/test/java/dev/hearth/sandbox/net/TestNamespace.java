@@ -12,7 +12,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * A network namespace of a test's own ({@code hearth-test-<random>}), so networking tests never touch the host's
  * network, plus "guests": further namespaces joined to the test namespace by veth pairs, standing in for VMs. Close
- * deletes every namespace it made (deleting a namespace deletes its links, rules and the veth pairs with it).
+ * ends the processes handed to {@link #keep} (servers inside the namespaces) and deletes every namespace it made
+ * (deleting a namespace deletes its links, rules and the veth pairs with it).
  */
 public final class TestNamespace implements AutoCloseable {
 
@@ -22,6 +23,7 @@ public final class TestNamespace implements AutoCloseable {
     private final HostCommand root = new HostCommand(Optional.empty(), DEADLINE);
     private final HostCommand inside;
     private final List<String> guests = new ArrayList<>();
+    private final List<Process> processes = new ArrayList<>();
 
     private TestNamespace(String name) {
         this.name = name;
@@ -103,8 +105,22 @@ public final class TestNamespace implements AutoCloseable {
         return new HostCommand(Optional.of(guest), DEADLINE).attempt(argv);
     }
 
+    /** Hands {@code p} (a server the test started inside a namespace) to this namespace, to be ended on close. */
+    public Process keep(Process p) {
+        processes.add(p);
+        return p;
+    }
+
     @Override
     public void close() throws HostCommandException {
+        for (Process p : processes) {
+            p.destroy();
+            try {
+                p.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         for (String g : guests) {
             root.attempt("ip", "netns", "del", g);
         }
