@@ -25,7 +25,7 @@ public record Register(
         String nodeKey,
         String signature,
         Capacity capacity,
-        List<LeaseRef> held,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<LeaseRef> held,
         List<InstanceReport> instances) implements AgentMessage {
 
     public Register {
