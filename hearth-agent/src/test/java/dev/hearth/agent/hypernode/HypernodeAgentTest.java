@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
 import dev.hearth.agent.node.AgentConfig;
 import dev.hearth.core.proof.ProofHashes;
 import dev.hearth.core.protocol.GpuReport;
 import dev.hearth.core.protocol.HostInfo;
 import dev.hearth.sandbox.DockerFixture;
 import dev.hearth.sandbox.docker.DockerDriver;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,6 +37,8 @@ class HypernodeAgentTest {
 
     private static final String TOKEN = "node-token-abc123";
     private static final Duration WAIT = Duration.ofSeconds(20);
+    /** The message schemas, one definition for both sides of v2.0 (docs/protocol.md). */
+    private static final Path SCHEMAS = Path.of("..", "docs", "protocol", "schemas");
 
     @TempDir
     Path dir;
@@ -60,8 +66,24 @@ class HypernodeAgentTest {
     void stop() throws Exception {
         agent.close();
         backend.close();
+        java.util.Map<String, JsonSchema> schemas = new java.util.HashMap<>();
+        for (JsonNode e : backend.seen()) {
+            if ("recv".equals(e.path("event").asText())) {
+                JsonNode msg = e.get("msg");
+                JsonSchema schema = schemas.computeIfAbsent(msg.path("type").asText(), type -> {
+                    try {
+                        return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
+                                .getSchema(Files.readString(SCHEMAS.resolve(type + ".schema.json")));
+                    } catch (java.io.IOException ex) {
+                        throw new java.io.UncheckedIOException(ex);
+                    }
+                });
+                assertThat(schema.validate(msg)).as("the agent's %s fits docs/protocol/schemas", msg).isEmpty();
+            }
+        }
+        List<String> left = jobs.isEmpty() ? List.of() : DockerFixture.hearthContainers();
         for (String id : jobs) {
-            assertThat(DockerFixture.hearthContainers(id)).as("containers of job %s left", id).isEmpty();
+            assertThat(left).as("containers of job %s left", id).noneMatch(n -> n.contains(id));
         }
     }
 
@@ -107,6 +129,7 @@ class HypernodeAgentTest {
         backend.received("register", 0, WAIT);
         backend.received("heartbeat", 0, WAIT); // registered
         int from = backend.mark();
+        jobs.add("v2-job-1");
         backend.send(job("v2-job-1", """
                 import os
                 print("interfaces:", sorted(os.listdir("/sys/class/net")))
@@ -163,6 +186,7 @@ class HypernodeAgentTest {
         assertThat(big.get("logs").asText()).contains("longer than the cap of " + (4 << 20));
 
         from = backend.mark();
+        jobs.add("v2-after");
         backend.send(job("v2-after", "print('still here, done')"));
         JsonNode after = backend.received("job_result", from, WAIT).get("msg");
         assertThat(after.get("id").asText()).isEqualTo("v2-after");
@@ -182,7 +206,7 @@ class HypernodeAgentTest {
         assertThat(result.get("logs").asText()).contains(field);
         assertThat(result.has("executionHash")).isFalse();
         assertThat(result.has("completedAt")).isFalse();
-        assertThat(DockerFixture.hearthContainers(id)).isEmpty();
+        jobs.add(id); // no container of it left: checked after the test
     }
 
     @Test
@@ -198,6 +222,36 @@ class HypernodeAgentTest {
         assertThat(beat.get("nodeId").asText()).isEqualTo("node-1");
         assertThat(agent.reconnects()).isEqualTo(1);
         assertThat(backend.seen()).filteredOn(e -> "connected".equals(e.path("event").asText())).hasSize(2);
+    }
+
+    @Test
+    @DisplayName("a backend that never registers the node (it refuses the token) is dropped after the registration "
+            + "deadline and dialled again after a backoff, with no heartbeat sent meanwhile")
+    void unregisteredConnectionIsDropped() throws Exception {
+        AgentConfig config = new AgentConfig(backend.endpoint(), "not-a-known-token", dir.resolve("other"),
+                Duration.ofSeconds(1), Duration.ofSeconds(30), 10_000, Duration.ofMillis(200), Duration.ofSeconds(1),
+                1, 0, Duration.ofSeconds(5), null);
+        HostInfo host = new HostInfo("h2", "Linux", "6.1.0", "x86_64", 2, 8L << 30, List.of(), List.of(), "24.0.7",
+                "hearth-test");
+        backend.received("heartbeat", 0, WAIT); // the test's own agent is in
+        int from = backend.mark();
+        try (HypernodeAgent refused = new HypernodeAgent(config, backend.endpoint(), DockerDriver.connect(), host,
+                InstantSource.system(), Duration.ofSeconds(1))) {
+            refused.start();
+            int first = backend.awaitIndex(e -> V2Backend.isMessage(e, "register")
+                    && "not-a-known-token".equals(e.get("msg").path("token").asText()), from, WAIT);
+            int again = backend.awaitIndex(e -> V2Backend.isMessage(e, "register")
+                    && "not-a-known-token".equals(e.get("msg").path("token").asText()), first + 1, WAIT);
+            double waited = backend.seen().get(again).get("t").asDouble() - backend.seen().get(first).get("t")
+                    .asDouble();
+            assertThat(waited).as("seconds between the two registers: the deadline, then the backoff")
+                    .isBetween(1.0, 3.0);
+            assertThat(refused.registered()).isFalse();
+            assertThat(refused.reconnects()).isPositive();
+        }
+        assertThat(backend.seen().subList(from, backend.mark())).as("no heartbeat from the refused node")
+                .noneMatch(e -> V2Backend.isMessage(e, "heartbeat") && !e.get("msg").path("nodeId").asText()
+                        .equals("node-1"));
     }
 
     private static ObjectNode job(String id, String script) {
