@@ -148,7 +148,8 @@ public final class HypernodeAgent implements AutoCloseable {
             };
             if (u.getUserInfo() != null) {
                 // the user info may be a password: never repeat it
-                throw new InvalidInputException(source, scheme + "://****@" + u.getHost(), form + ", without user info");
+                throw new InvalidInputException(source, scheme + "://****@" + u.getHost(),
+                        form + ", without user info");
             }
             if (u.getHost() == null) {
                 throw new InvalidInputException(source, text, form);
@@ -184,8 +185,8 @@ public final class HypernodeAgent implements AutoCloseable {
 
     /** Connects and starts heartbeating; returns at once. */
     public void start() {
-        log.info("agent starting in Hypernode v2.0 mode: backend {}, {} slots, heartbeat every {}", endpoint, config.slots(),
-                DurationText.format(config.heartbeatInterval()));
+        log.info("agent starting in Hypernode v2.0 mode: backend {}, {} slots, heartbeat every {}", endpoint,
+                config.slots(), DurationText.format(config.heartbeatInterval()));
         link.start();
         long period = Math.max(20, Math.min(200, config.heartbeatInterval().toMillis() / 10));
         ticker.scheduleAtFixedRate(this::tick, period, period, TimeUnit.MILLISECONDS);
@@ -298,7 +299,7 @@ public final class HypernodeAgent implements AutoCloseable {
                     + "later";
         } else {
             try {
-                spec = V2Job.toSpec(offer, limits, busyGpus());
+                spec = V2Job.toSpec(offer, limits, busy());
             } catch (InvalidInputException e) {
                 refusal = e.getMessage();
             }
@@ -319,10 +320,14 @@ public final class HypernodeAgent implements AutoCloseable {
         jobs.submit(() -> run(accepted, r));
     }
 
-    private Set<Integer> busyGpus() {
-        Set<Integer> busy = new HashSet<>();
-        running.values().forEach(r -> r.spec().gpus().deviceIds().forEach(d -> busy.add(Integer.parseInt(d))));
-        return busy;
+    private V2Job.Busy busy() {
+        Set<Integer> gpus = new HashSet<>();
+        long memory = 0;
+        for (Running r : running.values()) {
+            r.spec().gpus().deviceIds().forEach(d -> gpus.add(Integer.parseInt(d)));
+            memory += r.spec().limits().memory().bytes();
+        }
+        return new V2Job.Busy(gpus, memory);
     }
 
     private void run(JobSpec spec, Running r) {

@@ -40,21 +40,30 @@ final class V2Job {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
 
-    /** What the host offers a v2.0 job. */
+    /** What the host offers v2.0 jobs. */
     record Host(int cpus, long memoryBytes, List<Integer> gpus, Duration jobTimeout) {
+    }
+
+    /** What the jobs running now hold: their GPUs and the sum of their memory limits. */
+    record Busy(Set<Integer> gpus, long memoryBytes) {
+
+        /** Nothing running. */
+        static final Busy NONE = new Busy(Set.of(), 0);
     }
 
     private V2Job() {
     }
 
     /**
-     * The Hearth job for {@code offer} on {@code host}, with GPU {@code busyGpus} not to be handed out.
+     * The Hearth job for {@code offer} on {@code host} while {@code busy} is taken by running jobs: memory limits
+     * are never promised past the host's memory in all, and a GPU in use is not handed out again.
      *
      * @throws InvalidInputException naming the v2.0 field ({@code job.script}, ...) that cannot be honoured here
      */
-    static JobSpec toSpec(JobOffer offer, Host host, Set<Integer> busyGpus) {
+    static JobSpec toSpec(JobOffer offer, Host host, Busy busy) {
         if (offer.id() == null || !ID.matcher(offer.id()).matches()) {
-            throw new InvalidInputException("job.id", offer.id() == null ? null : V2Result.bounded(offer.id()), "1 to 128 characters of [A-Za-z0-9_.-]");
+            throw new InvalidInputException("job.id", offer.id() == null ? null : V2Result.bounded(offer.id()),
+                    "1 to 128 characters of [A-Za-z0-9_.-]");
         }
         if (offer.script() == null || offer.script().isBlank()) {
             throw new InvalidInputException("job.script", offer.script(),
@@ -80,6 +89,12 @@ final class V2Job {
             throw new InvalidInputException("job.memoryLimit", memoryText,
                     "at most this host's memory, " + new ByteSize(host.memoryBytes()));
         }
+        long free = host.memoryBytes() - busy.memoryBytes();
+        if (memory.bytes() > free) {
+            throw new InvalidInputException("job.memoryLimit", memoryText, "at most the memory not promised to the "
+                    + "jobs running here, " + (free <= 0 ? "none" : new ByteSize(free)) + " of "
+                    + new ByteSize(host.memoryBytes()) + " now; offer it again when they end");
+        }
         double asked = offer.cpuLimit() == 0 ? DEFAULT_CPUS : offer.cpuLimit();
         if (!(asked > 0) || Double.isInfinite(asked)) {
             throw new InvalidInputException("job.cpuLimit", String.valueOf(offer.cpuLimit()), CpuQuota.FORM);
@@ -91,7 +106,7 @@ final class V2Job {
                 .limits(new Limits(memory, cpus, Limits.JOB_DEFAULTS.pids()))
                 .network(NetworkPolicy.NONE)
                 .timeout(host.jobTimeout())
-                .gpus(gpu(offer.gpuRequired(), host, busyGpus));
+                .gpus(gpu(offer.gpuRequired(), host, busy.gpus()));
         files.forEach(b::file);
         return b.build();
     }

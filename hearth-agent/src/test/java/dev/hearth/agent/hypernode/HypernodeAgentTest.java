@@ -123,8 +123,8 @@ class HypernodeAgentTest {
     }
 
     @Test
-    @DisplayName("runs a v2.0 job in a Hearth sandbox (no network, non-root, read-only root) and answers a job_result whose hashes "
-            + "recompute from what it carries")
+    @DisplayName("runs a v2.0 job in a Hearth sandbox (no network, non-root, read-only root) and answers a job_result "
+            + "whose hashes recompute from what it carries")
     void runsAJob() throws Exception {
         backend.received("register", 0, WAIT);
         backend.received("heartbeat", 0, WAIT); // registered
