@@ -10,7 +10,8 @@ The test drives it over stdin/stdout, one JSON object a line:
   in:  {"cmd": "send", "frame": {...}}          send a frame to the connected agent
        {"cmd": "send_raw", "text": "..."}       send text as it is
        {"cmd": "send_big_job", "id": ID, "chars": N}  a job frame of about N characters
-       {"cmd": "drop"}                          cut the TCP connection without a close frame
+       {"cmd": "stall"}                         stop reading the connection (frames and pings stay unread)
+       {"cmd": "drop"}                          cut the TCP connection without a close frame (unread data lost)
   out: {"event": "listening", "port": N}, {"event": "connected"}, {"event": "closed"},
        {"event": "recv", "t": MONOTONIC_SECONDS, "msg": {...}}, {"event": "bad", "text": "..."}
 Usage: v2_backend.py TOKEN [TOKEN...]
@@ -101,6 +102,8 @@ async def control():
             await ws.send(cmd["text"])
         elif cmd["cmd"] == "send_big_job":
             await send(ws, {"type": "job", "id": cmd["id"], "script": "#" + "x" * cmd["chars"]})
+        elif cmd["cmd"] == "stall":
+            ws.transport.pause_reading()
         elif cmd["cmd"] == "drop":
             ws.transport.abort()
         emit({"event": "done", "cmd": cmd["cmd"]})

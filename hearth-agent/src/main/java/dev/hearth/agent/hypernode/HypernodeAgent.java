@@ -61,8 +61,10 @@ import org.slf4j.LoggerFactory;
  * builds it, and answers with a v2.0 {@code job_result}. A job it cannot honour is refused with v2.0's error form
  * naming the field. The backend is a stranger: a registration that does not come within its deadline, or a node id
  * that is not one, drops the connection; inbound messages are capped at {@link Protocol#DEFAULT_MAX_FRAME_BYTES}
- * characters; every reconnect waits a jittered, growing {@link Backoff} delay. Results finished while the backend
- * was away wait in memory (at most {@link #MAX_PENDING}) and go out after the next registration. Thread-safe.
+ * characters; every reconnect waits a jittered, growing {@link Backoff} delay. Each result is followed by a
+ * WebSocket ping and counts as delivered once the backend answers it; results not confirmed when the connection
+ * ends, or finished while the backend was away, wait in memory (at most {@link #MAX_PENDING}) and go out after the
+ * next registration. Thread-safe.
  */
 public final class HypernodeAgent implements AutoCloseable {
 
@@ -82,7 +84,10 @@ public final class HypernodeAgent implements AutoCloseable {
     private final Duration registerDeadline;
     private final CoordinatorLink link;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
+    /** Results to send once registered. Guarded by itself, as {@link #unconfirmed} is. */
     private final Deque<JobResultMessage> pending = new ArrayDeque<>();
+    /** Results sent on the open connection whose ping the backend has not answered yet. */
+    private final Deque<Sent> unconfirmed = new ArrayDeque<>();
     private final ExecutorService jobs = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("hearth-v2-heartbeat").daemon().factory());
@@ -94,6 +99,10 @@ public final class HypernodeAgent implements AutoCloseable {
     private volatile boolean registered;
     private volatile long connectedNanos;
     private volatile long nextHeartbeatNanos;
+
+    /** A result sent, and the number of the ping sent right behind it. */
+    private record Sent(JobResultMessage message, long ping) {
+    }
 
     /** A job running here. */
     private record Running(JobSpec spec, Cancellation cancel, AtomicBoolean discard) {
@@ -202,6 +211,7 @@ public final class HypernodeAgent implements AutoCloseable {
                 }
                 heartbeat();
             }
+            confirm();
             if (!registered && link.connected() && now - connectedNanos > registerDeadline.toNanos()) {
                 connectedNanos = now;
                 link.abort("the backend did not answer the registration within "
@@ -255,6 +265,7 @@ public final class HypernodeAgent implements AutoCloseable {
         @Override
         public void disconnected(String why, Duration retryIn) {
             registered = false;
+            unsent();
             log.warn("lost the backend: {}; {} job(s) keep running; reconnecting in {}", printable(why),
                     running.size(), DurationText.format(retryIn));
         }
@@ -356,18 +367,54 @@ public final class HypernodeAgent implements AutoCloseable {
         }
     }
 
-    /** Sends a result now, or keeps it for the next registration. */
+    /**
+     * Sends a result now, or keeps it for the next registration. v2.0 acknowledges no result, and a connection cut
+     * under a send may take it without an error, so a ping follows each result and the result counts as delivered
+     * only once the backend answers that ping (it has then read the result); a result still unconfirmed when the
+     * connection ends is sent again after the next registration.
+     */
     private void send(JobResultMessage m) {
-        if (registered && link.send(m.withNodeId(nodeId))) {
-            return;
-        }
         synchronized (pending) {
-            if (pending.size() >= MAX_PENDING) {
-                JobResultMessage lost = pending.removeFirst();
-                log.error("dropped the result of job {}: {} results wait for the backend already", lost.id(),
-                        MAX_PENDING);
+            if (registered && link.send(m.withNodeId(nodeId))) {
+                unconfirmed.addLast(new Sent(m, link.pingNow()));
+                return;
             }
-            pending.addLast(m);
+            keep(m);
+        }
+    }
+
+    /** Keeps {@code m} for the next registration, dropping the oldest past {@link #MAX_PENDING}. Holds the lock. */
+    private void keep(JobResultMessage m) {
+        if (pending.size() >= MAX_PENDING) {
+            JobResultMessage lost = pending.removeFirst();
+            log.error("dropped the result of job {}: {} results wait for the backend already", lost.id(),
+                    MAX_PENDING);
+        }
+        pending.addLast(m);
+    }
+
+    /** Forgets results whose ping the backend answered on the open connection. */
+    private void confirm() {
+        long answered = link.lastPong();
+        synchronized (pending) {
+            while (!unconfirmed.isEmpty() && unconfirmed.peekFirst().ping() > 0
+                    && unconfirmed.peekFirst().ping() <= answered) {
+                unconfirmed.removeFirst();
+            }
+        }
+    }
+
+    /** Results the backend may not have read go back to be sent after the next registration. */
+    private void unsent() {
+        synchronized (pending) {
+            while (!unconfirmed.isEmpty()) {
+                Sent s = unconfirmed.removeLast();
+                pending.addFirst(s.message());
+            }
+            while (pending.size() > MAX_PENDING) {
+                log.error("dropped the result of job {}: {} results wait for the backend already",
+                        pending.removeFirst().id(), MAX_PENDING);
+            }
         }
     }
 

@@ -202,13 +202,38 @@ public final class CoordinatorLink implements AutoCloseable {
                     + " ms (the silence deadline is " + silenceDeadline.toMillis() + " ms)");
             return;
         }
-        ByteBuffer payload = ByteBuffer.wrap(Long.toString(pings.incrementAndGet()).getBytes(StandardCharsets.US_ASCII));
+        ping(c);
+    }
+
+    /** Queues a ping numbered by the link's counter on {@code c}; its number. */
+    private long ping(Connection c) {
+        long number = pings.incrementAndGet();
+        ByteBuffer payload = ByteBuffer.wrap(Long.toString(number).getBytes(StandardCharsets.US_ASCII));
         synchronized (sendLock) {
             c.tail = c.tail.thenCompose(ws -> ws.sendPing(payload)).exceptionally(e -> {
                 c.end("ping failed: " + rootMessage(e));
                 return c.ws;
             });
         }
+        return number;
+    }
+
+    /**
+     * Queues a ping on the open connection now, behind everything sent before it. A peer answers pings in order, so
+     * once {@link #lastPong()} reaches the number returned, the peer has read every message queued before the ping:
+     * how a protocol without acknowledgements learns that a message arrived.
+     *
+     * @return the ping's number, or -1 when no connection is open
+     */
+    public long pingNow() {
+        Connection c = current;
+        return c == null || c.ended.isDone() ? -1 : ping(c);
+    }
+
+    /** The highest ping number the peer answered on the open connection; 0 when none (or no connection). */
+    public long lastPong() {
+        Connection c = current;
+        return c == null ? 0 : c.lastPong;
     }
 
     /** Whether a connection is open now. */
@@ -370,6 +395,8 @@ public final class CoordinatorLink implements AutoCloseable {
         private volatile WebSocket ws;
         private CompletionStage<WebSocket> tail;
         private volatile long lastHeardNanos = System.nanoTime();
+        /** The highest ping number answered on this connection. Written by the reading thread only. */
+        private volatile long lastPong;
 
         void end(String why) {
             ended.complete(why);
@@ -426,6 +453,11 @@ public final class CoordinatorLink implements AutoCloseable {
         @Override
         public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
             lastHeardNanos = System.nanoTime();
+            String text = StandardCharsets.US_ASCII.decode(message).toString();
+            if (text.length() <= 19 && text.matches("[0-9]+")) {
+                // a pong may also be unsolicited, carrying anything: never past the pings sent
+                lastPong = Math.max(lastPong, Math.min(Long.parseLong(text), pings.get()));
+            }
             webSocket.request(1);
             return null;
         }

@@ -254,6 +254,33 @@ class HypernodeAgentTest {
                         .equals("node-1"));
     }
 
+    @Test
+    @DisplayName("a result the backend never read (it stopped reading, then the connection was cut) is sent again "
+            + "after the agent registers again, since the backend never answered the ping behind it")
+    void unreadResultIsSentAgain() throws Exception {
+        backend.received("heartbeat", 0, WAIT);
+        jobs.add("v2-unread");
+        backend.send(job("v2-unread", "import time\ntime.sleep(1)\nprint('done, unread')"));
+        backend.await(e -> V2Backend.isMessage(e, "heartbeat")
+                && e.get("msg").path("stats").path("active_jobs").asInt() == 1, 0, WAIT);
+        backend.command(V2Backend.object().put("cmd", "stall"));
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (agent.runningJobs() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50); // the job ends and its result goes into the stalled connection
+        }
+        assertThat(agent.runningJobs()).isZero();
+        Thread.sleep(300); // and its result and ping are written before the cut
+        int cut = backend.mark();
+        backend.command(V2Backend.object().put("cmd", "drop"));
+        int back = backend.awaitIndex(e -> V2Backend.isMessage(e, "register"), cut, WAIT);
+        JsonNode result = backend.received("job_result", back, WAIT).get("msg");
+        assertThat(result.get("id").asText()).isEqualTo("v2-unread");
+        assertThat(result.get("nodeId").asText()).isEqualTo("node-1");
+        assertThat(result.get("logs").asText()).isEqualTo("done, unread\n");
+        assertThat(backend.seen()).as("the result was read once, on the new connection")
+                .filteredOn(e -> V2Backend.isMessage(e, "job_result")).hasSize(1);
+    }
+
     private static ObjectNode job(String id, String script) {
         ObjectNode job = V2Backend.object().put("type", "job").put("id", id).put("requirements", "")
                 .put("gpuRequired", false).put("memoryLimit", "256m").put("cpuLimit", 1.0).put("script", script)
