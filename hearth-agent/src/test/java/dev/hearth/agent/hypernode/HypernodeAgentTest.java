@@ -118,6 +118,9 @@ class HypernodeAgentTest {
             assertThat(times.get(i) - times.get(i - 1)).as("gap between heartbeats %d and %d", i - 1, i)
                     .isBetween(0.7, 1.6);
         }
+        int pinged = backend.mark();
+        backend.send(V2Backend.object().put("type", "ping"));
+        assertThat(backend.received("pong", pinged, WAIT).get("msg")).isEqualTo(V2Backend.object().put("type", "pong"));
         assertThat(backend.seen()).as("the backend never had to refuse a message")
                 .noneMatch(e -> V2Backend.isMessage(e, "error"));
     }
@@ -264,11 +267,7 @@ class HypernodeAgentTest {
         backend.await(e -> V2Backend.isMessage(e, "heartbeat")
                 && e.get("msg").path("stats").path("active_jobs").asInt() == 1, 0, WAIT);
         backend.command(V2Backend.object().put("cmd", "stall"));
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (agent.runningJobs() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(50); // the job ends and its result goes into the stalled connection
-        }
-        assertThat(agent.runningJobs()).isZero();
+        awaitNoJobRunning(); // the job ends and its result goes into the stalled connection
         Thread.sleep(300); // and its result and ping are written before the cut
         int cut = backend.mark();
         backend.command(V2Backend.object().put("cmd", "drop"));
@@ -279,6 +278,30 @@ class HypernodeAgentTest {
         assertThat(result.get("logs").asText()).isEqualTo("done, unread\n");
         assertThat(backend.seen()).as("the result was read once, on the new connection")
                 .filteredOn(e -> V2Backend.isMessage(e, "job_result")).hasSize(1);
+    }
+
+    @Test
+    @DisplayName("job_cancel stops the job and removes its container, and no result is sent for it")
+    void cancelStopsTheJob() throws Exception {
+        backend.received("heartbeat", 0, WAIT);
+        jobs.add("v2-cancel");
+        backend.send(job("v2-cancel", "import time\ntime.sleep(60)"));
+        backend.await(e -> V2Backend.isMessage(e, "heartbeat")
+                && e.get("msg").path("stats").path("active_jobs").asInt() == 1, 0, WAIT);
+        backend.send(V2Backend.object().put("type", "job_cancel").put("jobId", "v2-cancel"));
+        awaitNoJobRunning();
+        int after = backend.awaitIndex(e -> V2Backend.isMessage(e, "heartbeat")
+                && e.get("msg").path("stats").path("active_jobs").asInt() == 0, 0, WAIT);
+        backend.awaitIndex(e -> V2Backend.isMessage(e, "heartbeat"), after + 1, WAIT); // a beat later still none
+        assertThat(backend.seen()).noneMatch(e -> V2Backend.isMessage(e, "job_result"));
+    }
+
+    private void awaitNoJobRunning() throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (agent.runningJobs() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(agent.runningJobs()).as("jobs running after %s", WAIT).isZero();
     }
 
     private static ObjectNode job(String id, String script) {
