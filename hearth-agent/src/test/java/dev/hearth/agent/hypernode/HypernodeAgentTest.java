@@ -114,10 +114,13 @@ class HypernodeAgentTest {
             assertThat(names(beat)).doesNotContain("state", "free");
             times.add(e.get("t").asDouble());
         }
+        // loose bounds (a loaded machine delays a beat; the next one keeps the schedule), yet far from a burst or
+        // the 10 s default
         for (int i = 1; i < times.size(); i++) {
             assertThat(times.get(i) - times.get(i - 1)).as("gap between heartbeats %d and %d", i - 1, i)
-                    .isBetween(0.7, 1.6);
+                    .isBetween(0.3, 2.5);
         }
+        assertThat((times.getLast() - times.getFirst()) / (times.size() - 1)).as("mean gap").isBetween(0.8, 1.4);
         int pinged = backend.mark();
         backend.send(V2Backend.object().put("type", "ping"));
         assertThat(backend.received("pong", pinged, WAIT).get("msg")).isEqualTo(V2Backend.object().put("type", "pong"));
