@@ -1,6 +1,7 @@
 package dev.hearth.cli;
 
 import dev.hearth.agent.instances.InstanceSupervisor;
+import dev.hearth.agent.hypernode.HypernodeAgent;
 import dev.hearth.agent.instances.Instances;
 import dev.hearth.agent.inventory.HostInventory;
 import dev.hearth.agent.inventory.NvidiaSmi;
@@ -54,6 +55,10 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--health", description = "Ask the agent running with this state folder whether it is healthy "
             + "(registered with the coordinator, engine reachable); exit 0 if so, 1 if not.")
     boolean health;
+    @Option(names = "--protocol", paramLabel = "PROTOCOL", description = "What to speak to the coordinator: hearth "
+            + "(Hearth's own, the default) or hypernode-v2 (to a Hypernode v2.0 backend, in place of the original "
+            + "Python agent; jobs still run in Hearth's sandboxes, without network) (HN_PROTOCOL).")
+    String protocol;
     @Option(names = "--coordinator", paramLabel = "URL",
             description = "Coordinator endpoint, ws://HOST:PORT (HN_ENDPOINT; default ws://127.0.0.1:7070).")
     String coordinator;
@@ -122,13 +127,12 @@ final class AgentCommand implements Callable<Integer> {
         put(flags, AgentConfig.Key.METRICS_ADDRESS, metricsAddress);
         AgentConfig cfg = AgentConfig.resolve(flags, parent.environment(), config, stateDir, HostInventory.cpus());
         ServiceLogging.infoUnlessSet(parent.environment());
+        if (hypernodeV2()) {
+            return runHypernodeV2(cfg);
+        }
         NodeIdentity identity = NodeIdentity.loadOrCreate(stateDir);
         Outbox outbox = Outbox.open(stateDir);
-        Map<String, String> pulls = new java.util.HashMap<>(parent.environment());
-        put(pulls, ImagePolicy.ALLOWED_IMAGES, allowedImages);
-        put(pulls, ImagePolicy.REGISTRY_CREDENTIALS, registryCredentials);
-        put(pulls, ImagePolicy.PULL_TIMEOUT, pullTimeout);
-        DockerDriver docker = parent.docker(ImagePolicy.from(pulls));
+        DockerDriver docker = docker();
         String dockerVersion = docker.engineVersion().get("version");
         HostInfo host = new HostInventory(new NvidiaSmi()).read(List.of(docker.name()), dockerVersion,
                 HearthCommand.versionText());
@@ -155,6 +159,66 @@ final class AgentCommand implements Callable<Integer> {
         agent.start();
         spec.commandLine().getErr().printf("hearth: agent running (coordinator %s, %d slots, state %s, health "
                 + "http://127.0.0.1:%d/healthz)%n", cfg.endpoint(), cfg.slots(), stateDir, healthServer.port());
+        spec.commandLine().getErr().flush();
+        stopped.await();
+        return 0;
+    }
+
+    /** The Docker driver jobs run on, pulling as --allowed-images, --registry-credentials and --pull-timeout say. */
+    private DockerDriver docker() throws Exception {
+        Map<String, String> pulls = new java.util.HashMap<>(parent.environment());
+        put(pulls, ImagePolicy.ALLOWED_IMAGES, allowedImages);
+        put(pulls, ImagePolicy.REGISTRY_CREDENTIALS, registryCredentials);
+        put(pulls, ImagePolicy.PULL_TIMEOUT, pullTimeout);
+        return parent.docker(ImagePolicy.from(pulls));
+    }
+
+    /** Whether --protocol (or HN_PROTOCOL) asks for Hypernode v2.0. */
+    private boolean hypernodeV2() {
+        String source = protocol != null ? "--protocol" : "HN_PROTOCOL";
+        String value = protocol != null ? protocol : parent.environment().get("HN_PROTOCOL");
+        if (value == null || value.isBlank() || "hearth".equals(value.strip())) {
+            return false;
+        }
+        if ("hypernode-v2".equals(value.strip())) {
+            return true;
+        }
+        throw new dev.hearth.core.InvalidInputException(source, value, "hearth (the default) or hypernode-v2");
+    }
+
+    /**
+     * The agent as a drop-in for the original Python agent on a Hypernode v2.0 network: the endpoint as HN_ENDPOINT
+     * (or --coordinator) gives it, else the original's default; no node key, outbox, instances or health port.
+     */
+    private int runHypernodeV2(AgentConfig cfg) throws Exception {
+        String given = coordinator != null ? coordinator : parent.environment().get("HN_ENDPOINT");
+        URI endpoint;
+        if (given != null && !given.isBlank()) {
+            endpoint = HypernodeAgent.endpoint(coordinator != null ? "--coordinator" : "HN_ENDPOINT", given);
+        } else if (cfg.endpoint().equals(URI.create(AgentConfig.DEFAULT_ENDPOINT))) {
+            endpoint = URI.create(HypernodeAgent.ORIGINAL_ENDPOINT + "/");
+        } else {
+            endpoint = cfg.endpoint(); // from the config file, with its path as Hearth reads it
+        }
+        DockerDriver docker = docker();
+        HostInfo host = new HostInventory(new NvidiaSmi()).read(List.of(docker.name()),
+                docker.engineVersion().get("version"), HearthCommand.versionText());
+        HypernodeAgent agent = new HypernodeAgent(cfg, endpoint, docker, host, InstantSource.system(),
+                HypernodeAgent.registerDeadline(cfg.heartbeatInterval()));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                agent.drain(cfg.drainGrace());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                agent.close();
+                stopped.countDown();
+            }
+        }, "hearth-agent-drain"));
+        agent.start();
+        spec.commandLine().getErr().printf("hearth: agent running in Hypernode v2.0 mode (backend %s, %d slots)%n",
+                endpoint, cfg.slots());
         spec.commandLine().getErr().flush();
         stopped.await();
         return 0;

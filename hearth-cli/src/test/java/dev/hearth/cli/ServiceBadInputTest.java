@@ -65,7 +65,8 @@ class ServiceBadInputTest {
         "--coordinator|ftp://x|ws://HOST:PORT",
         "--heartbeat-interval|-1s|300s",
         "--health-port|70000|a port",
-        "--reconnect-delay|soon|300s"})
+        "--reconnect-delay|soon|300s",
+        "--protocol|hypernode-v3|hearth (the default) or hypernode-v2"})
     void agent(String flag, String value, String form) throws Exception {
         CliRun r = CliRun.of(env("HN_NODE_TOKEN", "hnt_test"), "agent", flag, value);
         assertThat(r.exit()).isEqualTo(2);

@@ -46,6 +46,12 @@ public final class CoordinatorLink implements AutoCloseable {
     public static final Duration DEFAULT_SILENCE_DEADLINE = Duration.ofSeconds(45);
     /** The most characters sent in one WebSocket frame; longer messages are fragmented. */
     static final int FRAGMENT_CHARS = 32 * 1024;
+    /**
+     * The most characters of one inbound message a Hearth link reads by default: a job offer carries its files inline
+     * (the coordinator caps what it accepts at 4 MiB a frame, base64 grows it by a third), so this is generous; it
+     * exists so that a hostile coordinator cannot grow the agent's heap without bound.
+     */
+    public static final int DEFAULT_MAX_MESSAGE_CHARS = 64 << 20;
 
     /** What the link reports to its owner. Calls come from the link's threads; none of them may block for long. */
     public interface Listener {
@@ -62,6 +68,14 @@ public final class CoordinatorLink implements AutoCloseable {
 
         /** The connection ended; a new one will be tried after {@code retryIn}. */
         void disconnected(String why, Duration retryIn);
+
+        /**
+         * A message could not be read: not JSON, not of a known shape, or longer than the link's cap (then only its
+         * head was kept). The link has logged it already; {@code head} holds its {@code type} and {@code id} as far as
+         * they could be read, so that the owner may answer it (a refused job, say).
+         */
+        default void unreadable(FrameHead head, String why) {
+        }
     }
 
     private final URI endpoint;
@@ -75,6 +89,8 @@ public final class CoordinatorLink implements AutoCloseable {
     private final Duration pingInterval;
     private final Duration silenceDeadline;
     private final ScheduledExecutorService pinger;
+    private final java.util.List<String> subprotocols;
+    private final int maxMessageChars;
     private volatile boolean closed;
     private volatile Connection current;
 
@@ -112,6 +128,25 @@ public final class CoordinatorLink implements AutoCloseable {
      */
     public CoordinatorLink(URI endpoint, Backoff backoff, Listener listener, Optional<SSLContext> tls,
             Duration pingInterval, Duration silenceDeadline) {
+        this(endpoint, backoff, listener, tls, pingInterval, silenceDeadline,
+                java.util.List.of(Protocol.HEARTH_SUBPROTOCOL), DEFAULT_MAX_MESSAGE_CHARS);
+    }
+
+    /**
+     * As {@link #CoordinatorLink(URI, Backoff, Listener, Optional, Duration, Duration)}, offering other WebSocket
+     * subprotocols (none for a Hypernode v2.0 backend, which greets with nothing) and reading at most
+     * {@code maxMessageChars} characters of one inbound message: the rest of a longer one is discarded unread and
+     * the listener hears of it through {@link Listener#unreadable}.
+     */
+    public CoordinatorLink(URI endpoint, Backoff backoff, Listener listener, Optional<SSLContext> tls,
+            Duration pingInterval, Duration silenceDeadline, java.util.List<String> subprotocols,
+            int maxMessageChars) {
+        if (maxMessageChars < 1024) {
+            throw new IllegalArgumentException("the inbound message cap must be at least 1024 characters, got "
+                    + maxMessageChars);
+        }
+        this.subprotocols = java.util.List.copyOf(subprotocols);
+        this.maxMessageChars = maxMessageChars;
         if (pingInterval.isNegative() || pingInterval.isZero() || silenceDeadline.compareTo(pingInterval) <= 0) {
             throw new IllegalArgumentException("the silence deadline (" + silenceDeadline + ") must be longer than "
                     + "the ping interval (" + pingInterval + "), which must be positive");
@@ -167,13 +202,38 @@ public final class CoordinatorLink implements AutoCloseable {
                     + " ms (the silence deadline is " + silenceDeadline.toMillis() + " ms)");
             return;
         }
-        ByteBuffer payload = ByteBuffer.wrap(Long.toString(pings.incrementAndGet()).getBytes(StandardCharsets.US_ASCII));
+        ping(c);
+    }
+
+    /** Queues a ping numbered by the link's counter on {@code c}; its number. */
+    private long ping(Connection c) {
+        long number = pings.incrementAndGet();
+        ByteBuffer payload = ByteBuffer.wrap(Long.toString(number).getBytes(StandardCharsets.US_ASCII));
         synchronized (sendLock) {
             c.tail = c.tail.thenCompose(ws -> ws.sendPing(payload)).exceptionally(e -> {
                 c.end("ping failed: " + rootMessage(e));
                 return c.ws;
             });
         }
+        return number;
+    }
+
+    /**
+     * Queues a ping on the open connection now, behind everything sent before it. A peer answers pings in order, so
+     * once {@link #lastPong()} reaches the number returned, the peer has read every message queued before the ping:
+     * how a protocol without acknowledgements learns that a message arrived.
+     *
+     * @return the ping's number, or -1 when no connection is open
+     */
+    public long pingNow() {
+        Connection c = current;
+        return c == null || c.ended.isDone() ? -1 : ping(c);
+    }
+
+    /** The highest ping number the peer answered on the open connection; 0 when none (or no connection). */
+    public long lastPong() {
+        Connection c = current;
+        return c == null ? 0 : c.lastPong;
     }
 
     /** Whether a connection is open now. */
@@ -305,8 +365,12 @@ public final class CoordinatorLink implements AutoCloseable {
     private Connection connect() throws InterruptedException, ExecutionException {
         Connection c = new Connection();
         try {
-            http.newWebSocketBuilder().connectTimeout(CONNECT_TIMEOUT).subprotocols(Protocol.HEARTH_SUBPROTOCOL)
-                    .buildAsync(endpoint, c).get(CONNECT_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+            WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(CONNECT_TIMEOUT);
+            if (!subprotocols.isEmpty()) {
+                builder.subprotocols(subprotocols.getFirst(),
+                        subprotocols.subList(1, subprotocols.size()).toArray(String[]::new));
+            }
+            builder.buildAsync(endpoint, c).get(CONNECT_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
             return c;
         } catch (TimeoutException e) {
             throw new ExecutionException("no answer within " + CONNECT_TIMEOUT.toSeconds() + " s", e);
@@ -326,9 +390,13 @@ public final class CoordinatorLink implements AutoCloseable {
 
         private final CompletableFuture<String> ended = new CompletableFuture<>();
         private final StringBuilder partial = new StringBuilder();
+        /** Characters of the message being read that went past the cap and were dropped. */
+        private long dropped;
         private volatile WebSocket ws;
         private CompletionStage<WebSocket> tail;
         private volatile long lastHeardNanos = System.nanoTime();
+        /** The highest ping number answered on this connection. Written by the reading thread only. */
+        private volatile long lastPong;
 
         void end(String why) {
             ended.complete(why);
@@ -350,14 +418,30 @@ public final class CoordinatorLink implements AutoCloseable {
         @Override
         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
             lastHeardNanos = System.nanoTime();
-            partial.append(data);
+            int room = maxMessageChars - partial.length();
+            if (data.length() <= room) {
+                partial.append(data);
+            } else {
+                partial.append(data, 0, Math.max(0, room));
+                dropped += data.length() - Math.max(0, room);
+            }
             if (last) {
                 String frame = partial.toString();
+                long over = dropped;
                 partial.setLength(0);
+                dropped = 0;
                 try {
-                    listener.received(ProtocolCodec.decodeCoordinatorMessage(frame));
+                    if (over > 0) {
+                        String why = "a message of " + (frame.length() + over) + " characters is longer than the cap"
+                                + " of " + maxMessageChars + " characters; it was discarded unread";
+                        log.warn("ignored a message from {}: {}", endpoint, why);
+                        listener.unreadable(FrameHead.of(frame), why);
+                    } else {
+                        listener.received(ProtocolCodec.decodeCoordinatorMessage(frame));
+                    }
                 } catch (ProtocolException e) {
                     log.warn("ignored a message from the coordinator: {}", e.getMessage());
+                    listener.unreadable(FrameHead.of(frame), e.getMessage());
                 } catch (RuntimeException e) {
                     log.error("handling a message from the coordinator failed", e);
                 }
@@ -369,6 +453,11 @@ public final class CoordinatorLink implements AutoCloseable {
         @Override
         public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
             lastHeardNanos = System.nanoTime();
+            String text = StandardCharsets.US_ASCII.decode(message).toString();
+            if (text.length() <= 19 && text.matches("[0-9]+")) {
+                // a pong may also be unsolicited, carrying anything: never past the pings sent
+                lastPong = Math.max(lastPong, Math.min(Long.parseLong(text), pings.get()));
+            }
             webSocket.request(1);
             return null;
         }

@@ -188,7 +188,8 @@ public final class NodeAgent implements AutoCloseable {
             if (link.connected() && now - lastHeardNanos > heartbeatInterval.toNanos() * SILENT_INTERVALS) {
                 link.abort(registered ? "the coordinator has not answered for " + SILENT_INTERVALS
                         + " heartbeat intervals" : "no hello or registration came within " + SILENT_INTERVALS
-                        + " heartbeat intervals: is " + config.endpoint() + " a Hearth coordinator?");
+                        + " heartbeat intervals: is " + config.endpoint() + " a Hearth coordinator? (A Hypernode "
+                        + "v2.0 backend greets with nothing: run the agent with --protocol hypernode-v2 for one.)");
                 lastHeardNanos = now;
             }
         } catch (RuntimeException e) {

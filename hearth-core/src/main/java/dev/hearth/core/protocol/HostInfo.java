@@ -17,7 +17,7 @@ public record HostInfo(
         String arch,
         Integer cpus,
         @JsonProperty("memory_bytes") Long memoryBytes,
-        List<String> runtimes,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> runtimes,
         List<GpuReport> gpus,
         @JsonProperty("docker_version") String dockerVersion,
         @JsonProperty("agent_version") String agentVersion) {

@@ -72,7 +72,23 @@ public final class ProtocolCodec {
             throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "Unknown message type: " + type.asText(), e);
         } catch (JsonProcessingException e) {
             throw new ProtocolException(ErrorCode.INVALID_MESSAGE, "Invalid message format: " + type.asText()
-                    + " message does not fit its shape (" + e.getOriginalMessage() + ")", e);
+                    + " message does not fit its shape" + at(e) + " (" + e.getOriginalMessage() + ")", e);
         }
+    }
+
+    /** Where in the message a mapping failed, e.g. {@code " at field cpuLimit"}; empty when unknown. */
+    private static String at(JsonProcessingException e) {
+        if (!(e instanceof com.fasterxml.jackson.databind.JsonMappingException m) || m.getPath().isEmpty()) {
+            return "";
+        }
+        StringBuilder path = new StringBuilder();
+        for (com.fasterxml.jackson.databind.JsonMappingException.Reference r : m.getPath()) {
+            if (r.getFieldName() != null) {
+                path.append(path.isEmpty() ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                path.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return path.isEmpty() ? "" : " at field " + path;
     }
 }

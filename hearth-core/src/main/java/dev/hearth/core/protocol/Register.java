@@ -14,7 +14,7 @@ import java.util.List;
  * @param nodeKey base64 X.509 Ed25519 public key (Hearth)
  * @param signature base64 Ed25519 signature of {@link Protocol#registrationChallenge(String)} (Hearth)
  * @param capacity what the node offers to jobs (Hearth)
- * @param held leases of jobs still running or with results unsent on the node (Hearth)
+ * @param held leases of jobs still running or with results unsent on the node (Hearth; left out when none)
  * @param instances the node's instances (Hearth; null from an agent without instance support)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -25,7 +25,7 @@ public record Register(
         String nodeKey,
         String signature,
         Capacity capacity,
-        List<LeaseRef> held,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<LeaseRef> held,
         List<InstanceReport> instances) implements AgentMessage {
 
     public Register {
