@@ -40,6 +40,8 @@ final class DockerWarmPools implements WarmPoolDriver {
     private static final Logger log = LoggerFactory.getLogger(DockerWarmPools.class);
     static final int REMOVERS = 2;
     static final int REMOVAL_QUEUE = 64;
+    /** After a take, the refill waits this long so its create and start do not compete with the job's own start. */
+    static final long REFILL_DELAY_MILLIS = 300;
 
     private record Ready(DockerSandbox container, long pid, Instant made) {
     }
@@ -100,7 +102,7 @@ final class DockerWarmPools implements WarmPoolDriver {
         if (why.isPresent()) {
             throw new IllegalArgumentException("cannot keep a warm pool for " + like.image() + ": " + why.get());
         }
-        want(PoolKey.of(like).orElseThrow());
+        want(PoolKey.of(like).orElseThrow(), 0);
     }
 
     @Override
@@ -114,12 +116,16 @@ final class DockerWarmPools implements WarmPoolDriver {
         }
     }
 
-    private void want(PoolKey key) {
+    private void want(PoolKey key, long delayMillis) {
         if (settings.size() == 0 || closed) {
             return;
         }
         wanted.put(key, clock.instant());
-        refill.execute(this::topUp);
+        try {
+            refill.schedule(this::topUp, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // closed meanwhile: nothing to refill
+        }
     }
 
     @Override
@@ -128,21 +134,24 @@ final class DockerWarmPools implements WarmPoolDriver {
         if (key.isEmpty() || spec.command().isEmpty()) {
             return cold.create(spec);
         }
-        want(key.get());
+        want(key.get(), REFILL_DELAY_MILLIS);
         Optional<Ready> taken = take(key.get());
         if (taken.isEmpty()) {
             log.debug("no warm container ready for {}; making {} cold", key.get().image(), spec.name());
             return cold.create(spec);
         }
         DockerSandbox container = taken.get().container();
-        try {
-            cold.client().copyArchiveToContainerCmd(container.id())
-                    .withTarInputStream(new ByteArrayInputStream(WorkspaceArchive.build(spec.files(), spec.user())))
-                    .withRemotePath(SandboxSpec.WORKSPACE).exec();
-        } catch (RuntimeException e) {
-            remove(container);
-            throw DockerErrors.translate("deliver files into pooled container " + container.name() + " for "
-                    + spec.name(), e);
+        // with no files, nothing to deliver: its /job and /job/out were made for the key's user at its creation
+        if (!spec.files().isEmpty()) {
+            try {
+                cold.client().copyArchiveToContainerCmd(container.id())
+                        .withTarInputStream(new ByteArrayInputStream(WorkspaceArchive.build(spec.files(), spec.user())))
+                        .withRemotePath(SandboxSpec.WORKSPACE).exec();
+            } catch (RuntimeException e) {
+                remove(container);
+                throw DockerErrors.translate("deliver files into pooled container " + container.name() + " for "
+                        + spec.name(), e);
+            }
         }
         log.debug("job {} takes warm container {}", spec.name(), container.name());
         return new WarmSandbox(cold.client(), container, taken.get().pid(), spec, this::remove);

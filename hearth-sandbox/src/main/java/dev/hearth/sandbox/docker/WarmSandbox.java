@@ -62,13 +62,13 @@ final class WarmSandbox implements Sandbox {
     @Override
     public void start(LogSink sink) throws SandboxException {
         try {
-            container.watchUsage(pid);
             execId = docker.execCreateCmd(container.id()).withCmd(job.command().toArray(String[]::new))
                     .withUser(job.user()).withWorkingDir(SandboxSpec.WORKSPACE)
                     .withEnv(ContainerSettings.environment(job))
                     .withAttachStdin(false).withAttachStdout(true).withAttachStderr(true).withTty(false)
                     .exec().getId();
             stream = docker.execStartCmd(execId).withDetach(false).withTty(false).exec(new ExecStream(sink));
+            container.watchUsage(pid); // after the start, not to delay it: the cgroup's counters are cumulative
         } catch (RuntimeException e) {
             throw DockerErrors.translate("start job " + job.name() + " in pooled container " + container.name(), e);
         }
