@@ -125,6 +125,39 @@ class ResidentRunTest {
     }
 
     @Test
+    @DisplayName("a client that goes away mid-job cancels it: its sandbox is removed")
+    void clientGoneCancels() throws Exception {
+        String id = "res-" + UUID.randomUUID();
+        // --pids 100: a key no pool keeps, so the sandbox is made cold under the job's own name
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
+                java.net.UnixDomainSocketAddress.of(server.socket()))) {
+            java.io.DataOutputStream req = new java.io.DataOutputStream(java.nio.channels.Channels.newOutputStream(ch));
+            String[] args = {"run", "--pids", "100", "--job-id", id, "--", "sh", "-c", "echo started; sleep 600"};
+            req.writeInt(ResidentClient.VERSION);
+            req.writeInt(args.length);
+            for (String a : args) {
+                ResidentClient.string(req, a);
+            }
+            req.writeInt(0);
+            ResidentClient.string(req, "/");
+            req.flush();
+            java.io.DataInputStream in = new java.io.DataInputStream(java.nio.channels.Channels.newInputStream(ch));
+            String seen = "";
+            while (!seen.contains("started")) {
+                byte type = in.readByte();
+                assertThat(type).isNotEqualTo(ResidentClient.EXIT);
+                seen += new String(in.readNBytes(in.readInt()), StandardCharsets.UTF_8);
+            }
+            assertThat(DockerFixture.hearthContainers("hearth-job-" + id)).hasSize(1);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!DockerFixture.hearthContainers("hearth-job-" + id).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(DockerFixture.hearthContainers("hearth-job-" + id)).as("the cancelled job's sandbox").isEmpty();
+    }
+
+    @Test
     @DisplayName("bad input is refused the same way, exit 2")
     void badInput() throws Exception {
         Outcome warm = resident("run", "--memory", "lots", "--", "true");
