@@ -49,7 +49,7 @@ final class ResidentCommand implements Callable<Integer> {
     @Option(names = "--warm", paramLabel = "IMAGE",
             description = "Keep a pool for this image with hearth run's default limits from the start "
                     + "(repeatable; default: " + BaseImages.BUSYBOX + ").")
-    List<String> warm = List.of(BaseImages.BUSYBOX);
+    List<String> warm;
 
     @Override
     public Integer call() throws Exception {
@@ -70,7 +70,7 @@ final class ResidentCommand implements Callable<Integer> {
         }, "hearth-resident-stop");
         try (pools; ResidentServer server = ResidentServer.listen(at,
                 env -> HearthCommand.residentCommandLine(env, docker, pools))) {
-            for (String image : warm) {
+            for (String image : warm == null ? List.of(BaseImages.BUSYBOX) : warm) {
                 if (BaseImages.isBuiltIn(image) && docker.images().find(image).isEmpty()) {
                     BaseImages.ensureBuiltIn(docker.images(), image, BuildProgress.silent());
                 }

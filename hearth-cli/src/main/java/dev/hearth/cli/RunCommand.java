@@ -146,6 +146,9 @@ final class RunCommand implements Callable<Integer> {
         VmRuntime kind;
         Optional<NetworkConfig> vmNetwork = Optional.empty();
         try {
+            if (!List.of("auto", "always", "never").contains(resident)) { // chosen by Main before parsing
+                throw new InvalidInputException("--resident", resident, "auto, always or never");
+            }
             kind = VmRuntime.of(runtime, baseKernel, baseRootfs, baseInitrd, vcpus, diskSize);
             job = new RunRequest(this, parent.environment()).toJobSpec();
             if (!kind.docker()) {
