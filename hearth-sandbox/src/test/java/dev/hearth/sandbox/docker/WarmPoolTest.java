@@ -121,6 +121,35 @@ class WarmPoolTest {
     }
 
     @Test
+    @DisplayName("the pooled containers of an owner killed with SIGKILL are reaped when the next driver connects")
+    void orphansOfADeadOwnerReaped() throws Exception {
+        Process child = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                System.getProperty("java.class.path"), PoolOwnerChild.class.getName())
+                .redirectErrorStream(true).start();
+        List<String> theirs = new ArrayList<>();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    child.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = out.readLine()) != null && !line.equals("ready")) {
+                // its log lines
+            }
+            assertThat(line).as("the child's pool got ready").isEqualTo("ready");
+            for (String id : DockerFixture.hearthContainerIds()) {
+                InspectContainerResponse r = DockerFixture.driver().client().inspectContainerCmd(id).exec();
+                if (Long.toString(child.pid()).equals(r.getConfig().getLabels().get(OrphanReaper.LABEL_PID))) {
+                    theirs.add(id);
+                }
+            }
+            assertThat(theirs).isNotEmpty();
+        } finally {
+            child.destroyForcibly().waitFor();
+        }
+        DockerDriver.connect().close(); // connecting reaps
+        assertThat(DockerFixture.hearthContainerIds()).doesNotContainAnyElementsOf(theirs);
+    }
+
+    @Test
     @DisplayName("a pooled container has the very security settings and limits of a cold one")
     void sameSettingsAsCold() throws Exception {
         SandboxSpec spec = job("sleep 30");
