@@ -4,7 +4,7 @@ import dev.hearth.core.InvalidInputException;
 import java.util.List;
 
 /**
- * The options of the {@code vm-boot} benchmark: {@code [--n N]}.
+ * The options of the {@code vm-boot} and {@code first-command} benchmarks: {@code [--n N]}.
  *
  * @param n boots counted per contender, from 1 to {@link #MAX_N}
  */
@@ -25,6 +25,11 @@ public record VmBootArgs(int n) {
 
     /** Parses {@code --n N} or {@code --n=N}; anything else is refused, naming it. */
     public static VmBootArgs parse(List<String> args) {
+        return parse("vm-boot", args);
+    }
+
+    /** Parses {@code --n N} or {@code --n=N} for {@code benchmark}, which takes only that option. */
+    public static VmBootArgs parse(String benchmark, List<String> args) {
         int n = DEFAULT_N;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
@@ -34,7 +39,7 @@ public record VmBootArgs(int n) {
             } else if (arg.startsWith("--n=")) {
                 value = arg.substring(4);
             } else {
-                throw new InvalidInputException("vm-boot option", arg, "only --n N");
+                throw new InvalidInputException(benchmark + " option", arg, "only --n N");
             }
             try {
                 n = Integer.parseInt(value.strip());

@@ -23,13 +23,38 @@ public final class HearthCommand {
     private static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, ImageCommand.class,
             InstanceCommand.class, JobCommand.class, NodeCommand.class, TokenCommand.class, ClientCommand.class,
             KeyCommand.class, AuditCommand.class, LedgerCommand.class, CoordinatorCommand.class, AgentCommand.class,
+            ResidentCommand.class,
             DoctorCommand.class, VerifyCommand.class, CompletionCommand.class, ManualCommand.class,
             CommandLine.HelpCommand.class);
 
     private final Map<String, String> environment;
+    /** In a resident process: its engine driver and warm pools, lent to each {@code run}; else null. */
+    private final DockerDriver residentDocker;
+    private final dev.hearth.sandbox.WarmPoolDriver residentPools;
 
     private HearthCommand(Map<String, String> environment) {
+        this(environment, null, null);
+    }
+
+    private HearthCommand(Map<String, String> environment, DockerDriver residentDocker,
+            dev.hearth.sandbox.WarmPoolDriver residentPools) {
         this.environment = Map.copyOf(environment);
+        this.residentDocker = residentDocker;
+        this.residentPools = residentPools;
+    }
+
+    /** The resident's warm pools when this command runs inside {@code hearth resident}. */
+    java.util.Optional<dev.hearth.sandbox.WarmPoolDriver> residentPools() {
+        return java.util.Optional.ofNullable(residentPools);
+    }
+
+    /**
+     * The command line a resident process runs one client's {@code hearth run} with: only {@code run}, reading
+     * the client's {@code environment}, its Docker jobs made through {@code pools} (never closed by a run).
+     */
+    static CommandLine residentCommandLine(Map<String, String> environment, DockerDriver docker,
+            dev.hearth.sandbox.WarmPoolDriver pools) {
+        return configured(new HearthCommand(environment, docker, pools), List.of(RunCommand.class));
     }
 
     @picocli.CommandLine.Option(names = "--tls-fingerprint", scope = CommandLine.ScopeType.INHERIT,
@@ -72,8 +97,11 @@ public final class HearthCommand {
         return docker(ImagePolicy.from(environment));
     }
 
-    /** Connects as {@link #docker()} does, pulling only as {@code pulls} allows. */
+    /** Connects as {@link #docker()} does, pulling only as {@code pulls} allows; in a resident, its own driver. */
     DockerDriver docker(ImagePolicy pulls) throws EngineUnavailableException {
+        if (residentDocker != null) {
+            return residentDocker;
+        }
         String host = environment.get("DOCKER_HOST");
         return DockerDriver.connect(host == null || host.isBlank() ? DockerDriver.DEFAULT_HOST : host, pulls);
     }
@@ -105,7 +133,11 @@ public final class HearthCommand {
     }
 
     private static CommandLine configured(Map<String, String> environment, List<Class<?>> subcommands) {
-        CommandLine cl = new CommandLine(new HearthCommand(environment));
+        return configured(new HearthCommand(environment), subcommands);
+    }
+
+    private static CommandLine configured(HearthCommand root, List<Class<?>> subcommands) {
+        CommandLine cl = new CommandLine(root);
         for (Class<?> subcommand : subcommands) {
             cl.addSubcommand(subcommand);
         }

@@ -126,6 +126,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON result document on stdout; live output goes to stderr.")
     boolean json;
 
+    @Option(names = "--resident", paramLabel = "MODE", defaultValue = "auto",
+            description = "auto (default: through a running 'hearth resident' and its warm pools when its socket "
+                    + "answers, else cold), always, or never (or HEARTH_RESIDENT). Runs with --file or --script are cold.")
+    String resident;
+
     @Option(names = {"-q", "--quiet"}, description = "Do not stream the job's output while it runs.")
     boolean quiet;
 
@@ -141,6 +146,9 @@ final class RunCommand implements Callable<Integer> {
         VmRuntime kind;
         Optional<NetworkConfig> vmNetwork = Optional.empty();
         try {
+            if (!List.of("auto", "always", "never").contains(resident)) { // chosen by Main before parsing
+                throw new InvalidInputException("--resident", resident, "auto, always or never");
+            }
             kind = VmRuntime.of(runtime, baseKernel, baseRootfs, baseInitrd, vcpus, diskSize);
             job = new RunRequest(this, parent.environment()).toJobSpec();
             if (!kind.docker()) {
@@ -192,6 +200,12 @@ final class RunCommand implements Callable<Integer> {
             return kind.driver(parent.environment(), vmNetwork, progress);
         }
         DockerDriver driver = parent.docker();
+        if (parent.residentPools().isPresent()) { // lent by the resident process: its pools outlive this run
+            if (BaseImages.isBuiltIn(job.image()) && driver.images().find(job.image()).isEmpty()) {
+                BaseImages.ensureBuiltIn(driver.images(), job.image(), progress);
+            }
+            return new SharedDriver(parent.residentPools().get());
+        }
         try {
             if (BaseImages.isBuiltIn(job.image()) && driver.images().find(job.image()).isEmpty()) {
                 BaseImages.ensureBuiltIn(driver.images(), job.image(), progress);

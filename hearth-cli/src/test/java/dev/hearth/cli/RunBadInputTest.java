@@ -53,6 +53,7 @@ class RunBadInputTest {
             "--vcpus|2|--runtime 'docker' is invalid: qemu or firecracker when",
             "--disk-size|1g|--runtime 'docker' is invalid: qemu or firecracker when",
             "--max-log-size|0|--max-log-size '0' is invalid",
+            "--resident|sometimes|--resident 'sometimes' is invalid: auto, always or never",
     })
     void badFlag(String flag, String value, String message) {
         CliRun r = CliRun.of("run", flag, value, "--", "true");

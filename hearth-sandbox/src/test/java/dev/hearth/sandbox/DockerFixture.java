@@ -38,6 +38,15 @@ public final class DockerFixture {
         return out.lines().filter(l -> !l.isBlank()).toList();
     }
 
+    /** Full ids of the containers on the engine that carry Hearth's sandbox label, running or not. */
+    public static List<String> hearthContainerIds() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("docker", "ps", "-a", "--no-trunc", "--filter", "label=dev.hearth.sandbox",
+                "--format", "{{.ID}}").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assumeTrue(p.waitFor() == 0, "docker CLI not usable: " + out);
+        return out.lines().filter(l -> !l.isBlank()).toList();
+    }
+
     /** Names of Hearth's containers whose name contains {@code part}. */
     public static List<String> hearthContainers(String part) throws IOException, InterruptedException {
         return hearthContainers().stream().filter(n -> n.contains(part)).toList();

@@ -50,40 +50,21 @@ final class CgroupUsage implements AutoCloseable {
             return Optional.empty();
         }
         try {
-            List<String> lines = Files.readAllLines(sysRoot.resolve("proc/" + pid + "/cgroup"));
-            Path cgroups = sysRoot.resolve("sys/fs/cgroup");
-            String unified = null;
-            String cpuacct = null;
-            String memory = null;
-            for (String line : lines) {
-                String[] parts = line.split(":", 3);
-                if (parts.length < 3) {
-                    continue;
-                }
-                String path = parts[2].startsWith("/") ? parts[2].substring(1) : parts[2];
-                if (parts[0].equals("0") && parts[1].isEmpty()) {
-                    unified = path;
-                }
-                for (String controller : parts[1].split(",")) {
-                    if (controller.equals("cpuacct")) {
-                        cpuacct = path;
-                    } else if (controller.equals("memory")) {
-                        memory = path;
-                    }
-                }
+            CgroupPaths paths = CgroupPaths.of(sysRoot, pid);
+            Path cgroups = paths.cgroups();
+            if (paths.v1()) {
+                Path mem = cgroups.resolve("memory").resolve(paths.memory().get());
+                return Optional.of(new CgroupUsage(cgroups.resolve("cpuacct").resolve(paths.cpuacct().get())
+                        .resolve("cpuacct.usage"), false, List.of(mem.resolve("memory.max_usage_in_bytes")), name));
             }
-            if (cpuacct != null && memory != null) { // cgroup v1 (a v1 host may list an empty v2 line as well)
-                Path mem = cgroups.resolve("memory").resolve(memory);
-                return Optional.of(new CgroupUsage(cgroups.resolve("cpuacct").resolve(cpuacct).resolve("cpuacct.usage"),
-                        false, List.of(mem.resolve("memory.max_usage_in_bytes")), name));
-            }
+            String unified = paths.unified().orElse(null);
             if (unified != null) {
                 Path group = cgroups.resolve(unified);
                 Path peak = group.resolve("memory.peak");
                 return Optional.of(new CgroupUsage(group.resolve("cpu.stat"), true,
                         List.of(Files.exists(peak) ? peak : group.resolve("memory.current")), name));
             }
-            log.debug("no cpuacct/memory cgroup for container {} in {}", name, lines);
+            log.debug("no cpuacct/memory cgroup for container {} in {}", name, paths.lines());
         } catch (IOException | RuntimeException e) {
             log.debug("cannot read the cgroup of container {} (pid {}): {}", name, pid, e.toString());
         }

@@ -134,6 +134,19 @@ public final class DockerDriver implements SandboxDriver {
         return new DockerContainers(docker, networks);
     }
 
+    /** The engine client, for the warm pools on this driver ({@link DockerWarmPools}). */
+    DockerClient client() {
+        return docker;
+    }
+
+    /**
+     * Warm pools on this driver, sized by {@code settings}: the returned driver hands out pre-started containers
+     * and makes the rest cold through this one. Closing it drains the pools and closes this driver.
+     */
+    public dev.hearth.sandbox.WarmPoolDriver warmPools(dev.hearth.sandbox.PoolSettings settings) {
+        return new DockerWarmPools(this, settings, java.time.InstantSource.system());
+    }
+
     /** Test seam: another quota on the {@code /job} of sandboxes created from now on. */
     void workspaceQuota(WorkspaceVolume.Quota q) {
         quota = q;

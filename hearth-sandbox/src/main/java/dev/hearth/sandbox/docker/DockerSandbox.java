@@ -90,6 +90,32 @@ final class DockerSandbox implements Sandbox {
         }
     }
 
+    /**
+     * Starts the container with neither log nor exit stream (a warm pool's idle holder, {@link WarmSandbox}): no
+     * engine connection stays open while it waits.
+     *
+     * @return the container's main process id on the host, or 0 when the engine did not say
+     */
+    long startIdle() throws SandboxException {
+        try {
+            docker.startContainerCmd(id).exec();
+            Long pid = docker.inspectContainerCmd(id).exec().getState().getPidLong();
+            return pid == null ? 0 : pid;
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate("start container " + name, e);
+        }
+    }
+
+    /** Starts measuring what the container uses from now on ({@link #usage()}), its main process being {@code pid}. */
+    void watchUsage(long pid) {
+        usage = CgroupUsage.watch(Path.of("/"), pid, name).orElse(null);
+    }
+
+    /** The container's readable name. */
+    String name() {
+        return name;
+    }
+
     @Override
     public Optional<ExitStatus> await(Duration timeout) throws SandboxException, InterruptedException {
         ExitWatch watch = exitWatch;

@@ -1,0 +1,88 @@
+package dev.hearth.cli;
+
+import dev.hearth.core.units.DurationText;
+import dev.hearth.sandbox.PoolSettings;
+import dev.hearth.sandbox.SandboxSpec;
+import dev.hearth.sandbox.WarmPoolDriver;
+import dev.hearth.sandbox.docker.DockerDriver;
+import dev.hearth.sandbox.image.BaseImages;
+import dev.hearth.sandbox.image.BuildProgress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code hearth resident}: a long-lived local process that keeps Docker warm pools and runs {@code hearth run}
+ * jobs handed to it over an owner-only unix socket ({@link ResidentServer}), so that a {@code hearth run} finds a
+ * started sandbox instead of making one. Needs no coordinator. Runs until SIGTERM or SIGINT, then drains its pools.
+ */
+@Command(name = "resident", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        description = {"Keeps warm Docker sandboxes and runs 'hearth run' jobs on them for this user, over a unix "
+                + "socket only this user can open. 'hearth run' uses it when its socket is there "
+                + "(HEARTH_RESIDENT=auto|always|never or --resident to choose).",
+                "Only jobs without network, ports, mounts or GPUs, in images without an entrypoint, are pooled; "
+                        + "others run cold in the resident. Runs until SIGTERM; then removes every pooled container."})
+@Prints(Prints.Kind.SERVICE)
+final class ResidentCommand implements Callable<Integer> {
+
+    @ParentCommand
+    HearthCommand parent;
+
+    @Option(names = "--socket", paramLabel = "PATH",
+            description = "Unix socket to serve (default: HEARTH_RESIDENT_SOCKET, else $HEARTH_HOME/resident/hearth.sock).")
+    Path socket;
+
+    @Option(names = "--pool-size", paramLabel = "N", defaultValue = "2",
+            description = "Started, never-used sandboxes kept per image and limits, 0.." + PoolSettings.MAX_SIZE
+                    + " (default: ${DEFAULT-VALUE}).")
+    int poolSize;
+
+    @Option(names = "--pool-idle", paramLabel = "DURATION", defaultValue = "10m",
+            description = "A pool nobody used for this long is drained, as is a sandbox that waited this long "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String poolIdle;
+
+    @Option(names = "--warm", paramLabel = "IMAGE",
+            description = "Keep a pool for this image with hearth run's default limits from the start "
+                    + "(repeatable; default: " + BaseImages.BUSYBOX + ").")
+    List<String> warm;
+
+    @Override
+    public Integer call() throws Exception {
+        PoolSettings settings = new PoolSettings(poolSize, DurationText.parsePositive("--pool-idle", poolIdle));
+        Path at = socket != null ? socket : ResidentClient.socket(parent.environment());
+        DockerDriver docker = parent.docker();
+        WarmPoolDriver pools = docker.warmPools(settings);
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch drained = new CountDownLatch(1);
+        // the JVM halts when its hooks return: the hook waits until the pools are drained below
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            try {
+                drained.await(90, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "hearth-resident-stop");
+        try (pools; ResidentServer server = ResidentServer.listen(at,
+                env -> HearthCommand.residentCommandLine(env, docker, pools))) {
+            for (String image : warm == null ? List.of(BaseImages.BUSYBOX) : warm) {
+                if (BaseImages.isBuiltIn(image) && docker.images().find(image).isEmpty()) {
+                    BaseImages.ensureBuiltIn(docker.images(), image, BuildProgress.silent());
+                }
+                pools.prewarm(SandboxSpec.builder(image, List.of("true")).build());
+            }
+            Runtime.getRuntime().addShutdownHook(hook);
+            System.err.printf("hearth resident: serving %s (pool size %d, idle limit %s); SIGTERM to stop%n",
+                    server.socket(), settings.size(), DurationText.format(settings.idleLimit()));
+            stop.await();
+        } finally {
+            drained.countDown();
+        }
+        return 0;
+    }
+}
