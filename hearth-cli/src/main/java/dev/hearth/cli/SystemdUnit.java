@@ -29,6 +29,15 @@ record SystemdUnit(Role role, List<String> command, Map<String, String> environm
         AGENT, COORDINATOR
     }
 
+    /** The agent service's HEARTH_HOME when the installing shell sets none (images, instances, workspaces). */
+    static final String SERVICE_HOME = "/var/lib/hearth";
+
+    /**
+     * Where the coordinator's SQLite unpacks its native library: its state folder, not {@code /tmp}, which hardened
+     * hosts mount {@code noexec} (PrivateTmp= inherits that) so that loading it fails and the store cannot open.
+     */
+    static final String SQLITE_TMPDIR = "-Dorg.sqlite.tmpdir=/var/lib/hearth-coordinator";
+
     /** The slice of every instance VM's scope: operators give it limits of its own (CPUQuota=, MemoryMax=). */
     static final String VM_SLICE = "hearth-vms.slice";
 
@@ -47,9 +56,10 @@ record SystemdUnit(Role role, List<String> command, Map<String, String> environm
             case AGENT -> List.of(
                     "Description=Hearth agent: jobs and supervised instances on this host",
                     "Documentation=man:hearth-agent(1)",
-                    "Wants=network-online.target",
-                    "After=network-online.target docker.service",
-                    "Requires=docker.service");
+                    // Wants, not Requires: an engine elsewhere (DOCKER_HOST) or under another unit name must not
+                    // keep the agent from starting, nor a restart of dockerd stop it
+                    "Wants=network-online.target docker.service",
+                    "After=network-online.target docker.service");
             case COORDINATOR -> List.of(
                     "Description=Hearth coordinator: job API, agents' WebSocket, scheduler and store",
                     "Documentation=man:hearth-coordinator(1)",
