@@ -66,7 +66,7 @@ final class CoordinatorInstallSystemd implements Callable<Integer> {
         }
         command.add("coordinator");
         command.addAll(flags);
-        return SystemdUnit.write(new SystemdUnit(SystemdUnit.Role.COORDINATOR, command,
-                Map.of("HEARTH_JAVA_OPTS", SystemdUnit.SQLITE_TMPDIR)), output, spec.commandLine());
+        return SystemdUnit.write(new SystemdUnit(SystemdUnit.Role.COORDINATOR, command, Map.of()), output,
+                spec.commandLine());
     }
 }

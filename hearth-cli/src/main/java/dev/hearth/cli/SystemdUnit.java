@@ -32,12 +32,6 @@ record SystemdUnit(Role role, List<String> command, Map<String, String> environm
     /** The agent service's HEARTH_HOME when the installing shell sets none (images, instances, workspaces). */
     static final String SERVICE_HOME = "/var/lib/hearth";
 
-    /**
-     * Where the coordinator's SQLite unpacks its native library: its state folder, not {@code /tmp}, which hardened
-     * hosts mount {@code noexec} (PrivateTmp= inherits that) so that loading it fails and the store cannot open.
-     */
-    static final String SQLITE_TMPDIR = "-Dorg.sqlite.tmpdir=/var/lib/hearth-coordinator";
-
     /** The slice of every instance VM's scope: operators give it limits of its own (CPUQuota=, MemoryMax=). */
     static final String VM_SLICE = "hearth-vms.slice";
 

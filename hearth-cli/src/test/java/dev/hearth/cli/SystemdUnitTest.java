@@ -82,9 +82,6 @@ class SystemdUnitTest {
         assertThat(unit.get("Service.NoNewPrivileges")).isEqualTo("yes");
         assertThat(unit.get("Service.EnvironmentFile")).isEqualTo("-/etc/hearth/coordinator.env");
         assertThat(unit.all("Unit.Requires")).isEmpty();
-        // SQLite's native library unpacks into the state folder: a noexec /tmp (hardened hosts) cannot stop it
-        assertThat(unit.environment()).containsEntry("HEARTH_JAVA_OPTS",
-                "-Dorg.sqlite.tmpdir=/var/lib/hearth-coordinator");
 
         CliRun typo = CliRun.of(env, "coordinator", "install-systemd", "--output", "-", "--", "--lisen", "x");
         assertThat(typo.exit()).isEqualTo(2);
