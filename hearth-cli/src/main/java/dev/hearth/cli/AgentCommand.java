@@ -286,9 +286,13 @@ final class AgentCommand implements Callable<Integer> {
             if (tokenFile != null) {
                 command.addAll(List.of("--token-file", tokenFile.toAbsolutePath().toString()));
             }
-            command.addAll(List.of("--state", HearthPaths.agentState(env).toAbsolutePath().toString()));
+            // a system service's home: HEARTH_HOME when given, else /var/lib/hearth (not the caller's ~/.hearth)
+            Map<String, String> serviceEnv = new java.util.HashMap<>(env);
+            serviceEnv.putIfAbsent("HEARTH_HOME", SystemdUnit.SERVICE_HOME);
+            serviceEnv.replace("HEARTH_HOME", "", SystemdUnit.SERVICE_HOME);
+            command.addAll(List.of("--state", HearthPaths.agentState(serviceEnv).toAbsolutePath().toString()));
             Map<String, String> unitEnv = new java.util.HashMap<>();
-            unitEnv.put("HEARTH_HOME", HearthPaths.home(env).toAbsolutePath().toString());
+            unitEnv.put("HEARTH_HOME", HearthPaths.home(serviceEnv).toAbsolutePath().toString());
             for (String key : List.of("DOCKER_HOST", "STATE_ROOT", "FC_ROOT", "BASE_PORT", "BRIDGE_NAME",
                     "BRIDGE_ADDR", "SUBNET_CIDR", "SSH_KEY_PATH", "BASE_IMAGES_DIR")) {
                 if (env.get(key) != null && !env.get(key).isBlank()) {

@@ -203,6 +203,11 @@ final class CoordinatorCommand implements Callable<Integer> {
                     "a number of attempts, 1 or more");
         }
         ServiceLogging.infoUnlessSet(parent.environment());
+        // SQLite unpacks its native library into the data folder, not /tmp: hardened hosts mount /tmp noexec
+        // (systemd's PrivateTmp= inherits it), and loading the library from there fails, so the store cannot open
+        if (System.getProperty("org.sqlite.tmpdir") == null) {
+            System.setProperty("org.sqlite.tmpdir", config.dataDir().toAbsolutePath().toString());
+        }
         CoordinatorServer server = CoordinatorServer.start(config, InstantSource.system(),
                 OracleSettings.DEFAULTS.withPolicy(policy).withAttempts(oracleMaxAttempts,
                         OracleSettings.DEFAULTS.firstRetry()), tls);

@@ -29,6 +29,9 @@ record SystemdUnit(Role role, List<String> command, Map<String, String> environm
         AGENT, COORDINATOR
     }
 
+    /** The agent service's HEARTH_HOME when the installing shell sets none (images, instances, workspaces). */
+    static final String SERVICE_HOME = "/var/lib/hearth";
+
     /** The slice of every instance VM's scope: operators give it limits of its own (CPUQuota=, MemoryMax=). */
     static final String VM_SLICE = "hearth-vms.slice";
 
@@ -47,9 +50,10 @@ record SystemdUnit(Role role, List<String> command, Map<String, String> environm
             case AGENT -> List.of(
                     "Description=Hearth agent: jobs and supervised instances on this host",
                     "Documentation=man:hearth-agent(1)",
-                    "Wants=network-online.target",
-                    "After=network-online.target docker.service",
-                    "Requires=docker.service");
+                    // Wants, not Requires: an engine elsewhere (DOCKER_HOST) or under another unit name must not
+                    // keep the agent from starting, nor a restart of dockerd stop it
+                    "Wants=network-online.target docker.service",
+                    "After=network-online.target docker.service");
             case COORDINATOR -> List.of(
                     "Description=Hearth coordinator: job API, agents' WebSocket, scheduler and store",
                     "Documentation=man:hearth-coordinator(1)",

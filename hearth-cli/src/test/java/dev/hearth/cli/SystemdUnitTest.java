@@ -45,7 +45,9 @@ class SystemdUnitTest {
         assertThat(unit.command(Map.of())).containsExactly("/opt/hearth/bin/hearth", "agent", "--config",
                 "/etc/hearth/agent.conf", "--state", dir.resolve("home/agent").toString());
         assertThat(unit.environment()).containsEntry("HEARTH_HOME", dir.resolve("home").toString());
-        assertThat(unit.get("Unit.Requires")).isEqualTo("docker.service");
+        // the engine may be elsewhere (DOCKER_HOST) or under another unit: wanted and ordered, never required
+        assertThat(unit.get("Unit.Wants")).isEqualTo("network-online.target docker.service");
+        assertThat(unit.all("Unit.Requires")).isEmpty();
         assertThat(unit.get("Service.KillMode")).isEqualTo("mixed");
         assertThat(unit.get("Service.KillSignal")).isEqualTo("SIGTERM");
         assertThat(unit.get("Service.TimeoutStopSec")).isEqualTo("90s");
@@ -104,6 +106,18 @@ class SystemdUnitTest {
         assertThat(Files.readString(units.resolve("hearth-vms.slice"))).contains("[Slice]");
         // without --exec: this Java and this jar (or the launcher that ran it)
         assertThat(UnitFile.read(units.resolve("hearth-agent.service")).command(Map.of()).get(0)).isNotBlank();
+    }
+
+    @Test
+    @DisplayName("with no HEARTH_HOME, the agent's unit keeps its state in /var/lib/hearth, not the caller's home")
+    void serviceHome() {
+        env.remove("HEARTH_HOME");
+        CliRun r = CliRun.of(env, "agent", "install-systemd", "--output", "-", "--config", "/etc/hearth/agent.conf",
+                "--exec", "/opt/hearth/bin/hearth");
+        assertThat(r.exit()).as(r.err()).isZero();
+        UnitFile unit = UnitFile.parse(r.out());
+        assertThat(unit.environment()).containsEntry("HEARTH_HOME", "/var/lib/hearth");
+        assertThat(unit.command(Map.of())).endsWith("--state", "/var/lib/hearth/agent");
     }
 
     @Test

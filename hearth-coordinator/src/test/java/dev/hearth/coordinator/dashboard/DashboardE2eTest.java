@@ -59,6 +59,9 @@ class DashboardE2eTest {
                 Duration.ofSeconds(30), 64 * 1024, Duration.ofMillis(100)), InstantSource.system());
         admin = Files.readString(data.resolve("admin.token")).strip();
         // the driver and the browser named outright: Selenium Manager (which would download them) never runs
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium"))
+                && Files.isExecutable(Path.of("/usr/bin/chromedriver")), "no /usr/bin/chromium and /usr/bin/chromedriver:"
+                + " scripts/setup-host --all installs them (Debian: chromium, chromium-driver; Ubuntu: the chromium snap)");
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
         ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium")
