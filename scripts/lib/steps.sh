@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Timed steps and parallel branches for scripts/test (sourced, not run).
 #
 #   step NAME CMD...          runs CMD in the foreground, its output on the console and in $STEP_LOGS/NAME.log

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A Hypernode v2.0 backend, written from shared/reference/hypernode-wire-protocol.md, for Hearth's agent tests.
 
 It greets with nothing, answers register with registered (or the reference server's error texts), acks

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hearth dashboard: a single page over the coordinator's /v1 API, authenticated by the session cookie that
 // POST /dashboard/session sets. Data is only ever put into the page as text (never as HTML). Live updates come from
 // the /v1/events stream: each "change" re-reads the page shown.

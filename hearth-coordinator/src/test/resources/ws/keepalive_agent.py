@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A Hypernode v2.0 agent as the original one connects: Python's websockets with its keepalive, no subprotocol.
 
 Usage: keepalive_agent.py URL TOKEN PING_INTERVAL|default HOLD_SECONDS

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A Hypernode v2.0 agent sending a large job_result the way the original one does: one text frame.
 
 Usage: legacy_result_agent.py URL TOKEN

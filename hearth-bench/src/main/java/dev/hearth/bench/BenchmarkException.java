@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.hearth.bench;
 
 /** A benchmark could not run or a timed job failed; the message says which and why, in one line. */

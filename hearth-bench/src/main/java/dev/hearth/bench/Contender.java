@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.hearth.bench;
 
 /** One way of running the benchmark's trivial job, timed from outside by the caller. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.hearth.cli;
 
 /** Exit statuses of {@code hearth} itself; a job's own status passes through {@code hearth run} unchanged. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.hearth.sandbox;
 
 /** Optional abilities a {@link SandboxDriver} may have on a given host. */

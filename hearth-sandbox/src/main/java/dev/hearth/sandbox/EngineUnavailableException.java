@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.hearth.sandbox;
 
 /** The sandbox engine (Docker daemon, VMM binary, KVM) cannot be reached or is not installed. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.hearth.sandbox;
 
 /** The sandbox's image is not on this host and could not be fetched. */

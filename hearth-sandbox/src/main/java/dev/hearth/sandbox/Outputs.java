@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.hearth.sandbox;
 
 import dev.hearth.core.receipt.OutputFile;

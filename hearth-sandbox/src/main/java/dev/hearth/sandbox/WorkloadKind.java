@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.hearth.sandbox;
 
 /** What a sandbox runs, which decides how a driver treats one it finds orphaned. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.hearth.agent.instances;
 
 /** The steps of {@code hearth instance create}, in order, as the progress display and errors name them. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.store;
 
 /** What {@link Tenants#claimInstance} did with an instance id on a node. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.store;
 
 /** Where a registered node stands, as the coordinator sees it. */

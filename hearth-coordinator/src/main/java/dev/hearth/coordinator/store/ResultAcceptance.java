@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.store;
 
 /** What {@link Store#acceptResult} decided about a result a node sent. Only {@link Accepted} changed anything. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.store;
 
 /** What {@link Store#authenticateToken} found for a token presented by a node. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.hearth.core.job;
 
 import java.util.Objects;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.hearth.core.protocol;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.hearth.core.protocol;
 
 /** A frame that cannot be read as a protocol message; carries the code to answer with. */

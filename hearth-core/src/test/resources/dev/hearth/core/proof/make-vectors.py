@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Computes the proof-hash test vectors independently of Hearth, with Python's own json and hashlib.
 
 Run: python3 make-vectors.py > vectors.json  (the output is checked in; the Java test reads it).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Makes receipt-vectors.json: the canonical text and Ed25519 signature of sample-receipt.json, computed
 independently of Hearth's Java code (Python's json module and the 'cryptography' package).
 

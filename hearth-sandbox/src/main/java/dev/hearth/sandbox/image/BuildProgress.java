@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.hearth.sandbox.image;
 
 /** Receives the steps of a long image build, to show them to a person. Called from the building thread. */
