@@ -170,10 +170,11 @@ public final class CoordinatorServer implements AutoCloseable {
         Dashboard dashboard = new Dashboard(new DashboardService(sessions, access, store.tenants(),
                 identity.isPresent()), new OverviewApi(store, clock), new EventsApi(store, store.tenants(), clock),
                 new JobDetailsApi(store));
-        Apis apis = new Apis(new JobsApi(store, hub, wake, liveLogs, ledger.rates(), jobEnded, store.tenants()),
+        Apis apis = new Apis(new JobsApi(store, hub, wake, liveLogs, ledger.rates(), jobEnded, store.tenants(),
+                config.idempotencyRetention()),
                 new NodesApi(store, hub, clock, instances.inventory(), store.tenants(), wake),
                 new TokensApi(store, store.tenants()), new LedgerApi(store, store.tenants()),
-                new CoordinatorApi(key), new NodeInstancesApi(store, hub, instances), new InstancesApi(instances, hub, store.tenants()),
+                new CoordinatorApi(key), new NodeInstancesApi(store, hub, instances, config.idempotencyRetention()), new InstancesApi(instances, hub, store.tenants()),
                 new TenantsApi(store.tenants()), new NodeRemovalApi(store, store.tenants(), hub, wake),
                 access);
         io.helidon.webserver.WebServerConfig.Builder web = WebServer.builder();
@@ -222,6 +223,7 @@ public final class CoordinatorServer implements AutoCloseable {
         r.get("/healthz", (req, res) -> health(store, res))
                 .get("/metrics", (req, res) -> res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4")
                         .send(metrics.scrape()));
+        r.addFilter(dev.hearth.coordinator.api.ProblemDetails.instances()); // problems name the request's path
         // One filter in front of everything under /v1: key -> principal, role per AccessRules, audit, rate limit.
         r.any("/v1", apis.access()::filter).any("/v1/*", apis.access()::filter);
         r.register("/v1/jobs", apis.jobs())

@@ -77,6 +77,7 @@ public final class JobsApi implements HttpService {
     private final RateCard rates;
     private final Consumer<String> jobFinal;
     private final Tenants tenants;
+    private final IdempotentRequests idempotency;
 
     /**
      * The jobs API over the store; submits and cancels wake the scheduler and reach the node.
@@ -84,9 +85,11 @@ public final class JobsApi implements HttpService {
      * @param rates prices jobs whose document names no price
      * @param jobFinal told the id of each job a cancel made final (the ledger returns its hold)
      * @param tenants the clients' quotas
+     * @param idempotencyRetention how long a submit's {@code Idempotency-Key} is kept
      */
     public JobsApi(Store store, AgentHub hub, Runnable wakeScheduler, LiveLogs liveLogs, RateCard rates,
-            Consumer<String> jobFinal, Tenants tenants) {
+            Consumer<String> jobFinal, Tenants tenants, java.time.Duration idempotencyRetention) {
+        this.idempotency = new IdempotentRequests(store.idempotencyKeys(), idempotencyRetention);
         this.tenants = tenants;
         this.rates = rates;
         this.jobFinal = jobFinal;
@@ -109,6 +112,14 @@ public final class JobsApi implements HttpService {
     private void submit(ServerRequest req, ServerResponse res) {
         // asOptional: a POST without a body has no entity, and as(String.class) would throw (a 500, not a 400)
         String body = req.content().asOptional(String.class).orElse("");
+        try (IdempotentRequests.Ticket ticket = idempotency.open(req, res, body)) {
+            if (!ticket.answered()) {
+                submit(req, res, body, ticket);
+            }
+        }
+    }
+
+    private void submit(ServerRequest req, ServerResponse res, String body, IdempotentRequests.Ticket ticket) {
         String type = req.headers().value(HeaderNames.CONTENT_TYPE).orElse("application/json").toLowerCase(Locale.ROOT);
         String format = type.contains("yaml") ? "YAML" : "JSON";
         JobDocument doc;
@@ -191,7 +202,9 @@ public final class JobsApi implements HttpService {
         }
         wakeScheduler.run();
         res.header(TRACEPARENT, trace.toString());
-        JsonResponses.send(res, 201, view(job));
+        String answer = JsonResponses.text(view(job));
+        ticket.complete(201, answer, null); // before the answer: a retry that follows it finds the job
+        JsonResponses.sendText(res, 201, answer);
     }
 
     private void list(ServerRequest req, ServerResponse res) {
@@ -230,7 +243,7 @@ public final class JobsApi implements HttpService {
         ObjectNode out = Json.mapper().createObjectNode();
         var jobs = out.putArray("jobs");
         page.jobs().forEach(j -> jobs.add(view(j)));
-        page.next().ifPresent(n -> out.put("next", n));
+        page.next().ifPresent(n -> Pages.next(n, out, req, res));
         JsonResponses.send(res, 200, out);
     }
 

@@ -44,9 +44,14 @@ public final class NodeInstancesApi implements HttpService {
     private final AgentHub hub;
     private final InstanceRelay relay;
     private final Tenants tenants;
+    private final IdempotentRequests idempotency;
 
-    /** The API sending through {@code relay} to the nodes of {@code hub}; owners and quotas are in the store. */
-    public NodeInstancesApi(Store store, AgentHub hub, InstanceRelay relay) {
+    /**
+     * The API sending through {@code relay} to the nodes of {@code hub}; owners and quotas are in the store, and a
+     * create's {@code Idempotency-Key} is kept for {@code idempotencyRetention}.
+     */
+    public NodeInstancesApi(Store store, AgentHub hub, InstanceRelay relay, Duration idempotencyRetention) {
+        this.idempotency = new IdempotentRequests(store.idempotencyKeys(), idempotencyRetention);
         this.store = store;
         this.tenants = store.tenants();
         this.hub = hub;
@@ -61,6 +66,15 @@ public final class NodeInstancesApi implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res) {
+        String body = req.content().asOptional(String.class).orElse("");
+        try (IdempotentRequests.Ticket ticket = idempotency.open(req, res, body)) {
+            if (!ticket.answered()) {
+                create(req, res, body, ticket);
+            }
+        }
+    }
+
+    private void create(ServerRequest req, ServerResponse res, String body, IdempotentRequests.Ticket ticket) {
         Optional<NodeSession> node = reachable(req, res);
         if (node.isEmpty()) {
             return;
@@ -69,7 +83,6 @@ public final class NodeInstancesApi implements HttpService {
         Duration wait;
         try {
             wait = waitOf(req);
-            String body = req.content().asOptional(String.class).orElse("");
             doc = body.isBlank() ? null : Json.mapper().readValue(body, InstanceDocument.class);
             if (doc == null) {
                 JsonResponses.error(res, 400, "invalid_document", "the instance document is empty: send a JSON "
@@ -119,7 +132,7 @@ public final class NodeInstancesApi implements HttpService {
             return;
         }
         InstanceViews.answer(res, relay.create(node.get(), doc, caller.actor(), claim == InstanceClaim.CLAIMED),
-                wait, 201);
+                wait, 201, ticket);
     }
 
     private void act(ServerRequest req, ServerResponse res) {
@@ -152,7 +165,7 @@ public final class NodeInstancesApi implements HttpService {
             JsonResponses.invalid(res, e.field().equals("wait") ? "wait" : "instanceId", e.getMessage());
             return;
         }
-        InstanceViews.answer(res, relay.act(node.get(), instanceId, action, caller.actor()), wait, 200);
+        InstanceViews.answer(res, relay.act(node.get(), instanceId, action, caller.actor()), wait, 200, IdempotentRequests.Ticket.NONE);
     }
 
     /** Whether the node reports instance {@code instanceId} while no caller created it through the coordinator. */

@@ -387,6 +387,9 @@ public interface Store extends AutoCloseable {
     /** Clients, API keys and the audit trail. */
     Tenants tenants();
 
+    /** The clients' {@code Idempotency-Key}s and the answers to replay. */
+    IdempotencyKeys idempotencyKeys();
+
     /** Closes the database. Idempotent. */
     @Override
     void close();

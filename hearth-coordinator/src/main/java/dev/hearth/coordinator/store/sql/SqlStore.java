@@ -3,6 +3,7 @@ package dev.hearth.coordinator.store.sql;
 import dev.hearth.coordinator.store.Cancellation;
 import dev.hearth.coordinator.store.CopyShares;
 import dev.hearth.coordinator.store.HoldRequest;
+import dev.hearth.coordinator.store.IdempotencyKeys;
 import dev.hearth.coordinator.store.Tenants;
 import dev.hearth.coordinator.store.IssuedToken;
 import dev.hearth.coordinator.store.JobPage;
@@ -41,12 +42,14 @@ final class SqlStore implements Store {
     private final InstantSource clock;
     private final LedgerBook ledger;
     private final Tenants tenants;
+    private final IdempotencyKeys idempotencyKeys;
 
     SqlStore(Transactions tx, InstantSource clock) {
         this.tx = Objects.requireNonNull(tx, "tx");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.ledger = new SqlLedgerBook(tx, clock);
         this.tenants = new SqlTenants(tx, clock);
+        this.idempotencyKeys = new SqlIdempotencyKeys(tx, clock);
     }
 
     @Override
@@ -473,5 +476,10 @@ final class SqlStore implements Store {
     @Override
     public Tenants tenants() {
         return tenants;
+    }
+
+    @Override
+    public IdempotencyKeys idempotencyKeys() {
+        return idempotencyKeys;
     }
 }
