@@ -78,6 +78,7 @@ public final class JobsApi implements HttpService {
     private final Consumer<String> jobFinal;
     private final Tenants tenants;
     private final IdempotentRequests idempotency;
+    private final Consumer<String> jobChanged;
 
     /**
      * The jobs API over the store; submits and cancels wake the scheduler and reach the node.
@@ -86,9 +87,12 @@ public final class JobsApi implements HttpService {
      * @param jobFinal told the id of each job a cancel made final (the ledger returns its hold)
      * @param tenants the clients' quotas
      * @param idempotencyRetention how long a submit's {@code Idempotency-Key} is kept
+     * @param jobChanged told the id of each job a submit or cancel changed (its webhook event)
      */
     public JobsApi(Store store, AgentHub hub, Runnable wakeScheduler, LiveLogs liveLogs, RateCard rates,
-            Consumer<String> jobFinal, Tenants tenants, java.time.Duration idempotencyRetention) {
+            Consumer<String> jobFinal, Tenants tenants, java.time.Duration idempotencyRetention,
+            Consumer<String> jobChanged) {
+        this.jobChanged = jobChanged;
         this.idempotency = new IdempotentRequests(store.idempotencyKeys(), idempotencyRetention);
         this.tenants = tenants;
         this.rates = rates;
@@ -205,6 +209,7 @@ public final class JobsApi implements HttpService {
         String answer = JsonResponses.text(view(job));
         ticket.complete(201, answer, null); // before the answer: a retry that follows it finds the job
         JsonResponses.sendText(res, 201, answer);
+        jobChanged.accept(id);
     }
 
     private void list(ServerRequest req, ServerResponse res) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.hearth.coordinator.hub.AgentHub;
 import dev.hearth.coordinator.hub.InstanceRelay;
+import dev.hearth.coordinator.hub.InstanceRequest;
+import dev.hearth.coordinator.webhook.WebhookEvents;
 import dev.hearth.coordinator.hub.NodeInventory;
 import dev.hearth.coordinator.hub.NodeSession;
 import dev.hearth.coordinator.store.ClientRecord;
@@ -45,12 +47,15 @@ public final class NodeInstancesApi implements HttpService {
     private final InstanceRelay relay;
     private final Tenants tenants;
     private final IdempotentRequests idempotency;
+    private final WebhookEvents events;
 
     /**
      * The API sending through {@code relay} to the nodes of {@code hub}; owners and quotas are in the store, and a
      * create's {@code Idempotency-Key} is kept for {@code idempotencyRetention}.
      */
-    public NodeInstancesApi(Store store, AgentHub hub, InstanceRelay relay, Duration idempotencyRetention) {
+    public NodeInstancesApi(Store store, AgentHub hub, InstanceRelay relay, Duration idempotencyRetention,
+            WebhookEvents events) {
+        this.events = events;
         this.idempotency = new IdempotentRequests(store.idempotencyKeys(), idempotencyRetention);
         this.store = store;
         this.tenants = store.tenants();
@@ -131,8 +136,8 @@ public final class NodeInstancesApi implements HttpService {
                             + "destroy one first, or ask an admin to raise the quota"));
             return;
         }
-        InstanceViews.answer(res, relay.create(node.get(), doc, caller.actor(), claim == InstanceClaim.CLAIMED),
-                wait, 201, ticket);
+        InstanceViews.answer(res, announced(relay.create(node.get(), doc, caller.actor(), claim == InstanceClaim.CLAIMED),
+                caller), wait, 201, ticket);
     }
 
     private void act(ServerRequest req, ServerResponse res) {
@@ -165,7 +170,15 @@ public final class NodeInstancesApi implements HttpService {
             JsonResponses.invalid(res, e.field().equals("wait") ? "wait" : "instanceId", e.getMessage());
             return;
         }
-        InstanceViews.answer(res, relay.act(node.get(), instanceId, action, caller.actor()), wait, 200, IdempotentRequests.Ticket.NONE);
+        InstanceViews.answer(res, announced(relay.act(node.get(), instanceId, action, caller.actor()), caller), wait,
+                200, IdempotentRequests.Ticket.NONE);
+    }
+
+    /** The request, whose end is written as an {@code instance.*} webhook event for its owner. */
+    private InstanceRequest announced(InstanceRequest r, Principal caller) {
+        r.result().thenAccept(done -> events.instance(r.owner(), r.id(), r.nodeId(), r.instanceId(), r.action(),
+                done.ok(), done.ok() ? null : done.code()));
+        return r;
     }
 
     /** Whether the node reports instance {@code instanceId} while no caller created it through the coordinator. */

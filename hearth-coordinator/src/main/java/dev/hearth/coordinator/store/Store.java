@@ -390,6 +390,9 @@ public interface Store extends AutoCloseable {
     /** The clients' {@code Idempotency-Key}s and the answers to replay. */
     IdempotencyKeys idempotencyKeys();
 
+    /** Webhook endpoints and the outbox of their deliveries. */
+    Webhooks webhooks();
+
     /** Closes the database. Idempotent. */
     @Override
     void close();

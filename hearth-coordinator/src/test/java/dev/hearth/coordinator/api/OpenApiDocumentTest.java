@@ -43,7 +43,8 @@ class OpenApiDocumentTest {
             "DELETE /v1/nodes/{id}", "POST /v1/clients", "GET /v1/clients", "POST /v1/clients/{name}/disable",
             "POST /v1/keys", "GET /v1/keys", "POST /v1/keys/{id}/revoke", "POST /v1/keys/{id}/rotate", "GET /v1/audit",
             "GET /v1/jobs/{id}/spec", "GET /v1/jobs/{id}/placements", "GET /v1/overview", "GET /v1/events",
-            "POST /dashboard/session", "GET /dashboard/session", "DELETE /dashboard/session");
+            "POST /dashboard/session", "GET /dashboard/session", "DELETE /dashboard/session", "POST /v1/webhooks",
+            "GET /v1/webhooks", "DELETE /v1/webhooks/{id}");
 
     /** Documented answers this test cannot provoke, each with the reason. Keep it short. */
     private static final Map<String, String> NOT_PROVOKED = Map.of(
@@ -64,7 +65,8 @@ class OpenApiDocumentTest {
     void start() throws Exception {
         doc = OpenApiDocument.find();
         server = CoordinatorServer.start(new CoordinatorConfig("127.0.0.1", 0, data, Duration.ofSeconds(1),
-                Duration.ofSeconds(30), 64 * 1024, Duration.ofMillis(100)), InstantSource.system());
+                Duration.ofSeconds(30), 64 * 1024, Duration.ofMillis(100)).withWebhookAllow(java.util.List.of(
+                        "127.0.0.1/32")), InstantSource.system());
         admin = Files.readString(data.resolve("admin.token")).strip();
     }
 
@@ -183,6 +185,7 @@ class OpenApiDocumentTest {
         expect(404, "GET /v1/jobs/{id}/logs", "GET", "/v1/jobs/nope/logs", null);
         expect(404, "POST /v1/jobs/{id}/cancel", "POST", "/v1/jobs/nope/cancel", null);
         prunedAnswers();
+        webhookAnswers();
         dashboardAnswers();
         expect(200, "GET /healthz", "GET", "/healthz", null);
         expect(200, "GET /metrics", "GET", "/metrics", null);
@@ -375,6 +378,20 @@ class OpenApiDocumentTest {
     }
 
     /** A Hearth agent's signed result: its receipt is served, its key listed with the node, its verdict shown. */
+    /** Webhook endpoints: register (a receiver that is not there: deliveries fail and wait), list, remove. */
+    private void webhookAnswers() throws Exception {
+        JsonNode made = expect(201, "POST /v1/webhooks", "POST", "/v1/webhooks", "{\"url\":\"http://127.0.0.1:9/h\"}");
+        assertThat(made.get("secret").asText()).startsWith("whsec_");
+        expect(400, "POST /v1/webhooks", "POST", "/v1/webhooks", "{\"url\":\"http://10.0.0.1/h\"}");
+        expect(200, "GET /v1/webhooks", "GET", "/v1/webhooks", null);
+        expect(400, "GET /v1/webhooks", "GET", "/v1/webhooks?limit=0", null);
+        String other = expect(201, "POST /v1/clients", "POST", "/v1/clients", "{\"name\":\"hook-owner\"}").get("key")
+                .asText();
+        send(403, "DELETE /v1/webhooks/{id}", "DELETE", "/v1/webhooks/" + made.get("id").asText(), null, null, other);
+        expect(200, "DELETE /v1/webhooks/{id}", "DELETE", "/v1/webhooks/" + made.get("id").asText(), null);
+        expect(404, "DELETE /v1/webhooks/{id}", "DELETE", "/v1/webhooks/" + made.get("id").asText(), null);
+    }
+
     private void signedResult(String token) throws Exception {
         java.security.KeyPair key = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         try (ScriptedAgent agent = new ScriptedAgent(server.port())) {

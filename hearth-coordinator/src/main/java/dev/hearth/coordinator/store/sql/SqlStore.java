@@ -4,6 +4,7 @@ import dev.hearth.coordinator.store.Cancellation;
 import dev.hearth.coordinator.store.CopyShares;
 import dev.hearth.coordinator.store.HoldRequest;
 import dev.hearth.coordinator.store.IdempotencyKeys;
+import dev.hearth.coordinator.store.Webhooks;
 import dev.hearth.coordinator.store.Tenants;
 import dev.hearth.coordinator.store.IssuedToken;
 import dev.hearth.coordinator.store.JobPage;
@@ -43,6 +44,7 @@ final class SqlStore implements Store {
     private final LedgerBook ledger;
     private final Tenants tenants;
     private final IdempotencyKeys idempotencyKeys;
+    private final Webhooks webhooks;
 
     SqlStore(Transactions tx, InstantSource clock) {
         this.tx = Objects.requireNonNull(tx, "tx");
@@ -50,6 +52,7 @@ final class SqlStore implements Store {
         this.ledger = new SqlLedgerBook(tx, clock);
         this.tenants = new SqlTenants(tx, clock);
         this.idempotencyKeys = new SqlIdempotencyKeys(tx, clock);
+        this.webhooks = new SqlWebhooks(tx, clock);
     }
 
     @Override
@@ -481,5 +484,10 @@ final class SqlStore implements Store {
     @Override
     public IdempotencyKeys idempotencyKeys() {
         return idempotencyKeys;
+    }
+
+    @Override
+    public Webhooks webhooks() {
+        return webhooks;
     }
 }
