@@ -119,6 +119,15 @@ final class CoordinatorClient {
     /** The most pages {@link #getAll} follows. */
     static final int MAX_PAGES = 10_000;
 
+    /** As {@link #post(String, String, String)}, with more request headers (an {@code Idempotency-Key}). */
+    JsonNode post(String path, String body, String contentType, Map<String, String> headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        return send(request);
+    }
+
     JsonNode post(String path, String body, String contentType) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
