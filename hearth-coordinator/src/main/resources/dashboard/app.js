@@ -54,7 +54,7 @@ function facts(pairs) {
 
 // ---- API -----------------------------------------------------------------------------------------------------
 class ApiError extends Error {
-  constructor(status, body) { super(body && body.message ? body.message : 'HTTP ' + status); this.status = status; }
+  constructor(status, body) { super(body && (body.detail || body.message) ? (body.detail || body.message) : 'HTTP ' + status); this.status = status; }
 }
 async function api(path, options = {}) {
   const headers = {'Accept': 'application/json'};
