@@ -55,7 +55,7 @@ function facts(pairs) {
 
 // ---- API -----------------------------------------------------------------------------------------------------
 class ApiError extends Error {
-  constructor(status, body) { super(body && body.message ? body.message : 'HTTP ' + status); this.status = status; }
+  constructor(status, body) { super(body && (body.detail || body.message) ? (body.detail || body.message) : 'HTTP ' + status); this.status = status; }
 }
 async function api(path, options = {}) {
   const headers = {'Accept': 'application/json'};
@@ -227,7 +227,7 @@ async function overview() {
 }
 
 async function nodes() {
-  const d = await tryApi('/v1/nodes');
+  const d = await tryApi('/v1/nodes?limit=500');
   if (d.error) return refused('Nodes', d);
   return h('div', {}, h('h1', {}, 'Nodes'),
     table('Nodes', ['Node', 'Host', 'State', 'GPUs', {name: 'Jobs (load)', num: true}, {name: 'Reputation', num: true},
@@ -380,7 +380,7 @@ async function instances() {
 async function ledger() {
   const admin = session.role === 'admin';
   const own = 'client:' + session.name;
-  const accounts = admin ? await tryApi('/v1/ledger/accounts') : await tryApi('/v1/ledger/accounts/' + encodeURIComponent(own));
+  const accounts = admin ? await tryApi('/v1/ledger/accounts?limit=500') : await tryApi('/v1/ledger/accounts/' + encodeURIComponent(own));
   const transfers = await tryApi('/v1/ledger/transfers?limit=200' + (admin ? '' : '&account=' + encodeURIComponent(own)));
   const list = accounts.error ? [] : (accounts.accounts || [accounts]);
   const rows = transfers.error ? [] : transfers.transfers.slice().reverse();

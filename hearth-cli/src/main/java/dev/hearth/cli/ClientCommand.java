@@ -99,7 +99,7 @@ final class ClientCommand {
         @Override
         public Integer call() throws Exception {
             var env = clients.parent.environment();
-            show(spec.commandLine().getOut(), env, json, client(env).get("/v1/clients"), "clients", keep("name"),
+            show(spec.commandLine().getOut(), env, json, client(env).getAll("/v1/clients", "clients"), "clients", keep("name"),
                     keep("enabled"), keep("createdAt"), free("quota"));
             return 0;
         }

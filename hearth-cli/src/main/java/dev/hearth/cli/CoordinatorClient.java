@@ -86,6 +86,49 @@ final class CoordinatorClient {
         return send(HttpRequest.newBuilder(base.resolve(path)).GET());
     }
 
+    /**
+     * Every page of a list operation: the first page's document with the {@code field} arrays of all pages in one,
+     * following {@code next} (at most {@value #MAX_PAGES} pages; a cursor seen twice ends it, so a coordinator that
+     * answers the same page for ever cannot hold the CLI).
+     */
+    JsonNode getAll(String path, String field) throws IOException, InterruptedException {
+        com.fasterxml.jackson.databind.node.ObjectNode first = null;
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        String cursor = null;
+        for (int pages = 0; pages < MAX_PAGES; pages++) {
+            JsonNode page = get(path + (path.contains("?") ? "&" : "?") + "limit=500"
+                    + (cursor == null ? "" : "&cursor=" + java.net.URLEncoder.encode(cursor,
+                            java.nio.charset.StandardCharsets.UTF_8)));
+            if (first == null) {
+                first = page.isObject() ? (com.fasterxml.jackson.databind.node.ObjectNode) page.deepCopy()
+                        : Json.mapper().createObjectNode();
+                first.remove("next");
+                first.putArray(field).addAll(page.path(field).isArray()
+                        ? (com.fasterxml.jackson.databind.node.ArrayNode) page.path(field)
+                        : Json.mapper().createArrayNode());
+            } else {
+                page.path(field).forEach(((com.fasterxml.jackson.databind.node.ArrayNode) first.get(field))::add);
+            }
+            cursor = page.path("next").asText(null);
+            if (cursor == null || !seen.add(cursor)) {
+                break;
+            }
+        }
+        return first;
+    }
+
+    /** The most pages {@link #getAll} follows. */
+    static final int MAX_PAGES = 10_000;
+
+    /** As {@link #post(String, String, String)}, with more request headers (an {@code Idempotency-Key}). */
+    JsonNode post(String path, String body, String contentType, Map<String, String> headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        return send(request);
+    }
+
     JsonNode post(String path, String body, String contentType) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
@@ -128,7 +171,10 @@ final class CoordinatorClient {
             String message = r.body();
             try {
                 JsonNode err = Json.mapper().readTree(r.body());
-                if (err.hasNonNull("message")) {
+                // an RFC 9457 problem's detail; the earlier error form's message
+                if (err.hasNonNull("detail")) {
+                    message = err.get("detail").asText();
+                } else if (err.hasNonNull("message")) {
                     message = err.get("message").asText();
                 }
             } catch (IOException notJson) {

@@ -124,6 +124,15 @@ final class CoordinatorCommand implements Callable<Integer> {
                     + "pruned and a tombstone (state, times, ledger entries) stays. 0 or off keeps every job "
                     + "(default: ${DEFAULT-VALUE}).")
     String retainFinished;
+    @Option(names = "--idempotency-retention", paramLabel = "DURATION", defaultValue = "24h",
+            description = "How long a job submit's or instance create's Idempotency-Key and its answer are kept for "
+                    + "retries (default: ${DEFAULT-VALUE})")
+    String idempotencyRetention;
+    @Option(names = "--webhook-allow-cidr", paramLabel = "CIDR",
+            description = "An address range webhook URLs may point into although internal (loopback, private and "
+                    + "link-local addresses are refused otherwise), e.g. 127.0.0.0/8 for a receiver on this host; "
+                    + "repeatable")
+    java.util.List<String> webhookAllowCidr = new java.util.ArrayList<>();
     @Option(names = "--lease-grace", paramLabel = "DURATION", defaultValue = "5m",
             description = "Time beyond a job's timeout before its lease expires and the job is taken back from a node "
                     + "that never answered (default: ${DEFAULT-VALUE}).")
@@ -261,7 +270,9 @@ final class CoordinatorCommand implements Callable<Integer> {
         }
         Path dir = data != null ? data : HearthPaths.coordinatorData(parent.environment());
         return new CoordinatorConfig(host, port, dir, interval, lost, maxFrame, Duration.ofSeconds(1), ledger())
-                .withTransport(transport()).withLeases(leases()).withRetainFinished(retainFinished());
+                .withTransport(transport()).withLeases(leases()).withRetainFinished(retainFinished())
+                .withIdempotencyRetention(DurationText.parsePositive("--idempotency-retention", idempotencyRetention))
+                .withWebhookAllow(webhookAllowCidr);
     }
 
     /** The --retain-finished flag: a positive duration, or 0 / off for keeping every finished job whole. */

@@ -58,7 +58,7 @@ final class InstanceRemote {
     static void list(CoordinatorClient client, String node, boolean json, PrintWriter out, Map<String, String> env)
             throws IOException, InterruptedException {
         ArrayNode mine = Json.mapper().createArrayNode();
-        for (JsonNode i : client.get("/v1/instances").path("instances")) {
+        for (JsonNode i : client.getAll("/v1/instances", "instances").path("instances")) {
             if (node == null || node.equals(i.path("nodeId").asText())) {
                 mine.add(i);
             }

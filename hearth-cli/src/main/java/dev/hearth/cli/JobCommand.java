@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -71,6 +72,11 @@ final class JobCommand {
         @Option(names = "--account", paramLabel = "NAME",
                 description = "Your ledger account, client:NAME, the price is held from (default: default).")
         String account;
+        @Option(names = "--idempotency-key", paramLabel = "KEY",
+                description = "Sent as the Idempotency-Key header: submitting again with the same KEY and the same job "
+                        + "answers the first job instead of making (and paying for) another; 1 to 255 letters, digits "
+                        + "and - _ . : (a UUID fits).")
+        String idempotencyKey;
         @Option(names = "--wait", description = "Follow the job to its end with live logs, print its result, exit with its status.")
         boolean await;
         @Parameters(paramLabel = "CMD", arity = "0..*", description = "The command and its arguments.") List<String> command = new ArrayList<>();
@@ -99,7 +105,8 @@ final class JobCommand {
                 type = "application/json";
             }
             CoordinatorClient client = job.client();
-            JsonNode made = client.post("/v1/jobs", body, type);
+            JsonNode made = idempotencyKey == null ? client.post("/v1/jobs", body, type)
+                    : client.post("/v1/jobs", body, type, Map.of("Idempotency-Key", idempotencyKey));
             String id = made.get("id").asText();
             PrintWriter out = spec.commandLine().getOut();
             if (json.on()) {

@@ -97,7 +97,7 @@ final class KeyCommand {
         @Override
         public Integer call() throws Exception {
             var env = keys.parent.environment();
-            show(spec.commandLine().getOut(), env, json, client(env).get("/v1/keys"), "keys", keep("id"),
+            show(spec.commandLine().getOut(), env, json, client(env).getAll("/v1/keys", "keys"), "keys", keep("id"),
                     keep("role"), keep("owner"), free("label"), free("scopes"), keep("createdAt"), keep("expiresAt"),
                     keep("revoked"));
             return 0;

@@ -99,7 +99,7 @@ final class LedgerCommand {
                 }
                 return 0;
             }
-            JsonNode all = ledger.client().get("/v1/ledger/accounts");
+            JsonNode all = ledger.client().getAll("/v1/ledger/accounts", "accounts");
             if (json.on()) {
                 JsonOutput.print(out, all);
                 return 0;

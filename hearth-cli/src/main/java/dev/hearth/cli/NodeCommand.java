@@ -99,7 +99,7 @@ final class NodeCommand {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode nodes = node.client().get("/v1/nodes");
+            JsonNode nodes = node.client().getAll("/v1/nodes", "nodes");
             PrintWriter out = spec.commandLine().getOut();
             if (json.on()) {
                 JsonOutput.print(out, nodes);

@@ -79,7 +79,7 @@ final class TokenCommand {
         @Override
         public Integer call() throws Exception {
             var env = token.parent.environment();
-            show(spec.commandLine().getOut(), env, json, client(env).get("/v1/tokens"), "tokens", keep("id"),
+            show(spec.commandLine().getOut(), env, json, client(env).getAll("/v1/tokens", "tokens"), "tokens", keep("id"),
                     free("label"), keep("nodeId"), free("operator"), keep("createdAt"), keep("expiresAt"),
                     keep("revoked"));
             return 0;

@@ -135,7 +135,7 @@ final class VerifyCommand implements Callable<Integer> {
     }
 
     private PublicKey registeredKey(String nodeId) throws IOException, InterruptedException {
-        JsonNode nodes = CoordinatorClient.from(keySource.coordinator, parent.environment()).get("/v1/nodes");
+        JsonNode nodes = CoordinatorClient.from(keySource.coordinator, parent.environment()).getAll("/v1/nodes", "nodes");
         for (JsonNode n : nodes.path("nodes")) {
             if (n.path("id").asText().equals(nodeId)) {
                 if (!n.hasNonNull("publicKey")) {

@@ -45,6 +45,8 @@ class CoordinatorConfigFileTest {
             Map.entry("completion", new Object[] {"\"markers\"", "markers"}),
             Map.entry("oracle-max-attempts", new Object[] {"9", 9}),
             Map.entry("retain-finished", new Object[] {"\"off\"", "off"}),
+            Map.entry("idempotency-retention", new Object[] {"\"12h\"", "12h"}),
+            Map.entry("webhook-allow-cidr", new Object[] {"[\"127.0.0.0/8\"]", List.of("127.0.0.0/8")}),
             Map.entry("lease-grace", new Object[] {"\"2m\"", "2m"}),
             Map.entry("node-max-slots", new Object[] {"4", 4}),
             Map.entry("node-max-cpus", new Object[] {"\"8\"", "8"}),

@@ -23,16 +23,22 @@ import java.util.Objects;
  * @param leases lease deadlines' grace, per-node capacity limits and the automatic cordon
  * @param retainFinished how long a finished job is kept whole before its spec, result, logs and receipt are pruned
  *     to a tombstone (its ledger entries stay); {@link Duration#ZERO} keeps every job whole
+ * @param idempotencyRetention how long a create's {@code Idempotency-Key} and its answer are kept for retries
+ * @param webhookAllow address ranges webhook URLs may point into although internal (loopback, private, link-local
+ *     are refused otherwise), such as {@code 127.0.0.0/8} for a receiver on this host
  */
 public record CoordinatorConfig(String host, int port, Path dataDir, Duration heartbeatInterval, Duration lostAfter,
         int maxFrameBytes, Duration tick, LedgerConfig ledger, TransportLimits transport, LeasePolicy leases,
-        Duration retainFinished) {
+        Duration retainFinished, Duration idempotencyRetention, java.util.List<String> webhookAllow) {
 
     /** The default port. */
     public static final int DEFAULT_PORT = 7070;
 
     /** How long finished jobs are kept whole by default: 30 days. */
     public static final Duration DEFAULT_RETAIN_FINISHED = Duration.ofDays(30);
+
+    /** How long Idempotency-Keys are kept by default: 24 hours. */
+    public static final Duration DEFAULT_IDEMPOTENCY_RETENTION = Duration.ofHours(24);
 
     public CoordinatorConfig {
         Objects.requireNonNull(host, "host");
@@ -44,6 +50,12 @@ public record CoordinatorConfig(String host, int port, Path dataDir, Duration he
         if (retainFinished.isNegative()) {
             throw new IllegalArgumentException("retain-finished must be a positive duration or 0 (keep every job), "
                     + "got " + retainFinished);
+        }
+        Objects.requireNonNull(idempotencyRetention, "idempotencyRetention");
+        webhookAllow = java.util.List.copyOf(webhookAllow);
+        if (idempotencyRetention.isNegative() || idempotencyRetention.isZero()) {
+            throw new IllegalArgumentException("idempotency-retention must be a positive duration (e.g. 24h), got "
+                    + idempotencyRetention);
         }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be within 0..65535, got " + port);
@@ -74,31 +86,43 @@ public record CoordinatorConfig(String host, int port, Path dataDir, Duration he
     public CoordinatorConfig(String host, int port, Path dataDir, Duration heartbeatInterval, Duration lostAfter,
             int maxFrameBytes, Duration tick, LedgerConfig ledger, TransportLimits transport, LeasePolicy leases) {
         this(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger, transport, leases,
-                DEFAULT_RETAIN_FINISHED);
+                DEFAULT_RETAIN_FINISHED, DEFAULT_IDEMPOTENCY_RETENTION, java.util.List.of());
     }
 
     /** This config with another ledger config. */
     public CoordinatorConfig withLedger(LedgerConfig value) {
         return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, value,
-                transport, leases, retainFinished);
+                transport, leases, retainFinished, idempotencyRetention, webhookAllow);
     }
 
     /** This config with other transport limits. */
     public CoordinatorConfig withTransport(TransportLimits value) {
         return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger,
-                value, leases, retainFinished);
+                value, leases, retainFinished, idempotencyRetention, webhookAllow);
     }
 
     /** This config with another lease policy. */
     public CoordinatorConfig withLeases(LeasePolicy value) {
         return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger,
-                transport, value, retainFinished);
+                transport, value, retainFinished, idempotencyRetention, webhookAllow);
     }
 
     /** This config keeping finished jobs whole for {@code value} ({@link Duration#ZERO}: for ever). */
     public CoordinatorConfig withRetainFinished(Duration value) {
         return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger,
-                transport, leases, value);
+                transport, leases, value, idempotencyRetention, webhookAllow);
+    }
+
+    /** This config keeping Idempotency-Keys for {@code value}. */
+    public CoordinatorConfig withIdempotencyRetention(Duration value) {
+        return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger,
+                transport, leases, retainFinished, value, webhookAllow);
+    }
+
+    /** This config letting webhook URLs point into {@code cidrs} ({@code 127.0.0.0/8}, ...). */
+    public CoordinatorConfig withWebhookAllow(java.util.List<String> cidrs) {
+        return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger,
+                transport, leases, retainFinished, idempotencyRetention, cidrs);
     }
 
     /** Defaults: 127.0.0.1:7070, heartbeats every 10 s, lost after 30 s, 4 MiB frames, 1 s tick. */

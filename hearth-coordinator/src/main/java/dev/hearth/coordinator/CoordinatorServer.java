@@ -12,6 +12,10 @@ import dev.hearth.coordinator.api.LedgerApi;
 import dev.hearth.coordinator.api.NodesApi;
 import dev.hearth.coordinator.api.TokensApi;
 import dev.hearth.coordinator.api.EventsApi;
+import dev.hearth.coordinator.api.WebhooksApi;
+import dev.hearth.coordinator.webhook.WebhookEvents;
+import dev.hearth.coordinator.webhook.WebhookSender;
+import dev.hearth.coordinator.webhook.WebhookTargets;
 import dev.hearth.coordinator.api.JobDetailsApi;
 import dev.hearth.coordinator.api.OverviewApi;
 import dev.hearth.coordinator.dashboard.DashboardService;
@@ -73,9 +77,12 @@ public final class CoordinatorServer implements AutoCloseable {
     private final AgentHub hub;
     private final EventsApi events;
     private final CoordinatorMetrics metrics;
+    private final WebhookSender webhooks;
 
     private CoordinatorServer(Store store, SchedulerLoop scheduler, VerificationQueue verifier, WebServer server,
-            Optional<PaymentWebhook> webhook, AgentHub hub, EventsApi events, CoordinatorMetrics metrics) {
+            Optional<PaymentWebhook> webhook, AgentHub hub, EventsApi events, CoordinatorMetrics metrics,
+            WebhookSender webhooks) {
+        this.webhooks = webhooks;
         this.hub = hub;
         this.events = events;
         this.metrics = metrics;
@@ -126,6 +133,9 @@ public final class CoordinatorServer implements AutoCloseable {
                 .map(url -> new PaymentWebhook(store, url, key, clock, ledger.webhookRetryBase()));
         Settlement settlement = new Settlement(store, webhook.isPresent(),
                 () -> webhook.ifPresent(PaymentWebhook::wake), oracle.policy().unsigned() == OraclePolicy.Unsigned.PAY);
+        WebhookTargets targets = new WebhookTargets(config.webhookAllow());
+        WebhookSender webhooks = new WebhookSender(store.webhooks(), targets, clock, ledger.webhookRetryBase());
+        WebhookEvents events = new WebhookEvents(store, clock, webhooks::wake);
         CoordinatorMetrics metrics = new CoordinatorMetrics();
         settlement.onSettled(metrics::settled);
         settlement.reconcile();
@@ -142,11 +152,13 @@ public final class CoordinatorServer implements AutoCloseable {
             liveLogs.forget(id); // its lease ended (revoked, reclaimed, cancelled): its live text goes too
             judgeRef[0].copyEnded(id);
             settlement.onFinal(id);
+            events.job(id);
         };
         judgeRef[0] = new CopyJudge(store, id -> cancelCopy(store, hubRef[0], id, settlement), settlement::onFinal);
         oracle.listeners().forEach(verifier::addListener);
         verifier.addListener(judgeRef[0]); // copies are compared before the ledger settles them
         verifier.addListener(settlement); // the ledger pays or refunds on the verdict, never before it
+        verifier.addListener((jobId, nodeId, verdict) -> events.job(jobId)); // completed or failed now
         verifier.addListener((jobId, nodeId, verdict) -> metrics.verdict(verdict));
         verifier.onJudged(metrics::verification);
         MessageHandler handler = new MessageHandler(store, () -> loop[0].wake(), metrics, clock,
@@ -171,12 +183,13 @@ public final class CoordinatorServer implements AutoCloseable {
         Dashboard dashboard = new Dashboard(new DashboardService(sessions, access, store.tenants(),
                 identity.isPresent()), new OverviewApi(store, clock), new EventsApi(store, store.tenants(), clock),
                 new JobDetailsApi(store));
-        Apis apis = new Apis(new JobsApi(store, hub, wake, liveLogs, ledger.rates(), jobEnded, store.tenants()),
+        Apis apis = new Apis(new JobsApi(store, hub, wake, liveLogs, ledger.rates(), jobEnded, store.tenants(),
+                config.idempotencyRetention(), events::job),
                 new NodesApi(store, hub, clock, instances.inventory(), store.tenants(), wake),
                 new TokensApi(store, store.tenants()), new LedgerApi(store, store.tenants()),
-                new CoordinatorApi(key), new NodeInstancesApi(store, hub, instances), new InstancesApi(instances, hub, store.tenants()),
+                new CoordinatorApi(key), new NodeInstancesApi(store, hub, instances, config.idempotencyRetention(), events), new InstancesApi(instances, hub, store.tenants()),
                 new TenantsApi(store.tenants()), new NodeRemovalApi(store, store.tenants(), hub, wake),
-                access);
+                new WebhooksApi(store.webhooks(), targets), access);
         io.helidon.webserver.WebServerConfig.Builder web = WebServer.builder();
         identity.ifPresent(t -> web.tls(Tls.builder().sslContext(t.context()).build()));
         WebServer server = web
@@ -191,13 +204,15 @@ public final class CoordinatorServer implements AutoCloseable {
                 + "with --tls-fingerprint)", t.fingerprint()));
         loop[0].start();
         webhook.ifPresent(PaymentWebhook::start);
+        webhooks.start();
         verifier.start();
         log.info("coordinator listening on {}:{} (data {}; oracle: unsigned {}, timing {}, completion {}; {}; "
                 + "settlement webhook {})", config.host(), server.port(), config.dataDir(),
                 oracle.policy().unsigned().name().toLowerCase(java.util.Locale.ROOT), oracle.policy().timing().wireName(),
                 oracle.policy().completion().wireName(), ledger.rates(),
                 ledger.settlementWebhook().map(Object::toString).orElse("none"));
-        return new CoordinatorServer(store, loop[0], verifier, server, webhook, hub, dashboard.events(), metrics);
+        return new CoordinatorServer(store, loop[0], verifier, server, webhook, hub, dashboard.events(), metrics,
+                webhooks);
     }
 
     /** Cancels a copy of a k-of-n job that can no longer matter (the job failed), telling its node, and settles it. */
@@ -211,7 +226,7 @@ public final class CoordinatorServer implements AutoCloseable {
     /** The REST services, each mounted under its /v1 prefix behind the authorization filter. */
     private record Apis(JobsApi jobs, NodesApi nodes, TokensApi tokens, LedgerApi ledger, CoordinatorApi coordinator,
             NodeInstancesApi nodeInstances, InstancesApi instances, TenantsApi tenants, NodeRemovalApi removal,
-            Access access) {
+            WebhooksApi webhooks, Access access) {
     }
 
     /** The web dashboard's page and session, and the /v1 reads it adds. */
@@ -223,6 +238,7 @@ public final class CoordinatorServer implements AutoCloseable {
         r.get("/healthz", (req, res) -> health(store, res))
                 .get("/metrics", (req, res) -> res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4")
                         .send(metrics.scrape()));
+        r.addFilter(dev.hearth.coordinator.api.ProblemDetails.instances()); // problems name the request's path
         // One filter in front of everything under /v1: key -> principal, role per AccessRules, audit, rate limit.
         r.any("/v1", apis.access()::filter).any("/v1/*", apis.access()::filter);
         r.register("/v1/jobs", apis.jobs())
@@ -234,6 +250,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 .register("/v1/coordinator", apis.coordinator())
                 .register("/v1/nodes", apis.removal())
                 .register("/v1", apis.tenants())
+                .register("/v1/webhooks", apis.webhooks())
                 .register("/v1/jobs", dashboard.jobs())
                 .register("/v1/overview", dashboard.overview())
                 .register("/v1/events", dashboard.events());
@@ -283,6 +300,7 @@ public final class CoordinatorServer implements AutoCloseable {
         server.stop();
         hub.close();
         webhook.ifPresent(PaymentWebhook::close);
+        webhooks.close();
         scheduler.close();
         verifier.close();
         store.close();

@@ -40,6 +40,7 @@ public final class AccessRules {
                 case "ledger" -> read ? Optional.of(Scope.LEDGER_READ) : Optional.of(Scope.ADMIN);
                 case "coordinator" -> Optional.empty();
                 case "overview", "events" -> Optional.of(Scope.JOBS_READ); // the dashboard's reads
+                case "webhooks" -> Optional.of(read ? Scope.JOBS_READ : Scope.JOBS_WRITE); // job and instance events
                 default -> Optional.of(Scope.ADMIN);
             };
         }
@@ -91,7 +92,10 @@ public final class AccessRules {
             new Rule("POST", "/v1/keys/{id}/rotate", ADMIN),
             new Rule("GET", "/v1/audit", ADMIN),
             new Rule("GET", "/v1/overview", ANY),
-            new Rule("GET", "/v1/events", ANY));
+            new Rule("GET", "/v1/events", ANY),
+            new Rule("POST", "/v1/webhooks", CLIENT),
+            new Rule("GET", "/v1/webhooks", CLIENT),
+            new Rule("DELETE", "/v1/webhooks/{id}", CLIENT));
 
     private AccessRules() {
     }

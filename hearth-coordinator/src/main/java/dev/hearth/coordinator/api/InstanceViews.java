@@ -53,14 +53,18 @@ final class InstanceViews {
     /**
      * Waits up to {@code wait} for the node's answer, then answers: {@code success} with the request when it did
      * what was asked; the node's refusal as an error document; 202 with the request (and where to poll it) while
-     * the node still works.
+     * the node still works. The ticket keeps a 2xx answer for retries with the request's Idempotency-Key.
      */
-    static void answer(ServerResponse res, InstanceRequest r, Duration wait, int success) {
+    static void answer(ServerResponse res, InstanceRequest r, Duration wait, int success,
+            IdempotentRequests.Ticket ticket) {
         try {
             r.result().get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            res.header(HeaderNames.LOCATION, "/v1/instances/requests/" + r.id());
-            JsonResponses.send(res, 202, request(r));
+            String location = "/v1/instances/requests/" + r.id();
+            String body = JsonResponses.text(request(r));
+            ticket.complete(202, body, location);
+            res.header(HeaderNames.LOCATION, location);
+            JsonResponses.sendText(res, 202, body);
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -72,7 +76,9 @@ final class InstanceViews {
         }
         InstanceResult result = r.done().orElseThrow();
         if (result.ok()) {
-            JsonResponses.send(res, success, request(r));
+            String body = JsonResponses.text(request(r));
+            ticket.complete(success, body, null);
+            JsonResponses.sendText(res, success, body);
             return;
         }
         int status = switch (result.code() == null ? "" : result.code()) {

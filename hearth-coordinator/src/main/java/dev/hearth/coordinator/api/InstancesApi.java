@@ -13,7 +13,10 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -41,10 +44,15 @@ public final class InstancesApi implements HttpService {
 
     /** Every instance for an admin; a client's own only (those it created through the coordinator). */
     private void list(ServerRequest req, ServerResponse res) {
+        Optional<Pages.Request> page = Pages.request(req, res);
+        if (page.isEmpty()) {
+            return;
+        }
         Principal caller = Principal.of(req);
         Map<InstanceKey, String> owners = tenants.instanceOwners();
         ObjectNode out = Json.mapper().createObjectNode();
         var all = out.putArray("instances");
+        List<ObjectNode> views = new ArrayList<>();
         Map<String, NodeInventory.Snapshot> nodes = new TreeMap<>(relay.inventory().all());
         nodes.forEach((nodeId, snapshot) -> {
             boolean connected = hub.session(nodeId).isPresent();
@@ -59,9 +67,12 @@ public final class InstancesApi implements HttpService {
                 if (owner != null) {
                     v.put("owner", owner);
                 }
-                all.add(v);
+                views.add(v);
             }
         });
+        // node id, then instance id: one instance per key (an id is unique on its node)
+        all.addAll(Pages.page(views, v -> v.path("nodeId").asText() + "/" + v.path("id").asText(), page.get(), out,
+                req, res));
         JsonResponses.send(res, 200, out);
     }
 

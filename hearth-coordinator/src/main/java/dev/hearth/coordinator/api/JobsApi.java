@@ -78,6 +78,8 @@ public final class JobsApi implements HttpService {
     private final RateCard rates;
     private final Consumer<String> jobFinal;
     private final Tenants tenants;
+    private final IdempotentRequests idempotency;
+    private final Consumer<String> jobChanged;
 
     /**
      * The jobs API over the store; submits and cancels wake the scheduler and reach the node.
@@ -85,9 +87,14 @@ public final class JobsApi implements HttpService {
      * @param rates prices jobs whose document names no price
      * @param jobFinal told the id of each job a cancel made final (the ledger returns its hold)
      * @param tenants the clients' quotas
+     * @param idempotencyRetention how long a submit's {@code Idempotency-Key} is kept
+     * @param jobChanged told the id of each job a submit or cancel changed (its webhook event)
      */
     public JobsApi(Store store, AgentHub hub, Runnable wakeScheduler, LiveLogs liveLogs, RateCard rates,
-            Consumer<String> jobFinal, Tenants tenants) {
+            Consumer<String> jobFinal, Tenants tenants, java.time.Duration idempotencyRetention,
+            Consumer<String> jobChanged) {
+        this.jobChanged = jobChanged;
+        this.idempotency = new IdempotentRequests(store.idempotencyKeys(), idempotencyRetention);
         this.tenants = tenants;
         this.rates = rates;
         this.jobFinal = jobFinal;
@@ -110,6 +117,14 @@ public final class JobsApi implements HttpService {
     private void submit(ServerRequest req, ServerResponse res) {
         // asOptional: a POST without a body has no entity, and as(String.class) would throw (a 500, not a 400)
         String body = req.content().asOptional(String.class).orElse("");
+        try (IdempotentRequests.Ticket ticket = idempotency.open(req, res, body)) {
+            if (!ticket.answered()) {
+                submit(req, res, body, ticket);
+            }
+        }
+    }
+
+    private void submit(ServerRequest req, ServerResponse res, String body, IdempotentRequests.Ticket ticket) {
         String type = req.headers().value(HeaderNames.CONTENT_TYPE).orElse("application/json").toLowerCase(Locale.ROOT);
         String format = type.contains("yaml") ? "YAML" : "JSON";
         JobDocument doc;
@@ -192,7 +207,10 @@ public final class JobsApi implements HttpService {
         }
         wakeScheduler.run();
         res.header(TRACEPARENT, trace.toString());
-        JsonResponses.send(res, 201, view(job));
+        String answer = JsonResponses.text(view(job));
+        ticket.complete(201, answer, null); // before the answer: a retry that follows it finds the job
+        JsonResponses.sendText(res, 201, answer);
+        jobChanged.accept(id);
     }
 
     private void list(ServerRequest req, ServerResponse res) {
@@ -231,7 +249,7 @@ public final class JobsApi implements HttpService {
         ObjectNode out = Json.mapper().createObjectNode();
         var jobs = out.putArray("jobs");
         page.jobs().forEach(j -> jobs.add(view(j)));
-        page.next().ifPresent(n -> out.put("next", n));
+        page.next().ifPresent(n -> Pages.next(n, out, req, res));
         JsonResponses.send(res, 200, out);
     }
 

@@ -68,13 +68,18 @@ public final class LedgerApi implements HttpService {
     }
 
     private void accounts(ServerRequest req, ServerResponse res) {
+        Optional<Pages.Request> page = Pages.request(req, res);
+        if (page.isEmpty()) {
+            return;
+        }
         ObjectNode out = Json.mapper().createObjectNode();
         ArrayNode list = out.putArray("accounts");
-        long total = 0;
-        for (LedgerAccount a : store.ledger().accounts()) {
-            list.add(LedgerViews.account(a));
+        long total = 0; // of every account, not the page's only: the books balance to zero
+        List<LedgerAccount> all = store.ledger().accounts();
+        for (LedgerAccount a : all) {
             total = Math.addExact(total, a.balanceMicros());
         }
+        Pages.page(all, LedgerAccount::id, page.get(), out, req, res).forEach(a -> list.add(LedgerViews.account(a)));
         out.put("totalMicros", total);
         JsonResponses.send(res, 200, out);
     }
@@ -106,11 +111,21 @@ public final class LedgerApi implements HttpService {
                         + "own account with ?account=)"));
                 return;
             }
-            String limitText = req.query().first("limit").orElse("100");
-            int limit = parseLimit(limitText);
+            Optional<Pages.Request> page = Pages.request(req, res, 100, MAX_LIMIT);
+            if (page.isEmpty()) {
+                return;
+            }
+            int limit = page.get().limit();
+            long before = page.get().after().map(LedgerApi::sequence).orElse(Long.MAX_VALUE);
             ObjectNode out = Json.mapper().createObjectNode();
             ArrayNode list = out.putArray("transfers");
-            store.ledger().transfers(account, Optional.empty(), limit).forEach(t -> list.add(LedgerViews.transfer(t)));
+            // each page oldest first; the next page is the transfers before this one's oldest
+            List<LedgerTransfer> transfers = store.ledger().transfers(account, Optional.empty(), before, limit + 1);
+            if (transfers.size() > limit) {
+                transfers = transfers.subList(1, transfers.size()); // the oldest one only says that more follow
+                Pages.next(Pages.cursor(String.valueOf(transfers.getFirst().seq())), out, req, res);
+            }
+            transfers.forEach(t -> list.add(LedgerViews.transfer(t)));
             JsonResponses.send(res, 200, out);
         } catch (InvalidInputException e) {
             JsonResponses.invalid(res, e.field(), e.getMessage());
@@ -185,15 +200,11 @@ public final class LedgerApi implements HttpService {
         }
     }
 
-    private static int parseLimit(String text) {
+    private static long sequence(String cursorKey) {
         try {
-            int limit = Integer.parseInt(text);
-            if (limit >= 1 && limit <= MAX_LIMIT) {
-                return limit;
-            }
+            return Long.parseLong(cursorKey);
         } catch (NumberFormatException e) {
-            // reported below
+            throw new InvalidInputException("cursor", cursorKey, "the 'next' value of the previous page, unchanged");
         }
-        throw new InvalidInputException("limit", text, "a whole number from 1 to " + MAX_LIMIT);
     }
 }

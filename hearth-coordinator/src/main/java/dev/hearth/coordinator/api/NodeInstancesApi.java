@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.hearth.coordinator.hub.AgentHub;
 import dev.hearth.coordinator.hub.InstanceRelay;
+import dev.hearth.coordinator.hub.InstanceRequest;
+import dev.hearth.coordinator.webhook.WebhookEvents;
 import dev.hearth.coordinator.hub.NodeInventory;
 import dev.hearth.coordinator.hub.NodeSession;
 import dev.hearth.coordinator.store.ClientRecord;
@@ -45,9 +47,17 @@ public final class NodeInstancesApi implements HttpService {
     private final AgentHub hub;
     private final InstanceRelay relay;
     private final Tenants tenants;
+    private final IdempotentRequests idempotency;
+    private final WebhookEvents events;
 
-    /** The API sending through {@code relay} to the nodes of {@code hub}; owners and quotas are in the store. */
-    public NodeInstancesApi(Store store, AgentHub hub, InstanceRelay relay) {
+    /**
+     * The API sending through {@code relay} to the nodes of {@code hub}; owners and quotas are in the store, and a
+     * create's {@code Idempotency-Key} is kept for {@code idempotencyRetention}.
+     */
+    public NodeInstancesApi(Store store, AgentHub hub, InstanceRelay relay, Duration idempotencyRetention,
+            WebhookEvents events) {
+        this.events = events;
+        this.idempotency = new IdempotentRequests(store.idempotencyKeys(), idempotencyRetention);
         this.store = store;
         this.tenants = store.tenants();
         this.hub = hub;
@@ -62,6 +72,15 @@ public final class NodeInstancesApi implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res) {
+        String body = req.content().asOptional(String.class).orElse("");
+        try (IdempotentRequests.Ticket ticket = idempotency.open(req, res, body)) {
+            if (!ticket.answered()) {
+                create(req, res, body, ticket);
+            }
+        }
+    }
+
+    private void create(ServerRequest req, ServerResponse res, String body, IdempotentRequests.Ticket ticket) {
         Optional<NodeSession> node = reachable(req, res);
         if (node.isEmpty()) {
             return;
@@ -70,7 +89,6 @@ public final class NodeInstancesApi implements HttpService {
         Duration wait;
         try {
             wait = waitOf(req);
-            String body = req.content().asOptional(String.class).orElse("");
             doc = body.isBlank() ? null : Json.mapper().readValue(body, InstanceDocument.class);
             if (doc == null) {
                 JsonResponses.error(res, 400, "invalid_document", "the instance document is empty: send a JSON "
@@ -119,8 +137,8 @@ public final class NodeInstancesApi implements HttpService {
                             + "destroy one first, or ask an admin to raise the quota"));
             return;
         }
-        InstanceViews.answer(res, relay.create(node.get(), doc, caller.actor(), claim == InstanceClaim.CLAIMED),
-                wait, 201);
+        InstanceViews.answer(res, announced(relay.create(node.get(), doc, caller.actor(), claim == InstanceClaim.CLAIMED),
+                caller), wait, 201, ticket);
     }
 
     private void act(ServerRequest req, ServerResponse res) {
@@ -153,7 +171,15 @@ public final class NodeInstancesApi implements HttpService {
             JsonResponses.invalid(res, e.field().equals("wait") ? "wait" : "instanceId", e.getMessage());
             return;
         }
-        InstanceViews.answer(res, relay.act(node.get(), instanceId, action, caller.actor()), wait, 200);
+        InstanceViews.answer(res, announced(relay.act(node.get(), instanceId, action, caller.actor()), caller), wait,
+                200, IdempotentRequests.Ticket.NONE);
+    }
+
+    /** The request, whose end is written as an {@code instance.*} webhook event for its owner. */
+    private InstanceRequest announced(InstanceRequest r, Principal caller) {
+        r.result().thenAccept(done -> events.instance(r.owner(), r.id(), r.nodeId(), r.instanceId(), r.action(),
+                done.ok(), done.ok() ? null : done.code()));
+        return r;
     }
 
     /** Whether the node reports instance {@code instanceId} while no caller created it through the coordinator. */

@@ -83,6 +83,10 @@ public final class NodesApi implements HttpService {
     }
 
     private void list(ServerRequest req, ServerResponse res) {
+        Optional<Pages.Request> page = Pages.request(req, res);
+        if (page.isEmpty()) {
+            return;
+        }
         Map<String, Long> jobs = liveJobs();
         Map<String, NodeStanding> standings = store.ledger().standings();
         Map<String, Long> balances = balances();
@@ -91,10 +95,9 @@ public final class NodesApi implements HttpService {
         Map<String, String> cordoned = store.cordoned();
         Principal caller = Principal.of(req);
         Set<String> own = caller.admin() ? Set.of() : tenants.nodesOf(caller.name());
-        for (NodeRecord n : store.nodes()) {
-            if (!caller.admin() && !own.contains(n.id())) {
-                continue;
-            }
+        List<NodeRecord> visible = store.nodes().stream().filter(n -> caller.admin() || own.contains(n.id())).toList();
+        for (NodeRecord n : Pages.page(visible, n -> Pages.timeKey(n.registeredAt(), n.id()), page.get(), out, req,
+                res)) {
             nodes.add(cordonView(view(n, jobs, standings.get(n.id()), balances), cordoned.get(n.id())));
         }
         JsonResponses.send(res, 200, out);

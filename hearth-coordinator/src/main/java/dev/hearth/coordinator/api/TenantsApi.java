@@ -15,6 +15,8 @@ import dev.hearth.coordinator.store.Tenants;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.json.Json;
 import dev.hearth.core.units.DurationText;
+import java.time.Instant;
+import java.util.List;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -75,9 +77,13 @@ public final class TenantsApi implements HttpService {
     }
 
     private void clients(ServerRequest req, ServerResponse res) {
+        Optional<Pages.Request> page = Pages.request(req, res);
+        if (page.isEmpty()) {
+            return;
+        }
         ObjectNode out = Json.mapper().createObjectNode();
         var list = out.putArray("clients");
-        tenants.clients().forEach(c -> list.add(clientView(c)));
+        Pages.page(tenants.clients(), ClientRecord::name, page.get(), out, req, res).forEach(c -> list.add(clientView(c)));
         JsonResponses.send(res, 200, out);
     }
 
@@ -110,9 +116,14 @@ public final class TenantsApi implements HttpService {
     }
 
     private void keys(ServerRequest req, ServerResponse res) {
+        Optional<Pages.Request> page = Pages.request(req, res);
+        if (page.isEmpty()) {
+            return;
+        }
         ObjectNode out = Json.mapper().createObjectNode();
         var list = out.putArray("keys");
-        tenants.keys().forEach(k -> list.add(keyView(k)));
+        Pages.page(tenants.keys(), k -> Pages.timeKey(k.createdAt(), k.id()), page.get(), out, req, res)
+                .forEach(k -> list.add(keyView(k)));
         JsonResponses.send(res, 200, out);
     }
 
@@ -143,21 +154,29 @@ public final class TenantsApi implements HttpService {
     }
 
     private void audit(ServerRequest req, ServerResponse res) {
-        String text = req.query().first("limit").orElse("100");
-        int limit;
+        Optional<Pages.Request> page = Pages.request(req, res, 100, MAX_AUDIT);
+        if (page.isEmpty()) {
+            return;
+        }
+        Optional<String[]> before = page.get().after().map(k -> k.split("/", 2));
+        List<AuditEvent> events;
         try {
-            limit = Integer.parseInt(text);
-            if (limit < 1 || limit > MAX_AUDIT) {
-                throw new NumberFormatException();
-            }
-        } catch (NumberFormatException e) {
-            JsonResponses.invalid(res, "limit", "limit '" + text + "' is invalid: a whole number from 1 to "
-                    + MAX_AUDIT);
+            int limit = page.get().limit();
+            // newest first across pages: each page is the events before the first one of the page before it
+            events = before.isEmpty() ? tenants.auditTrail(limit + 1) : tenants.auditTrailBefore(
+                    Instant.ofEpochMilli(Long.parseLong(before.get()[0])), before.get()[1], limit + 1);
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            JsonResponses.invalid(res, "cursor", "cursor is invalid: pass the 'next' value of the previous page "
+                    + "unchanged");
             return;
         }
         ObjectNode out = Json.mapper().createObjectNode();
         var list = out.putArray("events");
-        for (AuditEvent e : tenants.auditTrail(limit)) {
+        if (events.size() > page.get().limit()) {
+            events = events.subList(1, events.size()); // the oldest one only says that more follow
+            Pages.next(Pages.cursor(Pages.timeKey(events.getFirst().at(), events.getFirst().id())), out, req, res);
+        }
+        for (AuditEvent e : events) {
             list.addObject().put("id", e.id()).put("at", e.at().toString()).put("actor", e.actor())
                     .put("action", e.action()).put("outcome", e.outcome()).put("detail", e.detail());
         }

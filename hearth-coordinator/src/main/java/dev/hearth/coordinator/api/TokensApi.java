@@ -41,11 +41,16 @@ public final class TokensApi implements HttpService {
     }
 
     private void list(ServerRequest req, ServerResponse res) {
+        java.util.Optional<Pages.Request> page = Pages.request(req, res);
+        if (page.isEmpty()) {
+            return;
+        }
         Map<String, String> operators = tenants.tokenOperators();
         Set<String> revoked = tenants.revokedTokens();
         ObjectNode out = Json.mapper().createObjectNode();
         var list = out.putArray("tokens");
-        for (TokenRecord t : store.tokens()) {
+        for (TokenRecord t : Pages.page(store.tokens(), t -> Pages.timeKey(t.createdAt(), t.id()), page.get(), out,
+                req, res)) {
             ObjectNode v = list.addObject().put("id", t.id()).put("label", t.label())
                     .put("createdAt", t.createdAt().toString()).put("revoked", revoked.contains(t.id()));
             if (t.expiresAt() != null) {

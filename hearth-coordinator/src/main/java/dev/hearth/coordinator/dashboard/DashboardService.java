@@ -3,6 +3,7 @@ package dev.hearth.coordinator.dashboard;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.coordinator.api.ProblemDetails;
 import dev.hearth.coordinator.api.Access;
 import dev.hearth.coordinator.api.Principal;
 import dev.hearth.coordinator.store.Tenants;
@@ -157,7 +158,9 @@ public final class DashboardService implements HttpService {
     }
 
     private static void error(ServerResponse res, int status, String code, String message) {
-        send(res, status, Json.mapper().createObjectNode().put("error", code).put("message", message));
+        res.status(status);
+        headers(res).header(HeaderNames.CONTENT_TYPE, ProblemDetails.MEDIA_TYPE)
+                .send(ProblemDetails.of(status, code, message, null).toString());
     }
 
     private static void send(ServerResponse res, int status, ObjectNode body) {

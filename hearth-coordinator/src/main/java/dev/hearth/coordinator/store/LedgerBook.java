@@ -59,7 +59,15 @@ public interface LedgerBook {
      * Transfers in ledger order (oldest first): the last {@code limit} of those touching {@code account} (or all)
      * written at or after {@code since} (or ever).
      */
-    List<LedgerTransfer> transfers(Optional<String> account, Optional<Instant> since, int limit);
+    default List<LedgerTransfer> transfers(Optional<String> account, Optional<Instant> since, int limit) {
+        return transfers(account, since, Long.MAX_VALUE, limit);
+    }
+
+    /**
+     * As {@link #transfers(Optional, Optional, int)}, among the transfers before sequence number {@code beforeSeq}
+     * only: the page of older transfers after one that ended at {@code beforeSeq}.
+     */
+    List<LedgerTransfer> transfers(Optional<String> account, Optional<Instant> since, long beforeSeq, int limit);
 
     /** What reputation is made of, for every registered node, by node id. */
     Map<String, NodeStanding> standings();

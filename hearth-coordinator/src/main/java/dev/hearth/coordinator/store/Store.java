@@ -388,6 +388,12 @@ public interface Store extends AutoCloseable {
     /** Clients, API keys and the audit trail. */
     Tenants tenants();
 
+    /** The clients' {@code Idempotency-Key}s and the answers to replay. */
+    IdempotencyKeys idempotencyKeys();
+
+    /** Webhook endpoints and the outbox of their deliveries. */
+    Webhooks webhooks();
+
     /** Closes the database. Idempotent. */
     @Override
     void close();

@@ -2,6 +2,7 @@
 package dev.hearth.coordinator.store;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -61,6 +62,12 @@ public interface Tenants {
 
     /** The latest {@code limit} audit events, oldest first. */
     List<AuditEvent> auditTrail(int limit);
+
+    /**
+     * The latest {@code limit} audit events older than event {@code beforeId} at {@code beforeAt} (in the trail's
+     * order: by time, then as written), oldest first: the page after one that began with that event.
+     */
+    List<AuditEvent> auditTrailBefore(Instant beforeAt, String beforeId, int limit);
 
     /** Marks node token {@code tokenId} as minted for {@code operator}: the node it makes is that operator's. */
     void assignOperator(String tokenId, String operator);

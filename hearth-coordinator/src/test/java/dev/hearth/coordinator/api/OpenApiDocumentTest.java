@@ -44,11 +44,15 @@ class OpenApiDocumentTest {
             "DELETE /v1/nodes/{id}", "POST /v1/clients", "GET /v1/clients", "POST /v1/clients/{name}/disable",
             "POST /v1/keys", "GET /v1/keys", "POST /v1/keys/{id}/revoke", "POST /v1/keys/{id}/rotate", "GET /v1/audit",
             "GET /v1/jobs/{id}/spec", "GET /v1/jobs/{id}/placements", "GET /v1/overview", "GET /v1/events",
-            "POST /dashboard/session", "GET /dashboard/session", "DELETE /dashboard/session");
+            "POST /dashboard/session", "GET /dashboard/session", "DELETE /dashboard/session", "POST /v1/webhooks",
+            "GET /v1/webhooks", "DELETE /v1/webhooks/{id}");
 
     /** Documented answers this test cannot provoke, each with the reason. Keep it short. */
     private static final Map<String, String> NOT_PROVOKED = Map.of(
-            "GET /healthz 503", "needs a store that fails while the server runs");
+            "GET /healthz 503", "needs a store that fails while the server runs",
+            "POST /v1/jobs 409", "a race of two requests with one key: IdempotencyKeyTest.parallelDuplicates",
+            "POST /v1/nodes/{id}/instances 422", "the same component as POST /v1/jobs 422, on a node that answers: "
+                    + "IdempotencyKeyTest.instanceCreate");
 
     @TempDir
     Path data;
@@ -62,7 +66,8 @@ class OpenApiDocumentTest {
     void start() throws Exception {
         doc = OpenApiDocument.find();
         server = CoordinatorServer.start(new CoordinatorConfig("127.0.0.1", 0, data, Duration.ofSeconds(1),
-                Duration.ofSeconds(30), 64 * 1024, Duration.ofMillis(100)), InstantSource.system());
+                Duration.ofSeconds(30), 64 * 1024, Duration.ofMillis(100)).withWebhookAllow(java.util.List.of(
+                        "127.0.0.1/32")), InstantSource.system());
         admin = Files.readString(data.resolve("admin.token")).strip();
     }
 
@@ -149,6 +154,14 @@ class OpenApiDocumentTest {
                 send(201, op, "POST", path, example.mediaType(), example.body(), admin);
             }
         }
+        JsonNode once = send(201, "POST /v1/jobs", "POST", "/v1/jobs", "application/json",
+                "{\"command\":[\"true\"]}", admin, "Idempotency-Key", "openapi-1");
+        assertThat(send(201, "POST /v1/jobs", "POST", "/v1/jobs", "application/json", "{\"command\":[\"true\"]}",
+                admin, "Idempotency-Key", "openapi-1").get("id")).isEqualTo(once.get("id"));
+        assertThat(send(422, "POST /v1/jobs", "POST", "/v1/jobs", "application/json", "{\"command\":[\"false\"]}",
+                admin, "Idempotency-Key", "openapi-1").get("field").asText()).isEqualTo("Idempotency-Key");
+        send(400, "POST /v1/jobs", "POST", "/v1/jobs", "application/json", "{\"command\":[\"true\"]}", admin,
+                "Idempotency-Key", "no spaces");
         expect(400, "POST /v1/jobs", "POST", "/v1/jobs", "{\"command\":[\"true\"],\"memory\":\"12q\"}");
         expect(400, "POST /v1/jobs", "POST", "/v1/jobs", "{\"command\":[\"true\"],\"memroy\":\"1g\"}");
         expect(400, "POST /v1/jobs", "POST", "/v1/jobs", null);
@@ -158,10 +171,22 @@ class OpenApiDocumentTest {
         expect(200, "GET /v1/jobs", "GET", "/v1/jobs", null);
         expect(200, "GET /v1/jobs", "GET", "/v1/jobs?state=COMPLETED", null);
         expect(400, "GET /v1/jobs", "GET", "/v1/jobs?state=nope", null);
+        for (String list : Set.of("/v1/nodes", "/v1/instances", "/v1/tokens", "/v1/clients", "/v1/keys", "/v1/audit",
+                "/v1/ledger/accounts", "/v1/ledger/transfers")) {
+            expect(400, "GET " + list, "GET", list + "?limit=0", null);
+            expect(400, "GET " + list, "GET", list + "?cursor=nope", null);
+            HttpResponse<String> one = call("GET", list + "?limit=1", null, null, admin);
+            String next = Json.mapper().readTree(one.body()).path("next").asText(null);
+            assertThat(one.headers().firstValue("Link")).as("the Link of " + list + "'s next page, with next " + next)
+                    .isEqualTo(java.util.Optional.ofNullable(next).map(n -> "<" + list + "?limit=1&cursor=" + n
+                            + ">; rel=\"next\""));
+            expect(200, "GET " + list, "GET", list + "?limit=1", null);
+        }
         expect(404, "GET /v1/jobs/{id}", "GET", "/v1/jobs/nope", null);
         expect(404, "GET /v1/jobs/{id}/logs", "GET", "/v1/jobs/nope/logs", null);
         expect(404, "POST /v1/jobs/{id}/cancel", "POST", "/v1/jobs/nope/cancel", null);
         prunedAnswers();
+        webhookAnswers();
         dashboardAnswers();
         expect(200, "GET /healthz", "GET", "/healthz", null);
         expect(200, "GET /metrics", "GET", "/metrics", null);
@@ -354,6 +379,20 @@ class OpenApiDocumentTest {
     }
 
     /** A Hearth agent's signed result: its receipt is served, its key listed with the node, its verdict shown. */
+    /** Webhook endpoints: register (a receiver that is not there: deliveries fail and wait), list, remove. */
+    private void webhookAnswers() throws Exception {
+        JsonNode made = expect(201, "POST /v1/webhooks", "POST", "/v1/webhooks", "{\"url\":\"http://127.0.0.1:9/h\"}");
+        assertThat(made.get("secret").asText()).startsWith("whsec_");
+        expect(400, "POST /v1/webhooks", "POST", "/v1/webhooks", "{\"url\":\"http://10.0.0.1/h\"}");
+        expect(200, "GET /v1/webhooks", "GET", "/v1/webhooks", null);
+        expect(400, "GET /v1/webhooks", "GET", "/v1/webhooks?limit=0", null);
+        String other = expect(201, "POST /v1/clients", "POST", "/v1/clients", "{\"name\":\"hook-owner\"}").get("key")
+                .asText();
+        send(403, "DELETE /v1/webhooks/{id}", "DELETE", "/v1/webhooks/" + made.get("id").asText(), null, null, other);
+        expect(200, "DELETE /v1/webhooks/{id}", "DELETE", "/v1/webhooks/" + made.get("id").asText(), null);
+        expect(404, "DELETE /v1/webhooks/{id}", "DELETE", "/v1/webhooks/" + made.get("id").asText(), null);
+    }
+
     private void signedResult(String token) throws Exception {
         java.security.KeyPair key = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         try (ScriptedAgent agent = new ScriptedAgent(server.port())) {
@@ -397,10 +436,23 @@ class OpenApiDocumentTest {
         answered.add(operation + " " + status);
         String mediaType = r.headers().firstValue("Content-Type").orElse("").split(";")[0].strip();
         assertThat(doc.mediaTypes(operation, status)).as("documented media types (%s)", where).contains(mediaType);
-        if (!mediaType.equals("application/json")) {
+        if (!mediaType.equals("application/json") && !mediaType.equals(ProblemDetails.MEDIA_TYPE)) {
             return Json.mapper().missingNode();
         }
         JsonNode json = Json.mapper().readTree(r.body());
+        if (status >= 400) {
+            // every error is an RFC 9457 problem naming the request it answers, its stable code kept
+            assertThat(mediaType).as("problem media type (%s)", where).isEqualTo(ProblemDetails.MEDIA_TYPE);
+            assertThat(json.path("status").asInt()).as("problem status (%s)", where).isEqualTo(status);
+            assertThat(json.path("type").asText()).as("problem type (%s)", where)
+                    .isEqualTo(ProblemDetails.TYPE_PREFIX + json.path("code").asText());
+            assertThat(json.path("code").asText()).as("problem code (%s)", where).isEqualTo(json.path("error").asText());
+            assertThat(json.path("detail").asText()).as("problem detail (%s)", where).isNotBlank();
+            if (path.startsWith("/v1/")) {
+                assertThat(json.path("instance").asText()).as("problem instance (%s)", where)
+                        .isEqualTo(path.replaceAll("\\?.*", ""));
+            }
+        }
         JsonNode schema = doc.schema(operation, status, mediaType);
         for (String required : doc.requiredProperties(schema)) {
             assertThat(json.has(required)).as("required property '%s' (%s)", required, where).isTrue();

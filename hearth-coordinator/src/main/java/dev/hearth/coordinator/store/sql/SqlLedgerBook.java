@@ -90,12 +90,13 @@ final class SqlLedgerBook implements LedgerBook {
     }
 
     @Override
-    public List<LedgerTransfer> transfers(Optional<String> account, Optional<Instant> since, int limit) {
+    public List<LedgerTransfer> transfers(Optional<String> account, Optional<Instant> since, long beforeSeq,
+            int limit) {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be 1 or more, got " + limit);
         }
         return tx.read("list transfers" + account.map(a -> " of " + a).orElse(""),
-                c -> TransferTable.list(c, account, since, limit));
+                c -> TransferTable.list(c, account, since, beforeSeq, limit));
     }
 
     @Override

@@ -4,6 +4,8 @@ package dev.hearth.coordinator.store.sql;
 import dev.hearth.coordinator.store.Cancellation;
 import dev.hearth.coordinator.store.CopyShares;
 import dev.hearth.coordinator.store.HoldRequest;
+import dev.hearth.coordinator.store.IdempotencyKeys;
+import dev.hearth.coordinator.store.Webhooks;
 import dev.hearth.coordinator.store.Tenants;
 import dev.hearth.coordinator.store.IssuedToken;
 import dev.hearth.coordinator.store.JobPage;
@@ -42,12 +44,16 @@ final class SqlStore implements Store {
     private final InstantSource clock;
     private final LedgerBook ledger;
     private final Tenants tenants;
+    private final IdempotencyKeys idempotencyKeys;
+    private final Webhooks webhooks;
 
     SqlStore(Transactions tx, InstantSource clock) {
         this.tx = Objects.requireNonNull(tx, "tx");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.ledger = new SqlLedgerBook(tx, clock);
         this.tenants = new SqlTenants(tx, clock);
+        this.idempotencyKeys = new SqlIdempotencyKeys(tx, clock);
+        this.webhooks = new SqlWebhooks(tx, clock);
     }
 
     @Override
@@ -474,5 +480,15 @@ final class SqlStore implements Store {
     @Override
     public Tenants tenants() {
         return tenants;
+    }
+
+    @Override
+    public IdempotencyKeys idempotencyKeys() {
+        return idempotencyKeys;
+    }
+
+    @Override
+    public Webhooks webhooks() {
+        return webhooks;
     }
 }

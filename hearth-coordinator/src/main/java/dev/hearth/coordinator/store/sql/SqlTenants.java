@@ -181,10 +181,26 @@ final class SqlTenants implements Tenants {
             throw new IllegalArgumentException("limit must be 1 or more, got " + limit);
         }
         List<AuditEvent> latest = tx.read("list audit events", c -> query(c,
-                "SELECT * FROM audit_events ORDER BY at DESC, rowid DESC LIMIT ?", rs -> new AuditEvent(
-                        rs.getString("id"), Rows.instant(rs, "at"), rs.getString("actor"), rs.getString("action"),
-                        rs.getString("outcome"), rs.getString("detail")), limit));
+                "SELECT * FROM audit_events ORDER BY at DESC, rowid DESC LIMIT ?", SqlTenants::auditEvent, limit));
         return latest.reversed();
+    }
+
+    @Override
+    public List<AuditEvent> auditTrailBefore(Instant beforeAt, String beforeId, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be 1 or more, got " + limit);
+        }
+        // the same order as auditTrail: by time, then rowid (as written) for events of one millisecond
+        List<AuditEvent> latest = tx.read("list audit events before " + beforeId, c -> query(c,
+                "SELECT * FROM audit_events WHERE at < ? OR (at = ? AND rowid < (SELECT rowid FROM audit_events "
+                        + "WHERE id = ?)) ORDER BY at DESC, rowid DESC LIMIT ?", SqlTenants::auditEvent, beforeAt,
+                beforeAt, beforeId, limit));
+        return latest.reversed();
+    }
+
+    private static AuditEvent auditEvent(ResultSet rs) throws SQLException {
+        return new AuditEvent(rs.getString("id"), Rows.instant(rs, "at"), rs.getString("actor"),
+                rs.getString("action"), rs.getString("outcome"), rs.getString("detail"));
     }
 
     @Override

@@ -64,11 +64,12 @@ final class TransferTable {
                 TransferTable::transfer, key);
     }
 
-    static List<LedgerTransfer> list(Connection c, Optional<String> account, Optional<Instant> since, int limit)
-            throws SQLException {
+    static List<LedgerTransfer> list(Connection c, Optional<String> account, Optional<Instant> since, long beforeSeq,
+            int limit) throws SQLException {
         List<Object> params = new ArrayList<>();
-        StringBuilder where = new StringBuilder(" WHERE created_at >= ?");
+        StringBuilder where = new StringBuilder(" WHERE created_at >= ? AND seq < ?");
         params.add(since.orElse(Instant.EPOCH));
+        params.add(beforeSeq);
         if (account.isPresent()) {
             where.append(" AND (from_account = ? OR to_account = ?)");
             params.add(account.get());

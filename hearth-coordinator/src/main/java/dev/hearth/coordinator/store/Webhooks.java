@@ -1,0 +1,41 @@
+package dev.hearth.coordinator.store;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The webhook endpoints callers registered and the durable outbox of their deliveries: an event is written once
+ * per matching endpoint and stays until the receiver answered 2xx or the sender gave up. Thread-safe.
+ */
+public interface Webhooks {
+
+    /** Registers an endpoint. */
+    WebhookEndpoint register(String owner, String url, String secret);
+
+    /** Every endpoint, by creation time. */
+    List<WebhookEndpoint> endpoints();
+
+    /** One endpoint. */
+    Optional<WebhookEndpoint> endpoint(String id);
+
+    /** Removes an endpoint and its undelivered messages; false when there was none. */
+    boolean remove(String id);
+
+    /**
+     * Writes the event for every endpoint of {@code owner} and every admin's endpoint, once per message id (a
+     * second write of the same message is ignored).
+     *
+     * @return how many deliveries were written
+     */
+    int enqueue(String messageId, String owner, String eventType, String payload);
+
+    /** Up to {@code max} deliveries due at {@code now}, oldest first. */
+    List<WebhookDelivery> due(Instant now, int max);
+
+    /** The receiver answered 2xx. */
+    void delivered(String messageId, String endpointId, Instant at);
+
+    /** An attempt failed: retry at {@code next}, or give up when it is empty. */
+    void failed(String messageId, String endpointId, String error, Optional<Instant> next);
+}

@@ -1,0 +1,107 @@
+package dev.hearth.coordinator.webhook;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.coordinator.store.Hold;
+import dev.hearth.coordinator.store.JobRecord;
+import dev.hearth.coordinator.store.Store;
+import dev.hearth.core.json.Json;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.InstantSource;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes {@code job.*} and {@code instance.*} events into the webhook outbox, for the endpoints of the job's or
+ * instance's owner and every admin's, then wakes the sender. A job event is {@code job.<state>} of the job as the
+ * store holds it when told (so {@code job.queued} on submit, {@code job.completed}, {@code job.failed},
+ * {@code job.cancelled} when it ends); an instance event is {@code instance.<action>} ({@code created},
+ * {@code started}, {@code stopped}, {@code restarted}, {@code destroyed}) or {@code instance.failed}. A message id is
+ * derived from what it reports, so telling the same change twice writes it once. Thread-safe.
+ */
+public final class WebhookEvents {
+
+    private static final Logger log = LoggerFactory.getLogger(WebhookEvents.class);
+
+    private final Store store;
+    private final InstantSource clock;
+    private final Runnable wake;
+
+    /** Events into {@code store}'s outbox; {@code wake} asks the sender for a pass. */
+    public WebhookEvents(Store store, InstantSource clock, Runnable wake) {
+        this.store = store;
+        this.clock = clock;
+        this.wake = wake;
+    }
+
+    /** Job {@code jobId} changed: its current state goes to its owner's endpoints. Never throws. */
+    public void job(String jobId) {
+        try {
+            Optional<JobRecord> job = store.job(jobId);
+            Optional<String> owner = store.ledger().hold(jobId).map(Hold::accountId);
+            if (job.isEmpty() || owner.isEmpty()) {
+                return;
+            }
+            JobRecord j = job.get();
+            String state = j.state().name().toLowerCase(Locale.ROOT);
+            ObjectNode data = Json.mapper().createObjectNode().put("id", j.id()).put("state", state)
+                    .put("attempts", j.attempts()).put("epoch", j.epoch()).put("updatedAt", j.updatedAt().toString());
+            if (j.reason() != null) {
+                data.put("reason", j.reason());
+            }
+            if (j.nodeId() != null) {
+                data.put("nodeId", j.nodeId());
+            }
+            emit(owner.get(), "job." + state, data, j.id() + "/" + state + "/" + j.epoch());
+        } catch (RuntimeException e) {
+            log.error("job {}'s webhook event was not written", jobId, e);
+        }
+    }
+
+    /**
+     * An instance command ended: {@code instance.<action as done>} or {@code instance.failed} to the owner's
+     * endpoints. Never throws.
+     */
+    public void instance(String owner, String requestId, String nodeId, String instanceId, String action, boolean ok,
+            String error) {
+        try {
+            String type = "instance." + (!ok ? "failed" : switch (action) {
+                case "create" -> "created";
+                case "stop" -> "stopped";
+                case "destroy" -> "destroyed";
+                default -> action + "ed";
+            });
+            ObjectNode data = Json.mapper().createObjectNode().put("nodeId", nodeId).put("id", instanceId)
+                    .put("action", action).put("requestId", requestId);
+            if (error != null) {
+                data.put("error", error);
+            }
+            emit(owner, type, data, requestId + "/" + type);
+        } catch (RuntimeException e) {
+            log.error("instance request {}'s webhook event was not written", requestId, e);
+        }
+    }
+
+    private void emit(String owner, String type, ObjectNode data, String identity) {
+        String id = "msg_" + digest(type + "|" + identity);
+        ObjectNode payload = Json.mapper().createObjectNode().put("type", type)
+                .put("timestamp", clock.instant().toString());
+        payload.set("data", data);
+        if (store.webhooks().enqueue(id, owner, type, payload.toString()) > 0) {
+            wake.run();
+        }
+    }
+
+    private static String digest(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}
