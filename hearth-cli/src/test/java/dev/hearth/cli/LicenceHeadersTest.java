@@ -50,6 +50,7 @@ class LicenceHeadersTest {
         }
         assertThat(checked).as("source files found under " + root).hasSizeGreaterThan(500);
         assertThat(missing).as("files without '" + TAG + "' in their first 5 lines (scripts/licence-headers adds it)")
+                .isEmpty();
     }
 
     private static List<Path> sources(Path root) throws IOException {
