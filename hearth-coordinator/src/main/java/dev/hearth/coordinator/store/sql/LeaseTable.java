@@ -40,7 +40,8 @@ final class LeaseTable {
                     + job.state() + (job.nodeId() == null ? "" : " (node " + job.nodeId() + ", epoch "
                     + job.epoch() + ")") + ", and only a QUEUED job can be leased");
         }
-        long epoch = JobTable.byId(c, jobId).orElseThrow().epoch();
+        long epoch = Statements.queryOne(c, "SELECT epoch FROM jobs WHERE id = ?", rs -> rs.getLong(1), jobId)
+                .orElseThrow();
         Instant due = deadline == null ? null : Instant.ofEpochMilli(deadline.toEpochMilli());
         update(c, "INSERT INTO leases (job_id, epoch, node_id, granted_at, gpu_indexes, deadline_at) "
                 + "VALUES (?, ?, ?, ?, ?, ?)", jobId, epoch, nodeId, now,
