@@ -61,6 +61,8 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
     private final JobIndex index;
     private boolean indexed;
     private Instant lastFlush = Instant.MIN;
+    /** The least time between two passes. */
+    static final Duration PASS_SPACING = Duration.ofMillis(10);
     /** How often a pass writes the buffered heartbeats; a node is never lost for one still buffered. */
     static final Duration FLUSH_EVERY = Duration.ofMillis(500);
 
@@ -124,6 +126,9 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
                 wakeups.tryAcquire(tick.toMillis(), TimeUnit.MILLISECONDS);
                 wakeups.drainPermits();
                 pass();
+                // wake-ups that come in meanwhile (a submit each) are served by one pass after the spacing, so a
+                // burst of submits costs a pass per few milliseconds, not a pass (and a walk of every node) per job
+                Thread.sleep(PASS_SPACING);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -153,6 +158,7 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
         reclaim();
         markLost();
         expireLeases();
+        index.sync(); // what the steps above changed (requeued, revoked) is placed in this same pass
         place();
         Instant now = clock.instant();
         if (!now.isBefore(lastHousekeeping.plus(tick.multipliedBy(5)))) {
@@ -281,12 +287,16 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
             grants.forEach(g -> index.changed(g.jobId()));
             throw e;
         }
-        for (int i = 0; i < granted.size(); i++) {
-            Lease lease = granted.get(i);
+        Map<String, NodeSession> sessions = new HashMap<>();
+        for (int i = 0; i < grants.size(); i++) {
+            sessions.put(grants.get(i).jobId(), to.get(i));
+        }
+        for (Lease lease : granted) {
             JobIndex.Queued q = index.queuedJob(lease.jobId()).orElseThrow();
             index.granted(lease);
-            offer(q, lease, to.get(i));
+            offer(q, lease, sessions.remove(lease.jobId()));
         }
+        sessions.keySet().forEach(index::changed); // passed over, no longer queued: read them again
     }
 
     private void offer(JobIndex.Queued q, Lease lease, NodeSession session) {

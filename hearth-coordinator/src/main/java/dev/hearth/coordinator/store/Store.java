@@ -232,12 +232,13 @@ public interface Store extends AutoCloseable {
     Lease grantLease(String jobId, String nodeId, List<Integer> gpuIndexes, Instant deadline);
 
     /**
-     * Grants several leases in one transaction, each as {@link #grantLease(String, String, List, Instant)} does: all
-     * of them or, when any one fails (a job no longer queued, a node not registered, a database error), none.
+     * Grants several leases in one transaction, each as {@link #grantLease(String, String, List, Instant)} does, except
+     * that a job no longer queued (cancelled, say, since the caller read it) is passed over: it lost a race, it is no
+     * failure. Any failure (a node not registered, a database error) grants none of the batch.
      *
-     * @return the leases, in the order of {@code grants}
-     * @throws IllegalStateException as {@link #grantLease(String, String, List, Instant)} does, for the first grant
-     *     that fails; then no lease of the batch was granted
+     * @return the leases granted, in the order of {@code grants}; a job passed over has none
+     * @throws IllegalStateException when a node of the batch is not registered; then no lease of the batch was
+     *     granted
      */
     List<Lease> grantLeases(List<LeaseGrant> grants);
 

@@ -213,9 +213,8 @@ class JobIndexTest {
                     }
                     grants.add(new LeaseGrant(q.job().id(), "n" + (pass % 4), List.of(), null));
                 }
-                try {
-                    grant(grants);
-                } catch (IllegalStateException e) {
+                List<Lease> leases = grant(grants);
+                if (leases.size() < grants.size()) {
                     grants.forEach(g -> index.changed(g.jobId())); // a cancel won the race: read them again
                 }
                 pass++;

@@ -44,15 +44,14 @@ interface BatchContract extends StoreFixture {
         registerNode("n1");
         submit("j1", 0);
         submit("j2", 0);
-        store().cancelJob("j2");
         submit("j3", 0);
 
         assertThatThrownBy(() -> store().grantLeases(List.of(new LeaseGrant("j1", "n1", List.of(0), null),
-                new LeaseGrant("j2", "n1", List.of(), null), new LeaseGrant("j3", "n1", List.of(), null))))
+                new LeaseGrant("j2", "ghost", List.of(), null), new LeaseGrant("j3", "n1", List.of(), null))))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("job j2")
-                .hasMessageContaining("CANCELLED");
+                .hasMessageContaining("node ghost").hasMessageContaining("not registered");
 
-        for (String id : List.of("j1", "j3")) {
+        for (String id : List.of("j1", "j2", "j3")) {
             JobRecord j = job(id);
             assertThat(j.state()).as(id).isEqualTo(JobState.QUEUED);
             assertThat(j.epoch()).as(id).isZero();
@@ -60,7 +59,25 @@ interface BatchContract extends StoreFixture {
             assertThat(store().lease(id, 1)).as(id).isEmpty();
         }
         assertThat(store().gpusInUse()).isEmpty();
-        assertThat(store().grantLeases(List.of(new LeaseGrant("j1", "n1", List.of(), null)))).hasSize(1);
+    }
+
+    @Test
+    @DisplayName("a job of the batch no longer queued (cancelled meanwhile) is passed over; the others are granted")
+    default void grantLeasesPassesOver() {
+        registerNode("n1");
+        submit("j1", 0);
+        submit("j2", 0);
+        store().cancelJob("j2");
+        submit("j3", 0);
+
+        List<Lease> leases = store().grantLeases(List.of(new LeaseGrant("j1", "n1", List.of(), null),
+                new LeaseGrant("j2", "n1", List.of(), null), new LeaseGrant("j3", "n1", List.of(), null),
+                new LeaseGrant("ghost", "n1", List.of(), null)));
+
+        assertThat(leases).extracting(Lease::jobId).containsExactly("j1", "j3");
+        assertThat(job("j2").state()).isEqualTo(JobState.CANCELLED);
+        assertThat(job("j2").epoch()).isZero();
+        assertThat(job("j3").state()).isEqualTo(JobState.LEASED);
     }
 
     @Test

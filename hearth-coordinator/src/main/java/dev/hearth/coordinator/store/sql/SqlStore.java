@@ -329,7 +329,8 @@ final class SqlStore implements Store {
         return tx.write("grant " + batch.size() + " leases", c -> {
             List<Lease> granted = new ArrayList<>(batch.size());
             for (LeaseGrant g : batch) {
-                granted.add(LeaseTable.grant(c, g.jobId(), g.nodeId(), g.gpuIndexes(), g.deadline(), now));
+                LeaseTable.grantIfQueued(c, g.jobId(), g.nodeId(), g.gpuIndexes(), g.deadline(), now)
+                        .ifPresent(granted::add);
             }
             return granted;
         });
