@@ -61,7 +61,7 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
     private final JobIndex index;
     private boolean indexed;
     private Instant lastFlush = Instant.MIN;
-    /** The least time between two passes. */
+    /** The least time between two passes (more after a pass that took longer). */
     static final Duration PASS_SPACING = Duration.ofMillis(10);
     /** How often a pass writes the buffered heartbeats; a node is never lost for one still buffered. */
     static final Duration FLUSH_EVERY = Duration.ofMillis(500);
@@ -125,10 +125,13 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
             try {
                 wakeups.tryAcquire(tick.toMillis(), TimeUnit.MILLISECONDS);
                 wakeups.drainPermits();
+                long began = System.nanoTime();
                 pass();
                 // wake-ups that come in meanwhile (a submit each) are served by one pass after the spacing, so a
-                // burst of submits costs a pass per few milliseconds, not a pass (and a walk of every node) per job
-                Thread.sleep(PASS_SPACING);
+                // burst of submits costs a pass per few milliseconds, not a pass (and a walk of every node) per job;
+                // a pass that took longer than the spacing is followed by as long a pause, so passes over many nodes
+                // take at most about half of the scheduler's thread
+                Thread.sleep(Math.max(PASS_SPACING.toMillis(), (System.nanoTime() - began) / 1_000_000));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
