@@ -21,6 +21,7 @@ import dev.hearth.coordinator.api.OverviewApi;
 import dev.hearth.coordinator.dashboard.DashboardService;
 import dev.hearth.coordinator.dashboard.DashboardSessions;
 import dev.hearth.coordinator.hub.AgentHub;
+import dev.hearth.coordinator.hub.Heartbeats;
 import dev.hearth.coordinator.hub.ConnectionFrameLimit;
 import dev.hearth.coordinator.hub.InstanceRelay;
 import dev.hearth.coordinator.hub.LiveLogs;
@@ -176,6 +177,9 @@ public final class CoordinatorServer implements AutoCloseable {
         loop[0] = new SchedulerLoop(store, hub, clock, config.lostAfter(), config.tick(), hooks, config.leases());
         handler.attach(loop[0]);
         loop[0].attach(metrics);
+        Heartbeats heartbeats = new Heartbeats(store); // written in batches by the scheduler's passes
+        handler.attach(heartbeats);
+        loop[0].attach(heartbeats);
         registerGauges(metrics, store, hub);
         Runnable wake = loop[0]::wake;
         DashboardSessions sessions = new DashboardSessions(clock);

@@ -3,6 +3,7 @@ package dev.hearth.bench.sim;
 
 import dev.hearth.coordinator.CoordinatorConfig;
 import dev.hearth.coordinator.CoordinatorServer;
+import dev.hearth.coordinator.hub.TransportLimits;
 import dev.hearth.core.protocol.Protocol;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +23,9 @@ public final class CoordinatorProcess {
     /** The line prefix the parent reads the port from. */
     static final String PORT_PREFIX = "port=";
 
+    /** Connections the simulated agents may open, all from one address: more than the bench ever starts. */
+    static final int MAX_CONNECTIONS = 65_536;
+
     private CoordinatorProcess() {
     }
 
@@ -35,6 +39,11 @@ public final class CoordinatorProcess {
         CoordinatorConfig config = new CoordinatorConfig("127.0.0.1", 0, Path.of(args[0]),
                 Duration.ofMillis(heartbeat), Duration.ofMillis(3 * heartbeat), Protocol.DEFAULT_MAX_FRAME_BYTES,
                 Duration.ofSeconds(1));
+        // Every simulated agent connects from 127.0.0.1: lift the per-address and total caps (defaults 32 and 4096),
+        // keeping the transport's other defences as they are.
+        TransportLimits t = TransportLimits.DEFAULTS;
+        config = config.withTransport(new TransportLimits(t.unregisteredFrameBytes(), t.registrationDeadline(),
+                MAX_CONNECTIONS, MAX_CONNECTIONS, t.sendQueueBytes(), t.sendQueueMessages(), t.writeDeadline()));
         CoordinatorServer server;
         try {
             server = CoordinatorServer.start(config, InstantSource.system());

@@ -9,6 +9,7 @@ import dev.hearth.coordinator.oracle.VerificationQueue;
 import dev.hearth.coordinator.oracle.Verdict;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
+import dev.hearth.coordinator.store.Liveness;
 import dev.hearth.coordinator.store.NodeState;
 import dev.hearth.coordinator.store.ResultAcceptance;
 import dev.hearth.coordinator.store.Store;
@@ -61,6 +62,7 @@ public final class MessageHandler {
     private AgentHub hub;
     private volatile InstanceRelay instances;
     private volatile LeaseClaims claims = LeaseClaims.NONE;
+    private volatile Heartbeats heartbeats;
 
     /**
      * @param store the durable state
@@ -92,6 +94,14 @@ public final class MessageHandler {
     /** Who is told which leases a registering node still holds (the scheduler, which takes back the others). */
     public void attach(LeaseClaims value) {
         claims = value;
+    }
+
+    /**
+     * Where heartbeats are recorded, to reach the store in batches (the scheduler flushes them); without one each
+     * heartbeat is written to the store at once, in its own transaction.
+     */
+    public void attach(Heartbeats value) {
+        heartbeats = value;
     }
 
     /** Where instance reports and answers go; without one they are refused as not understood. */
@@ -246,7 +256,13 @@ public final class MessageHandler {
         boolean draining = "draining".equals(h.state());
         boolean changed = node.draining() != draining;
         node.draining(draining);
-        store.heartbeat(node.nodeId(), clock.instant(), draining ? NodeState.DRAINING : NodeState.ONLINE);
+        NodeState state = draining ? NodeState.DRAINING : NodeState.ONLINE;
+        Heartbeats buffer = heartbeats;
+        if (buffer != null) {
+            buffer.record(new Liveness(node.nodeId(), clock.instant(), state)); // no transaction per heartbeat
+        } else {
+            store.heartbeat(node.nodeId(), clock.instant(), state);
+        }
         node.send(new Ack());
         if (changed) {
             // Only a move between online and draining changes what the scheduler may place; waking it on every

@@ -8,8 +8,10 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Decides where queued jobs go: in priority then age order, each to the node that fits it now and is least loaded,
@@ -19,6 +21,10 @@ import java.util.Set;
  * now is passed over
  * (smaller jobs behind it may still run) and gets a reason: waiting for capacity, or, when no registered node could
  * ever hold it, what it asks for against what the largest node offers. A pure function of its inputs.
+ *
+ * <p>Cost: the nodes are sorted once a pass (n log n) and each job walks them in preference order until one fits,
+ * which for a node with room is the first; a job that fits nowhere walks them all once per job shape a pass. Not
+ * jobs x nodes.
  */
 public final class Placement {
 
@@ -43,30 +49,54 @@ public final class Placement {
                 .thenComparing(JobNeeds::submittedAt).thenComparing(JobNeeds::jobId));
         Map<String, NodeView> working = new LinkedHashMap<>();
         nodes.forEach(n -> working.put(n.nodeId(), n));
+        // The index: nodes in preference order (best first), all of them and those with GPUs apart, so a job takes
+        // the first node that fits instead of scoring every node; a node is taken out and put back when its load
+        // changes. A job shape that fitted nowhere fails again for any later job asking as much or more in the same
+        // pass (capacity only shrinks within a pass), so a long queue waiting for capacity costs no scan per job.
+        NavigableSet<NodeView> byPreference = new TreeSet<>(Placement::compare);
+        NavigableSet<NodeView> withGpus = new TreeSet<>(Placement::compare);
+        for (NodeView n : working.values()) {
+            byPreference.add(n);
+            if (!n.gpus().isEmpty()) {
+                withGpus.add(n);
+            }
+        }
+        List<JobNeeds> failedShapes = new ArrayList<>();
+        Map<List<Long>, String> reasons = new HashMap<>();
         List<Decision> decisions = new ArrayList<>();
         // Nodes given a copy of a k-of-n job in this pass, by that job: its other copies go elsewhere.
         Map<String, Set<String>> copiesPlaced = new HashMap<>();
         for (JobNeeds job : ordered) {
             Set<String> taken = job.copyOf() == null ? Set.of()
                     : copiesPlaced.computeIfAbsent(job.copyOf(), k -> new HashSet<>());
-            // A plain loop with primitive comparisons: this runs jobs x nodes times a pass, and a stream with a
-            // boxing comparator chain cost about ten times as much with thousands of nodes.
             NodeView node = null;
             boolean fitsAvoided = false;
-            for (NodeView n : working.values()) {
-                if (!n.fitsNow(job)) {
-                    continue;
+            if (!dominatesFailed(job, failedShapes)) {
+                for (NodeView n : job.gpus() > 0 ? withGpus : byPreference) {
+                    if (!n.fitsNow(job)) {
+                        continue;
+                    }
+                    if (job.avoid().contains(n.nodeId()) || taken.contains(n.nodeId())) {
+                        fitsAvoided = true;
+                    } else {
+                        node = n; // the first that fits in preference order is the best that fits
+                        break;
+                    }
                 }
-                if (job.avoid().contains(n.nodeId()) || taken.contains(n.nodeId())) {
-                    fitsAvoided = true;
-                } else if (node == null || better(n, node)) {
-                    node = n;
+                if (node == null && !fitsAvoided) {
+                    failedShapes.add(job);
                 }
             }
             if (node != null) {
                 List<Integer> gpus = node.freeGpus(job.minVramMib()).stream().limit(job.gpus())
                         .map(NodeView.Gpu::index).toList();
-                working.put(node.nodeId(), node.plus(job, gpus));
+                NodeView after = node.plus(job, gpus);
+                working.put(node.nodeId(), after);
+                byPreference.remove(node);
+                byPreference.add(after);
+                if (withGpus.remove(node)) {
+                    withGpus.add(after);
+                }
                 decisions.add(new Decision(job.jobId(), Optional.of(node.nodeId()), gpus, null));
                 if (job.copyOf() != null) {
                     taken.add(node.nodeId());
@@ -76,7 +106,9 @@ public final class Placement {
                         + "node that holds no other copy of job " + job.copyOf() + " (copies of a k-of-n job run on "
                         + "distinct nodes; " + union(job.avoid(), taken).size() + " node(s) hold or held one)"));
             } else {
-                decisions.add(new Decision(job.jobId(), Optional.empty(), List.of(), whyNot(job, nodes)));
+                decisions.add(new Decision(job.jobId(), Optional.empty(), List.of(), reasons.computeIfAbsent(
+                        List.of(job.nanoCpus(), job.memoryBytes(), (long) job.gpus(), job.minVramMib()),
+                        k -> whyNot(job, nodes))));
             }
         }
         return decisions;
@@ -93,7 +125,7 @@ public final class Placement {
      * preferred, then most free memory, then the smaller id. Between nodes of equal preference this is the order it
      * always was: least loaded first.
      */
-    private static boolean better(NodeView a, NodeView b) {
+    private static int compare(NodeView a, NodeView b) {
         int c = Double.compare(a.load() - PREFERENCE_WEIGHT * a.preference(),
                 b.load() - PREFERENCE_WEIGHT * b.preference());
         if (c == 0) {
@@ -105,7 +137,18 @@ public final class Placement {
         if (c == 0) {
             c = a.nodeId().compareTo(b.nodeId());
         }
-        return c < 0;
+        return c;
+    }
+
+    /** Whether the job asks for at least as much as a shape that fitted on no node earlier in this pass. */
+    private static boolean dominatesFailed(JobNeeds job, List<JobNeeds> failed) {
+        for (JobNeeds f : failed) {
+            if (job.nanoCpus() >= f.nanoCpus() && job.memoryBytes() >= f.memoryBytes() && job.gpus() >= f.gpus()
+                    && job.minVramMib() >= f.minVramMib()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.scheduler;
 
-import dev.hearth.coordinator.StoredSpec;
 import dev.hearth.coordinator.hub.AgentHub;
+import dev.hearth.coordinator.hub.Heartbeats;
 import dev.hearth.coordinator.hub.LeaseClaims;
 import dev.hearth.coordinator.hub.NodeSession;
 import dev.hearth.coordinator.store.JobRecord;
-import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.Lease;
+import dev.hearth.coordinator.store.LeaseGrant;
 import dev.hearth.coordinator.store.NodeLimits;
 import dev.hearth.coordinator.store.NodeRecord;
 import dev.hearth.coordinator.store.NodeState;
@@ -15,8 +15,6 @@ import dev.hearth.coordinator.store.Store;
 import dev.hearth.core.log.LogFields;
 import dev.hearth.core.protocol.Capacity;
 import dev.hearth.core.protocol.JobCancel;
-import dev.hearth.core.units.ByteSize;
-import dev.hearth.core.units.CpuQuota;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -60,6 +58,14 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
     private Instant lastHousekeeping = Instant.MIN;
     private volatile boolean running = true;
     private volatile PlacementTimings timings = PlacementTimings.NONE;
+    private volatile Heartbeats heartbeats;
+    private final JobIndex index;
+    private boolean indexed;
+    private Instant lastFlush = Instant.MIN;
+    /** The least time between two passes (more after a pass that took longer). */
+    static final Duration PASS_SPACING = Duration.ofMillis(10);
+    /** How often a pass writes the buffered heartbeats; a node is never lost for one still buffered. */
+    static final Duration FLUSH_EVERY = Duration.ofMillis(500);
 
     /** A loop without a ledger; see {@link #SchedulerLoop(Store, AgentHub, InstantSource, Duration, Duration, LedgerHooks)}. */
     public SchedulerLoop(Store store, AgentHub hub, InstantSource clock, Duration lostAfter, Duration tick) {
@@ -87,6 +93,9 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
         this.tick = tick;
         this.startedAt = clock.instant();
         this.thread = Thread.ofPlatform().name("hearth-scheduler").daemon().unstarted(this::run);
+        this.heartbeats = new Heartbeats(store);
+        this.index = new JobIndex(store);
+        store.watchJobs(index::changed);
     }
 
     /** Starts the loop. */
@@ -98,6 +107,11 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
     /** Where placement times are reported; set before {@link #start}. */
     public void attach(PlacementTimings value) {
         timings = java.util.Objects.requireNonNull(value, "timings");
+    }
+
+    /** The buffer the connections record heartbeats in, flushed by each pass; set before {@link #start}. */
+    public void attach(Heartbeats value) {
+        heartbeats = Objects.requireNonNull(value, "heartbeats");
     }
 
     /** Asks for a pass soon; cheap and never blocks. */
@@ -112,7 +126,13 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
             try {
                 wakeups.tryAcquire(tick.toMillis(), TimeUnit.MILLISECONDS);
                 wakeups.drainPermits();
+                long began = System.nanoTime();
                 pass();
+                // wake-ups that come in meanwhile (a submit each) are served by one pass after the spacing, so a
+                // burst of submits costs a pass per few milliseconds, not a pass (and a walk of every node) per job;
+                // a pass that took longer than the spacing is followed by as long a pause, so passes over many nodes
+                // take at most about half of the scheduler's thread
+                Thread.sleep(Math.max(PASS_SPACING.toMillis(), (System.nanoTime() - began) / 1_000_000));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -134,9 +154,15 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
 
     /** One pass: claims of nodes that registered again, lost nodes, then placement. Package-private for tests. */
     void pass() {
+        if (!indexed) {
+            index.rebuild();
+            indexed = true;
+        }
+        index.sync();
         reclaim();
         markLost();
         expireLeases();
+        index.sync(); // what the steps above changed (requeued, revoked) is placed in this same pass
         place();
         Instant now = clock.instant();
         if (!now.isBefore(lastHousekeeping.plus(tick.multipliedBy(5)))) {
@@ -157,12 +183,20 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
     }
 
     private void markLost() {
-        Instant cutoff = clock.instant().minus(lostAfter);
+        Instant now = clock.instant();
+        if (!now.isBefore(lastFlush.plus(FLUSH_EVERY))) {
+            heartbeats.flush(); // one transaction for all heartbeats answered since the last flush
+            lastFlush = now;
+        }
+        Instant cutoff = now.minus(lostAfter);
         if (cutoff.isBefore(startedAt)) {
             // A coordinator that was down heard no heartbeats: its nodes get a full TTL from its start to return.
             return;
         }
         for (NodeRecord node : store.nodesSilentSince(cutoff)) {
+            if (heartbeats.pendingSince(node.id()).filter(at -> !at.isBefore(cutoff)).isPresent()) {
+                continue; // it heartbeated while this pass ran
+            }
             String reason = "node " + node.id() + " (" + node.hostname() + ") lost: no heartbeat since "
                     + node.lastHeartbeat() + " (TTL " + lostAfter.toSeconds() + "s)";
             store.setNodeState(node.id(), NodeState.LOST);
@@ -201,37 +235,43 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
     }
 
     private void place() {
-        List<JobRecord> queued = store.queuedJobs();
-        if (queued.isEmpty()) {
+        if (index.queued().isEmpty()) {
             return;
         }
         long began = System.nanoTime();
         try {
-            place(queued);
+            placeQueued();
         } finally {
             timings.placement(Duration.ofNanos(System.nanoTime() - began));
         }
     }
 
-    private void place(List<JobRecord> queued) {
-        Map<String, StoredSpec> specs = new HashMap<>();
+    /**
+     * Places the index's queue on the connected nodes and grants the pass's leases in one transaction: all of them, or
+     * on a failure none, and then the index is left as it was (the jobs are read again at the next pass).
+     */
+    private void placeQueued() {
         List<JobNeeds> needs = new ArrayList<>();
-        for (JobRecord j : queued) {
-            StoredSpec s = StoredSpec.parse(j.specJson());
-            specs.put(j.id(), s);
-            needs.add(new JobNeeds(j.id(), j.priority(), j.submittedAt(),
-                    CpuQuota.parse("cpus", s.spec().cpus()).nanoCpus(),
-                    ByteSize.parse("memory", s.spec().memory()).bytes(), s.gpuCount(), s.minVramMib(),
-                    j.parentId(), j.isCopy() ? Set.copyOf(store.nodesOfCopies(j.parentId())) : Set.of()));
+        Map<String, Set<String>> copyNodes = new HashMap<>();
+        for (JobIndex.Queued q : index.queued()) {
+            JobNeeds n = q.needs();
+            if (q.job().isCopy()) {
+                Set<String> avoid = copyNodes.computeIfAbsent(q.job().parentId(),
+                        p -> Set.copyOf(store.nodesOfCopies(p)));
+                n = new JobNeeds(n.jobId(), n.priority(), n.submittedAt(), n.nanoCpus(), n.memoryBytes(), n.gpus(),
+                        n.minVramMib(), n.copyOf(), avoid);
+            }
+            needs.add(n);
         }
-        Map<String, JobRecord> byId = new HashMap<>();
-        queued.forEach(j -> byId.put(j.id(), j));
-        List<NodeView> nodes = nodeViews();
-        for (Placement.Decision d : Placement.place(needs, nodes)) {
-            JobRecord job = byId.get(d.jobId());
+        List<LeaseGrant> grants = new ArrayList<>();
+        List<NodeSession> to = new ArrayList<>();
+        Instant now = clock.instant();
+        for (Placement.Decision d : Placement.place(needs, nodeViews())) {
+            JobIndex.Queued q = index.queuedJob(d.jobId()).orElseThrow();
             if (d.nodeId().isEmpty()) {
-                if (!Objects.equals(job.reason(), d.reason())) {
-                    store.setReason(job.id(), d.reason());
+                if (!Objects.equals(q.job().reason(), d.reason())) {
+                    store.setReason(d.jobId(), d.reason());
+                    index.reasonSet(d.jobId(), d.reason());
                 }
                 continue;
             }
@@ -239,50 +279,57 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
             if (session.isEmpty()) {
                 continue;
             }
-            Instant deadline = clock.instant().plusSeconds(specs.get(job.id()).spec().timeoutSeconds())
-                    .plus(leases.grace());
-            Lease lease = store.grantLease(job.id(), d.nodeId().get(), d.gpuIndexes(), deadline);
-            StoredSpec stored = specs.get(job.id());
-            boolean sent = session.get().send(stored.offer(job.id(), lease.epoch(), d.gpuIndexes()));
-            if (sent && job.attempts() == 0) {
-                timings.submitToOffer(Duration.between(job.submittedAt(), clock.instant()));
-            }
-            try (var fields = LogFields.job(job.id(), lease.nodeId(), lease.epoch(), stored.traceId())) {
-                log.info("job {} leased to node {} (epoch {}, attempt {}){}", job.id(), lease.nodeId(), lease.epoch(),
-                        job.attempts() + 1, sent ? "" : "; the offer could not be sent, the lease stands until the "
-                                + "node reconnects or is lost");
-            }
+            grants.add(new LeaseGrant(d.jobId(), d.nodeId().get(), d.gpuIndexes(),
+                    now.plusSeconds(q.spec().spec().timeoutSeconds()).plus(leases.grace())));
+            to.add(session.get());
+        }
+        List<Lease> granted;
+        try {
+            granted = store.grantLeases(grants);
+        } catch (RuntimeException e) {
+            // nothing of the pass was granted: the index stays as it was, and its jobs are read again
+            grants.forEach(g -> index.changed(g.jobId()));
+            throw e;
+        }
+        Map<String, NodeSession> sessions = new HashMap<>();
+        for (int i = 0; i < grants.size(); i++) {
+            sessions.put(grants.get(i).jobId(), to.get(i));
+        }
+        for (Lease lease : granted) {
+            JobIndex.Queued q = index.queuedJob(lease.jobId()).orElseThrow();
+            index.granted(lease);
+            offer(q, lease, sessions.remove(lease.jobId()));
+        }
+        sessions.keySet().forEach(index::changed); // passed over, no longer queued: read them again
+    }
+
+    private void offer(JobIndex.Queued q, Lease lease, NodeSession session) {
+        JobRecord job = q.job();
+        boolean sent = session.send(q.spec().offer(job.id(), lease.epoch(), lease.gpuIndexes()));
+        if (sent && job.attempts() == 0) {
+            timings.submitToOffer(Duration.between(job.submittedAt(), clock.instant()));
+        }
+        try (var fields = LogFields.job(job.id(), lease.nodeId(), lease.epoch(), q.spec().traceId())) {
+            log.info("job {} leased to node {} (epoch {}, attempt {}){}", job.id(), lease.nodeId(), lease.epoch(),
+                    job.attempts() + 1, sent ? "" : "; the offer could not be sent, the lease stands until the "
+                            + "node reconnects or is lost");
         }
     }
 
     private List<NodeView> nodeViews() {
-        Map<String, long[]> used = new HashMap<>();
-        Map<String, List<Integer>> usedGpus = store.gpusInUse();
-        List<JobRecord> live = new ArrayList<>(store.jobs(Optional.of(JobState.LEASED)));
-        live.addAll(store.jobs(Optional.of(JobState.RUNNING)));
-        for (JobRecord j : live) {
-            if (j.nodeId() == null) {
-                continue;
-            }
-            StoredSpec s = StoredSpec.parse(j.specJson());
-            long[] u = used.computeIfAbsent(j.nodeId(), k -> new long[3]);
-            u[0]++;
-            u[1] += CpuQuota.parse("cpus", s.spec().cpus()).nanoCpus();
-            u[2] += ByteSize.parse("memory", s.spec().memory()).bytes();
-        }
         List<NodeView> views = new ArrayList<>();
         Map<String, Double> preferences = ledger.preferences().get();
         Set<String> cordoned = store.cordoned().keySet();
         Map<String, NodeLimits> stored = store.nodeLimits();
         for (NodeSession s : hub.sessions()) {
             Capacity c = s.capacity();
-            long[] u = used.getOrDefault(s.nodeId(), new long[3]);
-            List<NodeView.Gpu> gpus = s.gpus().stream().map(g -> new NodeView.Gpu(g.index(), g.vramTotalMib()))
-                    .toList();
+            JobIndex.Load u = index.load(s.nodeId());
+            List<NodeView.Gpu> gpus = s.gpus().isEmpty() ? List.of()
+                    : s.gpus().stream().map(g -> new NodeView.Gpu(g.index(), g.vramTotalMib())).toList();
             // declared capacity is a claim: clamped to the admin's limits; a cordoned node takes nothing new
             views.add(new NodeView(s.nodeId(),
                     !s.draining() && !cordoned.contains(s.nodeId()), c.slots(), (long) (c.cpus() * 1e9),
-                    c.memoryBytes(), gpus, (int) u[0], u[1], u[2], usedGpus.getOrDefault(s.nodeId(), List.of()),
+                    c.memoryBytes(), gpus, u.slots(), u.nanoCpus(), u.memoryBytes(), u.gpus(),
                     preferences.getOrDefault(s.nodeId(), 0.0)).clampedTo(leases.limitsOf(s.nodeId(), stored)));
         }
         return views;

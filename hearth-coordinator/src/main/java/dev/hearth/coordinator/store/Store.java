@@ -78,6 +78,16 @@ public interface Store extends AutoCloseable {
      */
     boolean setNodeState(String nodeId, NodeState state);
 
+    /**
+     * Records a batch of heartbeats in one transaction, as {@link #heartbeat} does each: the coordinator buffers them
+     * and writes them together, so a heartbeat costs no transaction of its own. A node that is no longer online or
+     * draining (lost, offline) or not registered is left as it is: a late heartbeat does not bring it back, the node
+     * registers again.
+     *
+     * @return how many nodes were updated
+     */
+    int heartbeats(List<Liveness> beats);
+
     /** The node with this id. */
     Optional<NodeRecord> node(String id);
 
@@ -132,6 +142,16 @@ public interface Store extends AutoCloseable {
 
     /** The job with this id. */
     Optional<JobRecord> job(String id);
+
+    /** The jobs with these ids that exist (any state), read on one snapshot, in no particular order. */
+    List<JobRecord> jobs(java.util.Collection<String> ids);
+
+    /**
+     * Adds a watcher told, after each committed operation, the ids of the jobs it may have changed (submits,
+     * placeability, grants by {@link #grantLease}, expiries, revocations, reclaims, results, verdicts, cancels,
+     * k-of-n ends, prunes). Grants made by {@link #grantLeases} are not reported: its caller applies them itself.
+     */
+    void watchJobs(JobWatch watch);
 
     /** All jobs, or those in one state, oldest first. */
     List<JobRecord> jobs(Optional<JobState> state);
@@ -211,6 +231,17 @@ public interface Store extends AutoCloseable {
      * @param deadline when the lease expires; null for never
      */
     Lease grantLease(String jobId, String nodeId, List<Integer> gpuIndexes, Instant deadline);
+
+    /**
+     * Grants several leases in one transaction, each as {@link #grantLease(String, String, List, Instant)} does, except
+     * that a job no longer queued (cancelled, say, since the caller read it) is passed over: it lost a race, it is no
+     * failure. Any failure (a node not registered, a database error) grants none of the batch.
+     *
+     * @return the leases granted, in the order of {@code grants}; a job passed over has none
+     * @throws IllegalStateException when a node of the batch is not registered; then no lease of the batch was
+     *     granted
+     */
+    List<Lease> grantLeases(List<LeaseGrant> grants);
 
     /** The live (leased or running) leases whose deadline is at or before {@code now}, oldest deadline first. */
     List<Lease> expiredLeases(Instant now);

@@ -75,6 +75,21 @@ final class JobTable {
         return queryOne(c, "SELECT " + COLUMNS + " FROM jobs WHERE id = ?", JobTable::job, id);
     }
 
+    /** Rows read per statement by {@link #byIds}: far below SQLite's limit of bound parameters. */
+    private static final int IDS_PER_QUERY = 500;
+
+    static List<JobRecord> byIds(Connection c, java.util.Collection<String> ids) throws SQLException {
+        List<String> all = List.copyOf(ids);
+        List<JobRecord> found = new java.util.ArrayList<>();
+        for (int from = 0; from < all.size(); from += IDS_PER_QUERY) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + IDS_PER_QUERY));
+            found.addAll(query(c, "SELECT " + COLUMNS + " FROM jobs WHERE id IN ("
+                    + String.join(", ", java.util.Collections.nCopies(chunk.size(), "?")) + ")", JobTable::job,
+                    chunk.toArray()));
+        }
+        return found;
+    }
+
     static List<JobRecord> list(Connection c, Optional<JobState> state) throws SQLException {
         return state.isPresent()
                 ? query(c, "SELECT " + COLUMNS + " FROM jobs WHERE state = ? ORDER BY submitted_at, id",

@@ -27,6 +27,24 @@ final class LeaseTable {
 
     static Lease grant(Connection c, String jobId, String nodeId, List<Integer> gpuIndexes, Instant deadline,
             Instant now) throws SQLException {
+        Optional<Lease> lease = grantIfQueued(c, jobId, nodeId, gpuIndexes, deadline, now);
+        if (lease.isPresent()) {
+            return lease.get();
+        }
+        JobRecord job = JobTable.byId(c, jobId).orElseThrow(() -> new IllegalStateException(
+                "cannot lease job " + jobId + " to node " + nodeId + ": no such job"));
+        throw new IllegalStateException("cannot lease job " + jobId + " to node " + nodeId + ": it is "
+                + job.state() + (job.nodeId() == null ? "" : " (node " + job.nodeId() + ", epoch "
+                + job.epoch() + ")") + ", and only a QUEUED job can be leased");
+    }
+
+    /**
+     * Leases a job if it is still queued; empty when it is not (or does not exist).
+     *
+     * @throws IllegalStateException when the node is not registered
+     */
+    static Optional<Lease> grantIfQueued(Connection c, String jobId, String nodeId, List<Integer> gpuIndexes,
+            Instant deadline, Instant now) throws SQLException {
         if (!NodeTable.exists(c, nodeId)) {
             throw new IllegalStateException(
                     "cannot lease job " + jobId + " to node " + nodeId + ": the node is not registered");
@@ -35,18 +53,15 @@ final class LeaseTable {
                 + "attempts = attempts + 1, reason = NULL, updated_at = ? WHERE id = ? AND state = 'QUEUED'",
                 nodeId, now, jobId);
         if (changed == 0) {
-            JobRecord job = JobTable.byId(c, jobId).orElseThrow(() -> new IllegalStateException(
-                    "cannot lease job " + jobId + " to node " + nodeId + ": no such job"));
-            throw new IllegalStateException("cannot lease job " + jobId + " to node " + nodeId + ": it is "
-                    + job.state() + (job.nodeId() == null ? "" : " (node " + job.nodeId() + ", epoch "
-                    + job.epoch() + ")") + ", and only a QUEUED job can be leased");
+            return Optional.empty();
         }
-        long epoch = JobTable.byId(c, jobId).orElseThrow().epoch();
+        long epoch = Statements.queryOne(c, "SELECT epoch FROM jobs WHERE id = ?", rs -> rs.getLong(1), jobId)
+                .orElseThrow();
         Instant due = deadline == null ? null : Instant.ofEpochMilli(deadline.toEpochMilli());
         update(c, "INSERT INTO leases (job_id, epoch, node_id, granted_at, gpu_indexes, deadline_at) "
                 + "VALUES (?, ?, ?, ?, ?, ?)", jobId, epoch, nodeId, now,
                 String.join(",", gpuIndexes.stream().map(String::valueOf).toList()), due);
-        return new Lease(jobId, nodeId, epoch, now, gpuIndexes, due);
+        return Optional.of(new Lease(jobId, nodeId, epoch, now, gpuIndexes, due));
     }
 
     /** Live leases whose deadline is at or before {@code now}, oldest deadline first. */

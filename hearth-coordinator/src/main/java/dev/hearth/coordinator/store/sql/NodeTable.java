@@ -54,6 +54,13 @@ final class NodeTable {
                 at, ONLINE_GAP_MILLIS, at, at, state, nodeId) == 1;
     }
 
+    /** {@link #heartbeat} of a node still online or draining; false (nothing changed) for any other. */
+    static boolean heartbeatIfLive(Connection c, String nodeId, Instant at, NodeState state) throws SQLException {
+        return update(c, "UPDATE nodes SET online_millis = online_millis + CASE WHEN ? - last_heartbeat BETWEEN 0 AND ? "
+                + "THEN ? - last_heartbeat ELSE 0 END, last_heartbeat = ?, state = ? "
+                + "WHERE id = ? AND state IN ('ONLINE', 'DRAINING')", at, ONLINE_GAP_MILLIS, at, at, state, nodeId) == 1;
+    }
+
     static boolean setState(Connection c, String nodeId, NodeState state) throws SQLException {
         return update(c, "UPDATE nodes SET state = ? WHERE id = ?", state, nodeId) == 1;
     }

@@ -11,6 +11,9 @@ import dev.hearth.coordinator.store.IssuedToken;
 import dev.hearth.coordinator.store.JobPage;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
+import dev.hearth.coordinator.store.JobWatch;
+import dev.hearth.coordinator.store.LeaseGrant;
+import dev.hearth.coordinator.store.Liveness;
 import dev.hearth.coordinator.store.Lease;
 import dev.hearth.coordinator.store.LedgerBook;
 import dev.hearth.coordinator.store.NodeLimits;
@@ -28,6 +31,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -46,6 +51,7 @@ final class SqlStore implements Store {
     private final Tenants tenants;
     private final IdempotencyKeys idempotencyKeys;
     private final Webhooks webhooks;
+    private final List<JobWatch> watchers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     SqlStore(Transactions tx, InstantSource clock) {
         this.tx = Objects.requireNonNull(tx, "tx");
@@ -105,6 +111,23 @@ final class SqlStore implements Store {
     }
 
     @Override
+    public int heartbeats(List<Liveness> beats) {
+        List<Liveness> batch = List.copyOf(beats);
+        if (batch.isEmpty()) {
+            return 0;
+        }
+        return tx.write("record " + batch.size() + " heartbeats", c -> {
+            int updated = 0;
+            for (Liveness b : batch) {
+                if (NodeTable.heartbeatIfLive(c, b.nodeId(), b.at().truncatedTo(ChronoUnit.MILLIS), b.state())) {
+                    updated++;
+                }
+            }
+            return updated;
+        });
+    }
+
+    @Override
     public Optional<NodeRecord> node(String id) {
         return tx.read("read node " + id, c -> NodeTable.byId(c, id));
     }
@@ -131,11 +154,11 @@ final class SqlStore implements Store {
         }
         Objects.requireNonNull(hold, "hold");
         Instant now = now();
-        return tx.write("submit job " + id, c -> {
+        return changed(id, tx.write("submit job " + id, c -> {
             JobRecord job = JobTable.submit(c, id, specJson, priority, maxRetries, now);
             HoldTable.take(c, id, hold, now);
             return job;
-        });
+        }));
     }
 
     @Override
@@ -148,7 +171,7 @@ final class SqlStore implements Store {
                     + "' and " + maxRetries);
         }
         Instant now = now();
-        return tx.write("submit " + redundancy.k() + "-of-" + redundancy.n() + " job " + id, c -> {
+        JobRecord parent = tx.write("submit " + redundancy.k() + "-of-" + redundancy.n() + " job " + id, c -> {
             JobRecord job = JobTable.submitRedundant(c, id, Objects.requireNonNull(specJson, "specJson"), priority,
                     maxRetries, redundancy, now);
             HoldTable.take(c, id, new HoldRequest(hold.accountId(), 0), now);
@@ -158,6 +181,10 @@ final class SqlStore implements Store {
             }
             return job;
         });
+        for (int i = 1; i <= redundancy.n(); i++) {
+            changed(JobRecord.copyId(id, i), null);
+        }
+        return changed(id, parent);
     }
 
     @Override
@@ -176,8 +203,8 @@ final class SqlStore implements Store {
             throw new IllegalArgumentException("a k-of-n job ends final, not " + to);
         }
         Instant now = now();
-        return tx.write("finish job " + parentId + " as " + to,
-                c -> JobTable.move(c, parentId, JobState.REDUNDANT, to, reason, now));
+        return changed(parentId, tx.write("finish job " + parentId + " as " + to,
+                c -> JobTable.move(c, parentId, JobState.REDUNDANT, to, reason, now)));
     }
 
     @Override
@@ -189,6 +216,20 @@ final class SqlStore implements Store {
     public List<JobRecord> jobs(Optional<JobState> state) {
         Objects.requireNonNull(state, "state");
         return tx.read("list jobs" + state.map(s -> " in state " + s).orElse(""), c -> JobTable.list(c, state));
+    }
+
+    @Override
+    public List<JobRecord> jobs(Collection<String> ids) {
+        List<String> wanted = List.copyOf(ids);
+        if (wanted.isEmpty()) {
+            return List.of();
+        }
+        return tx.read("read " + wanted.size() + " jobs by id", c -> JobTable.byIds(c, wanted));
+    }
+
+    @Override
+    public void watchJobs(JobWatch watch) {
+        watchers.add(Objects.requireNonNull(watch, "watch"));
     }
 
     @Override
@@ -241,7 +282,7 @@ final class SqlStore implements Store {
             throw new IllegalArgumentException("prune limit must be at least 1, got " + limit);
         }
         Instant now = now();
-        return tx.write("prune jobs final before " + cutoff, c -> RetentionTable.prune(c, cutoff, limit, now));
+        return changedAll(tx.write("prune jobs final before " + cutoff, c -> RetentionTable.prune(c, cutoff, limit, now)));
     }
 
     @Override
@@ -265,15 +306,15 @@ final class SqlStore implements Store {
     public boolean markUnplaceable(String jobId, String reason) {
         Objects.requireNonNull(reason, "reason");
         Instant now = now();
-        return tx.write("mark job " + jobId + " unplaceable",
-                c -> JobTable.move(c, jobId, JobState.QUEUED, JobState.UNPLACEABLE, reason, now));
+        return changed(jobId, tx.write("mark job " + jobId + " unplaceable",
+                c -> JobTable.move(c, jobId, JobState.QUEUED, JobState.UNPLACEABLE, reason, now)));
     }
 
     @Override
     public boolean markPlaceable(String jobId) {
         Instant now = now();
-        return tx.write("mark job " + jobId + " placeable",
-                c -> JobTable.move(c, jobId, JobState.UNPLACEABLE, JobState.QUEUED, null, now));
+        return changed(jobId, tx.write("mark job " + jobId + " placeable",
+                c -> JobTable.move(c, jobId, JobState.UNPLACEABLE, JobState.QUEUED, null, now)));
     }
 
     @Override
@@ -281,8 +322,25 @@ final class SqlStore implements Store {
         Objects.requireNonNull(jobId, "jobId");
         Objects.requireNonNull(nodeId, "nodeId");
         Instant now = now();
-        return tx.write("grant lease of job " + jobId + " to node " + nodeId,
-                c -> LeaseTable.grant(c, jobId, nodeId, gpuIndexes, deadline, now));
+        return changed(jobId, tx.write("grant lease of job " + jobId + " to node " + nodeId,
+                c -> LeaseTable.grant(c, jobId, nodeId, gpuIndexes, deadline, now)));
+    }
+
+    @Override
+    public List<Lease> grantLeases(List<LeaseGrant> grants) {
+        List<LeaseGrant> batch = List.copyOf(grants);
+        if (batch.isEmpty()) {
+            return List.of();
+        }
+        Instant now = now();
+        return tx.write("grant " + batch.size() + " leases", c -> {
+            List<Lease> granted = new ArrayList<>(batch.size());
+            for (LeaseGrant g : batch) {
+                LeaseTable.grantIfQueued(c, g.jobId(), g.nodeId(), g.gpuIndexes(), g.deadline(), now)
+                        .ifPresent(granted::add);
+            }
+            return granted;
+        });
     }
 
     @Override
@@ -296,8 +354,8 @@ final class SqlStore implements Store {
         Objects.requireNonNull(jobId, "jobId");
         Objects.requireNonNull(reason, "reason");
         Instant now = now();
-        return tx.write("expire lease of job " + jobId + " epoch " + epoch,
-                c -> LeaseTable.expire(c, jobId, epoch, reason, now));
+        return changed(jobId, tx.write("expire lease of job " + jobId + " epoch " + epoch,
+                c -> LeaseTable.expire(c, jobId, epoch, reason, now)));
     }
 
     @Override
@@ -366,7 +424,7 @@ final class SqlStore implements Store {
         Objects.requireNonNull(nodeId, "nodeId");
         Objects.requireNonNull(reason, "reason");
         Instant now = now();
-        return tx.write("revoke leases of node " + nodeId, c -> LeaseTable.revokeAllOf(c, nodeId, reason, now));
+        return changedAll(tx.write("revoke leases of node " + nodeId, c -> LeaseTable.revokeAllOf(c, nodeId, reason, now)));
     }
 
     @Override
@@ -375,16 +433,16 @@ final class SqlStore implements Store {
         Map<String, Long> held = Map.copyOf(claimed);
         Objects.requireNonNull(grantedBy, "grantedBy");
         Instant now = now();
-        return tx.write("reclaim leases node " + nodeId + " no longer claims",
-                c -> LeaseTable.reclaimUnclaimed(c, nodeId, held, grantedBy, now));
+        return changedAll(tx.write("reclaim leases node " + nodeId + " no longer claims",
+                c -> LeaseTable.reclaimUnclaimed(c, nodeId, held, grantedBy, now)));
     }
 
     @Override
     public ResultAcceptance acceptResult(String jobId, String nodeId, long epoch, String status, long exitCode,
             String resultJson, String receiptDigest) {
         ResultRecord result = new ResultRecord(jobId, epoch, nodeId, status, exitCode, resultJson, now());
-        return tx.write("accept result of job " + jobId + " from node " + nodeId + " under epoch " + epoch,
-                c -> ResultTable.accept(c, result, receiptDigest));
+        return changed(jobId, tx.write("accept result of job " + jobId + " from node " + nodeId + " under epoch "
+                + epoch, c -> ResultTable.accept(c, result, receiptDigest)));
     }
 
     @Override
@@ -412,8 +470,8 @@ final class SqlStore implements Store {
                     + verdict.outcome() + ") and end the job in a final state (got " + jobState + ")");
         }
         Instant now = now();
-        return tx.write("decide verdict " + verdict.outcome() + " on job " + verdict.jobId(),
-                c -> VerdictTable.decide(c, verdict, jobState, reason, now));
+        return changed(verdict.jobId(), tx.write("decide verdict " + verdict.outcome() + " on job "
+                + verdict.jobId(), c -> VerdictTable.decide(c, verdict, jobState, reason, now)));
     }
 
     @Override
@@ -453,7 +511,7 @@ final class SqlStore implements Store {
     @Override
     public Cancellation cancelJob(String jobId) {
         Instant now = now();
-        return tx.write("cancel job " + jobId, c -> JobTable.cancel(c, jobId, now));
+        return changed(jobId, tx.write("cancel job " + jobId, c -> JobTable.cancel(c, jobId, now)));
     }
 
     @Override
@@ -464,6 +522,20 @@ final class SqlStore implements Store {
     @Override
     public void close() {
         tx.close();
+    }
+
+    /** Tells the watchers that job {@code id} may have changed; returns {@code result}. */
+    private <T> T changed(String id, T result) {
+        for (JobWatch w : watchers) {
+            w.changed(id);
+        }
+        return result;
+    }
+
+    /** Tells the watchers of each job in {@code ids}; returns them. */
+    private List<String> changedAll(List<String> ids) {
+        ids.forEach(id -> changed(id, null));
+        return ids;
     }
 
     private Instant now() {
