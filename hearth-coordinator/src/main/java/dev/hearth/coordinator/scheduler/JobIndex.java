@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.scheduler;
 
 import dev.hearth.coordinator.StoredSpec;
