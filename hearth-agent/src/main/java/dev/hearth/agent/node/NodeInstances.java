@@ -142,8 +142,15 @@ final class NodeInstances implements AutoCloseable {
         });
     }
 
-    /** Runs start, stop, restart or destroy on a thread of its own; answers with steps and a result. */
+    /**
+     * Runs start, stop, restart or destroy on a thread of its own, answering with steps and a result; or reads the
+     * tail of the guest's output for {@link InstanceAction#LOGS}.
+     */
     void act(InstanceAction a) {
+        if (InstanceAction.LOGS.equals(a.action())) {
+            commands.submit(() -> send.accept(tail(a)));
+            return;
+        }
         commands.submit(() -> {
             InstanceResult result;
             try {
@@ -179,6 +186,37 @@ final class NodeInstances implements AutoCloseable {
             }
             finish(result);
         });
+    }
+
+    /**
+     * The last {@link InstanceAction#LOG_LINES} lines of the guest's output, at most {@link InstanceAction#LOG_BYTES}
+     * bytes (the newest), read once without following. Changes nothing, so the instance list is not sampled again.
+     */
+    private InstanceResult tail(InstanceAction a) {
+        try {
+            String id = dev.hearth.core.instance.InstanceSpec.checkId(a.instanceId());
+            if (instances.store().read(id).isEmpty()) {
+                return InstanceResult.failed(a.requestId(), a.instanceId(), "unknown_instance", null,
+                        "no instance '" + a.instanceId() + "' on this node");
+            }
+            LogTail tail = new LogTail(InstanceAction.LOG_BYTES);
+            instances.logs(id, false, InstanceAction.LOG_LINES, false, tail);
+            String text = tail.text();
+            log.info("sent the log tail of instance '{}' to the coordinator (request {}, {} chars{})", id,
+                    a.requestId(), text.length(), tail.cut() ? ", older output cut" : "");
+            return InstanceResult.log(a.requestId(), id, text);
+        } catch (InvalidInputException e) {
+            return InstanceResult.failed(a.requestId(), a.instanceId(), "invalid_input", e.field(), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return InstanceResult.failed(a.requestId(), a.instanceId(), "failed", null,
+                    "the agent stopped while reading the log of '" + a.instanceId() + "'");
+        } catch (IOException | RuntimeException e) {
+            log.warn("reading the log of instance '{}' failed (request {}): {}", a.instanceId(), a.requestId(),
+                    e.getMessage());
+            return InstanceResult.failed(a.requestId(), a.instanceId(), "failed", null, "reading the log of '"
+                    + a.instanceId() + "' failed: " + e.getMessage());
+        }
     }
 
     private InstanceReport current(String id) throws IOException {

@@ -81,6 +81,27 @@ public final class InstanceRelay {
         return r;
     }
 
+    /**
+     * Asks a connected Hearth node for the tail of an instance's guest output ({@link InstanceAction#LOGS}). The
+     * answer's log is cut to {@link InstanceAction#LOG_BYTES} characters whatever the node sends; the caller
+     * {@link #forget}s the request once it has its answer or gave up waiting, so no log stays in memory.
+     */
+    public InstanceRequest logs(NodeSession node, String instanceId, String owner) {
+        InstanceRequest r = open(node.nodeId(), instanceId, InstanceAction.LOGS, owner, false);
+        if (!node.send(new InstanceAction(r.id(), instanceId, InstanceAction.LOGS))) {
+            r.finish(InstanceResult.failed(r.id(), instanceId, NODE_DISCONNECTED, null, "node " + node.nodeId()
+                    + " disconnected before the read reached it"));
+        }
+        return r;
+    }
+
+    /** Drops a request, so a late answer to it is ignored. */
+    public void forget(String requestId) {
+        synchronized (requests) {
+            requests.remove(requestId);
+        }
+    }
+
     private InstanceRequest open(String nodeId, String instanceId, String action, String owner, boolean claimed) {
         InstanceRequest r = new InstanceRequest(UUID.randomUUID().toString(), nodeId, instanceId, action,
                 clock.instant(), owner, claimed);
@@ -116,6 +137,14 @@ public final class InstanceRelay {
         if (r.isEmpty()) {
             log.warn("node {} answered instance request {}, which is not one of its requests (or was forgotten)",
                     nodeId, result.requestId());
+            return;
+        }
+        if (InstanceAction.LOGS.equals(r.get().action())) {
+            // a read changes nothing; a hostile node's oversized log is cut (the newest kept), and not logged here
+            String text = result.log() == null ? "" : result.log();
+            r.get().finish(text.length() <= InstanceAction.LOG_BYTES ? result : new InstanceResult(result.requestId(),
+                    result.ok(), result.instanceId(), null, result.code(), result.field(), result.message(),
+                    text.substring(text.length() - InstanceAction.LOG_BYTES)));
             return;
         }
         if (result.ok() && result.instance() != null) {
