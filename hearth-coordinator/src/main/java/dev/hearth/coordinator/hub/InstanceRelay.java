@@ -1,5 +1,6 @@
 package dev.hearth.coordinator.hub;
 
+import dev.hearth.core.log.LogFields;
 import dev.hearth.coordinator.store.Tenants;
 import dev.hearth.core.instance.InstanceDocument;
 import dev.hearth.core.protocol.InstanceAction;
@@ -66,7 +67,9 @@ public final class InstanceRelay {
                 owners.releaseInstance(node.nodeId(), document.id());
             }
         }
-        log.info("sent instance create {} of '{}' to node {}", r.id(), document.id(), node.nodeId());
+        try (var fields = LogFields.instance(node.nodeId(), document.id())) {
+            log.info("sent instance create {} of '{}' to node {}", r.id(), document.id(), node.nodeId());
+        }
         return r;
     }
 
@@ -77,7 +80,9 @@ public final class InstanceRelay {
             r.finish(InstanceResult.failed(r.id(), instanceId, NODE_DISCONNECTED, null, "node " + node.nodeId()
                     + " disconnected before the command reached it"));
         }
-        log.info("sent instance {} {} of '{}' to node {}", action, r.id(), instanceId, node.nodeId());
+        try (var fields = LogFields.instance(node.nodeId(), instanceId)) {
+            log.info("sent instance {} {} of '{}' to node {}", action, r.id(), instanceId, node.nodeId());
+        }
         return r;
     }
 
@@ -157,8 +162,10 @@ public final class InstanceRelay {
             // the node refused the create (bad input, no room, an id it already has): the claim goes with it
             owners.releaseInstance(nodeId, r.get().instanceId());
         }
-        log.info("node {} finished instance {} {} of '{}': {}", nodeId, r.get().action(), r.get().id(),
-                r.get().instanceId(), result.ok() ? "ok" : result.code() + " (" + result.message() + ")");
+        try (var fields = LogFields.instance(nodeId, r.get().instanceId())) {
+            log.info("node {} finished instance {} {} of '{}': {}", nodeId, r.get().action(), r.get().id(),
+                    r.get().instanceId(), result.ok() ? "ok" : result.code() + " (" + result.message() + ")");
+        }
         r.get().finish(result);
     }
 
