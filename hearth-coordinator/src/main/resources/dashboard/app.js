@@ -128,7 +128,7 @@ function listen() {
 function route() {
   const [path, query] = (location.hash.substring(1) || '/overview').split('?');
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
-  return {page: parts[0] || 'overview', id: parts[1], query: new URLSearchParams(query || '')};
+  return {page: parts[0] || 'overview', id: parts[1], sub: parts[2], query: new URLSearchParams(query || '')};
 }
 async function render() {
   if (!session) return;
@@ -139,7 +139,8 @@ async function render() {
     for (const a of document.querySelectorAll('#nav a')) {
       if (a.id === 'nav-' + r.page) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
     }
-    const pages = {overview, nodes: r.id ? node : nodes, jobs: r.id ? job : jobs, instances, ledger};
+    const pages = {overview, nodes: r.id ? node : nodes, jobs: r.id ? job : jobs,
+      instances: r.sub ? instance : instances, ledger};
     const page = pages[r.page] || overview;
     const content = await page(r);
     if (content) {
@@ -366,7 +367,8 @@ async function fillLogs(jobId, pre, live) {
 
 function instanceTable(list) {
   return table('Instances', ['Instance', 'Node', 'Runtime', 'State', 'Health', {name: 'Restarts', num: true},
-    'Last exit', 'Created'], list.map(i => [i.id, i.nodeId ? link('#/nodes/' + encodeURIComponent(i.nodeId), i.nodeId) : '—',
+    'Last exit', 'Created'], list.map(i => [i.nodeId ? link('#/instances/' + encodeURIComponent(i.nodeId) + '/'
+    + encodeURIComponent(i.id), i.id) : i.id, i.nodeId ? link('#/nodes/' + encodeURIComponent(i.nodeId), i.nodeId) : '—',
     i.runtime, stateTag(i.state), i.health, i.restarts, i.lastExit || '—', when(i.createdAt)]), 'instances-table');
 }
 
@@ -374,7 +376,36 @@ async function instances() {
   const d = await tryApi('/v1/instances');
   if (d.error) return refused('Instances', d);
   return h('div', {}, h('h1', {}, 'Instances'), instanceTable(d.instances),
-    h('p', {class: 'muted'}, 'An instance\'s own logs stay on its node (hearth instance logs there); the last exit is shown here.'));
+    h('p', {class: 'muted'}, 'Open an instance for its details and the tail of its log, read from its node.'));
+}
+
+async function instance(r) {
+  const d = await tryApi('/v1/instances');
+  if (d.error) return refused('Instance ' + r.sub, d);
+  const i = d.instances.find(x => x.nodeId === r.id && x.id === r.sub);
+  if (!i) return refused('Instance ' + r.sub, {error: 'No instance ' + r.sub + ' on node ' + r.id + ' is visible to this key.'});
+  const logs = h('pre', {id: 'instance-logs', tabindex: '0', 'aria-label': 'Instance log (tail)'}, '');
+  await fillInstanceLogs(r, logs);
+  return h('div', {}, h('h1', {}, 'Instance ', h('span', {id: 'instance-id'}, i.id)),
+    facts([['Node', link('#/nodes/' + encodeURIComponent(i.nodeId), i.nodeId)], ['Node connected', i.nodeConnected ? 'yes' : 'no'],
+      ['Runtime', i.runtime], ['Desired', i.desired], ['State', stateTag(i.state)], ['Health', i.health], ['Proxy', i.proxy],
+      ['Host port', i.hostPort], ['Restarts', i.restarts], ['Last exit', i.lastExit], ['Owner', i.owner],
+      ['Created', when(i.createdAt)], ['Reported', when(i.reportedAt)]]),
+    h('h2', {}, 'Log (last 200 lines, refreshed every 5 s)'), logs);
+}
+
+async function fillInstanceLogs(r, pre) {
+  clearInterval(logTimer);
+  const path = '/v1/nodes/' + encodeURIComponent(r.id) + '/instances/' + encodeURIComponent(r.sub) + '/logs';
+  const read = async () => {
+    try { pre.textContent = (await api(path, {raw: true})).text || '(no output yet)'; }
+    catch (e) { pre.textContent = e.message; }
+  };
+  await read();
+  logTimer = setInterval(() => {
+    const now = route();
+    if (now.page === 'instances' && now.sub === r.sub && document.body.contains(pre)) read(); else clearInterval(logTimer);
+  }, 5000);
 }
 
 async function ledger() {

@@ -47,7 +47,7 @@ final class InstanceLifecycle {
 
         @Option(names = "--node", paramLabel = "ID",
                 description = "Run it on this node of the coordinator, through its API (start, stop, restart, destroy; "
-                        + "list shows that node's instances).")
+                        + "list shows that node's instances; logs its guest's last 200 lines).")
         String node;
         @Option(names = "--coordinator", paramLabel = "URL", description = "Coordinator address for --node "
                 + "(default: HEARTH_COORDINATOR, else " + CoordinatorClient.DEFAULT_URL + ").")
@@ -68,7 +68,7 @@ final class InstanceLifecycle {
 
         /** The command through the coordinator on {@link #node}; only some commands can. */
         int remote(CoordinatorClient client) throws Exception {
-            throw new InvalidInputException("--node", node, "a flag of start, stop, restart, destroy, create and list "
+            throw new InvalidInputException("--node", node, "a flag of start, stop, restart, destroy, create, list and logs "
                     + "only; run this command on the node itself");
         }
 
@@ -264,6 +264,19 @@ final class InstanceLifecycle {
                 o.flush();
             };
             instances.logs(id, "host".equals(which), tail, follow, to);
+            return 0;
+        }
+
+        /** The tail of the guest's output as the node's agent sends it through the coordinator: once, 200 lines. */
+        @Override
+        int remote(CoordinatorClient client) throws Exception {
+            if (follow || "host".equals(which) || tail != 200) {
+                throw new InvalidInputException("--node", node, "the guest's last 200 lines only: without --follow, "
+                        + "--tail or host; run 'hearth instance logs' on the node itself for those");
+            }
+            out().print(client.getText("/v1/nodes/" + LedgerCommand.encode(node) + "/instances/"
+                    + LedgerCommand.encode(id) + "/logs"));
+            out().flush();
             return 0;
         }
     }

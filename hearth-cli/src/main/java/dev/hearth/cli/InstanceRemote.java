@@ -25,6 +25,14 @@ final class InstanceRemote {
     /** Sends a command ({@code method} on {@code path}), follows it to its end, and returns the finished request. */
     static JsonNode run(CoordinatorClient client, String method, String path, String body, PrintWriter err)
             throws IOException, InterruptedException {
+        try (LiveLine live = LiveLine.forTerminal(err)) {
+            return run(client, method, path, body, live);
+        }
+    }
+
+    /** As above, each step a plain line and, on a terminal, the newest one live with its elapsed time. */
+    private static JsonNode run(CoordinatorClient client, String method, String path, String body, LiveLine err)
+            throws IOException, InterruptedException {
         JsonNode r = switch (method) {
             case "POST" -> client.post(path + WAIT, body == null ? "" : body, "application/json");
             case "DELETE" -> client.delete(path + WAIT);
@@ -42,12 +50,19 @@ final class InstanceRemote {
         return r;
     }
 
-    private static int show(JsonNode request, int from, PrintWriter err) {
+    /** Prints the steps from {@code from} on, and makes the newest the live one; returns how many are shown. */
+    static int show(JsonNode request, int from, LiveLine live) {
         JsonNode steps = request.path("steps");
         for (int i = from; i < steps.size(); i++) {
-            err.println("  " + steps.get(i).path("step").asText() + " (node " + request.path("nodeId").asText() + ")");
+            String step = steps.get(i).path("step").asText() + " (node " + request.path("nodeId").asText() + ")";
+            live.println("  " + step);
+            if (i == steps.size() - 1) {
+                live.step(step);
+            }
         }
-        err.flush();
+        if (!request.path("state").asText().equals("pending")) {
+            live.stepEnded();
+        }
         return Math.max(from, steps.size());
     }
 

@@ -84,6 +84,45 @@ class LauncherAotCacheTest {
         assertTrue(cmd.stream().noneMatch(a -> a.startsWith("-XX:AOT")), cmd.toString());
     }
 
+    @Test
+    void theFirstRunsStderrLacksOnlyTheJvmsRecordedLine() throws Exception {
+        // a stand-in java 25 that records as HotSpot does: the command's own output, then the JVM's line at exit
+        Path java = fakeJava("25r", "25.0.3+9-LTS");
+        Files.writeString(java.resolve("bin/java"), """
+                #!/bin/sh
+                case "$*" in *AOTMode=create*) exit 0 ;; esac
+                echo out
+                echo 'a real error' >&2
+                echo ' AOTConfiguration recorded: /tmp/x.lock/config' >&2
+                printf 'last words' >&2
+                exit 3
+                """);
+        ProcessBuilder pb = new ProcessBuilder(LAUNCHER.toString(), "run", "--", "true");
+        Map<String, String> env = pb.environment();
+        env.remove("HEARTH_JAVA_OPTS");
+        env.remove("HEARTH_AOT");
+        env.remove("HEARTH_LAUNCH_DRY_RUN");
+        env.put("JAVA_HOME", java.toString());
+        env.put("HEARTH_JAR", jar("one").toString());
+        env.put("HEARTH_HOME", dir.resolve("home").toString());
+        Path err = dir.resolve("stderr");
+        Process p = pb.redirectError(err.toFile()).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+        assertEquals(3, p.exitValue(), "the command's own exit status");
+        assertEquals("out\n", out);
+        // the filter may end a moment after the JVM: wait for its last bytes, then for the cache writer to leave
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!Files.readString(err).endsWith("last words") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals("a real error\nlast words", Files.readString(err));
+        Path aot = dir.resolve("home/cache/aot");
+        while (hasFiles(aot) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+    }
+
     private List<String> dryRun(Path javaHome, Path jar, String... args) throws Exception {
         return dryRun(javaHome, jar, Map.of(), args);
     }

@@ -24,6 +24,7 @@ public final class CoordinatorMetrics implements AutoCloseable, PlacementTimings
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AutoCloseable process;
+    private final java.util.List<Runnable> beforeScrape = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** A registry with the JVM and process meters bound and every histogram registered empty. */
     public CoordinatorMetrics() {
@@ -109,8 +110,14 @@ public final class CoordinatorMetrics implements AutoCloseable, PlacementTimings
                 .tag("outcome", outcome).register(registry);
     }
 
-    /** The text exposition for Prometheus. */
+    /** Runs {@code action} at the start of every scrape, before any meter is read (e.g. one query for many gauges). */
+    public void beforeScrape(Runnable action) {
+        beforeScrape.add(java.util.Objects.requireNonNull(action, "action"));
+    }
+
+    /** The text exposition for Prometheus, after the {@link #beforeScrape} actions. */
     public String scrape() {
+        beforeScrape.forEach(Runnable::run);
         return registry.scrape();
     }
 

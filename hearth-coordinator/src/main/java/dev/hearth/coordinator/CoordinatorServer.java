@@ -40,8 +40,6 @@ import dev.hearth.coordinator.oracle.OracleSettings;
 import dev.hearth.coordinator.oracle.VerificationQueue;
 import dev.hearth.coordinator.scheduler.SchedulerLoop;
 import dev.hearth.coordinator.store.Cancellation;
-import dev.hearth.coordinator.store.JobState;
-import dev.hearth.coordinator.store.NodeState;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.core.protocol.JobCancel;
 import dev.hearth.core.protocol.Protocol;
@@ -274,17 +272,7 @@ public final class CoordinatorServer implements AutoCloseable {
 
     private static void registerGauges(CoordinatorMetrics metrics, Store store, AgentHub hub) {
         Gauge.builder("hearth_agents_connected", hub, h -> h.sessions().size()).register(metrics.registry());
-        for (JobState state : JobState.values()) {
-            // a COUNT per state on the state index: a scrape (unauthenticated) never reads a job row or its spec
-            Gauge.builder("hearth_jobs", store, s -> s.jobCounts().get(state))
-                    .tag("state", state.name().toLowerCase()).register(metrics.registry());
-        }
-        for (NodeState state : NodeState.values()) {
-            // a COUNT per state on the nodes_by_liveness index, as for jobs
-            Gauge.builder("hearth_nodes", store, s -> s.nodeCounts().get(state))
-                    .description("registered nodes, by state").tag("state", state.name().toLowerCase())
-                    .register(metrics.registry());
-        }
+        StateGauges.register(metrics, store);
     }
 
     /** The port it listens on (useful with port 0). */

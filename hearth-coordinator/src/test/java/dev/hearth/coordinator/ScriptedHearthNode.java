@@ -43,6 +43,7 @@ public final class ScriptedHearthNode implements AutoCloseable {
     private final Map<String, JsonNode> offers = new ConcurrentHashMap<>();
     private volatile boolean blackHole;
     private volatile String logs;
+    private volatile String instanceLog = "";
     private volatile InstantSource clock = InstantSource.system();
     private volatile ScriptedAgent link;
     private volatile String nodeId;
@@ -98,6 +99,11 @@ public final class ScriptedHearthNode implements AutoCloseable {
     /** From now on every result it sends has these logs (copies of a k-of-n job agree on them, or not). */
     public void answerWithLogs(String text) {
         logs = text;
+    }
+
+    /** From now on answers a read of any instance's log ({@code instance_action} {@code logs}) with {@code text}. */
+    public void answerInstanceLogsWith(String text) {
+        instanceLog = text;
     }
 
     /** From now on answers jobs like an honest node. */
@@ -169,9 +175,16 @@ public final class ScriptedHearthNode implements AutoCloseable {
             }
             case "instance_create" -> instanceDone(agent, m.path("requestId").asText(),
                     m.at("/instance/id").asText(), "running");
-            case "instance_action" -> instanceDone(agent, m.path("requestId").asText(), m.path("instanceId").asText(),
+            case "instance_action" -> {
+                if (m.path("action").asText().equals("logs")) {
+                    sendResult(agent, InstanceResult.log(m.path("requestId").asText(), m.path("instanceId").asText(),
+                            instanceLog));
+                    return;
+                }
+                instanceDone(agent, m.path("requestId").asText(), m.path("instanceId").asText(),
                     m.path("action").asText().equals("stop") ? "stopped" : m.path("action").asText().equals("destroy")
                             ? null : "running");
+            }
             default -> { }
         }
     }
@@ -196,6 +209,10 @@ public final class ScriptedHearthNode implements AutoCloseable {
         InstanceResult result = instanceId.startsWith("fail-")
                 ? InstanceResult.failed(requestId, instanceId, "failed", null, "no engine; everything was removed")
                 : InstanceResult.done(requestId, instanceId, report);
+        sendResult(agent, result);
+    }
+
+    private void sendResult(ScriptedAgent agent, InstanceResult result) {
         try {
             send(agent, Json.mapper().writerFor(AgentMessage.class).writeValueAsString(result));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

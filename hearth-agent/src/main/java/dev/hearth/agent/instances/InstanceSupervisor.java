@@ -110,35 +110,11 @@ public final class InstanceSupervisor implements AutoCloseable {
         Set<String> seen = new HashSet<>();
         for (String id : instances.store().ids()) {
             seen.add(id);
-            Optional<InstanceState> s = instances.store().read(id);
-            if (s.isEmpty() || closed) {
-                continue;
-            }
-            Tracked t = tracked.computeIfAbsent(id, k -> fromReport(k));
-            try {
-                instances.runtime(s.get().runtime()).tidy(s.get());
-                switch (s.get().desired()) {
-                    case CREATING -> {
-                        closeProxy(id, t, "instance not handed over");
-                        keepDns(s.get(), t);
-                    }
-                    case STOPPED -> {
-                        closeProxy(id, t, "instance stopped");
-                        closeDns(id, t, "instance stopped");
-                    }
-                    case RUNNING -> {
-                        keepDns(s.get(), t);
-                        keepRunning(s.get(), t);
-                    }
+            // every line of this instance's pass (engine, proxy, DNS, firewall) carries its id as a field
+            try (var fields = dev.hearth.core.log.LogFields.instance(null, id)) {
+                if (!reconcile(id)) {
+                    return;
                 }
-            } catch (SandboxException | RuntimeException e) {
-                t.health = "unknown: " + e.getMessage();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            if (s.get().desired() != InstanceState.Desired.CREATING) {
-                instances.store().writeReport(id, report(t));
             }
         }
         for (String id : List.copyOf(tracked.keySet())) {
@@ -148,6 +124,41 @@ public final class InstanceSupervisor implements AutoCloseable {
                 closeDns(id, gone, "instance removed");
             }
         }
+    }
+
+    /** One pass over instance {@code id}; false when interrupted (the pass ends). */
+    private boolean reconcile(String id) throws IOException {
+        Optional<InstanceState> s = instances.store().read(id);
+        if (s.isEmpty() || closed) {
+            return true;
+        }
+        Tracked t = tracked.computeIfAbsent(id, k -> fromReport(k));
+        try {
+            instances.runtime(s.get().runtime()).tidy(s.get());
+            switch (s.get().desired()) {
+                case CREATING -> {
+                    closeProxy(id, t, "instance not handed over");
+                    keepDns(s.get(), t);
+                }
+                case STOPPED -> {
+                    closeProxy(id, t, "instance stopped");
+                    closeDns(id, t, "instance stopped");
+                }
+                case RUNNING -> {
+                    keepDns(s.get(), t);
+                    keepRunning(s.get(), t);
+                }
+            }
+        } catch (SandboxException | RuntimeException e) {
+            t.health = "unknown: " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        if (s.get().desired() != InstanceState.Desired.CREATING) {
+            instances.store().writeReport(id, report(t));
+        }
+        return true;
     }
 
     private Tracked fromReport(String id) {
@@ -260,7 +271,9 @@ public final class InstanceSupervisor implements AutoCloseable {
         try {
             t.dns.close();
         } catch (Exception e) {
-            log.warn("instance {}: closing its allowlist DNS: {}", id, e.toString());
+            try (var fields = dev.hearth.core.log.LogFields.instance(null, id)) {
+                log.warn("instance {}: closing its allowlist DNS: {}", id, e.toString());
+            }
         }
         t.dns = null;
         hostLog(id, "allowlist DNS closed (" + why + ")");
@@ -315,7 +328,9 @@ public final class InstanceSupervisor implements AutoCloseable {
     }
 
     private void hostLog(String id, String line) {
-        log.info("instance {}: {}", id, line);
+        try (var fields = dev.hearth.core.log.LogFields.instance(null, id)) {
+            log.info("instance {}: {}", id, line);
+        }
         instances.store().appendHostLog(id, clock.instant() + " " + line);
     }
 

@@ -229,6 +229,25 @@ public final class NodeAgent implements AutoCloseable {
         public void received(CoordinatorMessage message) {
             lastHeardNanos = System.nanoTime();
             metrics.message("in", MessageTypes.of(message));
+            try (var fields = fields(message)) {
+                handle(message);
+            }
+        }
+
+        /** The node, and the job and epoch or the instance the message is about: fields of every line it causes. */
+        private LogFields.Scope fields(CoordinatorMessage message) {
+            LogFields.Scope s = LogFields.scope().with(LogFields.NODE, nodeId);
+            return switch (message) {
+                case JobOffer o -> s.with(LogFields.JOB, o.id()).with(LogFields.EPOCH, o.epoch());
+                case JobCancel c -> s.with(LogFields.JOB, c.jobId()).with(LogFields.EPOCH, c.epoch());
+                case ResultAck a -> s.with(LogFields.JOB, a.jobId()).with(LogFields.EPOCH, a.epoch());
+                case InstanceCreate c -> s.with(LogFields.INSTANCE, c.instance() == null ? null : c.instance().id());
+                case InstanceAction a -> s.with(LogFields.INSTANCE, a.instanceId());
+                default -> s;
+            };
+        }
+
+        private void handle(CoordinatorMessage message) {
             switch (message) {
                 case Hello h -> register(h);
                 case Registered r -> registered(r);
@@ -313,8 +332,10 @@ public final class NodeAgent implements AutoCloseable {
         link.connectionWorked();
         nextHeartbeatNanos = System.nanoTime();
         List<JobResultMessage> pending = outbox.pending();
-        log.info("registered as node {}; heartbeat every {}; sending {} result(s) from the outbox", nodeId,
-                DurationText.format(heartbeatInterval), pending.size());
+        try (var fields = LogFields.scope().with(LogFields.NODE, nodeId)) {
+            log.info("registered as node {}; heartbeat every {}; sending {} result(s) from the outbox", nodeId,
+                    DurationText.format(heartbeatInterval), pending.size());
+        }
         for (JobResultMessage m : pending) {
             link.send(withNode(m, nodeId));
         }

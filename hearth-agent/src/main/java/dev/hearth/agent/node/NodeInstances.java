@@ -10,6 +10,7 @@ import dev.hearth.agent.instances.CreateStep;
 import dev.hearth.agent.instances.StepProgress;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.instance.InstanceDocument;
+import dev.hearth.core.log.LogFields;
 import dev.hearth.core.protocol.AgentMessage;
 import dev.hearth.core.protocol.InstanceAction;
 import dev.hearth.core.protocol.InstanceCreate;
@@ -114,72 +115,124 @@ final class NodeInstances implements AutoCloseable {
 
     /** Runs a create on a thread of its own; answers with steps and a result. */
     void create(InstanceCreate c) {
+        String node = nodeId.get();
         commands.submit(() -> {
-            String id = c.instance() == null ? null : c.instance().id();
-            InstanceResult result;
-            try {
-                if (c.instance() == null) {
-                    throw new InvalidInputException("instance", null, "an instance document");
-                }
-                // a remote caller names host files only inside the image store; the CLI keeps the user's own paths
-                var spec = ImageStorePaths.confine(c.instance().toSpec(), instances.baseImagesDir());
-                // as for jobs: a node never opens its own private ranges to a request from the network
-                new dev.hearth.core.job.NetworkPolicy(dev.hearth.core.job.NetworkMode.NAT, spec.allow())
-                        .checkFromNetwork("--allow");
-                log.info("creating instance '{}' for the coordinator (request {})", id, c.requestId());
-                InstanceState made = instances.create(spec, progress(c.requestId(),
-                        spec.runtime().name().toLowerCase(java.util.Locale.ROOT)));
-                result = InstanceResult.done(c.requestId(), id, current(made.id()));
-            } catch (InvalidInputException e) {
-                InvalidInputException named = e.renamed(InstanceDocument.field(e.field()));
-                result = InstanceResult.failed(c.requestId(), id, "invalid_input", named.field(), named.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                result = InstanceResult.failed(c.requestId(), id, "failed", null, "the agent stopped during create");
-            } catch (IOException | RuntimeException e) {
-                result = InstanceResult.failed(c.requestId(), id, "failed", null, String.valueOf(e.getMessage()));
+            try (var fields = LogFields.instance(node, c.instance() == null ? null : c.instance().id())) {
+                runCreate(c);
             }
-            finish(result);
         });
     }
 
-    /** Runs start, stop, restart or destroy on a thread of its own; answers with steps and a result. */
-    void act(InstanceAction a) {
-        commands.submit(() -> {
-            InstanceResult result;
-            try {
-                if (!InstanceAction.ACTIONS.contains(a.action())) {
-                    throw new InvalidInputException("action", a.action(), "one of " + InstanceAction.ACTIONS);
-                }
-                if (instances.store().read(dev.hearth.core.instance.InstanceSpec.checkId(a.instanceId())).isEmpty()) {
-                    finish(InstanceResult.failed(a.requestId(), a.instanceId(), "unknown_instance", null,
-                            "no instance '" + a.instanceId() + "' on this node"));
-                    return;
-                }
-                StepProgress progress = progress(a.requestId(), null);
-                switch (a.action()) {
-                    case "start" -> instances.start(a.instanceId(), progress);
-                    case "stop" -> instances.stop(a.instanceId(), progress);
-                    case "restart" -> instances.restart(a.instanceId(), progress);
-                    default -> instances.destroy(a.instanceId(), progress);
-                }
-                log.info("instance '{}' {} for the coordinator (request {})", a.instanceId(), a.action(), a.requestId());
-                result = InstanceResult.done(a.requestId(), a.instanceId(),
-                        a.action().equals("destroy") ? null : current(a.instanceId()));
-            } catch (InvalidInputException e) {
-                result = InstanceResult.failed(a.requestId(), a.instanceId(), "invalid_input", e.field(), e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                result = InstanceResult.failed(a.requestId(), a.instanceId(), "failed", null, "the agent stopped during "
-                        + a.action());
-            } catch (InstanceException e) {
-                result = InstanceResult.failed(a.requestId(), a.instanceId(), "failed", null, e.getMessage());
-            } catch (IOException | RuntimeException e) {
-                result = InstanceResult.failed(a.requestId(), a.instanceId(), "failed", null, a.action() + " of '"
-                        + a.instanceId() + "' failed: " + e.getMessage());
+    private void runCreate(InstanceCreate c) {
+        String id = c.instance() == null ? null : c.instance().id();
+        InstanceResult result;
+        try {
+            if (c.instance() == null) {
+                throw new InvalidInputException("instance", null, "an instance document");
             }
-            finish(result);
+            // a remote caller names host files only inside the image store; the CLI keeps the user's own paths
+            var spec = ImageStorePaths.confine(c.instance().toSpec(), instances.baseImagesDir());
+            // as for jobs: a node never opens its own private ranges to a request from the network
+            new dev.hearth.core.job.NetworkPolicy(dev.hearth.core.job.NetworkMode.NAT, spec.allow())
+                    .checkFromNetwork("--allow");
+            log.info("creating instance '{}' for the coordinator (request {})", id, c.requestId());
+            InstanceState made = instances.create(spec, progress(c.requestId(),
+                    spec.runtime().name().toLowerCase(java.util.Locale.ROOT)));
+            result = InstanceResult.done(c.requestId(), id, current(made.id()));
+        } catch (InvalidInputException e) {
+            InvalidInputException named = e.renamed(InstanceDocument.field(e.field()));
+            result = InstanceResult.failed(c.requestId(), id, "invalid_input", named.field(), named.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            result = InstanceResult.failed(c.requestId(), id, "failed", null, "the agent stopped during create");
+        } catch (IOException | RuntimeException e) {
+            result = InstanceResult.failed(c.requestId(), id, "failed", null, String.valueOf(e.getMessage()));
+        }
+        finish(result);
+    }
+
+    /**
+     * Runs start, stop, restart or destroy on a thread of its own, answering with steps and a result; or reads the
+     * tail of the guest's output for {@link InstanceAction#LOGS}.
+     */
+    void act(InstanceAction a) {
+        String node = nodeId.get();
+        commands.submit(() -> {
+            try (var fields = LogFields.instance(node, a.instanceId())) {
+                if (InstanceAction.LOGS.equals(a.action())) {
+                    send.accept(tail(a));
+                } else {
+                    runAction(a);
+                }
+            }
         });
+    }
+
+    private void runAction(InstanceAction a) {
+        InstanceResult result;
+        try {
+            if (!InstanceAction.ACTIONS.contains(a.action())) {
+                throw new InvalidInputException("action", a.action(), "one of " + InstanceAction.ACTIONS);
+            }
+            if (instances.store().read(dev.hearth.core.instance.InstanceSpec.checkId(a.instanceId())).isEmpty()) {
+                finish(InstanceResult.failed(a.requestId(), a.instanceId(), "unknown_instance", null,
+                        "no instance '" + a.instanceId() + "' on this node"));
+                return;
+            }
+            StepProgress progress = progress(a.requestId(), null);
+            switch (a.action()) {
+                case "start" -> instances.start(a.instanceId(), progress);
+                case "stop" -> instances.stop(a.instanceId(), progress);
+                case "restart" -> instances.restart(a.instanceId(), progress);
+                default -> instances.destroy(a.instanceId(), progress);
+            }
+            log.info("instance '{}' {} for the coordinator (request {})", a.instanceId(), a.action(), a.requestId());
+            result = InstanceResult.done(a.requestId(), a.instanceId(),
+                    a.action().equals("destroy") ? null : current(a.instanceId()));
+        } catch (InvalidInputException e) {
+            result = InstanceResult.failed(a.requestId(), a.instanceId(), "invalid_input", e.field(), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            result = InstanceResult.failed(a.requestId(), a.instanceId(), "failed", null, "the agent stopped during "
+                    + a.action());
+        } catch (InstanceException e) {
+            result = InstanceResult.failed(a.requestId(), a.instanceId(), "failed", null, e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            result = InstanceResult.failed(a.requestId(), a.instanceId(), "failed", null, a.action() + " of '"
+                    + a.instanceId() + "' failed: " + e.getMessage());
+        }
+        finish(result);
+    }
+
+    /**
+     * The last {@link InstanceAction#LOG_LINES} lines of the guest's output, at most {@link InstanceAction#LOG_BYTES}
+     * bytes (the newest), read once without following. Changes nothing, so the instance list is not sampled again.
+     */
+    private InstanceResult tail(InstanceAction a) {
+        try {
+            String id = dev.hearth.core.instance.InstanceSpec.checkId(a.instanceId());
+            if (instances.store().read(id).isEmpty()) {
+                return InstanceResult.failed(a.requestId(), a.instanceId(), "unknown_instance", null,
+                        "no instance '" + a.instanceId() + "' on this node");
+            }
+            LogTail tail = new LogTail(InstanceAction.LOG_BYTES);
+            instances.logs(id, false, InstanceAction.LOG_LINES, false, tail);
+            String text = tail.text();
+            log.info("sent the log tail of instance '{}' to the coordinator (request {}, {} chars{})", id,
+                    a.requestId(), text.length(), tail.cut() ? ", older output cut" : "");
+            return InstanceResult.log(a.requestId(), id, text);
+        } catch (InvalidInputException e) {
+            return InstanceResult.failed(a.requestId(), a.instanceId(), "invalid_input", e.field(), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return InstanceResult.failed(a.requestId(), a.instanceId(), "failed", null,
+                    "the agent stopped while reading the log of '" + a.instanceId() + "'");
+        } catch (IOException | RuntimeException e) {
+            log.warn("reading the log of instance '{}' failed (request {}): {}", a.instanceId(), a.requestId(),
+                    e.getMessage());
+            return InstanceResult.failed(a.requestId(), a.instanceId(), "failed", null, "reading the log of '"
+                    + a.instanceId() + "' failed: " + e.getMessage());
+        }
     }
 
     private InstanceReport current(String id) throws IOException {

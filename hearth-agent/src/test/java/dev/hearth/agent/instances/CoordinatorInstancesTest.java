@@ -114,6 +114,22 @@ class CoordinatorInstancesTest {
             assertThat(call("GET", path, null).body()).as(path).doesNotContain(token).doesNotContain("ABC-def");
         }
 
+        // its log, relayed from the node's agent: to the admin and the owner only; an unknown instance is a 404
+        HttpResponse<String> log = call("GET", "/v1/nodes/" + nodeId + "/instances/" + id + "/logs", null);
+        assertThat(log.statusCode()).as(log.body()).isEqualTo(200);
+        assertThat(log.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+        assertThat(log.body()).contains(StubProvisioner.GREETING);
+        String stranger = Json.mapper().readTree(call("POST", "/v1/clients", "{\"name\":\"stranger\"}").body())
+                .get("key").asText();
+        HttpResponse<String> notYours = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + coordinator.port() + "/v1/nodes/" + nodeId + "/instances/" + id + "/logs"))
+                .header("Authorization", "Bearer " + stranger).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(notYours.statusCode()).as(notYours.body()).isEqualTo(403);
+        assertThat(notYours.body()).doesNotContain(StubProvisioner.GREETING);
+        HttpResponse<String> ghost = call("GET", "/v1/nodes/" + nodeId + "/instances/ghost/logs", null);
+        assertThat(ghost.statusCode()).as(ghost.body()).isEqualTo(404);
+        assertThat(ghost.body()).contains("unknown_instance");
+
         HttpResponse<String> stopped = call("POST", "/v1/nodes/" + nodeId + "/instances/" + id + "/stop", null);
         assertThat(stopped.statusCode()).as(stopped.body()).isEqualTo(200);
         assertThat(Json.mapper().readTree(stopped.body()).at("/instance/state").asText()).isEqualTo("stopped");

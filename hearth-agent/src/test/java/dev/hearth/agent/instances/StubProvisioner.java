@@ -16,13 +16,15 @@ import java.util.Map;
 final class StubProvisioner implements Provisioner {
 
     static final int PORT = 18789;
+    /** The line the stand-in prints as it starts serving, so its log has something to read. */
+    static final String GREETING = "stub-gateway-serving";
 
     @Override
     public GuestWorkload workload(InstanceState state) {
         return new GuestWorkload(BaseImages.BUSYBOX, List.of("sh", "-c",
                 "until [ -f /job/ready ]; do sleep 0.2; done; mkdir -p /job/www; "
                         + "echo '{\"ok\":true,\"status\":\"live\"}' > /job/www/health; "
-                        + "exec httpd -f -p " + PORT + " -h /job/www"),
+                        + "echo " + GREETING + "; exec httpd -f -p " + PORT + " -h /job/www"),
                 "65534:65534", 65534, Map.of("HOME", "/job"), PORT, "/health");
     }
 

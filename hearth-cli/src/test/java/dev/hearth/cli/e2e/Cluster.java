@@ -81,6 +81,12 @@ final class Cluster implements AutoCloseable {
         return this;
     }
 
+    /** Sets {@code name=value} in the environment of the processes it starts from now on. */
+    Cluster withEnv(String name, String value) {
+        extraEnv.put(name, value);
+        return this;
+    }
+
     /** The log file of the process {@code name} ({@code coordinator}, {@code agent-NAME}). */
     Path log(String name) {
         return logs().resolve(logPrefix + name + ".log");
@@ -176,12 +182,18 @@ final class Cluster implements AutoCloseable {
 
     /** Runs a one-shot `hearth` command to its end; returns its exit status and output. */
     Finished run(String... args) throws Exception {
+        return run(Map.of(), args);
+    }
+
+    /** Runs a one-shot `hearth` command with {@code env} added to its environment; its status and output. */
+    Finished run(Map<String, String> env, String... args) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> cmd = new ArrayList<>(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
                 Main.class.getName()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("HEARTH_HOME", root.toString());
+        pb.environment().putAll(env);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -93,6 +93,36 @@ class JobLogsE2eTest {
         assertThat(leased.path("epoch").asText()).isEqualTo("1");
         assertThat(coordinatorLines.stream().filter(l -> l.path("msg").asText().startsWith("job submitted"))
                 .findFirst().orElseThrow().path("client").asText()).isNotBlank();
+        String node = leased.path("node").asText();
+        fieldsOfEveryMention(coordinatorLines, id, node);
+        fieldsOfEveryMention(agentLines, id, node);
+    }
+
+    private static final java.util.regex.Pattern EPOCH = java.util.regex.Pattern.compile("epoch (\\d+)");
+
+    /**
+     * Every line whose message names the job carries it as the {@code job} field (and the epoch it names as
+     * {@code epoch}); every line whose message names the node carries it as {@code node}: ids are fields, not only
+     * words in the text.
+     */
+    private static void fieldsOfEveryMention(List<JsonNode> lines, String jobId, String nodeId) {
+        int mentions = 0;
+        for (JsonNode l : lines) {
+            String msg = l.path("msg").asText();
+            if (msg.contains(jobId)) {
+                mentions++;
+                assertThat(l.path("job").asText()).as("job field of %s", l).isEqualTo(jobId);
+                var epoch = EPOCH.matcher(msg);
+                if (epoch.find()) {
+                    assertThat(l.path("epoch").asText()).as("epoch field of %s", l).isEqualTo(epoch.group(1));
+                }
+            }
+            if (msg.contains(nodeId)) {
+                mentions++;
+                assertThat(l.path("node").asText()).as("node field of %s", l).isEqualTo(nodeId);
+            }
+        }
+        assertThat(mentions).as("lines naming the job or the node").isPositive();
     }
 
     /** Helidon's own notice on stdout at start, not a log event (it logs through slf4j after that). */

@@ -72,6 +72,7 @@ public final class AccessRules {
             new Rule("POST", "/v1/nodes/{id}/instances", CLIENT),
             new Rule("POST", "/v1/nodes/{id}/instances/{iid}/{action}", CLIENT),
             new Rule("DELETE", "/v1/nodes/{id}/instances/{iid}", CLIENT),
+            new Rule("GET", "/v1/nodes/{id}/instances/{iid}/logs", CLIENT),
             new Rule("GET", "/v1/instances", CLIENT),
             new Rule("GET", "/v1/instances/requests/{requestId}", CLIENT),
             new Rule("POST", "/v1/tokens", ADMIN),

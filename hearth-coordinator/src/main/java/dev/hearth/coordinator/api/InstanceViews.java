@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.coordinator.hub.InstanceRelay;
 import dev.hearth.coordinator.hub.InstanceRequest;
 import dev.hearth.core.json.Json;
+import dev.hearth.core.units.DurationText;
 import dev.hearth.core.protocol.InstanceResult;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerResponse;
@@ -18,6 +19,8 @@ final class InstanceViews {
 
     /** How long a command's answer waits for the node by default before it answers 202 with the request. */
     static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
+    /** How long a read of an instance's log waits for the node before it answers 504. */
+    static final Duration LOG_WAIT = Duration.ofSeconds(10);
     /** The longest wait a request may ask for. */
     static final Duration MAX_WAIT = Duration.ofMinutes(10);
 
@@ -81,6 +84,40 @@ final class InstanceViews {
             JsonResponses.sendText(res, success, body);
             return;
         }
+        refuse(res, r, result);
+    }
+
+    /**
+     * Waits up to {@link #LOG_WAIT} for a log read's answer, then answers 200 with the tail as text, the node's
+     * refusal as an error document, or 504 {@code node_timeout}. The request is forgotten either way.
+     */
+    static void answerLog(ServerResponse res, InstanceRelay relay, InstanceRequest r) {
+        InstanceResult result;
+        try {
+            result = r.result().get(LOG_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            JsonResponses.error(res, 504, "node_timeout", "node " + r.nodeId() + " did not send the log of instance "
+                    + r.instanceId() + " within " + DurationText.format(LOG_WAIT) + "; try again, or read it on the node"
+                    + " with 'hearth instance logs " + r.instanceId() + "'");
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            JsonResponses.error(res, 503, "interrupted", "the coordinator is stopping");
+            return;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("instance requests complete only with a result", e);
+        } finally {
+            relay.forget(r.id());
+        }
+        if (result.ok()) {
+            res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8").header(HeaderNames.CACHE_CONTROL,
+                    "no-store").send(result.log() == null ? "" : result.log());
+            return;
+        }
+        refuse(res, r, result);
+    }
+
+    private static void refuse(ServerResponse res, InstanceRequest r, InstanceResult result) {
         int status = switch (result.code() == null ? "" : result.code()) {
             case "invalid_input" -> 400;
             case "unknown_instance" -> 404;

@@ -19,6 +19,7 @@ import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.instance.InstanceDocument;
 import dev.hearth.core.instance.InstanceSpec;
 import dev.hearth.core.json.Json;
+import dev.hearth.core.protocol.InstanceAction;
 import dev.hearth.core.protocol.Protocol;
 import dev.hearth.core.units.DurationText;
 import io.helidon.webserver.http.HttpRules;
@@ -34,7 +35,8 @@ import java.util.Optional;
  * through the node's agent. The document is validated here first (the same rules as {@code hearth instance
  * create}), so bad input is refused before the node hears of it; the agent validates again and allocates. Each
  * command answers when the node did it, or 202 with the request to poll when {@code wait} (default 30s) runs out
- * first. Secrets in the document go to the node in the command and are neither stored nor logged here.
+ * first. {@code GET .../{iid}/logs} relays the tail of the instance's guest output from its node (bounded, with a
+ * deadline; see {@link InstanceViews#answerLog}). Secrets in the document go to the node in the command and are neither stored nor logged here.
  *
  * <p>Ownership: a create records its caller as the instance's owner (per node and instance id); a client may create
  * on any node it names that is not cordoned, up to its {@code instances} quota (instances owned at once, 429
@@ -68,7 +70,8 @@ public final class NodeInstancesApi implements HttpService {
     public void routing(HttpRules rules) {
         rules.post("/{id}/instances", this::create)
                 .post("/{id}/instances/{iid}/{action}", this::act)
-                .delete("/{id}/instances/{iid}", (req, res) -> act(req, res, "destroy"));
+                .delete("/{id}/instances/{iid}", (req, res) -> act(req, res, "destroy"))
+                .get("/{id}/instances/{iid}/logs", (req, res) -> act(req, res, InstanceAction.LOGS));
     }
 
     private void create(ServerRequest req, ServerResponse res) {
@@ -169,6 +172,10 @@ public final class NodeInstancesApi implements HttpService {
             wait = waitOf(req);
         } catch (InvalidInputException e) {
             JsonResponses.invalid(res, e.field().equals("wait") ? "wait" : "instanceId", e.getMessage());
+            return;
+        }
+        if (action.equals(InstanceAction.LOGS)) {
+            InstanceViews.answerLog(res, relay, relay.logs(node.get(), instanceId, caller.actor()));
             return;
         }
         InstanceViews.answer(res, announced(relay.act(node.get(), instanceId, action, caller.actor()), caller), wait,

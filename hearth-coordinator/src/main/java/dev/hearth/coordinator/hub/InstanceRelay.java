@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.hub;
 
+import dev.hearth.core.log.LogFields;
 import dev.hearth.coordinator.store.Tenants;
 import dev.hearth.core.instance.InstanceDocument;
 import dev.hearth.core.protocol.InstanceAction;
@@ -67,7 +68,9 @@ public final class InstanceRelay {
                 owners.releaseInstance(node.nodeId(), document.id());
             }
         }
-        log.info("sent instance create {} of '{}' to node {}", r.id(), document.id(), node.nodeId());
+        try (var fields = LogFields.instance(node.nodeId(), document.id())) {
+            log.info("sent instance create {} of '{}' to node {}", r.id(), document.id(), node.nodeId());
+        }
         return r;
     }
 
@@ -78,8 +81,31 @@ public final class InstanceRelay {
             r.finish(InstanceResult.failed(r.id(), instanceId, NODE_DISCONNECTED, null, "node " + node.nodeId()
                     + " disconnected before the command reached it"));
         }
-        log.info("sent instance {} {} of '{}' to node {}", action, r.id(), instanceId, node.nodeId());
+        try (var fields = LogFields.instance(node.nodeId(), instanceId)) {
+            log.info("sent instance {} {} of '{}' to node {}", action, r.id(), instanceId, node.nodeId());
+        }
         return r;
+    }
+
+    /**
+     * Asks a connected Hearth node for the tail of an instance's guest output ({@link InstanceAction#LOGS}). The
+     * answer's log is cut to {@link InstanceAction#LOG_BYTES} characters whatever the node sends; the caller
+     * {@link #forget}s the request once it has its answer or gave up waiting, so no log stays in memory.
+     */
+    public InstanceRequest logs(NodeSession node, String instanceId, String owner) {
+        InstanceRequest r = open(node.nodeId(), instanceId, InstanceAction.LOGS, owner, false);
+        if (!node.send(new InstanceAction(r.id(), instanceId, InstanceAction.LOGS))) {
+            r.finish(InstanceResult.failed(r.id(), instanceId, NODE_DISCONNECTED, null, "node " + node.nodeId()
+                    + " disconnected before the read reached it"));
+        }
+        return r;
+    }
+
+    /** Drops a request, so a late answer to it is ignored. */
+    public void forget(String requestId) {
+        synchronized (requests) {
+            requests.remove(requestId);
+        }
     }
 
     private InstanceRequest open(String nodeId, String instanceId, String action, String owner, boolean claimed) {
@@ -119,6 +145,14 @@ public final class InstanceRelay {
                     nodeId, result.requestId());
             return;
         }
+        if (InstanceAction.LOGS.equals(r.get().action())) {
+            // a read changes nothing; a hostile node's oversized log is cut (the newest kept), and not logged here
+            String text = result.log() == null ? "" : result.log();
+            r.get().finish(text.length() <= InstanceAction.LOG_BYTES ? result : new InstanceResult(result.requestId(),
+                    result.ok(), result.instanceId(), null, result.code(), result.field(), result.message(),
+                    text.substring(text.length() - InstanceAction.LOG_BYTES)));
+            return;
+        }
         if (result.ok() && result.instance() != null) {
             inventory.update(nodeId, result.instance(), clock.instant());
         }
@@ -129,8 +163,10 @@ public final class InstanceRelay {
             // the node refused the create (bad input, no room, an id it already has): the claim goes with it
             owners.releaseInstance(nodeId, r.get().instanceId());
         }
-        log.info("node {} finished instance {} {} of '{}': {}", nodeId, r.get().action(), r.get().id(),
-                r.get().instanceId(), result.ok() ? "ok" : result.code() + " (" + result.message() + ")");
+        try (var fields = LogFields.instance(nodeId, r.get().instanceId())) {
+            log.info("node {} finished instance {} {} of '{}': {}", nodeId, r.get().action(), r.get().id(),
+                    r.get().instanceId(), result.ok() ? "ok" : result.code() + " (" + result.message() + ")");
+        }
         r.get().finish(result);
     }
 

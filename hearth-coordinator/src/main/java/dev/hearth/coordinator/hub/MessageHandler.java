@@ -173,9 +173,11 @@ public final class MessageHandler {
         ResultAcceptance outcome = store.acceptResult(jobId.get(), node.nodeId(), epoch, "error", -1,
                 Json.mapper().valueToTree(stand).toString(), Oracle.receiptDigest(null));
         metrics.count("hearth_results_total", "outcome", ErrorCode.RESULT_TOO_LARGE.wireName());
-        log.warn("refused result of job {} from node {} (epoch {}): over {} characters{}", jobId.get(), node.nodeId(),
-                epoch, maxFrameBytes, outcome instanceof ResultAcceptance.Accepted ? "; the lease ends with an error"
-                        : "");
+        try (var fields = LogFields.job(jobId.get(), node.nodeId(), epoch, null)) {
+            log.warn("refused result of job {} from node {} (epoch {}): over {} characters{}", jobId.get(),
+                    node.nodeId(), epoch, maxFrameBytes, outcome instanceof ResultAcceptance.Accepted
+                            ? "; the lease ends with an error" : "");
+        }
         if (outcome instanceof ResultAcceptance.Accepted) {
             liveLogs.forget(jobId.get());
             verifier.verifyNow(jobId.get());
@@ -197,13 +199,26 @@ public final class MessageHandler {
             return;
         }
         metrics.message("in", MessageTypes.of(message));
-        try {
+        // every line about this message carries the node and, where the message names them, the job and epoch or
+        // the instance (ids the node chose are fields only once the node is registered and the message parsed)
+        try (var fields = fields(conn, message)) {
             dispatch(conn, message);
         } catch (RuntimeException e) {
             log.error("handling {} from node {} failed", message.getClass().getSimpleName(),
                     conn.node() == null ? "(unregistered)" : conn.node().nodeId(), e);
             refuse(conn, ErrorCode.INVALID_MESSAGE, "the coordinator could not handle this message: " + e.getMessage());
         }
+    }
+
+    private static LogFields.Scope fields(AgentConnection conn, AgentMessage message) {
+        LogFields.Scope s = LogFields.scope().with(LogFields.NODE, conn.node() == null ? null : conn.node().nodeId());
+        return switch (message) {
+            case JobStarted j -> s.with(LogFields.JOB, j.jobId()).with(LogFields.EPOCH, j.epoch());
+            case JobLog l -> s.with(LogFields.JOB, l.jobId()).with(LogFields.EPOCH, l.epoch());
+            case JobResultMessage r -> s.with(LogFields.JOB, r.id()).with(LogFields.EPOCH, r.epoch());
+            case InstanceResult r -> s.with(LogFields.INSTANCE, r.instanceId());
+            default -> s;
+        };
     }
 
     private void dispatch(AgentConnection conn, AgentMessage message) {
@@ -397,7 +412,9 @@ public final class MessageHandler {
         if (instances != null && hub.session(node.nodeId()).isEmpty()) { // not when a newer connection replaced it
             instances.disconnected(node.nodeId());
         }
-        log.info("node {} disconnected ({} {}); its leases stand until it is lost", node.nodeId(), status, reason);
+        try (var fields = LogFields.scope().with(LogFields.NODE, node.nodeId())) {
+            log.info("node {} disconnected ({} {}); its leases stand until it is lost", node.nodeId(), status, reason);
+        }
         if (node.draining()) {
             store.setNodeState(node.nodeId(), NodeState.OFFLINE);
         }

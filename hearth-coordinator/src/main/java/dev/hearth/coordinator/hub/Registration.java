@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.hub;
 
+import dev.hearth.core.log.LogFields;
 import dev.hearth.coordinator.store.GpuInfo;
 import dev.hearth.coordinator.store.NodeRecord;
 import dev.hearth.coordinator.store.NodeState;
@@ -116,13 +117,17 @@ final class Registration {
                 r.hearth() ? heartbeatSeconds : null));
         for (LeaseRef held : r.held()) {
             if (MessageHandler.stale(store.job(held.jobId()), nodeId, held.epoch())) {
-                log.info("node {} holds job {} under epoch {}, which was taken from it; telling it to drop the job",
+                try (var fields = LogFields.job(held.jobId(), nodeId, held.epoch(), null)) {
+                    log.info("node {} holds job {} under epoch {}, which was taken from it; telling it to drop the job",
                         nodeId, held.jobId(), held.epoch());
+                }
                 session.send(new JobCancel(held.jobId(), held.epoch(), ErrorCode.STALE_LEASE.wireName()));
             }
         }
-        log.info("node {} registered ({}, {}, {} slots, {} GPUs)", nodeId, hostname,
-                r.hearth() ? Protocol.HEARTH_V1 : Protocol.HYPERNODE_V2, capacity.slots(), gpus.size());
+        try (var fields = LogFields.scope().with(LogFields.NODE, nodeId)) {
+            log.info("node {} registered ({}, {}, {} slots, {} GPUs)", nodeId, hostname,
+                    r.hearth() ? Protocol.HEARTH_V1 : Protocol.HYPERNODE_V2, capacity.slots(), gpus.size());
+        }
         return Optional.of(session);
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.ledger;
 
+import dev.hearth.core.log.LogFields;
 import dev.hearth.coordinator.oracle.Copies;
 import dev.hearth.coordinator.oracle.Verdict;
 import dev.hearth.coordinator.oracle.VerdictListener;
@@ -95,7 +96,7 @@ public final class Settlement implements VerdictListener {
      * failure is logged, and {@link #reconcile} settles the hold later.
      */
     public void onFinal(String jobId) {
-        try {
+        try (var fields = LogFields.scope().with(LogFields.JOB, jobId)) {
             Optional<JobRecord> job = store.job(jobId);
             if (job.isEmpty() || !job.get().state().isFinal()) {
                 return;
@@ -127,6 +128,14 @@ public final class Settlement implements VerdictListener {
             throw new IllegalArgumentException("a passing verdict on job " + jobId + " must name the node to pay");
         }
         HoldSettlement done = store.ledger().settle(jobId, passed ? Optional.of(nodeId) : Optional.empty(), notify);
+        try (var fields = LogFields.scope().with(LogFields.JOB, jobId).with(LogFields.NODE, nodeId)
+                .with(LogFields.CLIENT, done instanceof HoldSettlement.Refunded r ? r.hold().accountId() : null)) {
+            logged(done, jobId, nodeId);
+        }
+        return done;
+    }
+
+    private void logged(HoldSettlement done, String jobId, String nodeId) {
         switch (done) {
             case HoldSettlement.Released r -> {
                 settled.accept("released", r.hold().amountMicros());
@@ -143,7 +152,6 @@ public final class Settlement implements VerdictListener {
             case HoldSettlement.AlreadySettled a -> log.debug("job {} was settled before ({})", jobId, a.hold().state());
             case HoldSettlement.NoHold n -> log.warn("job {} has no hold to settle", jobId);
         }
-        return done;
     }
 
     /** Settles every final job whose hold is still open; returns how many it found. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.oracle;
 
+import dev.hearth.core.log.LogFields;
 import dev.hearth.coordinator.oracle.CopyComparison.Agreed;
 import dev.hearth.coordinator.oracle.CopyComparison.Copy;
 import dev.hearth.coordinator.oracle.CopyComparison.Impossible;
@@ -58,6 +59,12 @@ public final class CopyJudge implements VerdictListener {
 
     /** Compares the copies of {@code parentId} and acts on what they decide. */
     public void judge(String parentId) {
+        try (var fields = LogFields.scope().with(LogFields.JOB, parentId)) {
+            judgeCopies(parentId);
+        }
+    }
+
+    private void judgeCopies(String parentId) {
         Optional<Copies> found = Copies.of(store, parentId);
         if (found.isEmpty()) {
             return;

@@ -176,8 +176,10 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
             List<String> taken = store.reclaimUnclaimed(c.nodeId(), c.held(), c.grantedBy());
             if (!taken.isEmpty()) {
                 taken.forEach(ledger.jobEnded()); // a run the node lost may have used the job's last attempt
-                log.warn("node {} registered again without {} of the jobs leased to it; taken back: {}", c.nodeId(),
-                        taken.size(), taken);
+                try (var fields = LogFields.scope().with(LogFields.NODE, c.nodeId())) {
+                    log.warn("node {} registered again without {} of the jobs leased to it; taken back: {}",
+                            c.nodeId(), taken.size(), taken);
+                }
             }
         }
     }
@@ -203,7 +205,9 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
             List<String> revoked = store.revokeLeasesOf(node.id(), reason);
             hub.drop(node.id(), "lost: no heartbeat within " + lostAfter.toSeconds() + "s");
             revoked.forEach(ledger.jobEnded()); // those out of attempts failed for good: their holds are settled
-            log.warn("{}; {} jobs taken back: {}", reason, revoked.size(), revoked);
+            try (var fields = LogFields.scope().with(LogFields.NODE, node.id())) {
+                log.warn("{}; {} jobs taken back: {}", reason, revoked.size(), revoked);
+            }
         }
     }
 
@@ -214,23 +218,29 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
      */
     private void expireLeases() {
         for (Lease lease : store.expiredLeases(clock.instant())) {
-            String reason = "lease of job " + lease.jobId() + " (epoch " + lease.epoch() + ") on node " + lease.nodeId()
-                    + " expired at " + lease.deadline() + " with no result (the job's timeout plus "
-                    + leases.grace().toSeconds() + "s grace)";
-            if (!store.expireLease(lease.jobId(), lease.epoch(), reason)) {
-                continue; // a result, a cancel or a loss came first
+            try (var fields = LogFields.job(lease.jobId(), lease.nodeId(), lease.epoch(), null)) {
+                expire(lease);
             }
-            hub.session(lease.nodeId()).ifPresent(s -> s.send(new JobCancel(lease.jobId(), lease.epoch(),
-                    LEASE_EXPIRED)));
-            ledger.jobEnded().accept(lease.jobId()); // out of attempts: failed, its hold settled
-            log.warn("{}; taken back", reason);
-            int expiries = store.leaseExpiries(lease.nodeId());
-            if (expiries >= leases.cordonAfterExpiries() && !store.cordoned().containsKey(lease.nodeId())) {
-                String why = expiries + " leases expired with no result (limit " + leases.cordonAfterExpiries()
-                        + "); the last: job " + lease.jobId() + " at " + lease.deadline();
-                store.cordonNode(lease.nodeId(), why);
-                log.warn("node {} cordoned: {}", lease.nodeId(), why);
-            }
+        }
+    }
+
+    private void expire(Lease lease) {
+        String reason = "lease of job " + lease.jobId() + " (epoch " + lease.epoch() + ") on node " + lease.nodeId()
+                + " expired at " + lease.deadline() + " with no result (the job's timeout plus "
+                + leases.grace().toSeconds() + "s grace)";
+        if (!store.expireLease(lease.jobId(), lease.epoch(), reason)) {
+            return; // a result, a cancel or a loss came first
+        }
+        hub.session(lease.nodeId()).ifPresent(s -> s.send(new JobCancel(lease.jobId(), lease.epoch(),
+                LEASE_EXPIRED)));
+        ledger.jobEnded().accept(lease.jobId()); // out of attempts: failed, its hold settled
+        log.warn("{}; taken back", reason);
+        int expiries = store.leaseExpiries(lease.nodeId());
+        if (expiries >= leases.cordonAfterExpiries() && !store.cordoned().containsKey(lease.nodeId())) {
+            String why = expiries + " leases expired with no result (limit " + leases.cordonAfterExpiries()
+                    + "); the last: job " + lease.jobId() + " at " + lease.deadline();
+            store.cordonNode(lease.nodeId(), why);
+            log.warn("node {} cordoned: {}", lease.nodeId(), why);
         }
     }
 

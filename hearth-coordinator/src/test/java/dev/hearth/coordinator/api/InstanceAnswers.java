@@ -27,6 +27,7 @@ final class InstanceAnswers {
     private static final String CREATE = "POST /v1/nodes/{id}/instances";
     private static final String ACTION = "POST /v1/nodes/{id}/instances/{iid}/{action}";
     private static final String DESTROY = "DELETE /v1/nodes/{id}/instances/{iid}";
+    private static final String LOGS = "GET /v1/nodes/{id}/instances/{iid}/logs";
     private static final String REQUEST = "GET /v1/instances/requests/{requestId}";
     private static final String DOC = "{\"id\":\"bot-1\",\"telegramToken\":\"123456:ABC-def\",\"telegramUsers\":\"42\"}";
 
@@ -93,8 +94,20 @@ final class InstanceAnswers {
         send(404, DESTROY, "DELETE", "/v1/nodes/nope/instances/bot-1", null);
         disconnected(DESTROY, "DELETE", base + "/bot-1?wait=10s", null, "instance_action");
 
+        String logs = base + "/bot-1/logs";
+        answered(LOGS, "GET", logs, null, "instance_action", c -> {
+            assertThat(c.get("action").asText()).isEqualTo("logs");
+            return "{\"type\":\"instance_result\",\"requestId\":\"" + c.get("requestId").asText()
+                    + "\",\"ok\":true,\"instanceId\":\"bot-1\",\"log\":\"gateway listening\\n\"}";
+        }, 200);
+        answered(LOGS, "GET", logs, null, "instance_action", InstanceAnswers::failed, 502);
+        send(400, LOGS, "GET", base + "/BOT/logs", null);
+        send(404, LOGS, "GET", "/v1/nodes/nope/instances/bot-1/logs", null);
+        disconnected(LOGS, "GET", logs, null, "instance_action");
+
         agent.closeNormally();
         awaitDisconnected(node);
+        send(409, LOGS, "GET", logs, null);
         assertThat(send(409, CREATE, "POST", base, DOC).get("error").asText()).isEqualTo("node_offline");
         send(409, ACTION, "POST", base + "/bot-1/stop", null);
         String legacy = legacyNode(legacyToken);

@@ -40,6 +40,7 @@ class OpenApiDocumentTest {
             "GET /v1/ledger/accounts", "GET /v1/ledger/accounts/{id}", "GET /v1/ledger/transfers", "GET /v1/ledger/export",
             "POST /v1/ledger/deposits", "GET /v1/coordinator/key", "POST /v1/nodes/{id}/instances",
             "POST /v1/nodes/{id}/instances/{iid}/{action}", "DELETE /v1/nodes/{id}/instances/{iid}", "GET /v1/instances",
+            "GET /v1/nodes/{id}/instances/{iid}/logs",
             "GET /v1/instances/requests/{requestId}", "GET /v1/tokens", "POST /v1/tokens/{id}/revoke",
             "DELETE /v1/nodes/{id}", "POST /v1/clients", "GET /v1/clients", "POST /v1/clients/{name}/disable",
             "POST /v1/keys", "GET /v1/keys", "POST /v1/keys/{id}/revoke", "POST /v1/keys/{id}/rotate", "GET /v1/audit",
@@ -52,7 +53,8 @@ class OpenApiDocumentTest {
             "GET /healthz 503", "needs a store that fails while the server runs",
             "POST /v1/jobs 409", "a race of two requests with one key: IdempotencyKeyTest.parallelDuplicates",
             "POST /v1/nodes/{id}/instances 422", "the same component as POST /v1/jobs 422, on a node that answers: "
-                    + "IdempotencyKeyTest.instanceCreate");
+                    + "IdempotencyKeyTest.instanceCreate",
+            "GET /v1/nodes/{id}/instances/{iid}/logs 504", "a silent node costs the 10 s the read waits");
 
     @TempDir
     Path data;

@@ -142,9 +142,18 @@ class DashboardE2eTest {
         go("#/overview");
         text(By.id("jobs-completed"), "1"); // Alice's own: Bob's completed job is not counted
         shot("9-overview-client");
+        // Alice's instance on the node: its page shows the tail of its log, read from the node's agent
+        node.answerInstanceLogsWith("gateway listening on 18789\n");
+        assertThat(call(alice, "POST", "/v1/nodes/" + node.nodeId() + "/instances",
+                "{\"id\":\"bot-1\",\"telegramToken\":\"123456:ABC-def\"}").statusCode()).isEqualTo(201);
         go("#/instances");
         text(By.cssSelector("#view h1"), "Instances");
+        text(By.id("instances-table"), "bot-1");
         shot("7-instances");
+        browser.findElement(By.linkText("bot-1")).click();
+        text(By.id("instance-logs"), "gateway listening on 18789");
+        assertThat(browser.getPageSource()).doesNotContain("ABC-def");
+        shot("7b-instance");
         go("#/ledger");
         text(By.id("balances"), "client:alice");
         shot("8-ledger");

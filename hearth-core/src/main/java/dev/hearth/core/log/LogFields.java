@@ -7,8 +7,8 @@ import org.slf4j.MDC;
 
 /**
  * The structured fields of a log line (slf4j MDC keys), so ids are fields a log tool filters on rather than words
- * inside the message: {@code job}, {@code node}, {@code epoch}, {@code client} and {@code trace} (the W3C trace id
- * one job's lines share from submit to verdict). Set for the current thread; {@link Scope#close} removes what it
+ * inside the message: {@code job}, {@code node}, {@code epoch}, {@code client}, {@code instance} and {@code trace}
+ * (the W3C trace id one job's lines share from submit to verdict). Set for the current thread; {@link Scope#close} removes what it
  * set. Never holds a secret: these are ids only.
  */
 public final class LogFields {
@@ -21,8 +21,14 @@ public final class LogFields {
     public static final String EPOCH = "epoch";
     /** The client (tenant) that owns the job. */
     public static final String CLIENT = "client";
+    /** An instance id (unique on its node: lines about an instance carry {@link #NODE} too where it is known). */
+    public static final String INSTANCE = "instance";
     /** The trace id of a W3C traceparent. */
     public static final String TRACE = "trace";
+
+    /** The form of a field's value: what ids, epochs, account names and trace ids look like. */
+    public static final String ID_FORM = "[A-Za-z0-9._:@-]{1,128}";
+    private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile(ID_FORM);
 
     private LogFields() {
     }
@@ -34,9 +40,12 @@ public final class LogFields {
         private Scope() {
         }
 
-        /** Adds {@code key=value} (nothing for a null value). */
+        /**
+         * Adds {@code key=value}; nothing for a null value or one that is not an id ({@value #ID_FORM}): a peer
+         * chooses some of these ids, and a field must stay a short token a log tool can filter on.
+         */
         public Scope with(String key, Object value) {
-            if (value != null) {
+            if (value != null && ID.matcher(String.valueOf(value)).matches()) {
                 set.add(new String[] {key, MDC.get(key)});
                 MDC.put(key, String.valueOf(value));
             }
@@ -60,6 +69,11 @@ public final class LogFields {
     /** A scope with no field yet. */
     public static Scope scope() {
         return new Scope();
+    }
+
+    /** The fields of one instance on one node (either may be null and is then left out). */
+    public static Scope instance(String nodeId, String instanceId) {
+        return scope().with(NODE, nodeId).with(INSTANCE, instanceId);
     }
 
     /** The fields of one job's lease: job, node, epoch and trace id (any may be null and is then left out). */

@@ -39,13 +39,18 @@ public final class LoopbackProxy implements AutoCloseable {
     private final LongAdder toTarget = new LongAdder();
     private final LongAdder fromTarget = new LongAdder();
     private final Thread acceptor;
+    /** The log fields of the thread that opened it (e.g. the instance's id), given to its own threads' lines. */
+    private final java.util.Map<String, String> fields;
     private volatile boolean closed;
 
     private LoopbackProxy(ServerSocket server, InetSocketAddress target, Duration connectTimeout) {
         this.server = server;
         this.target = target;
         this.connectTimeout = connectTimeout;
-        this.acceptor = Thread.ofVirtual().name("proxy-accept-" + server.getLocalPort()).start(this::acceptLoop);
+        java.util.Map<String, String> mdc = org.slf4j.MDC.getCopyOfContextMap();
+        this.fields = mdc == null ? java.util.Map.of() : java.util.Map.copyOf(mdc);
+        this.acceptor = Thread.ofVirtual().name("proxy-accept-" + server.getLocalPort())
+                .start(() -> withFields(this::acceptLoop));
     }
 
     /**
@@ -133,12 +138,22 @@ public final class LoopbackProxy implements AutoCloseable {
         }
     }
 
+    private void withFields(Runnable work) {
+        org.slf4j.MDC.setContextMap(fields);
+        try {
+            work.run();
+        } finally {
+            org.slf4j.MDC.clear();
+        }
+    }
+
     private void acceptLoop() {
         while (!closed) {
             try {
                 Socket client = server.accept();
                 accepted.incrementAndGet();
-                Thread worker = Thread.ofVirtual().name("proxy-conn-" + client.getPort()).unstarted(() -> serve(client));
+                Thread worker = Thread.ofVirtual().name("proxy-conn-" + client.getPort())
+                        .unstarted(() -> withFields(() -> serve(client)));
                 workers.add(worker);
                 worker.start();
             } catch (SocketException e) {
