@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator;
 
 import dev.hearth.coordinator.store.JobState;

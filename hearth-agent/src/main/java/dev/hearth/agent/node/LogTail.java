@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.hearth.agent.node;
 
 import dev.hearth.sandbox.LogSink;
