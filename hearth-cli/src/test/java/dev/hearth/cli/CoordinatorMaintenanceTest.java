@@ -88,6 +88,50 @@ class CoordinatorMaintenanceTest {
     }
 
     @Test
+    @DisplayName("backup of a running coordinator, while jobs are submitted, holds every job submitted before it")
+    void backupOfRunningCoordinator() throws Exception {
+        Path data = home.resolve("live");
+        Path copy = home.resolve("live.db");
+        java.util.concurrent.atomic.AtomicInteger submitted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        try (TestCoordinator coordinator = TestCoordinator.start(data)) {
+            Thread submitter = new Thread(() -> {
+                while (!stop.get()) {
+                    CliRun r = CliRun.of(coordinator.env(), "job", "submit", "--", "echo", "hi");
+                    if (r.exit() != 0) {
+                        return;
+                    }
+                    submitted.incrementAndGet();
+                }
+            });
+            submitter.start();
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (submitted.get() < 5 && System.nanoTime() < deadline && submitter.isAlive()) {
+                Thread.sleep(10);
+            }
+            int before = submitted.get();
+            CliRun made = CliRun.of(env(), "coordinator", "backup", "--data", data.toString(), "-o", copy.toString());
+            int after = submitted.get();
+            stop.set(true);
+            submitter.join();
+            assertThat(before).as("jobs submitted before the backup").isGreaterThanOrEqualTo(5);
+            assertThat(made.exit()).as(made.err()).isZero();
+            assertThat(made.err()).contains("backing up");
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + copy); Statement s = c.createStatement()) {
+                try (ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
+                    rs.next();
+                    assertThat(rs.getString(1)).isEqualTo("ok");
+                }
+                try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM jobs")) {
+                    rs.next();
+                    // + 1: a job committed whose submit had not returned yet when the backup ended
+                    assertThat(rs.getInt(1)).isBetween(before, after + 1);
+                }
+            }
+        }
+    }
+
+    @Test
     @DisplayName("backup of a folder with no store is refused naming --data, and creates nothing")
     void backupMissingStore() {
         Path empty = home.resolve("none");
