@@ -28,7 +28,8 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code hearth coordinator}: serves the REST API and the agents' WebSocket until stopped. */
-@Command(name = "coordinator", mixinStandardHelpOptions = true, subcommands = CoordinatorInstallSystemd.class,
+@Command(name = "coordinator", mixinStandardHelpOptions = true,
+        subcommands = {CoordinatorInstallSystemd.class, CoordinatorBackup.class, CoordinatorMigrate.class},
         description = {"Runs the coordinator: the job API, the agents' WebSocket, the scheduler and the store.",
             "Stops cleanly on SIGTERM or Ctrl-C. The admin token is created on first start in DATA/admin.token."})
 @Prints(Prints.Kind.SERVICE)

@@ -23,16 +23,24 @@ final class Migrations {
      * @throws StoreException when a migration fails or the history does not match the files
      */
     static void apply(DataSource dataSource, String dialect, String where) {
-        String location = "db/migration/" + dialect;
         try {
-            Flyway.configure(Migrations.class.getClassLoader())
-                    .dataSource(dataSource)
-                    .locations("classpath:" + location)
-                    .failOnMissingLocations(true)
-                    .load()
-                    .migrate();
+            flyway(dataSource, dialect).migrate();
         } catch (FlywayException e) {
-            throw new StoreException("migrate " + where + " with " + location, e);
+            throw new StoreException("migrate " + where + " with " + location(dialect), e);
         }
+    }
+
+    /** Flyway over {@code dataSource} with {@code dialect}'s migrations, configured as {@link #apply} uses it. */
+    static Flyway flyway(DataSource dataSource, String dialect) {
+        return Flyway.configure(Migrations.class.getClassLoader())
+                .dataSource(dataSource)
+                .locations("classpath:" + location(dialect))
+                .failOnMissingLocations(true)
+                .load();
+    }
+
+    /** The classpath folder of {@code dialect}'s migrations. */
+    static String location(String dialect) {
+        return "db/migration/" + dialect;
     }
 }

@@ -59,7 +59,7 @@ public final class SqliteStore {
         return "jdbc:sqlite:" + file;
     }
 
-    private static SQLiteConfig config() {
+    static SQLiteConfig config() {
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
@@ -73,7 +73,7 @@ public final class SqliteStore {
      * Makes the file readable by its owner only before SQLite opens it (job specs may carry secrets); SQLite gives
      * its -wal and -shm files the same mode. An existing file is narrowed to 600 too.
      */
-    private static void createPrivately(Path file) {
+    static void createPrivately(Path file) {
         boolean posix = file.getFileSystem().supportedFileAttributeViews().contains("posix");
         try {
             Path folder = file.getParent();
