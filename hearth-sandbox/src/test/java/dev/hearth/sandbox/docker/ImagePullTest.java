@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -120,7 +119,8 @@ class ImagePullTest {
     @Test
     @DisplayName("a registry that never answers fails the pull at the deadline, not after 30 minutes")
     void deadline() throws Exception {
-        List<Socket> held = new ArrayList<>();
+        // filled by the accepting thread while the engine retries, read here after the server closed
+        List<Socket> held = new CopyOnWriteArrayList<>();
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Thread.ofVirtual().start(() -> {
                 try {
