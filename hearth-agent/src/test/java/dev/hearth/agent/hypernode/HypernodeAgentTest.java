@@ -14,6 +14,8 @@ import dev.hearth.core.protocol.GpuReport;
 import dev.hearth.core.protocol.HostInfo;
 import dev.hearth.sandbox.DockerFixture;
 import dev.hearth.sandbox.docker.DockerDriver;
+import dev.hearth.sandbox.image.BaseImages;
+import dev.hearth.sandbox.image.BuildProgress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,8 +26,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,8 +37,15 @@ import org.junit.jupiter.api.io.TempDir;
  * Hearth's agent in Hypernode v2.0 mode against a v2.0 backend written from the wire protocol reference (Python
  * websockets, {@code hypernode/v2_backend.py}), with jobs run by the real Docker engine.
  */
+@Tag("e2e")
 @DisplayName("The agent speaking Hypernode v2.0 to a v2.0 backend")
 class HypernodeAgentTest {
+
+    /** v2.0 jobs run in Hearth's Python image, which a fresh machine has not built yet (mmdebstrap, cached). */
+    @BeforeAll
+    static void pythonImage() throws Exception {
+        BaseImages.ensurePython(DockerFixture.driver().images(), BuildProgress.silent());
+    }
 
     private static final String TOKEN = "node-token-abc123";
     private static final Duration WAIT = Duration.ofSeconds(20);
