@@ -12,8 +12,9 @@ import dev.hearth.agent.node.AgentConfig;
 import dev.hearth.agent.node.HealthServer;
 import dev.hearth.agent.node.NodeAgent;
 import dev.hearth.core.protocol.HostInfo;
-import dev.hearth.sandbox.docker.DockerDriver;
-import dev.hearth.sandbox.docker.ImagePolicy;
+import dev.hearth.agent.host.HostRuntimes;
+import dev.hearth.agent.host.HostSettings;
+import dev.hearth.sandbox.image.BuildProgress;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -126,6 +127,7 @@ final class AgentCommand implements Callable<Integer> {
         put(flags, AgentConfig.Key.HEALTH_PORT, healthPort);
         put(flags, AgentConfig.Key.DRAIN_GRACE, drainGrace);
         put(flags, AgentConfig.Key.METRICS_ADDRESS, metricsAddress);
+        List<String> offered = List.of("docker");
         AgentConfig cfg = AgentConfig.resolve(flags, parent.environment(), config, stateDir, HostInventory.cpus());
         ServiceLogging.infoUnlessSet(parent.environment());
         if (hypernodeV2()) {
@@ -133,13 +135,16 @@ final class AgentCommand implements Callable<Integer> {
         }
         NodeIdentity identity = NodeIdentity.loadOrCreate(stateDir);
         Outbox outbox = Outbox.open(stateDir);
-        DockerDriver docker = docker();
-        String dockerVersion = docker.engineVersion().get("version");
-        HostInfo host = new HostInventory(new NvidiaSmi()).read(List.of(docker.name()), dockerVersion,
-                HearthCommand.versionText());
-        Instances hostInstances = openInstances(docker);
+        HostRuntimes hostRuntimes = HostRuntimes.open(hostSettings(offered),
+                new ConsoleProgress(spec.commandLine().getErr(), false));
+        boolean docker = offered.contains("docker");
+        HostInfo host = new HostInventory(new NvidiaSmi()).read(offered,
+                docker ? hostRuntimes.dockerVersion() : null, HearthCommand.versionText());
+        // instances run on Docker's engine and the VMMs: a node offering no docker runs none
+        Instances hostInstances = docker ? openInstances(hostRuntimes) : null;
         // the agent reports the instances to the coordinator and runs its instance commands on them
-        NodeAgent agent = new NodeAgent(cfg, docker, identity, outbox, host, InstantSource.system(), hostInstances);
+        NodeAgent agent = new NodeAgent(cfg, hostRuntimes.driver("docker"), identity, outbox, host,
+                InstantSource.system(), hostInstances);
         InstanceSupervisor instances = superviseInstances(hostInstances);
         HealthServer healthServer = HealthServer.start(agent, cfg.healthPort(), stateDir, cfg.metricsAddress());
         CountDownLatch stopped = new CountDownLatch(1);
@@ -165,13 +170,19 @@ final class AgentCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The Docker driver jobs run on, pulling as --allowed-images, --registry-credentials and --pull-timeout say. */
-    private DockerDriver docker() throws Exception {
-        Map<String, String> pulls = new java.util.HashMap<>(parent.environment());
-        put(pulls, ImagePolicy.ALLOWED_IMAGES, allowedImages);
-        put(pulls, ImagePolicy.REGISTRY_CREDENTIALS, registryCredentials);
-        put(pulls, ImagePolicy.PULL_TIMEOUT, pullTimeout);
-        return parent.docker(ImagePolicy.from(pulls));
+    /**
+     * The host jobs run on: the runtimes {@code offered}, Docker pulling as --allowed-images, --registry-credentials
+     * and --pull-timeout say, microVMs on Hearth's bridge set up by the first job with network nat, the guest image
+     * from the image cache (refused, with what to run, when it was never built).
+     */
+    private HostSettings hostSettings(List<String> offered) {
+        Map<String, String> env = new java.util.HashMap<>(parent.environment());
+        put(env, HostSettings.ALLOWED_IMAGES, allowedImages);
+        put(env, HostSettings.REGISTRY_CREDENTIALS, registryCredentials);
+        put(env, HostSettings.PULL_TIMEOUT, pullTimeout);
+        return new HostSettings(offered, env, java.util.Optional.empty(), java.util.Optional.empty(),
+                java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty(),
+                HostSettings.Networking.ON_FIRST_USE, false);
     }
 
     /** Whether --protocol (or HN_PROTOCOL) asks for Hypernode v2.0. */
@@ -201,10 +212,10 @@ final class AgentCommand implements Callable<Integer> {
         } else {
             endpoint = cfg.endpoint(); // from the config file, with its path as Hearth reads it
         }
-        DockerDriver docker = docker();
-        HostInfo host = new HostInventory(new NvidiaSmi()).read(List.of(docker.name()),
-                docker.engineVersion().get("version"), HearthCommand.versionText());
-        HypernodeAgent agent = new HypernodeAgent(cfg, endpoint, docker, host, InstantSource.system(),
+        HostRuntimes dockerOnly = HostRuntimes.open(hostSettings(List.of("docker")), BuildProgress.silent());
+        HostInfo host = new HostInventory(new NvidiaSmi()).read(dockerOnly.offered(), dockerOnly.dockerVersion(),
+                HearthCommand.versionText());
+        HypernodeAgent agent = new HypernodeAgent(cfg, endpoint, dockerOnly.driver("docker"), host, InstantSource.system(),
                 HypernodeAgent.registerDeadline(cfg.heartbeatInterval()));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -226,14 +237,17 @@ final class AgentCommand implements Callable<Integer> {
     }
 
     /** This host's instances (STATE_ROOT) on the runtimes this build has. */
-    private Instances openInstances(DockerDriver docker) throws IOException {
+    private Instances openInstances(HostRuntimes host) throws IOException {
         InstanceCommand shape = new InstanceCommand();
         shape.parent = parent;
-        return shape.open(docker);
+        return shape.open(host);
     }
 
     /** Supervises this host's instances (STATE_ROOT), unless a supervisor already runs for them. */
     private InstanceSupervisor superviseInstances(Instances all) throws IOException {
+        if (all == null) {
+            return null;
+        }
         if (all.supervised()) {
             spec.commandLine().getErr().println("hearth: instances of " + all.store().root()
                     + " are supervised by another process already; this agent leaves them to it");

@@ -7,7 +7,7 @@ import dev.hearth.cli.doctor.HostCheck;
 import dev.hearth.cli.doctor.HostChecks;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.units.ByteSize;
-import dev.hearth.sandbox.docker.DockerDriver;
+import dev.hearth.agent.host.HostRuntimes;
 import dev.hearth.sandbox.image.ContentCache;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -71,8 +71,8 @@ final class DoctorCommand implements Callable<Integer> {
         long floor = ByteSize.parse("--min-free", minFree).bytes();
         Host host = Host.of(env, dirs, floor, ports, microvm);
         List<HostCheck> checks = HostChecks.run(host, () -> {
-            try (DockerDriver docker = parent.docker()) {
-                return docker.engineVersion().get("version");
+            try (HostRuntimes runtimes = parent.host()) {
+                return runtimes.dockerVersion();
             }
         });
         PrintWriter out = spec.commandLine().getOut();

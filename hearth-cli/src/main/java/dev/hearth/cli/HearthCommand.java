@@ -2,10 +2,10 @@
 package dev.hearth.cli;
 
 import dev.hearth.core.InvalidInputException;
-import dev.hearth.sandbox.EngineUnavailableException;
 import dev.hearth.sandbox.SandboxException;
-import dev.hearth.sandbox.docker.DockerDriver;
-import dev.hearth.sandbox.docker.ImagePolicy;
+import dev.hearth.agent.host.HostRuntimes;
+import dev.hearth.agent.host.HostSettings;
+import dev.hearth.sandbox.image.BuildProgress;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
@@ -29,18 +29,18 @@ public final class HearthCommand {
             CommandLine.HelpCommand.class);
 
     private final Map<String, String> environment;
-    /** In a resident process: its engine driver and warm pools, lent to each {@code run}; else null. */
-    private final DockerDriver residentDocker;
+    /** In a resident process: its host runtimes and warm pools, lent to each {@code run}; else null. */
+    private final HostRuntimes residentHost;
     private final dev.hearth.sandbox.WarmPoolDriver residentPools;
 
     private HearthCommand(Map<String, String> environment) {
         this(environment, null, null);
     }
 
-    private HearthCommand(Map<String, String> environment, DockerDriver residentDocker,
+    private HearthCommand(Map<String, String> environment, HostRuntimes residentHost,
             dev.hearth.sandbox.WarmPoolDriver residentPools) {
         this.environment = Map.copyOf(environment);
-        this.residentDocker = residentDocker;
+        this.residentHost = residentHost;
         this.residentPools = residentPools;
     }
 
@@ -53,9 +53,9 @@ public final class HearthCommand {
      * The command line a resident process runs one client's {@code hearth run} with: only {@code run}, reading
      * the client's {@code environment}, its Docker jobs made through {@code pools} (never closed by a run).
      */
-    static CommandLine residentCommandLine(Map<String, String> environment, DockerDriver docker,
+    static CommandLine residentCommandLine(Map<String, String> environment, HostRuntimes host,
             dev.hearth.sandbox.WarmPoolDriver pools) {
-        return configured(new HearthCommand(environment, docker, pools), List.of(RunCommand.class));
+        return configured(new HearthCommand(environment, host, pools), List.of(RunCommand.class));
     }
 
     @picocli.CommandLine.Option(names = "--tls-fingerprint", scope = CommandLine.ScopeType.INHERIT,
@@ -93,18 +93,15 @@ public final class HearthCommand {
         return Map.copyOf(env);
     }
 
-    /** Connects to the Docker engine named by DOCKER_HOST in this command's environment, or the default socket. */
-    DockerDriver docker() throws EngineUnavailableException {
-        return docker(ImagePolicy.from(environment));
-    }
-
-    /** Connects as {@link #docker()} does, pulling only as {@code pulls} allows; in a resident, its own driver. */
-    DockerDriver docker(ImagePolicy pulls) throws EngineUnavailableException {
-        if (residentDocker != null) {
-            return residentDocker;
+    /**
+     * This host with Docker only: the engine DOCKER_HOST names in this command's environment (or the default socket),
+     * pulling as HEARTH_ALLOWED_IMAGES allows; in a resident, a lent view of its own.
+     */
+    HostRuntimes host() throws SandboxException, InterruptedException {
+        if (residentHost != null) {
+            return residentHost.lent();
         }
-        String host = environment.get("DOCKER_HOST");
-        return DockerDriver.connect(host == null || host.isBlank() ? DockerDriver.DEFAULT_HOST : host, pulls);
+        return HostRuntimes.open(HostSettings.docker(environment), BuildProgress.silent());
     }
 
     /** The command line of this process, reading the process's environment. */

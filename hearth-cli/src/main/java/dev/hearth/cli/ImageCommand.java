@@ -3,7 +3,7 @@ package dev.hearth.cli;
 
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.job.ImageReference;
-import dev.hearth.sandbox.docker.DockerDriver;
+import dev.hearth.agent.host.HostRuntimes;
 import dev.hearth.sandbox.image.BaseImages;
 import dev.hearth.sandbox.image.OpenClawImage;
 import dev.hearth.sandbox.image.ContentCache;
@@ -56,9 +56,9 @@ final class ImageCommand {
             }
             PrintWriter err = spec.commandLine().getErr();
             try (ConsoleProgress progress = new ConsoleProgress(err, false);
-                    DockerDriver driver = image.parent.docker()) {
+                    HostRuntimes host = image.parent.host()) {
                 progress.step("import " + rootfs + " (" + Files.size(rootfs) / 1024 + " KiB) as " + tag);
-                String id = driver.images().importRootfs(rootfs, tag);
+                String id = host.images().importRootfs(rootfs, tag);
                 progress.done("made " + tag + " (" + id + ")");
                 spec.commandLine().getOut().println(id);
             }
@@ -90,12 +90,10 @@ final class ImageCommand {
         @Override
         public Integer call() throws Exception {
             try (ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), verbose);
-                    DockerDriver driver = image.parent.docker()) {
+                    HostRuntimes host = image.parent.host()) {
                 String made = switch (name) {
-                    case "busybox" -> BaseImages.ensureBusybox(driver.images(), progress);
-                    case "python" -> BaseImages.ensurePython(driver.images(), progress);
-                    case "openclaw" -> OpenClawImage.ensure(driver.images(), OpenClawImage.DEFAULT_OPENCLAW_VERSION,
-                            progress);
+                    case "busybox", "python" -> host.images().buildBase(name, progress);
+                    case "openclaw" -> host.images().buildOpenClaw(OpenClawImage.DEFAULT_OPENCLAW_VERSION, progress);
                     default -> throw new InvalidInputException("NAME", name, "busybox, python or openclaw");
                 };
                 spec.commandLine().getOut().println(made);
@@ -139,8 +137,8 @@ final class ImageCommand {
                             ContentCache.fromEnvironment(image.parent.environment()), version, progress));
                     return 0;
                 }
-                try (DockerDriver driver = image.parent.docker()) {
-                    spec.commandLine().getOut().println(OpenClawImage.ensure(driver.images(), version, progress));
+                try (HostRuntimes host = image.parent.host()) {
+                    spec.commandLine().getOut().println(host.images().buildOpenClaw(version, progress));
                 }
             }
             return 0;

@@ -1,21 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.cli;
 
-import dev.hearth.agent.instances.DockerGuests;
-import dev.hearth.agent.instances.FirecrackerGuests;
-import dev.hearth.agent.instances.GuestRuntime;
+import dev.hearth.agent.host.HostRuntimes;
 import dev.hearth.agent.instances.InstanceSettings;
 import dev.hearth.agent.instances.Instances;
-import dev.hearth.agent.instances.QemuGuests;
-import dev.hearth.core.instance.InstanceRuntime;
-import dev.hearth.sandbox.docker.DockerDriver;
-import dev.hearth.sandbox.firecracker.FirecrackerSettings;
-import dev.hearth.sandbox.firecracker.FirecrackerVmm;
-import dev.hearth.sandbox.image.ContentCache;
-import dev.hearth.sandbox.net.HostNetwork;
-import dev.hearth.sandbox.net.NetworkConfig;
-import dev.hearth.sandbox.qemu.QemuVmm;
-import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
@@ -43,26 +31,8 @@ final class InstanceCommand {
         return InstanceSettings.from(parent.environment(), HearthPaths.home(parent.environment()));
     }
 
-    /**
-     * The instances of this host on the runtimes this build has: Docker, and QEMU microVMs on Hearth's bridge
-     * (BRIDGE_NAME, BRIDGE_ADDR, SUBNET_CIDR; one allocation file per bridge, shared with the VMs of jobs) with
-     * guest images from BASE_IMAGES_DIR and VM folders under FC_ROOT, booted by QEMU or Firecracker (HEARTH_FIRECRACKER
-     * names its binary; it is refused at create where it cannot run).
-     */
-    Instances open(DockerDriver docker) throws java.io.IOException {
-        InstanceSettings settings = settings();
-        Map<String, String> env = parent.environment();
-        Map<String, String> netEnv = new java.util.HashMap<>(env);
-        netEnv.put("BRIDGE_NAME", settings.bridgeName());
-        netEnv.put("BRIDGE_ADDR", settings.bridgeAddr());
-        netEnv.put("SUBNET_CIDR", settings.subnetCidr());
-        HostNetwork network = HostNetwork.create(NetworkConfig.fromEnvironment(netEnv));
-        ContentCache images = ContentCache.fromEnvironment(env);
-        Map<InstanceRuntime, GuestRuntime> runtimes = Map.of(
-                InstanceRuntime.DOCKER, new DockerGuests(docker, settings.stateRoot()),
-                InstanceRuntime.QEMU, new QemuGuests(QemuVmm.fromEnvironment(env), network, images, settings.fcRoot()),
-                InstanceRuntime.FIRECRACKER, new FirecrackerGuests(FirecrackerVmm.create(
-                        FirecrackerSettings.fromEnvironment(env)), network, images, settings.fcRoot()));
-        return Instances.openClaw(settings, runtimes);
+    /** The instances of this host, on the runtimes {@code host} builds for them ({@link HostRuntimes#instances}). */
+    Instances open(HostRuntimes host) throws java.io.IOException {
+        return host.instances(settings());
     }
 }

@@ -7,7 +7,7 @@ import dev.hearth.agent.instances.Instances;
 import dev.hearth.core.instance.InstanceDocument;
 import dev.hearth.core.instance.InstanceSpec;
 import dev.hearth.core.json.Json;
-import dev.hearth.sandbox.docker.DockerDriver;
+import dev.hearth.agent.host.HostRuntimes;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
@@ -110,8 +110,8 @@ final class InstanceCreateCommand implements Callable<Integer> {
             return remote(env, err);
         }
         instance.settings();
-        try (DockerDriver docker = instance.parent.docker(); InstanceProgress progress = new InstanceProgress(err, verbose)) {
-            Instances instances = instance.open(docker);
+        try (HostRuntimes host = instance.parent.host(); InstanceProgress progress = new InstanceProgress(err, verbose)) {
+            Instances instances = instance.open(host);
             InstanceState made = createRollingBackOnSignal(instances, request, progress, err);
             PrintWriter out = spec.commandLine().getOut();
             out.printf("instance %s is up%n  runtime  %s%n  proxy    http://127.0.0.1:%d (health: /health)%n"

@@ -7,7 +7,7 @@ import dev.hearth.agent.instances.InstanceView;
 import dev.hearth.agent.instances.Instances;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.sandbox.LogSink;
-import dev.hearth.sandbox.docker.DockerDriver;
+import dev.hearth.agent.host.HostRuntimes;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -59,8 +59,8 @@ final class InstanceLifecycle {
                 return remote(CoordinatorClient.from(coordinator, instance.parent.environment()));
             }
             instance.settings();
-            try (DockerDriver docker = instance.parent.docker()) {
-                return run(instance.open(docker));
+            try (HostRuntimes host = instance.parent.host()) {
+                return run(instance.open(host));
             }
         }
 

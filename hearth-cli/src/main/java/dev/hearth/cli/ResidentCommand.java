@@ -5,7 +5,7 @@ import dev.hearth.core.units.DurationText;
 import dev.hearth.sandbox.PoolSettings;
 import dev.hearth.sandbox.SandboxSpec;
 import dev.hearth.sandbox.WarmPoolDriver;
-import dev.hearth.sandbox.docker.DockerDriver;
+import dev.hearth.agent.host.HostRuntimes;
 import dev.hearth.sandbox.image.BaseImages;
 import dev.hearth.sandbox.image.BuildProgress;
 import java.nio.file.Path;
@@ -56,8 +56,8 @@ final class ResidentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PoolSettings settings = new PoolSettings(poolSize, DurationText.parsePositive("--pool-idle", poolIdle));
         Path at = socket != null ? socket : ResidentClient.socket(parent.environment());
-        DockerDriver docker = parent.docker();
-        WarmPoolDriver pools = docker.warmPools(settings);
+        HostRuntimes host = parent.host();
+        WarmPoolDriver pools = host.warmPools(settings);
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch drained = new CountDownLatch(1);
         // the JVM halts when its hooks return: the hook waits until the pools are drained below
@@ -69,12 +69,10 @@ final class ResidentCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
         }, "hearth-resident-stop");
-        try (pools; ResidentServer server = ResidentServer.listen(at,
-                env -> HearthCommand.residentCommandLine(env, docker, pools))) {
+        try (host; pools; ResidentServer server = ResidentServer.listen(at,
+                env -> HearthCommand.residentCommandLine(env, host, pools))) {
             for (String image : warm == null ? List.of(BaseImages.BUSYBOX) : warm) {
-                if (BaseImages.isBuiltIn(image) && docker.images().find(image).isEmpty()) {
-                    BaseImages.ensureBuiltIn(docker.images(), image, BuildProgress.silent());
-                }
+                host.images().ensureBuiltIn(image, BuildProgress.silent());
                 pools.prewarm(SandboxSpec.builder(image, List.of("true")).build());
             }
             Runtime.getRuntime().addShutdownHook(hook);

@@ -10,10 +10,10 @@ import dev.hearth.core.units.DurationText;
 import dev.hearth.sandbox.LogSink;
 import dev.hearth.sandbox.SandboxDriver;
 import dev.hearth.sandbox.SandboxException;
-import dev.hearth.sandbox.docker.DockerDriver;
-import dev.hearth.sandbox.microvm.MicroVmDriver;
+import dev.hearth.agent.host.HostRuntimes;
+import dev.hearth.agent.host.HostSettings;
+import dev.hearth.core.job.NetworkMode;
 import dev.hearth.sandbox.image.BaseImages;
-import dev.hearth.sandbox.net.NetworkConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -144,17 +144,17 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         JobSpec job;
         int maxChars;
-        VmRuntime kind;
-        Optional<NetworkConfig> vmNetwork = Optional.empty();
+        HostSettings host;
         try {
             if (!List.of("auto", "always", "never").contains(resident)) { // chosen by Main before parsing
                 throw new InvalidInputException("--resident", resident, "auto, always or never");
             }
-            kind = VmRuntime.of(runtime, baseKernel, baseRootfs, baseInitrd, vcpus, diskSize);
+            checkRuntimeFlags();
             job = new RunRequest(this, parent.environment()).toJobSpec();
-            if (!kind.docker()) {
-                MicroVmDriver.size(job.limits(), kind.settings());
-                vmNetwork = VmRuntime.network(job.network().mode(), parent.environment());
+            host = hostSettings(job);
+            HostRuntimes.checkFits(host, job.limits());
+            if (host.networking() != HostSettings.Networking.NONE) {
+                HostRuntimes.checkNetwork(parent.environment());
             }
             maxChars = RunRequest.positiveInt("--max-log-size",
                     maxLogSize != null ? maxLogSize : parent.environment().getOrDefault("HN_MAX_LOG_SIZE",
@@ -164,10 +164,13 @@ final class RunCommand implements Callable<Integer> {
             err.println("Try 'hearth run --help' for the accepted forms.");
             return ExitCodes.USAGE;
         }
-        try (SandboxDriver driver = openDriver(kind, vmNetwork, job, err)) {
-            Thread cleanup = new Thread(driver::close, "hearth-cleanup");
+        try (HostRuntimes runtimes = openHost(host, job, err)) {
+            SandboxDriver driver = parent.residentPools().isPresent() && runtime.equals("docker")
+                    ? new SharedDriver(parent.residentPools().get()) // lent by the resident: its pools outlive this run
+                    : runtimes.driver(runtime);
+            Thread cleanup = new Thread(runtimes::close, "hearth-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
-            err.println("hearth: job " + job.id() + " in " + job.image() + " (" + kind.name() + "; network "
+            err.println("hearth: job " + job.id() + " in " + job.image() + " (" + runtime + "; network "
                     + job.network() + ", memory " + job.limits().memory() + ", cpus "
                     + job.limits().cpus() + ", pids " + job.limits().pids() + ", timeout "
                     + DurationText.format(job.timeout()) + ")");
@@ -193,27 +196,46 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** The driver of {@code kind}, with the job's image made first when it is one of Hearth's own. */
-    private SandboxDriver openDriver(VmRuntime kind, Optional<NetworkConfig> vmNetwork, JobSpec job, PrintWriter err)
+    /** Refuses microVM flags with --runtime docker and a runtime that is not one, naming the flag. */
+    private void checkRuntimeFlags() {
+        if (!HostSettings.NAMES.contains(runtime)) {
+            throw new InvalidInputException("--runtime", runtime, "docker, qemu or firecracker");
+        }
+        boolean vmFlags = baseKernel != null || baseRootfs != null || baseInitrd != null || vcpus != null
+                || diskSize != null;
+        if (runtime.equals("docker") && vmFlags) {
+            throw new InvalidInputException("--runtime", runtime,
+                    "qemu or firecracker when --base-kernel, --base-rootfs, --base-initrd, --vcpus or --disk-size is given");
+        }
+    }
+
+    /**
+     * The host this run needs: the one runtime --runtime names, the guest image built on first use, and Hearth's
+     * bridge and NAT (set up before the VM starts) only for a microVM job with network nat.
+     */
+    private HostSettings hostSettings(JobSpec job) {
+        boolean vmNat = !runtime.equals("docker") && job.network().mode() == NetworkMode.NAT;
+        return new HostSettings(List.of(runtime), parent.environment(), Optional.ofNullable(baseKernel),
+                Optional.ofNullable(baseRootfs), Optional.ofNullable(baseInitrd), Optional.ofNullable(vcpus),
+                Optional.ofNullable(diskSize), vmNat ? HostSettings.Networking.NOW : HostSettings.Networking.NONE,
+                true);
+    }
+
+    /**
+     * This run's host runtimes (in a resident, for Docker, a lent view of the resident's), with the job's image made
+     * first when it is one of Hearth's own.
+     */
+    private HostRuntimes openHost(HostSettings settings, JobSpec job, PrintWriter err)
             throws SandboxException, InterruptedException {
         ConsoleProgress progress = new ConsoleProgress(err, false);
-        if (!kind.docker()) {
-            return kind.driver(parent.environment(), vmNetwork, progress);
-        }
-        DockerDriver driver = parent.docker();
-        if (parent.residentPools().isPresent()) { // lent by the resident process: its pools outlive this run
-            if (BaseImages.isBuiltIn(job.image()) && driver.images().find(job.image()).isEmpty()) {
-                BaseImages.ensureBuiltIn(driver.images(), job.image(), progress);
-            }
-            return new SharedDriver(parent.residentPools().get());
-        }
+        HostRuntimes host = runtime.equals("docker") ? parent.host() : HostRuntimes.open(settings, progress);
         try {
-            if (BaseImages.isBuiltIn(job.image()) && driver.images().find(job.image()).isEmpty()) {
-                BaseImages.ensureBuiltIn(driver.images(), job.image(), progress);
+            if (runtime.equals("docker")) {
+                host.images().ensureBuiltIn(job.image(), progress);
             }
-            return driver;
+            return host;
         } catch (SandboxException | RuntimeException | InterruptedException e) {
-            driver.close();
+            host.close();
             throw e;
         }
     }

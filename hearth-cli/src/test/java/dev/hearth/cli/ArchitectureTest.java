@@ -69,6 +69,37 @@ class ArchitectureTest {
     }
 
     @Test
+    @DisplayName("the CLI builds no sandbox driver: it sees the SPI and the host runtimes, never a driver package")
+    void cliBuildsNoDrivers() {
+        noClasses().that().resideInAPackage("dev.hearth.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.hearth.sandbox.docker..",
+                        "dev.hearth.sandbox.microvm..", "dev.hearth.sandbox.firecracker..", "dev.hearth.sandbox.qemu..",
+                        "dev.hearth.sandbox.vm..", "dev.hearth.sandbox.net..")
+                .check(hearth);
+    }
+
+    @Test
+    @DisplayName("no package cycles among the agent's packages, the host runtimes included (the CLI above them)")
+    void noAgentPackageCycles() {
+        com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices()
+                .matching("dev.hearth.agent.(*)..").should().beFreeOfCycles().check(hearth);
+    }
+
+    @Test
+    @DisplayName("the host runtimes are built in one place: only dev.hearth.agent.host constructs the job drivers")
+    void oneHostRuntime() {
+        noClasses().that().resideOutsideOfPackages("dev.hearth.agent.host..", "dev.hearth.sandbox..",
+                        "dev.hearth.bench..")
+                .should().callConstructor(dev.hearth.sandbox.microvm.MicroVmDriver.class,
+                        dev.hearth.sandbox.vm.Vmm.class, dev.hearth.sandbox.image.GuestImage.class,
+                        java.util.Optional.class, java.nio.file.Path.class,
+                        dev.hearth.sandbox.microvm.MicroVmSettings.class, java.time.InstantSource.class)
+                .orShould().callMethod(dev.hearth.sandbox.docker.DockerDriver.class, "connect", String.class,
+                        dev.hearth.sandbox.docker.ImagePolicy.class)
+                .check(hearth);
+    }
+
+    @Test
     @DisplayName("only the Docker driver package talks to docker-java")
     void dockerJavaConfined() {
         noClasses().that().resideOutsideOfPackage("dev.hearth.sandbox.docker..")

@@ -10,7 +10,9 @@ import dev.hearth.sandbox.DockerFixture;
 import dev.hearth.sandbox.PoolSettings;
 import dev.hearth.sandbox.SandboxSpec;
 import dev.hearth.sandbox.WarmPoolDriver;
-import dev.hearth.sandbox.docker.DockerDriver;
+import dev.hearth.agent.host.HostRuntimes;
+import dev.hearth.agent.host.HostSettings;
+import dev.hearth.sandbox.image.BuildProgress;
 import dev.hearth.sandbox.image.BaseImages;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +36,7 @@ class ResidentRunTest {
 
     @TempDir
     static Path home;
+    private static HostRuntimes host;
     private static WarmPoolDriver pools;
     private static ResidentServer server;
     private static final SandboxSpec DEFAULTS = SandboxSpec.builder(BaseImages.BUSYBOX, List.of("true")).build();
@@ -41,17 +44,18 @@ class ResidentRunTest {
     @BeforeAll
     static void start() throws Exception {
         DockerFixture.driver();
-        DockerDriver docker = DockerDriver.connect();
-        pools = docker.warmPools(new PoolSettings(1, Duration.ofMinutes(5)));
+        host = HostRuntimes.open(HostSettings.docker(System.getenv()), BuildProgress.silent());
+        pools = host.warmPools(new PoolSettings(1, Duration.ofMinutes(5)));
         pools.prewarm(DEFAULTS);
         server = ResidentServer.listen(home.resolve("resident/hearth.sock"),
-                env -> HearthCommand.residentCommandLine(env, docker, pools));
+                env -> HearthCommand.residentCommandLine(env, host, pools));
     }
 
     @AfterAll
     static void stop() throws Exception {
         server.close();
         pools.close();
+        host.close();
     }
 
     private record Outcome(int exit, String out, String err) {
