@@ -108,6 +108,11 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--pull-timeout", paramLabel = "DURATION",
             description = "Deadline of one image pull (HEARTH_PULL_TIMEOUT; default 10m).")
     String pullTimeout;
+    @Option(names = "--runtimes", paramLabel = "LIST", description = "Sandbox runtimes this node offers the "
+            + "coordinator's jobs: comma-separated docker, qemu (QEMU microVMs; the guest image from "
+            + "'hearth image build-vm') and firecracker (default: docker). The inventory carries them and the "
+            + "scheduler sends a job only to a node offering its runtime.")
+    String runtimes;
 
     @Override
     public Integer call() throws Exception {
@@ -127,10 +132,14 @@ final class AgentCommand implements Callable<Integer> {
         put(flags, AgentConfig.Key.HEALTH_PORT, healthPort);
         put(flags, AgentConfig.Key.DRAIN_GRACE, drainGrace);
         put(flags, AgentConfig.Key.METRICS_ADDRESS, metricsAddress);
-        List<String> offered = List.of("docker");
+        List<String> offered = HostSettings.parseRuntimes("--runtimes", runtimes == null ? "docker" : runtimes);
         AgentConfig cfg = AgentConfig.resolve(flags, parent.environment(), config, stateDir, HostInventory.cpus());
         ServiceLogging.infoUnlessSet(parent.environment());
         if (hypernodeV2()) {
+            if (!offered.equals(List.of("docker"))) {
+                throw new dev.hearth.core.InvalidInputException("--runtimes", runtimes,
+                        "docker only with --protocol hypernode-v2 (its jobs carry no runtime)");
+            }
             return runHypernodeV2(cfg);
         }
         NodeIdentity identity = NodeIdentity.loadOrCreate(stateDir);
@@ -143,8 +152,8 @@ final class AgentCommand implements Callable<Integer> {
         // instances run on Docker's engine and the VMMs: a node offering no docker runs none
         Instances hostInstances = docker ? openInstances(hostRuntimes) : null;
         // the agent reports the instances to the coordinator and runs its instance commands on them
-        NodeAgent agent = new NodeAgent(cfg, hostRuntimes.driver("docker"), identity, outbox, host,
-                InstantSource.system(), hostInstances);
+        NodeAgent agent = new NodeAgent(cfg, hostRuntimes.drivers(), identity, outbox, host, InstantSource.system(),
+                hostInstances);
         InstanceSupervisor instances = superviseInstances(hostInstances);
         HealthServer healthServer = HealthServer.start(agent, cfg.healthPort(), stateDir, cfg.metricsAddress());
         CountDownLatch stopped = new CountDownLatch(1);

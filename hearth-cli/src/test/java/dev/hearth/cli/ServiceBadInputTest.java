@@ -67,7 +67,8 @@ class ServiceBadInputTest {
         "--heartbeat-interval|-1s|300s",
         "--health-port|70000|a port",
         "--reconnect-delay|soon|300s",
-        "--protocol|hypernode-v3|hearth (the default) or hypernode-v2"})
+        "--protocol|hypernode-v3|hearth (the default) or hypernode-v2",
+        "--runtimes|docker,gvisor|docker, qemu, firecracker"})
     void agent(String flag, String value, String form) throws Exception {
         CliRun r = CliRun.of(env("HN_NODE_TOKEN", "hnt_test"), "agent", flag, value);
         assertThat(r.exit()).isEqualTo(2);

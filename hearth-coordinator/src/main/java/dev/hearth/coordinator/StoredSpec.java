@@ -21,9 +21,22 @@ import java.util.List;
  * @param minVramMib least memory each GPU must have
  * @param traceparent the W3C traceparent the job was submitted under (every offer carries it); null for jobs
  *     stored before traces
+ * @param runtime the sandbox runtime the job must run in; null (jobs stored before runtimes, and Docker jobs) means
+ *     {@link JobOffer#DEFAULT_RUNTIME}
  */
 public record StoredSpec(JobOffer.WireJobSpec spec, long estimatedSeconds, int gpuCount, long minVramMib,
-        String traceparent) {
+        String traceparent, String runtime) {
+
+    /** A stored spec for the default runtime. */
+    public StoredSpec(JobOffer.WireJobSpec spec, long estimatedSeconds, int gpuCount, long minVramMib,
+            String traceparent) {
+        this(spec, estimatedSeconds, gpuCount, minVramMib, traceparent, null);
+    }
+
+    /** The runtime the job must run in, {@link JobOffer#DEFAULT_RUNTIME} when none is stored. */
+    public String runtimeOrDefault() {
+        return runtime == null ? JobOffer.DEFAULT_RUNTIME : runtime;
+    }
 
     /** The stored form of a validated submission, without a trace. */
     public static StoredSpec of(JobDocument.Submission s) {
@@ -34,7 +47,8 @@ public record StoredSpec(JobOffer.WireJobSpec spec, long estimatedSeconds, int g
     public static StoredSpec of(JobDocument.Submission s, Traceparent trace) {
         JobSpec job = s.spec();
         return new StoredSpec(JobWire.toWire(job, List.of()), s.estimatedSeconds(), job.gpus().count(),
-                job.gpus().minVramMib(), trace == null ? null : trace.toString());
+                job.gpus().minVramMib(), trace == null ? null : trace.toString(),
+                JobOffer.DEFAULT_RUNTIME.equals(s.runtime()) ? null : s.runtime());
     }
 
     /**
@@ -78,7 +92,7 @@ public record StoredSpec(JobOffer.WireJobSpec spec, long estimatedSeconds, int g
                 spec.files(), spec.memory(), spec.cpus(), spec.pids(), spec.network(), spec.timeoutSeconds(),
                 gpuIndexes);
         return new JobOffer(jobId, "", gpuCount > 0, spec.memory(), Double.parseDouble(spec.cpus()), null, null,
-                estimatedSeconds, epoch, s, traceparent);
+                estimatedSeconds, epoch, s, traceparent).withRuntime(runtimeOrDefault());
     }
 
     @Override

@@ -79,8 +79,9 @@ public final class NodeAgent implements AutoCloseable {
     private static final int SILENT_INTERVALS = 3;
 
     private final AgentConfig config;
-    private final SandboxDriver driver;
-    private final JobRunner runner;
+    /** The drivers of the runtimes this node offers, by runtime name ({@code docker}, {@code qemu}, ...). */
+    private final Map<String, SandboxDriver> drivers;
+    private final Map<String, JobRunner> runners;
     private final NodeIdentity identity;
     /** Refusals that only mean the lease moved on; other refusals keep the result in the dead-letter folder. */
     private static final Set<String> LEASE_RACES = Set.of(ErrorCode.STALE_LEASE.wireName(),
@@ -113,7 +114,7 @@ public final class NodeAgent implements AutoCloseable {
 
     /** A job running here under a lease. */
     private record Running(long epoch, JobSpec spec, JobOffer.WireJobSpec ran, Cancellation cancel,
-            AtomicBoolean discard, LiveOutput live, String traceId) {
+            AtomicBoolean discard, LiveOutput live, String traceId, String runtime) {
     }
 
     /**
@@ -136,16 +137,34 @@ public final class NodeAgent implements AutoCloseable {
      */
     public NodeAgent(AgentConfig config, SandboxDriver driver, NodeIdentity identity, Outbox outbox, HostInfo host,
             InstantSource clock, dev.hearth.agent.instances.Instances instances) {
-        this.metrics = new AgentMetrics(this, driver.name());
+        this(config, Map.of(JobOffer.DEFAULT_RUNTIME, driver), identity, outbox, host, clock, instances);
+    }
+
+    /**
+     * An agent running each job in the driver of the runtime its offer names ({@link JobOffer#DEFAULT_RUNTIME} when
+     * it names none); an offer for a runtime not among {@code drivers} is refused with an error result.
+     *
+     * @param drivers the drivers of the runtimes this node offers, by runtime name, never empty (the agent closes
+     *     them)
+     */
+    public NodeAgent(AgentConfig config, Map<String, SandboxDriver> drivers, NodeIdentity identity, Outbox outbox,
+            HostInfo host, InstantSource clock, dev.hearth.agent.instances.Instances instances) {
+        if (drivers.isEmpty()) {
+            throw new IllegalArgumentException("an agent needs the driver of one runtime or more");
+        }
+        this.drivers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(drivers));
+        this.metrics = new AgentMetrics(this, this.drivers.values().iterator().next().name());
         this.instances = instances == null ? null : new NodeInstances(instances, this::sendIfRegistered,
                 () -> registered ? nodeId : null, metrics::vmBoot);
         this.config = config;
-        this.driver = driver;
         this.identity = identity;
         this.outbox = outbox;
         this.host = host;
         this.clock = clock;
-        this.runner = new JobRunner(driver, config.maxLogChars(), JobRunner.DEFAULT_STOP_GRACE, clock);
+        Map<String, JobRunner> byRuntime = new java.util.HashMap<>();
+        this.drivers.forEach((name, d) -> byRuntime.put(name, new JobRunner(d, config.maxLogChars(),
+                JobRunner.DEFAULT_STOP_GRACE, clock)));
+        this.runners = Map.copyOf(byRuntime);
         this.capacity = new Capacity(config.slots(), host.cpus() == null ? HostInventory.cpus() : host.cpus(),
                 host.memoryBytes() == null ? HostInventory.memoryBytes() : host.memoryBytes(),
                 host.gpus().stream().map(GpuReport::index).toList());
@@ -364,9 +383,15 @@ public final class NodeAgent implements AutoCloseable {
             return;
         }
         JobSpec spec;
+        String runtime = offer.runtime() == null ? JobOffer.DEFAULT_RUNTIME : offer.runtime();
         try {
             if (offer.spec() == null) {
                 throw new InvalidInputException("job.spec", null, "a Hearth job offer carrying the job's spec");
+            }
+            if (!runners.containsKey(runtime)) {
+                // the coordinator is a stranger: a runtime this node did not offer is never set up for it
+                throw new InvalidInputException("job.runtime", runtime, "a runtime this node offers: "
+                        + String.join(", ", drivers.keySet()));
             }
             spec = capTimeout(JobWire.fromWire(offer.id(), offer.spec()));
             // the submitter is a stranger: the node's LAN and the cloud metadata service stay closed
@@ -383,10 +408,10 @@ public final class NodeAgent implements AutoCloseable {
             log.info("job {} offered while draining; it runs within the grace period", offer.id());
         }
         Running r = new Running(epoch, spec, asRun(offer.spec(), spec), new Cancellation(), new AtomicBoolean(),
-                new LiveOutput(config.maxLogChars()), trace);
+                new LiveOutput(config.maxLogChars()), trace, runtime);
         running.put(offer.id(), r);
-        log.info("job {} accepted (epoch {}, image {}, timeout {})", offer.id(), epoch, spec.image(),
-                DurationText.format(spec.timeout()));
+        log.info("job {} accepted (epoch {}, runtime {}, image {}, timeout {})", offer.id(), epoch, runtime,
+                spec.image(), DurationText.format(spec.timeout()));
         jobs.submit(() -> run(spec, r));
     }
 
@@ -415,7 +440,7 @@ public final class NodeAgent implements AutoCloseable {
         JobRunner.Execution done;
         try {
             link.send(new JobStarted(spec.id(), r.epoch()));
-            done = runner.execute(spec, r.live(), r.cancel());
+            done = runners.get(r.runtime()).execute(spec, r.live(), r.cancel());
         } catch (InterruptedException e) {
             done = unrun(JobResult.of(spec.id(), JobStatus.ERROR, -1, spec.image(), null, clock.instant(),
                     "agent interrupted", 0, false, "the agent was stopped while the job ran"));
@@ -433,7 +458,7 @@ public final class NodeAgent implements AutoCloseable {
         }
         (result.status().success() ? completed : failed).incrementAndGet();
         metrics.finished(result.status(), Duration.ofMillis(Math.max(0, result.durationMillis())));
-        done.sandboxStart().ifPresent(t -> metrics.sandboxStart(driver.name(), t));
+        done.sandboxStart().ifPresent(t -> metrics.sandboxStart(drivers.get(r.runtime()).name(), t));
         report(done, r.epoch(), r.ran());
         running.remove(spec.id()); // only now: a job is always either running or in the outbox
     }
@@ -535,12 +560,14 @@ public final class NodeAgent implements AutoCloseable {
 
     /** A snapshot for /healthz. */
     public Health health() {
-        String engine;
-        try {
-            driver.ping();
-            engine = "ok";
-        } catch (SandboxException e) {
-            engine = e.getMessage();
+        String engine = "ok";
+        for (Map.Entry<String, SandboxDriver> d : drivers.entrySet()) {
+            try {
+                d.getValue().ping();
+            } catch (SandboxException e) {
+                engine = drivers.size() == 1 ? e.getMessage() : d.getKey() + ": " + e.getMessage();
+                break;
+            }
         }
         return new Health(link.connected(), registered, Optional.ofNullable(nodeId), engine, running.size(),
                 outbox.pending().size(), draining.get(), Optional.ofNullable(lastRefusal));
@@ -602,7 +629,7 @@ public final class NodeAgent implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        driver.close();
+        drivers.values().forEach(SandboxDriver::close);
         metrics.close();
     }
 }

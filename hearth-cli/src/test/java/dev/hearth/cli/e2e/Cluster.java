@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.cli.Main;
 import dev.hearth.core.json.Json;
+import dev.hearth.core.proof.ProofHashes;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -136,9 +137,9 @@ final class Cluster implements AutoCloseable {
     }
 
     /** Starts an agent with a new token that connects to {@code port} (the coordinator's, or a proxy's). */
-    Agent startAgent(String name, int connectTo) throws Exception {
+    Agent startAgent(String name, int connectTo, String... extraArgs) throws Exception {
         String token = api("POST", "/v1/tokens", "{\"ttl\":\"1h\",\"label\":\"" + name + "\"}").get("token").asText();
-        Agent a = new Agent(name, token, root.resolve("agent-" + name));
+        Agent a = new Agent(name, token, root.resolve("agent-" + name), List.of(extraArgs));
         a.start(connectTo);
         return a;
     }
@@ -148,19 +149,24 @@ final class Cluster implements AutoCloseable {
         final String name;
         final String token;
         final Path state;
+        /** Flags added to every start ({@code --runtimes docker,qemu}). */
+        final List<String> extraArgs;
         Process process;
 
-        Agent(String name, String token, Path state) {
+        Agent(String name, String token, Path state, List<String> extraArgs) {
             this.name = name;
             this.token = token;
             this.state = state;
+            this.extraArgs = extraArgs;
         }
 
         void start(int connectTo) throws IOException {
-            process = spawn("agent-" + name, Map.of("HN_NODE_TOKEN", token), "agent",
+            List<String> args = new ArrayList<>(List.of("agent",
                     "--coordinator", "ws://127.0.0.1:" + connectTo, "--state", state.toString(),
                     "--health-port", "0", "--slots", "3", "--heartbeat-interval", HEARTBEAT,
-                    "--reconnect-delay", "300ms", "--reconnect-max", "1s", "--drain-grace", "5s");
+                    "--reconnect-delay", "300ms", "--reconnect-max", "1s", "--drain-grace", "5s"));
+            args.addAll(extraArgs);
+            process = spawn("agent-" + name, Map.of("HN_NODE_TOKEN", token), args.toArray(String[]::new));
         }
 
         void kill() throws InterruptedException {
@@ -234,6 +240,19 @@ final class Cluster implements AutoCloseable {
 
     JsonNode job(String id) throws Exception {
         return api("GET", "/v1/jobs/" + id, null);
+    }
+
+    /** The job's logs, once it completed and its result's hashes recompute from them. */
+    String completedLogs(String id) throws Exception {
+        JsonNode j = job(id);
+        assertThat(j.path("state").asText()).as("job %s: %s", id, j).isEqualTo("completed");
+        JsonNode r = j.path("result");
+        String logs = text("/v1/jobs/" + id + "/logs");
+        assertThat(r.path("logsHash").asText()).isEqualTo(ProofHashes.logsHash(logs));
+        assertThat(r.path("executionHash").asText()).isEqualTo(ProofHashes.executionHash(id, logs,
+                r.path("exitCode").asLong(), r.path("status").asText(), r.path("timestamp").asText()));
+        assertThat(r.path("hashesHold").asBoolean()).isTrue();
+        return logs;
     }
 
     List<JsonNode> nodes() throws Exception {

@@ -184,8 +184,9 @@ final class AgentConnection implements WsListener {
     }
 
     /** Binds this connection to a registered node and returns its session. */
-    NodeSession register(String nodeId, boolean hearthNode, Capacity capacity, List<GpuInfo> gpus) {
-        NodeSession session = new NodeSession(nodeId, hearthNode, capacity, gpus, writer, handler::sent);
+    NodeSession register(String nodeId, boolean hearthNode, Capacity capacity, List<GpuInfo> gpus,
+            List<String> runtimes) {
+        NodeSession session = new NodeSession(nodeId, hearthNode, capacity, gpus, runtimes, writer, handler::sent);
         node = session;
         if (registrationWatch != null) {
             registrationWatch.cancel(false);

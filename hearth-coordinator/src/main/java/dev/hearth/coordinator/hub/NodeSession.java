@@ -14,22 +14,27 @@ import java.util.List;
  */
 public final class NodeSession {
 
+    /** The runtime of a node whose inventory names none. */
+    static final String DEFAULT_RUNTIME = dev.hearth.core.protocol.JobOffer.DEFAULT_RUNTIME;
+
     private final String nodeId;
     private final boolean hearth;
     private final Capacity capacity;
     private final List<GpuInfo> gpus;
+    private final java.util.Set<String> runtimes;
     private final SessionWriter writer;
     private final java.util.function.Consumer<CoordinatorMessage> sent;
     private volatile boolean draining;
     private volatile boolean open = true;
 
-    NodeSession(String nodeId, boolean hearth, Capacity capacity, List<GpuInfo> gpus, SessionWriter writer,
-            java.util.function.Consumer<CoordinatorMessage> sent) {
+    NodeSession(String nodeId, boolean hearth, Capacity capacity, List<GpuInfo> gpus, List<String> runtimes,
+            SessionWriter writer, java.util.function.Consumer<CoordinatorMessage> sent) {
         this.sent = sent;
         this.nodeId = nodeId;
         this.hearth = hearth;
         this.capacity = capacity;
         this.gpus = List.copyOf(gpus);
+        this.runtimes = runtimes.isEmpty() ? java.util.Set.of(DEFAULT_RUNTIME) : java.util.Set.copyOf(runtimes);
         this.writer = writer;
     }
 
@@ -54,6 +59,14 @@ public final class NodeSession {
      */
     public List<GpuInfo> gpus() {
         return gpus;
+    }
+
+    /**
+     * The sandbox runtimes the node offers jobs, as its inventory named them at registration; {@code docker} alone
+     * for a node that named none (a v2.0 node, or a Hearth agent from before runtimes).
+     */
+    public java.util.Set<String> runtimes() {
+        return runtimes;
     }
 
     /** Whether the node asked to take no new jobs. */

@@ -102,7 +102,8 @@ final class Registration {
         Capacity capacity = r.hearth() && r.capacity() != null ? r.capacity()
                 : NodeSession.legacyCapacity(host.cpus(), host.memoryBytes(),
                         host.gpus().stream().map(GpuReport::index).toList());
-        NodeSession session = conn.register(nodeId, r.hearth(), capacity, gpus);
+        // a v2.0 node, or a Hearth agent from before runtimes, sends none: it runs Docker jobs only
+        NodeSession session = conn.register(nodeId, r.hearth(), capacity, gpus, r.hearth() ? host.runtimes() : List.of());
         // From here until the new connection is registered, a scheduler pass finds no connection of this node: an
         // offer made on the older one, which the node is leaving (its close may not have arrived yet), would be lost.
         hub.retire(nodeId);

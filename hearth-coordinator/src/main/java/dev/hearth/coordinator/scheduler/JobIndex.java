@@ -230,7 +230,7 @@ final class JobIndex {
 
     private static Optional<Queued> parse(JobRecord j) {
         return spec(j).map(s -> new Queued(j, s, new JobNeeds(j.id(), j.priority(), j.submittedAt(), nanoCpus(s),
-                memoryBytes(s), s.gpuCount(), s.minVramMib(), j.parentId(), Set.of())));
+                memoryBytes(s), s.gpuCount(), s.minVramMib(), j.parentId(), Set.of(), s.runtimeOrDefault())));
     }
 
     private static Optional<StoredSpec> spec(JobRecord j) {

@@ -20,7 +20,8 @@ import java.util.TreeSet;
  * avoids nodes that hold or held another copy, and those given one earlier in the same pass. A job that fits nowhere
  * now is passed over
  * (smaller jobs behind it may still run) and gets a reason: waiting for capacity, or, when no registered node could
- * ever hold it, what it asks for against what the largest node offers. A pure function of its inputs.
+ * ever hold it, what it asks for against what the largest node offers. A job goes only to a node offering its sandbox
+ * runtime ({@code docker}, {@code qemu}, ...); one that no connected node offers waits, and its reason says so. A pure function of its inputs.
  *
  * <p>Cost: the nodes are sorted once a pass (n log n) and each job walks them in preference order until one fits,
  * which for a node with room is the first; a job that fits nowhere walks them all once per job shape a pass. Not
@@ -49,20 +50,23 @@ public final class Placement {
                 .thenComparing(JobNeeds::submittedAt).thenComparing(JobNeeds::jobId));
         Map<String, NodeView> working = new LinkedHashMap<>();
         nodes.forEach(n -> working.put(n.nodeId(), n));
-        // The index: nodes in preference order (best first), all of them and those with GPUs apart, so a job takes
-        // the first node that fits instead of scoring every node; a node is taken out and put back when its load
-        // changes. A job shape that fitted nowhere fails again for any later job asking as much or more in the same
-        // pass (capacity only shrinks within a pass), so a long queue waiting for capacity costs no scan per job.
-        NavigableSet<NodeView> byPreference = new TreeSet<>(Placement::compare);
+        // The index: nodes in preference order (best first), by the runtime they offer and those with GPUs apart,
+        // so a job takes the first node that fits instead of scoring every node, and a microVM job walks only the
+        // nodes that offer its runtime; a node is taken out and put back when its load changes. A job shape (runtime
+        // included) that fitted nowhere fails again for any later job asking as much or more in the same pass
+        // (capacity only shrinks within a pass), so a long queue waiting for capacity costs no scan per job.
+        Map<String, NavigableSet<NodeView>> byRuntime = new HashMap<>();
         NavigableSet<NodeView> withGpus = new TreeSet<>(Placement::compare);
         for (NodeView n : working.values()) {
-            byPreference.add(n);
+            for (String runtime : n.runtimes()) {
+                byRuntime.computeIfAbsent(runtime, r -> new TreeSet<>(Placement::compare)).add(n);
+            }
             if (!n.gpus().isEmpty()) {
                 withGpus.add(n);
             }
         }
         List<JobNeeds> failedShapes = new ArrayList<>();
-        Map<List<Long>, String> reasons = new HashMap<>();
+        Map<List<Object>, String> reasons = new HashMap<>();
         List<Decision> decisions = new ArrayList<>();
         // Nodes given a copy of a k-of-n job in this pass, by that job: its other copies go elsewhere.
         Map<String, Set<String>> copiesPlaced = new HashMap<>();
@@ -72,7 +76,8 @@ public final class Placement {
             NodeView node = null;
             boolean fitsAvoided = false;
             if (!dominatesFailed(job, failedShapes)) {
-                for (NodeView n : job.gpus() > 0 ? withGpus : byPreference) {
+                for (NodeView n : job.gpus() > 0 ? withGpus
+                        : byRuntime.getOrDefault(job.runtime(), java.util.Collections.emptyNavigableSet())) {
                     if (!n.fitsNow(job)) {
                         continue;
                     }
@@ -92,8 +97,11 @@ public final class Placement {
                         .map(NodeView.Gpu::index).toList();
                 NodeView after = node.plus(job, gpus);
                 working.put(node.nodeId(), after);
-                byPreference.remove(node);
-                byPreference.add(after);
+                for (String runtime : node.runtimes()) {
+                    NavigableSet<NodeView> offering = byRuntime.get(runtime);
+                    offering.remove(node);
+                    offering.add(after);
+                }
                 if (withGpus.remove(node)) {
                     withGpus.add(after);
                 }
@@ -107,7 +115,7 @@ public final class Placement {
                         + "distinct nodes; " + union(job.avoid(), taken).size() + " node(s) hold or held one)"));
             } else {
                 decisions.add(new Decision(job.jobId(), Optional.empty(), List.of(), reasons.computeIfAbsent(
-                        List.of(job.nanoCpus(), job.memoryBytes(), (long) job.gpus(), job.minVramMib()),
+                        List.of(job.runtime(), job.nanoCpus(), job.memoryBytes(), (long) job.gpus(), job.minVramMib()),
                         k -> whyNot(job, nodes))));
             }
         }
@@ -143,7 +151,7 @@ public final class Placement {
     /** Whether the job asks for at least as much as a shape that fitted on no node earlier in this pass. */
     private static boolean dominatesFailed(JobNeeds job, List<JobNeeds> failed) {
         for (JobNeeds f : failed) {
-            if (job.nanoCpus() >= f.nanoCpus() && job.memoryBytes() >= f.memoryBytes() && job.gpus() >= f.gpus()
+            if (job.runtime().equals(f.runtime()) && job.nanoCpus() >= f.nanoCpus() && job.memoryBytes() >= f.memoryBytes() && job.gpus() >= f.gpus()
                     && job.minVramMib() >= f.minVramMib()) {
                 return true;
             }
@@ -157,6 +165,10 @@ public final class Placement {
         return all;
     }
 
+    private static String runtimeNote(JobNeeds job) {
+        return job.runtime().equals(JobNeeds.DEFAULT_RUNTIME) ? "" : " in the " + job.runtime() + " runtime";
+    }
+
     private static String whyNot(JobNeeds job, List<NodeView> nodes) {
         long able = nodes.stream().filter(n -> n.couldEverFit(job)).count();
         if (able > 0) {
@@ -165,10 +177,19 @@ public final class Placement {
         String wants = String.format("%.3f CPUs, %d MiB memory, %d GPUs%s", job.nanoCpus() / 1e9,
                 job.memoryBytes() >> 20, job.gpus(), job.minVramMib() > 0 ? " with " + job.minVramMib() + " MiB each" : "");
         if (nodes.isEmpty()) {
-            return "no node is registered; the job needs " + wants;
+            return "no node is registered; the job needs " + wants + runtimeNote(job);
         }
-        NodeView largest = nodes.stream().max(Comparator.comparingLong(NodeView::memoryBytes)).orElseThrow();
-        return "no registered node can ever fit this job: it needs " + wants + "; the largest node ("
+        if (nodes.stream().noneMatch(n -> n.runtimes().contains(job.runtime()))) {
+            Set<String> offered = new TreeSet<>();
+            nodes.forEach(n -> offered.addAll(n.runtimes()));
+            return "no connected node offers the " + job.runtime() + " runtime the job asks for (the "
+                    + nodes.size() + " connected node(s) offer " + String.join(", ", offered) + "); it waits for a "
+                    + "node that offers it (hearth agent --runtimes docker," + job.runtime() + ")";
+        }
+        NodeView largest = nodes.stream().filter(n -> n.runtimes().contains(job.runtime()))
+                .max(Comparator.comparingLong(NodeView::memoryBytes)).orElseThrow();
+        return "no registered node can ever fit this job: it needs " + wants + runtimeNote(job) + "; the largest "
+                + (job.runtime().equals(JobNeeds.DEFAULT_RUNTIME) ? "" : job.runtime() + " ") + "node ("
                 + largest.nodeId() + ") offers " + String.format("%.3f CPUs, %d MiB memory, %d GPUs",
                 largest.nanoCpus() / 1e9, largest.memoryBytes() >> 20, largest.gpus().size());
     }

@@ -268,8 +268,7 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
             if (q.job().isCopy()) {
                 Set<String> avoid = copyNodes.computeIfAbsent(q.job().parentId(),
                         p -> Set.copyOf(store.nodesOfCopies(p)));
-                n = new JobNeeds(n.jobId(), n.priority(), n.submittedAt(), n.nanoCpus(), n.memoryBytes(), n.gpus(),
-                        n.minVramMib(), n.copyOf(), avoid);
+                n = n.avoiding(avoid);
             }
             needs.add(n);
         }
@@ -340,7 +339,8 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
             views.add(new NodeView(s.nodeId(),
                     !s.draining() && !cordoned.contains(s.nodeId()), c.slots(), (long) (c.cpus() * 1e9),
                     c.memoryBytes(), gpus, u.slots(), u.nanoCpus(), u.memoryBytes(), u.gpus(),
-                    preferences.getOrDefault(s.nodeId(), 0.0)).clampedTo(leases.limitsOf(s.nodeId(), stored)));
+                    preferences.getOrDefault(s.nodeId(), 0.0), s.runtimes())
+                    .clampedTo(leases.limitsOf(s.nodeId(), stored)));
         }
         return views;
     }

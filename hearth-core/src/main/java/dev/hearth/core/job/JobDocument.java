@@ -41,6 +41,8 @@ import java.util.Map;
  *     {@code client:default})
  * @param redundancy k-of-n execution on distinct nodes ({@code {"n": 3, "k": 2}}; k defaults to the smallest
  *     majority of n); see {@link Redundancy}
+ * @param runtime the sandbox runtime: {@code docker} (default), {@code qemu} or {@code firecracker} (microVMs); the
+ *     job goes only to a node that offers it
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = false)
@@ -63,7 +65,11 @@ public record JobDocument(
         Integer priority,
         String price,
         String account,
-        RedundancyEntry redundancy) {
+        RedundancyEntry redundancy,
+        String runtime) {
+
+    /** The sandbox runtimes a job may name, the default first. */
+    public static final List<String> RUNTIMES = List.of("docker", "qemu", "firecracker");
 
     /** The account a document names when it names none. */
     public static final String DEFAULT_ACCOUNT = "default";
@@ -110,9 +116,16 @@ public record JobDocument(
      * @param priceMicros the price the document names, in micro-credits; {@code null} to price by the rate card
      * @param account the submitter account's name (without the {@code client:} prefix)
      * @param redundancy how many copies run on distinct nodes and how many must agree ({@link Redundancy#NONE})
+     * @param runtime the sandbox runtime, one of {@link #RUNTIMES}
      */
     public record Submission(JobSpec spec, long estimatedSeconds, int retries, int priority, Long priceMicros,
-            String account, Redundancy redundancy) {
+            String account, Redundancy redundancy, String runtime) {
+
+        /** A submission for the default runtime. */
+        public Submission(JobSpec spec, long estimatedSeconds, int retries, int priority, Long priceMicros,
+                String account, Redundancy redundancy) {
+            this(spec, estimatedSeconds, retries, priority, priceMicros, account, redundancy, RUNTIMES.get(0));
+        }
     }
 
     /** Validates the document into a job with the given id. */
@@ -166,7 +179,12 @@ public record JobDocument(
         if (!payer.matches("[a-z0-9][a-z0-9._-]{0,62}")) {
             throw new InvalidInputException("account", account, ACCOUNT_FORM);
         }
-        return new Submission(b.build(), estimate, retry, priority == null ? 0 : priority, priceMicros, payer, copies);
+        String sandbox = runtime == null ? RUNTIMES.get(0) : runtime;
+        if (!RUNTIMES.contains(sandbox)) {
+            throw new InvalidInputException("runtime", runtime, "docker (the default), qemu or firecracker");
+        }
+        return new Submission(b.build(), estimate, retry, priority == null ? 0 : priority, priceMicros, payer, copies,
+                sandbox);
     }
 
     private Redundancy copies() {

@@ -22,6 +22,8 @@ import java.util.Map;
  * @param spec the job's full specification (Hearth)
  * @param traceparent the job's W3C traceparent (Hearth 1.1; absent before, and ignored by v2.0 agents): the agent
  *     logs its run under this trace id, so one job's lines on every host share it
+ * @param runtime the sandbox runtime the job runs in ({@code qemu}, {@code firecracker}); absent means
+ *     {@link #DEFAULT_RUNTIME}, so older coordinators' offers and Docker jobs read the same
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobOffer(
@@ -35,7 +37,11 @@ public record JobOffer(
         Long estimatedTime,
         Long epoch,
         WireJobSpec spec,
-        String traceparent) implements CoordinatorMessage {
+        String traceparent,
+        String runtime) implements CoordinatorMessage {
+
+    /** The runtime of a job whose offer names none. */
+    public static final String DEFAULT_RUNTIME = "docker";
 
     /** An offer without a trace (a v2.0 coordinator's, or a test's). */
     public JobOffer(String id, String requirements, boolean gpuRequired, String memoryLimit, double cpuLimit,
@@ -43,10 +49,23 @@ public record JobOffer(
         this(id, requirements, gpuRequired, memoryLimit, cpuLimit, script, datasets, estimatedTime, epoch, spec, null);
     }
 
+    /** An offer for the default runtime. */
+    public JobOffer(String id, String requirements, boolean gpuRequired, String memoryLimit, double cpuLimit,
+            String script, JsonNode datasets, Long estimatedTime, Long epoch, WireJobSpec spec, String traceparent) {
+        this(id, requirements, gpuRequired, memoryLimit, cpuLimit, script, datasets, estimatedTime, epoch, spec,
+                traceparent, null);
+    }
+
     /** This offer carrying {@code value} as its traceparent. */
     public JobOffer withTraceparent(String value) {
         return new JobOffer(id, requirements, gpuRequired, memoryLimit, cpuLimit, script, datasets, estimatedTime,
-                epoch, spec, value);
+                epoch, spec, value, runtime);
+    }
+
+    /** This offer for runtime {@code value}; the default runtime is sent as absent, as older coordinators send it. */
+    public JobOffer withRuntime(String value) {
+        return new JobOffer(id, requirements, gpuRequired, memoryLimit, cpuLimit, script, datasets, estimatedTime,
+                epoch, spec, traceparent, DEFAULT_RUNTIME.equals(value) ? null : value);
     }
 
     /**

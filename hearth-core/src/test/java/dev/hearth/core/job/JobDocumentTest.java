@@ -41,6 +41,19 @@ class JobDocumentTest {
     }
 
     @Test
+    @DisplayName("runtime: docker by default, qemu or firecracker when named, anything else refused naming the field")
+    void runtime() throws Exception {
+        assertThat(parse("{\"command\":[\"true\"]}").toSubmission("j").runtime()).isEqualTo("docker");
+        assertThat(parse("{\"command\":[\"true\"],\"runtime\":\"qemu\"}").toSubmission("j").runtime())
+                .isEqualTo("qemu");
+        assertThat(parse("{\"command\":[\"true\"],\"runtime\":\"firecracker\"}").toSubmission("j").runtime())
+                .isEqualTo("firecracker");
+        assertThatThrownBy(() -> parse("{\"command\":[\"true\"],\"runtime\":\"gvisor\"}").toSubmission("j"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith("runtime 'gvisor' is invalid").hasMessageContaining("qemu or firecracker");
+    }
+
+    @Test
     @DisplayName("a script document runs the script in the Python image")
     void script() throws Exception {
         JobSpec spec = parse("{\"script\":\"print(1)\"}").toSubmission("j2").spec();

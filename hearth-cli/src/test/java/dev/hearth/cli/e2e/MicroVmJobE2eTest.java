@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+package dev.hearth.cli.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hearth.core.json.Json;
+import dev.hearth.sandbox.DockerFixture;
+import dev.hearth.sandbox.VmFixture;
+import dev.hearth.sandbox.microvm.MicroVmDriver;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A coordinator and {@code hearth agent --runtimes docker,qemu} as real processes: a job submitted with
+ * {@code runtime: qemu} runs in a QEMU microVM (TCG here; one boot, about 5 s), a job with {@code runtime: docker}
+ * in a container of the same agent, and both results and the microVM job's signed receipt verify.
+ */
+@Tag("e2e")
+@DisplayName("hearth agent --runtimes docker,qemu: the coordinator's qemu job runs in a microVM, its docker job in Docker")
+class MicroVmJobE2eTest {
+
+    /** Prints what only the sandbox's own kernel knows: its release and its boot command line. */
+    private static final String PROBE = "echo kernel=$(uname -r); echo cmdline=$(cat /proc/cmdline)";
+
+    @TempDir
+    Path root;
+
+    @BeforeAll
+    static void engines() throws Exception {
+        DockerFixture.driver();
+        VmFixture.image(); // the guest kernel and rootfs, cached in the image folder (built once per machine)
+    }
+
+    @Test
+    @DisplayName("runtime qemu boots Hearth's guest kernel; runtime docker shares the host's; results and receipt verify")
+    void jobsInBothRuntimes() throws Exception {
+        try (Cluster c = new Cluster(root)) {
+            c.startCoordinator();
+            Cluster.Agent agent = c.startAgent("vm", c.port(), "--runtimes", "docker,qemu");
+            c.awaitNodes("the agent online, offering docker and qemu", n -> n.size() == 1
+                    && n.get(0).path("runtimes").toString().equals("[\"docker\",\"qemu\"]"));
+
+            String vm = submit(c, "qemu");
+            String box = submit(c, "docker");
+            Cluster.await("both jobs completed", Duration.ofMinutes(3), () -> List.of(vm, box).stream()
+                    .allMatch(id -> state(c, id).matches("completed|failed|error")));
+
+            String host = System.getProperty("os.version");
+            String vmLogs = c.completedLogs(vm);
+            assertThat(vmLogs).doesNotContain("kernel=" + host + "\n")
+                    .contains("cmdline=" + MicroVmDriver.bootArgs("qemu"));
+            String boxLogs = c.completedLogs(box);
+            assertThat(boxLogs).contains("kernel=" + host + "\n").doesNotContain("init=/sbin/hearth-init");
+
+            // the microVM job's receipt is signed with the node's key and states what ran
+            Path receipt = root.resolve("receipt.json");
+            Map<String, String> admin = Map.of("HEARTH_TOKEN", c.admin());
+            Cluster.Finished got = c.run(admin, "job", "receipt", vm, "--coordinator", c.base(), "-o",
+                    receipt.toString());
+            assertThat(got.exit()).as(got.output()).isZero();
+            Cluster.Finished verified = c.run(admin, "verify", receipt.toString(), "--coordinator", c.base());
+            assertThat(verified.exit()).as(verified.output()).isZero();
+            assertThat(verified.output()).contains("holds  signature");
+            assertThat(Json.mapper().readTree(Files.readString(receipt)).toString()).contains(vm);
+
+            assertThat(VmFixture.runningVms()).as("VM processes left").doesNotContain(
+                    MicroVmDriver.vmId("hearth-job-" + vm));
+            assertThat(DockerFixture.hearthContainers(box)).as("containers left").isEmpty();
+            assertThat(agent.process.isAlive()).isTrue();
+        }
+    }
+
+    private static String submit(Cluster c, String runtime) throws Exception {
+        var doc = Json.mapper().createObjectNode().put("cpus", "0.5").put("memory", "128m").put("runtime", runtime)
+                .put("timeout", "120s").put("retries", 0);
+        doc.set("command", Json.mapper().valueToTree(List.of("sh", "-c", PROBE)));
+        return c.api("POST", "/v1/jobs", doc.toString()).get("id").asText();
+    }
+
+    private static String state(Cluster c, String id) {
+        try {
+            return c.job(id).path("state").asText();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
