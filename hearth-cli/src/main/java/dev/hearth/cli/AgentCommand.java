@@ -224,8 +224,8 @@ final class AgentCommand implements Callable<Integer> {
         HostRuntimes dockerOnly = HostRuntimes.open(hostSettings(List.of("docker")), BuildProgress.silent());
         HostInfo host = new HostInventory(new NvidiaSmi()).read(dockerOnly.offered(), dockerOnly.dockerVersion(),
                 HearthCommand.versionText());
-        HypernodeAgent agent = new HypernodeAgent(cfg, endpoint, dockerOnly.driver("docker"), host, InstantSource.system(),
-                HypernodeAgent.registerDeadline(cfg.heartbeatInterval()));
+        HypernodeAgent agent = new HypernodeAgent(cfg, endpoint, dockerOnly.driver("docker"), host,
+                InstantSource.system(), HypernodeAgent.registerDeadline(cfg.heartbeatInterval()));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

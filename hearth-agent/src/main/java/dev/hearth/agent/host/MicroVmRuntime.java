@@ -49,6 +49,7 @@ final class MicroVmRuntime {
     /** The driver of microVM runtime {@code name}. */
     static MicroVmDriver driver(String name, HostSettings settings, BuildProgress progress)
             throws SandboxException, InterruptedException {
+        requireCachedImage(name, settings); // first: a missing image is named even on a host without the VMM
         Vmm vmm = vmm(name, settings);
         Optional<VmNetwork> nics = Optional.empty();
         if (settings.networking() != HostSettings.Networking.NONE) {
@@ -58,7 +59,7 @@ final class MicroVmRuntime {
             }
             nics = Optional.of(host);
         }
-        GuestImage image = image(name, settings, progress);
+        GuestImage image = image(settings, progress);
         if (name.equals("firecracker") && image.vmlinux().isPresent()) {
             // Firecracker boots the uncompressed vmlinux; QEMU's microvm the bzImage
             image = new GuestImage(image.vmlinux().get(), image.vmlinux(), image.rootfs(), image.initrd());
@@ -92,23 +93,27 @@ final class MicroVmRuntime {
     }
 
     /** The operator's image, else Hearth's from the cache: built on first use, or refused when it must be built. */
-    private static GuestImage image(String name, HostSettings settings, BuildProgress progress)
+    private static GuestImage image(HostSettings settings, BuildProgress progress)
             throws SandboxException, InterruptedException {
         if (settings.kernel().isPresent()) {
             return GuestImage.ofFiles(settings.kernel().get(), settings.rootfs().orElseThrow(), settings.initrd());
         }
-        ContentCache cache = ContentCache.fromEnvironment(settings.environment());
-        if (!settings.buildImages()) {
-            for (String entry : new String[] {"kernel", "rootfs"}) {
-                if (!cached(cache.root(), entry)) {
-                    throw new EngineUnavailableException("the " + name + " runtime has no guest " + entry + " in "
-                            + cache.root() + " (BASE_IMAGES_DIR): build it first with `hearth image build-vm` "
-                            + "(about 12 minutes, once), or give the operator's own with --base-kernel and "
-                            + "--base-rootfs", null);
-                }
+        return new GuestImages(ContentCache.fromEnvironment(settings.environment())).ensure(progress);
+    }
+
+    /** Refuses, naming what to run, a host that may not build images and has none of Hearth's cached. */
+    private static void requireCachedImage(String name, HostSettings settings) throws EngineUnavailableException {
+        if (settings.buildImages() || settings.kernel().isPresent()) {
+            return;
+        }
+        Path root = ContentCache.fromEnvironment(settings.environment()).root();
+        for (String entry : new String[] {"kernel", "rootfs"}) {
+            if (!cached(root, entry)) {
+                throw new EngineUnavailableException("the " + name + " runtime has no guest " + entry + " in " + root
+                        + " (BASE_IMAGES_DIR): build it first with `hearth image build-vm` (about 12 minutes, once), "
+                        + "or give the operator's own with --base-kernel and --base-rootfs", null);
             }
         }
-        return new GuestImages(cache).ensure(progress);
     }
 
     private static boolean cached(Path root, String entry) {

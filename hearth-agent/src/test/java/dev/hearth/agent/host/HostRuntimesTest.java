@@ -35,7 +35,7 @@ class HostRuntimesTest {
     }
 
     @Test
-    @DisplayName("a qemu runtime without a guest image in the cache is refused at open, saying to run hearth image build-vm")
+    @DisplayName("a qemu runtime without a guest image in the cache is refused at open: run hearth image build-vm")
     void missingGuestImage() {
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("BASE_IMAGES_DIR", dir.resolve("empty-cache").toString());

@@ -58,7 +58,7 @@ public final class JobDetailsApi implements HttpService {
                 .put("bytes", f.content() == null ? 0 : f.content().getBytes(StandardCharsets.UTF_8).length));
         v.put("memory", s.memory()).put("cpus", s.cpus()).put("pids", s.pids()).put("timeoutSeconds",
                 s.timeoutSeconds()).put("estimatedSeconds", stored.estimatedSeconds()).put("gpus", stored.gpuCount())
-                .put("minVramMib", stored.minVramMib());
+                .put("minVramMib", stored.minVramMib()).put("runtime", stored.runtimeOrDefault());
         v.putPOJO("network", s.network() == null ? "none" : s.network());
         JsonResponses.send(res, 200, v);
     }

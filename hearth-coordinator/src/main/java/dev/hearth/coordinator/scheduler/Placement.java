@@ -21,7 +21,8 @@ import java.util.TreeSet;
  * now is passed over
  * (smaller jobs behind it may still run) and gets a reason: waiting for capacity, or, when no registered node could
  * ever hold it, what it asks for against what the largest node offers. A job goes only to a node offering its sandbox
- * runtime ({@code docker}, {@code qemu}, ...); one that no connected node offers waits, and its reason says so. A pure function of its inputs.
+ * runtime ({@code docker}, {@code qemu}, ...); one that no connected node offers waits, and its reason says so. A
+ * pure function of its inputs.
  *
  * <p>Cost: the nodes are sorted once a pass (n log n) and each job walks them in preference order until one fits,
  * which for a node with room is the first; a job that fits nowhere walks them all once per job shape a pass. Not
@@ -115,8 +116,8 @@ public final class Placement {
                         + "distinct nodes; " + union(job.avoid(), taken).size() + " node(s) hold or held one)"));
             } else {
                 decisions.add(new Decision(job.jobId(), Optional.empty(), List.of(), reasons.computeIfAbsent(
-                        List.of(job.runtime(), job.nanoCpus(), job.memoryBytes(), (long) job.gpus(), job.minVramMib()),
-                        k -> whyNot(job, nodes))));
+                        List.of(job.runtime(), job.nanoCpus(), job.memoryBytes(), (long) job.gpus(),
+                                job.minVramMib()), k -> whyNot(job, nodes))));
             }
         }
         return decisions;
@@ -151,7 +152,8 @@ public final class Placement {
     /** Whether the job asks for at least as much as a shape that fitted on no node earlier in this pass. */
     private static boolean dominatesFailed(JobNeeds job, List<JobNeeds> failed) {
         for (JobNeeds f : failed) {
-            if (job.runtime().equals(f.runtime()) && job.nanoCpus() >= f.nanoCpus() && job.memoryBytes() >= f.memoryBytes() && job.gpus() >= f.gpus()
+            if (job.runtime().equals(f.runtime()) && job.nanoCpus() >= f.nanoCpus()
+                    && job.memoryBytes() >= f.memoryBytes() && job.gpus() >= f.gpus()
                     && job.minVramMib() >= f.minVramMib()) {
                 return true;
             }
@@ -184,7 +186,8 @@ public final class Placement {
             nodes.forEach(n -> offered.addAll(n.runtimes()));
             return "no connected node offers the " + job.runtime() + " runtime the job asks for (the "
                     + nodes.size() + " connected node(s) offer " + String.join(", ", offered) + "); it waits for a "
-                    + "node that offers it (hearth agent --runtimes docker," + job.runtime() + ")";
+                    + "node that offers it (hearth agent --runtimes "
+                    + (job.runtime().equals(JobNeeds.DEFAULT_RUNTIME) ? "" : "docker,") + job.runtime() + ")";
         }
         NodeView largest = nodes.stream().filter(n -> n.runtimes().contains(job.runtime()))
                 .max(Comparator.comparingLong(NodeView::memoryBytes)).orElseThrow();
