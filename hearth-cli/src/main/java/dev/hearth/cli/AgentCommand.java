@@ -287,6 +287,9 @@ final class AgentCommand implements Callable<Integer> {
         Path configFile;
         @Option(names = "--coordinator", paramLabel = "URL", description = "Coordinator endpoint, ws://HOST:PORT.")
         String coordinator;
+        @Option(names = "--runtimes", paramLabel = "LIST",
+                description = "Sandbox runtimes the agent offers (docker,qemu,...; default: docker), as the agent's flag.")
+        String runtimes;
         @Option(names = "--exec", paramLabel = "PATH",
                 description = "The hearth launcher to run (default: the launcher that runs this command, else this "
                         + "Java and this jar).")
@@ -309,6 +312,10 @@ final class AgentCommand implements Callable<Integer> {
             }
             if (tokenFile != null) {
                 command.addAll(List.of("--token-file", tokenFile.toAbsolutePath().toString()));
+            }
+            if (runtimes != null) {
+                command.addAll(List.of("--runtimes", String.join(",", HostSettings.parseRuntimes("--runtimes",
+                        runtimes))));
             }
             // a system service's home: HEARTH_HOME when given, else /var/lib/hearth (not the caller's ~/.hearth)
             Map<String, String> serviceEnv = new java.util.HashMap<>(env);

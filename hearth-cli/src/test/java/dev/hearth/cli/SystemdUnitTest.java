@@ -65,6 +65,19 @@ class SystemdUnitTest {
     }
 
     @Test
+    @DisplayName("--runtimes goes into the agent's command, checked first: a runtime Hearth does not know is refused")
+    void agentRuntimes() {
+        CliRun r = CliRun.of(env, "agent", "install-systemd", "--output", "-", "--config", "/etc/hearth/agent.conf",
+                "--exec", "/opt/hearth/bin/hearth", "--runtimes", "docker, qemu");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(UnitFile.parse(r.out()).command(Map.of())).containsSubsequence("--runtimes", "docker,qemu");
+        CliRun bad = CliRun.of(env, "agent", "install-systemd", "--output", "-", "--config", "/etc/hearth/agent.conf",
+                "--runtimes", "docker,lxc");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("--runtimes 'docker,lxc'");
+    }
+
+    @Test
     @DisplayName("the coordinator's unit: an unprivileged dynamic user, data in systemd's state folder, the whole "
             + "sandbox, and the flags given after -- (checked first)")
     void coordinator() {
