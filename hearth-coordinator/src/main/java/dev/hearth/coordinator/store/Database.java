@@ -36,6 +36,12 @@ public sealed interface Database {
         public Store open(InstantSource clock) {
             return Store.sqlite(file, clock);
         }
+
+        /** The file's path. */
+        @Override
+        public String toString() {
+            return file.toString();
+        }
     }
 
     /**

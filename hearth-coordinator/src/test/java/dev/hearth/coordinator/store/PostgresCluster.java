@@ -105,6 +105,29 @@ final class PostgresCluster {
         return name;
     }
 
+    /**
+     * Empties a database made by {@link #freshDatabase} whose store is closed, for the next test: every table but
+     * Flyway's history truncated, identities restarted. Several times faster than creating a database.
+     */
+    void empty(String database) {
+        Properties login = new Properties();
+        login.setProperty("user", USER);
+        login.setProperty("password", password);
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, login);
+                Statement s = c.createStatement()) {
+            List<String> tables = new ArrayList<>();
+            try (var rs = s.executeQuery("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    + "AND tablename <> 'flyway_schema_history'")) {
+                while (rs.next()) {
+                    tables.add(rs.getString(1));
+                }
+            }
+            s.execute("TRUNCATE " + String.join(", ", tables) + " RESTART IDENTITY CASCADE");
+        } catch (SQLException e) {
+            throw new IllegalStateException("test cluster on port " + port + ": empty " + database, e);
+        }
+    }
+
     /** Creates a new database with no schema at all (for migration and import tests). */
     String emptyDatabase() {
         String name = "hearth_" + databases.incrementAndGet();
