@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code hearth coordinator}: serves the REST API and the agents' WebSocket until stopped. */
 @Command(name = "coordinator", mixinStandardHelpOptions = true,
-        subcommands = {CoordinatorInstallSystemd.class, CoordinatorBackup.class, CoordinatorMigrate.class},
+        subcommands = {CoordinatorInstallSystemd.class, CoordinatorBackup.class, CoordinatorMigrate.class,
+            CoordinatorExport.class, CoordinatorImport.class},
         description = {"Runs the coordinator: the job API, the agents' WebSocket, the scheduler and the store.",
             "Stops cleanly on SIGTERM or Ctrl-C. The admin token is created on first start in DATA/admin.token."})
 @Prints(Prints.Kind.SERVICE)
@@ -160,6 +161,9 @@ final class CoordinatorCommand implements Callable<Integer> {
                     + "with no result (default: ${DEFAULT-VALUE}).")
     int cordonAfterExpiries;
 
+    @picocli.CommandLine.Mixin
+    DatabaseOptions database;
+
     @Option(names = "--tls", description = "Serve HTTPS and WSS with a self-signed certificate made in the data folder "
             + "on first start; its SHA-256 fingerprint is printed for clients to pin (--tls-fingerprint).")
     boolean tlsSelfSigned;
@@ -219,9 +223,10 @@ final class CoordinatorCommand implements Callable<Integer> {
         if (System.getProperty("org.sqlite.tmpdir") == null) {
             System.setProperty("org.sqlite.tmpdir", config.dataDir().toAbsolutePath().toString());
         }
+        var store = database.database(parent.environment(), config.dataDir());
         CoordinatorServer server = CoordinatorServer.start(config, InstantSource.system(),
                 OracleSettings.DEFAULTS.withPolicy(policy).withAttempts(oracleMaxAttempts,
-                        OracleSettings.DEFAULTS.firstRetry()), tls);
+                        OracleSettings.DEFAULTS.firstRetry()), tls, store);
         var identity = tls.load(config.dataDir(), config.host());
         String web = identity.isPresent() ? "https" : "http";
         String ws = identity.isPresent() ? "wss" : "ws";

@@ -56,7 +56,10 @@ class CoordinatorConfigFileTest {
             Map.entry("cordon-after-expiries", new Object[] {"6", 6}),
             Map.entry("tls", new Object[] {"true", true}),
             Map.entry("tls-cert", new Object[] {"\"c.pem\"", "DIR/c.pem"}),
-            Map.entry("tls-key", new Object[] {"\"k.pem\"", "DIR/k.pem"}));
+            Map.entry("tls-key", new Object[] {"\"k.pem\"", "DIR/k.pem"}),
+            Map.entry("db", new Object[] {"\"postgresql://db/h?user=u\"", "postgresql://db/h?user=u"}),
+            Map.entry("db-password-file", new Object[] {"\"pw\"", "DIR/pw"}),
+            Map.entry("db-pool", new Object[] {"3", 3}));
 
     @TempDir
     Path dir;

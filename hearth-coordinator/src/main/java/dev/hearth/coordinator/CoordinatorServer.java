@@ -40,6 +40,7 @@ import dev.hearth.coordinator.oracle.OracleSettings;
 import dev.hearth.coordinator.oracle.VerificationQueue;
 import dev.hearth.coordinator.scheduler.SchedulerLoop;
 import dev.hearth.coordinator.store.Cancellation;
+import dev.hearth.coordinator.store.Database;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.core.protocol.JobCancel;
 import dev.hearth.core.protocol.Protocol;
@@ -123,10 +124,21 @@ public final class CoordinatorServer implements AutoCloseable {
      */
     public static CoordinatorServer start(CoordinatorConfig config, InstantSource clock, OracleSettings oracle,
             ServerTls.Mode tls) throws IOException {
+        return start(config, clock, oracle, tls, new Database.Sqlite(config.dataDir().resolve("hearth.db")));
+    }
+
+    /**
+     * As {@link #start(CoordinatorConfig, InstantSource, OracleSettings, ServerTls.Mode)}, keeping the store in
+     * {@code database} (a PostgreSQL database, say) instead of the data folder's SQLite file.
+     *
+     * @throws IOException when the data folder, admin token or TLS identity cannot be made or read
+     */
+    public static CoordinatorServer start(CoordinatorConfig config, InstantSource clock, OracleSettings oracle,
+            ServerTls.Mode tls, Database database) throws IOException {
         AdminToken admin = AdminToken.loadOrCreate(config.dataDir());
         Optional<ServerTls> identity = tls.load(config.dataDir(), config.host());
         CoordinatorKey key = CoordinatorKey.loadOrCreate(config.dataDir());
-        Store store = Store.sqlite(config.dataDir().resolve("hearth.db"), clock);
+        Store store = database.open(clock);
         LedgerConfig ledger = config.ledger();
         Optional<PaymentWebhook> webhook = ledger.settlementWebhook()
                 .map(url -> new PaymentWebhook(store, url, key, clock, ledger.webhookRetryBase()));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.store;
 
+import dev.hearth.coordinator.store.sql.PostgresStore;
 import dev.hearth.coordinator.store.sql.SqliteStore;
 import dev.hearth.core.job.Redundancy;
 import java.nio.file.Path;
@@ -34,6 +35,18 @@ public interface Store extends AutoCloseable {
      */
     static Store sqlite(Path file, InstantSource clock) {
         return SqliteStore.open(file, clock);
+    }
+
+    /**
+     * Opens the PostgreSQL store at {@code location} on a pool of {@code poolSize} connections, and brings its
+     * schema up to date. Several coordinators may open one database: every change is a conditional update or an
+     * insert under a unique key, so racing writers cannot both win.
+     *
+     * @param password the role's password, empty for none; never logged nor put in an error
+     * @throws StoreException when the server cannot be reached, refuses the login, or the migration fails
+     */
+    static Store postgresql(PostgresLocation location, String password, int poolSize, InstantSource clock) {
+        return PostgresStore.open(location, password, poolSize, clock);
     }
 
     // ---- node tokens

@@ -39,6 +39,13 @@ final class AccountTable {
      * @throws InsufficientFundsException when {@code from} is not external and holds less than {@code amount}
      */
     static void move(Connection c, String from, String to, long amount) throws SQLException {
+        // Lock both rows before reading them, in id order so that two moves never wait on each other in a cycle. With
+        // one writer (SQLite) nothing else writes meanwhile anyway; with several (PostgreSQL) a second move waits here
+        // for the first to commit and then reads the balance it left, so the update on the read balance below holds.
+        // A no-op UPDATE locks the row in every dialect (FOR UPDATE is not SQLite's syntax).
+        for (String id : from.compareTo(to) < 0 ? List.of(from, to) : List.of(to, from)) {
+            update(c, "UPDATE ledger_accounts SET balance = balance WHERE id = ?", id);
+        }
         LedgerAccount debited = byId(c, from).orElseThrow();
         long after = Math.subtractExact(debited.balanceMicros(), amount);
         if (after < 0 && debited.kind() != AccountKind.EXTERNAL) {
