@@ -113,9 +113,10 @@ final class Registration {
             r.held().forEach(h -> claimed.merge(h.jobId(), h.epoch(), Math::max));
             claims.claimed(nodeId, claimed, clock.instant());
         }
-        hub.registered(session);
+        // registered is queued before the session becomes placeable, so no offer can reach the node ahead of it
         session.send(new Registered(nodeId, "Node registered", r.hearth() ? Protocol.HEARTH_V1 : null,
                 r.hearth() ? heartbeatSeconds : null));
+        hub.registered(session);
         for (LeaseRef held : r.held()) {
             if (MessageHandler.stale(store.job(held.jobId()), nodeId, held.epoch())) {
                 try (var fields = LogFields.job(held.jobId(), nodeId, held.epoch(), null)) {
