@@ -218,6 +218,40 @@ final class InstanceLifecycle {
         }
     }
 
+    @Command(name = "pause", mixinStandardHelpOptions = true,
+            description = {"Pauses a running qemu instance to disk: its memory is saved in its state folder and its "
+                    + "VM ends, freeing the memory; 'resume' goes on where it was.",
+                "Docker and Firecracker instances are refused."})
+    @Prints(Prints.Kind.MESSAGE)
+    static final class Pause extends Base {
+        @Parameters(paramLabel = "ID", description = "The instance's id.")
+        String id;
+
+        @Override
+        int run(Instances instances) throws Exception {
+            try (InstanceProgress progress = new InstanceProgress(err(), false)) {
+                instances.pause(id, progress);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true,
+            description = "Resumes a paused instance from its saved memory, with the same disk, address and secrets.")
+    @Prints(Prints.Kind.MESSAGE)
+    static final class Resume extends Base {
+        @Parameters(paramLabel = "ID", description = "The instance's id.")
+        String id;
+
+        @Override
+        int run(Instances instances) throws Exception {
+            try (InstanceProgress progress = new InstanceProgress(err(), false)) {
+                instances.resume(id, progress);
+            }
+            return 0;
+        }
+    }
+
     @Command(name = "restart", mixinStandardHelpOptions = true,
             description = "Stops (if running) and starts an instance.")
     @Prints(Prints.Kind.MESSAGE)

@@ -144,6 +144,10 @@ public final class InstanceSupervisor implements AutoCloseable {
                     closeProxy(id, t, "instance stopped");
                     closeDns(id, t, "instance stopped");
                 }
+                case PAUSED -> {
+                    closeProxy(id, t, "instance paused");
+                    closeDns(id, t, "instance paused");
+                }
                 case RUNNING -> {
                     keepDns(s.get(), t);
                     keepRunning(s.get(), t);
