@@ -145,8 +145,8 @@ public final class QemuVmm implements Vmm {
     /**
      * Starts the VM saved by {@link #saveDetached} again, as {@link #launchDetached} starts one, from the same
      * {@code config} (machine, memory, disks, NIC) and {@code files}: QEMU starts with the guest's CPUs stopped
-     * ({@code -S}), loads the saved state from {@link DetachedFiles#vmState()} ({@code snapshot-load}), continues the
-     * guest ({@code cont}) and deletes the saved state, so a later start never loads it twice. The guest goes on
+     * ({@code -S}), loads the saved state from {@link DetachedFiles#vmState()} ({@code snapshot-load}) and continues
+     * the guest ({@code cont}); the next save replaces the state, a fresh boot makes a new image. The guest goes on
      * where it was saved: its processes, their memory and its page cache; its clock lags by the time it was saved.
      *
      * @throws SandboxException when no state is saved, QEMU cannot load it (another machine, memory size or QEMU
@@ -180,6 +180,10 @@ public final class QemuVmm implements Vmm {
         try (QmpClient qmp = QmpClient.connect(files.qmpSocket(), QMP_START, qemu::isAlive)) {
             qmp.execute("stop", Map.of(), QMP_START);
             try {
+                if (SnapshotJobs.saved(qmp, QMP_START)) {
+                    // the state this VM was resumed from: deleted here rather than at resume, off the resume's path
+                    SnapshotJobs.delete(qmp, id, within);
+                }
                 SnapshotJobs.save(qmp, id, within);
             } catch (SandboxException e) {
                 qmp.execute("cont", Map.of(), QMP_START);
@@ -238,9 +242,6 @@ public final class QemuVmm implements Vmm {
                 qmp.execute("cont", Map.of(), QMP_START);
             }
             String status = qmp.execute("query-status", Map.of(), QMP_START).path("status").asText();
-            if (resume && "running".equals(status)) {
-                SnapshotJobs.delete(qmp, config.id(), RESTORE_LIMIT);
-            }
             if (!"running".equals(status)) {
                 throw new SandboxException("VM " + config.id() + " is " + status + " after start, not running");
             }

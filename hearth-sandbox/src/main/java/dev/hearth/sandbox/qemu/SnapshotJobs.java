@@ -32,6 +32,20 @@ final class SnapshotJobs {
         run(qmp, "snapshot-load", vm, within);
     }
 
+    /** Whether the state image holds a saved state (its qcow2 snapshot table names {@link #TAG}). */
+    static boolean saved(QmpClient qmp, Duration within) throws SandboxException, InterruptedException {
+        for (JsonNode node : qmp.execute("query-named-block-nodes", Map.of(), within)) {
+            if (VmStateImage.NODE.equals(node.path("node-name").asText())) {
+                for (JsonNode snapshot : node.path("image").path("snapshots")) {
+                    if (TAG.equals(snapshot.path("name").asText())) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
     /** Deletes the saved state (its clusters are reused by the next save). */
     static void delete(QmpClient qmp, String vm, Duration within) throws SandboxException, InterruptedException {
         qmp.execute("snapshot-delete", Map.of("job-id", jobId("snapshot-delete", vm), "tag", TAG,

@@ -46,7 +46,7 @@ class QemuSaveResumeE2eTest {
 
     @Test
     @DisplayName("stop, snapshot-save and quit free the VM; -S, snapshot-load and cont bring back its memory and "
-            + "disk; the state image is 0600; nothing is left after the VM is killed")
+            + "disk, twice; the state image is 0600; nothing is left after the VM is killed")
     void saveAndResume() throws Exception {
         GuestImage image = VmFixture.image();
         QemuVmm vmm = VmFixture.qemu();
@@ -86,6 +86,11 @@ class QemuSaveResumeE2eTest {
             assertThat(sh(console, "cat /on-disk").stdout().strip()).isEqualTo("kept on disk");
             String later = awaitCount(console, Integer.parseInt(after.split(" ")[1]) + 2);
             assertThat(later).as("it keeps running").startsWith(token + " ");
+
+            vmm.saveDetached("pause-e2e", files, LIMIT); // replaces the state it was resumed from
+            pid = vmm.resumeDetached(vm, files);
+            assertThat(sh(console, "cat /tmp/count").stdout().strip()).as("a second pause and resume")
+                    .startsWith(token + " ");
         } finally {
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             ProcessHandle.of(pid).ifPresent(p -> p.onExit().join());

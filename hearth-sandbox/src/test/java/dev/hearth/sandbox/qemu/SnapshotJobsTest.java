@@ -67,11 +67,14 @@ class SnapshotJobsTest {
             + "removes it, so a second load fails naming the job's error")
     void saveLoadDelete() throws Exception {
         long empty = Files.size(image);
+        assertThat(SnapshotJobs.saved(qmp, LIMIT)).isFalse();
         SnapshotJobs.save(qmp, "t", LIMIT);
+        assertThat(SnapshotJobs.saved(qmp, LIMIT)).isTrue();
         assertThat(Files.size(image)).as("the machine's memory and devices").isGreaterThan(empty);
         assertThat(qmp.execute("query-jobs", Map.of(), LIMIT)).as("every job dismissed").isEmpty();
         SnapshotJobs.load(qmp, "t", LIMIT);
         SnapshotJobs.delete(qmp, "t", LIMIT);
+        assertThat(SnapshotJobs.saved(qmp, LIMIT)).isFalse();
         assertThat(qmp.execute("query-jobs", Map.of(), LIMIT)).isEmpty();
         assertThatThrownBy(() -> SnapshotJobs.load(qmp, "t", LIMIT)).isInstanceOf(SandboxException.class)
                 .hasMessageContaining("snapshot-load of VM t failed");
