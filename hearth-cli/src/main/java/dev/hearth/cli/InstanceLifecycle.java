@@ -416,11 +416,21 @@ final class InstanceLifecycle {
                     + "health. 'hearth agent' runs the same supervisor; use this on a host without a coordinator."})
     @Prints(Prints.Kind.SERVICE)
     static final class Supervise extends Base {
+        @picocli.CommandLine.Option(names = "--idle-pause", paramLabel = "DURATION",
+                description = {"Pause a running qemu instance to disk once its port has carried no connection for "
+                        + "DURATION (e.g. 10m; the supervisor's health probes aside). A paused instance wakes on "
+                        + "the next connection to its port, with or without this option.",
+                    "Default: never pause on idle."})
+        String idlePause;
+
         @Override
         int run(Instances instances) throws Exception {
             ServiceLogging.infoUnlessSet(instance.parent.environment());
+            java.util.Optional<java.time.Duration> idle = idlePause == null ? java.util.Optional.empty()
+                    : java.util.Optional.of(dev.hearth.core.units.DurationText.parsePositive("--idle-pause",
+                            idlePause.strip()));
             CountDownLatch stopped = new CountDownLatch(1);
-            InstanceSupervisor supervisor = InstanceSupervisor.start(instances, InstantSource.system());
+            InstanceSupervisor supervisor = InstanceSupervisor.start(instances, InstantSource.system(), idle);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 supervisor.close();
                 stopped.countDown();

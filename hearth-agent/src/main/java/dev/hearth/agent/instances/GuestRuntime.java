@@ -122,6 +122,11 @@ public interface GuestRuntime {
                 + "; pausing is for instances on the qemu runtime");
     }
 
+    /** Whether this runtime can pause its guests to disk ({@link #pause}). */
+    default boolean canPause() {
+        return false;
+    }
+
     /** Whether the guest of {@code state} is paused: saved to disk and not running. */
     default boolean paused(InstanceState state) {
         return false;

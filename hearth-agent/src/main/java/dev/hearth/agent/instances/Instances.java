@@ -258,6 +258,36 @@ public final class Instances {
         progress.done("instance " + id + " is running on 127.0.0.1:" + running.hostPort());
     }
 
+    /**
+     * Resumes a paused instance for a connection to its port (scale to zero; the supervisor's wake listener calls
+     * it for each connection it holds): under the allocation lock, a paused instance's guest is resumed and the
+     * instance marked running; one already running (woken by an earlier connection) is returned as it is. No
+     * health wait: the caller retries its connection to the service.
+     *
+     * @throws InstanceException when the instance is neither paused nor running (stopped, destroyed meanwhile), or
+     *     its guest cannot be resumed
+     */
+    public InstanceState wake(String id) throws IOException, InterruptedException {
+        try (StateLock lock = StateLock.acquire(store.root())) {
+            InstanceState s = state(id);
+            if (s.desired() == InstanceState.Desired.RUNNING) {
+                return s;
+            }
+            if (s.desired() != InstanceState.Desired.PAUSED) {
+                throw new InstanceException("instance '" + id + "' is " + s.desired().name().toLowerCase(
+                        java.util.Locale.ROOT) + ", not paused: a connection does not start it");
+            }
+            try {
+                runtime(s.runtime()).resume(s);
+            } catch (SandboxException e) {
+                throw new InstanceException("cannot wake instance '" + id + "': " + e.getMessage(), e);
+            }
+            InstanceState running = s.withDesired(InstanceState.Desired.RUNNING);
+            store.write(running);
+            return running;
+        }
+    }
+
     /** Stops (if running) and starts an instance; starts a stopped one. */
     public void restart(String id, StepProgress progress) throws IOException, InterruptedException {
         InstanceState s = creatingRefused(state(id));

@@ -57,6 +57,11 @@ public final class QemuGuests extends MicroVmGuests {
     }
 
     @Override
+    public boolean canPause() {
+        return true;
+    }
+
+    @Override
     protected void save(InstanceState state, Path dir, Duration within) throws SandboxException, InterruptedException {
         vmm.saveDetached(state.id(), DetachedFiles.in(dir), within);
     }
