@@ -349,15 +349,30 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
         }
     }
 
-    /** Stops the VM, then removes its allowlist rules (a start writes them again). */
+    /**
+     * Stops the VM, then removes its allowlist rules (a start writes them again). A paused guest's saved state is
+     * discarded: a stopped guest boots afresh at its next start.
+     */
     @Override
     public void stop(InstanceState state, Duration grace) throws SandboxException {
         try {
             halt(state, grace);
+            if (pid(state).isEmpty()) {
+                discardSavedState(state);
+            }
         } finally {
             if (!state.allow().isEmpty() && pid(state).isEmpty()) {
                 network.find(state.id()).ifPresent(allowlists::unfence);
             }
+        }
+    }
+
+    private void discardSavedState(InstanceState state) throws SandboxException {
+        try {
+            Files.deleteIfExists(folder(state).resolve(PAUSED));
+        } catch (IOException e) {
+            throw new SandboxException("cannot discard the saved state of instance " + state.id() + ": "
+                    + e.getMessage(), e);
         }
     }
 

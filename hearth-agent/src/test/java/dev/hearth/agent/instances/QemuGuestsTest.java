@@ -144,7 +144,7 @@ class QemuGuestsTest {
 
     @Test
     @DisplayName("pause refuses a guest that does not run and resume one that is not paused, naming the instance; a "
-            + "folder with the pause marker and no QEMU reads as paused, and remove takes the marker and state away")
+            + "folder with the pause marker and no QEMU reads as paused until stopped, and remove takes the folder away")
     void pauseAndResumeStates() throws Exception {
         QemuGuests g = guests();
         Path folder = Files.createDirectories(dir.resolve("vm").resolve("a"));
@@ -164,6 +164,8 @@ class QemuGuestsTest {
                 .guestState()).isEqualTo("paused");
         assertThatThrownBy(() -> g.pause(state("a"), java.time.Duration.ofSeconds(5)))
                 .hasMessageContaining("paused already");
+        g.stop(state("a"), java.time.Duration.ofSeconds(5));
+        assertThat(g.paused(state("a"))).as("a stopped guest boots afresh: its saved state is discarded").isFalse();
         g.remove(state("a"));
         assertThat(folder).doesNotExist();
     }
