@@ -48,6 +48,7 @@ public final class VmPause {
     public static void run(VmBootArgs args, PrintStream out, PrintStream progress)
             throws BenchmarkException, InterruptedException {
         Path dir = null;
+        long pid = 0;
         try {
             GuestImage image = new GuestImages(ContentCache.fromEnvironment(System.getenv()))
                     .ensure(BuildProgress.silent());
@@ -69,23 +70,22 @@ public final class VmPause {
             for (int round = -1; round < args.n(); round++) {
                 long offset = Files.exists(files.consoleLog()) ? Files.size(files.consoleLog()) : 0;
                 long t0 = System.nanoTime();
-                long pid = qemu.launchDetached(vm, files);
+                pid = qemu.launchDetached(vm, files);
                 awaitReady(files, offset);
                 firstAnswer(console);
                 long c = System.nanoTime() - t0;
                 Thread.sleep(500); // let the service settle, as a running instance has
                 t0 = System.nanoTime();
                 qemu.saveDetached(ID, files, LIMIT);
+                pid = 0; // QEMU has exited: its pid may name another process from now on
                 long s = System.nanoTime() - t0;
                 stateBytes = Files.size(files.vmState());
                 t0 = System.nanoTime();
                 pid = qemu.resumeDetached(vm, files);
                 firstAnswer(console);
                 long r = System.nanoTime() - t0;
-                ProcessHandle.of(pid).ifPresent(p -> {
-                    p.destroyForcibly();
-                    p.onExit().join();
-                });
+                end(pid);
+                pid = 0;
                 if (round >= 0) {
                     cold.add(c);
                     save.add(s);
@@ -106,6 +106,7 @@ public final class VmPause {
         } catch (IOException e) { // SandboxException included
             throw new BenchmarkException(e.getMessage(), e);
         } finally {
+            end(pid); // a round that failed half-way leaves no QEMU behind
             if (dir != null) {
                 try {
                     ContentCache.deleteTree(dir);
@@ -114,6 +115,17 @@ public final class VmPause {
                 }
             }
         }
+    }
+
+    /** Kills the VM's QEMU, if it still runs, and waits for it to go. */
+    private static void end(long pid) {
+        if (pid <= 0) {
+            return;
+        }
+        ProcessHandle.of(pid).ifPresent(p -> {
+            p.destroyForcibly();
+            p.onExit().join();
+        });
     }
 
     private static VmConfig config(GuestImage image, Path dir) throws IOException, SandboxException,
