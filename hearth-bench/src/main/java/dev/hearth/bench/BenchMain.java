@@ -24,7 +24,7 @@ public final class BenchMain {
     /** Exit status when interrupted, as a shell reports SIGINT. */
     static final int INTERRUPTED = 130;
 
-    static final String BENCHMARKS = "job-overhead, agents-sim, ws-servers, vm-boot, first-command";
+    static final String BENCHMARKS = "job-overhead, agents-sim, ws-servers, vm-boot, vm-pause, first-command";
 
     static final String USAGE_TEXT = """
             Usage: hearth-bench BENCHMARK [OPTIONS]
@@ -58,6 +58,11 @@ public final class BenchMain {
                                     and prints medians, p90s and the ratio Hearth/bare; under KVM also the
                                     absolute time to guest init. Builds the guest image first if not cached.
                                     --n N: 1 to 1000 (default 10).
+              vm-pause [--n N]      Times a detached QEMU microVM (the plain guest image, 2 vCPUs, 256 MiB) to
+                                    its first answered command when booted cold and when resumed from its
+                                    saved state, and the save itself (stop, snapshot-save, QEMU gone), N rounds
+                                    after a warm-up, and prints medians and p90s against the goal (resume
+                                    < 1 s). --n N: 1 to 1000 (default 10).
               first-command [--n N] Times create to the first output byte of 'echo ready' for Docker made
                                     cold and for Docker from a warm pool (one ready container, refilled between
                                     rounds), N rounds each after a warm-up, and prints medians and p90s against
@@ -94,6 +99,7 @@ public final class BenchMain {
             case "agents-sim" -> agentsSim(all.subList(1, all.size()), out, err);
             case "ws-servers" -> wsServers(all.subList(1, all.size()), out, err);
             case "vm-boot" -> vmBoot(all.subList(1, all.size()), out, err);
+            case "vm-pause" -> vmPause(all.subList(1, all.size()), out, err);
             case "first-command" -> firstCommand(all.subList(1, all.size()), out, err);
             default -> {
                 err.println("hearth-bench: " + new InvalidInputException("benchmark", all.get(0), "one of "
@@ -188,6 +194,28 @@ public final class BenchMain {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             err.println("hearth-bench: vm-boot interrupted");
+            return INTERRUPTED;
+        }
+    }
+
+    private static int vmPause(List<String> args, PrintStream out, PrintStream err) {
+        VmBootArgs parsed;
+        try {
+            parsed = VmBootArgs.parse("vm-pause", args);
+        } catch (InvalidInputException e) {
+            err.println("hearth-bench: " + e.getMessage());
+            err.println("Try 'hearth-bench --help' for the accepted forms.");
+            return USAGE;
+        }
+        try {
+            VmPause.run(parsed, out, err);
+            return 0;
+        } catch (BenchmarkException e) {
+            err.println("hearth-bench: vm-pause failed: " + e.getMessage());
+            return FAILED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("hearth-bench: vm-pause interrupted");
             return INTERRUPTED;
         }
     }

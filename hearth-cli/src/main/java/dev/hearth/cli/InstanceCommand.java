@@ -18,7 +18,8 @@ import picocli.CommandLine.ParentCommand;
             "Environment: STATE_ROOT (default $HEARTH_HOME/instances), FC_ROOT, BASE_PORT (18890), BRIDGE_NAME, "
                     + "BRIDGE_ADDR, SUBNET_CIDR, SSH_KEY_PATH, BASE_IMAGES_DIR (fireclaw's variables)."},
         subcommands = {InstanceCreateCommand.class, InstanceLifecycle.ListCmd.class, InstanceLifecycle.Status.class,
-            InstanceLifecycle.Start.class, InstanceLifecycle.Stop.class, InstanceLifecycle.Restart.class,
+            InstanceLifecycle.Start.class, InstanceLifecycle.Stop.class, InstanceLifecycle.Pause.class,
+            InstanceLifecycle.Resume.class, InstanceLifecycle.Restart.class,
             InstanceLifecycle.Logs.class, InstanceLifecycle.Shell.class, InstanceLifecycle.Token.class,
             InstanceLifecycle.Destroy.class, InstanceLifecycle.Provision.class, InstanceLifecycle.Supervise.class})
 final class InstanceCommand {

@@ -218,6 +218,40 @@ final class InstanceLifecycle {
         }
     }
 
+    @Command(name = "pause", mixinStandardHelpOptions = true,
+            description = {"Pauses a running qemu instance to disk: its memory is saved in its state folder and its "
+                    + "VM ends, freeing the memory; 'resume' goes on where it was.",
+                "Docker and Firecracker instances are refused."})
+    @Prints(Prints.Kind.MESSAGE)
+    static final class Pause extends Base {
+        @Parameters(paramLabel = "ID", description = "The instance's id.")
+        String id;
+
+        @Override
+        int run(Instances instances) throws Exception {
+            try (InstanceProgress progress = new InstanceProgress(err(), false)) {
+                instances.pause(id, progress);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true,
+            description = "Resumes a paused instance from its saved memory, with the same disk, address and secrets.")
+    @Prints(Prints.Kind.MESSAGE)
+    static final class Resume extends Base {
+        @Parameters(paramLabel = "ID", description = "The instance's id.")
+        String id;
+
+        @Override
+        int run(Instances instances) throws Exception {
+            try (InstanceProgress progress = new InstanceProgress(err(), false)) {
+                instances.resume(id, progress);
+            }
+            return 0;
+        }
+    }
+
     @Command(name = "restart", mixinStandardHelpOptions = true,
             description = "Stops (if running) and starts an instance.")
     @Prints(Prints.Kind.MESSAGE)
@@ -382,11 +416,21 @@ final class InstanceLifecycle {
                     + "health. 'hearth agent' runs the same supervisor; use this on a host without a coordinator."})
     @Prints(Prints.Kind.SERVICE)
     static final class Supervise extends Base {
+        @picocli.CommandLine.Option(names = "--idle-pause", paramLabel = "DURATION",
+                description = {"Pause a running qemu instance to disk once its port has carried no connection for "
+                        + "DURATION (e.g. 10m; the supervisor's health probes aside). A paused instance wakes on "
+                        + "the next connection to its port, with or without this option.",
+                    "Default: never pause on idle."})
+        String idlePause;
+
         @Override
         int run(Instances instances) throws Exception {
             ServiceLogging.infoUnlessSet(instance.parent.environment());
+            java.util.Optional<java.time.Duration> idle = idlePause == null ? java.util.Optional.empty()
+                    : java.util.Optional.of(dev.hearth.core.units.DurationText.parsePositive("--idle-pause",
+                            idlePause.strip()));
             CountDownLatch stopped = new CountDownLatch(1);
-            InstanceSupervisor supervisor = InstanceSupervisor.start(instances, InstantSource.system());
+            InstanceSupervisor supervisor = InstanceSupervisor.start(instances, InstantSource.system(), idle);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 supervisor.close();
                 stopped.countDown();

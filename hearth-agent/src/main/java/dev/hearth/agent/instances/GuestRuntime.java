@@ -103,6 +103,35 @@ public interface GuestRuntime {
         return Optional.empty();
     }
 
+    /**
+     * Saves the running guest of {@code state} to disk and ends it, so its memory is freed, waiting up to
+     * {@code within}; {@link #resume} goes on from where it was. Refused by runtimes that cannot (Docker: its
+     * {@code pause} freezes a container but keeps its memory, and its checkpoints need CRIU and an experimental
+     * engine).
+     *
+     * @throws SandboxException naming the runtime when it cannot pause, or when the guest cannot be saved
+     */
+    default void pause(InstanceState state, Duration within) throws SandboxException, InterruptedException {
+        throw new SandboxException("the " + name() + " runtime cannot pause instance " + state.id() + " to disk ("
+                + "a paused container keeps its memory); pausing is for instances on the qemu runtime");
+    }
+
+    /** Starts the paused guest of {@code state} again from its saved state; a running one is left as it is. */
+    default void resume(InstanceState state) throws SandboxException {
+        throw new SandboxException("the " + name() + " runtime cannot resume instance " + state.id()
+                + "; pausing is for instances on the qemu runtime");
+    }
+
+    /** Whether this runtime can pause its guests to disk ({@link #pause}). */
+    default boolean canPause() {
+        return false;
+    }
+
+    /** Whether the guest of {@code state} is paused: saved to disk and not running. */
+    default boolean paused(InstanceState state) {
+        return false;
+    }
+
     /** Names of guests this runtime holds for {@code id} under this state root (to prove none is left). */
     List<String> leftovers(String id) throws SandboxException;
 }

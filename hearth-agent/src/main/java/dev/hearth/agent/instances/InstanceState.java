@@ -33,14 +33,16 @@ public record InstanceState(String id, InstanceRuntime runtime, int hostPort, St
         String diskSize, boolean skipBrowserInstall, boolean minimax, Desired desired, Instant createdAt,
         List<String> allow) {
 
-    /** What the owner wants of an instance; the supervisor acts only on RUNNING and STOPPED. */
+    /** What the owner wants of an instance; the supervisor acts only on RUNNING, STOPPED and PAUSED. */
     public enum Desired {
         /** Being created: the supervisor leaves it alone until create hands it over. */
         CREATING,
         /** Keep it running: restart it when it stops, keep its proxy open. */
         RUNNING,
         /** Keep it stopped: no restart, no proxy. */
-        STOPPED
+        STOPPED,
+        /** Paused to disk ({@link Instances#pause}): no restart, no proxy; resume goes on where it was. */
+        PAUSED
     }
 
     public InstanceState {

@@ -45,6 +45,7 @@ public final class InstanceSupervisor implements AutoCloseable {
     private final SupervisorLock lock;
     private final Map<String, Tracked> tracked = new HashMap<>();
     private final Thread thread;
+    private final Optional<Duration> idlePause;
     private volatile boolean closed;
 
     /** What the supervisor keeps per instance between ticks. */
@@ -63,10 +64,17 @@ public final class InstanceSupervisor implements AutoCloseable {
         String health = "unknown";
         AutoCloseable dns;
         String dnsText = "";
+        WakeListener wake;
+        /** When the proxy last carried a connection other than the health probe's (idle pause). */
+        Instant activeAt;
+        long acceptedSeen;
+        long probes;
     }
 
-    private InstanceSupervisor(Instances instances, InstantSource clock, Duration tick, SupervisorLock lock) {
+    private InstanceSupervisor(Instances instances, InstantSource clock, Duration tick, SupervisorLock lock,
+            Optional<Duration> idlePause) {
         this.instances = instances;
+        this.idlePause = idlePause;
         this.clock = clock;
         this.tick = tick;
         this.lock = lock;
@@ -79,12 +87,29 @@ public final class InstanceSupervisor implements AutoCloseable {
      * @throws IOException when another supervisor already runs for that state root
      */
     public static InstanceSupervisor start(Instances instances, InstantSource clock) throws IOException {
-        return start(instances, clock, Duration.ofSeconds(1));
+        return start(instances, clock, Duration.ofSeconds(1), Optional.empty());
+    }
+
+    /**
+     * Starts supervising, pausing each running instance whose runtime can pause ({@link GuestRuntime#canPause})
+     * once its proxy has carried no connection for {@code idlePause} (the supervisor's own health probes aside); a
+     * paused instance wakes on the next connection to its port whether or not this is set.
+     *
+     * @throws IOException when another supervisor already runs for that state root
+     */
+    public static InstanceSupervisor start(Instances instances, InstantSource clock, Optional<Duration> idlePause)
+            throws IOException {
+        return start(instances, clock, Duration.ofSeconds(1), idlePause);
     }
 
     static InstanceSupervisor start(Instances instances, InstantSource clock, Duration tick) throws IOException {
+        return start(instances, clock, tick, Optional.empty());
+    }
+
+    static InstanceSupervisor start(Instances instances, InstantSource clock, Duration tick,
+            Optional<Duration> idlePause) throws IOException {
         InstanceSupervisor s = new InstanceSupervisor(instances, clock, tick,
-                SupervisorLock.take(instances.store().root()));
+                SupervisorLock.take(instances.store().root()), idlePause);
         s.thread.start();
         log.info("supervising the instances of {}", instances.store().root());
         return s;
@@ -120,6 +145,7 @@ public final class InstanceSupervisor implements AutoCloseable {
         for (String id : List.copyOf(tracked.keySet())) {
             if (!seen.contains(id)) {
                 Tracked gone = tracked.remove(id);
+                closeWake(id, gone, "instance removed");
                 closeProxy(id, gone, "instance removed");
                 closeDns(id, gone, "instance removed");
             }
@@ -137,14 +163,22 @@ public final class InstanceSupervisor implements AutoCloseable {
             instances.runtime(s.get().runtime()).tidy(s.get());
             switch (s.get().desired()) {
                 case CREATING -> {
+                    closeWake(id, t, "instance not handed over");
                     closeProxy(id, t, "instance not handed over");
                     keepDns(s.get(), t);
                 }
                 case STOPPED -> {
+                    closeWake(id, t, "instance stopped");
                     closeProxy(id, t, "instance stopped");
                     closeDns(id, t, "instance stopped");
                 }
+                case PAUSED -> {
+                    closeProxy(id, t, "instance paused");
+                    closeDns(id, t, "instance paused");
+                    keepWake(s.get(), t);
+                }
                 case RUNNING -> {
+                    closeWake(id, t, "instance running");
                     keepDns(s.get(), t);
                     keepRunning(s.get(), t);
                 }
@@ -191,7 +225,11 @@ public final class InstanceSupervisor implements AutoCloseable {
                 t.failuresInRow = 0;
             }
             openProxy(s, t, g.get(), runtime);
+            if (pauseIfIdle(s, t, now, runtime)) {
+                return;
+            }
             if (t.proxy != null && (t.healthAt == null || t.healthAt.plus(HEALTH_EVERY).isBefore(now))) {
+                t.probes++;
                 String h = HealthProbe.check(s.hostPort(), instances.provisioner().workload(s).healthPath());
                 if (!h.equals(t.health) && !(t.health.equals("unknown") && !HealthProbe.ok(h))) {
                     hostLog(s.id(), "health " + h);
@@ -284,6 +322,78 @@ public final class InstanceSupervisor implements AutoCloseable {
         return Duration.ofSeconds(Math.min(seconds, MAX_BACKOFF.toSeconds()));
     }
 
+    /**
+     * Pauses a running instance whose proxy carried no connection but the health probes' for the idle limit; true
+     * when it did. Called before this pass's probe, so the last probe's connection has long ended.
+     */
+    private boolean pauseIfIdle(InstanceState s, Tracked t, Instant now, GuestRuntime runtime)
+            throws IOException, InterruptedException {
+        if (idlePause.isEmpty() || t.proxy == null || !runtime.canPause()) {
+            return false;
+        }
+        var m = t.proxy.metrics();
+        long others = m.accepted() - t.probes;
+        if (t.activeAt == null || m.active() > 0 || others != t.acceptedSeen) {
+            t.activeAt = now;
+            t.acceptedSeen = others;
+            return false;
+        }
+        if (t.activeAt.plus(idlePause.get()).isAfter(now)) {
+            return false;
+        }
+        hostLog(s.id(), "no connection for " + idlePause.get().toSeconds() + " s: pausing it (a connection to "
+                + "127.0.0.1:" + s.hostPort() + " wakes it)");
+        closeProxy(s.id(), t, "idle, pausing");
+        try {
+            instances.pause(s.id(), StepProgress.silent());
+        } catch (InstanceException e) {
+            hostLog(s.id(), "idle pause failed: " + e.getMessage());
+            return false;
+        }
+        t.activeAt = null;
+        keepWake(s.withDesired(InstanceState.Desired.PAUSED), t);
+        return true;
+    }
+
+    /** Keeps a wake listener on a paused instance's port while its guest is paused (scale to zero). */
+    private void keepWake(InstanceState s, Tracked t) {
+        if (t.wake != null) {
+            t.proxyText = "waking on 127.0.0.1:" + s.hostPort();
+            return;
+        }
+        if (!instances.runtime(s.runtime()).paused(s)) {
+            return;
+        }
+        String id = s.id();
+        try {
+            t.wake = WakeListener.start(s.hostPort(), () -> {
+                InstanceState woken = instances.wake(id);
+                GuestRuntime runtime = instances.runtime(woken.runtime());
+                Optional<String> address = runtime.status(woken).flatMap(GuestStatus::address)
+                        .or(() -> Optional.ofNullable(woken.guestIp()));
+                if (address.isEmpty()) {
+                    throw new InstanceException("instance '" + id + "' was woken but its guest has no address");
+                }
+                return InetSocketAddress.createUnresolved(address.get(),
+                        instances.provisioner().workload(woken).guestPort());
+            }, Duration.ofSeconds(30).multipliedBy(instances.runtime(s.runtime()).slowdown(s)));
+            t.proxyText = "waking on 127.0.0.1:" + s.hostPort();
+            hostLog(id, "paused; a connection to 127.0.0.1:" + s.hostPort() + " wakes it");
+        } catch (IOException e) {
+            t.proxyText = "wake listener failed: " + e.getMessage();
+            hostLog(id, t.proxyText);
+        }
+    }
+
+    private void closeWake(String id, Tracked t, String why) {
+        if (t != null && t.wake != null) {
+            t.wake.close();
+            t.wake = null;
+            hostLog(id, "wake listener closed (" + why + ")");
+            t.proxyText = "closed";
+        }
+    }
+
     private void openProxy(InstanceState s, Tracked t, GuestStatus g, GuestRuntime runtime) {
         Optional<String> address = g.address().or(() -> Optional.ofNullable(s.guestIp()));
         if (address.isEmpty()) {
@@ -300,6 +410,8 @@ public final class InstanceSupervisor implements AutoCloseable {
             t.proxy = LoopbackProxy.start(LoopbackProxy.LOOPBACK, s.hostPort(), address.get(), guestPort,
                     Duration.ofSeconds(5));
             t.target = target;
+            t.probes = 0;
+            t.activeAt = null;
             t.proxyText = "listening 127.0.0.1:" + s.hostPort() + " -> " + address.get() + ":" + guestPort;
             hostLog(s.id(), "proxy " + t.proxyText);
         } catch (IOException | RuntimeException e) {
@@ -349,6 +461,10 @@ public final class InstanceSupervisor implements AutoCloseable {
                 if (t.proxy != null) {
                     t.proxy.close();
                     t.proxy = null;
+                }
+                if (t.wake != null) {
+                    t.wake.close();
+                    t.wake = null;
                 }
                 closeDns(id, t, "supervisor closed; the rules stay, the next supervisor serves it again");
             });

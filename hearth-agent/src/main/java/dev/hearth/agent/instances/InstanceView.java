@@ -29,7 +29,10 @@ public record InstanceView(InstanceState state, Optional<GuestStatus> guest, Opt
                 state.createdAt() == null ? null : state.createdAt().toString());
     }
 
-    /** "running", "stopped", "missing" (no guest), "creating", or "unknown" when the runtime did not answer. */
+    /**
+     * "running", "stopped", "paused" (saved to disk), "missing" (no guest), "creating", or "unknown" when the runtime
+     * did not answer.
+     */
     public String guestState() {
         if (state.desired() == InstanceState.Desired.CREATING) {
             return "creating";
@@ -37,7 +40,8 @@ public record InstanceView(InstanceState state, Optional<GuestStatus> guest, Opt
         if (guestError.isPresent()) {
             return "unknown";
         }
-        return guest.map(g -> g.running() ? "running" : "stopped").orElse("missing");
+        return guest.map(g -> g.running() ? "running"
+                : g.lastExit().filter(e -> e.startsWith("paused")).isPresent() ? "paused" : "stopped").orElse("missing");
     }
 
     /** The proxy's state as the supervisor reported it, or "down (no supervisor)". */

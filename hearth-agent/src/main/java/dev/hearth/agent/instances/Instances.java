@@ -32,6 +32,8 @@ import java.util.function.IntPredicate;
 public final class Instances {
 
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    /** How long saving a guest may take on the host's own CPU (stretched by the runtime's slowdown). */
+    private static final Duration PAUSE_LIMIT = Duration.ofSeconds(30);
 
     private final InstanceSettings settings;
     private final InstanceStore store;
@@ -194,6 +196,96 @@ public final class Instances {
         progress.step("stop " + id);
         runtime(s.runtime()).stop(s, STOP_GRACE);
         progress.done("instance " + id + " is stopped");
+    }
+
+    /**
+     * Pauses a running instance to disk: marks it paused (the supervisor then closes its proxy and restarts nothing),
+     * saves its guest's memory and devices and ends the guest, so its memory is freed. The guest's disk, address and
+     * secrets stay; {@link #resume} goes on where it was. Serialized with other pauses and resumes of this state
+     * root (the allocation lock). A guest that cannot be saved keeps running and the instance stays as it was.
+     *
+     * @throws InstanceException when the instance does not run or its runtime cannot pause (Docker, Firecracker)
+     */
+    public void pause(String id, StepProgress progress) throws IOException, InterruptedException {
+        try (StateLock lock = StateLock.acquire(store.root())) {
+            InstanceState s = creatingRefused(state(id));
+            GuestRuntime runtime = runtime(s.runtime());
+            if (runtime.paused(s)) {
+                store.write(s.withDesired(InstanceState.Desired.PAUSED));
+                progress.done("instance " + id + " is paused already");
+                return;
+            }
+            store.write(s.withDesired(InstanceState.Desired.PAUSED));
+            progress.step("save the guest of " + id + " to disk");
+            try {
+                runtime.pause(s, PAUSE_LIMIT.multipliedBy(runtime.slowdown(s)));
+            } catch (SandboxException e) {
+                store.write(s);
+                throw new InstanceException("cannot pause instance '" + id + "': " + e.getMessage(), e);
+            }
+        }
+        progress.done("instance " + id + " is paused; 'hearth instance resume " + id + "' goes on where it was");
+    }
+
+    /**
+     * Resumes a paused instance from its saved state (same disk, address and secrets), marks it running and, with a
+     * supervisor, waits for its health through the proxy. A running instance is only marked running.
+     *
+     * @throws InstanceException when the instance is not paused, or its saved state cannot be loaded
+     */
+    public void resume(String id, StepProgress progress) throws IOException, InterruptedException {
+        InstanceState running;
+        try (StateLock lock = StateLock.acquire(store.root())) {
+            InstanceState s = creatingRefused(state(id));
+            GuestRuntime runtime = runtime(s.runtime());
+            if (s.desired() != InstanceState.Desired.PAUSED && !runtime.paused(s)) {
+                throw new InstanceException("instance '" + id + "' is not paused (it is "
+                        + s.desired().name().toLowerCase(java.util.Locale.ROOT) + "); 'hearth instance start " + id
+                        + "' starts a stopped one");
+            }
+            progress.step("resume the guest of " + id + " from disk");
+            try {
+                runtime.resume(s);
+            } catch (SandboxException e) {
+                throw new InstanceException("cannot resume instance '" + id + "': " + e.getMessage()
+                        + "; its saved state is kept: try again, or 'hearth instance restart " + id
+                        + "' to boot it afresh", e);
+            }
+            running = s.withDesired(InstanceState.Desired.RUNNING);
+            store.write(running);
+        }
+        awaitHealthIfSupervised(running, progress);
+        progress.done("instance " + id + " is running on 127.0.0.1:" + running.hostPort());
+    }
+
+    /**
+     * Resumes a paused instance for a connection to its port (scale to zero; the supervisor's wake listener calls
+     * it for each connection it holds): under the allocation lock, a paused instance's guest is resumed and the
+     * instance marked running; one already running (woken by an earlier connection) is returned as it is. No
+     * health wait: the caller retries its connection to the service.
+     *
+     * @throws InstanceException when the instance is neither paused nor running (stopped, destroyed meanwhile), or
+     *     its guest cannot be resumed
+     */
+    public InstanceState wake(String id) throws IOException, InterruptedException {
+        try (StateLock lock = StateLock.acquire(store.root())) {
+            InstanceState s = state(id);
+            if (s.desired() == InstanceState.Desired.RUNNING) {
+                return s;
+            }
+            if (s.desired() != InstanceState.Desired.PAUSED) {
+                throw new InstanceException("instance '" + id + "' is " + s.desired().name().toLowerCase(
+                        java.util.Locale.ROOT) + ", not paused: a connection does not start it");
+            }
+            try {
+                runtime(s.runtime()).resume(s);
+            } catch (SandboxException e) {
+                throw new InstanceException("cannot wake instance '" + id + "': " + e.getMessage(), e);
+            }
+            InstanceState running = s.withDesired(InstanceState.Desired.RUNNING);
+            store.write(running);
+            return running;
+        }
     }
 
     /** Stops (if running) and starts an instance; starts a stopped one. */

@@ -72,6 +72,8 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
     static final long CONSOLE_LOG_MAX_BYTES = 8L << 20;
     /** Written when a rotation carried the current boot's ready frame away to console.log.1. */
     private static final String BOOT_READY = "boot.ready";
+    /** Written once the guest's state is saved and its VMM ended; removed when it runs again. */
+    static final String PAUSED = "paused";
 
     private final HostNetwork network;
     private final ContentCache cache;
@@ -232,6 +234,15 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
         if (pid(state).isPresent()) {
             return;
         }
+        if (paused(state)) {
+            resume(state); // a paused guest goes on where it was rather than booting afresh
+            return;
+        }
+        boot(state, false);
+    }
+
+    /** Boots the guest afresh, or, when {@code resume}, starts it again from its saved state. */
+    private void boot(InstanceState state, boolean resume) throws SandboxException {
         Path dir = folder(state);
         if (!Files.isRegularFile(dir.resolve(DISK))) {
             throw new SandboxException("instance " + state.id() + " has no guest disk in " + dir
@@ -249,11 +260,18 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
                     MicroVmDriver.bootArgs(name()),
                     List.of(new VmDrive("rootfs", dir.resolve(DISK), true, false),
                             new VmDrive("config", dir.resolve(ConfigDrive.FILE), false, true)), Optional.of(nic), dir);
+            allowlists.fence(state, nic); // before the VM runs, so it never runs open
+            if (resume) {
+                // the same boot goes on: its offset and ready frame in the console log still hold
+                relaunch(state, config, dir);
+                Files.deleteIfExists(dir.resolve(PAUSED));
+                return;
+            }
+            Files.deleteIfExists(dir.resolve(PAUSED));
             Path consoleLog = consoleLog(dir);
             long offset = Files.exists(consoleLog) ? Files.size(consoleLog) : 0;
             Files.deleteIfExists(dir.resolve(BOOT_READY));
             Files.writeString(dir.resolve("boot.offset"), Long.toString(offset));
-            allowlists.fence(state, nic); // before the VM runs, so it never runs open
             launch(state, config, dir);
         } catch (IOException e) {
             throw new SandboxException("cannot start instance " + state.id() + ": " + e.getMessage(), e);
@@ -261,6 +279,61 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
             Thread.currentThread().interrupt();
             throw new SandboxException("interrupted while starting instance " + state.id(), e);
         }
+    }
+
+    /**
+     * Saves the running guest of {@code state} to disk and ends its VMM, so its memory is freed; {@link #resume} goes
+     * on from there. The VM's NIC, disk and allowlist rules stay, so the guest comes back with the same address.
+     *
+     * @throws SandboxException when the guest does not run, or this VMM cannot save it (the guest then runs on)
+     */
+    @Override
+    public void pause(InstanceState state, Duration within) throws SandboxException, InterruptedException {
+        if (pid(state).isEmpty()) {
+            throw new SandboxException("instance " + state.id() + " is not running, so there is nothing to pause"
+                    + (paused(state) ? " (it is paused already)" : "; start it first"));
+        }
+        Path dir = folder(state);
+        save(state, dir, within);
+        try {
+            Files.writeString(dir.resolve(PAUSED), "", StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new SandboxException("the guest of instance " + state.id() + " was saved, but its pause marker "
+                    + dir.resolve(PAUSED) + " could not be written: " + e.getMessage(), e);
+        }
+    }
+
+    /** Starts the paused guest of {@code state} again from its saved state; a running one is left as it is. */
+    @Override
+    public void resume(InstanceState state) throws SandboxException {
+        if (pid(state).isPresent()) {
+            return;
+        }
+        if (!paused(state)) {
+            throw new SandboxException("instance " + state.id() + " is not paused (no saved state in "
+                    + folder(state) + "); start it instead");
+        }
+        boot(state, true);
+    }
+
+    @Override
+    public boolean paused(InstanceState state) {
+        return Files.exists(folder(state).resolve(PAUSED)) && pid(state).isEmpty();
+    }
+
+    /**
+     * Saves the running VM in {@code dir} and ends its VMM, waiting up to {@code within}. This VMM cannot by
+     * default: it refuses, naming the runtime that can.
+     */
+    protected void save(InstanceState state, Path dir, Duration within) throws SandboxException, InterruptedException {
+        throw new SandboxException("the " + name() + " runtime cannot pause instance " + state.id()
+                + " to disk; pausing is for instances on the qemu runtime");
+    }
+
+    /** Starts the VM saved in {@code dir} again with {@code config}, detached; returns once it runs. */
+    protected void relaunch(InstanceState state, VmConfig config, Path dir)
+            throws SandboxException, IOException, InterruptedException {
+        throw new SandboxException("the " + name() + " runtime cannot resume instance " + state.id());
     }
 
     /** The pid of this instance's VMM while it runs: its pid file's process, whose command line names the folder. */
@@ -276,15 +349,30 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
         }
     }
 
-    /** Stops the VM, then removes its allowlist rules (a start writes them again). */
+    /**
+     * Stops the VM, then removes its allowlist rules (a start writes them again). A paused guest's saved state is
+     * discarded: a stopped guest boots afresh at its next start.
+     */
     @Override
     public void stop(InstanceState state, Duration grace) throws SandboxException {
         try {
             halt(state, grace);
+            if (pid(state).isEmpty()) {
+                discardSavedState(state);
+            }
         } finally {
             if (!state.allow().isEmpty() && pid(state).isEmpty()) {
                 network.find(state.id()).ifPresent(allowlists::unfence);
             }
+        }
+    }
+
+    private void discardSavedState(InstanceState state) throws SandboxException {
+        try {
+            Files.deleteIfExists(folder(state).resolve(PAUSED));
+        } catch (IOException e) {
+            throw new SandboxException("cannot discard the saved state of instance " + state.id() + ": "
+                    + e.getMessage(), e);
         }
     }
 
@@ -418,7 +506,9 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
         Optional<Instant> finished = running || started.isEmpty() ? Optional.empty()
                 : modified(consoleLog).or(() -> started);
         Optional<String> lastExit = Optional.empty();
-        if (!running && started.isPresent()) {
+        if (!running && Files.exists(dir.resolve(PAUSED))) {
+            lastExit = Optional.of("paused: its memory is saved on disk");
+        } else if (!running && started.isPresent()) {
             lastExit = Optional.of(new ConsoleLog(consoleLog).lastExit()
                     .map(c -> c < 0 ? "the guest init could not run the service" : "exit " + c)
                     .orElse("the VM ended without the guest reporting an exit (killed or crashed)"));

@@ -11,6 +11,7 @@ import dev.hearth.sandbox.vm.VmConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * Instances as QEMU microVMs ({@link MicroVmGuests}): QEMU runs in a session of its own, never daemonized (so its
@@ -53,6 +54,22 @@ public final class QemuGuests extends MicroVmGuests {
             throws SandboxException, IOException, InterruptedException {
         Files.writeString(dir.resolve(ACCEL), vmm.accelerator(config.kernel()).kind());
         vmm.launchDetached(config, DetachedFiles.in(dir));
+    }
+
+    @Override
+    public boolean canPause() {
+        return true;
+    }
+
+    @Override
+    protected void save(InstanceState state, Path dir, Duration within) throws SandboxException, InterruptedException {
+        vmm.saveDetached(state.id(), DetachedFiles.in(dir), within);
+    }
+
+    @Override
+    protected void relaunch(InstanceState state, VmConfig config, Path dir)
+            throws SandboxException, InterruptedException {
+        vmm.resumeDetached(config, DetachedFiles.in(dir));
     }
 
     @Override

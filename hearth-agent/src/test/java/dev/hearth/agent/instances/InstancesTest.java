@@ -219,4 +219,21 @@ class InstancesTest {
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("hearth instance supervise");
         assertThat(fx.instances.store().folder(id)).doesNotExist();
     }
+
+    @Test
+    @DisplayName("pause on the docker runtime is refused by name; the instance stays wanted running and serving, and "
+            + "resume of a running instance says it is not paused")
+    void pauseRefusedOnDocker() throws Exception {
+        String id = InstanceFixture.newId();
+        InstanceState s = fx.instances.create(InstanceFixture.spec(id), StepProgress.silent());
+        assertThatThrownBy(() -> fx.instances.pause(id, StepProgress.silent())).isInstanceOf(InstanceException.class)
+                .hasMessageContaining("cannot pause instance '" + id + "'")
+                .hasMessageContaining("the docker runtime cannot pause").hasMessageContaining("qemu runtime");
+        assertThat(fx.instances.store().read(id).orElseThrow().desired()).isEqualTo(InstanceState.Desired.RUNNING);
+        assertThat(get(s.hostPort(), "/health")).contains("\"ok\":true");
+        assertThatThrownBy(() -> fx.instances.resume(id, StepProgress.silent())).isInstanceOf(InstanceException.class)
+                .hasMessageContaining("is not paused (it is running)");
+        fx.instances.destroy(id, StepProgress.silent());
+        assertNothingLeft(id, s.hostPort());
+    }
 }

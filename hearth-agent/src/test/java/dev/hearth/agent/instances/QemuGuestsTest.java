@@ -141,4 +141,32 @@ class QemuGuestsTest {
         assertThat(folder).doesNotExist();
         assertThat(g.leftovers("a")).isEmpty();
     }
+
+    @Test
+    @DisplayName("pause refuses a guest that does not run and resume one that is not paused, naming the instance; a "
+            + "folder with the pause marker and no QEMU reads as paused until stopped, and remove takes the folder away")
+    void pauseAndResumeStates() throws Exception {
+        QemuGuests g = guests();
+        Path folder = Files.createDirectories(dir.resolve("vm").resolve("a"));
+        assertThatThrownBy(() -> g.pause(state("a"), java.time.Duration.ofSeconds(5)))
+                .isInstanceOf(dev.hearth.sandbox.SandboxException.class)
+                .hasMessageContaining("instance a is not running").hasMessageContaining("start it first");
+        assertThatThrownBy(() -> g.resume(state("a"))).isInstanceOf(dev.hearth.sandbox.SandboxException.class)
+                .hasMessageContaining("instance a is not paused");
+        assertThat(g.paused(state("a"))).isFalse();
+        Files.writeString(folder.resolve(MicroVmGuests.PAUSED), "");
+        Files.write(folder.resolve("vmstate.qcow2"), new byte[16]);
+        assertThat(g.paused(state("a"))).isTrue();
+        GuestStatus s = g.status(state("a")).orElseThrow();
+        assertThat(s.running()).isFalse();
+        assertThat(s.lastExit()).hasValueSatisfying(e -> assertThat(e).startsWith("paused"));
+        assertThat(new InstanceView(state("a"), java.util.Optional.of(s), java.util.Optional.empty(), SupervisorReport.none(), false)
+                .guestState()).isEqualTo("paused");
+        assertThatThrownBy(() -> g.pause(state("a"), java.time.Duration.ofSeconds(5)))
+                .hasMessageContaining("paused already");
+        g.stop(state("a"), java.time.Duration.ofSeconds(5));
+        assertThat(g.paused(state("a"))).as("a stopped guest boots afresh: its saved state is discarded").isFalse();
+        g.remove(state("a"));
+        assertThat(folder).doesNotExist();
+    }
 }

@@ -14,6 +14,14 @@ import java.nio.file.Path;
  */
 public record DetachedFiles(Path qmpSocket, Path consoleSocket, Path consoleLog, Path pidFile) {
 
+    /**
+     * The qcow2 image ({@link VmStateImage}) that holds the VM's saved state, guest memory included, beside its QMP
+     * socket; made afresh at every boot.
+     */
+    public Path vmState() {
+        return qmpSocket.resolveSibling("vmstate.qcow2");
+    }
+
     /** The usual names in {@code dir}. */
     public static DetachedFiles in(Path dir) {
         Path d = dir.toAbsolutePath().normalize();

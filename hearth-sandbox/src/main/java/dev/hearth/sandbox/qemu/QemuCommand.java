@@ -38,6 +38,16 @@ final class QemuCommand {
      */
     static List<String> detachedArgv(Path binary, VmConfig config, Accelerator accel, DetachedFiles files,
             QemuConfinement confinement) {
+        return detachedArgv(binary, config, accel, files, confinement, false);
+    }
+
+    /**
+     * As {@link #detachedArgv(Path, VmConfig, Accelerator, DetachedFiles, QemuConfinement)}, with the state image
+     * ({@link VmStateImage}, node {@value VmStateImage#NODE}) attached to no device, and, when {@code incoming}, the
+     * guest's CPUs stopped at start ({@code -S}) so a saved state can be loaded before it runs.
+     */
+    static List<String> detachedArgv(Path binary, VmConfig config, Accelerator accel, DetachedFiles files,
+            QemuConfinement confinement, boolean incoming) {
         // A service's guest runs several busy threads for long (Node and its workers; OpenClaw gives a worker 5 s to
         // start): one host thread per vCPU lets them run in parallel, where a job's short boot is faster on one.
         String accelOption = accel.kvm() ? "kvm" : "tcg,thread=multi";
@@ -45,6 +55,12 @@ final class QemuCommand {
                 "-chardev", "socket,id=console,path=" + option(files.consoleSocket()) + ",server=on,wait=off,logfile="
                         + option(files.consoleLog()) + ",logappend=on"));
         a.addAll(List.of("-pidfile", files.pidFile().toString()));
+        // opened before -runas drops privileges: the unprivileged QEMU writes its saved state into it
+        a.addAll(List.of("-blockdev", "driver=qcow2,node-name=" + VmStateImage.NODE + ",file.driver=file,"
+                + "file.filename=" + option(files.vmState())));
+        if (incoming) {
+            a.add("-S");
+        }
         a.addAll(confinement.options());
         return a;
     }

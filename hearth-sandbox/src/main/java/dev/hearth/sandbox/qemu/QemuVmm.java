@@ -35,6 +35,8 @@ public final class QemuVmm implements Vmm {
     /** The kernel's limit on a unix socket path, less its terminating NUL. */
     private static final int MAX_SOCKET_PATH = 107;
     private static final Duration QMP_START = Duration.ofSeconds(15);
+    /** How long loading or deleting a saved state may take (it reads the guest's memory from disk). */
+    private static final Duration RESTORE_LIMIT = Duration.ofMinutes(2);
     /** util-linux's setsid: starts a detached VM's QEMU in a session of its own (it execs, never forks, here). */
     private static final Path SETSID = Path.of("/usr/bin/setsid");
     private static final Logger log = LoggerFactory.getLogger(QemuVmm.class);
@@ -137,6 +139,70 @@ public final class QemuVmm implements Vmm {
      * @throws SandboxException with QEMU's own error output when it could not start the VM
      */
     public long launchDetached(VmConfig config, DetachedFiles files) throws SandboxException, InterruptedException {
+        return launchDetached(config, files, false);
+    }
+
+    /**
+     * Starts the VM saved by {@link #saveDetached} again, as {@link #launchDetached} starts one, from the same
+     * {@code config} (machine, memory, disks, NIC) and {@code files}: QEMU starts with the guest's CPUs stopped
+     * ({@code -S}), loads the saved state from {@link DetachedFiles#vmState()} ({@code snapshot-load}) and continues
+     * the guest ({@code cont}); the next save replaces the state, a fresh boot makes a new image. The guest goes on
+     * where it was saved: its processes, their memory and its page cache; its clock lags by the time it was saved.
+     *
+     * @throws SandboxException when no state is saved, QEMU cannot load it (another machine, memory size or QEMU
+     *     version) or the VM does not come up; QEMU is then killed and the saved state left as it was
+     */
+    public long resumeDetached(VmConfig config, DetachedFiles files) throws SandboxException, InterruptedException {
+        if (!Files.isRegularFile(files.vmState())) {
+            throw new SandboxException("VM " + config.id() + " has no saved state in " + files.vmState());
+        }
+        return launchDetached(config, files, true);
+    }
+
+    /**
+     * Saves the running detached VM in {@code files} to its state image and ends its QEMU, so its memory is freed:
+     * QMP {@code stop}, {@code snapshot-save} of memory and devices into {@link DetachedFiles#vmState()} (the guest's
+     * disks, raw, are left as they are and flushed when QEMU quits), then {@code quit}, waiting up to {@code within}
+     * for QEMU to exit. When the save fails the guest is continued ({@code cont}) and keeps running.
+     *
+     * @throws SandboxException when the VM does not run, cannot be saved or QEMU does not exit
+     */
+    public void saveDetached(String id, DetachedFiles files, Duration within)
+            throws SandboxException, InterruptedException {
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readString(files.pidFile()).strip());
+        } catch (IOException | NumberFormatException e) {
+            throw new SandboxException("VM " + id + " has no readable pid file " + files.pidFile(), e);
+        }
+        ProcessHandle qemu = ProcessHandle.of(pid).orElseThrow(() -> new SandboxException("VM " + id
+                + " is not running (pid " + pid + " is gone)"));
+        try (QmpClient qmp = QmpClient.connect(files.qmpSocket(), QMP_START, qemu::isAlive)) {
+            qmp.execute("stop", Map.of(), QMP_START);
+            try {
+                if (SnapshotJobs.saved(qmp, QMP_START)) {
+                    // the state this VM was resumed from: deleted here rather than at resume, off the resume's path
+                    SnapshotJobs.delete(qmp, id, within);
+                }
+                SnapshotJobs.save(qmp, id, within);
+            } catch (SandboxException e) {
+                qmp.execute("cont", Map.of(), QMP_START);
+                throw e;
+            }
+            qmp.execute("quit", Map.of(), QMP_START);
+        }
+        try {
+            qemu.onExit().get(within.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            qemu.destroyForcibly();
+            throw new SandboxException("QEMU of VM " + id + " (pid " + pid + ") did not exit within " + within
+                    + " after its state was saved; it was killed", e);
+        }
+        log.debug("VM {} saved to {} and ended", id, files.vmState());
+    }
+
+    private long launchDetached(VmConfig config, DetachedFiles files, boolean resume)
+            throws SandboxException, InterruptedException {
         check();
         for (Path socket : List.of(files.qmpSocket(), files.consoleSocket())) {
             if (socket.toString().length() > MAX_SOCKET_PATH) {
@@ -155,8 +221,11 @@ public final class QemuVmm implements Vmm {
         } catch (IOException e) {
             throw new SandboxException("cannot clear the files of VM " + config.id() + ": " + e.getMessage(), e);
         }
+        if (!resume) {
+            VmStateImage.create(files.vmState()); // a fresh boot: whatever was saved before belongs to another boot
+        }
         List<String> session = new ArrayList<>(List.of(SETSID.toString()));
-        session.addAll(QemuCommand.detachedArgv(binary, config, accel, files, confinement));
+        session.addAll(QemuCommand.detachedArgv(binary, config, accel, files, confinement, resume));
         // systemd-run --scope and setsid each exec the next, so the process started here is QEMU itself
         List<String> argv = scope.wrap(config.id(), session);
         Process p;
@@ -168,6 +237,10 @@ public final class QemuVmm implements Vmm {
             throw new SandboxException("cannot start " + binary + " for VM " + config.id() + ": " + e.getMessage(), e);
         }
         try (QmpClient qmp = QmpClient.connect(files.qmpSocket(), QMP_START, p::isAlive)) {
+            if (resume) {
+                SnapshotJobs.load(qmp, config.id(), RESTORE_LIMIT);
+                qmp.execute("cont", Map.of(), QMP_START);
+            }
             String status = qmp.execute("query-status", Map.of(), QMP_START).path("status").asText();
             if (!"running".equals(status)) {
                 throw new SandboxException("VM " + config.id() + " is " + status + " after start, not running");

@@ -69,7 +69,13 @@ class QemuCommandTest {
                 .containsSequence("-chardev", "socket,id=console,path=/srv/vm,,1/console.sock,server=on,wait=off,"
                         + "logfile=/srv/vm,,1/console.log,logappend=on")
                 .containsSequence("-serial", "chardev:console")
-                .containsSequence("-qmp", "unix:/srv/vm,,1/qmp.sock,server=on,wait=off");
+                .containsSequence("-qmp", "unix:/srv/vm,,1/qmp.sock,server=on,wait=off")
+                .containsSequence("-blockdev", "driver=qcow2,node-name=vmstate,file.driver=file,"
+                        + "file.filename=/srv/vm,,1/vmstate.qcow2")
+                .doesNotContain("-S");
+        org.assertj.core.api.Assertions.assertThat(QemuCommand.detachedArgv(Path.of("/q"), config(Optional.empty()),
+                new Accelerator("tcg", "t"), f, QemuConfinement.NONE, true)).as("a resume starts with the CPUs stopped")
+                .contains("-S");
     }
 
     @Test
