@@ -15,6 +15,7 @@ import dev.hearth.coordinator.api.EventsApi;
 import dev.hearth.coordinator.api.WebhooksApi;
 import dev.hearth.coordinator.api.BlobsApi;
 import dev.hearth.coordinator.api.NodeFilesApi;
+import dev.hearth.coordinator.api.JobOutputsApi;
 import dev.hearth.coordinator.blobs.BlobFiles;
 import dev.hearth.coordinator.blobs.BlobLimits;
 import dev.hearth.coordinator.blobs.BlobRetention;
@@ -211,7 +212,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 new CoordinatorApi(key), new NodeInstancesApi(store, hub, instances, config.idempotencyRetention(), events), new InstancesApi(instances, hub, store.tenants()),
                 new TenantsApi(store.tenants()), new NodeRemovalApi(store, store.tenants(), hub, wake),
                 new WebhooksApi(store.webhooks(), targets), access, new BlobsApi(store.blobs(), blobFiles, blobLimits),
-                new NodeFilesApi(store, blobFiles));
+                new NodeFilesApi(store, blobFiles, blobLimits), new JobOutputsApi(store, blobFiles));
         io.helidon.webserver.WebServerConfig.Builder web = WebServer.builder();
         identity.ifPresent(t -> web.tls(Tls.builder().sslContext(t.context()).build()));
         WebServer server = web
@@ -248,7 +249,7 @@ public final class CoordinatorServer implements AutoCloseable {
     /** The REST services, each mounted under its /v1 prefix behind the authorization filter. */
     private record Apis(JobsApi jobs, NodesApi nodes, TokensApi tokens, LedgerApi ledger, CoordinatorApi coordinator,
             NodeInstancesApi nodeInstances, InstancesApi instances, TenantsApi tenants, NodeRemovalApi removal,
-            WebhooksApi webhooks, Access access, BlobsApi blobs, NodeFilesApi nodeFiles) {
+            WebhooksApi webhooks, Access access, BlobsApi blobs, NodeFilesApi nodeFiles, JobOutputsApi outputs) {
     }
 
     /** The web dashboard's page and session, and the /v1 reads it adds. */
@@ -274,6 +275,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 .register("/v1", apis.tenants())
                 .register("/v1/webhooks", apis.webhooks())
                 .register("/v1/blobs", apis.blobs())
+                .register("/v1/jobs", apis.outputs())
                 .register(Protocol.AGENT_PATH, apis.nodeFiles())
                 .register("/v1/jobs", dashboard.jobs())
                 .register("/v1/overview", dashboard.overview())

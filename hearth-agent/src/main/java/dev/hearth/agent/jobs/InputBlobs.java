@@ -7,9 +7,6 @@ import dev.hearth.core.job.JobSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
-import javax.net.ssl.SSLContext;
 
 /**
  * Fetches the uploaded blobs a job's files name from the coordinator ({@code GET <agent path>/jobs/{id}/blobs/
@@ -37,32 +32,20 @@ public final class InputBlobs {
         }
     }
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration TIMEOUT = NodeHttp.TIMEOUT;
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(InputBlobs.class);
 
-    private final URI agentEndpoint;
-    private final String token;
-    private final String nodeKey;
-    private final HttpClient http;
+    private final NodeHttp http;
     private final Path folder;
     private final long maxBytes;
 
     /**
-     * @param agentEndpoint the coordinator's agent WebSocket ({@code ws(s)://host:port/v1/agent}); its HTTP twin serves
-     *     the blobs
-     * @param token the node token, {@code nodeKey} the node's public key (base64 X.509): the pair it registers with
-     * @param tls the trust of a wss:// coordinator (the link's), empty for the JDK's
+     * @param http the coordinator's routes for nodes
      * @param folder where downloads go while they are checked (made when absent)
      * @param maxBytes the most one blob may be, whatever the offer says
      */
-    public InputBlobs(URI agentEndpoint, String token, String nodeKey, Optional<SSLContext> tls, Path folder,
-            long maxBytes) {
-        this.agentEndpoint = agentEndpoint;
-        this.token = token;
-        this.nodeKey = nodeKey;
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(TIMEOUT);
-        tls.ifPresent(b::sslContext);
-        this.http = b.build();
+    public InputBlobs(NodeHttp http, Path folder, long maxBytes) {
+        this.http = http;
         this.folder = folder;
         this.maxBytes = maxBytes;
         removeLeftovers();
@@ -111,9 +94,8 @@ public final class InputBlobs {
         try {
             Files.createDirectories(folder);
             part = Files.createTempFile(folder, "blob", ".part");
-            HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(uri(jobId, blob.digest(), epoch))
-                    .timeout(TIMEOUT).header("Authorization", "Bearer " + token).header("Hearth-Node-Key", nodeKey)
-                    .GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> r = http.client().send(http.request(jobId, epoch, "blobs/" + blob.digest(), "")
+                    .timeout(TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
             MessageDigest sha = sha256();
             long size = 0;
             try (InputStream in = r.body(); OutputStream out = Files.newOutputStream(part)) {
@@ -151,14 +133,6 @@ public final class InputBlobs {
                 }
             }
         }
-    }
-
-    private URI uri(String jobId, String digest, long epoch) {
-        String scheme = agentEndpoint.getScheme().equals("wss") || agentEndpoint.getScheme().equals("https")
-                ? "https" : "http";
-        return URI.create(scheme + "://" + agentEndpoint.getRawAuthority() + agentEndpoint.getRawPath() + "/jobs/"
-                + java.net.URLEncoder.encode(jobId, java.nio.charset.StandardCharsets.UTF_8) + "/blobs/" + digest
-                + "?epoch=" + epoch);
     }
 
     private static MessageDigest sha256() {

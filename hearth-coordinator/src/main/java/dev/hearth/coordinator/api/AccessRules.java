@@ -16,7 +16,10 @@ import java.util.Set;
  */
 public final class AccessRules {
 
-    /** One operation: its method, its path (with {@code {name}} segments matching any one segment) and its roles. */
+    /**
+     * One operation: its method, its path (with {@code {name}} segments matching any one segment, and a last
+     * {@code {path}} segment matching one or more) and its roles.
+     */
     public record Rule(String method, String path, Set<Role> roles) {
 
         /**
@@ -62,6 +65,8 @@ public final class AccessRules {
             new Rule("GET", "/v1/jobs/{id}/spec", CLIENT),
             new Rule("GET", "/v1/jobs/{id}/placements", CLIENT),
             new Rule("POST", "/v1/jobs/{id}/cancel", CLIENT),
+            new Rule("GET", "/v1/jobs/{id}/outputs", CLIENT),
+            new Rule("GET", "/v1/jobs/{id}/outputs/{path}", CLIENT),
             new Rule("PUT", "/v1/blobs/{digest}", CLIENT),
             new Rule("HEAD", "/v1/blobs/{digest}", CLIENT),
             new Rule("GET", "/v1/nodes", OPERATOR),
@@ -128,7 +133,9 @@ public final class AccessRules {
     }
 
     private static boolean matches(String[] pattern, String[] given) {
-        if (pattern.length != given.length) {
+        // a last segment {path} takes the rest of the path, slashes and all (an output's path below /job/out)
+        boolean rest = pattern.length > 0 && pattern[pattern.length - 1].equals("{path}");
+        if (rest ? given.length < pattern.length : pattern.length != given.length) {
             return false;
         }
         for (int i = 0; i < pattern.length; i++) {

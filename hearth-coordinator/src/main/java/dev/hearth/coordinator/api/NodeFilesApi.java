@@ -26,26 +26,86 @@ import java.util.Optional;
  * The agents' HTTP routes under {@code /v1/agent/jobs/{id}}, outside the client keys' filter: a node
  * authenticates with its node token ({@code Authorization: Bearer hnt_...}) and its public key
  * ({@link #NODE_KEY}), the pair it registers with, and may read only what the job it holds a live lease of
- * (at the {@code epoch} it names) needs: {@code GET .../blobs/{digest}} streams a blob the job's spec names.
- * Thread-safe.
+ * (at the {@code epoch} it names) needs: {@code GET .../blobs/{digest}} streams a blob the job's spec names, and
+ * {@code PUT .../outputs/{path}?sha256=HEX} stores a file the job left in /job/out, kept only when it hashes to the
+ * declared SHA-256 and fits the job's output cap and its owner's quota. Thread-safe.
  */
 public final class NodeFilesApi implements HttpService {
 
     /** The request header carrying the node's public key, base64 of its X.509 encoding, as it registers. */
     public static final HeaderName NODE_KEY = HeaderNames.create("Hearth-Node-Key");
 
+    private static final java.util.regex.Pattern SHA256 = java.util.regex.Pattern.compile("[0-9a-f]{64}");
+
     private final Store store;
     private final BlobFiles files;
+    private final dev.hearth.coordinator.blobs.BlobLimits limits;
 
-    /** The routes over the store's leases and the blobs' files. */
-    public NodeFilesApi(Store store, BlobFiles files) {
+    /** The routes over the store's leases and the blobs' files, storing outputs within {@code limits}. */
+    public NodeFilesApi(Store store, BlobFiles files, dev.hearth.coordinator.blobs.BlobLimits limits) {
         this.store = store;
         this.files = files;
+        this.limits = limits;
     }
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/jobs/{id}/blobs/{digest}", this::blob);
+        rules.get("/jobs/{id}/blobs/{digest}", this::blob).put("/jobs/{id}/outputs/*", this::output);
+    }
+
+    private void output(ServerRequest req, ServerResponse res) {
+        Optional<JobRecord> job = leased(req, res);
+        if (job.isEmpty()) {
+            return;
+        }
+        JobRecord j = job.get();
+        String prefix = dev.hearth.core.protocol.Protocol.AGENT_PATH + "/jobs/" + j.id() + "/outputs/";
+        String raw = req.path().absolute().path();
+        String path = raw.startsWith(prefix) ? raw.substring(prefix.length()) : "";
+        if (!OutputPaths.valid(path)) {
+            JsonResponses.invalid(res, "path", "output path '" + path + "' is invalid: " + OutputPaths.FORM);
+            return;
+        }
+        String sha = req.query().first("sha256").orElse("");
+        if (!SHA256.matcher(sha).matches()) {
+            JsonResponses.invalid(res, "sha256", "sha256 '" + sha + "' is invalid: the 64 lower-case hex digits "
+                    + "of the file's SHA-256, as the receipt lists it");
+            return;
+        }
+        String owner = JobQuota.owner(store, j.id());
+        long jobBytes = store.blobs().outputs(j.id(), j.epoch()).stream().filter(o -> !o.path().equals(path))
+                .mapToLong(dev.hearth.coordinator.store.Blobs.Output::size).sum();
+        long cap = Math.min(limits.outputMaxBytes() - jobBytes, limits.quotaBytes() - store.blobs().storedBytes(owner));
+        long declared = req.headers().contentLength().orElse(-1);
+        if (cap <= 0 || declared > cap) {
+            java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+            body.put("error", "too_large");
+            body.put("limit", limits.outputMaxBytes());
+            body.put("message", "output " + path + " of job " + j.id() + " is past what is stored for it: "
+                    + limits.outputMaxBytes() + " bytes a job (--output-max-size), and its owner's quota (--blob-quota); "
+                    + "it stays listed in the receipt, not stored");
+            JsonResponses.send(res, 413, body);
+            return;
+        }
+        try (InputStream in = req.content().inputStream()) {
+            long size = files.receive(in, "sha256:" + sha, cap, n -> store.blobs().addOutput(
+                    new dev.hearth.coordinator.store.Blobs.Output(j.id(), j.epoch(), path, sha, n, owner)));
+            java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+            body.put("path", path);
+            body.put("sha256", sha);
+            body.put("size", size);
+            JsonResponses.send(res, 201, body);
+        } catch (BlobFiles.Refused e) {
+            java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+            body.put("error", e.tooLarge() ? "too_large" : "digest_mismatch");
+            body.put("field", "sha256");
+            body.put("message", e.tooLarge() ? "output " + path + " runs past the " + cap + " bytes left for job "
+                    + j.id() + "'s outputs: not stored" : "output " + path + " hashes to " + e.actual()
+                    + ", not the declared sha256 " + sha + ": not stored");
+            JsonResponses.send(res, e.tooLarge() ? 413 : 422, body);
+        } catch (IOException e) {
+            throw new UncheckedIOException("output " + path + " of job " + j.id() + " could not be stored", e);
+        }
     }
 
     private void blob(ServerRequest req, ServerResponse res) {

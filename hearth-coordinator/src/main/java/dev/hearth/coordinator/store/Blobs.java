@@ -23,7 +23,7 @@ public interface Blobs {
     /** The size of {@code owner}'s blob {@code digest}; empty when it holds none by that digest. */
     OptionalLong size(String owner, String digest);
 
-    /** The bytes {@code owner}'s blobs add up to. */
+    /** The bytes {@code owner}'s blobs and its jobs' stored outputs add up to. */
     long storedBytes(String owner);
 
     /** Records that job {@code jobId} names these digests (it keeps them from retention while it is unfinished). */
@@ -33,13 +33,29 @@ public interface Blobs {
     boolean referenced(String jobId, String digest);
 
     /**
-     * Removes the rows untouched since before {@code cutoff} whose digest no unfinished job names, and the
-     * references of finished jobs.
+     * Removes the rows untouched since before {@code cutoff} whose digest no unfinished job names, the
+     * references of finished jobs, and the outputs of pruned (or removed) jobs.
      *
      * @return the digests no row holds any more: the files to delete
      */
     List<String> expire(Instant cutoff);
 
-    /** Whether any owner holds {@code digest}. */
+    /** Whether any owner holds {@code digest}, as a blob or as a job's output. */
     boolean held(String digest);
+
+    /**
+     * A file a job left in /job/out as the node holding its lease at {@code epoch} uploaded it.
+     *
+     * @param path its path below /job/out
+     * @param sha256 its SHA-256, 64 lower-case hex digits
+     * @param owner the job's account, whose quota it counts against
+     */
+    record Output(String jobId, long epoch, String path, String sha256, long size, String owner) {
+    }
+
+    /** Records an uploaded output (replacing one of the same job, epoch and path). */
+    void addOutput(Output output);
+
+    /** The outputs uploaded for a job under {@code epoch}, by path. */
+    List<Output> outputs(String jobId, long epoch);
 }

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-@DisplayName("Blobs: uploaded by hash, kept only when they hash to it, usable only by their uploader and its job's node")
+@DisplayName("Blobs and outputs: uploaded by hash, kept only when they hash to it, readable only by their owner and "
+        + "the job's node")
 class BlobsApiTest {
 
     @TempDir
@@ -45,7 +46,7 @@ class BlobsApiTest {
     void start() throws Exception {
         server = CoordinatorServer.start(new CoordinatorConfig("127.0.0.1", 0, data, Duration.ofSeconds(1),
                 Duration.ofSeconds(30), 64 * 1024, Duration.ofMillis(100)), InstantSource.system(),
-                OracleSettings.DEFAULTS, new ServerTls.Mode.Off(), new BlobLimits(1000, 1500, Duration.ofDays(7)));
+                OracleSettings.DEFAULTS, new ServerTls.Mode.Off(), new BlobLimits(1000, 1500, Duration.ofDays(7), 1000));
         admin = Files.readString(data.resolve("admin.token")).strip();
     }
 
@@ -161,11 +162,8 @@ class BlobsApiTest {
         KeyPair strangerKey = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         try (ScriptedAgent agent = new ScriptedAgent(server.port());
                 ScriptedAgent other = new ScriptedAgent(server.port())) {
-            other.send(ResultFrames.hearthRegister(stranger, strangerKey, other.expect("hello").get("nonce").asText(),
-                    0));
-            other.expect("registered");
-            agent.send(ResultFrames.hearthRegister(token, key, agent.expect("hello").get("nonce").asText()));
-            agent.expect("registered");
+            register(other, stranger, strangerKey, 0);
+            register(agent, token, key, 4);
             String id = submit(alice, d).get("id").asText();
             JsonNode offer = agent.expect("job");
             JsonNode file = offer.at("/spec/files/0");
@@ -191,7 +189,76 @@ class BlobsApiTest {
         }
     }
 
+    /** Registers a scripted Hearth node with {@code slots} slots (0: it gets no job); its node id. */
+    private static String register(ScriptedAgent agent, String token, KeyPair key, int slots) throws Exception {
+        agent.send(ResultFrames.hearthRegister(token, key, agent.expect("hello").get("nonce").asText(), slots));
+        return agent.expect("registered").get("nodeId").asText();
+    }
+
     private String token() throws Exception {
         return Json.mapper().readTree(call("POST", "/v1/tokens", null, admin).body()).get("token").asText();
+    }
+
+    @Test
+    @DisplayName("a job's node uploads its outputs (checked against the declared hash, within the job's cap); the "
+            + "owner lists the receipt's outputs, stored or not, and reads the stored ones with their hash")
+    void outputs() throws Exception {
+        String alice = client("alice");
+        String bob = client("bob");
+        String token = token();
+        String stranger = token();
+        KeyPair key = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        KeyPair strangerKey = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        try (ScriptedAgent agent = new ScriptedAgent(server.port());
+                ScriptedAgent other = new ScriptedAgent(server.port())) {
+            String strangerId = register(other, stranger, strangerKey, 0);
+            String nodeId = register(agent, token, key, 4);
+            HttpResponse<String> submitted = call("POST", "/v1/jobs", "{\"command\":[\"true\"]}"
+                    .getBytes(StandardCharsets.UTF_8), alice, "Content-Type", "application/json");
+            String id = Json.mapper().readTree(submitted.body()).get("id").asText();
+            JsonNode offer = agent.expect("job");
+            long epoch = offer.get("epoch").asLong();
+            String nodeKey = NodeKeys.encode(key.getPublic());
+            byte[] result = "42\n".getBytes(StandardCharsets.UTF_8);
+            byte[] other2 = "never stored".getBytes(StandardCharsets.UTF_8);
+            String hex = digest(result).substring(7);
+            String base = "/v1/agent/jobs/" + id + "/outputs/";
+
+            HttpResponse<String> up = call("PUT", base + "res/result.txt?epoch=" + epoch + "&sha256=" + hex, result,
+                    token, "Hearth-Node-Key", nodeKey);
+            assertThat(up.statusCode()).as(up.body()).isEqualTo(201);
+            HttpResponse<String> lie = call("PUT", base + "other.txt?epoch=" + epoch + "&sha256=" + hex, other2,
+                    token, "Hearth-Node-Key", nodeKey);
+            assertThat(lie.statusCode()).as(lie.body()).isEqualTo(422);
+            assertThat(call("PUT", base + "big.bin?epoch=" + epoch + "&sha256=" + digest(new byte[1001]).substring(7),
+                    new byte[1001], token, "Hearth-Node-Key", nodeKey).statusCode()).as("past --output-max-size")
+                    .isEqualTo(413);
+            assertThat(call("PUT", base + "res/result.txt?epoch=" + epoch + "&sha256=" + hex, result, stranger,
+                    "Hearth-Node-Key", NodeKeys.encode(strangerKey.getPublic())).statusCode())
+                    .as("node " + strangerId + " holds no lease of the job").isEqualTo(403);
+            assertThat(call("PUT", base + "../escape?epoch=" + epoch + "&sha256=" + hex, result, token,
+                    "Hearth-Node-Key", nodeKey).statusCode()).isIn(400, 404);
+
+            agent.send(ResultFrames.frame(ResultFrames.honest(offer, nodeId, key, "", 0, java.util.List.of(
+                    new dev.hearth.core.receipt.OutputFile("/job/out/res/result.txt", result.length, hex),
+                    new dev.hearth.core.receipt.OutputFile("/job/out/other.txt", other2.length,
+                            digest(other2).substring(7))))));
+            agent.expect("result_ack");
+            JsonNode listed = Json.mapper().readTree(call("GET", "/v1/jobs/" + id + "/outputs", null, alice).body());
+            assertThat(listed.get("outputs").toString()).isEqualTo("[{\"path\":\"res/result.txt\",\"size\":3,"
+                    + "\"sha256\":\"" + hex + "\",\"stored\":true},{\"path\":\"other.txt\",\"size\":12,"
+                    + "\"sha256\":\"" + digest(other2).substring(7) + "\",\"stored\":false}]");
+            HttpResponse<String> got = call("GET", "/v1/jobs/" + id + "/outputs/res/result.txt", null, alice);
+            assertThat(got.statusCode()).isEqualTo(200);
+            assertThat(got.body()).isEqualTo("42\n");
+            assertThat(got.headers().firstValue("Hearth-Output-Sha256")).hasValue(hex);
+            assertThat(got.headers().firstValue("Content-Type")).hasValue("application/octet-stream");
+            HttpResponse<String> missing = call("GET", "/v1/jobs/" + id + "/outputs/other.txt", null, alice);
+            assertThat(missing.statusCode()).isEqualTo(404);
+            assertThat(Json.mapper().readTree(missing.body()).get("code").asText()).isEqualTo("unknown_output");
+            assertThat(call("GET", "/v1/jobs/" + id + "/outputs/res/result.txt", null, bob).statusCode())
+                    .as("another client").isEqualTo(403);
+            assertThat(call("GET", "/v1/jobs/" + id + "/outputs", null, bob).statusCode()).isEqualTo(403);
+        }
     }
 }

@@ -47,7 +47,8 @@ class OpenApiDocumentTest {
             "GET /v1/jobs/{id}/spec", "GET /v1/jobs/{id}/placements", "GET /v1/overview", "GET /v1/events",
             "POST /dashboard/session", "GET /dashboard/session", "DELETE /dashboard/session", "POST /v1/webhooks",
             "GET /v1/webhooks", "DELETE /v1/webhooks/{id}", "PUT /v1/blobs/{digest}", "HEAD /v1/blobs/{digest}",
-            "GET /v1/agent/jobs/{id}/blobs/{digest}");
+            "GET /v1/agent/jobs/{id}/blobs/{digest}", "GET /v1/jobs/{id}/outputs", "GET /v1/jobs/{id}/outputs/{path}",
+            "PUT /v1/agent/jobs/{id}/outputs/{path}");
 
     /** Documented answers this test cannot provoke, each with the reason. Keep it short. */
     private static final Map<String, String> NOT_PROVOKED = Map.of(
@@ -72,7 +73,7 @@ class OpenApiDocumentTest {
                 Duration.ofSeconds(30), 64 * 1024, Duration.ofMillis(100)).withWebhookAllow(java.util.List.of(
                         "127.0.0.1/32")), InstantSource.system(), dev.hearth.coordinator.oracle.OracleSettings.DEFAULTS,
                 new dev.hearth.coordinator.ServerTls.Mode.Off(), new dev.hearth.coordinator.blobs.BlobLimits(1024,
-                        1L << 20, Duration.ofDays(7)));
+                        1L << 20, Duration.ofDays(7), 1024));
         admin = Files.readString(data.resolve("admin.token")).strip();
     }
 
@@ -343,6 +344,7 @@ class OpenApiDocumentTest {
         expect(410, "GET /v1/jobs/{id}/logs", "GET", "/v1/jobs/" + id + "/logs", null);
         expect(410, "GET /v1/jobs/{id}/receipt", "GET", "/v1/jobs/" + id + "/receipt", null);
         expect(410, "GET /v1/jobs/{id}/spec", "GET", "/v1/jobs/" + id + "/spec", null);
+        expect(410, "GET /v1/jobs/{id}/outputs", "GET", "/v1/jobs/" + id + "/outputs", null);
     }
 
     /** The dashboard's session, its overview and its event streams (at most four per caller). */
@@ -427,7 +429,7 @@ class OpenApiDocumentTest {
         try (ScriptedAgent agent = new ScriptedAgent(server.port())) {
             agent.send(dev.hearth.coordinator.ResultFrames.hearthRegister(token, key,
                     agent.expect("hello").get("nonce").asText(), 20, 8));
-            agent.expect("registered");
+            String nodeId = agent.expect("registered").get("nodeId").asText();
             // 6 CPUs: more than any node above has, so this one (8) gets it; first, before the jobs queued above
             String id = expect(201, "POST /v1/jobs", "POST", "/v1/jobs", "{\"command\":[\"true\"],\"cpus\":\"6\",\"priority\":100,"
                     + "\"files\":[{\"path\":\"in.bin\",\"blob\":\"" + digest + "\"}]}").get("id").asText();
@@ -446,8 +448,40 @@ class OpenApiDocumentTest {
             send(403, get, "GET", path + "?epoch=" + (epoch + 1), null, null, token, "Hearth-Node-Key", nodeKey);
             send(404, get, "GET", "/v1/agent/jobs/" + id + "/blobs/sha256:" + "1".repeat(64) + "?epoch=" + epoch,
                     null, null, token, "Hearth-Node-Key", nodeKey);
-            expect(200, "POST /v1/jobs/{id}/cancel", "POST", "/v1/jobs/" + id + "/cancel", null);
+            outputAnswers(id, epoch, token, nodeKey);
+            agent.send(dev.hearth.coordinator.ResultFrames.frame(dev.hearth.coordinator.ResultFrames.honest(offer,
+                    nodeId, key, "", 0, java.util.List.of(new dev.hearth.core.receipt.OutputFile("/job/out/r/a.txt",
+                            bytes.length, digest.substring(7))))));
+            agent.expect("result_ack");
+            JsonNode listed = expect(200, "GET /v1/jobs/{id}/outputs", "GET", "/v1/jobs/" + id + "/outputs", null);
+            assertThat(listed.at("/outputs/0/stored").asBoolean()).isTrue();
+            String one = "GET /v1/jobs/{id}/outputs/{path}";
+            assertThat(call("GET", "/v1/jobs/" + id + "/outputs/r/a.txt", null, null, admin).body())
+                    .isEqualTo("openapi blob");
+            send(200, one, "GET", "/v1/jobs/" + id + "/outputs/r/a.txt", null, null, admin);
+            send(404, one, "GET", "/v1/jobs/" + id + "/outputs/r/b.txt", null, null, admin);
         }
+        expect(404, "GET /v1/jobs/{id}/outputs", "GET", "/v1/jobs/nope/outputs", null);
+    }
+
+    /** The node's uploads of its job's outputs: stored, refused for their hash, size, form, lease, job. */
+    private void outputAnswers(String id, long epoch, String token, String nodeKey) throws Exception {
+        String put = "PUT /v1/agent/jobs/{id}/outputs/{path}";
+        String base = "/v1/agent/jobs/" + id + "/outputs/";
+        String hex = BlobsApiTest.digest("openapi blob".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .substring(7);
+        send(201, put, "PUT", base + "r/a.txt?epoch=" + epoch + "&sha256=" + hex, "application/octet-stream",
+                "openapi blob", token, "Hearth-Node-Key", nodeKey);
+        send(422, put, "PUT", base + "r/b.txt?epoch=" + epoch + "&sha256=" + hex, "application/octet-stream",
+                "other bytes", token, "Hearth-Node-Key", nodeKey);
+        send(400, put, "PUT", base + "r/b.txt?epoch=" + epoch + "&sha256=nope", "application/octet-stream",
+                "other bytes", token, "Hearth-Node-Key", nodeKey);
+        send(413, put, "PUT", base + "big?epoch=" + epoch + "&sha256=" + hex, "application/octet-stream",
+                "x".repeat(1025), token, "Hearth-Node-Key", nodeKey);
+        send(403, put, "PUT", base + "r/a.txt?epoch=" + (epoch + 1) + "&sha256=" + hex, "application/octet-stream",
+                "openapi blob", token, "Hearth-Node-Key", nodeKey);
+        send(404, put, "PUT", "/v1/agent/jobs/nope/outputs/a?epoch=1&sha256=" + hex, "application/octet-stream",
+                "openapi blob", token, "Hearth-Node-Key", nodeKey);
     }
 
     /** A PUT of ASCII {@code bytes} (sent as text, the same bytes) through the document's checks. */

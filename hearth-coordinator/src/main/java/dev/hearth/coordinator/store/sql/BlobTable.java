@@ -36,14 +36,15 @@ final class BlobTable {
     }
 
     static long storedBytes(Connection c, String owner) throws SQLException {
-        return queryOne(c, "SELECT COALESCE(SUM(size), 0) AS total FROM blobs WHERE owner = ?",
-                rs -> rs.getLong("total"), owner).orElse(0L);
+        return queryOne(c, "SELECT COALESCE((SELECT SUM(size) FROM blobs WHERE owner = ?), 0) "
+                + "+ COALESCE((SELECT SUM(size) FROM job_outputs WHERE owner = ?), 0) AS total",
+                rs -> rs.getLong("total"), owner, owner).orElse(0L);
     }
 
     static void reference(Connection c, String jobId, Iterable<String> digests, Instant now) throws SQLException {
         for (String d : digests) {
-            update(c, "INSERT INTO job_blobs (job_id, digest) SELECT ?, ? WHERE NOT EXISTS "
-                    + "(SELECT 1 FROM job_blobs WHERE job_id = ? AND digest = ?)", jobId, d, jobId, d);
+            update(c, "INSERT INTO job_blobs (job_id, digest, created_at) SELECT ?, ?, ? WHERE NOT EXISTS "
+                    + "(SELECT 1 FROM job_blobs WHERE job_id = ? AND digest = ?)", jobId, d, now, jobId, d);
             update(c, "UPDATE blobs SET touched_at = ? WHERE digest = ?", now, d);
         }
     }
@@ -54,12 +55,23 @@ final class BlobTable {
     }
 
     static List<String> expire(Connection c, Instant cutoff) throws SQLException {
-        // a reference whose job ended (or never got stored) keeps nothing
-        update(c, "DELETE FROM job_blobs WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = job_blobs.job_id "
-                + "AND j.state IN " + UNFINISHED + ")");
+        // a reference whose job ended keeps nothing; nor one whose job never got stored, once it is old (a newer
+        // one may be a submit whose job row is being written)
+        update(c, "DELETE FROM job_blobs WHERE EXISTS (SELECT 1 FROM jobs j WHERE j.id = job_blobs.job_id "
+                + "AND j.state NOT IN " + UNFINISHED + ") OR (created_at < ? AND NOT EXISTS "
+                + "(SELECT 1 FROM jobs j WHERE j.id = job_blobs.job_id))", cutoff);
         List<String> old = query(c, "SELECT DISTINCT digest FROM blobs WHERE touched_at < ? AND digest NOT IN "
                 + "(SELECT digest FROM job_blobs)", rs -> rs.getString("digest"), cutoff);
+        List<String> outputs = query(c, "SELECT DISTINCT sha256 FROM job_outputs WHERE NOT EXISTS (SELECT 1 FROM jobs j "
+                + "WHERE j.id = job_outputs.job_id AND j.pruned_at IS NULL)", rs -> "sha256:" + rs.getString("sha256"));
+        update(c, "DELETE FROM job_outputs WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = job_outputs.job_id "
+                + "AND j.pruned_at IS NULL)");
         List<String> gone = new ArrayList<>();
+        for (String d : outputs) {
+            if (!held(c, d)) {
+                gone.add(d);
+            }
+        }
         for (String d : old) {
             update(c, "DELETE FROM blobs WHERE digest = ? AND touched_at < ?", d, cutoff);
             if (!held(c, d)) {
@@ -70,6 +82,24 @@ final class BlobTable {
     }
 
     static boolean held(Connection c, String digest) throws SQLException {
-        return !query(c, "SELECT 1 AS one FROM blobs WHERE digest = ? LIMIT 1", rs -> 1, digest).isEmpty();
+        return !query(c, "SELECT 1 AS one FROM blobs WHERE digest = ? LIMIT 1", rs -> 1, digest).isEmpty()
+                || !query(c, "SELECT 1 AS one FROM job_outputs WHERE sha256 = ? LIMIT 1", rs -> 1,
+                        digest.substring("sha256:".length())).isEmpty();
+    }
+
+    static void addOutput(Connection c, dev.hearth.coordinator.store.Blobs.Output o, Instant now)
+            throws SQLException {
+        update(c, "DELETE FROM job_outputs WHERE job_id = ? AND epoch = ? AND path = ?", o.jobId(), o.epoch(),
+                o.path());
+        update(c, "INSERT INTO job_outputs (job_id, epoch, path, sha256, size, owner, created_at) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?)", o.jobId(), o.epoch(), o.path(), o.sha256(), o.size(), o.owner(), now);
+    }
+
+    static List<dev.hearth.coordinator.store.Blobs.Output> outputs(Connection c, String jobId, long epoch)
+            throws SQLException {
+        return query(c, "SELECT job_id, epoch, path, sha256, size, owner FROM job_outputs WHERE job_id = ? "
+                + "AND epoch = ? ORDER BY path", rs -> new dev.hearth.coordinator.store.Blobs.Output(
+                        rs.getString("job_id"), rs.getLong("epoch"), rs.getString("path"), rs.getString("sha256"),
+                        rs.getLong("size"), rs.getString("owner")), jobId, epoch);
     }
 }

@@ -66,4 +66,18 @@ final class SqlBlobs implements Blobs {
     public boolean held(String digest) {
         return tx.read("read blob " + digest, c -> BlobTable.held(c, digest));
     }
+
+    @Override
+    public void addOutput(Output output) {
+        Objects.requireNonNull(output, "output");
+        tx.write("record output " + output.path() + " of job " + output.jobId(), c -> {
+            BlobTable.addOutput(c, output, now());
+            return null;
+        });
+    }
+
+    @Override
+    public List<Output> outputs(String jobId, long epoch) {
+        return tx.read("read the outputs of job " + jobId, c -> BlobTable.outputs(c, jobId, epoch));
+    }
 }
