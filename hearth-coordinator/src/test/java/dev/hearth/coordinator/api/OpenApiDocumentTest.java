@@ -428,11 +428,11 @@ class OpenApiDocumentTest {
         String nodeKey = dev.hearth.core.receipt.NodeKeys.encode(key.getPublic());
         try (ScriptedAgent agent = new ScriptedAgent(server.port())) {
             agent.send(dev.hearth.coordinator.ResultFrames.hearthRegister(token, key,
-                    agent.expect("hello").get("nonce").asText(), 20, 8));
+                    agent.expect("hello").get("nonce").asText(), 64, 64));
             String nodeId = agent.expect("registered").get("nodeId").asText();
-            // 6 CPUs: more than any node above has, so this one (8) gets it; first, before the jobs queued above
-            String id = expect(201, "POST /v1/jobs", "POST", "/v1/jobs", "{\"command\":[\"true\"],\"cpus\":\"6\",\"priority\":100,"
-                    + "\"files\":[{\"path\":\"in.bin\",\"blob\":\"" + digest + "\"}]}").get("id").asText();
+            // 6 CPUs: more than any node above has, so this one (64: room left after queued jobs) gets it
+            String id = expect(201, "POST /v1/jobs", "POST", "/v1/jobs", "{\"command\":[\"true\"],\"cpus\":\"6\","
+                    + "\"priority\":100,\"files\":[{\"path\":\"in.bin\",\"blob\":\"" + digest + "\"}]}").get("id").asText();
             JsonNode offer = agent.expect("job");
             while (!offer.get("id").asText().equals(id)) { // jobs queued above come to this node first
                 offer = agent.expect("job");
