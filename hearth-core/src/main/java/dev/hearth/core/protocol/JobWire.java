@@ -68,7 +68,8 @@ public final class JobWire {
             b.file(f.blob() != null
                     ? JobFile.ofBlob(f.path(), new dev.hearth.core.job.BlobRef(
                             dev.hearth.core.job.BlobRef.checkDigest("spec.files.blob", f.blob()),
-                            f.size() == null ? dev.hearth.core.job.BlobRef.UNKNOWN_SIZE : f.size()), f.mode())
+                            f.size() == null || f.size() < 0 ? dev.hearth.core.job.BlobRef.UNKNOWN_SIZE : f.size()),
+                            f.mode())
                     : new JobFile(f.path(), Base64.getDecoder().decode(f.content()), f.mode()));
         }
         if (!wire.gpuIndexes().isEmpty()) {
