@@ -153,13 +153,55 @@ final class CoordinatorClient {
         return exchange(HttpRequest.newBuilder(base.resolve(path)).GET());
     }
 
+    /** How long a file's upload or download may take: its bytes travel within the request's time. */
+    static final Duration TRANSFER_TIMEOUT = Duration.ofMinutes(30);
+
+    /** Whether {@code HEAD path} answers 200 (404: false; any other answer is an error). */
+    boolean exists(String path) throws IOException, InterruptedException {
+        HttpRequest built = HttpRequest.newBuilder(base.resolve(path)).method("HEAD",
+                HttpRequest.BodyPublishers.noBody()).header("Authorization", "Bearer " + token)
+                .timeout(Duration.ofSeconds(30)).build();
+        int status = http.send(built, HttpResponse.BodyHandlers.discarding()).statusCode();
+        if (status != 200 && status != 404) {
+            throw new CoordinatorError(status, "HEAD " + built.uri().getPath() + " failed (" + status + ")");
+        }
+        return status == 200;
+    }
+
+    /** {@code PUT path} with {@code file}'s bytes streamed as {@code application/octet-stream}; the JSON answer. */
+    JsonNode putFile(String path, Path file) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/octet-stream")
+                .timeout(TRANSFER_TIMEOUT).PUT(HttpRequest.BodyPublishers.ofFile(file)));
+    }
+
+    /**
+     * {@code GET path} as a stream, for a download (the caller closes the body); an error answer is thrown as
+     * {@link CoordinatorError} with its detail.
+     */
+    HttpResponse<java.io.InputStream> getStream(String path) throws IOException, InterruptedException {
+        HttpRequest built = HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + token)
+                .timeout(TRANSFER_TIMEOUT).GET().build();
+        HttpResponse<java.io.InputStream> r = http.send(built, HttpResponse.BodyHandlers.ofInputStream());
+        if (r.statusCode() >= 400) {
+            String body;
+            try (java.io.InputStream in = r.body()) {
+                body = new String(in.readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8);
+            }
+            throw new CoordinatorError(r.statusCode(), "GET " + built.uri().getPath() + " failed (" + r.statusCode()
+                    + "): " + body);
+        }
+        return r;
+    }
+
     private JsonNode send(HttpRequest.Builder request) throws IOException, InterruptedException {
         HttpResponse<String> r = exchange(request);
         return r.body().isBlank() ? Json.mapper().createObjectNode() : Json.mapper().readTree(r.body());
     }
 
     private HttpResponse<String> exchange(HttpRequest.Builder request) throws IOException, InterruptedException {
-        HttpRequest built = request.header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).build();
+        request.header("Authorization", "Bearer " + token);
+        HttpRequest peek = request.copy().build();
+        HttpRequest built = peek.timeout().isPresent() ? peek : request.timeout(Duration.ofSeconds(30)).build();
         HttpResponse<String> r;
         try {
             r = http.send(built, HttpResponse.BodyHandlers.ofString());

@@ -2,6 +2,7 @@
 package dev.hearth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.json.Json;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Spec;
 /** {@code hearth job}: submit jobs to a coordinator and follow them. */
 @Command(name = "job", mixinStandardHelpOptions = true, description = "Submits and follows jobs on a coordinator.",
         subcommands = {JobCommand.Submit.class, JobCommand.Status.class, JobCommand.Logs.class,
-                JobCommand.Cancel.class, JobCommand.ListJobs.class, JobCommand.ReceiptOf.class})
+                JobCommand.Cancel.class, JobCommand.ListJobs.class, JobCommand.ReceiptOf.class, JobOutputs.class})
 final class JobCommand {
 
     static final Set<String> FINAL = Set.of("completed", "failed", "cancelled");
@@ -63,6 +64,10 @@ final class JobCommand {
         @Option(names = "--env", paramLabel = "NAME=VALUE", description = "An environment variable (repeatable).") List<String> env = new ArrayList<>();
         @Option(names = "--file", paramLabel = "LOCAL:PATH",
                 description = "A local file delivered at PATH under /job (repeatable).") List<String> files = new ArrayList<>();
+        @Option(names = "--input", paramLabel = "LOCAL[:PATH]",
+                description = "A local file or folder uploaded once (any size up to the coordinator's --blob-max-size) "
+                        + "and delivered at PATH under /job; a folder delivers every file under it (repeatable).")
+        List<String> inputs = new ArrayList<>();
         @Option(names = "--priority", paramLabel = "N", description = "Higher is placed first (default 0).") Integer priority;
         @Option(names = "--retries", paramLabel = "N", description = "Tries after a lost lease (default 2).") Integer retries;
         @Option(names = "--gpus", paramLabel = "N", description = "GPUs the job needs.") Integer gpus;
@@ -105,6 +110,13 @@ final class JobCommand {
                 type = "application/json";
             }
             CoordinatorClient client = job.client();
+            if (!inputs.isEmpty()) {
+                ObjectNode doc = (ObjectNode) new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(body);
+                ArrayNode listed = doc.has("files") ? (ArrayNode) doc.get("files") : doc.putArray("files");
+                new JobInputs(client, spec.commandLine().getErr()).upload(JobInputs.expand(inputs), listed);
+                body = Json.mapper().writeValueAsString(doc);
+                type = "application/json";
+            }
             JsonNode made = idempotencyKey == null ? client.post("/v1/jobs", body, type)
                     : client.post("/v1/jobs", body, type, Map.of("Idempotency-Key", idempotencyKey));
             String id = made.get("id").asText();
