@@ -26,6 +26,7 @@ public final class NodeSession {
     private final java.util.function.Consumer<CoordinatorMessage> sent;
     private volatile boolean draining;
     private volatile boolean open = true;
+    private volatile boolean greeted;
 
     NodeSession(String nodeId, boolean hearth, Capacity capacity, List<GpuInfo> gpus, List<String> runtimes,
             SessionWriter writer, java.util.function.Consumer<CoordinatorMessage> sent) {
@@ -80,6 +81,18 @@ public final class NodeSession {
 
     boolean open() {
         return open;
+    }
+
+    /**
+     * Whether the node was sent {@code registered}: a scheduling pass offers jobs only to greeted sessions, so no
+     * offer can reach a node ahead of its {@code registered}.
+     */
+    public boolean isGreeted() {
+        return greeted;
+    }
+
+    void greeted() {
+        greeted = true;
     }
 
     /**

@@ -113,10 +113,12 @@ final class Registration {
             r.held().forEach(h -> claimed.merge(h.jobId(), h.epoch(), Math::max));
             claims.claimed(nodeId, claimed, clock.instant());
         }
-        // registered is queued before the session becomes placeable, so no offer can reach the node ahead of it
+        // the session is found by the API once the node reads registered; the scheduler offers it nothing before
+        // registered is queued (greeted), so no offer reaches the node ahead of it
+        hub.registered(session);
         session.send(new Registered(nodeId, "Node registered", r.hearth() ? Protocol.HEARTH_V1 : null,
                 r.hearth() ? heartbeatSeconds : null));
-        hub.registered(session);
+        session.greeted();
         for (LeaseRef held : r.held()) {
             if (MessageHandler.stale(store.job(held.jobId()), nodeId, held.epoch())) {
                 try (var fields = LogFields.job(held.jobId(), nodeId, held.epoch(), null)) {

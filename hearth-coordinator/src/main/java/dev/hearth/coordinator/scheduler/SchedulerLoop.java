@@ -331,6 +331,9 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
         Set<String> cordoned = store.cordoned().keySet();
         Map<String, NodeLimits> stored = store.nodeLimits();
         for (NodeSession s : hub.sessions()) {
+            if (!s.isGreeted()) {
+                continue; // registering: its registered is not queued yet
+            }
             Capacity c = s.capacity();
             JobIndex.Load u = index.load(s.nodeId());
             List<NodeView.Gpu> gpus = s.gpus().isEmpty() ? List.of()
