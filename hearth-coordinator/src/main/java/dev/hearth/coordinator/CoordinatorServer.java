@@ -179,6 +179,12 @@ public final class CoordinatorServer implements AutoCloseable {
                 });
         loop[0] = new SchedulerLoop(store, hub, clock, config.lostAfter(), config.tick(), hooks, config.leases());
         handler.attach(loop[0]);
+        Consumer<String> placedOrStarted = id -> {
+            events.job(id); // job.leased, job.running, job.verifying
+            jobLogs.wake(id); // a follower sees a new lease at once
+        };
+        loop[0].onLeased(placedOrStarted);
+        handler.onJobChanged(placedOrStarted);
         loop[0].attach(metrics);
         Heartbeats heartbeats = new Heartbeats(store); // written in batches by the scheduler's passes
         handler.attach(heartbeats);

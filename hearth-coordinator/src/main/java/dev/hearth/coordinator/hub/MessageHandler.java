@@ -64,6 +64,7 @@ public final class MessageHandler {
     private volatile InstanceRelay instances;
     private volatile LeaseClaims claims = LeaseClaims.NONE;
     private volatile Heartbeats heartbeats;
+    private volatile java.util.function.Consumer<String> jobChanged = id -> { };
 
     /**
      * @param store the durable state
@@ -103,6 +104,11 @@ public final class MessageHandler {
      */
     public void attach(Heartbeats value) {
         heartbeats = value;
+    }
+
+    /** Who is told the id of each job a node started or finished (its {@code job.running}, {@code job.verifying}). */
+    public void onJobChanged(java.util.function.Consumer<String> listener) {
+        jobChanged = java.util.Objects.requireNonNull(listener, "listener");
     }
 
     /** Where instance reports and answers go; without one they are refused as not understood. */
@@ -293,7 +299,9 @@ public final class MessageHandler {
             refuse(conn, ErrorCode.NOT_REGISTERED, "job_started before register");
             return;
         }
-        if (!store.markRunning(s.jobId(), s.epoch())) {
+        if (store.markRunning(s.jobId(), s.epoch())) {
+            jobChanged.accept(s.jobId());
+        } else {
             Optional<JobRecord> job = store.job(s.jobId());
             try (var fields = LogFields.job(s.jobId(), node.nodeId(), s.epoch(), null)) {
                 log.warn("node {} started job {} under stale epoch {} (current {}); telling it to drop the job",
@@ -356,6 +364,7 @@ public final class MessageHandler {
         Optional<Check> failed = Optional.empty();
         if (code == null) {
             jobLogs.finished(r.id(), epoch); // its full log is whole: the chunks came before the result
+            jobChanged.accept(r.id()); // verifying
             verdict = verifier.verifyNow(r.id());
             failed = verdict.flatMap(Verdict::failure);
             if (failed.isPresent()) {
