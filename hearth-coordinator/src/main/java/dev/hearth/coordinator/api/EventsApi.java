@@ -122,9 +122,9 @@ public final class EventsApi implements HttpService {
         String last = null;
         long seq = 0;
         long typed = after;
-        Set<String> own = caller.role() == Role.OPERATOR ? tenants.nodesOf(caller.name()) : Set.of();
         while (!closed) {
             Instant now = clock.instant();
+            Set<String> own = caller.role() == Role.OPERATOR ? tenants.nodesOf(caller.name()) : Set.of();
             if (!now.isBefore(start.plus(DEADLINE))) {
                 send(out, "event: deadline\ndata: {\"after\":\"" + DEADLINE + "\"}\n\n");
                 return;

@@ -205,12 +205,12 @@ public final class JobsApi implements HttpService {
                     submission.retries(), hold.amountMicros(), submission.redundancy().redundant()
                             ? ", " + submission.redundancy().n() + " copies" : "");
         }
+        jobChanged.accept(id); // job.queued before the scheduler may lease it (the event reads the job's state)
         wakeScheduler.run();
         res.header(TRACEPARENT, trace.toString());
         String answer = JsonResponses.text(view(job));
         ticket.complete(201, answer, null); // before the answer: a retry that follows it finds the job
         JsonResponses.sendText(res, 201, answer);
-        jobChanged.accept(id);
     }
 
     private void list(ServerRequest req, ServerResponse res) {

@@ -302,6 +302,8 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
             grants.forEach(g -> index.changed(g.jobId()));
             throw e;
         }
+        // before the offers: a node's job_started (running) must not overtake the job's leased event
+        granted.forEach(lease -> onLeased.accept(lease.jobId()));
         Map<String, NodeSession> sessions = new HashMap<>();
         for (int i = 0; i < grants.size(); i++) {
             sessions.put(grants.get(i).jobId(), to.get(i));
@@ -312,7 +314,6 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
             offer(q, lease, sessions.remove(lease.jobId()));
         }
         sessions.keySet().forEach(index::changed); // passed over, no longer queued: read them again
-        granted.forEach(lease -> onLeased.accept(lease.jobId())); // after the offers: they are not held up
     }
 
     /** Tells {@code listener} the id of each job the scheduler leases from now on (its {@code job.leased} event). */

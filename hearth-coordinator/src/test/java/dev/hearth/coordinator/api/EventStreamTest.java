@@ -178,6 +178,26 @@ class EventStreamTest {
         List<Event> reset = stream(alice, "", "999999999");
         await("reset", reset, e -> e.stream().anyMatch(x -> x.type().equals("reset")));
 
+        // operators: the one whose node ran it sees its events; another operator none
+        String rack4 = Json.mapper().readTree(call(admin, "POST", "/v1/keys",
+                "{\"role\":\"operator\",\"owner\":\"rack4\"}").body()).get("key").asText();
+        String rack5 = Json.mapper().readTree(call(admin, "POST", "/v1/keys",
+                "{\"role\":\"operator\",\"owner\":\"rack5\"}").body()).get("key").asText();
+        try (ScriptedHearthNode racked = new ScriptedHearthNode(Json.mapper().readTree(call(admin, "POST",
+                "/v1/tokens", "{\"operator\":\"rack4\"}").body()).get("token").asText(), 2, false)) {
+            node.close();
+            node = null;
+            racked.connect(server.port());
+            List<Event> fours = stream(rack4, "?types=job.*", null);
+            List<Event> fives = stream(rack5, "?types=job.*", null);
+            String onRack = Json.mapper().readTree(call(alice, "POST", "/v1/jobs", "{\"command\":[\"ok\"],"
+                    + "\"cpus\":\"0.5\",\"memory\":\"64m\",\"price\":\"1\"}").body()).get("id").asText();
+            await("rack4 sees the job on its node", fours, e -> typed(e, onRack).contains("job.completed"));
+            assertThat(typed(fours, onRack)).as("not queued: it was on no node of rack4's then")
+                    .containsExactly("job.leased", "job.running", "job.verifying", "job.completed");
+            assertThat(fives.stream().filter(e -> e.type().startsWith("job."))).as("rack5 has no node").isEmpty();
+        }
+
         HttpResponse<String> bad = call(alice, "GET", "/v1/events?types=job.%3Cx%3E", null);
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(bad.body()).contains("types");
