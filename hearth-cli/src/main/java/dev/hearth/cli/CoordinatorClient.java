@@ -193,6 +193,28 @@ final class CoordinatorClient {
         return r;
     }
 
+    /**
+     * A streamed text answer (a log follow) whose headers come within {@code headersWithin}; the caller reads and
+     * closes its body.
+     *
+     * @throws java.net.http.HttpTimeoutException when no headers came in time
+     */
+    HttpResponse<java.io.InputStream> stream(String path, Duration headersWithin)
+            throws IOException, InterruptedException {
+        HttpRequest built = HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + token)
+                .timeout(headersWithin).GET().build();
+        HttpResponse<java.io.InputStream> r = http.send(built, HttpResponse.BodyHandlers.ofInputStream());
+        if (r.statusCode() >= 400) {
+            try (java.io.InputStream in = r.body()) {
+                String body = new String(in.readNBytes(64 * 1024), java.nio.charset.StandardCharsets.UTF_8);
+                JsonNode err = body.isBlank() ? Json.mapper().createObjectNode() : Json.mapper().readTree(body);
+                throw new CoordinatorError(r.statusCode(), "GET " + built.uri().getPath() + " failed ("
+                        + r.statusCode() + "): " + err.path("detail").asText(err.path("message").asText(body)));
+            }
+        }
+        return r;
+    }
+
     private JsonNode send(HttpRequest.Builder request) throws IOException, InterruptedException {
         HttpResponse<String> r = exchange(request);
         return r.body().isBlank() ? Json.mapper().createObjectNode() : Json.mapper().readTree(r.body());

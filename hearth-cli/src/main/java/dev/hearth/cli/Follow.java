@@ -60,24 +60,6 @@ final class Follow {
         }
     }
 
-    /**
-     * Prints a job's output as it grows until the job is final ({@code hearth job logs --follow}), then the rest of
-     * its result's logs; returns 0 (the job's own status is {@code job status}'s to tell).
-     */
-    static int logs(CoordinatorClient client, String id, PrintWriter out, PrintWriter err)
-            throws java.io.IOException, InterruptedException {
-        LogCursor logs = new LogCursor(client, id, out, err);
-        while (true) {
-            String state = client.get("/v1/jobs/" + id).path("state").asText();
-            logs.printNew();
-            if (JobCommand.FINAL.contains(state)) {
-                logs.printNew(); // whatever the result's logs add after the live text
-                return 0;
-            }
-            Thread.sleep(500);
-        }
-    }
-
     /** Prints a job's output as it grows: live while it runs, then the rest of the result's logs. */
     private static final class LogCursor {
         private final CoordinatorClient client;
@@ -109,7 +91,7 @@ final class Follow {
             }
             out.print(r.body());
             out.flush();
-            offset += r.body().length();
+            offset += r.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length; // offsets count bytes
         }
     }
 

@@ -223,12 +223,14 @@ final class JobCommand {
         JobCommand job;
         @Parameters(paramLabel = "ID", description = "The job's id.") String id;
         @Option(names = {"-f", "--follow"},
-                description = "Keep printing the job's output as it runs, until the job ends.") boolean follow;
+                description = "Keep printing the job's output as it streams, until the job ends (reconnecting "
+                        + "from where it was after the coordinator's follow deadline or a dropped connection).")
+        boolean follow;
 
         @Override
         public Integer call() throws Exception {
             if (follow) {
-                return Follow.logs(job.client(), id, spec.commandLine().getOut(), spec.commandLine().getErr());
+                return new LogFollower(job.client(), id, spec.commandLine().getOut()).run();
             }
             spec.commandLine().getOut().print(job.client().getText("/v1/jobs/" + id + "/logs"));
             spec.commandLine().getOut().flush();

@@ -53,6 +53,7 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
     private final Thread thread;
     private final Instant startedAt;
     private final LedgerHooks ledger;
+    private volatile java.util.function.Consumer<String> onLeased = id -> { };
     private final ConcurrentLinkedQueue<Claim> claims = new ConcurrentLinkedQueue<>();
     private final LeasePolicy leases;
     private Instant lastHousekeeping = Instant.MIN;
@@ -300,6 +301,8 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
             grants.forEach(g -> index.changed(g.jobId()));
             throw e;
         }
+        // before the offers: a node's job_started (running) must not overtake the job's leased event
+        granted.forEach(lease -> onLeased.accept(lease.jobId()));
         Map<String, NodeSession> sessions = new HashMap<>();
         for (int i = 0; i < grants.size(); i++) {
             sessions.put(grants.get(i).jobId(), to.get(i));
@@ -310,6 +313,11 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
             offer(q, lease, sessions.remove(lease.jobId()));
         }
         sessions.keySet().forEach(index::changed); // passed over, no longer queued: read them again
+    }
+
+    /** Tells {@code listener} the id of each job the scheduler leases from now on (its {@code job.leased} event). */
+    public void onLeased(java.util.function.Consumer<String> listener) {
+        onLeased = java.util.Objects.requireNonNull(listener, "listener");
     }
 
     private void offer(JobIndex.Queued q, Lease lease, NodeSession session) {

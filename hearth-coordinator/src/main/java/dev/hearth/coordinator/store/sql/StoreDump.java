@@ -160,7 +160,8 @@ public final class StoreDump {
             }
             if (target instanceof Database.Postgres) {
                 // identity columns count on from the imported numbers
-                for (String[] identity : new String[][] {{"ledger_transfers", "seq"}, {"audit_events", "rowid"}}) {
+                for (String[] identity : new String[][] {{"ledger_transfers", "seq"}, {"audit_events", "rowid"},
+                        {"events", "seq"}}) {
                     try (Statement s = c.createStatement()) {
                         s.execute("SELECT setval(pg_get_serial_sequence('" + identity[0] + "', '" + identity[1]
                                 + "'), COALESCE(MAX(" + identity[1] + "), 0) + 1, false) FROM " + identity[0]);
