@@ -2,7 +2,6 @@
 package dev.hearth.agent.instances;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -69,8 +68,13 @@ class WakeListenerTest {
         }
         int port = w.port();
         w.close();
-        assertThatThrownBy(() -> new Socket(InetAddress.getLoopbackAddress(), port).close())
-                .as("nothing listens after close").isInstanceOf(java.net.ConnectException.class);
+        try (Socket after = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            // Linux connects a socket to itself when the kernel happens to pick the closed port as the source port
+            // (it is an ephemeral one): that is the only connect that may succeed
+            assertThat(after.getLocalPort()).as("nothing listens after close").isEqualTo(port);
+        } catch (java.net.ConnectException expected) {
+            // refused: nothing listens
+        }
     }
 
     private static void serveEcho(ServerSocket server) {
