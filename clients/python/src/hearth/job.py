@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """hearth.Job: submit a job and follow it."""
-import codecs
 import hashlib
+import http.client
 import json
 import os
 import tempfile
@@ -9,15 +9,11 @@ import time
 import uuid
 
 from . import _transport, receipt as receipts
+from ._logstream import LogStream
 from .errors import ApiError, VerificationError
 
 FINAL = ("completed", "failed", "cancelled")
-PLACED_AGAIN = "--- hearth: job placed again (epoch {}) ---\n"
-
-
-def _java_length(text):
-    """The text's length in UTF-16 code units: the coordinator counts log offsets as Java characters."""
-    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+MAX_DROPS = 5
 
 
 class Job:
@@ -85,54 +81,62 @@ class Job:
         return self.client._http.json("cancel_job", (self.id,))
 
     def logs(self, offset=0, follow=False):
-        """The job's output as an iterator of text pieces.
+        """The job's output as an iterator of text pieces (offsets are UTF-8 bytes).
 
-        Without ``follow``: its logs from ``offset`` as they are now (one piece). With ``follow``: pieces as they
-        come (``?follow=1``) until the job is final and its logs complete; a stream the coordinator ends is opened
-        again from the offset reached, and where the job was placed again its output starts over after the line
-        ``--- hearth: job placed again (epoch N) ---``.
+        Without ``follow``: its logs from byte ``offset`` as they are now (one piece). With ``follow``: pieces as
+        they come (``?follow=1``) until the job's log is complete; a stream the coordinator ends, a dropped
+        connection or a long wait for the first bytes is opened again from the byte offset and lease epoch reached,
+        and where the job was placed again the line ``--- hearth: job placed again (epoch N) ---`` comes first and
+        the new lease's output follows it.
         """
         if not follow:
             _, headers, data = self.client._http.call("job_logs", (self.id,), query={"offset": offset})
-            yield data.decode("utf-8")
+            yield data.decode("utf-8", "replace")
             return
-        epoch = 0
-        poll = 0.5
+        log = LogStream()
+        poll, dropped = 0.5, 0
         while True:
+            log.reconnecting()
+            query = {"follow": 1, "offset": log.offset}
+            if log.epoch >= 0:
+                query["epoch"] = log.epoch
             opened = time.monotonic()
-            response = self.client._http.open("job_logs", (self.id,), query={"follow": 1, "offset": offset})
+            try:
+                response = self.client._http.open("job_logs", (self.id,), query=query,
+                                                  timeout=self.client.transfer_timeout)
+            except ApiError as e:
+                if e.status != 429:
+                    raise
+                time.sleep(e.retry_after if e.retry_after is not None else poll)  # too many open follows
+                continue
+            except (OSError, http.client.HTTPException):
+                dropped += 1
+                if dropped > MAX_DROPS:
+                    raise
+                time.sleep(poll * dropped)
+                continue
+            dropped = 0
+            before = log.offset
             with response:
-                served = int(response.headers.get("Hearth-Log-Epoch") or 0)
-                if served and epoch and served != epoch and offset > 0:
-                    yield PLACED_AGAIN.format(served)  # a coordinator that keeps only the current placement's text
-                    offset, epoch = 0, served
-                    continue
-                epoch = served or epoch
+                log.answered_epoch(int(response.headers.get("Hearth-Log-Epoch") or 0))
                 complete = (response.headers.get("Hearth-Log-Complete") or "").lower() == "true"
-                decoder = codecs.getincrementaldecoder("utf-8")()
-                read = 0
-                while True:
-                    chunk = response.read1(65536) if hasattr(response, "read1") else response.read(65536)
-                    if not chunk:
-                        break
-                    text = decoder.decode(chunk)
-                    if text:
-                        read += _java_length(text)
-                        yield text
-                tail = decoder.decode(b"", final=True)
-                if tail:
-                    read += _java_length(tail)
-                    yield tail
-            offset += read
+                try:
+                    while True:
+                        chunk = response.read1(65536) if hasattr(response, "read1") else response.read(65536)
+                        if not chunk:
+                            break
+                        text = log.feed(chunk)
+                        if text:
+                            yield text
+                except (OSError, http.client.HTTPException):
+                    continue  # dropped mid-stream: again from what was handed on
             if complete:
-                return
-            if read == 0 and self.status().get("state") in FINAL:
-                for rest in self.logs(offset):
-                    if rest:
-                        yield rest
+                rest = log.finish()
+                if rest:
+                    yield rest
                 return
             held = time.monotonic() - opened
-            if held < poll:
+            if log.offset == before and held < poll:
                 time.sleep(poll - held)  # a coordinator that answers at once rather than holding the stream: poll
 
     def receipt(self, public_key=None):

@@ -4,8 +4,6 @@ package dev.hearth.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -25,9 +23,6 @@ import java.util.function.Consumer;
  * caller. Thread-safe.
  */
 public final class Job {
-
-    /** The line a followed log carries where the job was placed again and its output starts over. */
-    static final String PLACED_AGAIN = "--- hearth: job placed again (epoch %d) ---\n";
 
     private final HearthClient client;
     private final Transport transport;
@@ -96,7 +91,7 @@ public final class Job {
         return JobInfo.of(transport.json(Endpoint.CANCEL_JOB, List.of(id), null));
     }
 
-    /** The job's logs from character {@code offset}: a running job's output so far, or a finished job's logs. */
+    /** The job's logs from byte {@code offset}: a running job's output so far, or a finished job's logs. */
     public LogChunk logs(long offset) throws IOException, InterruptedException {
         if (offset < 0) {
             throw new IllegalArgumentException("offset must be 0 or more; got " + offset);
@@ -104,63 +99,71 @@ public final class Job {
         HttpRequest req = transport.request(Endpoint.JOB_LOGS, List.of(id), "offset=" + offset, transport.callTimeout())
                 .GET().build();
         HttpResponse<String> r = transport.send(Endpoint.JOB_LOGS, req, transport.callTimeout());
-        return new LogChunk(r.body(), offset + r.body().length(), epoch(r), complete(r));
+        return new LogChunk(r.body(), offset + r.body().getBytes(StandardCharsets.UTF_8).length, epoch(r),
+                complete(r));
     }
 
     /**
-     * Hands the job's output to {@code sink} as it comes ({@code ?follow=1}), until the job is final and its logs
-     * are complete; returns the final job. A stream the coordinator ends (its deadline) is opened again from the
-     * offset reached. When the job is placed again on another node, its output starts over after the line
-     * {@code --- hearth: job placed again (epoch N) ---}. {@code sink} is called on this thread.
+     * Hands the job's output to {@code sink} as it comes ({@code ?follow=1}), until the job's log is complete;
+     * returns the final job. A stream the coordinator ends (its follow deadline), a dropped connection (up to
+     * {@value #MAX_DROPS} in a row), a wait for the first bytes longer than the client's transfer timeout (the
+     * coordinator sends its headers with the first output) or a {@code 429} (too many open follows) is opened
+     * again from the byte offset and lease epoch reached. Where the job was placed again, the line
+     * {@code --- hearth: job placed again (epoch N) ---} comes first and the new lease's output follows it.
+     * {@code sink} is called on this thread.
      */
     public JobInfo followLogs(Consumer<String> sink) throws IOException, InterruptedException {
-        long offset = 0;
-        long epoch = 0;
+        LogStream log = new LogStream(sink);
+        int dropped = 0;
         while (true) {
-            HttpRequest req = transport.request(Endpoint.JOB_LOGS, List.of(id), "follow=1&offset=" + offset,
-                    transport.callTimeout()).GET().build();
+            log.reconnecting();
+            HttpRequest req = transport.request(Endpoint.JOB_LOGS, List.of(id), "follow=1&offset=" + log.offset()
+                    + (log.epoch() >= 0 ? "&epoch=" + log.epoch() : ""), client.transferTimeout()).GET().build();
             long opened = System.nanoTime();
-            HttpResponse<InputStream> r = transport.open(Endpoint.JOB_LOGS, req);
-            long from = epoch(r);
-            if (from != 0 && epoch != 0 && from != epoch && offset > 0) {
-                // a coordinator that keeps only the current placement's text: it starts over at 0
-                r.body().close();
-                sink.accept(PLACED_AGAIN.formatted(from));
-                offset = 0;
-                epoch = from;
+            HttpResponse<InputStream> r;
+            try {
+                r = transport.open(Endpoint.JOB_LOGS, req);
+            } catch (java.net.http.HttpTimeoutException quiet) {
+                continue; // the coordinator answers with the first output: nothing yet, ask again from here
+            } catch (HearthApiException refused) {
+                if (refused.status() != 429) {
+                    throw refused;
+                }
+                // too many open follows of this caller: wait as asked (or a poll interval), then again
+                Thread.sleep(refused.retryAfter().orElse(client.pollInterval()).toMillis());
+                continue;
+            } catch (IOException e) {
+                if (++dropped > MAX_DROPS) {
+                    throw e;
+                }
+                Thread.sleep(client.pollInterval().toMillis() * dropped);
                 continue;
             }
-            epoch = from != 0 ? from : epoch;
-            long read = 0;
-            try (Reader in = new InputStreamReader(r.body(), StandardCharsets.UTF_8)) {
-                char[] buffer = new char[8192];
+            dropped = 0;
+            log.answeredEpoch(epoch(r));
+            long before = log.offset();
+            try (InputStream in = r.body()) {
+                byte[] buffer = new byte[16 * 1024];
                 for (int n; (n = in.read(buffer)) > 0; ) {
-                    sink.accept(new String(buffer, 0, n));
-                    read += n;
+                    log.feed(buffer, n);
                 }
+            } catch (IOException e) {
+                continue; // dropped mid-stream: again from what was handed on
             }
-            offset += read;
             if (complete(r)) {
+                log.finish();
                 return status();
             }
-            if (read == 0) {
-                JobInfo now = status();
-                if (now.isFinal()) {
-                    // final: one last read gets the result's logs (complete), whatever the live text held
-                    LogChunk rest = logs(offset);
-                    if (!rest.text().isEmpty()) {
-                        sink.accept(rest.text());
-                    }
-                    return now;
-                }
-            }
             long heldMillis = (System.nanoTime() - opened) / 1_000_000;
-            if (heldMillis < client.pollInterval().toMillis()) {
+            if (log.offset() == before && heldMillis < client.pollInterval().toMillis()) {
                 // a coordinator that answers at once rather than holding the stream open: poll, do not spin
                 Thread.sleep(client.pollInterval().toMillis() - heldMillis);
             }
         }
     }
+
+    /** Connections a follow may lose in a row before it gives up. */
+    static final int MAX_DROPS = 5;
 
     /**
      * The job's receipt, verified here with the Ed25519 key its node registered ({@code GET /v1/nodes/{id}}, which
