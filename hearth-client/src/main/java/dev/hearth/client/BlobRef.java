@@ -6,6 +6,7 @@ package dev.hearth.client;
  *
  * @param digest {@code sha256:} and the SHA-256 of the content, lower-case hex
  * @param size its size in bytes
+ * @param sent whether this upload sent the bytes (false: the coordinator already held them)
  */
-public record BlobRef(String digest, long size) {
+public record BlobRef(String digest, long size, boolean sent) {
 }

@@ -46,7 +46,7 @@ public final class Blobs {
         String digest = "sha256:" + sha256(file);
         return retries.run(() -> {
             if (exists(digest)) {
-                return new BlobRef(digest, size);
+                return new BlobRef(digest, size, false);
             }
             HttpRequest put = transport.request(Endpoint.PUT_BLOB, List.of(digest), null, transferTimeout)
                     .header("Content-Type", "application/octet-stream")
@@ -58,7 +58,7 @@ public final class Blobs {
                 throw new VerificationException("the coordinator stored " + file + " as " + stored
                         + " but its content here is " + digest);
             }
-            return new BlobRef(digest, made.path("size").asLong(size));
+            return new BlobRef(digest, made.path("size").asLong(size), true);
         });
     }
 

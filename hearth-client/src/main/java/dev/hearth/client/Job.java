@@ -227,6 +227,20 @@ public final class Job {
         return new OutputDownload(transport, id, client.transferTimeout()).all(dir, outputs(), receipt);
     }
 
+    /**
+     * Downloads one output below {@code dir} (its path kept), checked against the SHA-256 {@code receipt} names for
+     * it; returns the file written.
+     *
+     * @throws VerificationException when the receipt names no such output, its content differs (nothing is kept),
+     *     or its path would leave {@code dir}
+     * @throws HearthApiException {@code 404 unknown_output} when the coordinator does not hold it
+     */
+    public Path downloadOutput(OutputFile output, Path dir, VerifiedReceipt receipt)
+            throws IOException, InterruptedException {
+        java.nio.file.Files.createDirectories(dir);
+        return new OutputDownload(transport, id, client.transferTimeout()).one(dir, output, receipt);
+    }
+
     private static long epoch(HttpResponse<?> r) {
         return r.headers().firstValueAsLong("Hearth-Log-Epoch").orElse(0);
     }

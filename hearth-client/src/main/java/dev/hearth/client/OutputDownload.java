@@ -47,7 +47,8 @@ final class OutputDownload {
         return new DownloadedOutputs(written, notStored);
     }
 
-    private Path one(Path dir, OutputFile f, VerifiedReceipt receipt) throws IOException, InterruptedException {
+    /** Downloads one output below {@code dir}, checked against the receipt; returns where it was written. */
+    Path one(Path dir, OutputFile f, VerifiedReceipt receipt) throws IOException, InterruptedException {
         String expected = receipt.outputSha256(f.path()).orElseThrow(() -> new VerificationException("the verified "
                 + "receipt of job " + jobId + " names no output " + f.path() + ", so its content cannot be checked"));
         Path target = target(dir, f.path());
