@@ -125,6 +125,20 @@ final class CoordinatorCommand implements Callable<Integer> {
                     + "pruned and a tombstone (state, times, ledger entries) stays. 0 or off keeps every job "
                     + "(default: ${DEFAULT-VALUE}).")
     String retainFinished;
+    @Option(names = "--blob-max-size", paramLabel = "SIZE", defaultValue = "1g",
+            description = "The largest job input one upload (PUT /v1/blobs) may be (default: ${DEFAULT-VALUE}).")
+    String blobMaxSize;
+    @Option(names = "--blob-quota", paramLabel = "SIZE", defaultValue = "10g",
+            description = "The bytes one client's uploaded inputs may add up to (default: ${DEFAULT-VALUE}).")
+    String blobQuota;
+    @Option(names = "--blob-retention", paramLabel = "DURATION", defaultValue = "7d",
+            description = "How long an uploaded input no unfinished job names is kept after its last upload or use "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String blobRetention;
+    @Option(names = "--output-max-size", paramLabel = "SIZE", defaultValue = "1g",
+            description = "The bytes of /job/out one job's node may upload; files past it are listed in the receipt "
+                    + "but not stored (default: ${DEFAULT-VALUE}).")
+    String outputMaxSize;
     @Option(names = "--idempotency-retention", paramLabel = "DURATION", defaultValue = "24h",
             description = "How long a job submit's or instance create's Idempotency-Key and its answer are kept for "
                     + "retries (default: ${DEFAULT-VALUE})")
@@ -221,7 +235,7 @@ final class CoordinatorCommand implements Callable<Integer> {
         }
         CoordinatorServer server = CoordinatorServer.start(config, InstantSource.system(),
                 OracleSettings.DEFAULTS.withPolicy(policy).withAttempts(oracleMaxAttempts,
-                        OracleSettings.DEFAULTS.firstRetry()), tls);
+                        OracleSettings.DEFAULTS.firstRetry()), tls, blobLimits());
         var identity = tls.load(config.dataDir(), config.host());
         String web = identity.isPresent() ? "https" : "http";
         String ws = identity.isPresent() ? "wss" : "ws";
@@ -274,6 +288,15 @@ final class CoordinatorCommand implements Callable<Integer> {
                 .withTransport(transport()).withLeases(leases()).withRetainFinished(retainFinished())
                 .withIdempotencyRetention(DurationText.parsePositive("--idempotency-retention", idempotencyRetention))
                 .withWebhookAllow(webhookAllowCidr);
+    }
+
+    /** The --blob-max-size, --blob-quota, --blob-retention and --output-max-size flags. */
+    dev.hearth.coordinator.blobs.BlobLimits blobLimits() {
+        return new dev.hearth.coordinator.blobs.BlobLimits(
+                dev.hearth.core.units.ByteSize.parse("--blob-max-size", blobMaxSize).bytes(),
+                dev.hearth.core.units.ByteSize.parse("--blob-quota", blobQuota).bytes(),
+                DurationText.parsePositive("--blob-retention", blobRetention),
+                dev.hearth.core.units.ByteSize.parse("--output-max-size", outputMaxSize).bytes());
     }
 
     /** The --retain-finished flag: a positive duration, or 0 / off for keeping every finished job whole. */

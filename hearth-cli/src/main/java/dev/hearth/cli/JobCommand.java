@@ -2,6 +2,7 @@
 package dev.hearth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.client.HearthClient;
 import dev.hearth.client.Job;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Spec;
 /** {@code hearth job}: submit jobs to a coordinator and follow them. */
 @Command(name = "job", mixinStandardHelpOptions = true, description = "Submits and follows jobs on a coordinator.",
         subcommands = {JobCommand.Submit.class, JobCommand.Status.class, JobCommand.Logs.class,
-                JobCommand.Cancel.class, JobCommand.ListJobs.class, JobCommand.ReceiptOf.class})
+                JobCommand.Cancel.class, JobCommand.ListJobs.class, JobCommand.ReceiptOf.class, JobOutputs.class})
 final class JobCommand {
 
     @ParentCommand
@@ -68,9 +69,9 @@ final class JobCommand {
         @Option(names = "--file", paramLabel = "LOCAL:PATH",
                 description = "A local file delivered at PATH under /job, inline in the document (repeatable).")
         List<String> files = new ArrayList<>();
-        @Option(names = "--input", paramLabel = "LOCAL:PATH",
-                description = "A local file of any size delivered at PATH under /job: uploaded once as a blob "
-                        + "(skipped when the coordinator has it) and named by its digest (repeatable).")
+        @Option(names = "--input", paramLabel = "LOCAL[:PATH]",
+                description = "A local file or folder uploaded once (any size up to the coordinator's --blob-max-size) "
+                        + "and delivered at PATH under /job; a folder delivers every file under it (repeatable).")
         List<String> inputs = new ArrayList<>();
         @Option(names = "--priority", paramLabel = "N", description = "Higher is placed first (default 0).") Integer priority;
         @Option(names = "--retries", paramLabel = "N", description = "Tries after a lost lease (default 2).") Integer retries;
@@ -111,18 +112,7 @@ final class JobCommand {
             } else {
                 doc = JobDocument.json(Json.mapper().writeValueAsString(fromFlags()));
             }
-            for (String in : inputs) {
-                int colon = in.lastIndexOf(':');
-                Path local = Path.of(colon < 0 ? in : in.substring(0, colon));
-                if (!Files.isRegularFile(local)) {
-                    throw new InvalidInputException("--input", local.toString(), "LOCAL:PATH where LOCAL is a readable file");
-                }
-                if (!doc.mediaType().equals(JobDocument.JSON)) {
-                    throw new InvalidInputException("--input", in, "--input with a JSON job file or with flags (a YAML "
-                            + "file names its inputs itself)");
-                }
-                doc = doc.withInput(colon < 0 ? local.getFileName().toString() : in.substring(colon + 1), local);
-            }
+            List<JobInputs.Input> uploads = JobInputs.expand(inputs);
             SubmitOptions options = SubmitOptions.defaults();
             if (idempotencyKey != null) {
                 if (!SubmitOptions.KEY_FORM.matcher(idempotencyKey).matches()) {
@@ -133,6 +123,14 @@ final class JobCommand {
             }
             PrintWriter out = spec.commandLine().getOut();
             try (HearthClient client = job.client()) {
+                if (!uploads.isEmpty()) {
+                    // files and folders as blobs, named in the document's files[] (a YAML document becomes JSON)
+                    ObjectNode tree = (ObjectNode) new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
+                            .readTree(doc.body());
+                    ArrayNode listed = tree.has("files") ? (ArrayNode) tree.get("files") : tree.putArray("files");
+                    new JobInputs(client, spec.commandLine().getErr()).upload(uploads, listed);
+                    doc = JobDocument.json(Json.mapper().writeValueAsString(tree));
+                }
                 Job made = client.jobs().submit(doc, options);
                 String id = made.id();
                 if (json.on()) {

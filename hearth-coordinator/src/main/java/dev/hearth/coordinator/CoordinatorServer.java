@@ -13,6 +13,12 @@ import dev.hearth.coordinator.api.NodesApi;
 import dev.hearth.coordinator.api.TokensApi;
 import dev.hearth.coordinator.api.EventsApi;
 import dev.hearth.coordinator.api.WebhooksApi;
+import dev.hearth.coordinator.api.BlobsApi;
+import dev.hearth.coordinator.api.NodeFilesApi;
+import dev.hearth.coordinator.api.JobOutputsApi;
+import dev.hearth.coordinator.blobs.BlobFiles;
+import dev.hearth.coordinator.blobs.BlobLimits;
+import dev.hearth.coordinator.blobs.BlobRetention;
 import dev.hearth.coordinator.webhook.WebhookEvents;
 import dev.hearth.coordinator.webhook.WebhookSender;
 import dev.hearth.coordinator.webhook.WebhookTargets;
@@ -123,6 +129,17 @@ public final class CoordinatorServer implements AutoCloseable {
      */
     public static CoordinatorServer start(CoordinatorConfig config, InstantSource clock, OracleSettings oracle,
             ServerTls.Mode tls) throws IOException {
+        return start(config, clock, oracle, tls, BlobLimits.DEFAULTS);
+    }
+
+    /**
+     * As {@link #start(CoordinatorConfig, InstantSource, OracleSettings, ServerTls.Mode)}, keeping uploaded blobs
+     * (in the data folder's {@code blobs/}) within {@code blobLimits}.
+     *
+     * @throws IOException when the data folder, admin token, TLS identity or blob folder cannot be made or read
+     */
+    public static CoordinatorServer start(CoordinatorConfig config, InstantSource clock, OracleSettings oracle,
+            ServerTls.Mode tls, BlobLimits blobLimits) throws IOException {
         AdminToken admin = AdminToken.loadOrCreate(config.dataDir());
         Optional<ServerTls> identity = tls.load(config.dataDir(), config.host());
         CoordinatorKey key = CoordinatorKey.loadOrCreate(config.dataDir());
@@ -139,6 +156,8 @@ public final class CoordinatorServer implements AutoCloseable {
         settlement.onSettled(metrics::settled);
         settlement.reconcile();
         FinishedJobRetention retention = new FinishedJobRetention(store, clock, config.retainFinished());
+        BlobFiles blobFiles = new BlobFiles(config.dataDir().resolve("blobs"));
+        BlobRetention blobRetention = new BlobRetention(store.blobs(), blobFiles, clock, blobLimits.retention());
         SchedulerLoop[] loop = new SchedulerLoop[1];
         LiveLogs liveLogs = new LiveLogs();
         VerificationQueue verifier = new VerificationQueue(store, new Oracle(store, oracle.policy()), clock,
@@ -171,6 +190,7 @@ public final class CoordinatorServer implements AutoCloseable {
                     judgeRef[0].judgeAll();
                     settlement.reconcile();
                     retention.run(); // after settling: a job is pruned only once its hold is settled
+                    blobRetention.run();
                 });
         loop[0] = new SchedulerLoop(store, hub, clock, config.lostAfter(), config.tick(), hooks, config.leases());
         handler.attach(loop[0]);
@@ -191,7 +211,8 @@ public final class CoordinatorServer implements AutoCloseable {
                 new TokensApi(store, store.tenants()), new LedgerApi(store, store.tenants()),
                 new CoordinatorApi(key), new NodeInstancesApi(store, hub, instances, config.idempotencyRetention(), events), new InstancesApi(instances, hub, store.tenants()),
                 new TenantsApi(store.tenants()), new NodeRemovalApi(store, store.tenants(), hub, wake),
-                new WebhooksApi(store.webhooks(), targets), access);
+                new WebhooksApi(store.webhooks(), targets), access, new BlobsApi(store.blobs(), blobFiles, blobLimits),
+                new NodeFilesApi(store, blobFiles, blobLimits), new JobOutputsApi(store, blobFiles));
         io.helidon.webserver.WebServerConfig.Builder web = WebServer.builder();
         identity.ifPresent(t -> web.tls(Tls.builder().sslContext(t.context()).build()));
         WebServer server = web
@@ -228,7 +249,7 @@ public final class CoordinatorServer implements AutoCloseable {
     /** The REST services, each mounted under its /v1 prefix behind the authorization filter. */
     private record Apis(JobsApi jobs, NodesApi nodes, TokensApi tokens, LedgerApi ledger, CoordinatorApi coordinator,
             NodeInstancesApi nodeInstances, InstancesApi instances, TenantsApi tenants, NodeRemovalApi removal,
-            WebhooksApi webhooks, Access access) {
+            WebhooksApi webhooks, Access access, BlobsApi blobs, NodeFilesApi nodeFiles, JobOutputsApi outputs) {
     }
 
     /** The web dashboard's page and session, and the /v1 reads it adds. */
@@ -253,6 +274,9 @@ public final class CoordinatorServer implements AutoCloseable {
                 .register("/v1/nodes", apis.removal())
                 .register("/v1", apis.tenants())
                 .register("/v1/webhooks", apis.webhooks())
+                .register("/v1/blobs", apis.blobs())
+                .register("/v1/jobs", apis.outputs())
+                .register(Protocol.AGENT_PATH, apis.nodeFiles())
                 .register("/v1/jobs", dashboard.jobs())
                 .register("/v1/overview", dashboard.overview())
                 .register("/v1/events", dashboard.events());

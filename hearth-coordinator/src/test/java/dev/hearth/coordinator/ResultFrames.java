@@ -36,12 +36,18 @@ public final class ResultFrames {
     /** An honest result of {@code offer} run on {@code nodeId}, signed with {@code key}; it ran 1.5 s, ending now. */
     public static JobResultMessage honest(JsonNode offerFrame, String nodeId, KeyPair key, String logs, long exitCode)
             throws ProtocolException {
+        return honest(offerFrame, nodeId, key, logs, exitCode, List.of());
+    }
+
+    /** As {@link #honest(JsonNode, String, KeyPair, String, long)}, its receipt listing {@code outputs}. */
+    public static JobResultMessage honest(JsonNode offerFrame, String nodeId, KeyPair key, String logs, long exitCode,
+            List<dev.hearth.core.receipt.OutputFile> outputs) throws ProtocolException {
         JobOffer offer = offer(offerFrame);
         Instant end = Instant.now();
         JobResult r = JobResult.of(offer.id(), exitCode == 0 ? JobStatus.COMPLETED : JobStatus.FAILED, exitCode,
                 offer.spec().image(), end.minusMillis(1500), end, logs, logs.length(), false, null);
         Receipt receipt = JobWire.receipt(r, nodeId, offer.epoch(), offer.spec(),
-                NodeKeys.fingerprint(key.getPublic()), "sha256:" + "ab".repeat(32), ResourceUsage.UNKNOWN, List.of());
+                NodeKeys.fingerprint(key.getPublic()), "sha256:" + "ab".repeat(32), ResourceUsage.UNKNOWN, outputs);
         return JobWire.resultMessage(r, nodeId, offer.epoch()).withReceipt(receipt, sign(receipt, key));
     }
 

@@ -75,6 +75,18 @@ public interface Sandbox extends AutoCloseable {
     }
 
     /**
+     * As {@link #outputs(OutputLimits)}, also copying each file it lists into {@code keepIn} under its path below
+     * {@link SandboxSpec#WORKSPACE} ({@code out/a.txt}) while hashing it, so what is kept is what was hashed; a name
+     * that would land outside {@code keepIn} is hashed but not copied. The default copies nothing.
+     *
+     * @throws SandboxException when the engine cannot hand the folder out, or a copy cannot be written
+     */
+    default Outputs outputs(OutputLimits limits, java.nio.file.Path keepIn) throws SandboxException,
+            InterruptedException {
+        return outputs(limits);
+    }
+
+    /**
      * Kills the workload if it runs and removes it with everything it made (container, volumes, VM process, TAP,
      * sockets, files). Idempotent; never throws for a sandbox that is already gone.
      */

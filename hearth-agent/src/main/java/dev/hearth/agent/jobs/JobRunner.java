@@ -113,7 +113,19 @@ public final class JobRunner {
      * @throws InterruptedException when interrupted; the sandbox is removed before this is thrown
      */
     public Execution execute(JobSpec job, LogSink live, Cancellation cancel) throws InterruptedException {
+        return execute(job, live, cancel, null);
+    }
+
+    /**
+     * Runs the job as {@link #execute(JobSpec, LogSink, Cancellation)} does, also copying the outputs it hashes
+     * into {@code keepOutputs} (null: nowhere), under their paths below /job ({@code out/a.txt}).
+     *
+     * @throws InterruptedException when interrupted; the sandbox is removed before this is thrown
+     */
+    public Execution execute(JobSpec job, LogSink live, Cancellation cancel, java.nio.file.Path keepOutputs)
+            throws InterruptedException {
         Facts facts = new Facts();
+        facts.keepOutputs = keepOutputs;
         JobResult result = runIn(job, live, cancel, facts);
         if (facts.outputs.truncated() && result.message() == null) {
             result = new JobResult(result.jobId(), result.status(), result.exitCode(), result.image(),
@@ -132,6 +144,7 @@ public final class JobRunner {
         String imageDigest;
         ResourceUsage usage = ResourceUsage.UNKNOWN;
         Outputs outputs = Outputs.NONE;
+        java.nio.file.Path keepOutputs;
         boolean exited;
         Duration sandboxStart;
     }
@@ -207,7 +220,8 @@ public final class JobRunner {
     private void gather(JobSpec job, Sandbox sandbox, Facts facts) throws InterruptedException {
         facts.usage = sandbox.usage();
         try {
-            facts.outputs = sandbox.outputs(outputLimits);
+            facts.outputs = facts.keepOutputs == null ? sandbox.outputs(outputLimits)
+                    : sandbox.outputs(outputLimits, facts.keepOutputs);
         } catch (SandboxException e) {
             log.warn("job {}: its outputs could not be read, the receipt lists none: {}", job.id(), e.getMessage());
         }

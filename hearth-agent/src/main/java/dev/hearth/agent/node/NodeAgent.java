@@ -3,6 +3,9 @@ package dev.hearth.agent.node;
 
 import dev.hearth.agent.inventory.HostInventory;
 import dev.hearth.agent.jobs.Cancellation;
+import dev.hearth.agent.jobs.InputBlobs;
+import dev.hearth.agent.jobs.NodeHttp;
+import dev.hearth.agent.jobs.OutputUploads;
 import dev.hearth.agent.jobs.JobRunner;
 import dev.hearth.agent.jobs.OutputListing;
 import dev.hearth.agent.link.Backoff;
@@ -77,10 +80,18 @@ public final class NodeAgent implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
     /** Silence after which the link is dropped and made again, in heartbeat intervals (each heartbeat is acked). */
     private static final int SILENT_INTERVALS = 3;
+    /** The largest uploaded input this node fetches (the coordinator's default --blob-max-size). */
+    private static final long MAX_INPUT_BLOB_BYTES = 1L << 30;
 
     private final AgentConfig config;
     private final SandboxDriver driver;
     private final JobRunner runner;
+    /** Fetches and checks the uploaded inputs a job names before it runs. */
+    private final InputBlobs inputs;
+    /** Sends the files jobs left in /job/out to the coordinator before their results. */
+    private final OutputUploads outputs;
+    /** Where the runner copies a job's outputs while hashing them, one folder per job and epoch. */
+    private final java.nio.file.Path outputCopies;
     private final NodeIdentity identity;
     /** Refusals that only mean the lease moved on; other refusals keep the result in the dead-letter folder. */
     private static final Set<String> LEASE_RACES = Set.of(ErrorCode.STALE_LEASE.wireName(),
@@ -151,8 +162,14 @@ public final class NodeAgent implements AutoCloseable {
                 host.gpus().stream().map(GpuReport::index).toList());
         this.heartbeatInterval = config.heartbeatInterval();
         this.startedAt = clock.instant();
+        Optional<javax.net.ssl.SSLContext> trust = linkTrust();
         this.link = new CoordinatorLink(config.endpoint(), new Backoff(config.reconnectDelay(),
-                config.reconnectMax(), () -> ThreadLocalRandom.current().nextDouble()), new Events(), linkTrust());
+                config.reconnectMax(), () -> ThreadLocalRandom.current().nextDouble()), new Events(), trust);
+        NodeHttp files = new NodeHttp(config.endpoint(), config.token(), identity.publicKeyBase64(), trust);
+        this.inputs = new InputBlobs(files, config.stateDir().resolve("blobs"), MAX_INPUT_BLOB_BYTES);
+        this.outputs = new OutputUploads(files);
+        this.outputCopies = config.stateDir().resolve("outputs");
+        OutputUploads.delete(outputCopies); // copies a stopped agent left: their results went without them
     }
 
     /** The coordinator trust HEARTH_TLS_FINGERPRINT or HEARTH_TLS_CA name, for a wss:// coordinator. */
@@ -415,7 +432,16 @@ public final class NodeAgent implements AutoCloseable {
         JobRunner.Execution done;
         try {
             link.send(new JobStarted(spec.id(), r.epoch()));
-            done = runner.execute(spec, r.live(), r.cancel());
+            java.nio.file.Path copies = outputCopies.resolve(spec.id() + "." + r.epoch());
+            done = runner.execute(inputs.resolve(spec, r.epoch()), r.live(), r.cancel(), copies);
+            if (!r.discard().get()) {
+                outputs.upload(spec.id(), r.epoch(), OutputListing.bounded(done.outputs().files()), copies);
+            }
+            OutputUploads.delete(copies);
+        } catch (InputBlobs.Refused e) {
+            log.warn("job {} not run: {}", spec.id(), e.getMessage());
+            done = unrun(JobResult.of(spec.id(), JobStatus.ERROR, -1, spec.image(), null, clock.instant(),
+                    e.getMessage(), 0, false, e.getMessage()));
         } catch (InterruptedException e) {
             done = unrun(JobResult.of(spec.id(), JobStatus.ERROR, -1, spec.image(), null, clock.instant(),
                     "agent interrupted", 0, false, "the agent was stopped while the job ran"));

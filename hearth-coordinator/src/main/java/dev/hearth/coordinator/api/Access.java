@@ -38,6 +38,9 @@ public final class Access {
     private record AuditSink(Tenants tenants, String actor, String action) {
     }
 
+    /** The agents' HTTP routes, which {@link NodeFilesApi} authenticates by node token and key. */
+    static final String NODE_ROUTES = dev.hearth.core.protocol.Protocol.AGENT_PATH + "/";
+
     private final AdminToken admin;
     private final Tenants tenants;
     private final RateLimiter limiter;
@@ -65,6 +68,10 @@ public final class Access {
     public void filter(ServerRequest req, ServerResponse res) {
         String method = req.prologue().method().text();
         String path = req.path().path();
+        if (path.startsWith(NODE_ROUTES)) {
+            res.next(); // nodes authenticate with their node token and key: NodeFilesApi checks them
+            return;
+        }
         String action = method + " " + path;
         String header = req.headers().value(HeaderNames.AUTHORIZATION).orElse(null);
         // no Authorization header: the dashboard's session cookie, whose key is checked like a bearer key

@@ -16,14 +16,17 @@ import java.util.Set;
  */
 public final class AccessRules {
 
-    /** One operation: its method, its path (with {@code {name}} segments matching any one segment) and its roles. */
+    /**
+     * One operation: its method, its path (with {@code {name}} segments matching any one segment, and a last
+     * {@code {path}} segment matching one or more) and its roles.
+     */
     public record Rule(String method, String path, Set<Role> roles) {
 
         /**
          * The scope a scoped key needs for this operation, derived from its roles, path group and method: admin-only
          * operations need {@code admin:*}; otherwise the group ({@code jobs}, {@code instances} including
          * {@code /v1/nodes/{id}/instances...}, {@code nodes}, {@code ledger}) with {@code read} for GET and
-         * {@code write} for the rest; the dashboard's {@code overview} and {@code events} need {@code jobs:read}. Empty for {@code /v1/coordinator/key}, public to every key.
+         * {@code write} for the rest; the dashboard's {@code overview} and {@code events} need {@code jobs:read}; {@code blobs} (PUT and HEAD) need {@code jobs:write}. Empty for {@code /v1/coordinator/key}, public to every key.
          */
         public Optional<Scope> scope() {
             if (roles.equals(ADMIN)) {
@@ -35,6 +38,7 @@ public final class AccessRules {
                     ? "instances" : parts[2];
             return switch (group) {
                 case "jobs" -> Optional.of(read ? Scope.JOBS_READ : Scope.JOBS_WRITE);
+                case "blobs" -> Optional.of(Scope.JOBS_WRITE); // inputs of jobs: uploading and probing alike
                 case "instances" -> Optional.of(read ? Scope.INSTANCES_READ : Scope.INSTANCES_WRITE);
                 case "nodes" -> read ? Optional.of(Scope.NODES_READ) : Optional.of(Scope.ADMIN);
                 case "ledger" -> read ? Optional.of(Scope.LEDGER_READ) : Optional.of(Scope.ADMIN);
@@ -61,6 +65,10 @@ public final class AccessRules {
             new Rule("GET", "/v1/jobs/{id}/spec", CLIENT),
             new Rule("GET", "/v1/jobs/{id}/placements", CLIENT),
             new Rule("POST", "/v1/jobs/{id}/cancel", CLIENT),
+            new Rule("GET", "/v1/jobs/{id}/outputs", CLIENT),
+            new Rule("GET", "/v1/jobs/{id}/outputs/{path}", CLIENT),
+            new Rule("PUT", "/v1/blobs/{digest}", CLIENT),
+            new Rule("HEAD", "/v1/blobs/{digest}", CLIENT),
             new Rule("GET", "/v1/nodes", OPERATOR),
             new Rule("GET", "/v1/nodes/{id}", OPERATOR),
             new Rule("POST", "/v1/nodes/{id}/stake", ADMIN),
@@ -125,7 +133,9 @@ public final class AccessRules {
     }
 
     private static boolean matches(String[] pattern, String[] given) {
-        if (pattern.length != given.length) {
+        // a last segment {path} takes the rest of the path, slashes and all (an output's path below /job/out)
+        boolean rest = pattern.length > 0 && pattern[pattern.length - 1].equals("{path}");
+        if (rest ? given.length < pattern.length : pattern.length != given.length) {
             return false;
         }
         for (int i = 0; i < pattern.length; i++) {

@@ -90,6 +90,11 @@ public final class JobDetailsApi implements HttpService {
 
     /** The job, when the caller may read it; otherwise the 404 or 403 is answered. */
     private Optional<JobRecord> owned(ServerRequest req, ServerResponse res) {
+        return owned(store, req, res);
+    }
+
+    /** The request's job ({@code id} path parameter) in {@code store}, when the caller may read it; else answered. */
+    static Optional<JobRecord> owned(Store store, ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
         Optional<JobRecord> job = store.job(id);
         if (job.isEmpty()) {

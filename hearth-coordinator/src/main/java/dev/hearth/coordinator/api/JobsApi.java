@@ -143,7 +143,8 @@ public final class JobsApi implements HttpService {
         JobDocument.Submission submission;
         String id = UUID.randomUUID().toString();
         try {
-            submission = doc.toSubmission(id);
+            String uploader = BlobsApi.owner(req); // a job may name only blobs its submitter uploaded
+            submission = doc.toSubmission(id, digest -> store.blobs().size(uploader, digest));
         } catch (InvalidInputException e) {
             ObjectNode err = Json.mapper().createObjectNode().put("error", "invalid_input").put("field", e.field())
                     .put("message", e.getMessage());
@@ -184,6 +185,9 @@ public final class JobsApi implements HttpService {
         Traceparent trace = Traceparent.parse(req.headers().first(TRACEPARENT).orElse(null))
                 .map(t -> t.child(TRACE_IDS)).orElseGet(() -> Traceparent.newTrace(TRACE_IDS));
         JobRecord job;
+        // before the job: from its first moment, the blobs it names are kept and its node may fetch them
+        store.blobs().reference(id, submission.spec().files().stream().filter(f -> f.blob() != null)
+                .map(f -> f.blob().digest()).distinct().toList());
         try {
             String spec = StoredSpec.of(submission, trace).json();
             job = submission.redundancy().redundant()

@@ -425,6 +425,9 @@ public interface Store extends AutoCloseable {
     /** Webhook endpoints and the outbox of their deliveries. */
     Webhooks webhooks();
 
+    /** Who may use which uploaded blob, and which jobs name which. */
+    Blobs blobs();
+
     /** Closes the database. Idempotent. */
     @Override
     void close();

@@ -46,7 +46,9 @@ class OpenApiDocumentTest {
             "POST /v1/keys", "GET /v1/keys", "POST /v1/keys/{id}/revoke", "POST /v1/keys/{id}/rotate", "GET /v1/audit",
             "GET /v1/jobs/{id}/spec", "GET /v1/jobs/{id}/placements", "GET /v1/overview", "GET /v1/events",
             "POST /dashboard/session", "GET /dashboard/session", "DELETE /dashboard/session", "POST /v1/webhooks",
-            "GET /v1/webhooks", "DELETE /v1/webhooks/{id}");
+            "GET /v1/webhooks", "DELETE /v1/webhooks/{id}", "PUT /v1/blobs/{digest}", "HEAD /v1/blobs/{digest}",
+            "GET /v1/agent/jobs/{id}/blobs/{digest}", "GET /v1/jobs/{id}/outputs", "GET /v1/jobs/{id}/outputs/{path}",
+            "PUT /v1/agent/jobs/{id}/outputs/{path}");
 
     /** Documented answers this test cannot provoke, each with the reason. Keep it short. */
     private static final Map<String, String> NOT_PROVOKED = Map.of(
@@ -69,7 +71,9 @@ class OpenApiDocumentTest {
         doc = OpenApiDocument.find();
         server = CoordinatorServer.start(new CoordinatorConfig("127.0.0.1", 0, data, Duration.ofSeconds(1),
                 Duration.ofSeconds(30), 64 * 1024, Duration.ofMillis(100)).withWebhookAllow(java.util.List.of(
-                        "127.0.0.1/32")), InstantSource.system());
+                        "127.0.0.1/32")), InstantSource.system(), dev.hearth.coordinator.oracle.OracleSettings.DEFAULTS,
+                new dev.hearth.coordinator.ServerTls.Mode.Off(), new dev.hearth.coordinator.blobs.BlobLimits(1024,
+                        1L << 20, Duration.ofDays(7), 1024));
         admin = Files.readString(data.resolve("admin.token")).strip();
     }
 
@@ -189,11 +193,13 @@ class OpenApiDocumentTest {
         expect(404, "POST /v1/jobs/{id}/cancel", "POST", "/v1/jobs/nope/cancel", null);
         prunedAnswers();
         webhookAnswers();
+        blobAnswers();
         dashboardAnswers();
         expect(200, "GET /healthz", "GET", "/healthz", null);
         expect(200, "GET /metrics", "GET", "/metrics", null);
         for (String op : doc.operations().keySet()) {
-            if (op.contains(" /v1/") && !op.equals("GET /v1/agent")) {
+            // the answer to a HEAD has no body to check: blobAnswers checks its 401
+            if (op.contains(" /v1/") && !op.equals("GET /v1/agent") && !op.startsWith("HEAD ")) {
                 String path = op.substring(op.indexOf(' ') + 1).replaceAll("\\{[A-Za-z]+}", "nope");
                 send(401, op, op.substring(0, op.indexOf(' ')), path, "application/json", "{}", "hat_wrong");
             }
@@ -338,6 +344,7 @@ class OpenApiDocumentTest {
         expect(410, "GET /v1/jobs/{id}/logs", "GET", "/v1/jobs/" + id + "/logs", null);
         expect(410, "GET /v1/jobs/{id}/receipt", "GET", "/v1/jobs/" + id + "/receipt", null);
         expect(410, "GET /v1/jobs/{id}/spec", "GET", "/v1/jobs/" + id + "/spec", null);
+        expect(410, "GET /v1/jobs/{id}/outputs", "GET", "/v1/jobs/" + id + "/outputs", null);
     }
 
     /** The dashboard's session, its overview and its event streams (at most four per caller). */
@@ -393,6 +400,94 @@ class OpenApiDocumentTest {
         send(403, "DELETE /v1/webhooks/{id}", "DELETE", "/v1/webhooks/" + made.get("id").asText(), null, null, other);
         expect(200, "DELETE /v1/webhooks/{id}", "DELETE", "/v1/webhooks/" + made.get("id").asText(), null);
         expect(404, "DELETE /v1/webhooks/{id}", "DELETE", "/v1/webhooks/" + made.get("id").asText(), null);
+    }
+
+    /**
+     * Blobs: uploaded (stored, again, refused for their hash, form or size), probed, named by a job, and fetched by
+     * the node holding its lease alone.
+     */
+    private void blobAnswers() throws Exception {
+        byte[] bytes = "openapi blob".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String digest = BlobsApiTest.digest(bytes);
+        assertThat(putBlob(201, digest, bytes).get("size").asInt()).isEqualTo(bytes.length);
+        putBlob(200, digest, bytes);
+        assertThat(putBlob(422, "sha256:" + "0".repeat(64), bytes).get("field").asText()).isEqualTo("digest");
+        assertThat(putBlob(400, "sha256:nope", bytes).get("field").asText()).isEqualTo("digest");
+        assertThat(putBlob(413, BlobsApiTest.digest(new byte[1025]), new byte[1025]).get("limit").asInt())
+                .isEqualTo(1024);
+        String head = "HEAD /v1/blobs/{digest}";
+        assertThat(call("HEAD", "/v1/blobs/" + digest, null, null, admin).statusCode()).isEqualTo(200);
+        answered.add(head + " 200");
+        assertThat(call("HEAD", "/v1/blobs/sha256:" + "1".repeat(64), null, null, admin).statusCode()).isEqualTo(404);
+        answered.add(head + " 404");
+        assertThat(call("HEAD", "/v1/blobs/" + digest, null, null, "hat_wrong").statusCode()).isEqualTo(401);
+        answered.add(head + " 401");
+
+        String token = expect(201, "POST /v1/tokens", "POST", "/v1/tokens", null).get("token").asText();
+        java.security.KeyPair key = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        String nodeKey = dev.hearth.core.receipt.NodeKeys.encode(key.getPublic());
+        try (ScriptedAgent agent = new ScriptedAgent(server.port())) {
+            agent.send(dev.hearth.coordinator.ResultFrames.hearthRegister(token, key,
+                    agent.expect("hello").get("nonce").asText(), 64, 64));
+            String nodeId = agent.expect("registered").get("nodeId").asText();
+            // 6 CPUs: more than any node above has, so this one (64: room left after queued jobs) gets it
+            String id = expect(201, "POST /v1/jobs", "POST", "/v1/jobs", "{\"command\":[\"true\"],\"cpus\":\"6\","
+                    + "\"priority\":100,\"files\":[{\"path\":\"in.bin\",\"blob\":\"" + digest + "\"}]}").get("id").asText();
+            JsonNode offer = agent.expect("job");
+            while (!offer.get("id").asText().equals(id)) { // jobs queued above come to this node first
+                offer = agent.expect("job");
+            }
+            long epoch = offer.get("epoch").asLong();
+            String get = "GET /v1/agent/jobs/{id}/blobs/{digest}";
+            String path = "/v1/agent/jobs/" + id + "/blobs/" + digest;
+            assertThat(call("GET", path + "?epoch=" + epoch, null, null, token, "Hearth-Node-Key", nodeKey).body())
+                    .isEqualTo("openapi blob");
+            send(200, get, "GET", path + "?epoch=" + epoch, null, null, token, "Hearth-Node-Key", nodeKey);
+            send(400, get, "GET", path + "?epoch=x", null, null, token, "Hearth-Node-Key", nodeKey);
+            send(401, get, "GET", path + "?epoch=" + epoch, null, null, admin);
+            send(403, get, "GET", path + "?epoch=" + (epoch + 1), null, null, token, "Hearth-Node-Key", nodeKey);
+            send(404, get, "GET", "/v1/agent/jobs/" + id + "/blobs/sha256:" + "1".repeat(64) + "?epoch=" + epoch,
+                    null, null, token, "Hearth-Node-Key", nodeKey);
+            outputAnswers(id, epoch, token, nodeKey);
+            agent.send(dev.hearth.coordinator.ResultFrames.frame(dev.hearth.coordinator.ResultFrames.honest(offer,
+                    nodeId, key, "", 0, java.util.List.of(new dev.hearth.core.receipt.OutputFile("/job/out/r/a.txt",
+                            bytes.length, digest.substring(7))))));
+            agent.expect("result_ack");
+            JsonNode listed = expect(200, "GET /v1/jobs/{id}/outputs", "GET", "/v1/jobs/" + id + "/outputs", null);
+            assertThat(listed.at("/outputs/0/stored").asBoolean()).isTrue();
+            String one = "GET /v1/jobs/{id}/outputs/{path}";
+            assertThat(call("GET", "/v1/jobs/" + id + "/outputs/r/a.txt", null, null, admin).body())
+                    .isEqualTo("openapi blob");
+            send(200, one, "GET", "/v1/jobs/" + id + "/outputs/r/a.txt", null, null, admin);
+            send(404, one, "GET", "/v1/jobs/" + id + "/outputs/r/b.txt", null, null, admin);
+        }
+        expect(404, "GET /v1/jobs/{id}/outputs", "GET", "/v1/jobs/nope/outputs", null);
+    }
+
+    /** The node's uploads of its job's outputs: stored, refused for their hash, size, form, lease, job. */
+    private void outputAnswers(String id, long epoch, String token, String nodeKey) throws Exception {
+        String put = "PUT /v1/agent/jobs/{id}/outputs/{path}";
+        String base = "/v1/agent/jobs/" + id + "/outputs/";
+        String hex = BlobsApiTest.digest("openapi blob".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .substring(7);
+        send(201, put, "PUT", base + "r/a.txt?epoch=" + epoch + "&sha256=" + hex, "application/octet-stream",
+                "openapi blob", token, "Hearth-Node-Key", nodeKey);
+        send(422, put, "PUT", base + "r/b.txt?epoch=" + epoch + "&sha256=" + hex, "application/octet-stream",
+                "other bytes", token, "Hearth-Node-Key", nodeKey);
+        send(400, put, "PUT", base + "r/b.txt?epoch=" + epoch + "&sha256=nope", "application/octet-stream",
+                "other bytes", token, "Hearth-Node-Key", nodeKey);
+        send(413, put, "PUT", base + "big?epoch=" + epoch + "&sha256=" + hex, "application/octet-stream",
+                "x".repeat(1025), token, "Hearth-Node-Key", nodeKey);
+        send(403, put, "PUT", base + "r/a.txt?epoch=" + (epoch + 1) + "&sha256=" + hex, "application/octet-stream",
+                "openapi blob", token, "Hearth-Node-Key", nodeKey);
+        send(404, put, "PUT", "/v1/agent/jobs/nope/outputs/a?epoch=1&sha256=" + hex, "application/octet-stream",
+                "openapi blob", token, "Hearth-Node-Key", nodeKey);
+    }
+
+    /** A PUT of ASCII {@code bytes} (sent as text, the same bytes) through the document's checks. */
+    private JsonNode putBlob(int status, String digest, byte[] bytes) throws Exception {
+        return send(status, "PUT /v1/blobs/{digest}", "PUT", "/v1/blobs/" + digest, "application/octet-stream",
+                new String(bytes, java.nio.charset.StandardCharsets.US_ASCII), admin);
     }
 
     private void signedResult(String token) throws Exception {

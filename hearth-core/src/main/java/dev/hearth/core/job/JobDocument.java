@@ -23,7 +23,7 @@ import java.util.Map;
  * @param command argv; required unless {@code script} is given
  * @param script Python source, run as /job/script.py
  * @param requirements pip packages for the script (need {@code network: nat})
- * @param files files to deliver: {@code path} under /job and either {@code text} or {@code base64}
+ * @param files files to deliver: {@code path} under /job and one of {@code text}, {@code base64} or {@code blob}
  * @param env environment variables
  * @param secrets secret environment variables
  * @param memory memory limit ({@code 512m})
@@ -78,8 +78,26 @@ public record JobDocument(
      * @param text UTF-8 content
      * @param base64 binary content
      * @param mode permission bits (default 0644)
+     * @param blob the digest of a blob the submitter uploaded ({@code PUT /v1/blobs/{digest}}): content larger
+     *     than a frame, fetched by the node
      */
-    public record FileEntry(String path, String text, String base64, Integer mode) {
+    public record FileEntry(String path, String text, String base64, Integer mode, String blob) {
+
+        /** An entry with its content inline. */
+        public FileEntry(String path, String text, String base64, Integer mode) {
+            this(path, text, base64, mode, null);
+        }
+    }
+
+    /** Finds the size of a blob the submitter may use; empty when it has none by that digest. */
+    @FunctionalInterface
+    public interface BlobSizes {
+
+        /** No blobs: a document naming one is refused. */
+        BlobSizes NONE = digest -> java.util.OptionalLong.empty();
+
+        /** The size of the submitter's blob {@code digest}, or empty when it has none. */
+        java.util.OptionalLong size(String digest);
     }
 
     /**
@@ -115,8 +133,15 @@ public record JobDocument(
             String account, Redundancy redundancy) {
     }
 
-    /** Validates the document into a job with the given id. */
+    /** Validates the document into a job with the given id; a file naming a blob is refused. */
     public Submission toSubmission(String id) {
+        return toSubmission(id, BlobSizes.NONE);
+    }
+
+    /**
+     * Validates the document into a job with the given id; a file's {@code blob} must be one {@code blobs} knows.
+     */
+    public Submission toSubmission(String id, BlobSizes blobs) {
         boolean hasScript = script != null && !script.isBlank();
         String img = image != null ? ImageReference.check("image", image)
                 : hasScript ? "hearth/python:3.11" : "hearth/busybox:latest";
@@ -139,7 +164,7 @@ public record JobDocument(
             throw new InvalidInputException("requirements", requirements, "used only with script");
         }
         for (int i = 0; files != null && i < files.size(); i++) {
-            delivered.add(file("files[" + i + "]", files.get(i)));
+            delivered.add(file("files[" + i + "]", files.get(i), blobs));
         }
         JobSpec.Builder b = JobSpec.builder(id, img, argv).limits(limits).network(net)
                 .timeout(timeout == null ? JobSpec.DEFAULT_TIMEOUT : DurationText.parsePositive("timeout", timeout));
@@ -181,7 +206,7 @@ public record JobDocument(
         return new Redundancy(n, redundancy.k() == null ? n / 2 + 1 : redundancy.k());
     }
 
-    private static JobFile file(String field, FileEntry f) {
+    private static JobFile file(String field, FileEntry f, BlobSizes blobs) {
         if (f == null || f.path() == null) {
             throw new InvalidInputException(field + ".path", null, "a path under /job");
         }
@@ -190,8 +215,16 @@ public record JobDocument(
             throw new InvalidInputException(field + ".path", f.path(), "a path under /job (the job's workspace)");
         }
         JobFile.checkPath(field + ".path", path);
-        if ((f.text() == null) == (f.base64() == null)) {
-            throw new InvalidInputException(field, f.path(), "exactly one of text or base64 for the content");
+        int given = (f.text() == null ? 0 : 1) + (f.base64() == null ? 0 : 1) + (f.blob() == null ? 0 : 1);
+        if (given != 1) {
+            throw new InvalidInputException(field, f.path(), "exactly one of text, base64 or blob for the content");
+        }
+        int mode = mode(field, f);
+        if (f.blob() != null) {
+            BlobRef.checkDigest(field + ".blob", f.blob());
+            long size = blobs.size(f.blob()).orElseThrow(() -> new InvalidInputException(field + ".blob", f.blob(),
+                    "the digest of a blob you uploaded (PUT /v1/blobs/{digest}, HEAD to check); upload it first"));
+            return JobFile.ofBlob(path, new BlobRef(f.blob(), size), mode);
         }
         byte[] content;
         try {
@@ -199,12 +232,16 @@ public record JobDocument(
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(field + ".base64", f.path(), "standard base64 (RFC 4648)");
         }
+        return new JobFile(path, content, mode);
+    }
+
+    private static int mode(String field, FileEntry f) {
         int mode = f.mode() == null ? 0644 : f.mode();
         if (mode < 0 || mode > 07777) {
             throw new InvalidInputException(field + ".mode", String.valueOf(mode),
                     "permission bits from 0 to 4095 (07777), written in decimal in JSON: 420 for 0644, 493 for 0755");
         }
-        return new JobFile(path, content, mode);
+        return mode;
     }
 
     // A JSON null value would otherwise surface later as a NullPointerException, far from the field at fault.

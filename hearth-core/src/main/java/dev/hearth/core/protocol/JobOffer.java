@@ -101,7 +101,16 @@ public record JobOffer(
      * @param path absolute path in the sandbox
      * @param content base64 of the bytes
      * @param mode permission bits
+     * @param blob the digest of the uploaded blob the file gets (then {@code content} is empty and the node fetches
+     *     the bytes from the coordinator over HTTP); absent for a file whose bytes travel here
+     * @param size the blob's length in bytes; absent without a blob
      */
-    public record WireFile(String path, String content, int mode) {
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    public record WireFile(String path, String content, int mode, String blob, Long size) {
+
+        /** A file whose bytes travel in the offer. */
+        public WireFile(String path, String content, int mode) {
+            this(path, content, mode, null, null);
+        }
     }
 }

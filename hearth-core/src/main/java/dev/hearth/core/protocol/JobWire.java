@@ -36,7 +36,9 @@ public final class JobWire {
         spec.secrets().forEach((k, v) -> secrets.put(k, v.reveal()));
         List<JobOffer.WireFile> files = new ArrayList<>();
         for (JobFile f : spec.files()) {
-            files.add(new JobOffer.WireFile(f.path(), Base64.getEncoder().encodeToString(f.content()), f.mode()));
+            files.add(f.blob() != null
+                    ? new JobOffer.WireFile(f.path(), "", f.mode(), f.blob().digest(), f.blob().size())
+                    : new JobOffer.WireFile(f.path(), Base64.getEncoder().encodeToString(f.content()), f.mode()));
         }
         return new JobOffer.WireJobSpec(spec.image(), spec.command(), spec.env(), secrets, files,
                 spec.limits().memory().toString(), spec.limits().cpus().toString(), spec.limits().pids(),
@@ -63,7 +65,11 @@ public final class JobWire {
         wire.env().forEach(b::env);
         wire.secrets().forEach((k, v) -> b.secret(k, SecretValue.of(v)));
         for (JobOffer.WireFile f : wire.files()) {
-            b.file(new JobFile(f.path(), Base64.getDecoder().decode(f.content()), f.mode()));
+            b.file(f.blob() != null
+                    ? JobFile.ofBlob(f.path(), new dev.hearth.core.job.BlobRef(
+                            dev.hearth.core.job.BlobRef.checkDigest("spec.files.blob", f.blob()),
+                            f.size() == null ? dev.hearth.core.job.BlobRef.UNKNOWN_SIZE : f.size()), f.mode())
+                    : new JobFile(f.path(), Base64.getDecoder().decode(f.content()), f.mode()));
         }
         if (!wire.gpuIndexes().isEmpty()) {
             b.gpus(new GpuRequest(wire.gpuIndexes().size(),

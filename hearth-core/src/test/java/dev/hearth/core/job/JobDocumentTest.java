@@ -57,7 +57,7 @@ class JobDocumentTest {
         assertThatThrownBy(() -> parse("{\"command\":[\"true\"],\"files\":[{\"path\":\"/etc/x\",\"text\":\"\"}]}")
                 .toSubmission("j")).hasMessageStartingWith("files[0].path '/etc/x' is invalid");
         assertThatThrownBy(() -> parse("{\"command\":[\"true\"],\"files\":[{\"path\":\"a\"}]}").toSubmission("j"))
-                .hasMessageContaining("exactly one of text or base64");
+                .hasMessageContaining("exactly one of text, base64 or blob");
         assertThatThrownBy(() -> parse("{\"script\":\"x\",\"requirements\":\"numpy\"}").toSubmission("j"))
                 .hasMessageContaining("network is none");
         assertThatThrownBy(() -> parse("{}").toSubmission("j")).hasMessageContaining("command is required");
@@ -101,5 +101,29 @@ class JobDocumentTest {
         assertThat(parse("{\"command\":[\"true\"],\"redundancy\":{\"n\":5}}").toSubmission("j").redundancy())
                 .isEqualTo(new Redundancy(5, 3));
         assertThat(parse("{\"command\":[\"true\"]}").toSubmission("j").redundancy()).isEqualTo(Redundancy.NONE);
+    }
+
+    @Test
+    @DisplayName("a file naming a blob gets the blob's size from the submitter's blobs, travels by digest, and an "
+            + "unknown or malformed digest is refused naming files[i].blob")
+    void blobFiles() throws Exception {
+        String digest = "sha256:" + "ab".repeat(32);
+        String doc = "{\"command\":[\"true\"],\"files\":[{\"path\":\"in.bin\",\"blob\":\"" + digest + "\"}]}";
+        JobSpec spec = parse(doc).toSubmission("j", d -> d.equals(digest) ? java.util.OptionalLong.of(52_428_800)
+                : java.util.OptionalLong.empty()).spec();
+        assertThat(spec.files().getFirst().blob()).isEqualTo(new BlobRef(digest, 52_428_800));
+        assertThat(spec.files().getFirst().content()).isEmpty();
+        var wire = dev.hearth.core.protocol.JobWire.toWire(spec, java.util.List.of());
+        assertThat(wire.files().getFirst().blob()).isEqualTo(digest);
+        assertThat(wire.files().getFirst().size()).isEqualTo(52_428_800L);
+        assertThat(Json.mapper().writeValueAsString(wire)).as("a blob's bytes never travel in the offer")
+                .contains("\"blob\":\"" + digest + "\"").contains("\"size\":52428800");
+        assertThat(dev.hearth.core.protocol.JobWire.fromWire("j", wire).files()).isEqualTo(spec.files());
+        assertThatThrownBy(() -> parse(doc).toSubmission("j"))
+                .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("files[0].blob '" + digest);
+        assertThatThrownBy(() -> parse(doc.replace(digest, "sha256:AB")).toSubmission("j", d -> java.util.OptionalLong.of(1)))
+                .hasMessageStartingWith("files[0].blob 'sha256:AB' is invalid");
+        assertThatThrownBy(() -> parse(doc.replace("}]}", ",\"text\":\"x\"}]}")).toSubmission("j"))
+                .hasMessageContaining("exactly one of text, base64 or blob");
     }
 }

@@ -214,9 +214,15 @@ final class DockerSandbox implements Sandbox {
 
     @Override
     public Outputs outputs(OutputLimits limits) throws SandboxException, InterruptedException {
+        return outputs(limits, null);
+    }
+
+    @Override
+    public Outputs outputs(OutputLimits limits, java.nio.file.Path keepIn) throws SandboxException,
+            InterruptedException {
         // The archive endpoint reads a stopped container's volumes too, so this works after exit, before removal.
         try (InputStream tar = docker.copyArchiveFromContainerCmd(id, SandboxSpec.OUTPUT_DIR).exec()) {
-            return OutputArchive.hash(tar, SandboxSpec.WORKSPACE, limits);
+            return OutputArchive.hash(tar, SandboxSpec.WORKSPACE, limits, keepIn);
         } catch (NotFoundException gone) {
             return Outputs.NONE; // no output folder (an image whose workspace was replaced): nothing was written
         } catch (java.io.InterruptedIOException e) {

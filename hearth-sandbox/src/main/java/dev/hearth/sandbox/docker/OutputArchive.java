@@ -32,6 +32,16 @@ final class OutputArchive {
      *     {@code /job/out/a.txt}
      */
     static Outputs hash(InputStream tarStream, String parent, OutputLimits limits) throws IOException {
+        return hash(tarStream, parent, limits, null);
+    }
+
+    /**
+     * As {@link #hash(InputStream, String, OutputLimits)}, writing each listed file's bytes under {@code keepIn}
+     * (null: nowhere) as they are hashed. The names come from the workload: one that would resolve outside
+     * {@code keepIn} is hashed and listed but not written.
+     */
+    static Outputs hash(InputStream tarStream, String parent, OutputLimits limits, java.nio.file.Path keepIn)
+            throws IOException {
         List<OutputFile> files = new ArrayList<>();
         long total = 0;
         byte[] buffer = new byte[64 * 1024];
@@ -47,15 +57,32 @@ final class OutputArchive {
                 }
                 MessageDigest sha = sha256();
                 long size = 0;
-                for (int n = tar.read(buffer); n >= 0; n = tar.read(buffer)) {
-                    sha.update(buffer, 0, n);
-                    size += n;
+                try (java.io.OutputStream copy = copyOf(keepIn, e.getName())) {
+                    for (int n = tar.read(buffer); n >= 0; n = tar.read(buffer)) {
+                        sha.update(buffer, 0, n);
+                        copy.write(buffer, 0, n);
+                        size += n;
+                    }
                 }
                 total += size;
                 files.add(new OutputFile(parent + "/" + e.getName(), size, HexFormat.of().formatHex(sha.digest())));
             }
         }
         return new Outputs(files, false);
+    }
+
+    /** Where a listed file's copy goes: under {@code keepIn}, or nowhere (no folder, or a name leading out of it). */
+    private static java.io.OutputStream copyOf(java.nio.file.Path keepIn, String name) throws IOException {
+        if (keepIn == null) {
+            return java.io.OutputStream.nullOutputStream();
+        }
+        java.nio.file.Path root = keepIn.toAbsolutePath().normalize();
+        java.nio.file.Path target = root.resolve(name).normalize();
+        if (!target.startsWith(root) || target.equals(root)) {
+            return java.io.OutputStream.nullOutputStream();
+        }
+        java.nio.file.Files.createDirectories(target.getParent());
+        return java.nio.file.Files.newOutputStream(target);
     }
 
     private static MessageDigest sha256() {

@@ -150,6 +150,12 @@ final class WarmSandbox implements Sandbox {
     }
 
     @Override
+    public Outputs outputs(OutputLimits limits, java.nio.file.Path keepIn) throws SandboxException,
+            InterruptedException {
+        return container.outputs(limits, keepIn);
+    }
+
+    @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;

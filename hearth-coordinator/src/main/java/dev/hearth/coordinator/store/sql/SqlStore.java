@@ -51,6 +51,7 @@ final class SqlStore implements Store {
     private final Tenants tenants;
     private final IdempotencyKeys idempotencyKeys;
     private final Webhooks webhooks;
+    private final dev.hearth.coordinator.store.Blobs blobs;
     private final List<JobWatch> watchers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     SqlStore(Transactions tx, InstantSource clock) {
@@ -60,6 +61,7 @@ final class SqlStore implements Store {
         this.tenants = new SqlTenants(tx, clock);
         this.idempotencyKeys = new SqlIdempotencyKeys(tx, clock);
         this.webhooks = new SqlWebhooks(tx, clock);
+        this.blobs = new SqlBlobs(tx, clock);
     }
 
     @Override
@@ -562,5 +564,10 @@ final class SqlStore implements Store {
     @Override
     public Webhooks webhooks() {
         return webhooks;
+    }
+
+    @Override
+    public dev.hearth.coordinator.store.Blobs blobs() {
+        return blobs;
     }
 }
