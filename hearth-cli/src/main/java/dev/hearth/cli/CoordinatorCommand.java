@@ -148,6 +148,14 @@ final class CoordinatorCommand implements Callable<Integer> {
                     + "link-local addresses are refused otherwise), e.g. 127.0.0.0/8 for a receiver on this host; "
                     + "repeatable")
     java.util.List<String> webhookAllowCidr = new java.util.ArrayList<>();
+    @Option(names = "--job-log-max", paramLabel = "SIZE", defaultValue = "64MiB",
+            description = "The most output kept per job in its full log (GET /v1/jobs/ID/logs); later output is "
+                    + "dropped after a truncation line (default: ${DEFAULT-VALUE}).")
+    String jobLogMax;
+    @Option(names = "--log-follow-max", paramLabel = "DURATION", defaultValue = "10m",
+            description = "How long one logs?follow=1 response streams before it ends and the client reconnects with "
+                    + "its offset (default: ${DEFAULT-VALUE}).")
+    String logFollowMax;
     @Option(names = "--lease-grace", paramLabel = "DURATION", defaultValue = "5m",
             description = "Time beyond a job's timeout before its lease expires and the job is taken back from a node "
                     + "that never answered (default: ${DEFAULT-VALUE}).")
@@ -287,7 +295,10 @@ final class CoordinatorCommand implements Callable<Integer> {
         return new CoordinatorConfig(host, port, dir, interval, lost, maxFrame, Duration.ofSeconds(1), ledger())
                 .withTransport(transport()).withLeases(leases()).withRetainFinished(retainFinished())
                 .withIdempotencyRetention(DurationText.parsePositive("--idempotency-retention", idempotencyRetention))
-                .withWebhookAllow(webhookAllowCidr);
+                .withWebhookAllow(webhookAllowCidr)
+                .withJobLogs(new dev.hearth.coordinator.logs.JobLogLimits(
+                        dev.hearth.core.units.ByteSize.parse("--job-log-max", jobLogMax).bytes(),
+                        DurationText.parsePositive("--log-follow-max", logFollowMax)));
     }
 
     /** The --blob-max-size, --blob-quota, --blob-retention and --output-max-size flags. */

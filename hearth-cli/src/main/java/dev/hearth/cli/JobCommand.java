@@ -239,7 +239,9 @@ final class JobCommand {
         JobCommand job;
         @Parameters(paramLabel = "ID", description = "The job's id.") String id;
         @Option(names = {"-f", "--follow"},
-                description = "Keep printing the job's output as it runs, until the job ends.") boolean follow;
+                description = "Keep printing the job's output as it streams, until the job ends (reconnecting "
+                        + "from where it was after the coordinator's follow deadline or a dropped connection).")
+        boolean follow;
 
         @Override
         public Integer call() throws Exception {

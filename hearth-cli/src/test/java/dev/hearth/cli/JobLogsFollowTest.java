@@ -44,18 +44,7 @@ class JobLogsFollowTest {
         try (CoordinatorServer coordinator = coordinator()) {
             String url = "http://127.0.0.1:" + coordinator.port();
             Map<String, String> env = adminEnv();
-            var created = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create(url + "/v1/tokens")).header("Authorization", "Bearer " + env.get("HEARTH_TOKEN"))
-                    .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers
-                            .ofString("{\"label\":\"follow\"}")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            String token = Json.mapper().readTree(created.body()).path("token").asText();
-            Path state = dir.resolve("agent");
-            AgentConfig config = AgentConfig.resolve(Map.of(AgentConfig.Key.ENDPOINT, "ws://127.0.0.1:"
-                    + coordinator.port(), AgentConfig.Key.HEARTBEAT_INTERVAL, "1s", AgentConfig.Key.HEALTH_PORT, "0"),
-                    Map.of("HN_NODE_TOKEN", token), null, state, 2);
-            try (NodeAgent agent = new NodeAgent(config, DockerDriver.connect(), NodeIdentity.loadOrCreate(state),
-                    Outbox.open(state), new HostInventory(new NvidiaSmi()).read(List.of("docker"), "test", "test"),
-                    InstantSource.system())) {
+            try (NodeAgent agent = agent(coordinator, env)) {
                 agent.start();
                 String id = cli(env, "job", "--coordinator", url, "submit", "--cpus", "0.25", "--memory", "64m",
                         "--", "sh", "-c", "echo first; sleep 3; echo second").out().toString().strip();
@@ -71,6 +60,62 @@ class JobLogsFollowTest {
                 assertThat(follow.out().toString()).isEqualTo("first\nsecond\n");
             }
         }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Tag("e2e")
+    @DisplayName("a job printing more than 1 MiB: the follow gets it live and ends at the end; the full log is whole")
+    void fullLogPastOneMebibyte() throws Exception {
+        DockerFixture.driver();
+        try (CoordinatorServer coordinator = coordinator()) {
+            String url = "http://127.0.0.1:" + coordinator.port();
+            Map<String, String> env = adminEnv();
+            try (NodeAgent agent = agent(coordinator, env)) {
+                agent.start();
+                String id = cli(env, "job", "--coordinator", url, "submit", "--cpus", "0.5", "--memory", "64m",
+                        "--", "sh", "-c", "echo start; sleep 3; seq 1 200000; echo end").out().toString().strip();
+                Running follow = start(env, "job", "--coordinator", url, "logs", "--follow", id);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (!follow.out().toString().startsWith("start\n") && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(follow.exit().isDone()).as("the first line came while the job runs").isFalse();
+                assertThat(follow.exit().get(120, TimeUnit.SECONDS)).isZero();
+                StringBuilder expected = new StringBuilder("start\n");
+                for (int i = 1; i <= 200_000; i++) {
+                    expected.append(i).append('\n');
+                }
+                expected.append("end\n");
+                assertThat(expected.length()).isGreaterThan(1 << 20);
+                assertThat(follow.out().toString()).as("the follow printed all of it, once")
+                        .hasSize(expected.length()).isEqualTo(expected.toString());
+                var full = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(url + "/v1/jobs/" + id + "/logs")).header("Authorization", "Bearer "
+                        + env.get("HEARTH_TOKEN")).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(full.headers().firstValue("Hearth-Log-Source")).contains("full");
+                java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+                assertThat(full.body()).hasSize(expected.length());
+                assertThat(java.util.HexFormat.of().formatHex(sha.digest(full.body())))
+                        .isEqualTo(java.util.HexFormat.of().formatHex(sha.digest(expected.toString()
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+            }
+        }
+    }
+
+    /** A real agent on the Docker engine, with a fresh node token. */
+    private NodeAgent agent(CoordinatorServer coordinator, Map<String, String> env) throws Exception {
+        var created = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + coordinator.port() + "/v1/tokens")).header("Authorization",
+                "Bearer " + env.get("HEARTH_TOKEN")).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"label\":\"follow\"}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        String token = Json.mapper().readTree(created.body()).path("token").asText();
+        Path state = dir.resolve("agent");
+        AgentConfig config = AgentConfig.resolve(Map.of(AgentConfig.Key.ENDPOINT, "ws://127.0.0.1:"
+                + coordinator.port(), AgentConfig.Key.HEARTBEAT_INTERVAL, "1s", AgentConfig.Key.HEALTH_PORT, "0"),
+                Map.of("HN_NODE_TOKEN", token), null, state, 2);
+        return new NodeAgent(config, DockerDriver.connect(), NodeIdentity.loadOrCreate(state), Outbox.open(state),
+                new HostInventory(new NvidiaSmi()).read(List.of("docker"), "test", "test"), InstantSource.system());
     }
 
     @Test

@@ -26,10 +26,12 @@ import java.util.Objects;
  * @param idempotencyRetention how long a create's {@code Idempotency-Key} and its answer are kept for retries
  * @param webhookAllow address ranges webhook URLs may point into although internal (loopback, private, link-local
  *     are refused otherwise), such as {@code 127.0.0.0/8} for a receiver on this host
+ * @param jobLogs the full logs' cap per job and the longest log follow
  */
 public record CoordinatorConfig(String host, int port, Path dataDir, Duration heartbeatInterval, Duration lostAfter,
         int maxFrameBytes, Duration tick, LedgerConfig ledger, TransportLimits transport, LeasePolicy leases,
-        Duration retainFinished, Duration idempotencyRetention, java.util.List<String> webhookAllow) {
+        Duration retainFinished, Duration idempotencyRetention, java.util.List<String> webhookAllow,
+        dev.hearth.coordinator.logs.JobLogLimits jobLogs) {
 
     /** The default port. */
     public static final int DEFAULT_PORT = 7070;
@@ -52,6 +54,7 @@ public record CoordinatorConfig(String host, int port, Path dataDir, Duration he
                     + "got " + retainFinished);
         }
         Objects.requireNonNull(idempotencyRetention, "idempotencyRetention");
+        Objects.requireNonNull(jobLogs, "jobLogs");
         webhookAllow = java.util.List.copyOf(webhookAllow);
         if (idempotencyRetention.isNegative() || idempotencyRetention.isZero()) {
             throw new IllegalArgumentException("idempotency-retention must be a positive duration (e.g. 24h), got "
@@ -86,43 +89,50 @@ public record CoordinatorConfig(String host, int port, Path dataDir, Duration he
     public CoordinatorConfig(String host, int port, Path dataDir, Duration heartbeatInterval, Duration lostAfter,
             int maxFrameBytes, Duration tick, LedgerConfig ledger, TransportLimits transport, LeasePolicy leases) {
         this(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger, transport, leases,
-                DEFAULT_RETAIN_FINISHED, DEFAULT_IDEMPOTENCY_RETENTION, java.util.List.of());
+                DEFAULT_RETAIN_FINISHED, DEFAULT_IDEMPOTENCY_RETENTION, java.util.List.of(),
+                dev.hearth.coordinator.logs.JobLogLimits.DEFAULTS);
     }
 
     /** This config with another ledger config. */
     public CoordinatorConfig withLedger(LedgerConfig value) {
         return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, value,
-                transport, leases, retainFinished, idempotencyRetention, webhookAllow);
+                transport, leases, retainFinished, idempotencyRetention, webhookAllow, jobLogs);
     }
 
     /** This config with other transport limits. */
     public CoordinatorConfig withTransport(TransportLimits value) {
         return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger,
-                value, leases, retainFinished, idempotencyRetention, webhookAllow);
+                value, leases, retainFinished, idempotencyRetention, webhookAllow, jobLogs);
     }
 
     /** This config with another lease policy. */
     public CoordinatorConfig withLeases(LeasePolicy value) {
         return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger,
-                transport, value, retainFinished, idempotencyRetention, webhookAllow);
+                transport, value, retainFinished, idempotencyRetention, webhookAllow, jobLogs);
     }
 
     /** This config keeping finished jobs whole for {@code value} ({@link Duration#ZERO}: for ever). */
     public CoordinatorConfig withRetainFinished(Duration value) {
         return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger,
-                transport, leases, value, idempotencyRetention, webhookAllow);
+                transport, leases, value, idempotencyRetention, webhookAllow, jobLogs);
     }
 
     /** This config keeping Idempotency-Keys for {@code value}. */
     public CoordinatorConfig withIdempotencyRetention(Duration value) {
         return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger,
-                transport, leases, retainFinished, value, webhookAllow);
+                transport, leases, retainFinished, value, webhookAllow, jobLogs);
     }
 
     /** This config letting webhook URLs point into {@code cidrs} ({@code 127.0.0.0/8}, ...). */
     public CoordinatorConfig withWebhookAllow(java.util.List<String> cidrs) {
         return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger,
-                transport, leases, retainFinished, idempotencyRetention, cidrs);
+                transport, leases, retainFinished, idempotencyRetention, cidrs, jobLogs);
+    }
+
+    /** This config with other limits of the jobs' full logs. */
+    public CoordinatorConfig withJobLogs(dev.hearth.coordinator.logs.JobLogLimits value) {
+        return new CoordinatorConfig(host, port, dataDir, heartbeatInterval, lostAfter, maxFrameBytes, tick, ledger,
+                transport, leases, retainFinished, idempotencyRetention, webhookAllow, value);
     }
 
     /** Defaults: 127.0.0.1:7070, heartbeats every 10 s, lost after 30 s, 4 MiB frames, 1 s tick. */

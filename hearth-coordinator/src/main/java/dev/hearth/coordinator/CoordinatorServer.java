@@ -8,6 +8,8 @@ import dev.hearth.coordinator.api.Access;
 import dev.hearth.coordinator.api.InstancesApi;
 import dev.hearth.coordinator.api.NodeInstancesApi;
 import dev.hearth.coordinator.api.JobsApi;
+import dev.hearth.coordinator.api.JobLogsApi;
+import dev.hearth.coordinator.logs.JobLogs;
 import dev.hearth.coordinator.api.LedgerApi;
 import dev.hearth.coordinator.api.NodesApi;
 import dev.hearth.coordinator.api.TokensApi;
@@ -30,7 +32,6 @@ import dev.hearth.coordinator.hub.AgentHub;
 import dev.hearth.coordinator.hub.Heartbeats;
 import dev.hearth.coordinator.hub.ConnectionFrameLimit;
 import dev.hearth.coordinator.hub.InstanceRelay;
-import dev.hearth.coordinator.hub.LiveLogs;
 import dev.hearth.coordinator.hub.MessageHandler;
 import dev.hearth.coordinator.ledger.CoordinatorKey;
 import dev.hearth.coordinator.ledger.LedgerConfig;
@@ -83,10 +84,12 @@ public final class CoordinatorServer implements AutoCloseable {
     private final EventsApi events;
     private final CoordinatorMetrics metrics;
     private final WebhookSender webhooks;
+    private final JobLogs jobLogs;
 
     private CoordinatorServer(Store store, SchedulerLoop scheduler, VerificationQueue verifier, WebServer server,
             Optional<PaymentWebhook> webhook, AgentHub hub, EventsApi events, CoordinatorMetrics metrics,
-            WebhookSender webhooks) {
+            WebhookSender webhooks, JobLogs jobLogs) {
+        this.jobLogs = jobLogs;
         this.webhooks = webhooks;
         this.hub = hub;
         this.events = events;
@@ -155,11 +158,12 @@ public final class CoordinatorServer implements AutoCloseable {
         CoordinatorMetrics metrics = new CoordinatorMetrics();
         settlement.onSettled(metrics::settled);
         settlement.reconcile();
-        FinishedJobRetention retention = new FinishedJobRetention(store, clock, config.retainFinished());
+        JobLogs jobLogs = openJobLogs(config, store);
+        FinishedJobRetention retention = new FinishedJobRetention(store, clock, config.retainFinished())
+                .onPruned(jobLogs::pruned);
         BlobFiles blobFiles = new BlobFiles(config.dataDir().resolve("blobs"));
         BlobRetention blobRetention = new BlobRetention(store.blobs(), blobFiles, clock, blobLimits.retention());
         SchedulerLoop[] loop = new SchedulerLoop[1];
-        LiveLogs liveLogs = new LiveLogs();
         VerificationQueue verifier = new VerificationQueue(store, new Oracle(store, oracle.policy()), clock,
                 config.tick(), oracle.startPaused(), oracle.maxAttempts(), oracle.firstRetry());
         AgentHub[] hubRef = new AgentHub[1];
@@ -167,7 +171,8 @@ public final class CoordinatorServer implements AutoCloseable {
         // A job that ends without a verdict (cancelled, lost out of attempts): a copy's k-of-n job is judged again,
         // then its hold is settled.
         Consumer<String> jobEnded = id -> {
-            liveLogs.forget(id); // its lease ended (revoked, reclaimed, cancelled): its live text goes too
+            // its lease ended (revoked, reclaimed, cancelled): the full logs of leases without the result go
+            jobLogs.abandoned(id, store.result(id).map(dev.hearth.coordinator.store.ResultRecord::epoch).orElse(-1L));
             judgeRef[0].copyEnded(id);
             settlement.onFinal(id);
             events.job(id);
@@ -180,7 +185,7 @@ public final class CoordinatorServer implements AutoCloseable {
         verifier.addListener((jobId, nodeId, verdict) -> metrics.verdict(verdict));
         verifier.onJudged(metrics::verification);
         MessageHandler handler = new MessageHandler(store, () -> loop[0].wake(), metrics, clock,
-                config.maxFrameBytes(), (int) config.heartbeatInterval().toSeconds(), liveLogs, verifier);
+                config.maxFrameBytes(), (int) config.heartbeatInterval().toSeconds(), jobLogs, verifier);
         AgentHub hub = new AgentHub(handler, config.transport());
         InstanceRelay instances = new InstanceRelay(clock, store.tenants());
         handler.attach(instances);
@@ -194,6 +199,12 @@ public final class CoordinatorServer implements AutoCloseable {
                 });
         loop[0] = new SchedulerLoop(store, hub, clock, config.lostAfter(), config.tick(), hooks, config.leases());
         handler.attach(loop[0]);
+        Consumer<String> placedOrStarted = id -> {
+            events.job(id); // job.leased, job.running, job.verifying
+            jobLogs.wake(id); // a follower sees a new lease at once
+        };
+        loop[0].onLeased(placedOrStarted);
+        handler.onJobChanged(placedOrStarted);
         loop[0].attach(metrics);
         Heartbeats heartbeats = new Heartbeats(store); // written in batches by the scheduler's passes
         handler.attach(heartbeats);
@@ -205,7 +216,8 @@ public final class CoordinatorServer implements AutoCloseable {
         Dashboard dashboard = new Dashboard(new DashboardService(sessions, access, store.tenants(),
                 identity.isPresent()), new OverviewApi(store, clock), new EventsApi(store, store.tenants(), clock),
                 new JobDetailsApi(store));
-        Apis apis = new Apis(new JobsApi(store, hub, wake, liveLogs, ledger.rates(), jobEnded, store.tenants(),
+        Apis apis = new Apis(new JobsApi(store, hub, wake,
+                new JobLogsApi(store, jobLogs, clock, config.jobLogs().followMax()), ledger.rates(), jobEnded, store.tenants(),
                 config.idempotencyRetention(), events::job),
                 new NodesApi(store, hub, clock, instances.inventory(), store.tenants(), wake),
                 new TokensApi(store, store.tenants()), new LedgerApi(store, store.tenants()),
@@ -235,7 +247,23 @@ public final class CoordinatorServer implements AutoCloseable {
                 oracle.policy().completion().wireName(), ledger.rates(),
                 ledger.settlementWebhook().map(Object::toString).orElse("none"));
         return new CoordinatorServer(store, loop[0], verifier, server, webhook, hub, dashboard.events(), metrics,
-                webhooks);
+                webhooks, jobLogs);
+    }
+
+    /**
+     * The jobs' full logs in the data folder's {@code logs}, with the files no job needs any more (a crash between a
+     * job's end or prune and their removal) removed: a file stays while its lease is the job's current one and the job
+     * is not final, or while it holds the job's result's lease.
+     */
+    private static JobLogs openJobLogs(CoordinatorConfig config, Store store) throws IOException {
+        JobLogs logs = new JobLogs(config.dataDir().resolve("logs"), config.jobLogs().maxBytes());
+        int removed = logs.sweep((id, epoch) -> store.prunedAt(id).isEmpty() && store.result(id)
+                .map(r -> r.epoch() == epoch)
+                .orElseGet(() -> store.job(id).filter(j -> j.epoch() == epoch && !j.state().isFinal()).isPresent()));
+        if (removed > 0) {
+            log.info("removed {} full logs no job needs any more", removed);
+        }
+        return logs;
     }
 
     /** Cancels a copy of a k-of-n job that can no longer matter (the job failed), telling its node, and settles it. */
@@ -313,6 +341,7 @@ public final class CoordinatorServer implements AutoCloseable {
     @Override
     public void close() {
         events.close(); // open event streams end, so stopping the server does not wait for their deadline
+        jobLogs.close(); // and so do log follows
         server.stop();
         hub.close();
         webhook.ifPresent(PaymentWebhook::close);

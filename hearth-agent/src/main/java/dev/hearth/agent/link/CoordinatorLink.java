@@ -277,7 +277,12 @@ public final class CoordinatorLink implements AutoCloseable {
                 }
                 String part = text.substring(from, to);
                 boolean last = to == text.length();
-                c.tail = c.tail.thenCompose(ws -> ws.sendText(part, last));
+                c.backlog.addAndGet(part.length());
+                c.tail = c.tail.thenCompose(ws -> ws.sendText(part, last))
+                        .thenApply(ws -> {
+                            c.backlog.addAndGet(-part.length());
+                            return ws;
+                        });
                 from = to;
             } while (from < text.length());
             c.tail = c.tail.exceptionally(e -> {
@@ -287,6 +292,15 @@ public final class CoordinatorLink implements AutoCloseable {
         }
         listener.sent(message);
         return true;
+    }
+
+    /**
+     * Characters queued on the open connection and not yet sent (0 when none is open): senders of what may wait or be
+     * dropped (live output) hold back while it is high, so a slow coordinator cannot grow the agent's heap.
+     */
+    public long backlogChars() {
+        Connection c = current;
+        return c == null || c.ended.isDone() ? 0 : c.backlog.get();
     }
 
     /** Drops the current connection (for example when the coordinator stopped answering); the link reconnects. */
@@ -390,6 +404,8 @@ public final class CoordinatorLink implements AutoCloseable {
     private final class Connection implements WebSocket.Listener {
 
         private final CompletableFuture<String> ended = new CompletableFuture<>();
+        /** Characters queued and not yet sent. */
+        private final AtomicLong backlog = new AtomicLong();
         private final StringBuilder partial = new StringBuilder();
         /** Characters of the message being read that went past the cap and were dropped. */
         private long dropped;

@@ -82,6 +82,8 @@ public final class NodeAgent implements AutoCloseable {
     private static final int SILENT_INTERVALS = 3;
     /** The largest uploaded input this node fetches (the coordinator's default --blob-max-size). */
     private static final long MAX_INPUT_BLOB_BYTES = 1L << 30;
+    /** Live output is queued on the link only while fewer characters than this wait to go out. */
+    private static final long LIVE_BACKLOG_CHARS = 512 * 1024;
 
     private final AgentConfig config;
     private final SandboxDriver driver;
@@ -201,7 +203,9 @@ public final class NodeAgent implements AutoCloseable {
                 heartbeat();
             }
             if (registered) {
-                running.forEach((id, r) -> r.live().take(id, r.epoch()).ifPresent(link::send));
+                // only while the link's queue is short: a slow link must not queue the output in memory
+                running.forEach((id, r) -> r.live().drain(id, r.epoch(),
+                        () -> link.backlogChars() < LIVE_BACKLOG_CHARS, link::send));
             }
             if (link.connected() && now - lastHeardNanos > heartbeatInterval.toNanos() * SILENT_INTERVALS) {
                 link.abort(registered ? "the coordinator has not answered for " + SILENT_INTERVALS
@@ -400,7 +404,7 @@ public final class NodeAgent implements AutoCloseable {
             log.info("job {} offered while draining; it runs within the grace period", offer.id());
         }
         Running r = new Running(epoch, spec, asRun(offer.spec(), spec), new Cancellation(), new AtomicBoolean(),
-                new LiveOutput(config.maxLogChars()), trace);
+                new LiveOutput(LiveOutput.MAX_PENDING), trace);
         running.put(offer.id(), r);
         log.info("job {} accepted (epoch {}, image {}, timeout {})", offer.id(), epoch, spec.image(),
                 DurationText.format(spec.timeout()));
@@ -450,6 +454,8 @@ public final class NodeAgent implements AutoCloseable {
             done = unrun(JobResult.of(spec.id(), JobStatus.ERROR, -1, spec.image(), null, clock.instant(),
                     String.valueOf(e.getMessage()), 0, false, "agent error: " + e.getMessage()));
         }
+        // the rest of the output goes before the result, so the coordinator's full log is whole when the result lands
+        r.live().drain(spec.id(), r.epoch(), () -> registered, link::send);
         JobResult result = done.result();
         if (r.discard().get()) {
             running.remove(spec.id());

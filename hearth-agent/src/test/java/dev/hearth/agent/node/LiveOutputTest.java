@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-@DisplayName("Live output: chunks with offsets, whole characters, capped like the result's logs")
+@DisplayName("Live output: chunks with offsets, whole characters, bounded while the link lags")
 class LiveOutputTest {
 
     @Test
@@ -37,15 +37,39 @@ class LiveOutputTest {
     }
 
     @Test
-    @DisplayName("output past the cap is not streamed")
-    void cap() {
-        LiveOutput live = new LiveOutput(5);
-        live.accept(LogSink.Stream.STDOUT, bytes("abc"), 0, 3);
-        assertThat(live.take("j", 1).orElseThrow().data()).isEqualTo("abc");
-        live.accept(LogSink.Stream.STDOUT, bytes("defgh"), 0, 5);
-        assertThat(live.take("j", 1)).contains(new JobLog("j", 1, 3, "de"));
-        live.accept(LogSink.Stream.STDOUT, bytes("more"), 0, 4);
-        assertThat(live.take("j", 1)).isEmpty();
+    @DisplayName("all output is streamed in bounded chunks, far past the result's 10,000 characters")
+    void everything() {
+        LiveOutput live = new LiveOutput(1 << 20);
+        byte[] line = bytes("x".repeat(99) + "\n");
+        for (int i = 0; i < 3000; i++) {
+            live.accept(LogSink.Stream.STDOUT, line, 0, line.length);
+        }
+        StringBuilder got = new StringBuilder();
+        java.util.List<JobLog> chunks = new java.util.ArrayList<>();
+        live.drain("j", 1, () -> true, chunks::add);
+        chunks.forEach(c -> {
+            assertThat(c.offset()).isEqualTo(got.length());
+            assertThat(c.data().length()).isLessThanOrEqualTo(LiveOutput.CHUNK_CHARS);
+            got.append(c.data());
+        });
+        assertThat(got.length()).isEqualTo(300_000);
+        assertThat(chunks).hasSize(5);
+    }
+
+    @Test
+    @DisplayName("when the link falls behind, what does not fit is dropped and a marker stands in its place")
+    void dropWithMarker() {
+        LiveOutput live = new LiveOutput(10);
+        live.accept(LogSink.Stream.STDOUT, bytes("abcdefgh"), 0, 8);
+        assertThat(live.drain("j", 1, () -> false, c -> { })).isZero(); // the link has no room
+        live.accept(LogSink.Stream.STDOUT, bytes("ijklmn"), 0, 6); // 2 fit, 4 dropped
+        live.accept(LogSink.Stream.STDOUT, bytes("op"), 0, 2); // dropped: the marker must come first
+        StringBuilder got = new StringBuilder();
+        live.drain("j", 1, () -> true, c -> got.append(c.data()));
+        live.accept(LogSink.Stream.STDOUT, bytes("qr"), 0, 2);
+        live.drain("j", 1, () -> true, c -> got.append(c.data()));
+        assertThat(got.toString()).isEqualTo("abcdefghij\n--- hearth: 6 characters of output dropped here: the link "
+                + "to the coordinator fell behind the job ---\nqr");
     }
 
     private static byte[] bytes(String s) {

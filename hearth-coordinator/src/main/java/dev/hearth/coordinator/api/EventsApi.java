@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.api;
 
+import dev.hearth.coordinator.store.EventRecord;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.LedgerAccount;
 import dev.hearth.coordinator.store.NodeRecord;
@@ -18,19 +19,20 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code GET /v1/events}: a Server-Sent Events stream that tells the caller when what it may see has changed (event
  * {@code change}), so the dashboard reads the /v1 API again instead of polling it; the events carry no data beyond a
  * counter, so a stream shows nothing the caller could not read anyway. What is watched follows the caller's role: an
  * admin the network's job counts, nodes and ledger; an operator the job counts and its own nodes; a client its own
- * newest jobs and its balance. Each stream is bounded: a {@code heartbeat} event every {@link #HEARTBEAT}, and after
+ * newest jobs and its balance. Beside it come the typed events of the webhook outbox ({@code event: job.<state>} or
+ * {@code instance.<action>}, {@code id:} the event's seq, {@code data:} the Standard Webhooks body), those the caller
+ * may see only: an admin all, a client those of its own jobs and instances, an operator those of jobs and instances
+ * on its own nodes. {@code Last-Event-ID} resumes after that seq while it is within the kept window (else an
+ * {@code event: reset} says events were missed: read the state again); {@code ?types=job.*,instance.created} keeps
+ * only the typed events named ({@code change} too when named). Each stream is bounded: a {@code heartbeat} event every {@link #HEARTBEAT}, and after
  * {@link #DEADLINE} a {@code deadline} event and the end of the stream (the browser's EventSource reconnects after the
  * {@code retry} it was given); at most {@link #PER_CALLER} open streams per caller and {@link #IN_ALL} in all, more are
  * refused with 429. Thread-safe.
@@ -46,12 +48,12 @@ public final class EventsApi implements HttpService {
     /** Open streams in all. */
     public static final int IN_ALL = 256;
     private static final long POLL_MILLIS = 1000;
+    private static final io.helidon.http.HeaderName LAST_EVENT_ID = HeaderNames.create("Last-Event-ID");
 
     private final Store store;
     private final Tenants tenants;
     private final InstantSource clock;
-    private final Map<String, AtomicInteger> open = new ConcurrentHashMap<>();
-    private final AtomicInteger total = new AtomicInteger();
+    private final StreamSlots slots = new StreamSlots(PER_CALLER, IN_ALL, "event streams");
     private volatile boolean closed;
 
     /** Streams over the store's state, timed by {@code clock}. */
@@ -73,48 +75,72 @@ public final class EventsApi implements HttpService {
 
     private void stream(ServerRequest req, ServerResponse res) {
         Principal caller = Principal.of(req);
-        AtomicInteger mine = open.computeIfAbsent(caller.actor(), a -> new AtomicInteger());
-        int callers = mine.incrementAndGet();
-        int all = total.incrementAndGet(); // both counted before the test: release() takes both back
-        if (callers > PER_CALLER || all > IN_ALL) {
-            release(caller, mine);
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("error", "too_many_streams");
-            body.put("message", "at most " + PER_CALLER + " open event streams per caller and " + IN_ALL
-                    + " in all: close another dashboard tab, or wait for one to end");
-            res.header(HeaderNames.RETRY_AFTER, "10");
-            Access.refuse(req, res, 429, body);
+        Optional<EventFilter> filter = EventFilter.of(req, res);
+        if (filter.isEmpty()) {
             return;
         }
-        try {
+        Optional<StreamSlots.Slot> slot = slots.take(req, res, "close another dashboard tab, or wait for one to end");
+        if (slot.isEmpty()) {
+            return;
+        }
+        try (StreamSlots.Slot held = slot.get()) {
             res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
                     .header(HeaderNames.CACHE_CONTROL, "no-store");
+            Start from = start(req); // before the first byte: nothing written after the client sees the stream is missed
             try (OutputStream out = res.outputStream()) {
-                send(out, "retry: 3000\n\n");
-                run(caller, out);
+                send(out, "retry: 3000\n\n" + from.reset());
+                run(caller, filter.get(), from.after(), out);
             }
         } catch (IOException | RuntimeException e) {
             // the browser went away (or the store did): the stream ends; the browser reconnects if it is still there
-        } finally {
-            release(caller, mine);
         }
     }
 
-    private void run(Principal caller, OutputStream out) throws IOException {
+    /** Where the typed events start: after seq {@code after}, with the {@code reset} event to send first, or "". */
+    private record Start(long after, String reset) {
+    }
+
+    /** The seq typed events start after: the Last-Event-ID when it is within the kept window, else the newest. */
+    private Start start(ServerRequest req) {
+        long last = store.webhooks().lastEventSeq();
+        Optional<String> header = req.headers().first(LAST_EVENT_ID);
+        if (header.isEmpty() || !header.get().matches("[0-9]{1,18}")) {
+            return new Start(last, ""); // none (or not one of ours): only what comes from now on
+        }
+        long from = Long.parseLong(header.get());
+        long first = store.webhooks().firstEventSeq();
+        if (from > last || first > 0 && from < first - 1 || first == 0 && from < last) {
+            return new Start(last, "event: reset\ndata: {\"lastEventId\":" + from + ",\"oldest\":" + first
+                    + ",\"newest\":" + last + "}\n\n");
+        }
+        return new Start(from, "");
+    }
+
+    private void run(Principal caller, EventFilter filter, long after, OutputStream out) throws IOException {
         Instant start = clock.instant();
         Instant lastWrite = start;
         String last = null;
         long seq = 0;
+        long typed = after;
+        Set<String> own = caller.role() == Role.OPERATOR ? tenants.nodesOf(caller.name()) : Set.of();
         while (!closed) {
             Instant now = clock.instant();
             if (!now.isBefore(start.plus(DEADLINE))) {
                 send(out, "event: deadline\ndata: {\"after\":\"" + DEADLINE + "\"}\n\n");
                 return;
             }
-            String state = watched(caller);
-            if (!state.equals(last)) {
+            for (EventRecord e : store.webhooks().eventsAfter(typed, 100)) {
+                typed = e.seq();
+                if (visible(caller, own, e) && filter.typed(e.type())) {
+                    send(out, "event: " + e.type() + "\nid: " + e.seq() + "\ndata: " + e.payload() + "\n\n");
+                    lastWrite = now;
+                }
+            }
+            String state = filter.change() ? watched(caller) : null;
+            if (state != null && !state.equals(last)) {
+                // no id: a change counter must not become the stream's Last-Event-ID (typed events resume by it)
+                send(out, "event: change\ndata: {\"seq\":" + (++seq) + "}\n\n");
                 last = state;
-                send(out, "event: change\nid: " + (++seq) + "\ndata: {\"seq\":" + seq + "}\n\n");
                 lastWrite = now;
             } else if (!now.isBefore(lastWrite.plus(HEARTBEAT))) {
                 send(out, "event: heartbeat\ndata: {\"at\":\"" + now + "\"}\n\n");
@@ -127,6 +153,15 @@ public final class EventsApi implements HttpService {
                 return;
             }
         }
+    }
+
+    /** Whether the caller may see an event: an admin all, a client its own, an operator its nodes'. */
+    static boolean visible(Principal caller, Set<String> ownNodes, EventRecord e) {
+        return switch (caller.role()) {
+            case ADMIN -> true;
+            case CLIENT -> e.owner().equals(caller.actor());
+            case OPERATOR -> e.nodeId() != null && ownNodes.contains(e.nodeId());
+        };
     }
 
     /** A fingerprint of what the caller sees: it changes when a page of the dashboard would. */
@@ -150,12 +185,6 @@ public final class EventsApi implements HttpService {
             store.ledger().transfers(Optional.empty(), Optional.empty(), 1).forEach(t -> s.append(t.seq()));
         }
         return s.toString();
-    }
-
-    private void release(Principal caller, AtomicInteger mine) {
-        mine.decrementAndGet();
-        total.decrementAndGet();
-        open.computeIfPresent(caller.actor(), (a, n) -> n.get() <= 0 ? null : n);
     }
 
     private static void send(OutputStream out, String text) throws IOException {

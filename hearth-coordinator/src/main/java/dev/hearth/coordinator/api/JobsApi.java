@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.hearth.coordinator.StoredSpec;
 import dev.hearth.coordinator.hub.AgentHub;
-import dev.hearth.coordinator.hub.LiveLogs;
 import dev.hearth.coordinator.ledger.RateCard;
 import dev.hearth.coordinator.store.AccountKind;
 import dev.hearth.coordinator.store.Cancellation;
@@ -60,7 +59,7 @@ public final class JobsApi implements HttpService {
 
     /** Response header of the logs: the lease epoch the text comes from (live text restarts with a new epoch). */
     public static final HeaderName LOG_EPOCH = HeaderNames.create("Hearth-Log-Epoch");
-    /** Response header of the logs: true once they are the result's logs, which no longer grow. */
+    /** Response header of the logs: true once the job has its result (or ended without one): they no longer grow. */
     public static final HeaderName LOG_COMPLETE = HeaderNames.create("Hearth-Log-Complete");
     /** Jobs per page of {@code GET /v1/jobs} when no {@code limit} is given. */
     static final int DEFAULT_PAGE = 100;
@@ -74,7 +73,7 @@ public final class JobsApi implements HttpService {
     private final Store store;
     private final AgentHub hub;
     private final Runnable wakeScheduler;
-    private final LiveLogs liveLogs;
+    private final JobLogsApi logs;
     private final RateCard rates;
     private final Consumer<String> jobFinal;
     private final Tenants tenants;
@@ -84,13 +83,14 @@ public final class JobsApi implements HttpService {
     /**
      * The jobs API over the store; submits and cancels wake the scheduler and reach the node.
      *
+     * @param logs serves the jobs' logs
      * @param rates prices jobs whose document names no price
      * @param jobFinal told the id of each job a cancel made final (the ledger returns its hold)
      * @param tenants the clients' quotas
      * @param idempotencyRetention how long a submit's {@code Idempotency-Key} is kept
      * @param jobChanged told the id of each job a submit or cancel changed (its webhook event)
      */
-    public JobsApi(Store store, AgentHub hub, Runnable wakeScheduler, LiveLogs liveLogs, RateCard rates,
+    public JobsApi(Store store, AgentHub hub, Runnable wakeScheduler, JobLogsApi logs, RateCard rates,
             Consumer<String> jobFinal, Tenants tenants, java.time.Duration idempotencyRetention,
             Consumer<String> jobChanged) {
         this.jobChanged = jobChanged;
@@ -101,7 +101,7 @@ public final class JobsApi implements HttpService {
         this.store = store;
         this.hub = hub;
         this.wakeScheduler = wakeScheduler;
-        this.liveLogs = liveLogs;
+        this.logs = logs;
     }
 
     @Override
@@ -285,35 +285,7 @@ public final class JobsApi implements HttpService {
         if (!mine(req, res, id) || pruned(res, id)) {
             return;
         }
-        String offsetText = req.query().first("offset").orElse("0");
-        long offset;
-        try {
-            offset = Long.parseLong(offsetText);
-            if (offset < 0) {
-                throw new NumberFormatException();
-            }
-        } catch (NumberFormatException e) {
-            JsonResponses.invalid(res, "offset", "offset '" + offsetText
-                    + "' is invalid: a character offset, 0 or more");
-            return;
-        }
-        Optional<String> done = store.result(id).map(r -> message(r).logs());
-        String text;
-        long epoch;
-        boolean complete = done.isPresent();
-        if (complete) {
-            String all = done.get() == null ? "" : done.get();
-            text = offset >= all.length() ? "" : all.substring((int) offset);
-            epoch = store.job(id).map(JobRecord::epoch).orElse(0L);
-        } else {
-            LiveLogs.Chunk live = liveLogs.read(id, offset).orElse(new LiveLogs.Chunk(0, 0, ""));
-            text = live.data();
-            epoch = live.epoch();
-        }
-        res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
-                .header(LOG_EPOCH, String.valueOf(epoch))
-                .header(LOG_COMPLETE, String.valueOf(complete))
-                .send(text);
+        logs.serve(req, res, id);
     }
 
     /** The job's signed receipt, as {@code hearth verify} reads it; 404 when the job has no (signed) result. */
@@ -357,8 +329,7 @@ public final class JobsApi implements HttpService {
 
     private void ended(String id, Cancellation.Cancelled c) {
         c.heldBy().flatMap(hub::session).ifPresent(s -> s.send(new JobCancel(id, null, "cancelled")));
-        jobFinal.accept(id);
-        liveLogs.forget(id);
+        jobFinal.accept(id); // its lease's live output is abandoned there
     }
 
     /** Answers 410 when the job was pruned by the retention of finished jobs (its logs and receipt are gone). */
@@ -449,7 +420,7 @@ public final class JobsApi implements HttpService {
         }
     }
 
-    private static JobResultMessage message(ResultRecord r) {
+    static JobResultMessage message(ResultRecord r) {
         try {
             return Json.mapper().readValue(r.resultJson(), JobResultMessage.class);
         } catch (JsonProcessingException e) {

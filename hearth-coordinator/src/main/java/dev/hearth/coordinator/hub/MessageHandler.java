@@ -3,6 +3,7 @@ package dev.hearth.coordinator.hub;
 
 import dev.hearth.coordinator.CoordinatorMetrics;
 import dev.hearth.coordinator.StoredSpec;
+import dev.hearth.coordinator.logs.JobLogs;
 import dev.hearth.coordinator.oracle.Check;
 import dev.hearth.coordinator.oracle.Oracle;
 import dev.hearth.coordinator.oracle.VerificationQueue;
@@ -56,13 +57,14 @@ public final class MessageHandler {
     private final InstantSource clock;
     private final int maxFrameBytes;
     private final Registration registration;
-    private final LiveLogs liveLogs;
+    private final JobLogs jobLogs;
     private final VerificationQueue verifier;
     private final LogBudget logBudget;
     private AgentHub hub;
     private volatile InstanceRelay instances;
     private volatile LeaseClaims claims = LeaseClaims.NONE;
     private volatile Heartbeats heartbeats;
+    private volatile java.util.function.Consumer<String> jobChanged = id -> { };
 
     /**
      * @param store the durable state
@@ -71,18 +73,18 @@ public final class MessageHandler {
      * @param clock heartbeat times
      * @param maxFrameBytes largest message accepted
      * @param heartbeatSeconds the interval told to agents
-     * @param liveLogs where streamed output of running jobs goes
+     * @param jobLogs where streamed output of running jobs goes (the jobs' full logs)
      * @param verifier the oracle's queue, which judges each accepted result before it is final
      */
     public MessageHandler(Store store, Runnable wakeScheduler, CoordinatorMetrics metrics, InstantSource clock,
-            int maxFrameBytes, int heartbeatSeconds, LiveLogs liveLogs, VerificationQueue verifier) {
+            int maxFrameBytes, int heartbeatSeconds, JobLogs jobLogs, VerificationQueue verifier) {
         this.store = store;
         this.wakeScheduler = wakeScheduler;
         this.metrics = metrics;
         this.clock = clock;
         this.maxFrameBytes = maxFrameBytes;
         this.registration = new Registration(store, clock, heartbeatSeconds);
-        this.liveLogs = liveLogs;
+        this.jobLogs = jobLogs;
         this.verifier = verifier;
         this.logBudget = new LogBudget(20, java.time.Duration.ofSeconds(10), clock);
     }
@@ -102,6 +104,11 @@ public final class MessageHandler {
      */
     public void attach(Heartbeats value) {
         heartbeats = value;
+    }
+
+    /** Who is told the id of each job a node started or finished (its {@code job.running}, {@code job.verifying}). */
+    public void onJobChanged(java.util.function.Consumer<String> listener) {
+        jobChanged = java.util.Objects.requireNonNull(listener, "listener");
     }
 
     /** Where instance reports and answers go; without one they are refused as not understood. */
@@ -179,7 +186,7 @@ public final class MessageHandler {
                             ? "; the lease ends with an error" : "");
         }
         if (outcome instanceof ResultAcceptance.Accepted) {
-            liveLogs.forget(jobId.get());
+            jobLogs.finished(jobId.get(), epoch);
             verifier.verifyNow(jobId.get());
         }
         node.send(new ResultAck(jobId.get(), epoch, false, ErrorCode.RESULT_TOO_LARGE.wireName(), reason));
@@ -292,7 +299,9 @@ public final class MessageHandler {
             refuse(conn, ErrorCode.NOT_REGISTERED, "job_started before register");
             return;
         }
-        if (!store.markRunning(s.jobId(), s.epoch())) {
+        if (store.markRunning(s.jobId(), s.epoch())) {
+            jobChanged.accept(s.jobId());
+        } else {
             Optional<JobRecord> job = store.job(s.jobId());
             try (var fields = LogFields.job(s.jobId(), node.nodeId(), s.epoch(), null)) {
                 log.warn("node {} started job {} under stale epoch {} (current {}); telling it to drop the job",
@@ -312,7 +321,10 @@ public final class MessageHandler {
         if (stale(job, node.nodeId(), l.epoch())) {
             return; // output of a lease taken away: the job_cancel sent for it (or its result) settles the node
         }
-        liveLogs.append(l.jobId(), l.epoch(), l.offset(), l.data());
+        jobLogs.append(l.jobId(), l.epoch(), l.offset(), l.data());
+        if (stale(store.job(l.jobId()), node.nodeId(), l.epoch())) {
+            jobLogs.staleLease(l.jobId(), l.epoch()); // its lease ended while the chunk was written: no file outlives it
+        }
     }
 
     /**
@@ -351,7 +363,8 @@ public final class MessageHandler {
         Optional<Verdict> verdict = Optional.empty();
         Optional<Check> failed = Optional.empty();
         if (code == null) {
-            liveLogs.forget(r.id());
+            jobLogs.finished(r.id(), epoch); // its full log is whole: the chunks came before the result
+            jobChanged.accept(r.id()); // verifying
             verdict = verifier.verifyNow(r.id());
             failed = verdict.flatMap(Verdict::failure);
             if (failed.isPresent()) {

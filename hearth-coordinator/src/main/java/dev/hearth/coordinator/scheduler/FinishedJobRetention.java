@@ -26,6 +26,7 @@ public final class FinishedJobRetention implements Runnable {
     private final Store store;
     private final InstantSource clock;
     private final Duration retain;
+    private volatile java.util.function.Consumer<String> onPruned = id -> { };
 
     /**
      * @param retain how long a finished job stays whole; {@link Duration#ZERO} keeps every job whole (the sweep does
@@ -40,6 +41,12 @@ public final class FinishedJobRetention implements Runnable {
         }
     }
 
+    /** Tells {@code listener} the id of each job pruned from now on (its full log goes). */
+    public FinishedJobRetention onPruned(java.util.function.Consumer<String> listener) {
+        onPruned = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
     /** Prunes what is due now and returns how many jobs it pruned. */
     public int sweep() {
         if (retain.isZero()) {
@@ -49,6 +56,7 @@ public final class FinishedJobRetention implements Runnable {
         for (int i = 0; i < MAX_BATCHES; i++) {
             List<String> ids = store.pruneFinishedJobs(clock.instant().minus(retain), BATCH);
             pruned += ids.size();
+            ids.forEach(onPruned);
             if (ids.size() < BATCH) {
                 break;
             }

@@ -53,6 +53,7 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
     private final Thread thread;
     private final Instant startedAt;
     private final LedgerHooks ledger;
+    private volatile java.util.function.Consumer<String> onLeased = id -> { };
     private final ConcurrentLinkedQueue<Claim> claims = new ConcurrentLinkedQueue<>();
     private final LeasePolicy leases;
     private Instant lastHousekeeping = Instant.MIN;
@@ -311,6 +312,12 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
             offer(q, lease, sessions.remove(lease.jobId()));
         }
         sessions.keySet().forEach(index::changed); // passed over, no longer queued: read them again
+        granted.forEach(lease -> onLeased.accept(lease.jobId())); // after the offers: they are not held up
+    }
+
+    /** Tells {@code listener} the id of each job the scheduler leases from now on (its {@code job.leased} event). */
+    public void onLeased(java.util.function.Consumer<String> listener) {
+        onLeased = java.util.Objects.requireNonNull(listener, "listener");
     }
 
     private void offer(JobIndex.Queued q, Lease lease, NodeSession session) {

@@ -29,7 +29,27 @@ public interface Webhooks {
      *
      * @return how many deliveries were written
      */
-    int enqueue(String messageId, String owner, String eventType, String payload);
+    default int enqueue(String messageId, String owner, String eventType, String payload) {
+        return enqueue(messageId, owner, null, eventType, payload);
+    }
+
+    /**
+     * As {@link #enqueue(String, String, String, String)}, and keeps the event once for {@code GET /v1/events}
+     * ({@link #eventsAfter}) in the same transaction, whether or not any endpoint listens.
+     *
+     * @param nodeId the node the job or instance is on, or null (its operator sees the event)
+     * @return how many deliveries were written
+     */
+    int enqueue(String messageId, String owner, String nodeId, String eventType, String payload);
+
+    /** Up to {@code max} kept events after {@code seq}, in order. */
+    List<EventRecord> eventsAfter(long seq, int max);
+
+    /** The oldest kept event's seq (the replay window's start), 0 when none is kept. */
+    long firstEventSeq();
+
+    /** The newest event's seq, 0 when there is none. */
+    long lastEventSeq();
 
     /** Up to {@code max} deliveries due at {@code now}, oldest first. */
     List<WebhookDelivery> due(Instant now, int max);

@@ -19,10 +19,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes {@code job.*} and {@code instance.*} events into the webhook outbox, for the endpoints of the job's or
  * instance's owner and every admin's, then wakes the sender. A job event is {@code job.<state>} of the job as the
- * store holds it when told (so {@code job.queued} on submit, {@code job.completed}, {@code job.failed},
- * {@code job.cancelled} when it ends); an instance event is {@code instance.<action>} ({@code created},
+ * store holds it when told: {@code job.queued} on submit (and again when a lease is taken back), {@code job.leased}
+ * when placed, {@code job.running} when its node starts it, {@code job.verifying} when its result is accepted,
+ * {@code job.completed}, {@code job.failed} or {@code job.cancelled} when it ends; an instance event is {@code instance.<action>} ({@code created},
  * {@code started}, {@code stopped}, {@code restarted}, {@code destroyed}) or {@code instance.failed}. A message id is
- * derived from what it reports, so telling the same change twice writes it once. Thread-safe.
+ * derived from what it reports, so telling the same change twice writes it once. Each event is also kept for
+ * {@code GET /v1/events} in the same transaction. Thread-safe.
  */
 public final class WebhookEvents {
 
@@ -57,7 +59,7 @@ public final class WebhookEvents {
             if (j.nodeId() != null) {
                 data.put("nodeId", j.nodeId());
             }
-            emit(owner.get(), "job." + state, data, j.id() + "/" + state + "/" + j.epoch());
+            emit(owner.get(), j.nodeId(), "job." + state, data, j.id() + "/" + state + "/" + j.epoch());
         } catch (RuntimeException e) {
             log.error("job {}'s webhook event was not written", jobId, e);
         }
@@ -81,18 +83,18 @@ public final class WebhookEvents {
             if (error != null) {
                 data.put("error", error);
             }
-            emit(owner, type, data, requestId + "/" + type);
+            emit(owner, nodeId, type, data, requestId + "/" + type);
         } catch (RuntimeException e) {
             log.error("instance request {}'s webhook event was not written", requestId, e);
         }
     }
 
-    private void emit(String owner, String type, ObjectNode data, String identity) {
+    private void emit(String owner, String nodeId, String type, ObjectNode data, String identity) {
         String id = "msg_" + digest(type + "|" + identity);
         ObjectNode payload = Json.mapper().createObjectNode().put("type", type)
                 .put("timestamp", clock.instant().toString());
         payload.set("data", data);
-        if (store.webhooks().enqueue(id, owner, type, payload.toString()) > 0) {
+        if (store.webhooks().enqueue(id, owner, nodeId, type, payload.toString()) > 0) {
             wake.run();
         }
     }

@@ -5,13 +5,12 @@ import dev.hearth.coordinator.store.Webhooks;
 import dev.hearth.coordinator.store.WebhookDelivery;
 import dev.hearth.core.InvalidInputException;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * Delivers the webhook outbox: each due message POSTed to its endpoint with the Standard Webhooks headers
  * ({@code webhook-id}, {@code webhook-timestamp}, {@code webhook-signature}), at least once, surviving restarts. A
  * failed attempt (no 2xx, a timeout, a target no longer allowed) is retried after the retry base, doubled per failure
- * up to an hour, and given up after {@value #MAX_ATTEMPTS} attempts. Redirects are not followed. One platform
+ * up to an hour, and given up after {@value #MAX_ATTEMPTS} attempts. Each attempt resolves the URL's host once,
+ * checks every address ({@link WebhookTargets#resolve}) and connects to the checked one ({@link WebhookPost}), so DNS
+ * rebinding cannot turn a public name into an internal target. Redirects are not followed. One platform
  * thread; {@link #wake()} is thread-safe.
  */
 public final class WebhookSender implements AutoCloseable {
@@ -30,14 +31,14 @@ public final class WebhookSender implements AutoCloseable {
     /** Attempts before a message is given up. */
     static final int MAX_ATTEMPTS = 12;
     private static final Duration MAX_DELAY = Duration.ofHours(1);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
     private static final Logger log = LoggerFactory.getLogger(WebhookSender.class);
 
     private final Webhooks webhooks;
     private final WebhookTargets targets;
     private final InstantSource clock;
     private final Duration retryBase;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-            .followRedirects(HttpClient.Redirect.NEVER).build();
     private final Semaphore wakeups = new Semaphore(0);
     private final Thread thread;
     private volatile boolean running = true;
@@ -87,21 +88,23 @@ public final class WebhookSender implements AutoCloseable {
         String endpoint = due.endpoint().id();
         String failure;
         try {
-            URI url = targets.check(due.endpoint().url()); // again: its name may resolve elsewhere now
+            // resolved and checked again (its name may resolve elsewhere now), and the POST goes to the address
+            // checked: the name is never resolved a second time for the connection
+            WebhookTargets.Target target = targets.resolve(due.endpoint().url());
             long timestamp = clock.instant().getEpochSecond();
-            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(10))
-                    .header("Content-Type", "application/json")
-                    .header("webhook-id", due.messageId())
-                    .header("webhook-timestamp", String.valueOf(timestamp))
-                    .header("webhook-signature", WebhookSignature.sign(due.endpoint().secret(), due.messageId(),
-                            timestamp, due.payload()))
-                    .POST(HttpRequest.BodyPublishers.ofString(due.payload())).build(),
-                    HttpResponse.BodyHandlers.discarding());
-            if (r.statusCode() / 100 == 2) {
+            Map<String, String> headers = new LinkedHashMap<>();
+            headers.put("Content-Type", "application/json");
+            headers.put("webhook-id", due.messageId());
+            headers.put("webhook-timestamp", String.valueOf(timestamp));
+            headers.put("webhook-signature", WebhookSignature.sign(due.endpoint().secret(), due.messageId(),
+                    timestamp, due.payload()));
+            int status = WebhookPost.post(target, headers, due.payload().getBytes(StandardCharsets.UTF_8),
+                    CONNECT_TIMEOUT, TIMEOUT);
+            if (status / 100 == 2) {
                 webhooks.delivered(due.messageId(), endpoint, clock.instant());
                 return;
             }
-            failure = "HTTP " + r.statusCode();
+            failure = "HTTP " + status;
         } catch (IOException | InvalidInputException e) {
             failure = e.getClass().getSimpleName() + ": " + e.getMessage();
         }

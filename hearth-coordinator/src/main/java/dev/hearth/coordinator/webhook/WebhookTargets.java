@@ -16,15 +16,39 @@ import java.util.Objects;
  * address is public: loopback, private (RFC 1918, fc00::/7), link-local (169.254.0.0/16 with the cloud metadata
  * address, fe80::/10), shared (100.64.0.0/10), unspecified and multicast addresses are refused unless the operator
  * allows a range ({@code --webhook-allow-cidr}, for tests and in-house receivers). Checked at registration and
- * again before every delivery (a name may resolve elsewhere later). Immutable; thread-safe.
+ * again before every delivery (a name may resolve elsewhere later), where {@link #resolve} names the one checked
+ * address the delivery connects to. Immutable; thread-safe.
  */
 public final class WebhookTargets {
 
     private final List<Cidr> allowed;
+    private final AddressLookup lookup;
+
+    /** How a host name becomes addresses (the system's resolver; tests give their own). */
+    @FunctionalInterface
+    public interface AddressLookup {
+        /** Every address of {@code host}. */
+        InetAddress[] lookup(String host) throws UnknownHostException;
+    }
+
+    /**
+     * A URL and the address its delivery connects to, checked with every other address its host resolved to.
+     *
+     * @param url the endpoint's URL (its host goes in {@code Host} and TLS SNI)
+     * @param address the checked address the socket connects to
+     */
+    public record Target(URI url, InetAddress address) {
+    }
 
     /** Targets with the operator's allowed ranges ({@code 127.0.0.0/8}, {@code 10.1.2.0/24}, {@code ::1/128}). */
     public WebhookTargets(List<String> allowedCidrs) {
+        this(allowedCidrs, InetAddress::getAllByName);
+    }
+
+    /** Targets resolved by {@code lookup} (tests control resolution with it). */
+    public WebhookTargets(List<String> allowedCidrs, AddressLookup lookup) {
         this.allowed = allowedCidrs.stream().map(Cidr::parse).toList();
+        this.lookup = Objects.requireNonNull(lookup, "lookup");
     }
 
     /**
@@ -33,6 +57,16 @@ public final class WebhookTargets {
      * @throws InvalidInputException naming the field {@code url} and why
      */
     public URI check(String url) {
+        return resolve(url).url();
+    }
+
+    /**
+     * Resolves the URL's host once and checks every address it has: the delivery connects to the address returned,
+     * never resolving the name again.
+     *
+     * @throws InvalidInputException naming the field {@code url} and why
+     */
+    public Target resolve(String url) {
         URI uri;
         try {
             uri = new URI(Objects.requireNonNull(url, "url"));
@@ -46,10 +80,14 @@ public final class WebhookTargets {
         }
         InetAddress[] addresses;
         try {
-            addresses = InetAddress.getAllByName(uri.getHost());
+            addresses = lookup.lookup(uri.getHost());
         } catch (UnknownHostException e) {
             throw new InvalidInputException("url", url, "a URL whose host resolves (" + uri.getHost()
                     + " does not)");
+        }
+        if (addresses == null || addresses.length == 0) {
+            throw new InvalidInputException("url", url, "a URL whose host resolves (" + uri.getHost()
+                    + " has no address)");
         }
         for (InetAddress a : addresses) {
             if (internal(a) && allowed.stream().noneMatch(c -> c.contains(a))) {
@@ -58,7 +96,7 @@ public final class WebhookTargets {
                         + "address (an operator may allow a range with --webhook-allow-cidr)");
             }
         }
-        return uri;
+        return new Target(uri, addresses[0]);
     }
 
     /** Whether an address is not a public unicast one. */

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 class FinishedJobRetentionTest extends AdversaryScenario {
 
     @Test
-    @DisplayName("a job finished 2 days ago under a 1-day retention loses spec, logs and receipt and says pruned; a "
-            + "young one keeps them; every hold settled once")
+    @DisplayName("a job finished 2 days ago under a 1-day retention loses spec, logs, full log and receipt and says "
+            + "pruned; a young one keeps them; every hold settled once")
     void prunesOldFinishedJobs() throws Exception {
         // two days behind: the first job runs "then" (its node's clock agrees), the rest after the clock is moved to
         // about now, on nodes timed by the system clock
@@ -36,6 +36,11 @@ class FinishedJobRetentionTest extends AdversaryScenario {
         node.answerWithLogs("the run's log text");
         String old = finishedAndPaid();
         assertThat(coordinator.call("GET", "/v1/jobs/" + old + "/logs", null).body()).contains("the run's log text");
+        // its full log, as a streaming agent would have left it (the scripted node streams nothing)
+        java.nio.file.Path fullLog = data.resolve("logs").resolve(old + "." + field(old, "epoch").asLong() + ".log");
+        java.nio.file.Files.writeString(fullLog, "the run's log text, all of it\n");
+        assertThat(coordinator.call("GET", "/v1/jobs/" + old + "/logs", null).body())
+                .isEqualTo("the run's log text, all of it\n");
         assertThat(coordinator.call("GET", "/v1/jobs/" + old + "/receipt", null).statusCode()).isEqualTo(200);
 
         clock.advance(Duration.ofDays(2)); // the first node, silent for 2 days on this clock, is lost: another comes
@@ -43,6 +48,7 @@ class FinishedJobRetentionTest extends AdversaryScenario {
         String young = finishedAndPaid();
         AdversaryCoordinator.await("the old job pruned", () -> field(old, "pruned").asBoolean());
 
+        assertThat(fullLog).as("the pruned job's full log").doesNotExist();
         JsonNode pruned = coordinator.job(old);
         assertThat(pruned.path("state").asText()).isEqualTo("completed");
         assertThat(pruned.path("payment").asText()).isEqualTo("released");

@@ -370,6 +370,37 @@ class OpenApiDocumentTest {
                 r.body().close();
             }
         }
+        expect(400, "GET /v1/events", "GET", "/v1/events?types=nope", null);
+        // log follows of a job that does not end: four held (their headers wait for output), a fifth refused
+        String waiting = expect(201, "POST /v1/jobs", "POST", "/v1/jobs", "{\"command\":[\"sleep\",\"600\"]}")
+                .get("id").asText();
+        java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<Void>>> follows = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                follows.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                        + "/v1/jobs/" + waiting + "/logs?follow=1")).header("Authorization", "Bearer " + admin)
+                        .build(), HttpResponse.BodyHandlers.discarding()));
+            }
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (true) { // a probe that got a slot waits for output: it holds its slot, and the next one is refused
+                var probe = http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                        + "/v1/jobs/" + waiting + "/logs?follow=1")).header("Authorization", "Bearer " + admin)
+                        .build(), HttpResponse.BodyHandlers.discarding());
+                follows.add(probe);
+                try {
+                    if (probe.get(1, java.util.concurrent.TimeUnit.SECONDS).statusCode() == 429) {
+                        break;
+                    }
+                } catch (java.util.concurrent.TimeoutException e) {
+                    // it holds a slot
+                }
+                assertThat(System.nanoTime()).as("the fifth follow refused").isLessThan(deadline);
+            }
+            expect(429, "GET /v1/jobs/{id}/logs", "GET", "/v1/jobs/" + waiting + "/logs?follow=1", null);
+        } finally {
+            follows.forEach(f -> f.cancel(true));
+            call("POST", "/v1/jobs/" + waiting + "/cancel", null, null, admin);
+        }
         String login = "POST /dashboard/session";
         send(415, login, "POST", "/dashboard/session", "text/plain", "key=" + admin, null);
         send(400, login, "POST", "/dashboard/session", "application/json", "{}", null);

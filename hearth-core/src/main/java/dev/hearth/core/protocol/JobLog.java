@@ -3,8 +3,10 @@ package dev.hearth.core.protocol;
 
 /**
  * A Hearth agent streams a running job's output ({@code type: job_log}): the text from character {@code offset} of
- * the job's merged stdout and stderr, within the first HN_MAX_LOG_SIZE characters. Chunks of one lease arrive in
- * order; the result still carries the whole (capped) logs that the proofs hash.
+ * the job's merged stdout and stderr, all of it (not only the result's first HN_MAX_LOG_SIZE characters; the
+ * coordinator keeps it as the job's full log, capped by its {@code --job-log-max}). Chunks of one lease arrive in
+ * order, each at most 64 Ki characters, all before the lease's result; the result still carries the capped logs that
+ * the proofs hash.
  *
  * @param jobId the job
  * @param epoch its lease epoch

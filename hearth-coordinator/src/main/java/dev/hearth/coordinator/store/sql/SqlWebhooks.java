@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.store.sql;
 
+import dev.hearth.coordinator.store.EventRecord;
 import dev.hearth.coordinator.store.WebhookDelivery;
 import dev.hearth.coordinator.store.WebhookEndpoint;
 import dev.hearth.coordinator.store.Webhooks;
@@ -53,9 +54,27 @@ final class SqlWebhooks implements Webhooks {
     }
 
     @Override
-    public int enqueue(String messageId, String owner, String eventType, String payload) {
-        return tx.write("enqueue " + eventType + " " + messageId,
-                c -> WebhookTable.enqueue(c, messageId, owner, eventType, payload, now()));
+    public int enqueue(String messageId, String owner, String nodeId, String eventType, String payload) {
+        return tx.write("enqueue " + eventType + " " + messageId, c -> {
+            Instant now = now();
+            EventTable.record(c, messageId, owner, nodeId, eventType, payload, now); // the same transaction
+            return WebhookTable.enqueue(c, messageId, owner, eventType, payload, now);
+        });
+    }
+
+    @Override
+    public List<EventRecord> eventsAfter(long seq, int max) {
+        return tx.read("read events after " + seq, c -> EventTable.after(c, seq, max));
+    }
+
+    @Override
+    public long firstEventSeq() {
+        return tx.read("read the oldest event", EventTable::first);
+    }
+
+    @Override
+    public long lastEventSeq() {
+        return tx.read("read the newest event", EventTable::last);
     }
 
     @Override
