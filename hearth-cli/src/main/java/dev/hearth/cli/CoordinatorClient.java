@@ -9,13 +9,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import dev.hearth.agent.link.CoordinatorLink;
+import dev.hearth.client.HearthClient;
 
 /**
  * The CLI's view of a coordinator's REST API: where it is (--coordinator, HEARTH_COORDINATOR, else
@@ -43,43 +42,13 @@ final class CoordinatorClient {
 
     /** A client from the flag, the environment, and the default token file. */
     static CoordinatorClient from(String flag, Map<String, String> env) throws IOException {
-        String url = flag != null ? flag : env.getOrDefault("HEARTH_COORDINATOR", DEFAULT_URL);
-        String token = env.get("HEARTH_TOKEN");
-        if (token == null || token.isBlank()) {
-            Path file = HearthPaths.coordinatorData(env).resolve("admin.token");
-            if (!Files.isReadable(file)) {
-                throw new IOException("no client token: set HEARTH_TOKEN, or run on the coordinator's host where "
-                        + file + " holds the admin token");
-            }
-            token = Files.readString(file).strip();
-        }
-        URI base = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
-        if ("http".equalsIgnoreCase(base.getScheme()) && !loopback(base.getHost())
-                && !"1".equals(env.get("HEARTH_INSECURE_HTTP"))) {
-            throw new IOException("refusing to send a key over plain HTTP to " + base.getHost() + ": use https:// "
-                    + "(the coordinator serves TLS), or set HEARTH_INSECURE_HTTP=1 to send it in the clear anyway");
-        }
-        return new CoordinatorClient(base, token, CoordinatorLink.trust(env));
+        CoordinatorTarget t = CoordinatorTarget.from(flag, env);
+        return new CoordinatorClient(t.base(), t.token(), CoordinatorLink.trust(env));
     }
 
     /** Whether a URL's host is this machine's loopback: localhost or a loopback address literal. */
     static boolean loopback(String host) {
-        if (host == null) {
-            return false;
-        }
-        if (host.equalsIgnoreCase("localhost")) {
-            return true;
-        }
-        String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        if (!literal.matches("[0-9.]+|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*")) {
-            return false; // a name: never resolved here, so never trusted as loopback
-        }
-        try {
-            // an address literal: getByName parses it without a lookup
-            return java.net.InetAddress.getByName(literal).isLoopbackAddress();
-        } catch (java.net.UnknownHostException e) {
-            return false;
-        }
+        return HearthClient.loopback(host);
     }
 
     JsonNode get(String path) throws IOException, InterruptedException {
@@ -120,15 +89,6 @@ final class CoordinatorClient {
     /** The most pages {@link #getAll} follows. */
     static final int MAX_PAGES = 10_000;
 
-    /** As {@link #post(String, String, String)}, with more request headers (an {@code Idempotency-Key}). */
-    JsonNode post(String path, String body, String contentType, Map<String, String> headers)
-            throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", contentType)
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        headers.forEach(request::header);
-        return send(request);
-    }
-
     JsonNode post(String path, String body, String contentType) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
@@ -148,82 +108,13 @@ final class CoordinatorClient {
         return r.body();
     }
 
-    /** A text answer with its headers (the logs' epoch and completeness). */
-    HttpResponse<String> getTextResponse(String path) throws IOException, InterruptedException {
-        return exchange(HttpRequest.newBuilder(base.resolve(path)).GET());
-    }
-
-    /** How long a file's upload or download may take: its bytes travel within the request's time. */
-    static final Duration TRANSFER_TIMEOUT = Duration.ofMinutes(30);
-
-    /** Whether {@code HEAD path} answers 200 (404: false; any other answer is an error). */
-    boolean exists(String path) throws IOException, InterruptedException {
-        HttpRequest built = HttpRequest.newBuilder(base.resolve(path)).method("HEAD",
-                HttpRequest.BodyPublishers.noBody()).header("Authorization", "Bearer " + token)
-                .timeout(Duration.ofSeconds(30)).build();
-        int status = http.send(built, HttpResponse.BodyHandlers.discarding()).statusCode();
-        if (status != 200 && status != 404) {
-            throw new CoordinatorError(status, "HEAD " + built.uri().getPath() + " failed (" + status + ")");
-        }
-        return status == 200;
-    }
-
-    /** {@code PUT path} with {@code file}'s bytes streamed as {@code application/octet-stream}; the JSON answer. */
-    JsonNode putFile(String path, Path file) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/octet-stream")
-                .timeout(TRANSFER_TIMEOUT).PUT(HttpRequest.BodyPublishers.ofFile(file)));
-    }
-
-    /**
-     * {@code GET path} as a stream, for a download (the caller closes the body); an error answer is thrown as
-     * {@link CoordinatorError} with its detail.
-     */
-    HttpResponse<java.io.InputStream> getStream(String path) throws IOException, InterruptedException {
-        HttpRequest built = HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + token)
-                .timeout(TRANSFER_TIMEOUT).GET().build();
-        HttpResponse<java.io.InputStream> r = http.send(built, HttpResponse.BodyHandlers.ofInputStream());
-        if (r.statusCode() >= 400) {
-            String body;
-            try (java.io.InputStream in = r.body()) {
-                body = new String(in.readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8);
-            }
-            throw new CoordinatorError(r.statusCode(), "GET " + built.uri().getPath() + " failed (" + r.statusCode()
-                    + "): " + body);
-        }
-        return r;
-    }
-
-    /**
-     * A streamed text answer (a log follow) whose headers come within {@code headersWithin}; the caller reads and
-     * closes its body.
-     *
-     * @throws java.net.http.HttpTimeoutException when no headers came in time
-     */
-    HttpResponse<java.io.InputStream> stream(String path, Duration headersWithin)
-            throws IOException, InterruptedException {
-        HttpRequest built = HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + token)
-                .timeout(headersWithin).GET().build();
-        HttpResponse<java.io.InputStream> r = http.send(built, HttpResponse.BodyHandlers.ofInputStream());
-        if (r.statusCode() >= 400) {
-            try (java.io.InputStream in = r.body()) {
-                String body = new String(in.readNBytes(64 * 1024), java.nio.charset.StandardCharsets.UTF_8);
-                JsonNode err = body.isBlank() ? Json.mapper().createObjectNode() : Json.mapper().readTree(body);
-                throw new CoordinatorError(r.statusCode(), "GET " + built.uri().getPath() + " failed ("
-                        + r.statusCode() + "): " + err.path("detail").asText(err.path("message").asText(body)));
-            }
-        }
-        return r;
-    }
-
     private JsonNode send(HttpRequest.Builder request) throws IOException, InterruptedException {
         HttpResponse<String> r = exchange(request);
         return r.body().isBlank() ? Json.mapper().createObjectNode() : Json.mapper().readTree(r.body());
     }
 
     private HttpResponse<String> exchange(HttpRequest.Builder request) throws IOException, InterruptedException {
-        request.header("Authorization", "Bearer " + token);
-        HttpRequest peek = request.copy().build();
-        HttpRequest built = peek.timeout().isPresent() ? peek : request.timeout(Duration.ofSeconds(30)).build();
+        HttpRequest built = request.header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).build();
         HttpResponse<String> r;
         try {
             r = http.send(built, HttpResponse.BodyHandlers.ofString());

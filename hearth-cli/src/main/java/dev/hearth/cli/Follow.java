@@ -2,6 +2,9 @@
 package dev.hearth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hearth.client.Job;
+import dev.hearth.client.JobInfo;
+import dev.hearth.client.LogChunk;
 import java.io.PrintWriter;
 
 /** Follows a submitted job until it ends and prints it the way {@code hearth run} prints a result. */
@@ -10,25 +13,24 @@ final class Follow {
     private Follow() {
     }
 
-    static int untilFinal(CoordinatorClient client, String id, PrintWriter out, PrintWriter err)
-            throws java.io.IOException, InterruptedException {
+    static int untilFinal(Job job, PrintWriter out, PrintWriter err) throws java.io.IOException, InterruptedException {
         try (LiveLine waiting = LiveLine.forTerminal(err)) {
-            return untilFinal(client, id, out, err, waiting);
+            return untilFinal(job, out, err, waiting);
         }
     }
 
     /**
-     * As {@link #untilFinal(CoordinatorClient, String, PrintWriter, PrintWriter)}; {@code waiting} shows how long the
-     * job has waited for a node while it is queued or leased, and goes once it runs (its output then has the
-     * terminal to itself).
+     * As {@link #untilFinal(Job, PrintWriter, PrintWriter)}; {@code waiting} shows how long the job has waited for a
+     * node while it is queued or leased, and goes once it runs (its output then has the terminal to itself).
      */
-    static int untilFinal(CoordinatorClient client, String id, PrintWriter out, PrintWriter err, LiveLine waiting)
+    static int untilFinal(Job job, PrintWriter out, PrintWriter err, LiveLine waiting)
             throws java.io.IOException, InterruptedException {
+        String id = job.id();
         String last = "";
         String lastState = "";
-        LogCursor logs = new LogCursor(client, id, out, err);
+        LogCursor logs = new LogCursor(job, out, err);
         while (true) {
-            JsonNode j = client.get("/v1/jobs/" + id);
+            JsonNode j = job.status().json();
             String state = j.path("state").asText();
             String line = state + (j.hasNonNull("nodeId") ? " on " + j.get("nodeId").asText() : "")
                     + (j.hasNonNull("reason") ? " (" + j.get("reason").asText() + ")" : "");
@@ -45,7 +47,7 @@ final class Follow {
                 lastState = state;
             }
             logs.printNew();
-            if (JobCommand.FINAL.contains(state)) {
+            if (JobInfo.FINAL.contains(state)) {
                 logs.printNew(); // the result's logs, which may end with the truncation marker
                 printStatus(j, err);
                 JsonNode r = j.path("result");
@@ -60,38 +62,47 @@ final class Follow {
         }
     }
 
+    /**
+     * Prints a job's output as it comes until the job is final ({@code hearth job logs --follow}), with the rest of
+     * its result's logs; returns 0 (the job's own status is {@code job status}'s to tell).
+     */
+    static int logs(Job job, PrintWriter out) throws java.io.IOException, InterruptedException {
+        job.followLogs(text -> {
+            out.print(text);
+            out.flush();
+        });
+        return 0;
+    }
+
     /** Prints a job's output as it grows: live while it runs, then the rest of the result's logs. */
     private static final class LogCursor {
-        private final CoordinatorClient client;
-        private final String id;
+        private final Job job;
         private final PrintWriter out;
         private final PrintWriter err;
         private long offset;
         private long epoch;
 
-        LogCursor(CoordinatorClient client, String id, PrintWriter out, PrintWriter err) {
-            this.client = client;
-            this.id = id;
+        LogCursor(Job job, PrintWriter out, PrintWriter err) {
+            this.job = job;
             this.out = out;
             this.err = err;
         }
 
         void printNew() throws java.io.IOException, InterruptedException {
-            var r = client.getTextResponse("/v1/jobs/" + id + "/logs?offset=" + offset);
-            long from = r.headers().firstValueAsLong("Hearth-Log-Epoch").orElse(0);
-            if (from != 0 && from != epoch) {
+            LogChunk chunk = job.logs(offset);
+            if (chunk.epoch() != 0 && chunk.epoch() != epoch) {
                 if (offset > 0) {
-                    err.println("hearth: job " + id + " runs again under lease epoch " + from
+                    err.println("hearth: job " + job.id() + " runs again under lease epoch " + chunk.epoch()
                             + "; its output starts over");
                     err.flush();
                     offset = 0;
-                    r = client.getTextResponse("/v1/jobs/" + id + "/logs?offset=0");
+                    chunk = job.logs(0);
                 }
-                epoch = from;
+                epoch = chunk.epoch();
             }
-            out.print(r.body());
+            out.print(chunk.text());
             out.flush();
-            offset += r.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length; // offsets count bytes
+            offset = chunk.nextOffset();
         }
     }
 

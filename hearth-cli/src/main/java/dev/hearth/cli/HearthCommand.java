@@ -157,6 +157,10 @@ public final class HearthCommand {
                 commandLine.getErr().println("hearth: " + refused.getMessage());
                 return refused.status() == 400 || refused.status() == 404 ? ExitCodes.USAGE : 1; // 402/409: refused, 1
             }
+            if (e instanceof dev.hearth.client.HearthApiException refused) {
+                commandLine.getErr().println("hearth: " + refused.getMessage());
+                return refused.status() == 400 || refused.status() == 404 ? ExitCodes.USAGE : 1;
+            }
             if (e instanceof java.io.IOException io && !(e instanceof SandboxException)) {
                 commandLine.getErr().println("hearth: " + io.getMessage());
                 return 1;

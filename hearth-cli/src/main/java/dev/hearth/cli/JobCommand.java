@@ -4,6 +4,13 @@ package dev.hearth.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hearth.client.HearthClient;
+import dev.hearth.client.Job;
+import dev.hearth.client.JobDocument;
+import dev.hearth.client.JobInfo;
+import dev.hearth.client.Jobs;
+import dev.hearth.client.Page;
+import dev.hearth.client.SubmitOptions;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.json.Json;
 import java.io.PrintWriter;
@@ -12,8 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,8 +33,6 @@ import picocli.CommandLine.Spec;
                 JobCommand.Cancel.class, JobCommand.ListJobs.class, JobCommand.ReceiptOf.class, JobOutputs.class})
 final class JobCommand {
 
-    static final Set<String> FINAL = Set.of("completed", "failed", "cancelled");
-
     @ParentCommand
     HearthCommand parent;
 
@@ -37,8 +40,9 @@ final class JobCommand {
             description = "Coordinator address (default: HEARTH_COORDINATOR, else " + CoordinatorClient.DEFAULT_URL + ").")
     String coordinator;
 
-    CoordinatorClient client() throws java.io.IOException {
-        return CoordinatorClient.from(coordinator, parent.environment());
+    /** The jobs API of the coordinator (the CLI talks to /v1/jobs only through hearth-client); the caller closes it. */
+    HearthClient client() throws java.io.IOException {
+        return CoordinatorTarget.hearth(coordinator, parent.environment());
     }
 
     /** {@code hearth job submit}. */
@@ -63,7 +67,8 @@ final class JobCommand {
         @Option(names = "--network", paramLabel = "MODE", description = "none (default) or nat.") String network;
         @Option(names = "--env", paramLabel = "NAME=VALUE", description = "An environment variable (repeatable).") List<String> env = new ArrayList<>();
         @Option(names = "--file", paramLabel = "LOCAL:PATH",
-                description = "A local file delivered at PATH under /job (repeatable).") List<String> files = new ArrayList<>();
+                description = "A local file delivered at PATH under /job, inline in the document (repeatable).")
+        List<String> files = new ArrayList<>();
         @Option(names = "--input", paramLabel = "LOCAL[:PATH]",
                 description = "A local file or folder uploaded once (any size up to the coordinator's --blob-max-size) "
                         + "and delivered at PATH under /job; a folder delivers every file under it (repeatable).")
@@ -92,8 +97,7 @@ final class JobCommand {
                 throw new InvalidInputException("--json", "with --wait", "--json without --wait (it prints the "
                         + "submitted job's document); after --wait, 'hearth job status ID --json' prints the result");
             }
-            String body;
-            String type;
+            JobDocument doc;
             if (document == null && command.size() == 1 && command.get(0).matches(".*\\.(json|ya?ml)$")
                     && Files.isRegularFile(Path.of(command.get(0)))) {
                 document = Path.of(command.get(0)); // hearth job submit job.yaml
@@ -102,35 +106,44 @@ final class JobCommand {
                 if (!Files.isReadable(document)) {
                     throw new InvalidInputException("--file-spec", document.toString(), "a readable JSON or YAML job file");
                 }
-                body = Files.readString(document);
+                String body = Files.readString(document);
                 String name = document.getFileName().toString();
-                type = name.endsWith(".yaml") || name.endsWith(".yml") ? "application/yaml" : "application/json";
+                doc = name.endsWith(".yaml") || name.endsWith(".yml") ? JobDocument.yaml(body) : JobDocument.json(body);
             } else {
-                body = Json.mapper().writeValueAsString(fromFlags());
-                type = "application/json";
+                doc = JobDocument.json(Json.mapper().writeValueAsString(fromFlags()));
             }
-            CoordinatorClient client = job.client();
-            if (!inputs.isEmpty()) {
-                ObjectNode doc = (ObjectNode) new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(body);
-                ArrayNode listed = doc.has("files") ? (ArrayNode) doc.get("files") : doc.putArray("files");
-                new JobInputs(client, spec.commandLine().getErr()).upload(JobInputs.expand(inputs), listed);
-                body = Json.mapper().writeValueAsString(doc);
-                type = "application/json";
+            List<JobInputs.Input> uploads = JobInputs.expand(inputs);
+            SubmitOptions options = SubmitOptions.defaults();
+            if (idempotencyKey != null) {
+                if (!SubmitOptions.KEY_FORM.matcher(idempotencyKey).matches()) {
+                    throw new InvalidInputException("--idempotency-key", idempotencyKey,
+                            "1 to 255 letters, digits and - _ . : (a UUID fits)");
+                }
+                options = options.withIdempotencyKey(idempotencyKey);
             }
-            JsonNode made = idempotencyKey == null ? client.post("/v1/jobs", body, type)
-                    : client.post("/v1/jobs", body, type, Map.of("Idempotency-Key", idempotencyKey));
-            String id = made.get("id").asText();
             PrintWriter out = spec.commandLine().getOut();
-            if (json.on()) {
-                JsonOutput.print(out, made);
-                return 0;
+            try (HearthClient client = job.client()) {
+                if (!uploads.isEmpty()) {
+                    // files and folders as blobs, named in the document's files[] (a YAML document becomes JSON)
+                    ObjectNode tree = (ObjectNode) new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
+                            .readTree(doc.body());
+                    ArrayNode listed = tree.has("files") ? (ArrayNode) tree.get("files") : tree.putArray("files");
+                    new JobInputs(client, spec.commandLine().getErr()).upload(uploads, listed);
+                    doc = JobDocument.json(Json.mapper().writeValueAsString(tree));
+                }
+                Job made = client.jobs().submit(doc, options);
+                String id = made.id();
+                if (json.on()) {
+                    JsonOutput.print(out, made.submitted().orElseThrow().json());
+                    return 0;
+                }
+                if (!await) {
+                    out.println(id);
+                    return 0;
+                }
+                spec.commandLine().getErr().println("hearth: submitted job " + id + "; waiting for it to finish");
+                return Follow.untilFinal(made, out, spec.commandLine().getErr());
             }
-            if (!await) {
-                out.println(id);
-                return 0;
-            }
-            spec.commandLine().getErr().println("hearth: submitted job " + id + "; waiting for it to finish");
-            return Follow.untilFinal(client, id, out, spec.commandLine().getErr());
         }
 
         private ObjectNode fromFlags() throws java.io.IOException {
@@ -201,7 +214,10 @@ final class JobCommand {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode j = job.client().get("/v1/jobs/" + id);
+            JsonNode j;
+            try (HearthClient client = job.client()) {
+                j = client.jobs().job(id).status().json();
+            }
             PrintWriter out = spec.commandLine().getOut();
             if (json.on()) {
                 JsonOutput.print(out, j);
@@ -229,12 +245,14 @@ final class JobCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (follow) {
-                return new LogFollower(job.client(), id, spec.commandLine().getOut()).run();
+            try (HearthClient client = job.client()) {
+                if (follow) {
+                    return Follow.logs(client.jobs().job(id), spec.commandLine().getOut());
+                }
+                spec.commandLine().getOut().print(client.jobs().job(id).logs(0).text());
+                spec.commandLine().getOut().flush();
+                return 0;
             }
-            spec.commandLine().getOut().print(job.client().getText("/v1/jobs/" + id + "/logs"));
-            spec.commandLine().getOut().flush();
-            return 0;
         }
     }
 
@@ -253,8 +271,11 @@ final class JobCommand {
 
         @Override
         public Integer call() throws Exception {
-            String text = job.client().getText("/v1/jobs/" + id + "/receipt");
-            String document = dev.hearth.core.receipt.SignedReceipt.parse("receipt of job " + id, text).json() + "\n";
+            String document;
+            try (HearthClient client = job.client()) {
+                // as served, for 'hearth verify' to check: the CLI verifies it there, not here
+                document = client.jobs().job(id).unverifiedReceipt().json() + "\n";
+            }
             if (output == null) {
                 spec.commandLine().getOut().print(document);
                 spec.commandLine().getOut().flush();
@@ -278,8 +299,9 @@ final class JobCommand {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode j = job.client().post("/v1/jobs/" + id + "/cancel", "", "application/json");
-            spec.commandLine().getOut().println(id + " " + j.path("state").asText());
+            try (HearthClient client = job.client()) {
+                spec.commandLine().getOut().println(id + " " + client.jobs().job(id).cancel().state());
+            }
             return 0;
         }
     }
@@ -309,14 +331,15 @@ final class JobCommand {
             PrintWriter out = spec.commandLine().getOut();
             // every page first: a refused call prints nothing on stdout, and --json is one document
             com.fasterxml.jackson.databind.node.ArrayNode all = Json.mapper().createArrayNode();
-            String cursor = null;
-            do {
-                int page = Math.min(Math.clamp(pageSize, 1, 500), limit - all.size());
-                JsonNode jobs = job.client().get("/v1/jobs?limit=" + page + (state == null ? "" : "&state=" + state)
-                        + (cursor == null ? "" : "&cursor=" + cursor));
-                jobs.path("jobs").forEach(all::add);
-                cursor = jobs.path("next").asText(null); // base64url: safe in a query as it is
-            } while (cursor != null && all.size() < limit);
+            try (HearthClient client = job.client()) {
+                String cursor = null;
+                do {
+                    int page = Math.min(Math.clamp(pageSize, 1, Jobs.MAX_PAGE), limit - all.size());
+                    Page<JobInfo> jobs = client.jobs().list(state, page, cursor);
+                    jobs.items().forEach(j -> all.add(j.json()));
+                    cursor = jobs.next().orElse(null);
+                } while (cursor != null && all.size() < limit);
+            }
             if (json.on()) {
                 JsonOutput.print(out, Json.mapper().createObjectNode().set("jobs", all));
                 return 0;

@@ -2,24 +2,22 @@
 package dev.hearth.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.hearth.client.BlobRef;
+import dev.hearth.client.HearthClient;
 import dev.hearth.core.InvalidInputException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 
 /**
  * {@code hearth job submit --input LOCAL[:PATH]}: uploads local files (a folder: every regular file under it) as
- * blobs ({@code HEAD /v1/blobs/{digest}} first, so one the coordinator already holds for this caller is not sent
- * again; then {@code PUT}, streamed from disk) and names them in the job's {@code files[]} by digest. Not
- * thread-safe: one per submit.
+ * blobs through hearth-client ({@code HEAD /v1/blobs/{digest}} first, so one the coordinator already holds for this
+ * caller is not sent again; then {@code PUT}, streamed from disk) and names them in the job's {@code files[]} by
+ * digest. Not thread-safe: one per submit.
  */
 final class JobInputs {
 
@@ -27,10 +25,10 @@ final class JobInputs {
     static final String FORM = "LOCAL[:PATH]: a readable file or folder, and where it goes under /job (default: "
             + "its own name)";
 
-    private final CoordinatorClient client;
+    private final HearthClient client;
     private final PrintWriter progress;
 
-    JobInputs(CoordinatorClient client, PrintWriter progress) {
+    JobInputs(HearthClient client, PrintWriter progress) {
         this.client = client;
         this.progress = progress;
     }
@@ -64,41 +62,15 @@ final class JobInputs {
     /** Uploads each input the coordinator does not hold yet and adds its {@code files[]} entry to {@code files}. */
     void upload(List<Input> inputs, ArrayNode files) throws IOException, InterruptedException {
         for (Input in : inputs) {
-            String digest = digest(in.local());
-            long size = Files.size(in.local());
-            if (client.exists("/v1/blobs/" + digest)) {
-                progress.println("hearth: " + in.local() + " -> /job/" + in.path() + ": already uploaded (" + size
-                        + " bytes, " + digest + ")");
-            } else {
-                client.putFile("/v1/blobs/" + digest, in.local());
-                progress.println("hearth: " + in.local() + " -> /job/" + in.path() + ": uploaded " + size + " bytes ("
-                        + digest + ")");
-            }
+            BlobRef blob = client.blobs().upload(in.local());
+            progress.println("hearth: " + in.local() + " -> /job/" + in.path() + ": "
+                    + (blob.sent() ? "uploaded " + blob.size() + " bytes (" : "already uploaded (" + blob.size()
+                            + " bytes, ") + blob.digest() + ")");
             progress.flush();
-            var entry = files.addObject().put("path", in.path()).put("blob", digest);
+            var entry = files.addObject().put("path", in.path()).put("blob", blob.digest());
             if (Files.isExecutable(in.local())) {
                 entry.put("mode", 0755);
             }
-        }
-    }
-
-    /** {@code sha256:} and the hex SHA-256 of a file, read as a stream. */
-    static String digest(Path file) throws IOException {
-        MessageDigest sha = sha256();
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[64 * 1024];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                sha.update(buf, 0, n);
-            }
-        }
-        return "sha256:" + HexFormat.of().formatHex(sha.digest());
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
         }
     }
 }

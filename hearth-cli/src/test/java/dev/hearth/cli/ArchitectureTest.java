@@ -106,4 +106,33 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage("com.github.dockerjava..")
                 .check(hearth);
     }
+
+    @Test
+    @DisplayName("the client library knows only core: no Helidon, agent, sandbox, coordinator or CLI code")
+    void clientIsALibrary() {
+        noClasses().that().resideInAPackage("dev.hearth.client..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.hearth.sandbox..", "dev.hearth.agent..",
+                        "dev.hearth.coordinator..", "dev.hearth.cli..", "io.helidon..")
+                .check(hearth);
+    }
+
+    @Test
+    @DisplayName("the CLI's job commands reach the coordinator's jobs API only through hearth-client")
+    void jobCommandsUseTheClient() throws java.io.IOException {
+        noClasses().that().resideInAPackage("dev.hearth.cli").and().haveNameMatching("dev\\.hearth\\.cli\\.(JobCommand|Follow)(\\$.*)?")
+                .should().dependOnClassesThat().resideInAnyPackage("java.net.http..")
+                .orShould().dependOnClassesThat().haveNameMatching("dev\\.hearth\\.cli\\.CoordinatorClient(\\$.*)?")
+                .check(hearth);
+        // ArchUnit does not see string constants: no CLI source writes a jobs API path itself
+        try (var sources = java.nio.file.Files.walk(java.nio.file.Path.of("src/main/java"))) {
+            java.util.List<String> writers = sources.filter(f -> f.toString().endsWith(".java")).filter(f -> {
+                try {
+                    return java.nio.file.Files.readString(f).contains("\"/v1/jobs");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).map(Object::toString).toList();
+            org.assertj.core.api.Assertions.assertThat(writers).as("CLI sources that write a /v1/jobs path").isEmpty();
+        }
+    }
 }

@@ -126,12 +126,12 @@ class JobLogsFollowTest {
             String url = "http://127.0.0.1:" + coordinator.port();
             Map<String, String> env = adminEnv();
             String id = cli(env, "job", "--coordinator", url, "submit", "--", "true").out().toString().strip();
-            CoordinatorClient client = CoordinatorClient.from(url, env);
+            dev.hearth.client.HearthClient client = CoordinatorTarget.hearth(url, env);
             StringWriter terminal = new StringWriter();
             PrintWriter err = new PrintWriter(terminal, true);
             CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> {
                 try (LiveLine live = new LiveLine(err, true)) {
-                    return Follow.untilFinal(client, id, new PrintWriter(new StringWriter()), err, live);
+                    return Follow.untilFinal(client.jobs().job(id), new PrintWriter(new StringWriter()), err, live);
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }

@@ -69,7 +69,7 @@ class SetupHostPlanTest {
         Plan all = plan(release, "--all");
         assertThat(all.line("profile: ")).isEqualTo("profile: jobs+microvm+tests");
         assertThat(all.packages()).containsAll(vm.packages()).contains("python3-websockets", "debootstrap",
-                "postgresql");
+                "postgresql", "python3-cryptography", "python3-setuptools", "python3-wheel");
         // Ubuntu's archive has Chromium only as a snap's stub: never asked of apt there, taken from snap instead
         if (release.startsWith("ubuntu")) {
             assertThat(all.packages()).doesNotContain("chromium", "chromium-driver", "chromium-browser");
