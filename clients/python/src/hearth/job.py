@@ -142,10 +142,14 @@ class Job:
     def receipt(self, public_key=None):
         """The job's receipt (a dict), verified here: format, job, key fingerprint and Ed25519 signature.
 
-        The node's key is asked of the coordinator (``GET /v1/nodes/{id}``: an admin or operator token) unless
-        ``public_key`` (base64 X.509, as node.pub holds it) is given. Raises VerificationError when it does not hold.
+        The node's key is the one given as ``public_key`` (base64 X.509, as node.pub holds it), else the one the
+        coordinator serves with the receipt (``Hearth-Node-Key``, the key the node registered), else asked of
+        ``GET /v1/nodes/{id}`` (an admin or operator token). The receipt's key fingerprint must match it either way.
+        Raises VerificationError when it does not hold.
         """
-        _, _, data = self.client._http.call("job_receipt", (self.id,))
+        _, headers, data = self.client._http.call("job_receipt", (self.id,))
+        if public_key is None and headers is not None:
+            public_key = headers.get("Hearth-Node-Key")
         try:
             document = json.loads(data.decode("utf-8"))
         except ValueError:

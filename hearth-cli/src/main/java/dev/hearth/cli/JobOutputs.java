@@ -21,8 +21,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code hearth job outputs ID -o DIR [--key NODE.pub]}: verifies the job's signed receipt through hearth-client
- * (the node's key from {@code --key}, else as the coordinator lists the node), then downloads every stored output
- * into DIR, each checked against the SHA-256 the receipt lists while it streams and moved into place only when it
+ * (the node's key from {@code --key}, else the one the coordinator serves with the receipt), then downloads every
+ * stored output into DIR, each checked against the SHA-256 the receipt lists while it streams and moved into place only when it
  * matches. A path that would land outside DIR is refused. Exits 1 when the receipt does not verify or any file does
  * not match.
  */
@@ -42,8 +42,8 @@ final class JobOutputs implements Callable<Integer> {
             description = "The folder to write the outputs into (made when absent).")
     Path dir;
     @Option(names = "--key", paramLabel = "NODE.pub",
-            description = "The node's public key (base64 X.509); default: the key the coordinator lists for the node "
-                    + "(needs an operator or admin key).")
+            description = "The node's public key (base64 X.509); default: the key the node registered, served with "
+                    + "the receipt.")
     Path key;
 
     @Override

@@ -166,14 +166,19 @@ public final class Job {
     static final int MAX_DROPS = 5;
 
     /**
-     * The job's receipt, verified here with the Ed25519 key its node registered ({@code GET /v1/nodes/{id}}, which
-     * needs an admin or operator token; a client token uses {@link #receipt(PublicKey)} with a key it trusts).
+     * The job's receipt, verified here with the Ed25519 key its node registered: the one the coordinator serves with
+     * the receipt ({@code Hearth-Node-Key}), else {@code GET /v1/nodes/{id}} (an admin or operator token). The
+     * receipt's key fingerprint must match it; {@link #receipt(PublicKey)} takes a key the caller trusts instead.
      *
      * @throws VerificationException when the format, job, key fingerprint or signature does not hold
      * @throws HearthApiException {@code 404 no_receipt} while the job has no signed result
      */
     public VerifiedReceipt receipt() throws IOException, InterruptedException {
         ReceiptCheck check = ReceiptCheck.fetch(transport, id);
+        if (check.servedKey().isPresent()) {
+            return check.verify(dev.hearth.core.receipt.NodeKeys.parse("Hearth-Node-Key of the receipt of job " + id,
+                    check.servedKey().get()));
+        }
         String nodeId = check.signed().receipt().nodeId();
         if (nodeId == null) {
             throw new VerificationException("the receipt of job " + id + " names no node, so no key can verify it");

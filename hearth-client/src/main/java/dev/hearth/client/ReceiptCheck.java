@@ -16,14 +16,22 @@ import java.util.List;
  * job it names, the key's fingerprint, the Ed25519 signature over the canonical bytes) with hearth-core's
  * {@link ReceiptVerifier}. Immutable.
  */
-record ReceiptCheck(String jobId, SignedReceipt signed) {
+record ReceiptCheck(String jobId, SignedReceipt signed, java.util.Optional<String> servedKey) {
+
+    /** A receipt checked with keys the caller brings (no key served with it). */
+    ReceiptCheck(String jobId, SignedReceipt signed) {
+        this(jobId, signed, java.util.Optional.empty());
+    }
 
     static ReceiptCheck fetch(Transport transport, String jobId) throws IOException, InterruptedException {
         HttpRequest req = transport.request(Endpoint.JOB_RECEIPT, List.of(jobId), null, transport.callTimeout())
                 .GET().build();
-        String text = transport.send(Endpoint.JOB_RECEIPT, req, transport.callTimeout()).body();
+        java.net.http.HttpResponse<String> answer = transport.send(Endpoint.JOB_RECEIPT, req, transport.callTimeout());
         try {
-            return new ReceiptCheck(jobId, SignedReceipt.parse("receipt of job " + jobId, text));
+            // the key the signing node registered, served with the receipt (Hearth-Node-Key); verify() still checks
+            // it against the receipt's fingerprint
+            return new ReceiptCheck(jobId, SignedReceipt.parse("receipt of job " + jobId, answer.body()),
+                    answer.headers().firstValue("Hearth-Node-Key"));
         } catch (InvalidInputException e) {
             throw new VerificationException(e.getMessage());
         }

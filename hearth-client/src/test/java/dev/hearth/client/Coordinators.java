@@ -47,6 +47,21 @@ final class Coordinators {
         return HearthClient.builder().url(URI.create(url(c))).token(adminToken(dir)).build();
     }
 
+    /** A client (role client, ledger account {@code client:NAME}) made by the admin, with its first key. */
+    static HearthClient newClient(CoordinatorServer c, Path dir, String name) throws Exception {
+        var created = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url(c) + "/v1/clients"))
+                .header("Authorization", "Bearer " + new String(adminToken(dir)))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (created.statusCode() != 201) {
+            throw new IllegalStateException("POST /v1/clients answered " + created.statusCode() + ": "
+                    + created.body());
+        }
+        String key = Json.mapper().readTree(created.body()).path("key").asText();
+        return HearthClient.builder().url(URI.create(url(c))).token(key.toCharArray()).build();
+    }
+
     /** A real agent registered with {@code c}, running jobs on the Docker engine. */
     static NodeAgent agent(CoordinatorServer c, Path dir) throws Exception {
         DockerFixture.driver();

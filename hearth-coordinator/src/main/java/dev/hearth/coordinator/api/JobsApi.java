@@ -18,6 +18,7 @@ import dev.hearth.coordinator.store.HoldRequest;
 import dev.hearth.coordinator.store.InsufficientFundsException;
 import dev.hearth.coordinator.store.JobPage;
 import dev.hearth.coordinator.store.JobRecord;
+import dev.hearth.coordinator.store.NodeRecord;
 import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.ResultRecord;
 import dev.hearth.coordinator.store.Store;
@@ -61,6 +62,8 @@ public final class JobsApi implements HttpService {
     public static final HeaderName LOG_EPOCH = HeaderNames.create("Hearth-Log-Epoch");
     /** Response header of the logs: true once the job has its result (or ended without one): they no longer grow. */
     public static final HeaderName LOG_COMPLETE = HeaderNames.create("Hearth-Log-Complete");
+    /** On a receipt: the Ed25519 public key (base64 X.509) the signing node registered. */
+    public static final HeaderName NODE_KEY_HEADER = HeaderNames.create("Hearth-Node-Key");
     /** Jobs per page of {@code GET /v1/jobs} when no {@code limit} is given. */
     static final int DEFAULT_PAGE = 100;
 
@@ -300,6 +303,12 @@ public final class JobsApi implements HttpService {
                     : "the result of job " + id + " carries no receipt (a Hypernode v2.0 agent sent it)");
             return;
         }
+        // the key the signing node registered, so that the job's owner can verify the receipt with no node read
+        // (GET /v1/nodes is for admins and operators); the receipt's keyFingerprint ties the two together
+        String nodeId = m.get().receipt().nodeId();
+        Optional<NodeRecord> node = nodeId == null ? Optional.empty() : store.node(nodeId);
+        node.map(NodeRecord::publicKey).filter(k -> !k.startsWith("legacy:"))
+                .ifPresent(k -> res.header(NODE_KEY_HEADER, k));
         res.header(HeaderNames.CONTENT_TYPE, "application/json")
                 .send(new SignedReceipt(m.get().receipt(), m.get().signature()).json());
     }
