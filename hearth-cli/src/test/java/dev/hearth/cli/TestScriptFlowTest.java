@@ -116,7 +116,7 @@ class TestScriptFlowTest {
     @DisplayName("one e2e branch failing fails the run, even though Maven goes on past the failing module; the other "
             + "branches still finish and its log is kept and shown")
     void failingBranch() throws Exception {
-        Run r = run(Map.of("FAIL_ON", "-Dtest=Qemu*RunE2eTest,**/microvm/**,**/firecracker/** -Dsurefire.failIfNoSpecifiedTests=false"));
+        Run r = run(Map.of("FAIL_ON", "-Dtest=Qemu*RunE2eTest,MicroVmJobE2eTest,**/microvm/**,**/firecracker/** -Dsurefire.failIfNoSpecifiedTests=false"));
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out()).contains("==> e2e-vm: FAILED (exit 1)").contains("Failures: 1")
                 .contains("==> e2e-docker: ok").contains("==> e2e-qemu-instance: ok").contains("FAILED: e2e-vm");
