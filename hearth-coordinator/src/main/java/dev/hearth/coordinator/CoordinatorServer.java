@@ -228,7 +228,10 @@ public final class CoordinatorServer implements AutoCloseable {
             events.job(id); // job.leased, job.running, job.verifying
             jobLogs.wake(id); // a follower sees a new lease at once
         };
-        loop[0].onLeased(placedOrStarted);
+        loop[0].onLeased(ids -> {
+            events.jobs(ids); // the pass's job.leased events in one write
+            ids.forEach(jobLogs::wake);
+        });
         handler.onJobChanged(placedOrStarted);
         loop[0].attach(metrics);
         Heartbeats heartbeats = new Heartbeats(store); // written in batches by the scheduler's passes

@@ -53,7 +53,7 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
     private final Thread thread;
     private final Instant startedAt;
     private final LedgerHooks ledger;
-    private volatile java.util.function.Consumer<String> onLeased = id -> { };
+    private volatile java.util.function.Consumer<List<String>> onLeased = ids -> { };
     private final ConcurrentLinkedQueue<Claim> claims = new ConcurrentLinkedQueue<>();
     private final LeasePolicy leases;
     private Instant lastHousekeeping = Instant.MIN;
@@ -302,7 +302,9 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
             throw e;
         }
         // before the offers: a node's job_started (running) must not overtake the job's leased event
-        granted.forEach(lease -> onLeased.accept(lease.jobId()));
+        if (!granted.isEmpty()) {
+            onLeased.accept(granted.stream().map(Lease::jobId).toList()); // one write for the pass's events
+        }
         Map<String, NodeSession> sessions = new HashMap<>();
         for (int i = 0; i < grants.size(); i++) {
             sessions.put(grants.get(i).jobId(), to.get(i));
@@ -315,8 +317,11 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
         sessions.keySet().forEach(index::changed); // passed over, no longer queued: read them again
     }
 
-    /** Tells {@code listener} the id of each job the scheduler leases from now on (its {@code job.leased} event). */
-    public void onLeased(java.util.function.Consumer<String> listener) {
+    /**
+     * Tells {@code listener} the ids of the jobs each pass leases from now on (their {@code job.leased} events), once
+     * per pass, before their offers are sent.
+     */
+    public void onLeased(java.util.function.Consumer<List<String>> listener) {
         onLeased = java.util.Objects.requireNonNull(listener, "listener");
     }
 

@@ -42,6 +42,27 @@ public interface Webhooks {
      */
     int enqueue(String messageId, String owner, String nodeId, String eventType, String payload);
 
+    /**
+     * An event to write with {@link #enqueueAll}; the fields as
+     * {@link #enqueue(String, String, String, String, String)} takes them.
+     */
+    record Event(String messageId, String owner, String nodeId, String eventType, String payload) {
+    }
+
+    /**
+     * Writes {@code events} as {@link #enqueue(String, String, String, String, String)} does each, all in one
+     * transaction (a scheduling pass's {@code job.leased} events: one write, not one per lease).
+     *
+     * @return how many deliveries were written
+     */
+    default int enqueueAll(java.util.List<Event> events) {
+        int written = 0;
+        for (Event e : events) {
+            written += enqueue(e.messageId(), e.owner(), e.nodeId(), e.eventType(), e.payload());
+        }
+        return written;
+    }
+
     /** Up to {@code max} kept events after {@code seq}, in order. */
     List<EventRecord> eventsAfter(long seq, int max);
 

@@ -5,12 +5,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.coordinator.store.Hold;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.Store;
+import dev.hearth.coordinator.store.Webhooks;
 import dev.hearth.core.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -43,26 +46,45 @@ public final class WebhookEvents {
 
     /** Job {@code jobId} changed: its current state goes to its owner's endpoints. Never throws. */
     public void job(String jobId) {
+        jobs(List.of(jobId));
+    }
+
+    /**
+     * Jobs {@code jobIds} changed (a scheduling pass leased them): their current states go to their owners' endpoints
+     * in one write. Never throws.
+     */
+    public void jobs(List<String> jobIds) {
         try {
-            Optional<JobRecord> job = store.job(jobId);
-            Optional<String> owner = store.ledger().hold(jobId).map(Hold::accountId);
-            if (job.isEmpty() || owner.isEmpty()) {
-                return;
+            List<Webhooks.Event> events = new ArrayList<>(jobIds.size());
+            for (String id : jobIds) {
+                jobEvent(id).ifPresent(events::add);
             }
-            JobRecord j = job.get();
-            String state = j.state().name().toLowerCase(Locale.ROOT);
-            ObjectNode data = Json.mapper().createObjectNode().put("id", j.id()).put("state", state)
-                    .put("attempts", j.attempts()).put("epoch", j.epoch()).put("updatedAt", j.updatedAt().toString());
-            if (j.reason() != null) {
-                data.put("reason", j.reason());
+            if (store.webhooks().enqueueAll(events) > 0) {
+                wake.run();
             }
-            if (j.nodeId() != null) {
-                data.put("nodeId", j.nodeId());
-            }
-            emit(owner.get(), j.nodeId(), "job." + state, data, j.id() + "/" + state + "/" + j.epoch());
         } catch (RuntimeException e) {
-            log.error("job {}'s webhook event was not written", jobId, e);
+            log.error("the webhook events of {} jobs were not written: {}", jobIds.size(), jobIds, e);
         }
+    }
+
+    private Optional<Webhooks.Event> jobEvent(String jobId) {
+        Optional<JobRecord> job = store.job(jobId);
+        Optional<String> owner = store.ledger().hold(jobId).map(Hold::accountId);
+        if (job.isEmpty() || owner.isEmpty()) {
+            return Optional.empty();
+        }
+        JobRecord j = job.get();
+        String state = j.state().name().toLowerCase(Locale.ROOT);
+        ObjectNode data = Json.mapper().createObjectNode().put("id", j.id()).put("state", state)
+                .put("attempts", j.attempts()).put("epoch", j.epoch()).put("updatedAt", j.updatedAt().toString());
+        if (j.reason() != null) {
+            data.put("reason", j.reason());
+        }
+        if (j.nodeId() != null) {
+            data.put("nodeId", j.nodeId());
+        }
+        return Optional.of(event(owner.get(), j.nodeId(), "job." + state, data,
+                j.id() + "/" + state + "/" + j.epoch()));
     }
 
     /**
@@ -90,13 +112,18 @@ public final class WebhookEvents {
     }
 
     private void emit(String owner, String nodeId, String type, ObjectNode data, String identity) {
+        Webhooks.Event e = event(owner, nodeId, type, data, identity);
+        if (store.webhooks().enqueue(e.messageId(), e.owner(), e.nodeId(), e.eventType(), e.payload()) > 0) {
+            wake.run();
+        }
+    }
+
+    private Webhooks.Event event(String owner, String nodeId, String type, ObjectNode data, String identity) {
         String id = "msg_" + digest(type + "|" + identity);
         ObjectNode payload = Json.mapper().createObjectNode().put("type", type)
                 .put("timestamp", clock.instant().toString());
         payload.set("data", data);
-        if (store.webhooks().enqueue(id, owner, nodeId, type, payload.toString()) > 0) {
-            wake.run();
-        }
+        return new Webhooks.Event(id, owner, nodeId, type, payload.toString());
     }
 
     private static String digest(String text) {

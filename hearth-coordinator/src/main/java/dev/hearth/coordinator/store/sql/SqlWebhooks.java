@@ -63,6 +63,22 @@ final class SqlWebhooks implements Webhooks {
     }
 
     @Override
+    public int enqueueAll(List<Event> events) {
+        if (events.isEmpty()) {
+            return 0;
+        }
+        return tx.write("enqueue " + events.size() + " events", c -> {
+            Instant now = now();
+            int written = 0;
+            for (Event e : events) {
+                EventTable.record(c, e.messageId(), e.owner(), e.nodeId(), e.eventType(), e.payload(), now);
+                written += WebhookTable.enqueue(c, e.messageId(), e.owner(), e.eventType(), e.payload(), now);
+            }
+            return written;
+        });
+    }
+
+    @Override
     public List<EventRecord> eventsAfter(long seq, int max) {
         return tx.read("read events after " + seq, c -> EventTable.after(c, seq, max));
     }
