@@ -85,7 +85,7 @@ final class AgentConnection implements WsListener {
         address = remoteAddress(session);
         Optional<String> refused = hub.gate().admit(address);
         if (refused.isPresent()) {
-            handler.warnLimited("refused a connection from " + address + ": " + refused.get());
+            handler.warnLimited(null, "refused a connection from " + address + ": " + refused.get());
             session.close(TRY_AGAIN_LATER, refused.get());
             session.terminate(); // ends the connection at once: a refused peer gets no reader and no writer
             return;
@@ -101,7 +101,7 @@ final class AgentConnection implements WsListener {
         long deadline = hub.limits().registrationDeadline().toMillis();
         registrationWatch = hub.timer().schedule(() -> {
             if (node == null) {
-                handler.warnLimited("closing a connection from " + address + ": it did not register within "
+                handler.warnLimited(null, "closing a connection from " + address + ": it did not register within "
                         + deadline + " ms");
                 close(POLICY, "no register within " + deadline + " ms");
             }
@@ -213,8 +213,8 @@ final class AgentConnection implements WsListener {
 
     private void gaveUp(String why) {
         NodeSession n = node;
-        handler.warnLimited("closing the connection of " + (n == null ? "an unregistered peer" : "node " + n.nodeId())
-                + " from " + address + ": " + why);
+        handler.warnLimited(n, "closing the connection of "
+                + (n == null ? "an unregistered peer" : "node " + n.nodeId()) + " from " + address + ": " + why);
         ended(POLICY, why);
         endNow();
     }

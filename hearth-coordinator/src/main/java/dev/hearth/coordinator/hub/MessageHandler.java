@@ -129,20 +129,24 @@ public final class MessageHandler {
 
     void frameTooLarge(NodeSession node, String address, int cap) {
         count(ErrorCode.FRAME_TOO_LARGE);
-        warnLimited("closing the connection of " + (node == null ? "an unregistered peer" : "node " + node.nodeId())
-                + " from " + address + ": a message over " + cap + " bytes");
+        warnLimited(node, "closing the connection of "
+                + (node == null ? "an unregistered peer" : "node " + node.nodeId()) + " from " + address
+                + ": a message over " + cap + " bytes");
     }
 
     /**
      * Logs a warning about a peer within the log budget (20 lines per 10 s), so that garbage sent on purpose cannot
-     * flood the log; what the budget suppressed is counted in the next line that passes.
+     * flood the log; what the budget suppressed is counted in the next line that passes. A line about a registered
+     * node carries its id as the {@code node} field.
      */
-    void warnLimited(String line) {
+    void warnLimited(NodeSession node, String line) {
         logBudget.take().ifPresent(suppressed -> {
-            if (suppressed > 0) {
-                log.warn("{} (and {} similar lines suppressed)", line, suppressed);
-            } else {
-                log.warn("{}", line);
+            try (var fields = LogFields.scope().with(LogFields.NODE, node == null ? null : node.nodeId())) {
+                if (suppressed > 0) {
+                    log.warn("{} (and {} similar lines suppressed)", line, suppressed);
+                } else {
+                    log.warn("{}", line);
+                }
             }
         });
     }
@@ -411,7 +415,7 @@ public final class MessageHandler {
 
     private void refuse(AgentConnection conn, ErrorCode code, String message) {
         count(code);
-        warnLimited("refused a message from " + (conn.node() == null ? "an unregistered peer" : "node "
+        warnLimited(conn.node(), "refused a message from " + (conn.node() == null ? "an unregistered peer" : "node "
                 + conn.node().nodeId()) + ": " + code.wireName() + " (" + message + ")");
         conn.sendRaw(ErrorMessage.of(code, message));
     }
