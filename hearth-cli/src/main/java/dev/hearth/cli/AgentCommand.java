@@ -62,7 +62,9 @@ final class AgentCommand implements Callable<Integer> {
             + "Python agent; jobs still run in Hearth's sandboxes, without network) (HN_PROTOCOL).")
     String protocol;
     @Option(names = "--coordinator", paramLabel = "URL",
-            description = "Coordinator endpoint, ws://HOST:PORT (HN_ENDPOINT; default ws://127.0.0.1:7070).")
+            description = "Coordinator endpoint, ws://HOST:PORT (HN_ENDPOINT; default ws://127.0.0.1:7070); several, "
+                    + "comma-separated, for coordinators sharing one database: the agent moves to the next when its "
+                    + "coordinator goes away.")
     String coordinator;
     @Option(names = "--token-file", paramLabel = "FILE", description = "File holding the node token.")
     String tokenFile;
@@ -173,7 +175,9 @@ final class AgentCommand implements Callable<Integer> {
         }, "hearth-agent-drain"));
         agent.start();
         spec.commandLine().getErr().printf("hearth: agent running (coordinator %s, %d slots, state %s, health "
-                + "http://127.0.0.1:%d/healthz)%n", cfg.endpoint(), cfg.slots(), stateDir, healthServer.port());
+                + "http://127.0.0.1:%d/healthz)%n", cfg.endpoints().stream().map(URI::toString)
+                        .collect(java.util.stream.Collectors.joining(", ")), cfg.slots(), stateDir,
+                healthServer.port());
         spec.commandLine().getErr().flush();
         stopped.await();
         return 0;
@@ -214,12 +218,16 @@ final class AgentCommand implements Callable<Integer> {
     private int runHypernodeV2(AgentConfig cfg) throws Exception {
         String given = coordinator != null ? coordinator : parent.environment().get("HN_ENDPOINT");
         URI endpoint;
+        if (cfg.endpoints().size() > 1) {
+            throw new dev.hearth.core.InvalidInputException(coordinator != null ? "--coordinator" : "HN_ENDPOINT",
+                    String.valueOf(given), "one endpoint: a Hypernode v2.0 network has one backend");
+        }
         if (given != null && !given.isBlank()) {
             endpoint = HypernodeAgent.endpoint(coordinator != null ? "--coordinator" : "HN_ENDPOINT", given);
-        } else if (cfg.endpoint().equals(URI.create(AgentConfig.DEFAULT_ENDPOINT))) {
+        } else if (cfg.endpoints().getFirst().equals(URI.create(AgentConfig.DEFAULT_ENDPOINT))) {
             endpoint = URI.create(HypernodeAgent.ORIGINAL_ENDPOINT + "/");
         } else {
-            endpoint = cfg.endpoint(); // from the config file, with its path as Hearth reads it
+            endpoint = cfg.endpoints().getFirst(); // from the config file, with its path as Hearth reads it
         }
         HostRuntimes dockerOnly = HostRuntimes.open(hostSettings(List.of("docker")), BuildProgress.silent());
         HostInfo host = new HostInventory(new NvidiaSmi()).read(dockerOnly.offered(), dockerOnly.dockerVersion(),

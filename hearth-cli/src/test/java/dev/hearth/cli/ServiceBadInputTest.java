@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -64,6 +65,8 @@ class ServiceBadInputTest {
     @CsvSource(delimiter = '|', value = {
         "--slots|0|a positive number of jobs",
         "--coordinator|ftp://x|ws://HOST:PORT",
+        "--coordinator|ws://a:1,ws://a:1|is given twice",
+        "--coordinator|ws://a:1,,ws://b:1|an entry is empty",
         "--heartbeat-interval|-1s|300s",
         "--health-port|70000|a port",
         "--reconnect-delay|soon|300s",
@@ -74,6 +77,16 @@ class ServiceBadInputTest {
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains(flag).contains(value).contains(form).doesNotContain("hnt_test");
         assertThat(Files.exists(home.resolve("agent"))).as("nothing created").isFalse();
+    }
+
+    @Test
+    @DisplayName("agent --protocol hypernode-v2 takes one endpoint: a v2.0 network has one backend")
+    void hypernodeOneEndpoint() throws Exception {
+        CliRun r = CliRun.of(env("HN_NODE_TOKEN", "hnt_test"), "agent", "--protocol", "hypernode-v2",
+                "--coordinator", "ws://a:1,ws://b:2");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--coordinator").contains("ws://a:1,ws://b:2").contains("one endpoint")
+                .doesNotContain("hnt_test");
     }
 
     @ParameterizedTest(name = "agent without a token ({0})")

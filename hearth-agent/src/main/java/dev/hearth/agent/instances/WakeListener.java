@@ -59,7 +59,9 @@ final class WakeListener implements AutoCloseable {
             throw e;
         }
         WakeListener w = new WakeListener(server, waker, connectLimit);
-        Thread.ofVirtual().name("wake-" + port).start(w::acceptLoop);
+        // A platform thread: a virtual one parked in accept keeps the socket listening after close() returns until it
+        // wakes (and may accept one more connection then), so the port would not be free for the resumed instance.
+        Thread.ofPlatform().daemon().name("wake-" + w.port()).start(w::acceptLoop);
         return w;
     }
 

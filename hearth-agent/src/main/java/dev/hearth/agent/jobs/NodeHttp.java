@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
+import java.util.function.Supplier;
 
 /**
  * The coordinator's HTTP routes for nodes, beside its agent WebSocket ({@code ws(s)://host:port/v1/agent} serves
@@ -20,18 +21,18 @@ public final class NodeHttp {
     /** How long connecting, and waiting for an answer's head, may take. */
     static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    private final URI agentEndpoint;
+    private final Supplier<URI> agentEndpoint;
     private final String token;
     private final String nodeKey;
     private final HttpClient http;
 
     /**
-     * @param agentEndpoint the coordinator's agent WebSocket
+     * @param agentEndpoint the agent WebSocket of the coordinator to ask (the one the link is connected to)
      * @param token the node token
      * @param nodeKey the node's public key, base64 X.509
      * @param tls the trust of a wss:// coordinator (the link's), empty for the JDK's
      */
-    public NodeHttp(URI agentEndpoint, String token, String nodeKey, Optional<SSLContext> tls) {
+    public NodeHttp(Supplier<URI> agentEndpoint, String token, String nodeKey, Optional<SSLContext> tls) {
         this.agentEndpoint = agentEndpoint;
         this.token = token;
         this.nodeKey = nodeKey;
@@ -50,9 +51,9 @@ public final class NodeHttp {
      * given (its caller encodes it).
      */
     HttpRequest.Builder request(String jobId, long epoch, String rest, String query) {
-        String scheme = agentEndpoint.getScheme().equals("wss") || agentEndpoint.getScheme().equals("https")
-                ? "https" : "http";
-        URI uri = URI.create(scheme + "://" + agentEndpoint.getRawAuthority() + agentEndpoint.getRawPath() + "/jobs/"
+        URI endpoint = agentEndpoint.get();
+        String scheme = endpoint.getScheme().equals("wss") || endpoint.getScheme().equals("https") ? "https" : "http";
+        URI uri = URI.create(scheme + "://" + endpoint.getRawAuthority() + endpoint.getRawPath() + "/jobs/"
                 + URLEncoder.encode(jobId, StandardCharsets.UTF_8) + "/" + rest + "?epoch=" + epoch
                 + (query.isEmpty() ? "" : "&" + query));
         return HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token)

@@ -41,6 +41,14 @@ public final class Backoff {
         return Duration.ofMillis(half + (long) (random.getAsDouble() * (ceiling - half)));
     }
 
+    /**
+     * A random delay below the base, without stepping: agents cut off together that move to another coordinator
+     * arrive spread over it rather than all at once.
+     */
+    public Duration spread() {
+        return Duration.ofMillis((long) (random.getAsDouble() * base.toMillis()));
+    }
+
     /** Starts again from the base, after a connection that worked. */
     public void reset() {
         attempt = 0;

@@ -79,7 +79,11 @@ public final class CoordinatorLink implements AutoCloseable {
         }
     }
 
-    private final URI endpoint;
+    private final java.util.List<URI> endpoints;
+    /** The endpoint connected to, or tried next: an index into {@link #endpoints}. */
+    private volatile int at;
+    /** Connections ended or failed since the last one that worked (see {@link #connectionWorked()}). */
+    private int failuresSinceWorked;
     private final Backoff backoff;
     private final Listener listener;
     private final HttpClient http;
@@ -142,6 +146,30 @@ public final class CoordinatorLink implements AutoCloseable {
     public CoordinatorLink(URI endpoint, Backoff backoff, Listener listener, Optional<SSLContext> tls,
             Duration pingInterval, Duration silenceDeadline, java.util.List<String> subprotocols,
             int maxMessageChars) {
+        this(java.util.List.of(endpoint), backoff, listener, tls, pingInterval, silenceDeadline, subprotocols,
+                maxMessageChars);
+    }
+
+    /**
+     * As {@link #CoordinatorLink(URI, Backoff, Listener, Optional, Duration, Duration, java.util.List, int)}, with
+     * several coordinators' endpoints (coordinators on one database): the first is tried first; when a connection
+     * ends or cannot be made, the next in the list is tried after a random share of the backoff's base
+     * ({@link Backoff#spread()}), and the link waits its full backoff only once every endpoint has failed since the
+     * last connection that worked. So an agent whose coordinator dies moves to another
+     * within a few seconds, while a network whose coordinators are all down is not dialled in a tight loop.
+     */
+    public CoordinatorLink(java.util.List<URI> endpoints, Backoff backoff, Listener listener,
+            Optional<SSLContext> tls) {
+        this(endpoints, backoff, listener, tls, DEFAULT_PING_INTERVAL, DEFAULT_SILENCE_DEADLINE,
+                java.util.List.of(Protocol.HEARTH_SUBPROTOCOL), DEFAULT_MAX_MESSAGE_CHARS);
+    }
+
+    private CoordinatorLink(java.util.List<URI> endpoints, Backoff backoff, Listener listener,
+            Optional<SSLContext> tls, Duration pingInterval, Duration silenceDeadline,
+            java.util.List<String> subprotocols, int maxMessageChars) {
+        if (endpoints.isEmpty()) {
+            throw new IllegalArgumentException("a link needs at least one coordinator endpoint");
+        }
         if (maxMessageChars < 1024) {
             throw new IllegalArgumentException("the inbound message cap must be at least 1024 characters, got "
                     + maxMessageChars);
@@ -156,7 +184,7 @@ public final class CoordinatorLink implements AutoCloseable {
         this.silenceDeadline = silenceDeadline;
         this.pinger = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("hearth-link-ping").daemon().factory());
-        this.endpoint = endpoint;
+        this.endpoints = java.util.List.copyOf(endpoints);
         this.backoff = backoff;
         this.listener = listener;
         HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
@@ -182,6 +210,11 @@ public final class CoordinatorLink implements AutoCloseable {
             return Optional.of(CoordinatorTrust.ca(Path.of(ca.strip())));
         }
         return Optional.empty();
+    }
+
+    /** The coordinator endpoint the link is connected to, or the one it tries next. */
+    public URI endpoint() {
+        return endpoints.get(at);
     }
 
     /** Starts connecting; returns at once. */
@@ -252,6 +285,7 @@ public final class CoordinatorLink implements AutoCloseable {
     public void connectionWorked() {
         synchronized (backoff) {
             backoff.reset();
+            failuresSinceWorked = 0;
         }
     }
 
@@ -307,7 +341,7 @@ public final class CoordinatorLink implements AutoCloseable {
     public void abort(String why) {
         Connection c = current;
         if (c != null) {
-            log.warn("dropping the connection to {}: {}", endpoint, why);
+            log.warn("dropping the connection to {}: {}", endpoint(), why);
             c.ws.abort();
             c.end(why);
         }
@@ -329,7 +363,7 @@ public final class CoordinatorLink implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (ExecutionException | TimeoutException e) {
-                log.debug("close of the connection to {} did not complete: {}", endpoint, e.getMessage());
+                log.debug("close of the connection to {} did not complete: {}", endpoint(), e.getMessage());
             }
             c.ws.abort();
         }
@@ -338,7 +372,7 @@ public final class CoordinatorLink implements AutoCloseable {
         http.shutdownNow();
         try {
             if (!http.awaitTermination(Duration.ofSeconds(2))) {
-                log.debug("the HTTP client of the link to {} did not stop within 2 s", endpoint);
+                log.debug("the HTTP client of the link to {} did not stop within 2 s", endpoint());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -364,16 +398,30 @@ public final class CoordinatorLink implements AutoCloseable {
             if (closed) {
                 return;
             }
-            Duration delay;
-            synchronized (backoff) {
-                delay = backoff.next();
-            }
+            Duration delay = nextEndpoint(why);
             listener.disconnected(why, delay);
             try {
                 Thread.sleep(delay);
             } catch (InterruptedException e) {
                 return;
             }
+        }
+    }
+
+    /**
+     * Moves to the next endpoint after a connection to the current one ended or failed; how long to wait before
+     * dialling it: a short spread while some endpoint has not failed since the last connection that worked, else the
+     * backoff.
+     */
+    private Duration nextEndpoint(String why) {
+        synchronized (backoff) {
+            failuresSinceWorked++;
+            URI from = endpoint();
+            at = (at + 1) % endpoints.size();
+            if (endpoints.size() > 1) {
+                log.info("coordinator {}: {}; next: {}", from, why, endpoint());
+            }
+            return failuresSinceWorked % endpoints.size() != 0 ? backoff.spread() : backoff.next();
         }
     }
 
@@ -385,7 +433,7 @@ public final class CoordinatorLink implements AutoCloseable {
                 builder.subprotocols(subprotocols.getFirst(),
                         subprotocols.subList(1, subprotocols.size()).toArray(String[]::new));
             }
-            builder.buildAsync(endpoint, c).get(CONNECT_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+            builder.buildAsync(endpoint(), c).get(CONNECT_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
             return c;
         } catch (TimeoutException e) {
             throw new ExecutionException("no answer within " + CONNECT_TIMEOUT.toSeconds() + " s", e);
@@ -451,7 +499,7 @@ public final class CoordinatorLink implements AutoCloseable {
                     if (over > 0) {
                         String why = "a message of " + (frame.length() + over) + " characters is longer than the cap"
                                 + " of " + maxMessageChars + " characters; it was discarded unread";
-                        log.warn("ignored a message from {}: {}", endpoint, why);
+                        log.warn("ignored a message from {}: {}", endpoint(), why);
                         listener.unreadable(FrameHead.of(frame), why);
                     } else {
                         listener.received(ProtocolCodec.decodeCoordinatorMessage(frame));

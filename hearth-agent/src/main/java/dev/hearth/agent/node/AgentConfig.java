@@ -16,12 +16,16 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.List;
+import java.util.ArrayList;
 
 /**
  * How an agent runs. Each setting comes from, in order: a command-line flag, the original agent's environment
  * variable (HN_*), the config file ({@code key = value} lines), and the default (the original's where it has one).
  *
- * @param endpoint the coordinator's agent WebSocket (HN_ENDPOINT), {@code ws://127.0.0.1:7070/v1/agent}
+ * @param endpoints the coordinators' agent WebSockets (HN_ENDPOINT), {@code ws://127.0.0.1:7070/v1/agent}; several,
+ *     comma-separated, for coordinators sharing one database: the agent tries them in order and moves to the next
+ *     when its coordinator goes away
  * @param token the node token (HN_NODE_TOKEN, or the file named by {@code token-file}); never logged
  * @param stateDir where the node key and the result outbox live
  * @param heartbeatInterval heartbeat interval (HN_HEARTBEAT_INTERVAL, 10 s) unless the coordinator asks for another
@@ -35,8 +39,8 @@ import java.util.Properties;
  * @param metricsAddress where /metrics (only) is also served for a Prometheus on another host
  *     (HN_METRICS_ADDRESS, HOST:PORT); null when it is served on the loopback health port only
  */
-public record AgentConfig(URI endpoint, String token, Path stateDir, Duration heartbeatInterval, Duration jobTimeout,
-        int maxLogChars, Duration reconnectDelay, Duration reconnectMax, int slots, int healthPort,
+public record AgentConfig(List<URI> endpoints, String token, Path stateDir, Duration heartbeatInterval,
+        Duration jobTimeout, int maxLogChars, Duration reconnectDelay, Duration reconnectMax, int slots, int healthPort,
         Duration drainGrace, java.net.InetSocketAddress metricsAddress) {
 
     /** The default coordinator endpoint. */
@@ -45,7 +49,10 @@ public record AgentConfig(URI endpoint, String token, Path stateDir, Duration he
     public static final int DEFAULT_HEALTH_PORT = 7071;
 
     public AgentConfig {
-        Objects.requireNonNull(endpoint, "endpoint");
+        endpoints = List.copyOf(endpoints);
+        if (endpoints.isEmpty()) {
+            throw new IllegalArgumentException("at least one coordinator endpoint");
+        }
         Objects.requireNonNull(token, "token");
         Objects.requireNonNull(stateDir, "stateDir");
     }
@@ -124,7 +131,7 @@ public record AgentConfig(URI endpoint, String token, Path stateDir, Duration he
                     "a node token from `hearth token create`, in HN_NODE_TOKEN or in the file given by --token-file");
         }
         return new AgentConfig(
-                endpoint(s.get(Key.ENDPOINT)),
+                endpoints(s.get(Key.ENDPOINT)),
                 token,
                 stateDir,
                 duration(s.get(Key.HEARTBEAT_INTERVAL), Duration.ofSeconds(10)),
@@ -162,6 +169,37 @@ public record AgentConfig(URI endpoint, String token, Path stateDir, Duration he
             throw new InvalidInputException(s.source(), s.value(), form);
         }
         return new java.net.InetSocketAddress(host, port);
+    }
+
+    /** The most coordinator endpoints one agent takes. */
+    static final int MAX_ENDPOINTS = 16;
+
+    /**
+     * The endpoints of a comma-separated list, each in one of HN_ENDPOINT's forms ({@link #endpoint}); the default
+     * when unset. Refused: an empty entry, the same endpoint twice, more than {@value #MAX_ENDPOINTS}.
+     */
+    static List<URI> endpoints(Setting setting) {
+        if (setting == null) {
+            return List.of(endpoint(null));
+        }
+        String[] parts = setting.value().split(",", -1);
+        String form = "one endpoint, or up to " + MAX_ENDPOINTS + " distinct ones separated by commas "
+                + "(ws://HOST:PORT,ws://HOST2:PORT), for coordinators sharing one database";
+        if (parts.length > MAX_ENDPOINTS) {
+            throw new InvalidInputException(setting.source(), setting.value(), form);
+        }
+        List<URI> list = new ArrayList<>();
+        for (String part : parts) {
+            if (part.isBlank()) {
+                throw new InvalidInputException(setting.source(), setting.value(), form + "; an entry is empty");
+            }
+            URI u = endpoint(new Setting(part.strip(), setting.source()));
+            if (list.contains(u)) {
+                throw new InvalidInputException(setting.source(), setting.value(), form + "; " + u + " is given twice");
+            }
+            list.add(u);
+        }
+        return List.copyOf(list);
     }
 
     /** The endpoint from HN_ENDPOINT's forms: ws(s)://host[:port][/path] or http(s)://...; no path means /v1/agent. */
@@ -245,7 +283,7 @@ public record AgentConfig(URI endpoint, String token, Path stateDir, Duration he
 
     @Override
     public String toString() {
-        return "AgentConfig[endpoint=" + endpoint + ", token=****, stateDir=" + stateDir + ", heartbeatInterval="
+        return "AgentConfig[endpoints=" + endpoints + ", token=****, stateDir=" + stateDir + ", heartbeatInterval="
                 + heartbeatInterval + ", jobTimeout=" + jobTimeout + ", maxLogChars=" + maxLogChars
                 + ", reconnectDelay=" + reconnectDelay + ", reconnectMax=" + reconnectMax + ", slots=" + slots
                 + ", healthPort=" + healthPort + ", drainGrace=" + drainGrace + ", metricsAddress=" + metricsAddress

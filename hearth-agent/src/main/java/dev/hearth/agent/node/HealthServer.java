@@ -106,6 +106,7 @@ public final class HealthServer implements AutoCloseable {
         body.put("status", h.ok() ? "ok" : "down");
         body.put("connected", h.connected());
         body.put("registered", h.registered());
+        body.put("coordinator", h.coordinator());
         h.nodeId().ifPresent(id -> body.put("nodeId", id));
         body.put("engine", h.engine());
         body.put("runningJobs", h.runningJobs());

@@ -184,9 +184,10 @@ public final class NodeAgent implements AutoCloseable {
         this.heartbeatInterval = config.heartbeatInterval();
         this.startedAt = clock.instant();
         Optional<javax.net.ssl.SSLContext> trust = linkTrust();
-        this.link = new CoordinatorLink(config.endpoint(), new Backoff(config.reconnectDelay(),
+        this.link = new CoordinatorLink(config.endpoints(), new Backoff(config.reconnectDelay(),
                 config.reconnectMax(), () -> ThreadLocalRandom.current().nextDouble()), new Events(), trust);
-        NodeHttp files = new NodeHttp(config.endpoint(), config.token(), identity.publicKeyBase64(), trust);
+        // inputs and outputs go to the coordinator the link is connected to
+        NodeHttp files = new NodeHttp(link::endpoint, config.token(), identity.publicKeyBase64(), trust);
         this.inputs = new InputBlobs(files, config.stateDir().resolve("blobs"), MAX_INPUT_BLOB_BYTES);
         this.outputs = new OutputUploads(files);
         this.outputCopies = config.stateDir().resolve("outputs");
@@ -205,7 +206,8 @@ public final class NodeAgent implements AutoCloseable {
     /** Connects and starts heartbeating; returns at once. */
     public void start() {
         log.info("agent starting: coordinator {}, {} slots, state {}, {} result(s) waiting in the outbox",
-                config.endpoint(), config.slots(), config.stateDir(), outbox.pending().size());
+                config.endpoints().size() == 1 ? config.endpoints().getFirst() : config.endpoints(), config.slots(),
+                config.stateDir(), outbox.pending().size());
         if (instances != null) {
             instances.start();
         }
@@ -229,7 +231,7 @@ public final class NodeAgent implements AutoCloseable {
             if (link.connected() && now - lastHeardNanos > heartbeatInterval.toNanos() * SILENT_INTERVALS) {
                 link.abort(registered ? "the coordinator has not answered for " + SILENT_INTERVALS
                         + " heartbeat intervals" : "no hello or registration came within " + SILENT_INTERVALS
-                        + " heartbeat intervals: is " + config.endpoint() + " a Hearth coordinator? (A Hypernode "
+                        + " heartbeat intervals: is " + link.endpoint() + " a Hearth coordinator? (A Hypernode "
                         + "v2.0 backend greets with nothing: run the agent with --protocol hypernode-v2 for one.)");
                 lastHeardNanos = now;
             }
@@ -262,7 +264,7 @@ public final class NodeAgent implements AutoCloseable {
         @Override
         public void connected() {
             lastHeardNanos = System.nanoTime();
-            log.info("connected to {}", config.endpoint());
+            log.info("connected to {}", link.endpoint());
         }
 
         @Override
@@ -324,10 +326,10 @@ public final class NodeAgent implements AutoCloseable {
             boolean was = registered;
             registered = false;
             if (was) {
-                log.warn("lost the coordinator: {}; {} job(s) keep running; reconnecting in {}", why,
-                        running.size(), DurationText.format(retryIn));
+                log.warn("lost the coordinator: {}; {} job(s) keep running; connecting to {} in {}", why,
+                        running.size(), link.endpoint(), DurationText.format(retryIn));
             } else {
-                log.warn("coordinator {} not reachable: {}; retrying in {}", config.endpoint(), why,
+                log.warn("coordinator not reachable: {}; trying {} in {}", why, link.endpoint(),
                         DurationText.format(retryIn));
             }
         }
@@ -601,8 +603,8 @@ public final class NodeAgent implements AutoCloseable {
                 break;
             }
         }
-        return new Health(link.connected(), registered, Optional.ofNullable(nodeId), engine, running.size(),
-                outbox.pending().size(), draining.get(), Optional.ofNullable(lastRefusal));
+        return new Health(link.connected(), registered, link.endpoint().toString(), Optional.ofNullable(nodeId),
+                engine, running.size(), outbox.pending().size(), draining.get(), Optional.ofNullable(lastRefusal));
     }
 
     /**
@@ -610,6 +612,7 @@ public final class NodeAgent implements AutoCloseable {
      *
      * @param connected whether the link is open
      * @param registered whether the coordinator accepted the node on it
+     * @param coordinator the endpoint of the coordinator connected to, or tried next
      * @param nodeId the node id, once known
      * @param engine "ok" or why the sandbox engine did not answer
      * @param runningJobs jobs running now
@@ -617,7 +620,8 @@ public final class NodeAgent implements AutoCloseable {
      * @param draining whether the agent is shutting down
      * @param lastRefusal the coordinator's last error to this node since it last registered
      */
-    public record Health(boolean connected, boolean registered, Optional<String> nodeId, String engine,
+    public record Health(boolean connected, boolean registered, String coordinator, Optional<String> nodeId,
+            String engine,
             int runningJobs, int outboxPending, boolean draining, Optional<String> lastRefusal) {
 
         /** Healthy: registered with the coordinator and the engine answers. */

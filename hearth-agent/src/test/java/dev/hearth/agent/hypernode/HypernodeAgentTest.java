@@ -63,7 +63,8 @@ class HypernodeAgentTest {
     void start() throws Exception {
         DockerFixture.driver();
         backend = new V2Backend(dir, TOKEN);
-        AgentConfig config = new AgentConfig(backend.endpoint(), TOKEN, dir.resolve("state"), Duration.ofSeconds(1),
+        AgentConfig config = new AgentConfig(List.of(backend.endpoint()), TOKEN, dir.resolve("state"),
+                Duration.ofSeconds(1),
                 Duration.ofSeconds(30), 10_000, Duration.ofMillis(200), Duration.ofSeconds(1), 2, 0,
                 Duration.ofSeconds(5), null);
         HostInfo host = new HostInfo("h1", "Linux", "6.1.0", "x86_64", 2, 8L << 30, List.of("docker"),
@@ -246,7 +247,7 @@ class HypernodeAgentTest {
     @DisplayName("a backend that never registers the node (it refuses the token) is dropped after the registration "
             + "deadline and dialled again after a backoff, with no heartbeat sent meanwhile")
     void unregisteredConnectionIsDropped() throws Exception {
-        AgentConfig config = new AgentConfig(backend.endpoint(), "not-a-known-token", dir.resolve("other"),
+        AgentConfig config = new AgentConfig(List.of(backend.endpoint()), "not-a-known-token", dir.resolve("other"),
                 Duration.ofSeconds(1), Duration.ofSeconds(30), 10_000, Duration.ofMillis(200), Duration.ofSeconds(1),
                 1, 0, Duration.ofSeconds(5), null);
         HostInfo host = new HostInfo("h2", "Linux", "6.1.0", "x86_64", 2, 8L << 30, List.of(), List.of(), "24.0.7",

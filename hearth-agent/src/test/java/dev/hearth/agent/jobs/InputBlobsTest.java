@@ -64,7 +64,7 @@ class InputBlobsTest {
     }
 
     private InputBlobs inputs(long max) {
-        return new InputBlobs(new NodeHttp(URI.create("ws://127.0.0.1:" + server.getAddress().getPort()
+        return new InputBlobs(new NodeHttp(() -> URI.create("ws://127.0.0.1:" + server.getAddress().getPort()
                 + "/v1/agent"), "hnt_secret", "NODEKEY", Optional.empty()), state.resolve("blobs"), max);
     }
 

@@ -29,7 +29,7 @@ class AgentConfigTest {
     @DisplayName("with only a token, the original's defaults apply")
     void defaults() throws Exception {
         AgentConfig c = resolve(Map.of(), Map.of("HN_NODE_TOKEN", "hnt_x"), null);
-        assertThat(c.endpoint()).isEqualTo(URI.create("ws://127.0.0.1:7070/v1/agent"));
+        assertThat(c.endpoints()).containsExactly(URI.create("ws://127.0.0.1:7070/v1/agent"));
         assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.jobTimeout()).isEqualTo(Duration.ofSeconds(300));
         assertThat(c.maxLogChars()).isEqualTo(10_000);
@@ -49,10 +49,30 @@ class AgentConfigTest {
         assertThat(c.slots()).isEqualTo(8);
         assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofSeconds(15));
         assertThat(c.jobTimeout()).isEqualTo(Duration.ofMinutes(20));
-        assertThat(c.endpoint()).isEqualTo(URI.create("wss://nodes.example.org/v1/agent"));
+        assertThat(c.endpoints()).containsExactly(URI.create("wss://nodes.example.org/v1/agent"));
         AgentConfig http = resolve(Map.of(AgentConfig.Key.ENDPOINT, "http://10.0.0.5:7070"),
                 Map.of("HN_NODE_TOKEN", "t"), null);
-        assertThat(http.endpoint()).isEqualTo(URI.create("ws://10.0.0.5:7070/v1/agent"));
+        assertThat(http.endpoints()).containsExactly(URI.create("ws://10.0.0.5:7070/v1/agent"));
+    }
+
+    @Test
+    @DisplayName("several coordinators, comma-separated, keep their order; an empty entry, a repeat, a bad one or too "
+            + "many are refused naming the source and the form")
+    void endpointList() throws Exception {
+        AgentConfig c = resolve(Map.of(AgentConfig.Key.ENDPOINT,
+                "ws://a:7070, wss://b.example.org ,http://c:1/v1/agent"), Map.of("HN_NODE_TOKEN", "t"), null);
+        assertThat(c.endpoints()).containsExactly(URI.create("ws://a:7070/v1/agent"),
+                URI.create("wss://b.example.org/v1/agent"), URI.create("ws://c:1/v1/agent"));
+        assertThat(resolve(Map.of(), Map.of("HN_NODE_TOKEN", "t", "HN_ENDPOINT", "ws://a:1,ws://b:2"), null)
+                .endpoints()).hasSize(2);
+        String many = String.join(",", java.util.stream.IntStream.rangeClosed(1, 17)
+                .mapToObj(i -> "ws://h" + i + ":7070").toList());
+        for (String bad : new String[] {"ws://a:1,", ",ws://a:1", "ws://a:1,,ws://b:1", "ws://a:1,ws://a:1/v1/agent",
+            "ws://a:1,ftp://b:1", many}) {
+            assertThatThrownBy(() -> resolve(Map.of(AgentConfig.Key.ENDPOINT, bad), Map.of("HN_NODE_TOKEN", "t"),
+                    null)).as(bad).isInstanceOf(InvalidInputException.class).hasMessageContaining("--coordinator")
+                    .hasMessageContaining("ws://HOST:PORT");
+        }
     }
 
     @Test

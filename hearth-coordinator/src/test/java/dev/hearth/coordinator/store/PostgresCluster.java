@@ -39,7 +39,7 @@ import java.util.stream.Stream;
  * <p>Each test gets its own database, copied from a template migrated once ({@link #freshDatabase}), so tests are
  * isolated and cheap. Thread-safe.
  */
-final class PostgresCluster {
+public final class PostgresCluster {
 
     private static final String USER = "hearth";
     private static final String TEMPLATE = "hearth_template";
@@ -63,7 +63,7 @@ final class PostgresCluster {
     }
 
     /** The cluster of this JVM, started on the first call. */
-    static PostgresCluster shared() {
+    public static PostgresCluster shared() {
         PostgresCluster c = shared;
         if (c == null) {
             synchronized (PostgresCluster.class) {
@@ -87,17 +87,17 @@ final class PostgresCluster {
     }
 
     /** The password of the cluster's superuser {@code hearth}. */
-    String password() {
+    public String password() {
         return password;
     }
 
     /** Where a database of this cluster is. */
-    PostgresLocation location(String database) {
+    public PostgresLocation location(String database) {
         return PostgresLocation.parse("postgresql://127.0.0.1:" + port + "/" + database + "?user=" + USER);
     }
 
     /** Creates a new empty database, already migrated to the newest schema, and returns its name. */
-    String freshDatabase() {
+    public String freshDatabase() {
         String name = "hearth_" + databases.incrementAndGet();
         // FILE_COPY (PostgreSQL 15+) copies the template's files instead of logging every page: several times faster
         sql("CREATE DATABASE " + name + " TEMPLATE " + TEMPLATE + (version(bin.getParent().getFileName().toString()) >= 15
@@ -129,7 +129,7 @@ final class PostgresCluster {
     }
 
     /** Creates a new database with no schema at all (for migration and import tests). */
-    String emptyDatabase() {
+    public String emptyDatabase() {
         String name = "hearth_" + databases.incrementAndGet();
         sql("CREATE DATABASE " + name);
         return name;
