@@ -53,12 +53,14 @@ class CoordinatorFailoverTest {
         PostgresCluster cluster = PostgresCluster.shared();
         String database = cluster.freshDatabase();
         CoordinatorServer a = start("a", new Database.Postgres(cluster.location(database), cluster.password(), 4));
-        String adminA = Files.readString(dir.resolve("a").resolve("admin.token")).strip();
+        CoordinatorApi apiA = new CoordinatorApi(a.port(),
+                Files.readString(dir.resolve("a").resolve("admin.token")).strip());
         NodeAgent agent = null;
         try (CoordinatorServer b = start("b",
                 new Database.Postgres(cluster.location(database), cluster.password(), 4))) {
-            String adminB = Files.readString(dir.resolve("b").resolve("admin.token")).strip();
-            String token = api(a, adminA, "POST", "/v1/tokens", "{\"label\":\"failover\"}").get("token").asText();
+            CoordinatorApi apiB = new CoordinatorApi(b.port(),
+                    Files.readString(dir.resolve("b").resolve("admin.token")).strip());
+            String token = apiA.call("POST", "/v1/tokens", "{\"label\":\"failover\"}").get("token").asText();
             int dead;
             try (ServerSocket s = new ServerSocket(0)) {
                 dead = s.getLocalPort(); // closed again: nothing listens there
@@ -78,21 +80,21 @@ class CoordinatorFailoverTest {
             await("registered with A", () -> running.health().registered()
                     && running.health().coordinator().equals("ws://127.0.0.1:" + a.port() + Protocol.AGENT_PATH));
 
-            String first = submit(a, adminA, "sleep 3; echo first");
+            String first = submit(apiA, "sleep 3; echo first");
             await("the first job running", () -> running.runningJobs() == 1);
             a.close();
             await("registered with B", () -> running.health().registered()
                     && running.health().coordinator().equals("ws://127.0.0.1:" + b.port() + Protocol.AGENT_PATH));
             await("the first job completed through B",
-                    () -> "completed".equals(api(b, adminB, "GET", "/v1/jobs/" + first, null).path("state").asText()));
-            JsonNode done = api(b, adminB, "GET", "/v1/jobs/" + first, null);
+                    () -> "completed".equals(apiB.call("GET", "/v1/jobs/" + first, null).path("state").asText()));
+            JsonNode done = apiB.call("GET", "/v1/jobs/" + first, null);
             assertThat(done.path("epoch").asLong()).as("leased once, not again: %s", done).isEqualTo(1);
-            assertThat(text(b, adminB, "/v1/jobs/" + first + "/logs")).isEqualTo("first\n");
+            assertThat(text(apiB, "/v1/jobs/" + first + "/logs")).isEqualTo("first\n");
 
-            String second = submit(b, adminB, "echo second");
+            String second = submit(apiB, "echo second");
             await("the second job completed on the agent through B",
-                    () -> "completed".equals(api(b, adminB, "GET", "/v1/jobs/" + second, null).path("state").asText()));
-            assertThat(text(b, adminB, "/v1/jobs/" + second + "/logs")).isEqualTo("second\n");
+                    () -> "completed".equals(apiB.call("GET", "/v1/jobs/" + second, null).path("state").asText()));
+            assertThat(text(apiB, "/v1/jobs/" + second + "/logs")).isEqualTo("second\n");
             assertThat(agent.reconnects()).as("attempts after the first: A after the dead one, then B")
                     .isGreaterThanOrEqualTo(2);
         } finally {
@@ -110,41 +112,19 @@ class CoordinatorFailoverTest {
                 new ServerTls.Mode.Off(), database);
     }
 
-    private String submit(CoordinatorServer c, String admin, String script) throws Exception {
+    private static String submit(CoordinatorApi c, String script) throws Exception {
         var doc = Json.mapper().createObjectNode().put("cpus", "0.25").put("memory", "64m");
         doc.set("command", Json.mapper().valueToTree(List.of("sh", "-c", script)));
-        return api(c, admin, "POST", "/v1/jobs", doc.toString()).get("id").asText();
+        return c.call("POST", "/v1/jobs", doc.toString()).get("id").asText();
     }
 
-    private String text(CoordinatorServer c, String admin, String path) throws Exception {
+    private String text(CoordinatorApi c, String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + c.port() + path))
-                .header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString()).body();
+                .header("Authorization", "Bearer " + c.admin()).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
-    private JsonNode api(CoordinatorServer c, String admin, String method, String path, String body)
-            throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + c.port() + path))
-                .header("Authorization", "Bearer " + admin).method(method, body == null
-                        ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            r.header("Content-Type", "application/json");
-        }
-        HttpResponse<String> answer = http.send(r.build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(answer.statusCode()).as("%s %s: %s", method, path, answer.body()).isLessThan(300);
-        return Json.mapper().readTree(answer.body());
-    }
-
-    interface Check {
-        boolean holds() throws Exception;
-    }
-
-    private static void await(String what, Check check) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!check.holds()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 60 s: " + what);
-            }
-            Thread.sleep(100);
-        }
+    private static void await(String what, CoordinatorApi.Condition c) throws Exception {
+        CoordinatorApi.await(what, Duration.ofSeconds(60), c);
     }
 }
