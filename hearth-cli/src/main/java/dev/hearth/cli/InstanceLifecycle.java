@@ -46,8 +46,8 @@ final class InstanceLifecycle {
         }
 
         @Option(names = "--node", paramLabel = "ID",
-                description = "Run it on this node of the coordinator, through its API (start, stop, restart, destroy; "
-                        + "list shows that node's instances; logs its guest's last 200 lines).")
+                description = "Run it on this node of the coordinator, through its API (start, stop, restart, pause, "
+                        + "resume, destroy; list shows that node's instances; logs its guest's last 200 lines).")
         String node;
         @Option(names = "--coordinator", paramLabel = "URL", description = "Coordinator address for --node "
                 + "(default: HEARTH_COORDINATOR, else " + CoordinatorClient.DEFAULT_URL + ").")
@@ -68,8 +68,8 @@ final class InstanceLifecycle {
 
         /** The command through the coordinator on {@link #node}; only some commands can. */
         int remote(CoordinatorClient client) throws Exception {
-            throw new InvalidInputException("--node", node, "a flag of start, stop, restart, destroy, create, list and logs "
-                    + "only; run this command on the node itself");
+            throw new InvalidInputException("--node", node, "a flag of start, stop, restart, pause, resume, destroy, "
+                    + "create, list and logs only; run this command on the node itself");
         }
 
         /** Sends {@code action} for {@code id} to the node and says how it ended. */
@@ -234,6 +234,11 @@ final class InstanceLifecycle {
             }
             return 0;
         }
+
+        @Override
+        int remote(CoordinatorClient client) throws Exception {
+            return remoteAction(client, id, "pause");
+        }
     }
 
     @Command(name = "resume", mixinStandardHelpOptions = true,
@@ -249,6 +254,11 @@ final class InstanceLifecycle {
                 instances.resume(id, progress);
             }
             return 0;
+        }
+
+        @Override
+        int remote(CoordinatorClient client) throws Exception {
+            return remoteAction(client, id, "resume");
         }
     }
 

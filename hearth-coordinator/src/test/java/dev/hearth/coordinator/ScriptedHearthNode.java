@@ -30,7 +30,9 @@ import java.util.concurrent.TimeUnit;
  * A Hearth-protocol node scripted over a real WebSocket ({@link ScriptedAgent}): registers with its key and the
  * leases it holds, heartbeats, and answers each job as its command says ({@code ok}, {@code fail}, {@code timeout};
  * {@code hang} holds the job until it is cancelled). Like the real agent it keeps each result until it is acked and
- * sends it again after the next registration. A "black hole" holds every job and answers none. Thread-safe.
+ * sends it again after the next registration. A "black hole" holds every job and answers none. Its instances are
+ * Docker ones: it does every instance action but pause and resume, which it refuses as a real agent's runtime
+ * would. Thread-safe.
  */
 public final class ScriptedHearthNode implements AutoCloseable {
 
@@ -181,9 +183,19 @@ public final class ScriptedHearthNode implements AutoCloseable {
                             instanceLog));
                     return;
                 }
-                instanceDone(agent, m.path("requestId").asText(), m.path("instanceId").asText(),
-                    m.path("action").asText().equals("stop") ? "stopped" : m.path("action").asText().equals("destroy")
-                            ? null : "running");
+                String request = m.path("requestId").asText();
+                String instance = m.path("instanceId").asText();
+                switch (m.path("action").asText()) {
+                    // its instances are docker ones: a real agent's runtime refuses both, saying why
+                    case "pause" -> sendResult(agent, InstanceResult.failed(request, instance, "failed", null,
+                            "cannot pause instance '" + instance + "': the docker runtime cannot pause instance "
+                                    + instance + " to disk; pausing is for instances on the qemu runtime"));
+                    case "resume" -> sendResult(agent, InstanceResult.failed(request, instance, "failed", null,
+                            "instance '" + instance + "' is not paused (it is running)"));
+                    case "stop" -> instanceDone(agent, request, instance, "stopped");
+                    case "destroy" -> instanceDone(agent, request, instance, null);
+                    default -> instanceDone(agent, request, instance, "running");
+                }
             }
             default -> { }
         }

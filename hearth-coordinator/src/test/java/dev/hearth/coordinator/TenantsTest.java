@@ -196,8 +196,9 @@ class TenantsTest {
     }
 
     @Test
-    @DisplayName("an instance is its creator's: bob cannot see, follow, stop, destroy or take over alice's (403 "
-            + "not_yours, audited); alice's instances quota refuses with 429 naming the limit and frees on destroy")
+    @DisplayName("an instance is its creator's: bob cannot see, follow, stop, pause, resume, destroy or take over "
+            + "alice's (403 not_yours, audited); alice's pause reaches her node; alice's instances quota refuses with "
+            + "429 naming the limit and frees on destroy")
     void instanceOwnership() throws Exception {
         String alice = client("alice", "{\"quota\":{\"instances\":1}}");
         String bob = client("bob", "{}");
@@ -219,6 +220,12 @@ class TenantsTest {
                 .extracting(i -> i.get("id").asText() + " " + i.get("owner").asText()).containsExactly("a1 client:alice");
         assertThat(call(bob, "GET", "/v1/instances", null, 200).get("instances")).isEmpty();
         assertThat(call(bob, "POST", n + "/a1/stop", null, 403).get("error").asText()).isEqualTo("not_yours");
+        assertThat(call(bob, "POST", n + "/a1/pause", null, 403).get("error").asText()).isEqualTo("not_yours");
+        call(bob, "POST", n + "/a1/resume", null, 403);
+        call(alice, "POST", n + "/by-hand/pause", null, 403);
+        // alice's own reaches the node, whose docker runtime refuses it by name
+        assertThat(call(alice, "POST", n + "/a1/pause", null, 502).get("message").asText())
+                .contains("the docker runtime cannot pause").contains("qemu");
         call(bob, "DELETE", n + "/a1", null, 403);
         call(bob, "POST", n, instance("a1"), 403);
         call(bob, "GET", "/v1/instances/requests/" + request, null, 403);
@@ -233,7 +240,8 @@ class TenantsTest {
         call(bob, "POST", n, instance("a1"), 201);
         JsonNode audit = call(admin, "GET", "/v1/audit?limit=1000", null, 200).get("events");
         assertThat(audit.toString()).contains("\"actor\":\"client:bob\",\"action\":\"POST " + n + "/a1/stop\","
-                + "\"outcome\":\"refused:403\"").contains("\"actor\":\"client:alice\",\"action\":\"POST " + n
+                + "\"outcome\":\"refused:403\"").contains("\"actor\":\"client:bob\",\"action\":\"POST " + n
+                + "/a1/pause\",\"outcome\":\"refused:403\"").contains("\"actor\":\"client:alice\",\"action\":\"POST " + n
                 + "\",\"outcome\":\"refused:429\"");
     }
 

@@ -202,7 +202,8 @@ public final class Instances {
      * Pauses a running instance to disk: marks it paused (the supervisor then closes its proxy and restarts nothing),
      * saves its guest's memory and devices and ends the guest, so its memory is freed. The guest's disk, address and
      * secrets stay; {@link #resume} goes on where it was. Serialized with other pauses and resumes of this state
-     * root (the allocation lock). A guest that cannot be saved keeps running and the instance stays as it was.
+     * root (the allocation lock). A guest that cannot be saved keeps running and the instance stays as it was; on a
+     * runtime that cannot pause, nothing is marked at all.
      *
      * @throws InstanceException when the instance does not run or its runtime cannot pause (Docker, Firecracker)
      */
@@ -215,7 +216,11 @@ public final class Instances {
                 progress.done("instance " + id + " is paused already");
                 return;
             }
-            store.write(s.withDesired(InstanceState.Desired.PAUSED));
+            // marked paused first, so the supervisor restarts nothing while the guest is saved and ends; a runtime
+            // that cannot pause refuses before that, so its instance is never seen paused (its proxy stays open)
+            if (runtime.canPause()) {
+                store.write(s.withDesired(InstanceState.Desired.PAUSED));
+            }
             progress.step("save the guest of " + id + " to disk");
             try {
                 runtime.pause(s, PAUSE_LIMIT.multipliedBy(runtime.slowdown(s)));

@@ -152,8 +152,10 @@ final class NodeInstances implements AutoCloseable {
     }
 
     /**
-     * Runs start, stop, restart or destroy on a thread of its own, answering with steps and a result; or reads the
-     * tail of the guest's output for {@link InstanceAction#LOGS}.
+     * Runs start, stop, restart, pause, resume or destroy on a thread of its own, answering with steps and a result;
+     * or reads the tail of the guest's output for {@link InstanceAction#LOGS}. Pause and resume are the local
+     * {@code hearth instance pause|resume}: the supervisor sees the instance paused and holds its port with a wake
+     * listener, and a runtime that cannot pause refuses by name ({@code failed}, nothing changed).
      */
     void act(InstanceAction a) {
         String node = nodeId.get();
@@ -184,6 +186,8 @@ final class NodeInstances implements AutoCloseable {
                 case "start" -> instances.start(a.instanceId(), progress);
                 case "stop" -> instances.stop(a.instanceId(), progress);
                 case "restart" -> instances.restart(a.instanceId(), progress);
+                case "pause" -> instances.pause(a.instanceId(), progress);
+                case "resume" -> instances.resume(a.instanceId(), progress);
                 default -> instances.destroy(a.instanceId(), progress);
             }
             log.info("instance '{}' {} for the coordinator (request {})", a.instanceId(), a.action(), a.requestId());

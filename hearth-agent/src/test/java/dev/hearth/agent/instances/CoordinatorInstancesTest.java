@@ -159,6 +159,51 @@ class CoordinatorInstancesTest {
     }
 
     @Test
+    @DisplayName("pause and resume reach the node's Instances: a docker instance's pause comes back as the runtime's "
+            + "refusal naming qemu and nothing changes (still wanted running, serving, reported running); resume "
+            + "says it is not paused; another client may do neither; an unknown action is refused")
+    void pauseRefusedOnDocker() throws Exception {
+        String id = InstanceFixture.newId();
+        HttpResponse<String> created = call("POST", "/v1/nodes/" + nodeId + "/instances?wait=120s", document(id, null));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        int port = Json.mapper().readTree(created.body()).at("/instance/hostPort").asInt();
+        String instance = "/v1/nodes/" + nodeId + "/instances/" + id;
+
+        HttpResponse<String> paused = call("POST", instance + "/pause", null);
+        assertThat(paused.statusCode()).as(paused.body()).isEqualTo(502);
+        JsonNode refusal = Json.mapper().readTree(paused.body());
+        assertThat(refusal.get("error").asText()).isEqualTo("instance_failed");
+        assertThat(refusal.get("message").asText()).contains("cannot pause instance '" + id + "'")
+                .contains("the docker runtime cannot pause").contains("qemu runtime");
+        assertThat(refusal.at("/request/action").asText()).isEqualTo("pause");
+        assertThat(fx.instances.store().read(id).orElseThrow().desired()).isEqualTo(InstanceState.Desired.RUNNING);
+        assertThat(fx.instances.status(id).guestState()).isEqualTo("running");
+        String health = HealthProbe.check(port, "/health");
+        assertThat(HealthProbe.ok(health)).as("still serving through its proxy: " + health).isTrue();
+        await("the inventory still shows it wanted running and running", Duration.ofSeconds(10),
+                () -> instance(id).map(i -> i.get("desired").asText().equals("running")
+                        && i.get("state").asText().equals("running")).orElse(false));
+
+        HttpResponse<String> resumed = call("POST", instance + "/resume", null);
+        assertThat(resumed.statusCode()).as(resumed.body()).isEqualTo(502);
+        assertThat(Json.mapper().readTree(resumed.body()).get("message").asText())
+                .contains("is not paused (it is running)");
+
+        String stranger = Json.mapper().readTree(call("POST", "/v1/clients", "{\"name\":\"stranger\"}").body())
+                .get("key").asText();
+        for (String action : List.of("pause", "resume")) {
+            HttpResponse<String> notYours = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + coordinator.port() + instance + "/" + action)).header("Authorization", "Bearer " + stranger)
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(notYours.statusCode()).as(notYours.body()).isEqualTo(403);
+        }
+        HttpResponse<String> unknown = call("POST", instance + "/hibernate", null);
+        assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(404);
+        assertThat(unknown.body()).contains("unknown_action").contains("pause or resume");
+        assertThat(fx.instances.store().read(id).orElseThrow().desired()).isEqualTo(InstanceState.Desired.RUNNING);
+    }
+
+    @Test
     @DisplayName("bad input through the API names the field and makes nothing on the node, whether the coordinator "
             + "or the node finds it (a port another process holds, a host file outside the image store, an allowlist "
             + "opening the node's LAN)")

@@ -31,8 +31,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@code /v1/nodes/{id}/instances}: create an instance on a chosen node, and start, stop, restart or destroy one,
- * through the node's agent. The document is validated here first (the same rules as {@code hearth instance
+ * {@code /v1/nodes/{id}/instances}: create an instance on a chosen node, and start, stop, restart, pause, resume or
+ * destroy one, through the node's agent (pause and resume as {@code hearth instance pause|resume} on the node: a
+ * runtime that cannot pause refuses, and the node's message says so). The document is validated here first (the same rules as {@code hearth instance
  * create}), so bad input is refused before the node hears of it; the agent validates again and allocates. Each
  * command answers when the node did it, or 202 with the request to poll when {@code wait} (default 30s) runs out
  * first. {@code GET .../{iid}/logs} relays the tail of the instance's guest output from its node (bounded, with a
@@ -44,6 +45,10 @@ import java.util.Optional;
  * admin acts on any instance. A failed create and a done destroy give the ownership back. Thread-safe.
  */
 public final class NodeInstancesApi implements HttpService {
+
+    /** The actions of {@code POST .../{iid}/{action}}; destroy is the instance's {@code DELETE}. */
+    private static final java.util.List<String> POSTED_ACTIONS = java.util.List.of("start", "stop", "restart", "pause",
+            "resume");
 
     private final Store store;
     private final AgentHub hub;
@@ -146,9 +151,9 @@ public final class NodeInstancesApi implements HttpService {
 
     private void act(ServerRequest req, ServerResponse res) {
         String action = req.path().pathParameters().get("action");
-        if (!action.equals("start") && !action.equals("stop") && !action.equals("restart")) {
+        if (!POSTED_ACTIONS.contains(action)) {
             JsonResponses.error(res, 404, "unknown_action", "no instance action '" + action
-                    + "': start, stop or restart (DELETE the instance to destroy it)");
+                    + "': start, stop, restart, pause or resume (DELETE the instance to destroy it)");
             return;
         }
         act(req, res, action);

@@ -74,7 +74,10 @@ public final class InstanceRelay {
         return r;
     }
 
-    /** Sends a lifecycle action (start, stop, restart, destroy) for {@code owner} to a connected Hearth node. */
+    /**
+     * Sends a lifecycle action ({@link InstanceAction#ACTIONS}: start, stop, restart, pause, resume, destroy) for
+     * {@code owner} to a connected Hearth node.
+     */
     public InstanceRequest act(NodeSession node, String instanceId, String action, String owner) {
         InstanceRequest r = open(node.nodeId(), instanceId, action, owner, false);
         if (!node.send(new InstanceAction(r.id(), instanceId, action))) {

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * store holds it when told: {@code job.queued} on submit (and again when a lease is taken back), {@code job.leased}
  * when placed, {@code job.running} when its node starts it, {@code job.verifying} when its result is accepted,
  * {@code job.completed}, {@code job.failed} or {@code job.cancelled} when it ends; an instance event is {@code instance.<action>} ({@code created},
- * {@code started}, {@code stopped}, {@code restarted}, {@code destroyed}) or {@code instance.failed}. A message id is
+ * {@code started}, {@code stopped}, {@code restarted}, {@code paused}, {@code resumed}, {@code destroyed}) or
+ * {@code instance.failed}. A message id is
  * derived from what it reports, so telling the same change twice writes it once. Each event is also kept for
  * {@code GET /v1/events} in the same transaction. Thread-safe.
  */
@@ -97,6 +98,8 @@ public final class WebhookEvents {
             String type = "instance." + (!ok ? "failed" : switch (action) {
                 case "create" -> "created";
                 case "stop" -> "stopped";
+                case "pause" -> "paused";
+                case "resume" -> "resumed";
                 case "destroy" -> "destroyed";
                 default -> action + "ed";
             });

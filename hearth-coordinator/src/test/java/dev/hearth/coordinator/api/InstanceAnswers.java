@@ -82,8 +82,24 @@ final class InstanceAnswers {
         send(202, ACTION, "POST", base + "/bot-1/restart?wait=0", null);
         agent.send(ok(agent.expect("instance_action"), report));
         answered(ACTION, "POST", base + "/bot-1/start", null, "instance_action", InstanceAnswers::failed, 502);
+        String paused = "{\"id\":\"bot-1\",\"runtime\":\"qemu\",\"desired\":\"paused\",\"state\":\"paused\","
+                + "\"health\":\"-\",\"proxy\":\"waking on 127.0.0.1:18891\",\"hostPort\":18891,\"restarts\":0,"
+                + "\"createdAt\":\"2026-11-23T08:00:00Z\"}";
+        answered(ACTION, "POST", base + "/bot-1/pause", null, "instance_action", c -> {
+            assertThat(c.get("action").asText()).isEqualTo("pause");
+            return ok(c, paused);
+        }, 200);
+        answered(ACTION, "POST", base + "/bot-1/resume", null, "instance_action", c -> {
+            assertThat(c.get("action").asText()).isEqualTo("resume");
+            return ok(c, report);
+        }, 200);
+        answered(ACTION, "POST", base + "/bot-1/pause", null, "instance_action", c -> "{\"type\":\"instance_result\","
+                + "\"requestId\":\"" + c.get("requestId").asText() + "\",\"ok\":false,\"instanceId\":\"bot-1\","
+                + "\"code\":\"failed\",\"message\":\"cannot pause instance 'bot-1': the docker runtime cannot pause "
+                + "instance bot-1 to disk; pausing is for instances on the qemu runtime\"}", 502);
         assertThat(send(400, ACTION, "POST", base + "/BOT/start", null).get("field").asText()).isEqualTo("instanceId");
-        send(404, ACTION, "POST", base + "/bot-1/explode", null);
+        assertThat(send(404, ACTION, "POST", base + "/bot-1/explode", null).get("message").asText())
+                .contains("start, stop, restart, pause or resume");
         disconnected(ACTION, "POST", base + "/bot-1/stop?wait=10s", null, "instance_action");
 
         answered(DESTROY, "DELETE", base + "/bot-1", null, "instance_action", ok -> ok(ok, null), 200);

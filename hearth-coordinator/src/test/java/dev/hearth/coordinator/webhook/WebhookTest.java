@@ -132,7 +132,8 @@ class WebhookTest {
     }
 
     @Test
-    @DisplayName("an instance created through the coordinator is announced as instance.created to its owner")
+    @DisplayName("an instance created and then paused through the coordinator is announced as instance.created and "
+            + "instance.paused to its owner")
     void instanceCreated() throws Exception {
         coordinator(List.of("127.0.0.0/8"));
         refuseFirst.set(0);
@@ -148,6 +149,11 @@ class WebhookTest {
             agent.send("{\"type\":\"instance_result\",\"requestId\":\"" + requestId
                     + "\",\"ok\":true,\"instanceId\":\"bot-1\"}");
             await("instance.created delivered", () -> delivered().contains("instance.created"));
+            call(admin, "POST", "/v1/nodes/" + node + "/instances/bot-1/pause?wait=0", null, 202);
+            String pause = agent.expect("instance_action").get("requestId").asText();
+            agent.send("{\"type\":\"instance_result\",\"requestId\":\"" + pause
+                    + "\",\"ok\":true,\"instanceId\":\"bot-1\"}");
+            await("instance.paused delivered", () -> delivered().contains("instance.paused"));
         }
         Received created = alices.stream().filter(r -> r.body().contains("instance.created")).findFirst().orElseThrow();
         JsonNode body = Json.mapper().readTree(created.body());

@@ -7,7 +7,8 @@ package dev.hearth.core.protocol;
  *
  * @param requestId the coordinator's id for this command, echoed in the answer
  * @param instanceId the instance
- * @param action {@code start}, {@code stop}, {@code restart}, {@code destroy} or {@value #LOGS}
+ * @param action {@code start}, {@code stop}, {@code restart}, {@code pause}, {@code resume}, {@code destroy} or
+ *     {@value #LOGS}
  */
 public record InstanceAction(String requestId, String instanceId, String action) implements CoordinatorMessage {
 
@@ -22,6 +23,10 @@ public record InstanceAction(String requestId, String instanceId, String action)
     /** The most bytes of guest output one {@value #LOGS} answer carries; the older bytes are cut. */
     public static final int LOG_BYTES = 64 * 1024;
 
-    /** The lifecycle actions an agent accepts. */
-    public static final java.util.List<String> ACTIONS = java.util.List.of("start", "stop", "restart", "destroy");
+    /**
+     * The lifecycle actions an agent accepts. {@code pause} and {@code resume} came later: an agent older than them
+     * answers {@code invalid_input} naming {@code action}.
+     */
+    public static final java.util.List<String> ACTIONS = java.util.List.of("start", "stop", "restart", "pause",
+            "resume", "destroy");
 }

@@ -9,9 +9,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *
  * @param id the instance id
  * @param runtime docker, qemu or firecracker
- * @param desired what the owner wants: {@code running}, {@code stopped} or {@code creating}
- * @param state what the guest is now: {@code running}, {@code stopped}, {@code missing}, {@code creating},
- *     {@code unknown}
+ * @param desired what the owner wants: {@code running}, {@code stopped}, {@code paused} or {@code creating}
+ * @param state what the guest is now: {@code running}, {@code stopped}, {@code paused} (saved to disk),
+ *     {@code missing}, {@code creating}, {@code unknown}
  * @param health the supervisor's last health check ({@code ok}, {@code failing: why}, {@code unknown}), {@code -}
  *     when the instance is not meant to run or no supervisor runs
  * @param proxy the loopback proxy ({@code listening 127.0.0.1:PORT}, {@code closed}, ...)

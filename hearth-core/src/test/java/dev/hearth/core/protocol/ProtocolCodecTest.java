@@ -68,6 +68,8 @@ class ProtocolCodecTest {
                 new InstanceList("n1", List.of(REPORT, new InstanceReport("bot-2", "docker", "stopped", "stopped", "-",
                         "closed", 18892, null, 2, "killed by signal 9 (exit 137)", "2026-11-23T08:00:00Z"))),
                 new InstanceList("n1", List.of()),
+                new InstanceList("n1", List.of(new InstanceReport("bot-3", "qemu", "paused", "paused", "-",
+                        "waking on 127.0.0.1:18893", 18893, "172.30.0.3", 0, null, "2026-11-23T08:00:00Z"))),
                 new InstanceProgress("r1", "provision"),
                 InstanceResult.done("r1", "bot-1", REPORT),
                 InstanceResult.done("r2", "bot-1", null),
@@ -99,7 +101,10 @@ class ProtocolCodecTest {
                 new Ping(),
                 ErrorMessage.of(ErrorCode.INVALID_TOKEN, "Invalid token"),
                 new InstanceCreate("r1", document()),
-                new InstanceAction("r2", "bot-1", "restart"));
+                new InstanceAction("r2", "bot-1", "restart"),
+                new InstanceAction("r3", "bot-1", "pause"),
+                new InstanceAction("r4", "bot-1", "resume"),
+                new InstanceAction("r5", "bot-1", InstanceAction.LOGS));
     }
 
     @Test
