@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>Memory: one entry per queued or live job of the store (the job's row and its parsed spec while queued; a few
  * numbers while leased), no more than the store holds; ids reported changed are kept once each until the next sync.
  */
-final class JobIndex {
+final class JobIndex implements dev.hearth.coordinator.store.JobWatch {
 
     private static final Logger log = LoggerFactory.getLogger(JobIndex.class);
 
@@ -73,6 +73,8 @@ final class JobIndex {
 
     private final Store store;
     private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+    /** Set when the store says changes may have been missed: the next sync reads everything again. */
+    private volatile boolean stale;
     private final Map<String, Queued> queued = new HashMap<>();
     private final Map<String, Held> held = new HashMap<>();
     private final Map<String, Load> loads = new HashMap<>();
@@ -82,8 +84,15 @@ final class JobIndex {
     }
 
     /** Reported by the store's watch: the job will be read again at the next {@link #sync()}. Thread-safe. */
-    void changed(String jobId) {
+    @Override
+    public void changed(String jobId) {
         dirty.add(jobId);
+    }
+
+    /** Reported by the store's watch: the next {@link #sync()} rebuilds the whole index. Thread-safe. */
+    @Override
+    public void missed() {
+        stale = true;
     }
 
     /** Forgets everything and reads the queue and the live leases from the store. */
@@ -103,6 +112,12 @@ final class JobIndex {
 
     /** Reads again every job reported changed since the last sync, and brings the index in step with them. */
     void sync() {
+        if (stale) {
+            stale = false;
+            dirty.clear(); // what is reported from here on is read at the next sync; the rebuild reads the rest
+            rebuild();
+            return;
+        }
         if (dirty.isEmpty()) {
             return;
         }

@@ -96,7 +96,7 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
         this.thread = Thread.ofPlatform().name("hearth-scheduler").daemon().unstarted(this::run);
         this.heartbeats = new Heartbeats(store);
         this.index = new JobIndex(store);
-        store.watchJobs(index::changed);
+        store.watchJobs(index);
     }
 
     /** Starts the loop. */
@@ -191,6 +191,9 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
             heartbeats.flush(); // one transaction for all heartbeats answered since the last flush
             lastFlush = now;
         }
+        if (!store.decidesLiveness()) {
+            return; // another coordinator on the database decides which nodes are lost
+        }
         Instant cutoff = now.minus(lostAfter);
         if (cutoff.isBefore(startedAt)) {
             // A coordinator that was down heard no heartbeats: its nodes get a full TTL from its start to return.
@@ -218,6 +221,9 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
      * node with too many expiries is cordoned.
      */
     private void expireLeases() {
+        if (!store.decidesLiveness()) {
+            return; // another coordinator on the database decides which leases expired
+        }
         for (Lease lease : store.expiredLeases(clock.instant())) {
             try (var fields = LogFields.job(lease.jobId(), lease.nodeId(), lease.epoch(), null)) {
                 expire(lease);

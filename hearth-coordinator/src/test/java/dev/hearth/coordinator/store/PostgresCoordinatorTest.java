@@ -79,6 +79,39 @@ class PostgresCoordinatorTest {
         }
     }
 
+    @Test
+    @DisplayName("two coordinators on one database: jobs submitted to either run on a node connected only to one of "
+            + "them, each leased once and paid once")
+    void twoCoordinatorsShareTheQueue() throws Exception {
+        CoordinatorConfig config = new CoordinatorConfig("127.0.0.1", 0, data, Duration.ofSeconds(1),
+                Duration.ofSeconds(30), 1 << 20, Duration.ofMillis(50));
+        PostgresCluster cluster = PostgresCluster.shared();
+        String database = cluster.freshDatabase();
+        try (CoordinatorServer a = CoordinatorServer.start(config, InstantSource.system(), ORACLE,
+                new ServerTls.Mode.Off(), new Database.Postgres(cluster.location(database), cluster.password(), 4))) {
+            Path other = Files.createDirectories(data.resolve("b"));
+            Files.copy(data.resolve("admin.token"), other.resolve("admin.token")); // coordinators share it
+            CoordinatorConfig second = new CoordinatorConfig("127.0.0.1", 0, other, Duration.ofSeconds(1),
+                    Duration.ofSeconds(30), 1 << 20, Duration.ofMillis(50));
+            try (CoordinatorServer b = CoordinatorServer.start(second, InstantSource.system(), ORACLE,
+                    new ServerTls.Mode.Off(), new Database.Postgres(cluster.location(database), cluster.password(), 4));
+                    ScriptedHearthNode node = new ScriptedHearthNode(
+                            api(a, "POST", "/v1/tokens", "{\"label\":\"pg\"}").get("token").asText(), 2, false)) {
+                api(a, "POST", "/v1/ledger/deposits", "{\"account\":\"client:default\",\"amount\":\"10\"}");
+                node.connect(b.port());
+                List<String> jobs = List.of(submit(a), submit(b), submit(a), submit(a));
+                for (String id : jobs) {
+                    awaitState(b, id, "completed");
+                    JsonNode j = api(a, "GET", "/v1/jobs/" + id, null);
+                    assertThat(j.path("state").asText()).isEqualTo("completed");
+                    assertThat(j.path("epoch").asLong()).as("leased once: %s", j).isEqualTo(1);
+                }
+                assertThat(api(b, "GET", "/v1/ledger/accounts/client:default", null).get("balanceMicros").asLong())
+                        .isEqualTo(6_000_000);
+            }
+        }
+    }
+
     private String submit(CoordinatorServer server) throws Exception {
         return api(server, "POST", "/v1/jobs", "{\"command\":[\"completed\"],\"cpus\":\"0.5\",\"memory\":\"64m\","
                 + "\"timeout\":\"60s\",\"retries\":0,\"price\":\"1\"}").get("id").asText();
