@@ -19,6 +19,15 @@ public interface JobWatch {
     void changed(String jobId);
 
     /**
+     * Another coordinator on the same database changed the job with this id (a cancel through its API, a lease its
+     * liveness decision took back): what the job's holder must hear may have to be sent from here, where the node is
+     * connected. By default the same as {@link #changed}.
+     */
+    default void changedElsewhere(String jobId) {
+        changed(jobId);
+    }
+
+    /**
      * Changes may have been missed: another coordinator on the same database changed jobs while this one was not
      * listening (a lost connection, an announcement lost with a coordinator that died). The watcher should read
      * everything again. Never called by a store no other coordinator shares.

@@ -81,7 +81,7 @@ class PostgresCoordinatorTest {
 
     @Test
     @DisplayName("two coordinators on one database: jobs submitted to either run on a node connected only to one of "
-            + "them, each leased once and paid once")
+            + "them, each leased once and paid once; a cancel through the other reaches the node")
     void twoCoordinatorsShareTheQueue() throws Exception {
         CoordinatorConfig config = new CoordinatorConfig("127.0.0.1", 0, data, Duration.ofSeconds(1),
                 Duration.ofSeconds(30), 1 << 20, Duration.ofMillis(50));
@@ -108,7 +108,24 @@ class PostgresCoordinatorTest {
                 }
                 assertThat(api(b, "GET", "/v1/ledger/accounts/client:default", null).get("balanceMicros").asLong())
                         .isEqualTo(6_000_000);
+
+                // a cancel through the coordinator the node is not connected to reaches it through the other
+                String hanging = api(a, "POST", "/v1/jobs", "{\"command\":[\"hang\"],\"cpus\":\"0.5\","
+                        + "\"memory\":\"64m\",\"timeout\":\"60s\",\"retries\":0}").get("id").asText();
+                awaitHeld(node, hanging, true);
+                api(a, "POST", "/v1/jobs/" + hanging + "/cancel", null);
+                awaitHeld(node, hanging, false);
+                assertThat(api(b, "GET", "/v1/jobs/" + hanging, null).path("state").asText()).isEqualTo("cancelled");
             }
+        }
+    }
+
+    private static void awaitHeld(ScriptedHearthNode node, String jobId, boolean held) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (node.held().containsKey(jobId) != held) {
+            assertThat(System.nanoTime()).as("job %s %s by the node within 20 s", jobId, held ? "held" : "dropped")
+                    .isLessThan(deadline);
+            Thread.sleep(20);
         }
     }
 

@@ -297,14 +297,14 @@ final class PostgresClusterFeed implements ClusterFeed {
         }
     }
 
-    /** Tells every watcher that job {@code id} changed, or (null) that they may have missed changes. */
+    /** Tells every watcher that another coordinator changed job {@code id}, or (null) that they missed changes. */
     private void tell(String id) {
         for (JobWatch w : watchers) {
             try {
                 if (id == null) {
                     w.missed();
                 } else {
-                    w.changed(id);
+                    w.changedElsewhere(id);
                 }
             } catch (RuntimeException e) {
                 log.error("a job watcher failed", e);
