@@ -34,14 +34,19 @@ public final class BenchMain {
                                     'docker run --rm --network none hearth/busybox:latest true', interleaved
                                     after 2 warm-up rounds, and prints medians, p90s and the ratio Hearth/bare.
                                     --n N: rounds to count, a whole number from 1 to 10000 (default 20).
-              agents-sim [--agents N] [--interval I] [--duration D] [--jobs M] [--json]
+              agents-sim [--agents N] [--interval I] [--duration D] [--jobs M] [--db URL]
+                         [--coordinators K] [--json]
                                     Starts a real coordinator in a child JVM, connects N simulated hearth/1
                                     agents (one WebSocket and node token each) that heartbeat every I and
                                     complete job offers at once, submits M jobs, and prints heartbeat round
                                     trips (p50/p99), jobs placed per second, and the coordinator's CPU and RSS
                                     over the window D (after one uncounted interval). Defaults: --agents 1000
                                     --interval 10s --duration 60s --jobs 2000. --json: one JSON object instead
-                                    of the table. Needs ulimit -n of at least N + 512.
+                                    of the table. --db postgresql://HOST:PORT/DB?user=NAME (an empty
+                                    database; password in HEARTH_DB_PASSWORD): the store in PostgreSQL;
+                                    --coordinators K (1 to 4, needs --db): K coordinators on it, agents
+                                    spread over them, jobs submitted to each in turn. Needs ulimit -n of at
+                                    least N + 512.
               ws-servers [--agents N] [--interval I] [--duration D] [--servers LIST] [--json]
                                     Runs the same minimal heartbeat server (/v1/agent parses each frame and
                                     answers a heartbeat with an ack; GET /healthz) on each candidate library in

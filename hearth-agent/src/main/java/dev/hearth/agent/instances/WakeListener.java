@@ -38,6 +38,8 @@ final class WakeListener implements AutoCloseable {
     private final Duration connectLimit;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong accepted = new AtomicLong();
+    private volatile boolean closed;
+    private Thread acceptor;
 
     private WakeListener(ServerSocket server, Waker waker, Duration connectLimit) {
         this.server = server;
@@ -59,10 +61,7 @@ final class WakeListener implements AutoCloseable {
             throw e;
         }
         WakeListener w = new WakeListener(server, waker, connectLimit);
-        // A platform thread: close() of a socket a virtual thread waits on in accept only wakes that thread, which
-        // closes the socket when it runs, so the port would stay bound a moment after close() for the resumed
-        // instance; a platform thread's socket is closed before close() returns.
-        Thread.ofPlatform().daemon().name("wake-" + w.port()).start(w::acceptLoop);
+        w.acceptor = Thread.ofPlatform().daemon().name("wake-" + w.port()).start(w::acceptLoop);
         return w;
     }
 
@@ -83,6 +82,11 @@ final class WakeListener implements AutoCloseable {
                 client = server.accept();
             } catch (IOException e) {
                 return; // closed
+            }
+            if (closed) {
+                // accept() may still return a connection that arrived while close() woke it: not ours to serve
+                closeQuietly(client);
+                return;
             }
             accepted.incrementAndGet();
             open.add(client);
@@ -153,13 +157,22 @@ final class WakeListener implements AutoCloseable {
         }
     }
 
-    /** Stops listening; spliced connections run on. */
+    /**
+     * Stops listening, and returns once the port is free (the thread waiting in accept is the one that releases the
+     * socket, so it is waited for, up to a second); spliced connections run on.
+     */
     @Override
     public void close() {
+        closed = true;
         try {
             server.close();
         } catch (IOException e) {
             log.debug("closing the wake listener on {} failed: {}", server.getLocalPort(), e.getMessage());
+        }
+        try {
+            acceptor.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -76,9 +76,23 @@ public final class AgentsSim {
                 Thread.ofPlatform().name("agents-sim-heartbeats").daemon().factory());
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(30)).build();
-        try (CoordinatorChild coordinator = CoordinatorChild.start(work, args.interval())) {
-            URI base = URI.create("http://127.0.0.1:" + coordinator.port() + "/");
-            AdminClient admin = new AdminClient(http, base, adminToken(coordinator));
+        List<CoordinatorChild> started = new ArrayList<>();
+        try {
+            CoordinatorChild coordinator = CoordinatorChild.start(work, args.coordinators() == 1 ? "coordinator"
+                    : "coordinator-1", args.interval(), args.db(), null);
+            started.add(coordinator);
+            for (int k = 2; k <= args.coordinators(); k++) {
+                progress.println("agents-sim: starting coordinator " + k + " on the same database");
+                started.add(CoordinatorChild.start(work, "coordinator-" + k, args.interval(), args.db(),
+                        coordinator));
+            }
+            List<CoordinatorChild> coordinators = List.copyOf(started);
+            List<AdminClient> admins = new ArrayList<>();
+            for (CoordinatorChild c : coordinators) {
+                admins.add(new AdminClient(http, URI.create("http://127.0.0.1:" + c.port() + "/"),
+                        adminToken(coordinator)));
+            }
+            AdminClient admin = admins.getFirst();
             long t0 = System.nanoTime();
             List<String> tokens = all(args.agents(), SUBMITS_IN_FLIGHT, i -> admin.createToken("sim-" + i),
                     "create node tokens", coordinator, progress);
@@ -90,8 +104,10 @@ public final class AgentsSim {
             RandomGenerator random = new SplittableRandom(42);
             long intervalNanos = args.interval().toNanos();
             long registerStart = System.nanoTime();
-            URI agentUri = URI.create("ws://127.0.0.1:" + coordinator.port() + "/v1/agent");
             all(args.agents(), CONNECTS_IN_FLIGHT, i -> {
+                // agent i on coordinator i mod K
+                URI agentUri = URI.create("ws://127.0.0.1:" + coordinators.get(i % coordinators.size()).port()
+                        + "/v1/agent");
                 SimAgent agent = new SimAgent(i, tokens.get(i), counters);
                 synchronized (agents) {
                     agents.add(agent);
@@ -115,16 +131,16 @@ public final class AgentsSim {
             progress.printf("agents-sim: measuring for %d s with %d jobs%n", args.duration().toSeconds(), args.jobs());
             long start = System.nanoTime();
             counters.openWindow(start);
-            ProcStats.Sample coordBefore = coordinator.sample();
+            List<ProcStats.Sample> coordBefore = samples(coordinators);
             ProcStats.Sample selfBefore = selfSample();
             Map<String, Long> submittedAt = new ConcurrentHashMap<>();
             AtomicLong lastAnswer = new AtomicLong(start);
             Thread submitter = Thread.ofVirtual().name("agents-sim-submit").start(() ->
-                    submit(admin, args.jobs(), submittedAt, lastAnswer, counters));
+                    submit(admins, args.jobs(), submittedAt, lastAnswer, counters));
             Thread.sleep(args.duration().toMillis());
             long end = System.nanoTime();
             counters.closeWindow(end);
-            ProcStats.Sample coordAfter = coordinator.sample();
+            List<ProcStats.Sample> coordAfter = samples(coordinators);
             ProcStats.Sample selfAfter = selfSample();
 
             long graceEnd = System.nanoTime() + GRACE.toNanos();
@@ -133,9 +149,11 @@ public final class AgentsSim {
                 Thread.sleep(200);
             }
             submitter.join(GRACE.toMillis());
-            if (!coordinator.alive()) {
-                throw new BenchmarkException("the coordinator exited during the run; see " + coordinator.log() + ": "
-                        + ChildOutput.tail(coordinator.log()));
+            for (CoordinatorChild c : coordinators) {
+                if (!c.alive()) {
+                    throw new BenchmarkException("a coordinator exited during the run; see " + c.log() + ": "
+                            + ChildOutput.tail(c.log()));
+                }
             }
             if (counters.firstError() != null) {
                 progress.println("agents-sim: first error: " + counters.firstError());
@@ -144,12 +162,17 @@ public final class AgentsSim {
                 progress.println("agents-sim: first disconnect: " + counters.firstDisconnect());
             }
             AgentsSimResult result = result(args, counters, submittedAt, lastAnswer.get(), registerSeconds, start, end,
-                    coordBefore, coordAfter, selfBefore, selfAfter);
+                    coordBefore, coordAfter, selfBefore, selfAfter, args.db() == null ? "sqlite"
+                            : "postgresql, " + args.coordinators() + " coordinator" + (args.coordinators() == 1 ? ""
+                            : "s"));
             out.print(args.json() ? result.json() + System.lineSeparator() : "agents-sim:" + System.lineSeparator()
                     + result.table());
             out.flush();
             return result;
         } finally {
+            for (CoordinatorChild c : started) {
+                c.close();
+            }
             ticker.shutdownNow();
             synchronized (agents) {
                 agents.forEach(SimAgent::close);
@@ -159,8 +182,8 @@ public final class AgentsSim {
     }
 
     private static AgentsSimResult result(AgentsSimArgs args, SimCounters counters, Map<String, Long> submittedAt,
-            long lastAnswer, double registerSeconds, long start, long end, ProcStats.Sample coordBefore, ProcStats.Sample coordAfter,
-            ProcStats.Sample selfBefore, ProcStats.Sample selfAfter) {
+            long lastAnswer, double registerSeconds, long start, long end, List<ProcStats.Sample> coordBefore,
+            List<ProcStats.Sample> coordAfter, ProcStats.Sample selfBefore, ProcStats.Sample selfAfter, String store) {
         List<Long> rtts = counters.heartbeatRtts();
         Map<String, Long> offers = counters.offers();
         List<Long> placement = new ArrayList<>();
@@ -174,18 +197,34 @@ public final class AgentsSim {
         long lastOffer = offers.values().stream().max(Comparator.naturalOrder()).orElse(firstSubmit);
         double placedPerSecond = lastOffer > firstSubmit ? placement.size() / ((lastOffer - firstSubmit) / 1e9) : 0;
         long window = end - start;
+        double cpu = 0; // of all coordinators; memory of the largest
+        long rss = 0;
+        long hwm = 0;
+        for (int k = 0; k < coordAfter.size(); k++) {
+            cpu += ProcStats.cpuPercentOfOneCore(coordBefore.get(k), coordAfter.get(k), window);
+            rss = Math.max(rss, coordAfter.get(k).rssKib());
+            hwm = Math.max(hwm, coordAfter.get(k).hwmKib());
+        }
         return new AgentsSimResult(args.agents(), args.interval().toMillis() / 1000.0, window / 1e9, registerSeconds,
                 counters.heartbeatsSent(), rtts.isEmpty() ? Optional.empty() : Optional.of(Samples.of(rtts)),
                 args.jobs(), Math.max(0, lastAnswer - firstSubmit) / 1e9, placement.size(), placedPerSecond,
                 placement.isEmpty() ? Optional.empty() : Optional.of(Samples.of(placement)),
-                counters.resultsAccepted(), ProcStats.cpuPercentOfOneCore(coordBefore, coordAfter, window),
-                coordAfter.rssKib() / 1024.0, coordAfter.hwmKib() / 1024.0,
+                counters.resultsAccepted(), cpu, rss / 1024.0, hwm / 1024.0,
                 ProcStats.cpuPercentOfOneCore(selfBefore, selfAfter, window), counters.errors(),
-                counters.disconnects());
+                counters.disconnects(), store);
     }
 
-    /** Submits {@code count} jobs, a few at a time, noting when each POST started. */
-    private static void submit(AdminClient admin, int count, Map<String, Long> submittedAt, AtomicLong lastAnswer,
+    /** Reads each coordinator's CPU time and memory now. */
+    private static List<ProcStats.Sample> samples(List<CoordinatorChild> coordinators) throws BenchmarkException {
+        List<ProcStats.Sample> samples = new ArrayList<>();
+        for (CoordinatorChild c : coordinators) {
+            samples.add(c.sample());
+        }
+        return samples;
+    }
+
+    /** Submits {@code count} jobs, a few at a time, to each coordinator in turn, noting when each POST started. */
+    private static void submit(List<AdminClient> admins, int count, Map<String, Long> submittedAt, AtomicLong lastAnswer,
             SimCounters counters) {
         Semaphore slots = new Semaphore(SUBMITS_IN_FLIGHT);
         for (int i = 0; i < count; i++) {
@@ -196,7 +235,7 @@ public final class AgentsSim {
                 return;
             }
             long at = System.nanoTime();
-            admin.submitJob().whenComplete((id, e) -> {
+            admins.get(i % admins.size()).submitJob().whenComplete((id, e) -> {
                 slots.release();
                 if (e != null) {
                     counters.error("job submission failed: " + e.getMessage());

@@ -8,15 +8,32 @@ import java.util.List;
 
 /**
  * The options of the {@code agents-sim} benchmark:
- * {@code [--agents N] [--interval DURATION] [--duration DURATION] [--jobs M] [--json]}.
+ * {@code [--agents N] [--interval DURATION] [--duration DURATION] [--jobs M] [--db URL] [--coordinators K] [--json]}.
  *
  * @param agents simulated agents, each its own WebSocket and node token; 1 to {@link #MAX_AGENTS}
  * @param interval how often each agent heartbeats; from 1 s to 10 min
  * @param duration the measurement window, after every agent registered; from 5 s to 1 h
  * @param jobs jobs submitted at the start of the window; 0 to {@link #MAX_JOBS}
  * @param json print one JSON object instead of the table
+ * @param db the coordinators' PostgreSQL database ({@code postgresql://HOST:PORT/DB?user=NAME}, the password in
+ *     {@code HEARTH_DB_PASSWORD}), or null for each coordinator's own SQLite store
+ * @param coordinators coordinator processes, 1 to {@link #MAX_COORDINATORS}; more than one share {@code db}; agents
+ *     are spread over them and jobs submitted to each in turn
  */
-public record AgentsSimArgs(int agents, Duration interval, Duration duration, int jobs, boolean json) {
+public record AgentsSimArgs(int agents, Duration interval, Duration duration, int jobs, boolean json, String db,
+        int coordinators) {
+
+    /** One coordinator on its own SQLite store. */
+    public AgentsSimArgs(int agents, Duration interval, Duration duration, int jobs, boolean json) {
+        this(agents, interval, duration, jobs, json, null, 1);
+    }
+
+    /** The most coordinators one run may start. */
+    public static final int MAX_COORDINATORS = 4;
+    static final String DB_FORM = "postgresql://HOST:PORT/DATABASE?user=NAME, an empty database the run may fill "
+            + "(the password in HEARTH_DB_PASSWORD)";
+    static final String COORDINATORS_FORM = "1 to " + MAX_COORDINATORS + " coordinators; more than one need --db, "
+            + "which they share"; 
 
     /** The most agents one run may simulate. */
     public static final int MAX_AGENTS = 50_000;
@@ -27,7 +44,8 @@ public record AgentsSimArgs(int agents, Duration interval, Duration duration, in
     static final String JOBS_FORM = "a whole number of jobs from 0 to " + MAX_JOBS + ", e.g. --jobs 2000";
     static final String INTERVAL_FORM = "a duration from 1s to 10m, e.g. --interval 10s";
     static final String DURATION_FORM = "a duration from 5s to 1h, e.g. --duration 60s";
-    static final String OPTIONS = "--agents N, --interval DURATION, --duration DURATION, --jobs M or --json";
+    static final String OPTIONS = "--agents N, --interval DURATION, --duration DURATION, --jobs M, --db URL, "
+            + "--coordinators K or --json";
 
     public AgentsSimArgs {
         if (agents < 1 || agents > MAX_AGENTS) {
@@ -41,6 +59,12 @@ public record AgentsSimArgs(int agents, Duration interval, Duration duration, in
         }
         if (duration.compareTo(Duration.ofSeconds(5)) < 0 || duration.compareTo(Duration.ofHours(1)) > 0) {
             throw new InvalidInputException("--duration", DurationText.format(duration), DURATION_FORM);
+        }
+        if (db != null && !db.startsWith("postgresql://")) {
+            throw new InvalidInputException("--db", db, DB_FORM);
+        }
+        if (coordinators < 1 || coordinators > MAX_COORDINATORS || coordinators > 1 && db == null) {
+            throw new InvalidInputException("--coordinators", Integer.toString(coordinators), COORDINATORS_FORM);
         }
     }
 
@@ -56,6 +80,8 @@ public record AgentsSimArgs(int agents, Duration interval, Duration duration, in
         Duration duration = Duration.ofSeconds(60);
         int jobs = 2000;
         boolean json = false;
+        String db = null;
+        int coordinators = 1;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             if (arg.equals("--json")) {
@@ -77,15 +103,22 @@ public record AgentsSimArgs(int agents, Duration interval, Duration duration, in
                 case "--jobs" -> jobs = whole("--jobs", value, JOBS_FORM);
                 case "--interval" -> interval = duration("--interval", value, INTERVAL_FORM);
                 case "--duration" -> duration = duration("--duration", value, DURATION_FORM);
+                case "--db" -> {
+                    if (value == null) {
+                        throw new InvalidInputException("--db", null, DB_FORM);
+                    }
+                    db = value;
+                }
+                case "--coordinators" -> coordinators = whole("--coordinators", value, COORDINATORS_FORM);
                 default -> throw new InvalidInputException("agents-sim option", arg, "one of " + OPTIONS);
             }
         }
-        return new AgentsSimArgs(agents, interval, duration, jobs, json);
+        return new AgentsSimArgs(agents, interval, duration, jobs, json, db, coordinators);
     }
 
     private static boolean isValued(String flag) {
         return flag.equals("--agents") || flag.equals("--jobs") || flag.equals("--interval")
-                || flag.equals("--duration");
+                || flag.equals("--duration") || flag.equals("--db") || flag.equals("--coordinators");
     }
 
     private static int whole(String flag, String value, String form) {

@@ -28,12 +28,14 @@ import java.util.Optional;
  * @param agentsCpuPercent this process's (all agents') CPU in the window, percent of one core
  * @param errors error messages and failed sends
  * @param disconnects connections lost while registered
+ * @param store where the coordinators kept their store, and how many there were ("sqlite", "postgresql, 2
+ *     coordinators")
  */
 public record AgentsSimResult(int agents, double intervalSeconds, double windowSeconds, double registerSeconds,
         long heartbeatsSent, Optional<Samples> heartbeatRtt, int jobsSubmitted, double submitSeconds, int jobsOffered,
         double placedPerSecond, Optional<Samples> submitToOffer, long resultsAccepted, double coordinatorCpuPercent,
         double coordinatorRssMib, double coordinatorPeakRssMib, double agentsCpuPercent, long errors,
-        long disconnects) {
+        long disconnects, String store) {
 
     /** Heartbeats whose ack arrived. */
     public int heartbeatsAcked() {
@@ -43,6 +45,7 @@ public record AgentsSimResult(int agents, double intervalSeconds, double windowS
     /** The figures as a two-column table, one figure a line. */
     public String table() {
         StringBuilder t = new StringBuilder();
+        row(t, "store", store);
         row(t, "agents", String.format(Locale.ROOT, "%d (heartbeat every %ss, window %.1fs)", agents,
                 num(intervalSeconds), windowSeconds));
         row(t, "register all agents", String.format(Locale.ROOT, "%.1f s (%.0f/s)", registerSeconds,
@@ -56,8 +59,8 @@ public record AgentsSimResult(int agents, double intervalSeconds, double windowS
                 jobsSubmitted / submitSeconds, submitSeconds));
         row(t, "jobs placed per second", jobsOffered == 0 ? "-" : String.format(Locale.ROOT, "%.1f", placedPerSecond));
         row(t, "submit to offer p50 / p99 / max", submitToOffer.map(AgentsSimResult::millis).orElse("-"));
-        row(t, "coordinator CPU", String.format(Locale.ROOT, "%.1f%% of one core", coordinatorCpuPercent));
-        row(t, "coordinator RSS / peak", String.format(Locale.ROOT, "%.0f MiB / %.0f MiB", coordinatorRssMib,
+        row(t, "coordinator CPU (all)", String.format(Locale.ROOT, "%.1f%% of one core", coordinatorCpuPercent));
+        row(t, "coordinator RSS / peak (largest)", String.format(Locale.ROOT, "%.0f MiB / %.0f MiB", coordinatorRssMib,
                 coordinatorPeakRssMib));
         row(t, "agents process CPU", String.format(Locale.ROOT, "%.1f%% of one core", agentsCpuPercent));
         row(t, "errors / disconnects", errors + " / " + disconnects);
@@ -67,7 +70,7 @@ public record AgentsSimResult(int agents, double intervalSeconds, double windowS
     /** The figures as one JSON object; times in milliseconds, memory in MiB. */
     public String json() {
         ObjectNode o = Json.mapper().createObjectNode();
-        o.put("benchmark", "agents-sim").put("agents", agents).put("intervalSeconds", intervalSeconds)
+        o.put("benchmark", "agents-sim").put("store", store).put("agents", agents).put("intervalSeconds", intervalSeconds)
                 .put("windowSeconds", round(windowSeconds)).put("registerSeconds", round(registerSeconds))
                 .put("heartbeatsSent", heartbeatsSent).put("heartbeatsAcked", heartbeatsAcked());
         heartbeatRtt.ifPresent(s -> percentiles(o, "heartbeatRtt", s));

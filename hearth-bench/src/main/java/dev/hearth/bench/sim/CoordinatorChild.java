@@ -31,10 +31,37 @@ final class CoordinatorChild implements AutoCloseable {
      * @throws BenchmarkException when it cannot start, exits or prints no port within 60 s (naming its log)
      */
     static CoordinatorChild start(Path workDir, Duration heartbeat) throws BenchmarkException, InterruptedException {
-        Path data = workDir.resolve("data");
-        return new CoordinatorChild(ChildJvm.start("the coordinator", CoordinatorProcess.class,
-                List.of(data.toString(), Long.toString(heartbeat.toMillis())), CoordinatorProcess.PORT_PREFIX,
-                workDir.resolve("coordinator.log")), data);
+        return start(workDir, "coordinator", heartbeat, null, null);
+    }
+
+    /**
+     * Starts the child named {@code name} (its data in {@code workDir/NAME-data}, its log in
+     * {@code workDir/NAME.log}) on the PostgreSQL database {@code db} (null: SQLite in its data folder), with the admin
+     * token and coordinator key of {@code sharing} (null: its own), as coordinators sharing a database have them.
+     */
+    static CoordinatorChild start(Path workDir, String name, Duration heartbeat, String db, CoordinatorChild sharing)
+            throws BenchmarkException, InterruptedException {
+        Path data = workDir.resolve("coordinator".equals(name) ? "data" : name + "-data");
+        if (sharing != null) {
+            try {
+                java.nio.file.Files.createDirectories(data);
+                for (String file : List.of("admin.token", "coordinator.key")) {
+                    Path from = sharing.dataDir().resolve(file);
+                    if (java.nio.file.Files.exists(from)) {
+                        java.nio.file.Files.copy(from, data.resolve(file));
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new BenchmarkException("cannot give " + name + " the first coordinator's admin token and key: "
+                        + e.getMessage(), e);
+            }
+        }
+        List<String> args = new java.util.ArrayList<>(List.of(data.toString(), Long.toString(heartbeat.toMillis())));
+        if (db != null) {
+            args.add(db);
+        }
+        return new CoordinatorChild(ChildJvm.start("the " + name, CoordinatorProcess.class, args,
+                CoordinatorProcess.PORT_PREFIX, workDir.resolve(name + ".log")), data);
     }
 
     /** The port it listens on, on 127.0.0.1. */
