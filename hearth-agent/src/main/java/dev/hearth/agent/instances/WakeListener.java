@@ -59,8 +59,9 @@ final class WakeListener implements AutoCloseable {
             throw e;
         }
         WakeListener w = new WakeListener(server, waker, connectLimit);
-        // A platform thread: a virtual one parked in accept keeps the socket listening after close() returns until it
-        // wakes (and may accept one more connection then), so the port would not be free for the resumed instance.
+        // A platform thread: close() of a socket a virtual thread waits on in accept only wakes that thread, which
+        // closes the socket when it runs, so the port would stay bound a moment after close() for the resumed
+        // instance; a platform thread's socket is closed before close() returns.
         Thread.ofPlatform().daemon().name("wake-" + w.port()).start(w::acceptLoop);
         return w;
     }

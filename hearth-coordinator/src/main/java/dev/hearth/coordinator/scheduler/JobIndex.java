@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>Memory: one entry per queued or live job of the store (the job's row and its parsed spec while queued; a few
  * numbers while leased), no more than the store holds; ids reported changed are kept once each until the next sync.
  */
-final class JobIndex {
+final class JobIndex implements dev.hearth.coordinator.store.JobWatch {
 
     private static final Logger log = LoggerFactory.getLogger(JobIndex.class);
 
@@ -73,6 +73,12 @@ final class JobIndex {
 
     private final Store store;
     private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+    /** Of {@link #dirty}, the ids another coordinator changed. */
+    private final Set<String> elsewhere = ConcurrentHashMap.newKeySet();
+    /** Leases of nodes another coordinator's change took away, since the last {@link #takenElsewhere()}. */
+    private final List<Taken> taken = new ArrayList<>();
+    /** Set when the store says changes may have been missed: the next sync reads everything again. */
+    private volatile boolean stale;
     private final Map<String, Queued> queued = new HashMap<>();
     private final Map<String, Held> held = new HashMap<>();
     private final Map<String, Load> loads = new HashMap<>();
@@ -82,8 +88,41 @@ final class JobIndex {
     }
 
     /** Reported by the store's watch: the job will be read again at the next {@link #sync()}. Thread-safe. */
-    void changed(String jobId) {
+    @Override
+    public void changed(String jobId) {
         dirty.add(jobId);
+    }
+
+    /**
+     * A live lease another coordinator took from a node (a cancel, a revocation, an expiry), which the node hears of
+     * from the coordinator it is connected to.
+     *
+     * @param jobId the job
+     * @param nodeId the node that held it
+     * @param epoch the lease's epoch
+     * @param cancelled whether the job was cancelled (else the lease was taken back)
+     */
+    record Taken(String jobId, String nodeId, long epoch, boolean cancelled) {
+    }
+
+    /** Reported by the store's watch for another coordinator's change: read again, and a lost lease noted. */
+    @Override
+    public void changedElsewhere(String jobId) {
+        elsewhere.add(jobId);
+        dirty.add(jobId);
+    }
+
+    /** The leases other coordinators took away since the last call, which this one may have to tell the nodes of. */
+    List<Taken> takenElsewhere() {
+        List<Taken> t = List.copyOf(taken);
+        taken.clear();
+        return t;
+    }
+
+    /** Reported by the store's watch: the next {@link #sync()} rebuilds the whole index. Thread-safe. */
+    @Override
+    public void missed() {
+        stale = true;
     }
 
     /** Forgets everything and reads the queue and the live leases from the store. */
@@ -103,6 +142,13 @@ final class JobIndex {
 
     /** Reads again every job reported changed since the last sync, and brings the index in step with them. */
     void sync() {
+        if (stale) {
+            stale = false;
+            dirty.clear(); // what is reported from here on is read at the next sync; the rebuild reads the rest
+            elsewhere.clear();
+            rebuild();
+            return;
+        }
         if (dirty.isEmpty()) {
             return;
         }
@@ -119,10 +165,17 @@ final class JobIndex {
         }
         for (String id : ids) {
             JobRecord row = rows.get(id);
+            Held before = elsewhere.remove(id) ? held.get(id) : null;
             if (row == null) {
                 forget(id);
             } else {
                 apply(row);
+            }
+            Held after = held.get(id);
+            if (before != null && (after == null || after.epoch() != before.epoch()
+                    || !after.nodeId().equals(before.nodeId()))) {
+                taken.add(new Taken(id, before.nodeId(), before.epoch(),
+                        row != null && row.state() == JobState.CANCELLED));
             }
         }
     }

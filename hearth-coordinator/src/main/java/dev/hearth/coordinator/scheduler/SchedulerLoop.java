@@ -14,6 +14,7 @@ import dev.hearth.coordinator.store.NodeState;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.core.log.LogFields;
 import dev.hearth.core.protocol.Capacity;
+import dev.hearth.core.protocol.ErrorCode;
 import dev.hearth.core.protocol.JobCancel;
 import java.time.Duration;
 import java.time.Instant;
@@ -96,7 +97,7 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
         this.thread = Thread.ofPlatform().name("hearth-scheduler").daemon().unstarted(this::run);
         this.heartbeats = new Heartbeats(store);
         this.index = new JobIndex(store);
-        store.watchJobs(index::changed);
+        store.watchJobs(index);
     }
 
     /** Starts the loop. */
@@ -160,15 +161,34 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
             indexed = true;
         }
         index.sync();
+        tellTaken();
         reclaim();
         markLost();
         expireLeases();
         index.sync(); // what the steps above changed (requeued, revoked) is placed in this same pass
+        tellTaken();
         place();
         Instant now = clock.instant();
         if (!now.isBefore(lastHousekeeping.plus(tick.multipliedBy(5)))) {
             lastHousekeeping = now;
             ledger.housekeeping().run();
+        }
+    }
+
+    /**
+     * Tells the nodes connected here of the leases another coordinator on the database took from them (a cancel
+     * through its API, its liveness decision): that coordinator cannot reach them.
+     */
+    private void tellTaken() {
+        for (JobIndex.Taken t : index.takenElsewhere()) {
+            hub.session(t.nodeId()).ifPresent(s -> {
+                try (var fields = LogFields.job(t.jobId(), t.nodeId(), t.epoch(), null)) {
+                    log.info("job {} (epoch {}) on node {} was {} by another coordinator; telling the node",
+                            t.jobId(), t.epoch(), t.nodeId(), t.cancelled() ? "cancelled" : "taken back");
+                }
+                s.send(new JobCancel(t.jobId(), t.epoch(), t.cancelled() ? "cancelled"
+                        : ErrorCode.STALE_LEASE.wireName()));
+            });
         }
     }
 
@@ -190,6 +210,9 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
         if (!now.isBefore(lastFlush.plus(FLUSH_EVERY))) {
             heartbeats.flush(); // one transaction for all heartbeats answered since the last flush
             lastFlush = now;
+        }
+        if (!store.decidesLiveness()) {
+            return; // another coordinator on the database decides which nodes are lost
         }
         Instant cutoff = now.minus(lostAfter);
         if (cutoff.isBefore(startedAt)) {
@@ -218,6 +241,9 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
      * node with too many expiries is cordoned.
      */
     private void expireLeases() {
+        if (!store.decidesLiveness()) {
+            return; // another coordinator on the database decides which leases expired
+        }
         for (Lease lease : store.expiredLeases(clock.instant())) {
             try (var fields = LogFields.job(lease.jobId(), lease.nodeId(), lease.epoch(), null)) {
                 expire(lease);

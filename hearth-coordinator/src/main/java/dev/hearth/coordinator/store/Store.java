@@ -163,8 +163,19 @@ public interface Store extends AutoCloseable {
      * Adds a watcher told, after each committed operation, the ids of the jobs it may have changed (submits,
      * placeability, grants by {@link #grantLease}, expiries, revocations, reclaims, results, verdicts, cancels,
      * k-of-n ends, prunes). Grants made by {@link #grantLeases} are not reported: its caller applies them itself.
+     * With several coordinators on one database the watcher also hears, a moment later, of the jobs the others
+     * changed (their grants included), and through {@link JobWatch#missed()} when it may have missed some.
      */
     void watchJobs(JobWatch watch);
+
+    /**
+     * Whether this coordinator decides node liveness and lease expiry now. Of several coordinators on one database,
+     * exactly one does at a time (the others still write their nodes' heartbeats); a store no other coordinator
+     * shares always does.
+     */
+    default boolean decidesLiveness() {
+        return true;
+    }
 
     /** All jobs, or those in one state, oldest first. */
     List<JobRecord> jobs(Optional<JobState> state);

@@ -79,6 +79,56 @@ class PostgresCoordinatorTest {
         }
     }
 
+    @Test
+    @DisplayName("two coordinators on one database: jobs submitted to either run on a node connected only to one of "
+            + "them, each leased once and paid once; a cancel through the other reaches the node")
+    void twoCoordinatorsShareTheQueue() throws Exception {
+        CoordinatorConfig config = new CoordinatorConfig("127.0.0.1", 0, data, Duration.ofSeconds(1),
+                Duration.ofSeconds(30), 1 << 20, Duration.ofMillis(50));
+        PostgresCluster cluster = PostgresCluster.shared();
+        String database = cluster.freshDatabase();
+        try (CoordinatorServer a = CoordinatorServer.start(config, InstantSource.system(), ORACLE,
+                new ServerTls.Mode.Off(), new Database.Postgres(cluster.location(database), cluster.password(), 4))) {
+            Path other = Files.createDirectories(data.resolve("b"));
+            Files.copy(data.resolve("admin.token"), other.resolve("admin.token")); // coordinators share it
+            CoordinatorConfig second = new CoordinatorConfig("127.0.0.1", 0, other, Duration.ofSeconds(1),
+                    Duration.ofSeconds(30), 1 << 20, Duration.ofMillis(50));
+            try (CoordinatorServer b = CoordinatorServer.start(second, InstantSource.system(), ORACLE,
+                    new ServerTls.Mode.Off(), new Database.Postgres(cluster.location(database), cluster.password(), 4));
+                    ScriptedHearthNode node = new ScriptedHearthNode(
+                            api(a, "POST", "/v1/tokens", "{\"label\":\"pg\"}").get("token").asText(), 2, false)) {
+                api(a, "POST", "/v1/ledger/deposits", "{\"account\":\"client:default\",\"amount\":\"10\"}");
+                node.connect(b.port());
+                List<String> jobs = List.of(submit(a), submit(b), submit(a), submit(a));
+                for (String id : jobs) {
+                    awaitState(b, id, "completed");
+                    JsonNode j = api(a, "GET", "/v1/jobs/" + id, null);
+                    assertThat(j.path("state").asText()).isEqualTo("completed");
+                    assertThat(j.path("epoch").asLong()).as("leased once: %s", j).isEqualTo(1);
+                }
+                assertThat(api(b, "GET", "/v1/ledger/accounts/client:default", null).get("balanceMicros").asLong())
+                        .isEqualTo(6_000_000);
+
+                // a cancel through the coordinator the node is not connected to reaches it through the other
+                String hanging = api(a, "POST", "/v1/jobs", "{\"command\":[\"hang\"],\"cpus\":\"0.5\","
+                        + "\"memory\":\"64m\",\"timeout\":\"60s\",\"retries\":0}").get("id").asText();
+                awaitHeld(node, hanging, true);
+                api(a, "POST", "/v1/jobs/" + hanging + "/cancel", null);
+                awaitHeld(node, hanging, false);
+                assertThat(api(b, "GET", "/v1/jobs/" + hanging, null).path("state").asText()).isEqualTo("cancelled");
+            }
+        }
+    }
+
+    private static void awaitHeld(ScriptedHearthNode node, String jobId, boolean held) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (node.held().containsKey(jobId) != held) {
+            assertThat(System.nanoTime()).as("job %s %s by the node within 20 s", jobId, held ? "held" : "dropped")
+                    .isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
     private String submit(CoordinatorServer server) throws Exception {
         return api(server, "POST", "/v1/jobs", "{\"command\":[\"completed\"],\"cpus\":\"0.5\",\"memory\":\"64m\","
                 + "\"timeout\":\"60s\",\"retries\":0,\"price\":\"1\"}").get("id").asText();

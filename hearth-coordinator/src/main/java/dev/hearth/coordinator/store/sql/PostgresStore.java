@@ -54,7 +54,8 @@ public final class PostgresStore {
             throw new StoreException("connect to " + location, e);
         }
         try {
-            Store store = new SqlStore(new PostgresTransactions(pool, location.toString()), clock);
+            Transactions tx = new PostgresTransactions(pool, location.toString());
+            Store store = new SqlStore(tx, clock, new PostgresClusterFeed(unpooled(location, password), tx));
             LOG.info("store {} open: PostgreSQL, pool of {} connections, READ COMMITTED writes", location, poolSize);
             return store;
         } catch (RuntimeException e) {

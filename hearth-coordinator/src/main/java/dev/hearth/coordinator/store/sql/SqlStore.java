@@ -53,15 +53,24 @@ final class SqlStore implements Store {
     private final Webhooks webhooks;
     private final dev.hearth.coordinator.store.Blobs blobs;
     private final List<JobWatch> watchers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final ClusterFeed feed;
 
+    /** A store no other coordinator shares. */
     SqlStore(Transactions tx, InstantSource clock) {
+        this(tx, clock, ClusterFeed.NONE);
+    }
+
+    /** A store other coordinators may share: changes are announced on {@code feed}, which starts listening here. */
+    SqlStore(Transactions tx, InstantSource clock, ClusterFeed feed) {
         this.tx = Objects.requireNonNull(tx, "tx");
+        this.feed = Objects.requireNonNull(feed, "feed");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.ledger = new SqlLedgerBook(tx, clock);
         this.tenants = new SqlTenants(tx, clock);
         this.idempotencyKeys = new SqlIdempotencyKeys(tx, clock);
         this.webhooks = new SqlWebhooks(tx, clock);
         this.blobs = new SqlBlobs(tx, clock);
+        feed.start(watchers);
     }
 
     @Override
@@ -335,7 +344,7 @@ final class SqlStore implements Store {
             return List.of();
         }
         Instant now = now();
-        return tx.write("grant " + batch.size() + " leases", c -> {
+        List<Lease> leases = tx.write("grant " + batch.size() + " leases", c -> {
             List<Lease> granted = new ArrayList<>(batch.size());
             for (LeaseGrant g : batch) {
                 LeaseTable.grantIfQueued(c, g.jobId(), g.nodeId(), g.gpuIndexes(), g.deadline(), now)
@@ -343,6 +352,13 @@ final class SqlStore implements Store {
             }
             return granted;
         });
+        feed.announce(leases.stream().map(Lease::jobId).toList()); // this coordinator applies them itself
+        return leases;
+    }
+
+    @Override
+    public boolean decidesLiveness() {
+        return feed.decides();
     }
 
     @Override
@@ -523,7 +539,11 @@ final class SqlStore implements Store {
 
     @Override
     public void close() {
-        tx.close();
+        try {
+            feed.close(); // sends what is queued while the connections are still open
+        } finally {
+            tx.close();
+        }
     }
 
     /** Tells the watchers that job {@code id} may have changed; returns {@code result}. */
@@ -531,6 +551,7 @@ final class SqlStore implements Store {
         for (JobWatch w : watchers) {
             w.changed(id);
         }
+        feed.announce(List.of(id));
         return result;
     }
 
