@@ -98,6 +98,7 @@ class MultiCoordinatorE2eTest {
                 Cluster.await("a third of the jobs completed", Duration.ofMinutes(3),
                         () -> completed(b) >= JOBS / 3);
                 int atKill = completed(b);
+                int queuedAtKill = b.api("GET", "/v1/jobs?state=queued&limit=500", null).path("jobs").size();
                 a.killCoordinator();
                 double killed = seconds(start);
 
@@ -110,8 +111,8 @@ class MultiCoordinatorE2eTest {
                 checkNodesOn(b, agents);
                 checkLedger(b, jobs);
                 System.out.printf("MultiCoordinatorE2eTest: coordinators and agents up at %.1f s; %d jobs submitted "
-                        + "by %.1f s; A killed at %.1f s with %d completed; all completed at %.1f s (%d leased twice); "
-                        + "per node %s; checked at %.1f s%n", ready, JOBS, submitted, killed, atKill, done, leasedTwice,
+                        + "by %.1f s; A killed at %.1f s with %d completed and %d queued; all completed at %.1f s (%d leased twice); "
+                        + "per node %s; checked at %.1f s%n", ready, JOBS, submitted, killed, atKill, queuedAtKill, done, leasedTwice,
                         perNode(jobs), seconds(start));
             } finally {
                 System.out.printf("MultiCoordinatorE2eTest: stopping after %.1f s; logs in target/e2e-logs/multi-*%n",
