@@ -71,9 +71,17 @@ final class Cluster implements AutoCloseable {
      * a file) at DEBUG, each to {@code target/e2e-logs/PREFIX-NAME.log}, emptied first.
      */
     Cluster productionLogs(String prefix) throws IOException {
-        logPrefix = prefix + "-";
         jvmFlags.add("-Dlogback.configurationFile=" + Path.of("target", "classes", "logback.xml").toAbsolutePath());
         extraEnv.put("HEARTH_LOG_LEVEL", "DEBUG");
+        return logsAs(prefix);
+    }
+
+    /**
+     * Its processes log to {@code target/e2e-logs/PREFIX-NAME.log}, emptied first, so that two clusters of one test
+     * keep their logs apart.
+     */
+    Cluster logsAs(String prefix) throws IOException {
+        logPrefix = prefix + "-";
         try (var old = Files.list(logs())) {
             for (Path f : old.filter(f -> f.getFileName().toString().startsWith(logPrefix)).toList()) {
                 Files.delete(f);
@@ -114,11 +122,30 @@ final class Cluster implements AutoCloseable {
         return p;
     }
 
+    /** The coordinator's data folder. */
+    Path data() {
+        return root.resolve("coordinator");
+    }
+
+    /** Where its agents connect: {@code ws://127.0.0.1:PORT}. */
+    String endpoint() {
+        return "ws://127.0.0.1:" + port;
+    }
+
     /** Starts (or restarts) the coordinator on its port and data folder and waits until it answers. */
     void startCoordinator() throws Exception {
-        coordinator = spawn("coordinator", Map.of(), "coordinator", "--listen", "127.0.0.1:" + port,
-                "--data", root.resolve("coordinator").toString(), "--heartbeat-interval", HEARTBEAT,
-                "--lost-after", LOST_AFTER);
+        startCoordinator(Map.of());
+    }
+
+    /**
+     * As {@link #startCoordinator()}, with {@code env} added to its environment and {@code extraArgs} to its command
+     * line ({@code --db URL}).
+     */
+    void startCoordinator(Map<String, String> env, String... extraArgs) throws Exception {
+        List<String> args = new ArrayList<>(List.of("coordinator", "--listen", "127.0.0.1:" + port,
+                "--data", data().toString(), "--heartbeat-interval", HEARTBEAT, "--lost-after", LOST_AFTER));
+        args.addAll(List.of(extraArgs));
+        coordinator = spawn("coordinator", env, args.toArray(String[]::new));
         await("the coordinator answers /healthz", Duration.ofSeconds(60), () -> {
             try {
                 return http.send(HttpRequest.newBuilder(URI.create(base() + "/healthz")).build(),
@@ -127,7 +154,7 @@ final class Cluster implements AutoCloseable {
                 return false;
             }
         });
-        admin = Files.readString(root.resolve("coordinator").resolve("admin.token")).strip();
+        admin = Files.readString(data().resolve("admin.token")).strip();
     }
 
     /** SIGKILL of the coordinator. */
@@ -138,9 +165,14 @@ final class Cluster implements AutoCloseable {
 
     /** Starts an agent with a new token that connects to {@code port} (the coordinator's, or a proxy's). */
     Agent startAgent(String name, int connectTo, String... extraArgs) throws Exception {
+        return startAgent(name, "ws://127.0.0.1:" + connectTo, extraArgs);
+    }
+
+    /** Starts an agent with a new token given {@code endpoints} (one, or several comma-separated). */
+    Agent startAgent(String name, String endpoints, String... extraArgs) throws Exception {
         String token = api("POST", "/v1/tokens", "{\"ttl\":\"1h\",\"label\":\"" + name + "\"}").get("token").asText();
         Agent a = new Agent(name, token, root.resolve("agent-" + name), List.of(extraArgs));
-        a.start(connectTo);
+        a.start(endpoints);
         return a;
     }
 
@@ -161,8 +193,13 @@ final class Cluster implements AutoCloseable {
         }
 
         void start(int connectTo) throws IOException {
+            start("ws://127.0.0.1:" + connectTo);
+        }
+
+        /** Starts (or restarts) it given {@code endpoints}, one or several comma-separated. */
+        void start(String endpoints) throws IOException {
             List<String> args = new ArrayList<>(List.of("agent",
-                    "--coordinator", "ws://127.0.0.1:" + connectTo, "--state", state.toString(),
+                    "--coordinator", endpoints, "--state", state.toString(),
                     "--health-port", "0", "--slots", "3", "--heartbeat-interval", HEARTBEAT,
                     "--reconnect-delay", "300ms", "--reconnect-max", "1s", "--drain-grace", "5s"));
             args.addAll(extraArgs);
