@@ -265,12 +265,14 @@ final class AgentCommand implements Callable<Integer> {
         if (all == null) {
             return null;
         }
-        if (all.supervised()) {
+        try {
+            // no check first: two agents starting together would both pass it, and the second fail on the lock
+            return InstanceSupervisor.start(all, InstantSource.system());
+        } catch (InstanceSupervisor.AlreadySupervised e) {
             spec.commandLine().getErr().println("hearth: instances of " + all.store().root()
                     + " are supervised by another process already; this agent leaves them to it");
             return null;
         }
-        return InstanceSupervisor.start(all, InstantSource.system());
     }
 
     /** {@code hearth agent install-systemd}: writes the agent's own unit (one supervisor for every instance). */

@@ -81,10 +81,20 @@ public final class InstanceSupervisor implements AutoCloseable {
         this.thread = Thread.ofPlatform().daemon().name("instance-supervisor").unstarted(this::loop);
     }
 
+    /** Thrown when another supervisor (in this process or another) already runs for a state root. */
+    public static final class AlreadySupervised extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        AlreadySupervised(String message) {
+            super(message);
+        }
+    }
+
     /**
      * Starts supervising the instances of {@code instances}' state root.
      *
-     * @throws IOException when another supervisor already runs for that state root
+     * @throws AlreadySupervised when another supervisor already runs for that state root
+     * @throws IOException when the lock file cannot be opened
      */
     public static InstanceSupervisor start(Instances instances, InstantSource clock) throws IOException {
         return start(instances, clock, Duration.ofSeconds(1), Optional.empty());

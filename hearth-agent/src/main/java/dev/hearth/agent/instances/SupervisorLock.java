@@ -35,8 +35,8 @@ final class SupervisorLock implements AutoCloseable {
         }
         if (l == null) {
             ch.close();
-            throw new IOException("another instance supervisor already runs for " + stateRoot
-                    + " (it holds " + stateRoot.resolve(FILE) + ")");
+            throw new InstanceSupervisor.AlreadySupervised("another instance supervisor already runs for "
+                    + stateRoot + " (it holds " + stateRoot.resolve(FILE) + ")");
         }
         return new SupervisorLock(ch, l);
     }

@@ -63,6 +63,18 @@ class InstancesTest {
     }
 
     @Test
+    @DisplayName("one supervisor per state root: a second start fails as AlreadySupervised, which the agent takes as "
+            + "'supervised by another process'; once the first closes, another may start")
+    void oneSupervisorPerRoot() throws Exception {
+        assertThat(fx.instances.supervised()).isTrue(); // setUp's
+        assertThatThrownBy(fx::supervise).isInstanceOf(InstanceSupervisor.AlreadySupervised.class)
+                .hasMessageContaining("another instance supervisor already runs");
+        supervisor.close();
+        supervisor = fx.supervise();
+        assertThat(fx.instances.supervised()).isTrue();
+    }
+
+    @Test
     @DisplayName("create serves /health through the loopback proxy; stop, start, restart and destroy behave; nothing is left")
     void lifecycle() throws Exception {
         String id = InstanceFixture.newId();
