@@ -4,6 +4,7 @@ package dev.hearth.coordinator.scheduler;
 import dev.hearth.coordinator.StoredSpec;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
+import dev.hearth.coordinator.store.JobWatch;
 import dev.hearth.coordinator.store.Lease;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.core.units.ByteSize;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The scheduler's memory of the store between passes: the queued jobs, each with its spec parsed once, and the load
  * live leases put on each node. The store stays the truth: the index is {@link #rebuild() rebuilt} from it at start,
- * learns from the store's {@link dev.hearth.coordinator.store.JobWatch} which jobs other threads changed and reads
+ * learns from the store's {@link JobWatch} which jobs other threads changed and reads
  * those again at the next {@link #sync()}, and is told of the leases the scheduler grants itself ({@link #granted}).
  *
  * <p>Thread-safety: {@link #changed} may be called from any thread (it only queues the id); everything else is
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * <p>Memory: one entry per queued or live job of the store (the job's row and its parsed spec while queued; a few
  * numbers while leased), no more than the store holds; ids reported changed are kept once each until the next sync.
  */
-final class JobIndex implements dev.hearth.coordinator.store.JobWatch {
+final class JobIndex implements JobWatch {
 
     private static final Logger log = LoggerFactory.getLogger(JobIndex.class);
 
