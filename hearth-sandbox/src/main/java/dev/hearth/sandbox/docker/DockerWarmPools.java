@@ -250,6 +250,11 @@ final class DockerWarmPools implements WarmPoolDriver {
                 container.close();
             }
             return Optional.empty();
+        } catch (InterruptedException e) {
+            if (container != null) {
+                container.close(); // created, perhaps started: never left behind
+            }
+            throw e;
         }
     }
 
@@ -275,13 +280,19 @@ final class DockerWarmPools implements WarmPoolDriver {
         cold.ping();
     }
 
-    /** Stops refilling, removes every ready container, waits for pending removals, and closes the engine driver. */
+    /**
+     * Stops refilling (a container being made is finished and removed, not interrupted: an engine call cut short may
+     * have made a container it never named), removes every ready container, waits for pending removals, and closes
+     * the engine driver.
+     */
     @Override
     public void close() {
         closed = true;
-        refill.shutdownNow();
+        refill.shutdown();
         try {
-            refill.awaitTermination(30, TimeUnit.SECONDS);
+            if (!refill.awaitTermination(30, TimeUnit.SECONDS)) {
+                refill.shutdownNow(); // a make() that hangs that long is cut short; make() removes what it made
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
