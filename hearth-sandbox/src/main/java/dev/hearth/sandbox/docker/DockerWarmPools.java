@@ -57,6 +57,8 @@ final class DockerWarmPools implements WarmPoolDriver {
     private final Set<PoolKey> refused = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService refill;
     private final ThreadPoolExecutor removals;
+    /** Removals handed out and not finished (the executor's own counts miss a task between queue and worker). */
+    private final java.util.concurrent.atomic.AtomicInteger removing = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
 
     DockerWarmPools(DockerDriver cold, PoolSettings settings, InstantSource clock) {
@@ -180,10 +182,18 @@ final class DockerWarmPools implements WarmPoolDriver {
 
     /** Removes {@code container} in the background (inline when the removal queue is full). */
     private void remove(DockerSandbox container) {
+        removing.incrementAndGet();
+        Runnable removal = () -> {
+            try {
+                container.close();
+            } finally {
+                removing.decrementAndGet();
+            }
+        };
         try {
-            removals.execute(container::close);
+            removals.execute(removal);
         } catch (java.util.concurrent.RejectedExecutionException shutDown) {
-            container.close();
+            removal.run();
         }
     }
 
@@ -261,7 +271,7 @@ final class DockerWarmPools implements WarmPoolDriver {
     /** Waits up to {@code limit} until no background removal is queued or running; for tests. */
     boolean awaitRemovals(java.time.Duration limit) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
-        while (removals.getActiveCount() > 0 || !removals.getQueue().isEmpty()) {
+        while (removing.get() > 0) {
             if (System.nanoTime() > deadline) {
                 return false;
             }
