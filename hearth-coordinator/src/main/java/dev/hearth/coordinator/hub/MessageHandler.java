@@ -14,6 +14,7 @@ import dev.hearth.coordinator.store.Liveness;
 import dev.hearth.coordinator.store.NodeState;
 import dev.hearth.coordinator.store.ResultAcceptance;
 import dev.hearth.coordinator.store.Store;
+import dev.hearth.coordinator.store.StoreException;
 import dev.hearth.core.json.Json;
 import dev.hearth.core.log.LogFields;
 import dev.hearth.core.protocol.Ack;
@@ -214,6 +215,12 @@ public final class MessageHandler {
         // the instance (ids the node chose are fields only once the node is registered and the message parsed)
         try (var fields = fields(conn, message)) {
             dispatch(conn, message);
+        } catch (StoreException e) {
+            // the store's trouble, not the peer's: the detail goes to the log, not to a stranger
+            log.error("handling {} from node {} failed in the store", message.getClass().getSimpleName(),
+                    conn.node() == null ? "(unregistered)" : conn.node().nodeId(), e);
+            refuse(conn, ErrorCode.UNAVAILABLE, "the coordinator could not handle this message now (its store did "
+                    + "not answer); send it again later");
         } catch (RuntimeException e) {
             log.error("handling {} from node {} failed", message.getClass().getSimpleName(),
                     conn.node() == null ? "(unregistered)" : conn.node().nodeId(), e);

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Registration against a real SQLite store, on connections whose WebSocket is a recorder: the order in which a
  * re-registering node's claims and connections change hands, which no timing of a real socket can pin down.
  */
-@DisplayName("A node registering again")
+@DisplayName("A node's connection against a real store: registering again, and a store that fails")
 class RegistrationTest {
 
     @TempDir
@@ -39,18 +39,21 @@ class RegistrationTest {
     private AgentHub hub;
     private MessageHandler handler;
     private Registration registration;
+    private dev.hearth.coordinator.CoordinatorMetrics metrics;
 
     @BeforeEach
     void coordinator() {
         store = Store.sqlite(dir.resolve("hearth.db"), InstantSource.system());
-        // what registration does not touch (metrics, live logs, the oracle's queue) is left out
-        handler = new MessageHandler(store, () -> { }, null, InstantSource.system(), 64 * 1024, 10, null, null);
+        // what registration does not touch (live logs, the oracle's queue) is left out
+        metrics = new dev.hearth.coordinator.CoordinatorMetrics();
+        handler = new MessageHandler(store, () -> { }, metrics, InstantSource.system(), 64 * 1024, 10, null, null);
         hub = new AgentHub(handler);
         registration = new Registration(store, InstantSource.system(), 10);
     }
 
     @AfterEach
     void close() {
+        metrics.close();
         store.close();
     }
 
@@ -82,6 +85,31 @@ class RegistrationTest {
         assertThat(oldWs.closedWith).isEqualTo(4000);
     }
 
+    @Test
+    @DisplayName("a well-formed message the store cannot handle is answered unavailable (not invalid_message), "
+            + "without the store's detail, and the connection stays open")
+    void storeFailureIsUnavailable() throws Exception {
+        String token = store.createToken("test", Duration.ofHours(1)).plaintext();
+        KeyPair key = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        Recorder ws = new Recorder();
+        AgentConnection conn = open(ws);
+        registration.register(conn, register(token, key, conn.nonce()), hub, LeaseClaims.NONE).orElseThrow();
+        // a real failure of the real store: its jobs table is gone from under it
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("hearth.db"));
+                java.sql.Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE jobs RENAME TO jobs_gone");
+        }
+        handler.handle(conn, "{\"type\":\"job_started\",\"jobId\":\"j1\",\"epoch\":1}");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (ws.sent.stream().noneMatch(t -> t.contains("\"error\"")) && System.nanoTime() < deadline) {
+            Thread.sleep(10); // answers go out on the connection's writer thread
+        }
+        String error = ws.sent.stream().filter(t -> t.contains("\"error\"")).findFirst().orElseThrow();
+        assertThat(error).contains("\"code\":\"unavailable\"").contains("send it again later")
+                .doesNotContain("jobs").doesNotContain("SQL");
+        assertThat(ws.closedWith).isZero();
+    }
+
     private AgentConnection open(Recorder ws) {
         AgentConnection c = new AgentConnection(handler, hub);
         c.onHttpUpgrade(null, io.helidon.http.WritableHeaders.create()
@@ -103,7 +131,7 @@ class RegistrationTest {
 
     /** A WebSocket that keeps what is done to it. */
     private static final class Recorder implements WsSession {
-        final List<String> sent = new ArrayList<>();
+        final List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
         volatile int closedWith;
 
         @Override

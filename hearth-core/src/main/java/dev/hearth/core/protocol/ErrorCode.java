@@ -37,7 +37,13 @@ public enum ErrorCode {
      * A {@code job_result} over the frame cap: answered with a refused {@code result_ack} naming the job, and the
      * connection stays open; the agent keeps the result aside (it will never fit) and sends the ones behind it.
      */
-    RESULT_TOO_LARGE;
+    RESULT_TOO_LARGE,
+    /**
+     * The coordinator could not handle a well-formed message now (its store failed or did not answer in time): not
+     * the sender's fault; send it again later. A result stays in the agent's outbox and goes again at its next
+     * registration.
+     */
+    UNAVAILABLE;
 
     /** The code on the wire: {@code invalid_message}, ... */
     public String wireName() {
