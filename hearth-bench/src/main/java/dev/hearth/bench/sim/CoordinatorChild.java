@@ -3,8 +3,11 @@ package dev.hearth.bench.sim;
 
 import dev.hearth.bench.BenchmarkException;
 import dev.hearth.bench.ChildJvm;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -44,19 +47,19 @@ final class CoordinatorChild implements AutoCloseable {
         Path data = workDir.resolve("coordinator".equals(name) ? "data" : name + "-data");
         if (sharing != null) {
             try {
-                java.nio.file.Files.createDirectories(data);
+                Files.createDirectories(data);
                 for (String file : List.of("admin.token", "coordinator.key")) {
                     Path from = sharing.dataDir().resolve(file);
-                    if (java.nio.file.Files.exists(from)) {
-                        java.nio.file.Files.copy(from, data.resolve(file));
+                    if (Files.exists(from)) {
+                        Files.copy(from, data.resolve(file));
                     }
                 }
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new BenchmarkException("cannot give " + name + " the first coordinator's admin token and key: "
                         + e.getMessage(), e);
             }
         }
-        List<String> args = new java.util.ArrayList<>(List.of(data.toString(), Long.toString(heartbeat.toMillis())));
+        List<String> args = new ArrayList<>(List.of(data.toString(), Long.toString(heartbeat.toMillis())));
         if (db != null) {
             args.add(db);
         }

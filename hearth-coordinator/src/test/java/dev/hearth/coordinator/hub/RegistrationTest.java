@@ -78,10 +78,7 @@ class RegistrationTest {
                 .containsExactly(Optional.empty());
         assertThat(hub.session(second.nodeId())).containsSame(second);
         assertThat(first.send(new dev.hearth.core.protocol.Ack())).isFalse();
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-        while (oldWs.closedWith == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10); // the close frame goes out on the connection's writer thread
-        }
+        awaitWriter(() -> oldWs.closedWith != 0); // the close frame goes out on the connection's writer thread
         assertThat(oldWs.closedWith).isEqualTo(4000);
     }
 
@@ -89,25 +86,30 @@ class RegistrationTest {
     @DisplayName("a well-formed message the store cannot handle is answered unavailable (not invalid_message), "
             + "without the store's detail, and the connection stays open")
     void storeFailureIsUnavailable() throws Exception {
-        String token = store.createToken("test", Duration.ofHours(1)).plaintext();
-        KeyPair key = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         Recorder ws = new Recorder();
         AgentConnection conn = open(ws);
-        registration.register(conn, register(token, key, conn.nonce()), hub, LeaseClaims.NONE).orElseThrow();
+        registration.register(conn, register(store.createToken("test", Duration.ofHours(1)).plaintext(),
+                KeyPairGenerator.getInstance("Ed25519").generateKeyPair(), conn.nonce()), hub, LeaseClaims.NONE)
+                .orElseThrow();
         // a real failure of the real store: its jobs table is gone from under it
         try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("hearth.db"));
                 java.sql.Statement s = c.createStatement()) {
             s.execute("ALTER TABLE jobs RENAME TO jobs_gone");
         }
         handler.handle(conn, "{\"type\":\"job_started\",\"jobId\":\"j1\",\"epoch\":1}");
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-        while (ws.sent.stream().noneMatch(t -> t.contains("\"error\"")) && System.nanoTime() < deadline) {
-            Thread.sleep(10); // answers go out on the connection's writer thread
-        }
+        awaitWriter(() -> ws.sent.stream().anyMatch(t -> t.contains("\"error\"")));
         String error = ws.sent.stream().filter(t -> t.contains("\"error\"")).findFirst().orElseThrow();
         assertThat(error).contains("\"code\":\"unavailable\"").contains("send it again later")
                 .doesNotContain("jobs").doesNotContain("SQL");
         assertThat(ws.closedWith).isZero();
+    }
+
+    /** Waits up to 5 s for what the connection's writer thread does (its frames go out there). */
+    private static void awaitWriter(java.util.function.BooleanSupplier done) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (!done.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
     }
 
     private AgentConnection open(Recorder ws) {
