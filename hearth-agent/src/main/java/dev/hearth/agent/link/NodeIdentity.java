@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.agent.link;
 
+import dev.hearth.core.receipt.Ed25519;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -14,7 +15,6 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import dev.hearth.core.receipt.NodeKeys;
@@ -103,14 +103,7 @@ public final class NodeIdentity {
 
     /** Base64 of the Ed25519 signature of {@code data}. */
     public String sign(byte[] data) {
-        try {
-            Signature s = Signature.getInstance("Ed25519");
-            s.initSign(privateKey);
-            s.update(data);
-            return Base64.getEncoder().encodeToString(s.sign());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("signing with a loaded Ed25519 key cannot fail", e);
-        }
+        return Base64.getEncoder().encodeToString(Ed25519.sign(privateKey, data));
     }
 
     @Override

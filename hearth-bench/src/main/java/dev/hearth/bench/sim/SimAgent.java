@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.bench.sim;
 
+import dev.hearth.core.receipt.Ed25519;
 import dev.hearth.core.job.JobResult;
 import dev.hearth.core.job.JobStatus;
 import dev.hearth.core.protocol.Ack;
@@ -31,7 +32,6 @@ import dev.hearth.core.receipt.ReceiptSigner;
 import dev.hearth.core.receipt.ResourceUsage;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.Signature;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -170,15 +170,8 @@ final class SimAgent implements WebSocket.Listener {
     }
 
     private Register register(String nonce) {
-        String signature;
-        try {
-            Signature signer = Signature.getInstance("Ed25519");
-            signer.initSign(key.getPrivate());
-            signer.update(Protocol.registrationChallenge(nonce));
-            signature = Base64.getEncoder().encodeToString(signer.sign());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("signing the registration challenge failed", e);
-        }
+        String signature = Base64.getEncoder().encodeToString(Ed25519.sign(key.getPrivate(),
+                Protocol.registrationChallenge(nonce)));
         HostInfo host = new HostInfo("sim-" + index, "Linux", "6.1.0", "x86_64", 16, 64L << 30, List.of("docker"),
                 List.of(), "20.10.24", "hearth-bench agents-sim");
         return new Register(token, host, Protocol.HEARTH_V1,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.hub;
 
+import dev.hearth.core.receipt.Ed25519;
 import dev.hearth.core.log.LogFields;
 import dev.hearth.coordinator.store.GpuInfo;
 import dev.hearth.coordinator.store.NodeRecord;
@@ -20,7 +21,6 @@ import dev.hearth.core.protocol.Registered;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.security.spec.X509EncodedKeySpec;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -139,10 +139,8 @@ final class Registration {
         try {
             PublicKey key = KeyFactory.getInstance("Ed25519")
                     .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(publicKeyBase64)));
-            Signature verifier = Signature.getInstance("Ed25519");
-            verifier.initVerify(key);
-            verifier.update(Protocol.registrationChallenge(nonce));
-            return verifier.verify(Base64.getDecoder().decode(signatureBase64));
+            return Ed25519.verify(key, Protocol.registrationChallenge(nonce),
+                    Base64.getDecoder().decode(signatureBase64));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             return false;
         }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.ledger;
 
+import dev.hearth.core.receipt.Ed25519;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -13,7 +14,6 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The coordinator's own Ed25519 key (the JDK's EdDSA), which signs what it sends out, such as settlement webhook
- * payments. Created on first start in {@code DATA/coordinator.key} (mode 600; two lines: the private key as PKCS#8
+ * The coordinator's own Ed25519 key (a JDK key pair; signatures by {@link dev.hearth.core.receipt.Ed25519}), which
+ * signs what it sends out, such as settlement webhook payments. Created on first start in {@code DATA/coordinator.key} (mode 600; two lines: the private key as PKCS#8
  * and the public key as X.509, both base64); a key file others can read is refused. Immutable; thread-safe.
  */
 public final class CoordinatorKey {
@@ -84,13 +84,6 @@ public final class CoordinatorKey {
 
     /** The Ed25519 signature of {@code data}, base64. */
     public String sign(byte[] data) {
-        try {
-            Signature s = Signature.getInstance("Ed25519");
-            s.initSign(privateKey);
-            s.update(data);
-            return Base64.getEncoder().encodeToString(s.sign());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("signing with the coordinator's Ed25519 key failed", e);
-        }
+        return Base64.getEncoder().encodeToString(Ed25519.sign(privateKey, data));
     }
 }

@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.core.receipt;
 
-import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
-import java.security.Signature;
 import java.util.Base64;
 
-/** Signs receipts with a node's Ed25519 key (the JDK's own EdDSA). Stateless and thread-safe. */
+/** Signs receipts with a node's Ed25519 key ({@link Ed25519}). Stateless and thread-safe. */
 public final class ReceiptSigner {
 
     private ReceiptSigner() {
@@ -19,14 +17,6 @@ public final class ReceiptSigner {
      * @throws IllegalArgumentException when {@code key} is not an Ed25519 private key
      */
     public static String sign(Receipt receipt, PrivateKey key) {
-        try {
-            Signature s = Signature.getInstance("Ed25519");
-            s.initSign(key);
-            s.update(receipt.signingInput());
-            return Base64.getEncoder().encodeToString(s.sign());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot sign a receipt with a " + key.getAlgorithm() + " key: "
-                    + e.getMessage(), e);
-        }
+        return Base64.getEncoder().encodeToString(Ed25519.sign(key, receipt.signingInput()));
     }
 }

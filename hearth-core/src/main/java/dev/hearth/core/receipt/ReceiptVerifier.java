@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.core.receipt;
 
-import java.security.GeneralSecurityException;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.util.Base64;
 
 /** Checks receipt signatures against a node's Ed25519 public key. Stateless and thread-safe. */
@@ -21,12 +19,9 @@ public final class ReceiptVerifier {
             return false;
         }
         try {
-            Signature v = Signature.getInstance("Ed25519");
-            v.initVerify(key);
-            v.update(receipt.signingInput());
-            return v.verify(Base64.getDecoder().decode(signatureBase64.strip()));
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
-            return false;
+            return Ed25519.verify(key, receipt.signingInput(), Base64.getDecoder().decode(signatureBase64.strip()));
+        } catch (IllegalArgumentException e) {
+            return false; // not base64
         }
     }
 }
