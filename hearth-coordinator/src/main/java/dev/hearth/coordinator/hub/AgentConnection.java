@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * One agent's WebSocket connection: admits it under the connection caps, greets a Hearth agent (one that negotiated
  * the {@code hearth.v1} subprotocol) with the hello nonce, answers pings, reassembles fragmented frames under the size
  * cap (a small one until the agent registers), closes it when it does not register in time, and hands whole
- * messages to the {@link MessageHandler}. The same cap bounds each frame Helidon reads for it
+ * messages to the {@link MessageHandler} (which answers heartbeats on this thread and queues a registered node's other
+ * messages on its {@link InboundLane}). The same cap bounds each frame Helidon reads for it
  * ({@link ConnectionFrameLimit}), so an unregistered peer cannot make it buffer a large frame either. Everything it
  * sends goes through its {@link SessionWriter}, so no caller ever blocks on the peer. Helidon calls the listener
  * methods from the connection's own thread, in order; the end of the connection is settled exactly once, whichever
@@ -59,6 +60,7 @@ final class AgentConnection implements WsListener {
     private SessionWriter writer;
     private ScheduledFuture<?> registrationWatch;
     private volatile NodeSession node;
+    private volatile InboundLane lane;
     private volatile boolean refusedOversize;
     private boolean skippingResult;
     /** How much of an oversize message is kept to learn whether it is a result, and of which job. */
@@ -187,11 +189,32 @@ final class AgentConnection implements WsListener {
     NodeSession register(String nodeId, boolean hearthNode, Capacity capacity, List<GpuInfo> gpus,
             List<String> runtimes) {
         NodeSession session = new NodeSession(nodeId, hearthNode, capacity, gpus, runtimes, writer, handler::sent);
+        if (lane == null) {
+            lane = new InboundLane(nodeId);
+            if (ended.get()) {
+                lane.stop(); // ended while registering
+            }
+        }
         node = session;
         if (registrationWatch != null) {
             registrationWatch.cancel(false);
         }
         return session;
+    }
+
+    /**
+     * Handles {@code handling} after the registered node's earlier messages, off the reading thread (see
+     * {@link InboundLane}); before registration, at once on the calling thread.
+     *
+     * @throws InterruptedException when the reading thread is interrupted while the lane is full
+     */
+    void inOrder(Runnable handling) throws InterruptedException {
+        InboundLane l = lane;
+        if (l == null) {
+            handling.run();
+        } else {
+            l.submit(handling);
+        }
     }
 
     /** Sends before or without registration (hello, errors); queued with the node session's sends. */
@@ -235,6 +258,10 @@ final class AgentConnection implements WsListener {
         }
         if (writer != null) {
             writer.stop();
+        }
+        InboundLane l = lane;
+        if (l != null) {
+            l.stop();
         }
         if (admitted) {
             hub.gate().release(address);

@@ -211,6 +211,18 @@ public final class MessageHandler {
             return;
         }
         metrics.message("in", MessageTypes.of(message));
+        if (message instanceof Heartbeat || message instanceof Register) {
+            handleNow(conn, message); // a heartbeat is answered at once, whatever waits for the store
+            return;
+        }
+        try {
+            conn.inOrder(() -> handleNow(conn, message));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the connection ends; the node sends what it still holds again
+        }
+    }
+
+    private void handleNow(AgentConnection conn, AgentMessage message) {
         // every line about this message carries the node and, where the message names them, the job and epoch or
         // the instance (ids the node chose are fields only once the node is registered and the message parsed)
         try (var fields = fields(conn, message)) {

@@ -104,6 +104,32 @@ class RegistrationTest {
         assertThat(ws.closedWith).isZero();
     }
 
+    @Test
+    @DisplayName("a heartbeat is answered at once while the node's earlier message waits for the store's writer, "
+            + "which then handles it in order")
+    void heartbeatDoesNotWaitForTheStore() throws Exception {
+        Recorder ws = new Recorder();
+        AgentConnection conn = open(ws);
+        NodeSession node = registration.register(conn, register(store.createToken("test", Duration.ofHours(1))
+                .plaintext(), KeyPairGenerator.getInstance("Ed25519").generateKeyPair(), conn.nonce()), hub,
+                LeaseClaims.NONE).orElseThrow();
+        handler.attach(new Heartbeats(store)); // as the coordinator runs: heartbeats buffered, flushed by the scheduler
+        // another process holds the database's write lock: the coordinator's next write waits its busy timeout
+        try (java.sql.Connection other = java.sql.DriverManager.getConnection("jdbc:sqlite:"
+                + dir.resolve("hearth.db")); java.sql.Statement s = other.createStatement()) {
+            s.execute("BEGIN IMMEDIATE");
+            handler.handle(conn, "{\"type\":\"job_started\",\"jobId\":\"j1\",\"epoch\":1}"); // a write
+            handler.handle(conn, "{\"type\":\"heartbeat\",\"nodeId\":\"" + node.nodeId() + "\"}");
+            awaitWriter(() -> ws.sent.stream().anyMatch(t -> t.contains("\"type\":\"ack\"")));
+            assertThat(ws.sent).as("the heartbeat's ack, with the job_started still waiting")
+                    .anyMatch(t -> t.contains("\"type\":\"ack\"")).noneMatch(t -> t.contains("job_cancel"));
+            s.execute("ROLLBACK");
+        }
+        // the waiting job_started goes on: j1 is no lease of this node, so it is told to drop it
+        awaitWriter(() -> ws.sent.stream().anyMatch(t -> t.contains("job_cancel")));
+        assertThat(ws.sent).anyMatch(t -> t.contains("job_cancel") && t.contains("j1"));
+    }
+
     /** Waits up to 5 s for what the connection's writer thread does (its frames go out there). */
     private static void awaitWriter(java.util.function.BooleanSupplier done) throws InterruptedException {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
