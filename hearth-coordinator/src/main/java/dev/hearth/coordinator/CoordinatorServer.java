@@ -246,7 +246,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 new JobDetailsApi(store));
         Apis apis = new Apis(new JobsApi(store, hub, wake,
                 new JobLogsApi(store, jobLogs, clock, config.jobLogs().followMax()), ledger.rates(), jobEnded, store.tenants(),
-                config.idempotencyRetention(), events::job),
+                config.idempotencyRetention(), events::jobs),
                 new NodesApi(store, hub, clock, instances.inventory(), store.tenants(), wake),
                 new TokensApi(store, store.tenants()), new LedgerApi(store, store.tenants()),
                 new CoordinatorApi(key), new NodeInstancesApi(store, hub, instances, config.idempotencyRetention(), events), new InstancesApi(instances, hub, store.tenants()),

@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -37,9 +38,20 @@ final class AdminClient {
                 .asText());
     }
 
-    /** Submits {@link #JOB_DOCUMENT}; completes with the job's id once it is durable. */
-    CompletableFuture<String> submitJob() {
-        return post("/v1/jobs", JOB_DOCUMENT).thenApply(j -> j.get("id").asText());
+    /**
+     * Submits {@code count} copies of {@link #JOB_DOCUMENT}: one through {@code POST /v1/jobs}, more in one
+     * {@code POST /v1/jobs/batch}; completes with the jobs' ids, in order, once they are durable.
+     */
+    CompletableFuture<List<String>> submitJobs(int count) {
+        if (count == 1) {
+            return post("/v1/jobs", JOB_DOCUMENT).thenApply(j -> List.of(j.get("id").asText()));
+        }
+        String body = "{\"jobs\":[" + String.join(",", java.util.Collections.nCopies(count, JOB_DOCUMENT)) + "]}";
+        return post("/v1/jobs/batch", body).thenApply(j -> {
+            List<String> ids = new java.util.ArrayList<>(count);
+            j.get("jobs").forEach(job -> ids.add(job.get("id").asText()));
+            return ids;
+        });
     }
 
     private CompletableFuture<JsonNode> post(String path, String body) {

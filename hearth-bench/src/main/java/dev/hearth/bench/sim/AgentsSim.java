@@ -37,8 +37,9 @@ import java.util.random.RandomGenerator;
  * <p>Steps: check the open-file limit; start the coordinator; create N node tokens through {@code POST /v1/tokens}
  * (a token binds to the first node key that uses it, so each agent needs its own); connect and register the agents,
  * at most {@link #CONNECTS_IN_FLIGHT} at a time, each heartbeating from its registration on at a random phase
- * within one interval (seeded, so runs are alike); let one interval pass uncounted; then open the measurement window, submit M
- * jobs through {@code POST /v1/jobs} ({@link #SUBMITS_IN_FLIGHT} at a time) and wait out the window. CPU is read
+ * within one interval (seeded, so runs are alike); let one interval pass uncounted; then open the measurement window,
+ * submit M jobs, B per call through {@code POST /v1/jobs/batch} ({@link #BATCHES_IN_FLIGHT} calls at a time; with
+ * {@code --batch 1} each through {@code POST /v1/jobs}, {@link #SUBMITS_IN_FLIGHT} at a time) and wait out the window. CPU is read
  * from /proc at the window's two ends; heartbeats count when sent inside it. After the window, up to
  * {@link #GRACE} more is given for acks and offers still on their way.
  */
@@ -48,6 +49,8 @@ public final class AgentsSim {
     static final int SPARE_FILES = 512;
     static final int CONNECTS_IN_FLIGHT = 200;
     static final int SUBMITS_IN_FLIGHT = 16;
+    /** Batch calls in flight at a time (with {@code --batch} above 1). */
+    static final int BATCHES_IN_FLIGHT = 4;
     static final Duration GRACE = Duration.ofSeconds(30);
 
     private AgentsSim() {
@@ -136,7 +139,7 @@ public final class AgentsSim {
             Map<String, Long> submittedAt = new ConcurrentHashMap<>();
             AtomicLong lastAnswer = new AtomicLong(start);
             Thread submitter = Thread.ofVirtual().name("agents-sim-submit").start(() ->
-                    submit(admins, args.jobs(), submittedAt, lastAnswer, counters));
+                    submit(admins, args.jobs(), args.batch(), submittedAt, lastAnswer, counters));
             Thread.sleep(args.duration().toMillis());
             long end = System.nanoTime();
             counters.closeWindow(end);
@@ -164,7 +167,7 @@ public final class AgentsSim {
             AgentsSimResult result = result(args, counters, submittedAt, lastAnswer.get(), registerSeconds, start, end,
                     coordBefore, coordAfter, selfBefore, selfAfter, args.db() == null ? "sqlite"
                             : "postgresql, " + args.coordinators() + " coordinator" + (args.coordinators() == 1 ? ""
-                            : "s"));
+                            : "s"), args.batch());
             out.print(args.json() ? result.json() + System.lineSeparator() : "agents-sim:" + System.lineSeparator()
                     + result.table());
             out.flush();
@@ -183,7 +186,8 @@ public final class AgentsSim {
 
     private static AgentsSimResult result(AgentsSimArgs args, SimCounters counters, Map<String, Long> submittedAt,
             long lastAnswer, double registerSeconds, long start, long end, List<ProcStats.Sample> coordBefore,
-            List<ProcStats.Sample> coordAfter, ProcStats.Sample selfBefore, ProcStats.Sample selfAfter, String store) {
+            List<ProcStats.Sample> coordAfter, ProcStats.Sample selfBefore, ProcStats.Sample selfAfter, String store,
+            int batch) {
         List<Long> rtts = counters.heartbeatRtts();
         Map<String, Long> offers = counters.offers();
         List<Long> placement = new ArrayList<>();
@@ -211,7 +215,7 @@ public final class AgentsSim {
                 placement.isEmpty() ? Optional.empty() : Optional.of(Samples.of(placement)),
                 counters.resultsAccepted(), cpu, rss / 1024.0, hwm / 1024.0,
                 ProcStats.cpuPercentOfOneCore(selfBefore, selfAfter, window), counters.errors(),
-                counters.disconnects(), store);
+                counters.disconnects(), store, batch);
     }
 
     /** Reads each coordinator's CPU time and memory now. */
@@ -223,11 +227,14 @@ public final class AgentsSim {
         return samples;
     }
 
-    /** Submits {@code count} jobs, a few at a time, to each coordinator in turn, noting when each POST started. */
-    private static void submit(List<AdminClient> admins, int count, Map<String, Long> submittedAt, AtomicLong lastAnswer,
-            SimCounters counters) {
-        Semaphore slots = new Semaphore(SUBMITS_IN_FLIGHT);
-        for (int i = 0; i < count; i++) {
+    /**
+     * Submits {@code count} jobs, {@code batch} per call and a few calls at a time, to each coordinator in turn,
+     * noting when each call started for each of its jobs.
+     */
+    private static void submit(List<AdminClient> admins, int count, int batch, Map<String, Long> submittedAt,
+            AtomicLong lastAnswer, SimCounters counters) {
+        Semaphore slots = new Semaphore(batch == 1 ? SUBMITS_IN_FLIGHT : BATCHES_IN_FLIGHT);
+        for (int i = 0, call = 0; i < count; i += batch, call++) {
             try {
                 slots.acquire();
             } catch (InterruptedException e) {
@@ -235,12 +242,12 @@ public final class AgentsSim {
                 return;
             }
             long at = System.nanoTime();
-            admins.get(i % admins.size()).submitJob().whenComplete((id, e) -> {
+            admins.get(call % admins.size()).submitJobs(Math.min(batch, count - i)).whenComplete((ids, e) -> {
                 slots.release();
                 if (e != null) {
                     counters.error("job submission failed: " + e.getMessage());
                 } else {
-                    submittedAt.put(id, at);
+                    ids.forEach(id -> submittedAt.put(id, at));
                     lastAnswer.accumulateAndGet(System.nanoTime(), Math::max);
                 }
             });

@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * The options of the {@code agents-sim} benchmark:
- * {@code [--agents N] [--interval DURATION] [--duration DURATION] [--jobs M] [--db URL] [--coordinators K] [--json]}.
+ * {@code [--agents N] [--interval DURATION] [--duration DURATION] [--jobs M] [--batch B] [--db URL] [--coordinators K]
+ * [--json]}.
  *
  * @param agents simulated agents, each its own WebSocket and node token; 1 to {@link #MAX_AGENTS}
  * @param interval how often each agent heartbeats; from 1 s to 10 min
@@ -19,14 +20,23 @@ import java.util.List;
  *     {@code HEARTH_DB_PASSWORD}), or null for each coordinator's own SQLite store
  * @param coordinators coordinator processes, 1 to {@link #MAX_COORDINATORS}; more than one share {@code db}; agents
  *     are spread over them and jobs submitted to each in turn
+ * @param batch jobs per submission: 1 posts each to {@code POST /v1/jobs}, more go to {@code POST /v1/jobs/batch}
+ *     that many at a time; 1 to {@link #MAX_BATCH}
  */
 public record AgentsSimArgs(int agents, Duration interval, Duration duration, int jobs, boolean json, String db,
-        int coordinators) {
+        int coordinators, int batch) {
 
     /** One coordinator on its own SQLite store. */
     public AgentsSimArgs(int agents, Duration interval, Duration duration, int jobs, boolean json) {
-        this(agents, interval, duration, jobs, json, null, 1);
+        this(agents, interval, duration, jobs, json, null, 1, DEFAULT_BATCH);
     }
+
+    /** Jobs per submission when {@code --batch} is not given. */
+    public static final int DEFAULT_BATCH = 100;
+    /** The most jobs per submission: the coordinator's batch limit. */
+    public static final int MAX_BATCH = 1000;
+    static final String BATCH_FORM = "a whole number of jobs per submission from 1 (POST /v1/jobs each) to " + MAX_BATCH
+            + " (POST /v1/jobs/batch), e.g. --batch 100";
 
     /** The most coordinators one run may start. */
     public static final int MAX_COORDINATORS = 4;
@@ -44,8 +54,8 @@ public record AgentsSimArgs(int agents, Duration interval, Duration duration, in
     static final String JOBS_FORM = "a whole number of jobs from 0 to " + MAX_JOBS + ", e.g. --jobs 2000";
     static final String INTERVAL_FORM = "a duration from 1s to 10m, e.g. --interval 10s";
     static final String DURATION_FORM = "a duration from 5s to 1h, e.g. --duration 60s";
-    static final String OPTIONS = "--agents N, --interval DURATION, --duration DURATION, --jobs M, --db URL, "
-            + "--coordinators K or --json";
+    static final String OPTIONS = "--agents N, --interval DURATION, --duration DURATION, --jobs M, --batch B, "
+            + "--db URL, --coordinators K or --json";
 
     public AgentsSimArgs {
         if (agents < 1 || agents > MAX_AGENTS) {
@@ -63,6 +73,9 @@ public record AgentsSimArgs(int agents, Duration interval, Duration duration, in
         if (db != null && !db.startsWith("postgresql://")) {
             throw new InvalidInputException("--db", db, DB_FORM);
         }
+        if (batch < 1 || batch > MAX_BATCH) {
+            throw new InvalidInputException("--batch", Integer.toString(batch), BATCH_FORM);
+        }
         if (coordinators < 1 || coordinators > MAX_COORDINATORS || coordinators > 1 && db == null) {
             throw new InvalidInputException("--coordinators", Integer.toString(coordinators), COORDINATORS_FORM);
         }
@@ -70,7 +83,7 @@ public record AgentsSimArgs(int agents, Duration interval, Duration duration, in
 
     /**
      * Parses the arguments that follow the benchmark's name; each valued flag takes {@code --flag V} or
-     * {@code --flag=V}. Defaults: 1000 agents, 10 s interval, 60 s duration, 2000 jobs, a table.
+     * {@code --flag=V}. Defaults: 1000 agents, 10 s interval, 60 s duration, 2000 jobs in batches of 100, a table.
      *
      * @throws InvalidInputException naming the flag and the accepted form when an argument is unknown or bad
      */
@@ -82,6 +95,7 @@ public record AgentsSimArgs(int agents, Duration interval, Duration duration, in
         boolean json = false;
         String db = null;
         int coordinators = 1;
+        int batch = DEFAULT_BATCH;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             if (arg.equals("--json")) {
@@ -110,15 +124,17 @@ public record AgentsSimArgs(int agents, Duration interval, Duration duration, in
                     db = value;
                 }
                 case "--coordinators" -> coordinators = whole("--coordinators", value, COORDINATORS_FORM);
+                case "--batch" -> batch = whole("--batch", value, BATCH_FORM);
                 default -> throw new InvalidInputException("agents-sim option", arg, "one of " + OPTIONS);
             }
         }
-        return new AgentsSimArgs(agents, interval, duration, jobs, json, db, coordinators);
+        return new AgentsSimArgs(agents, interval, duration, jobs, json, db, coordinators, batch);
     }
 
     private static boolean isValued(String flag) {
         return flag.equals("--agents") || flag.equals("--jobs") || flag.equals("--interval")
-                || flag.equals("--duration") || flag.equals("--db") || flag.equals("--coordinators");
+                || flag.equals("--duration") || flag.equals("--db") || flag.equals("--coordinators")
+                || flag.equals("--batch");
     }
 
     private static int whole(String flag, String value, String form) {

@@ -30,12 +30,13 @@ import java.util.Optional;
  * @param disconnects connections lost while registered
  * @param store where the coordinators kept their store, and how many there were ("sqlite", "postgresql, 2
  *     coordinators")
+ * @param batch jobs per submission call (1: {@code POST /v1/jobs} each)
  */
 public record AgentsSimResult(int agents, double intervalSeconds, double windowSeconds, double registerSeconds,
         long heartbeatsSent, Optional<Samples> heartbeatRtt, int jobsSubmitted, double submitSeconds, int jobsOffered,
         double placedPerSecond, Optional<Samples> submitToOffer, long resultsAccepted, double coordinatorCpuPercent,
         double coordinatorRssMib, double coordinatorPeakRssMib, double agentsCpuPercent, long errors,
-        long disconnects, String store) {
+        long disconnects, String store, int batch) {
 
     /** Heartbeats whose ack arrived. */
     public int heartbeatsAcked() {
@@ -55,8 +56,8 @@ public record AgentsSimResult(int agents, double intervalSeconds, double windowS
         row(t, "heartbeat rtt p50 / p99 / max", heartbeatRtt.map(AgentsSimResult::millis).orElse("-"));
         row(t, "jobs submitted / offered", jobsSubmitted + " / " + jobsOffered + " (results accepted "
                 + resultsAccepted + ")");
-        row(t, "jobs submitted per second", jobsSubmitted == 0 ? "-" : String.format(Locale.ROOT, "%.1f (in %.1f s)",
-                jobsSubmitted / submitSeconds, submitSeconds));
+        row(t, "jobs submitted per second", jobsSubmitted == 0 ? "-" : String.format(Locale.ROOT,
+                "%.1f (in %.1f s, %d per call)", jobsSubmitted / submitSeconds, submitSeconds, batch));
         row(t, "jobs placed per second", jobsOffered == 0 ? "-" : String.format(Locale.ROOT, "%.1f", placedPerSecond));
         row(t, "submit to offer p50 / p99 / max", submitToOffer.map(AgentsSimResult::millis).orElse("-"));
         row(t, "coordinator CPU (all)", String.format(Locale.ROOT, "%.1f%% of one core", coordinatorCpuPercent));
@@ -74,7 +75,7 @@ public record AgentsSimResult(int agents, double intervalSeconds, double windowS
                 .put("windowSeconds", round(windowSeconds)).put("registerSeconds", round(registerSeconds))
                 .put("heartbeatsSent", heartbeatsSent).put("heartbeatsAcked", heartbeatsAcked());
         heartbeatRtt.ifPresent(s -> percentiles(o, "heartbeatRtt", s));
-        o.put("jobsSubmitted", jobsSubmitted).put("submitSeconds", round(submitSeconds)).put("jobsOffered", jobsOffered)
+        o.put("jobsSubmitted", jobsSubmitted).put("jobsPerCall", batch).put("submitSeconds", round(submitSeconds)).put("jobsOffered", jobsOffered)
                 .put("jobsPlacedPerSecond", round(placedPerSecond)).put("resultsAccepted", resultsAccepted);
         submitToOffer.ifPresent(s -> percentiles(o, "submitToOffer", s));
         o.put("coordinatorCpuPercentOfOneCore", round(coordinatorCpuPercent))

@@ -83,7 +83,11 @@ class AgentsSimTest {
         assertThatThrownBy(() -> AgentsSimArgs.parse(List.of("--jobs"))).hasMessageStartingWith("--jobs is required");
         assertThat(AgentsSimArgs.parse(List.of("--db", "postgresql://127.0.0.1:5432/sim?user=hearth",
                 "--coordinators", "2"))).isEqualTo(new AgentsSimArgs(1000, Duration.ofSeconds(10),
-                Duration.ofSeconds(60), 2000, false, "postgresql://127.0.0.1:5432/sim?user=hearth", 2));
+                Duration.ofSeconds(60), 2000, false, "postgresql://127.0.0.1:5432/sim?user=hearth", 2, 100));
+        assertThat(AgentsSimArgs.parse(List.of("--batch", "1")).batch()).isEqualTo(1);
+        assertThat(AgentsSimArgs.parse(List.of("--batch=1000")).batch()).isEqualTo(1000);
+        assertThatThrownBy(() -> AgentsSimArgs.parse(List.of("--batch", "1001")))
+                .hasMessage("--batch '1001' is invalid: " + AgentsSimArgs.BATCH_FORM);
         assertThatThrownBy(() -> AgentsSimArgs.parse(List.of("--coordinators", "2")))
                 .hasMessageContaining("--coordinators").hasMessageContaining("need --db");
         assertThatThrownBy(() -> AgentsSimArgs.parse(List.of("--db", "mysql://x/y")))
@@ -97,14 +101,14 @@ class AgentsSimTest {
     void report() {
         Samples rtt = Samples.of(LongStream.rangeClosed(1, 100).map(v -> v * 1_000_000).boxed().toList());
         var result = new AgentsSimResult(1000, 10, 60, 4.2, 6000, Optional.of(rtt), 2000, 4.0, 2000, 350.5,
-                Optional.empty(), 2000, 42.5, 300, 350, 80, 0, 0, "postgresql, 2 coordinators");
+                Optional.empty(), 2000, 42.5, 300, 350, 80, 0, 0, "postgresql, 2 coordinators", 250);
         assertThat(result.table()).contains("heartbeat rtt p50 / p99 / max    50.5 ms / 99.0 ms / 100.0 ms")
                 .contains("heartbeats sent / acked          6000 / 100 (100/s)")
                 .contains("jobs placed per second           350.5")
-                .contains("jobs submitted per second        500.0 (in 4.0 s)")
+                .contains("jobs submitted per second        500.0 (in 4.0 s, 250 per call)")
                 .contains("submit to offer p50 / p99 / max  -")
                 .contains("store                            postgresql, 2 coordinators");
         assertThat(result.json()).contains("\"heartbeatRttP50Millis\":50.5").contains("\"heartbeatRttP99Millis\":99.0")
-                .contains("\"coordinatorCpuPercentOfOneCore\":42.5").doesNotContain("submitToOffer");
+                .contains("\"coordinatorCpuPercentOfOneCore\":42.5").contains("\"jobsPerCall\":250").doesNotContain("submitToOffer");
     }
 }

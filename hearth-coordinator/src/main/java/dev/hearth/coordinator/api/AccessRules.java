@@ -58,6 +58,7 @@ public final class AccessRules {
     /** Every operation under /v1 and who may call it. */
     public static final List<Rule> RULES = List.of(
             new Rule("POST", "/v1/jobs", CLIENT),
+            new Rule("POST", "/v1/jobs/batch", CLIENT),
             new Rule("GET", "/v1/jobs", CLIENT),
             new Rule("GET", "/v1/jobs/{id}", CLIENT),
             new Rule("GET", "/v1/jobs/{id}/logs", CLIENT),

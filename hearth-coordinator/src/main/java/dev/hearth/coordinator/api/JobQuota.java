@@ -32,8 +32,27 @@ final class JobQuota {
         return store.ledger().hold(jobId).map(Hold::accountId).orElse("client:default");
     }
 
+    /** A job a submission adds: its spec, in {@code copies} copies (k-of-n jobs run n). */
+    record Added(StoredSpec spec, int copies) {
+    }
+
     /** The first limit that one more job of {@code spec} (in {@code copies} copies) would pass, if any. */
     static Optional<Exceeded> check(Store store, Quota quota, String account, StoredSpec spec, int copies) {
+        return check(store, quota, account, List.of(new Added(spec, copies)));
+    }
+
+    /** The first limit that the jobs {@code added} (a batch, all at once) would pass, if any. */
+    static Optional<Exceeded> check(Store store, Quota quota, String account, List<Added> added) {
+        int copies = 0;
+        double cpus = 0;
+        long memory = 0;
+        long gpus = 0;
+        for (Added a : added) {
+            copies += a.copies();
+            cpus += a.copies() * cpus(a.spec());
+            memory += a.copies() * memory(a.spec());
+            gpus += (long) a.copies() * a.spec().gpuCount();
+        }
         List<JobRecord> live = store.jobsOwnedBy(account, EnumSet.of(JobState.QUEUED, JobState.LEASED,
                 JobState.RUNNING));
         long queued = live.stream().filter(j -> j.state() == JobState.QUEUED).count();
@@ -47,9 +66,6 @@ final class JobQuota {
             return Optional.of(new Exceeded("concurrentJobs", String.valueOf(quota.concurrentJobs()),
                     String.valueOf(concurrent)));
         }
-        double cpus = copies * cpus(spec);
-        long memory = copies * memory(spec);
-        long gpus = (long) copies * spec.gpuCount();
         for (JobRecord j : live) {
             StoredSpec s = StoredSpec.parse(j.specJson());
             cpus += cpus(s);

@@ -20,6 +20,8 @@ import dev.hearth.coordinator.store.JobPage;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.NodeRecord;
 import dev.hearth.coordinator.store.JobState;
+import dev.hearth.coordinator.store.Hold;
+import dev.hearth.coordinator.store.NewJob;
 import dev.hearth.coordinator.store.ResultRecord;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.coordinator.store.VerdictRecord;
@@ -41,7 +43,9 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -64,6 +68,10 @@ public final class JobsApi implements HttpService {
     public static final HeaderName LOG_COMPLETE = HeaderNames.create("Hearth-Log-Complete");
     /** On a receipt: the Ed25519 public key (base64 X.509) the signing node registered. */
     public static final HeaderName NODE_KEY_HEADER = HeaderNames.create("Hearth-Node-Key");
+    /** The most job documents in one {@code POST /v1/jobs/batch}. */
+    public static final int MAX_BATCH = 1000;
+    /** The most bytes of one {@code POST /v1/jobs/batch} (large inputs go as blobs). */
+    static final int MAX_BATCH_BYTES = 16 << 20;
     /** Jobs per page of {@code GET /v1/jobs} when no {@code limit} is given. */
     static final int DEFAULT_PAGE = 100;
 
@@ -81,7 +89,7 @@ public final class JobsApi implements HttpService {
     private final Consumer<String> jobFinal;
     private final Tenants tenants;
     private final IdempotentRequests idempotency;
-    private final Consumer<String> jobChanged;
+    private final Consumer<List<String>> jobsChanged;
 
     /**
      * The jobs API over the store; submits and cancels wake the scheduler and reach the node.
@@ -91,12 +99,12 @@ public final class JobsApi implements HttpService {
      * @param jobFinal told the id of each job a cancel made final (the ledger returns its hold)
      * @param tenants the clients' quotas
      * @param idempotencyRetention how long a submit's {@code Idempotency-Key} is kept
-     * @param jobChanged told the id of each job a submit or cancel changed (its webhook event)
+     * @param jobsChanged told the ids of the jobs a submit or cancel changed (their webhook events), once per call
      */
     public JobsApi(Store store, AgentHub hub, Runnable wakeScheduler, JobLogsApi logs, RateCard rates,
             Consumer<String> jobFinal, Tenants tenants, java.time.Duration idempotencyRetention,
-            Consumer<String> jobChanged) {
-        this.jobChanged = jobChanged;
+            Consumer<List<String>> jobsChanged) {
+        this.jobsChanged = jobsChanged;
         this.idempotency = new IdempotentRequests(store.idempotencyKeys(), idempotencyRetention);
         this.tenants = tenants;
         this.rates = rates;
@@ -110,6 +118,7 @@ public final class JobsApi implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         rules.post("/", this::submit)
+                .post("/batch", this::submitBatch)
                 .get("/", this::list)
                 .get("/{id}", this::get)
                 .get("/{id}/logs", this::logs)
@@ -119,16 +128,30 @@ public final class JobsApi implements HttpService {
 
     private void submit(ServerRequest req, ServerResponse res) {
         // asOptional: a POST without a body has no entity, and as(String.class) would throw (a 500, not a 400)
-        String body = req.content().asOptional(String.class).orElse("");
+        once(req, res, req.content().asOptional(String.class).orElse(""), this::submit);
+    }
+
+    /** A submission's step once its body is read: answers the request. */
+    private interface Step {
+        void run(ServerRequest req, ServerResponse res, String body, IdempotentRequests.Ticket ticket);
+    }
+
+    /** Runs {@code step} unless an earlier request with the same {@code Idempotency-Key} answers (again). */
+    private void once(ServerRequest req, ServerResponse res, String body, Step step) {
         try (IdempotentRequests.Ticket ticket = idempotency.open(req, res, body)) {
             if (!ticket.answered()) {
-                submit(req, res, body, ticket);
+                step.run(req, res, body, ticket);
             }
         }
     }
 
+    /** The request's content type, lower case ({@code application/json} when none is named). */
+    private static String contentType(ServerRequest req) {
+        return req.headers().value(HeaderNames.CONTENT_TYPE).orElse("application/json").toLowerCase(Locale.ROOT);
+    }
+
     private void submit(ServerRequest req, ServerResponse res, String body, IdempotentRequests.Ticket ticket) {
-        String type = req.headers().value(HeaderNames.CONTENT_TYPE).orElse("application/json").toLowerCase(Locale.ROOT);
+        String type = contentType(req);
         String format = type.contains("yaml") ? "YAML" : "JSON";
         JobDocument doc;
         try {
@@ -143,81 +166,220 @@ public final class JobsApi implements HttpService {
                     + " object of the job form, e.g. {\"command\":[\"echo\",\"hi\"]}");
             return;
         }
-        JobDocument.Submission submission;
+        // the client's trace goes on (a malformed header starts a new one, as W3C Trace Context says)
+        Traceparent trace = Traceparent.parse(req.headers().first(TRACEPARENT).orElse(null))
+                .map(t -> t.child(TRACE_IDS)).orElseGet(() -> Traceparent.newTrace(TRACE_IDS));
+        Optional<Admitted> admitted = admit(req, res, doc, "", trace);
+        if (admitted.isEmpty()) {
+            return;
+        }
+        Optional<List<ObjectNode>> views = queue(req, res, List.of(admitted.get()));
+        if (views.isEmpty()) {
+            return;
+        }
+        res.header(TRACEPARENT, trace.toString());
+        String answer = JsonResponses.text(views.get().getFirst());
+        ticket.complete(201, answer, null); // before the answer: a retry that follows it finds the job
+        JsonResponses.sendText(res, 201, answer);
+    }
+
+    /**
+     * {@code POST /v1/jobs/batch}: {@code {"jobs": [document, ...]}}, 1 to {@value #MAX_BATCH} job documents queued
+     * in one transaction, all or none: a document that fails names its place ({@code jobs[3].memory}), the batch's
+     * jobs count against the client's quotas together, and a price that cannot be held queues none of them. The
+     * answer lists the jobs in the order given. One call of the caller's rate limit.
+     */
+    private void submitBatch(ServerRequest req, ServerResponse res) {
+        byte[] bytes;
+        try (var in = req.content().inputStream()) {
+            bytes = in.readNBytes(MAX_BATCH_BYTES + 1);
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            JsonResponses.error(res, 400, "invalid_document", "the batch could not be read: " + e.getMessage());
+            return;
+        }
+        if (bytes.length > MAX_BATCH_BYTES) {
+            JsonResponses.error(res, 413, "too_large", "a batch is at most " + MAX_BATCH_BYTES / (1 << 20)
+                    + " MiB: upload large inputs as blobs (PUT /v1/blobs/{digest}) and name them, or send fewer jobs"
+                    + " per batch");
+            return;
+        }
+        once(req, res, new String(bytes, java.nio.charset.StandardCharsets.UTF_8), this::submitBatch);
+    }
+
+    private void submitBatch(ServerRequest req, ServerResponse res, String body, IdempotentRequests.Ticket ticket) {
+        String type = contentType(req);
+        String format = type.contains("yaml") ? "YAML" : "JSON";
+        String form = "a " + format + " object {\"jobs\": [document, ...]} with 1 to " + MAX_BATCH
+                + " job documents";
+        JsonNode root;
+        try {
+            root = body.isBlank() ? null : (type.contains("yaml") ? YAML : Json.mapper()).readTree(body);
+        } catch (JsonProcessingException e) {
+            JsonResponses.error(res, 400, "invalid_document", "the batch is not valid " + format + ": "
+                    + e.getOriginalMessage() + "; send " + form);
+            return;
+        }
+        if (root == null || !root.isObject() || !root.path("jobs").isArray()) {
+            JsonResponses.invalid(res, "jobs", "the batch names no jobs array: send " + form);
+            return;
+        }
+        for (var names = root.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!"jobs".equals(name)) {
+                JsonResponses.invalid(res, name, "unknown field '" + name + "': a batch has only jobs; send " + form);
+                return;
+            }
+        }
+        JsonNode docs = root.get("jobs");
+        if (docs.isEmpty() || docs.size() > MAX_BATCH) {
+            JsonResponses.invalid(res, "jobs", "the batch holds " + docs.size() + " jobs: send " + form);
+            return;
+        }
+        Traceparent parent = Traceparent.parse(req.headers().first(TRACEPARENT).orElse(null))
+                .orElseGet(() -> Traceparent.newTrace(TRACE_IDS));
+        List<Admitted> admitted = new ArrayList<>(docs.size());
+        for (int i = 0; i < docs.size(); i++) {
+            String at = "jobs[" + i + "]";
+            JobDocument doc;
+            try {
+                doc = docs.get(i).isObject() ? Json.mapper().treeToValue(docs.get(i), JobDocument.class) : null;
+            } catch (JsonProcessingException | IllegalArgumentException e) {
+                JsonResponses.invalid(res, at, at + " is not a job document: " + (e instanceof JsonProcessingException
+                        j ? j.getOriginalMessage() : e.getMessage()) + "; nothing of the batch was queued");
+                return;
+            }
+            if (doc == null) {
+                JsonResponses.invalid(res, at, at + " is not a job document (an object of the job form, e.g. "
+                        + "{\"command\":[\"echo\",\"hi\"]}); nothing of the batch was queued");
+                return;
+            }
+            Optional<Admitted> a = admit(req, res, doc, at + ".", parent.child(TRACE_IDS));
+            if (a.isEmpty()) {
+                return;
+            }
+            admitted.add(a.get());
+        }
+        Optional<List<ObjectNode>> views = queue(req, res, admitted);
+        if (views.isEmpty()) {
+            return;
+        }
+        res.header(TRACEPARENT, parent.toString());
+        ObjectNode out = Json.mapper().createObjectNode();
+        views.get().forEach(out.putArray("jobs")::add);
+        String answer = JsonResponses.text(out);
+        ticket.complete(201, answer, null); // before the answer: a retry that follows it finds the jobs
+        JsonResponses.sendText(res, 201, answer);
+    }
+
+    /** A job document checked and priced, with its new id, not queued yet. */
+    private record Admitted(String id, JobDocument.Submission submission, HoldRequest hold, Traceparent trace) {
+    }
+
+    /**
+     * Checks a document into a job: its form, its account (a client pays from its own), its price. On a refusal the
+     * answer is sent (its field prefixed with {@code at}, e.g. {@code jobs[3].}) and the result is empty.
+     */
+    private Optional<Admitted> admit(ServerRequest req, ServerResponse res, JobDocument doc, String at,
+            Traceparent trace) {
         String id = UUID.randomUUID().toString();
+        JobDocument.Submission submission;
         try {
             String uploader = BlobsApi.owner(req); // a job may name only blobs its submitter uploaded
             submission = doc.toSubmission(id, digest -> store.blobs().size(uploader, digest));
         } catch (InvalidInputException e) {
-            ObjectNode err = Json.mapper().createObjectNode().put("error", "invalid_input").put("field", e.field())
-                    .put("message", e.getMessage());
+            ObjectNode err = Json.mapper().createObjectNode().put("error", "invalid_input")
+                    .put("field", at + e.field()).put("message", at.isEmpty() ? e.getMessage()
+                            : at + e.field() + ": " + e.getMessage() + "; nothing of the batch was queued");
             JsonResponses.send(res, 400, err);
-            return;
+            return Optional.empty();
         }
         Principal caller = Principal.of(req);
         if (!caller.admin() && doc.account() != null && !caller.account().equals(AccountKind.client(doc.account()))) {
-            Access.notYours(req, res, "account " + AccountKind.client(doc.account()) + " (the job's account field; "
-                    + "a client's jobs pay from its own " + caller.account() + ", so leave the field out)");
-            return;
+            Access.notYours(req, res, "account " + AccountKind.client(doc.account()) + " (the " + at + "account "
+                    + "field; a client's jobs pay from its own " + caller.account() + ", so leave the field out)");
+            return Optional.empty();
         }
         String payer = caller.admin() ? AccountKind.client(submission.account()) : caller.account();
+        try {
+            return Optional.of(new Admitted(id, submission, new HoldRequest(payer, submission.priceMicros() != null
+                    ? submission.priceMicros() : rates.price(submission.spec())), trace));
+        } catch (IllegalArgumentException e) {
+            JsonResponses.invalid(res, at + "price", e.getMessage() + "; name a lower price in the document");
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Queues admitted jobs in one transaction after the caller's quota allows all of them together; answers a refusal
+     * (429 over quota, 402 when a price cannot be held: then none is queued) and returns empty, or returns the jobs'
+     * views in order.
+     */
+    private Optional<List<ObjectNode>> queue(ServerRequest req, ServerResponse res, List<Admitted> admitted) {
+        Principal caller = Principal.of(req);
+        boolean batch = admitted.size() > 1;
         if (!caller.admin()) {
             Quota quota = tenants.client(caller.name()).map(ClientRecord::quota).orElse(Quota.NONE);
-            Optional<JobQuota.Exceeded> over = JobQuota.check(store, quota, payer, StoredSpec.of(submission),
-                    submission.redundancy().redundant() ? submission.redundancy().n() : 1);
+            List<JobQuota.Added> added = admitted.stream().map(a -> new JobQuota.Added(StoredSpec.of(a.submission()),
+                    a.submission().redundancy().redundant() ? a.submission().redundancy().n() : 1)).toList();
+            Optional<JobQuota.Exceeded> over = JobQuota.check(store, quota, caller.account(), added);
             if (over.isPresent()) {
                 Map<String, Object> err = new LinkedHashMap<>();
                 err.put("error", "quota_exceeded");
                 err.put("limit", over.get().limit());
                 err.put("message", "client " + caller.name() + "'s quota " + over.get().limit() + " is "
-                        + over.get().allowed() + "; this job would make it " + over.get().wouldBe()
+                        + over.get().allowed() + "; " + (batch ? "this batch of " + admitted.size() + " jobs"
+                        : "this job") + " would make it " + over.get().wouldBe()
                         + ": wait for jobs to end, or ask an admin for a larger quota");
                 Access.refuse(req, res, 429, err);
-                return;
+                return Optional.empty();
             }
         }
-        HoldRequest hold;
-        try {
-            hold = new HoldRequest(payer, submission.priceMicros() != null
-                    ? submission.priceMicros() : rates.price(submission.spec()));
-        } catch (IllegalArgumentException e) {
-            JsonResponses.invalid(res, "price", e.getMessage() + "; name a lower price in the document");
-            return;
+        List<NewJob> jobs = new ArrayList<>(admitted.size());
+        for (Admitted a : admitted) {
+            JobDocument.Submission s = a.submission();
+            // before the job: from its first moment, the blobs it names are kept and its node may fetch them
+            List<String> blobs = s.spec().files().stream().filter(f -> f.blob() != null).map(f -> f.blob().digest())
+                    .distinct().toList();
+            if (!blobs.isEmpty()) {
+                store.blobs().reference(a.id(), blobs);
+            }
+            jobs.add(new NewJob(a.id(), StoredSpec.of(s, a.trace()).json(), s.priority(), s.retries(), a.hold(),
+                    s.redundancy()));
         }
-        // the client's trace goes on (a malformed header starts a new one, as W3C Trace Context says)
-        Traceparent trace = Traceparent.parse(req.headers().first(TRACEPARENT).orElse(null))
-                .map(t -> t.child(TRACE_IDS)).orElseGet(() -> Traceparent.newTrace(TRACE_IDS));
-        JobRecord job;
-        // before the job: from its first moment, the blobs it names are kept and its node may fetch them
-        store.blobs().reference(id, submission.spec().files().stream().filter(f -> f.blob() != null)
-                .map(f -> f.blob().digest()).distinct().toList());
+        List<JobRecord> queued;
         try {
-            String spec = StoredSpec.of(submission, trace).json();
-            job = submission.redundancy().redundant()
-                    ? store.submitRedundantJob(id, spec, submission.priority(), submission.retries(), hold,
-                            submission.redundancy())
-                    : store.submitJob(id, spec, submission.priority(), submission.retries(), hold);
+            queued = store.submitJobs(jobs);
         } catch (InsufficientFundsException e) {
+            long total = admitted.stream().mapToLong(a -> a.hold().amountMicros()).sum();
+            Admitted first = admitted.getFirst();
+            String price = batch ? "the batch's prices, " + Credits.format(total) + " credits for " + admitted.size()
+                    + " jobs," : "the job's price of " + Credits.format(first.hold().amountMicros()) + " credits ("
+                    + (first.submission().priceMicros() != null ? "its price field" : "from the rate card: " + rates)
+                    + ")";
             ObjectNode err = Json.mapper().createObjectNode().put("error", "insufficient_funds").put("field", "price")
-                    .put("message", "the job's price of " + Credits.format(hold.amountMicros()) + " credits ("
-                            + (submission.priceMicros() != null ? "its price field" : "from the rate card: " + rates)
-                            + ") cannot be held: " + e.getMessage())
+                    .put("message", price + " cannot be held: " + e.getMessage()
+                            + (batch ? "; nothing of the batch was queued" : ""))
                     .put("account", e.accountId()).put("balance", Credits.format(e.balanceMicros()))
-                    .put("price", Credits.format(e.neededMicros()));
+                    .put("price", Credits.format(batch ? total : e.neededMicros()));
             JsonResponses.send(res, 402, err);
-            return;
+            return Optional.empty();
         }
-        try (var fields = LogFields.job(id, null, null, trace.traceId()).with(LogFields.CLIENT, payer)) {
-            log.info("job submitted: priority {}, {} retries, {} micro-credits held{}", submission.priority(),
-                    submission.retries(), hold.amountMicros(), submission.redundancy().redundant()
-                            ? ", " + submission.redundancy().n() + " copies" : "");
+        List<ObjectNode> views = new ArrayList<>(queued.size());
+        for (int i = 0; i < queued.size(); i++) {
+            Admitted a = admitted.get(i);
+            JobDocument.Submission s = a.submission();
+            try (var fields = LogFields.job(a.id(), null, null, a.trace().traceId())
+                    .with(LogFields.CLIENT, a.hold().accountId())) {
+                log.info("job submitted{}: priority {}, {} retries, {} micro-credits held{}", batch ? " in a batch of "
+                        + admitted.size() : "", s.priority(), s.retries(), a.hold().amountMicros(),
+                        s.redundancy().redundant() ? ", " + s.redundancy().n() + " copies" : "");
+            }
+            views.add(s.redundancy().redundant() ? view(queued.get(i)) : queuedView(queued.get(i), a.hold()));
         }
-        jobChanged.accept(id); // job.queued before the scheduler may lease it (the event reads the job's state)
+        // job.queued before the scheduler may lease them (the events read the jobs' states)
+        jobsChanged.accept(admitted.stream().map(Admitted::id).toList());
         wakeScheduler.run();
-        res.header(TRACEPARENT, trace.toString());
-        String answer = JsonResponses.text(view(job));
-        ticket.complete(201, answer, null); // before the answer: a retry that follows it finds the job
-        JsonResponses.sendText(res, 201, answer);
+        return Optional.of(views);
     }
 
     private void list(ServerRequest req, ServerResponse res) {
@@ -350,7 +512,15 @@ public final class JobsApi implements HttpService {
         return at.isPresent();
     }
 
-    private ObjectNode view(JobRecord j) {
+    /** {@link #view} of a plain job just queued: it has no result, verdict or node yet, and its hold is {@code hold}. */
+    private static ObjectNode queuedView(JobRecord j, HoldRequest hold) {
+        ObjectNode v = baseView(j);
+        v.put("price", Credits.format(hold.amountMicros())).put("account", hold.accountId())
+                .put("payment", Hold.State.HELD.name().toLowerCase(Locale.ROOT));
+        return v;
+    }
+
+    private static ObjectNode baseView(JobRecord j) {
         ObjectNode v = Json.mapper().createObjectNode();
         v.put("id", j.id()).put("state", j.state().name().toLowerCase(Locale.ROOT)).put("priority", j.priority())
                 .put("attempts", j.attempts()).put("maxRetries", j.maxRetries()).put("epoch", j.epoch())
@@ -361,6 +531,11 @@ public final class JobsApi implements HttpService {
         if (j.nodeId() != null) {
             v.put("nodeId", j.nodeId());
         }
+        return v;
+    }
+
+    private ObjectNode view(JobRecord j) {
+        ObjectNode v = baseView(j);
         store.prunedAt(j.id()).ifPresent(t -> v.put("pruned", true).put("prunedAt", t.toString()));
         store.result(j.id()).ifPresent(r -> v.set("result", resultView(r)));
         store.ledger().hold(j.id()).ifPresent(h -> v.put("price", Credits.format(h.amountMicros()))

@@ -140,6 +140,17 @@ public interface Store extends AutoCloseable {
     JobRecord submitRedundantJob(String id, String specJson, int priority, int maxRetries, HoldRequest hold,
             Redundancy redundancy);
 
+    /**
+     * Queues several jobs in one transaction, each as {@link #submitJob} or (k-of-n) {@link #submitRedundantJob}
+     * would: all of them with their holds, or, when one fails (an id that exists, an account that cannot cover a
+     * price after the jobs before it), none.
+     *
+     * @return the jobs as stored (a k-of-n job's parent), in the order given
+     * @throws IllegalStateException when a job with one of the ids exists; nothing is created
+     * @throws InsufficientFundsException when an account cannot cover the jobs' prices; nothing is created
+     */
+    List<JobRecord> submitJobs(List<NewJob> jobs);
+
     /** The copies of a k-of-n job, by copy number; empty for any other job. */
     List<JobRecord> copies(String parentId);
 

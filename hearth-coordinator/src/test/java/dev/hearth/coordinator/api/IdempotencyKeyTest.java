@@ -10,10 +10,6 @@ import dev.hearth.coordinator.ResultFrames;
 import dev.hearth.coordinator.ScriptedAgent;
 import dev.hearth.coordinator.ledger.LedgerConfig;
 import dev.hearth.coordinator.ledger.RateCard;
-import dev.hearth.core.json.Json;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +42,7 @@ class IdempotencyKeyTest {
     private final AtomicReference<Duration> ahead = new AtomicReference<>(Duration.ZERO);
     private CoordinatorServer server;
     private String admin;
-    private final HttpClient http = HttpClient.newHttpClient();
+    private ApiCalls api;
 
     @BeforeEach
     void start() throws Exception {
@@ -56,6 +52,7 @@ class IdempotencyKeyTest {
                 Duration.ofSeconds(30), 1 << 20, Duration.ofMillis(100), ledger)
                 .withIdempotencyRetention(Duration.ofHours(24)), clock);
         admin = Files.readString(data.resolve("admin.token")).strip();
+        api = new ApiCalls(server.port(), admin);
     }
 
     @AfterEach
@@ -189,44 +186,31 @@ class IdempotencyKeyTest {
     }
 
     private String client(String name, String deposit) throws Exception {
-        String key = call("POST", "/v1/clients", "{\"name\":\"" + name + "\"}", 201).get("key").asText();
-        call("POST", "/v1/ledger/deposits", "{\"account\":\"client:" + name + "\",\"amount\":\"" + deposit + "\"}",
-                201);
-        return key;
+        return api.client(name, deposit, null);
     }
 
     private String balance(String name) throws Exception {
-        return call("GET", "/v1/ledger/accounts/client:" + name, null, 200).get("balance").asText();
+        return api.balance(name);
     }
 
     private JsonNode jobs(String key) throws Exception {
-        HttpResponse<String> r = send(key, "GET", "/v1/jobs", null, null);
-        return json(r).get("jobs");
+        return api.jobs(key);
     }
 
     private HttpResponse<String> post(String key, String path, String body, String idempotencyKey) throws Exception {
-        return send(key, "POST", path, body, idempotencyKey);
+        return api.send(key, "POST", path, body, idempotencyKey);
     }
 
     private JsonNode call(String method, String path, String body, int status) throws Exception {
-        HttpResponse<String> r = send(admin, method, path, body, null);
-        assertThat(r.statusCode()).as(method + " " + path + ": " + r.body()).isEqualTo(status);
-        return json(r);
+        return api.call(method, path, body, status);
     }
 
     private HttpResponse<String> send(String key, String method, String path, String body, String idempotencyKey)
             throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body))
-                .header("Content-Type", "application/json").header("Authorization", "Bearer " + key);
-        if (idempotencyKey != null) {
-            b.header("Idempotency-Key", idempotencyKey);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return api.send(key, method, path, body, idempotencyKey);
     }
 
     private static JsonNode json(HttpResponse<String> r) throws Exception {
-        return Json.mapper().readTree(r.body());
+        return ApiCalls.json(r);
     }
 }

@@ -48,12 +48,13 @@ class OpenApiDocumentTest {
             "POST /dashboard/session", "GET /dashboard/session", "DELETE /dashboard/session", "POST /v1/webhooks",
             "GET /v1/webhooks", "DELETE /v1/webhooks/{id}", "PUT /v1/blobs/{digest}", "HEAD /v1/blobs/{digest}",
             "GET /v1/agent/jobs/{id}/blobs/{digest}", "GET /v1/jobs/{id}/outputs", "GET /v1/jobs/{id}/outputs/{path}",
-            "PUT /v1/agent/jobs/{id}/outputs/{path}");
+            "PUT /v1/agent/jobs/{id}/outputs/{path}", "POST /v1/jobs/batch");
 
     /** Documented answers this test cannot provoke, each with the reason. Keep it short. */
     private static final Map<String, String> NOT_PROVOKED = Map.of(
             "GET /healthz 503", "needs a store that fails while the server runs",
             "POST /v1/jobs 409", "a race of two requests with one key: IdempotencyKeyTest.parallelDuplicates",
+            "POST /v1/jobs/batch 409", "the same component as POST /v1/jobs 409",
             "POST /v1/nodes/{id}/instances 422", "the same component as POST /v1/jobs 422, on a node that answers: "
                     + "IdempotencyKeyTest.instanceCreate",
             "GET /v1/nodes/{id}/instances/{iid}/logs 504", "a silent node costs the 10 s the read waits");
@@ -153,8 +154,9 @@ class OpenApiDocumentTest {
                 .run(expect(201, "POST /v1/tokens", "POST", "/v1/tokens", null).get("token").asText());
 
         tenantAnswers();
+        batchAnswers();
 
-        for (String op : Set.of("POST /v1/jobs", "POST /v1/tokens")) {
+        for (String op : Set.of("POST /v1/jobs", "POST /v1/tokens", "POST /v1/jobs/batch")) {
             for (OpenApiDocument.Example example : doc.requestExamples(op)) {
                 String path = op.substring(op.indexOf(' ') + 1);
                 send(201, op, "POST", path, example.mediaType(), example.body(), admin);
@@ -209,6 +211,29 @@ class OpenApiDocumentTest {
         doc.operations().keySet().forEach(op -> doc.statuses(op).forEach(s -> documented.add(op + " " + s)));
         documented.removeAll(NOT_PROVOKED.keySet());
         assertThat(answered).as("documented answers provoked by this test").containsExactlyInAnyOrderElementsOf(documented);
+    }
+
+    /** {@code POST /v1/jobs/batch}: every documented answer. */
+    private void batchAnswers() throws Exception {
+        String op = "POST /v1/jobs/batch";
+        String two = "{\"jobs\":[{\"command\":[\"true\"]},{\"command\":[\"false\"]}]}";
+        assertThat(expect(201, op, "POST", "/v1/jobs/batch", two).get("jobs")).hasSize(2);
+        assertThat(expect(400, op, "POST", "/v1/jobs/batch", "{\"jobs\":[{\"command\":[\"true\"],"
+                + "\"memory\":\"12q\"}]}").get("field").asText()).isEqualTo("jobs[0].memory");
+        expect(400, op, "POST", "/v1/jobs/batch", "{\"jobs\":[");
+        assertThat(expect(402, op, "POST", "/v1/jobs/batch", "{\"jobs\":[{\"command\":[\"true\"],\"price\":\"1\","
+                + "\"account\":\"poorer\"}]}").get("account").asText()).isEqualTo("client:poorer");
+        expect(413, op, "POST", "/v1/jobs/batch", "{\"jobs\":[{\"command\":[\"true\"],\"env\":{\"X\":\""
+                + "x".repeat(JobsApi.MAX_BATCH_BYTES) + "\"}}]}");
+        send(201, op, "POST", "/v1/jobs/batch", "application/json", two, admin, "Idempotency-Key", "batch-1");
+        send(422, op, "POST", "/v1/jobs/batch", "application/json", "{\"jobs\":[{\"command\":[\"true\"]}]}",
+                admin, "Idempotency-Key", "batch-1");
+        String dora = expect(201, "POST /v1/clients", "POST", "/v1/clients", "{\"name\":\"dora\",\"quota\":"
+                + "{\"queuedJobs\":1}}").get("key").asText();
+        send(403, op, "POST", "/v1/jobs/batch", "application/json", "{\"jobs\":[{\"command\":[\"true\"],"
+                + "\"account\":\"carol\"}]}", dora);
+        assertThat(send(429, op, "POST", "/v1/jobs/batch", "application/json", two, dora).get("limit").asText())
+                .isEqualTo("queuedJobs");
     }
 
     /** Clients, keys, the audit trail, node tokens and node removal: every documented answer. */

@@ -105,6 +105,53 @@ interface LedgerContract extends StoreFixture {
     }
 
     @Test
+    @DisplayName("a batch is queued in one transaction, in order, each job with its hold (k-of-n copies their shares)")
+    default void submitJobsAll() {
+        deposit("client:alice", 10 * CREDIT);
+        HoldRequest two = new HoldRequest("client:alice", 2 * CREDIT);
+        List<JobRecord> jobs = store().submitJobs(List.of(
+                new NewJob("b1", "{}", 0, 1, two, dev.hearth.core.job.Redundancy.NONE),
+                new NewJob("b2", "{}", 5, 0, new HoldRequest("client:alice", 3 * CREDIT),
+                        new dev.hearth.core.job.Redundancy(3, 2)),
+                new NewJob("b3", "{}", 0, 2, two, dev.hearth.core.job.Redundancy.NONE)));
+
+        assertThat(jobs).extracting(JobRecord::id).containsExactly("b1", "b2", "b3");
+        assertThat(jobs).extracting(JobRecord::state).containsExactly(JobState.QUEUED, JobState.REDUNDANT,
+                JobState.QUEUED);
+        assertThat(store().copies("b2")).hasSize(3).allMatch(c -> c.state() == JobState.QUEUED);
+        assertThat(ledger().hold("b2.copy1").orElseThrow().amountMicros()
+                + ledger().hold("b2.copy2").orElseThrow().amountMicros()
+                + ledger().hold("b2.copy3").orElseThrow().amountMicros()).isEqualTo(3 * CREDIT);
+        assertThat(balance("client:alice")).isEqualTo(3 * CREDIT);
+        assertThat(balance("escrow")).isEqualTo(7 * CREDIT);
+        assertThat(total()).isZero();
+    }
+
+    @Test
+    @DisplayName("a batch one job of which fails (funds run out, an id exists) creates nothing, holds nothing")
+    default void submitJobsNone() {
+        deposit("client:alice", 5 * CREDIT);
+        paidJob("taken", "client:alice", 0);
+        HoldRequest two = new HoldRequest("client:alice", 2 * CREDIT);
+        java.util.function.Function<String, NewJob> job = id -> new NewJob(id, "{}", 0, 0, two,
+                dev.hearth.core.job.Redundancy.NONE);
+
+        assertThatThrownBy(() -> store().submitJobs(List.of(job.apply("c1"), job.apply("c2"), job.apply("c3"))))
+                .isInstanceOfSatisfying(InsufficientFundsException.class,
+                        e -> assertThat(e.balanceMicros()).isEqualTo(CREDIT)); // after c1 and c2 were held
+        assertThatThrownBy(() -> store().submitJobs(List.of(job.apply("d1"), job.apply("taken"))))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("job taken already exists");
+
+        for (String id : List.of("c1", "c2", "c3", "d1")) {
+            assertThat(store().job(id)).as(id).isEmpty();
+            assertThat(ledger().hold(id)).as(id).isEmpty();
+        }
+        assertThat(balance("client:alice")).isEqualTo(5 * CREDIT);
+        assertThat(balance("escrow")).isZero();
+        assertThat(store().submitJobs(List.of())).isEmpty();
+    }
+
+    @Test
     @DisplayName("a free job gets a hold of zero, settled like any other, with no transfer")
     default void freeJob() {
         registerNode("n1");

@@ -16,6 +16,7 @@ import dev.hearth.coordinator.store.LeaseGrant;
 import dev.hearth.coordinator.store.Liveness;
 import dev.hearth.coordinator.store.Lease;
 import dev.hearth.coordinator.store.LedgerBook;
+import dev.hearth.coordinator.store.NewJob;
 import dev.hearth.coordinator.store.NodeLimits;
 import dev.hearth.coordinator.store.NodeRecord;
 import dev.hearth.coordinator.store.NodeState;
@@ -27,6 +28,8 @@ import dev.hearth.coordinator.store.TokenRecord;
 import dev.hearth.coordinator.store.VerdictOutcome;
 import dev.hearth.coordinator.store.VerdictRecord;
 import dev.hearth.core.job.Redundancy;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -156,46 +159,58 @@ final class SqlStore implements Store {
 
     @Override
     public JobRecord submitJob(String id, String specJson, int priority, int maxRetries, HoldRequest hold) {
-        if (id == null || id.isBlank()) {
-            throw new IllegalArgumentException("job id must not be blank, got '" + id + "'");
-        }
-        Objects.requireNonNull(specJson, "specJson");
-        if (maxRetries < 0) {
-            throw new IllegalArgumentException("maxRetries of job " + id + " must be 0 or more, got " + maxRetries);
-        }
-        Objects.requireNonNull(hold, "hold");
-        Instant now = now();
-        return changed(id, tx.write("submit job " + id, c -> {
-            JobRecord job = JobTable.submit(c, id, specJson, priority, maxRetries, now);
-            HoldTable.take(c, id, hold, now);
-            return job;
-        }));
+        return submitJobs(List.of(new NewJob(id, specJson, priority, maxRetries, hold, Redundancy.NONE))).getFirst();
     }
 
     @Override
     public JobRecord submitRedundantJob(String id, String specJson, int priority, int maxRetries, HoldRequest hold,
             Redundancy redundancy) {
-        Objects.requireNonNull(hold, "hold");
-        Objects.requireNonNull(redundancy, "redundancy");
-        if (id == null || id.isBlank() || maxRetries < 0) {
-            throw new IllegalArgumentException("job id must not be blank and maxRetries not negative, got '" + id
-                    + "' and " + maxRetries);
+        if (!Objects.requireNonNull(redundancy, "redundancy").redundant()) {
+            throw new IllegalArgumentException("job " + id + " is not k-of-n: " + redundancy);
+        }
+        return submitJobs(List.of(new NewJob(id, specJson, priority, maxRetries, hold, redundancy))).getFirst();
+    }
+
+    @Override
+    public List<JobRecord> submitJobs(List<NewJob> jobs) {
+        if (jobs.isEmpty()) {
+            return List.of();
         }
         Instant now = now();
-        JobRecord parent = tx.write("submit " + redundancy.k() + "-of-" + redundancy.n() + " job " + id, c -> {
-            JobRecord job = JobTable.submitRedundant(c, id, Objects.requireNonNull(specJson, "specJson"), priority,
-                    maxRetries, redundancy, now);
-            HoldTable.take(c, id, new HoldRequest(hold.accountId(), 0), now);
-            for (int i = 1; i <= redundancy.n(); i++) {
-                HoldTable.take(c, JobRecord.copyId(id, i), new HoldRequest(hold.accountId(),
-                        CopyShares.share(hold.amountMicros(), redundancy.n(), i)), now);
+        String what = jobs.size() == 1 ? "submit job " + jobs.getFirst().id() : "submit " + jobs.size() + " jobs";
+        List<JobRecord> submitted = tx.write(what, c -> {
+            List<JobRecord> out = new ArrayList<>(jobs.size());
+            for (NewJob j : jobs) {
+                out.add(submit(c, j, now));
             }
-            return job;
+            return out;
         });
-        for (int i = 1; i <= redundancy.n(); i++) {
-            changed(JobRecord.copyId(id, i), null);
+        List<String> changed = new ArrayList<>();
+        for (NewJob j : jobs) {
+            for (int i = 1; i <= (j.redundancy().redundant() ? j.redundancy().n() : 0); i++) {
+                changed.add(JobRecord.copyId(j.id(), i));
+            }
+            changed.add(j.id());
         }
-        return changed(id, parent);
+        changedAll(changed);
+        return submitted;
+    }
+
+    /** Inserts one job (a k-of-n job's parent and copies) with its holds, on the caller's transaction. */
+    private static JobRecord submit(Connection c, NewJob j, Instant now) throws SQLException {
+        if (!j.redundancy().redundant()) {
+            JobRecord job = JobTable.submit(c, j.id(), j.specJson(), j.priority(), j.maxRetries(), now);
+            HoldTable.take(c, j.id(), j.hold(), now);
+            return job;
+        }
+        Redundancy r = j.redundancy();
+        JobRecord job = JobTable.submitRedundant(c, j.id(), j.specJson(), j.priority(), j.maxRetries(), r, now);
+        HoldTable.take(c, j.id(), new HoldRequest(j.hold().accountId(), 0), now);
+        for (int i = 1; i <= r.n(); i++) {
+            HoldTable.take(c, JobRecord.copyId(j.id(), i), new HoldRequest(j.hold().accountId(),
+                    CopyShares.share(j.hold().amountMicros(), r.n(), i)), now);
+        }
+        return job;
     }
 
     @Override
@@ -557,7 +572,10 @@ final class SqlStore implements Store {
 
     /** Tells the watchers of each job in {@code ids}; returns them. */
     private List<String> changedAll(List<String> ids) {
-        ids.forEach(id -> changed(id, null));
+        for (JobWatch w : watchers) {
+            ids.forEach(w::changed);
+        }
+        feed.announce(ids);
         return ids;
     }
 
