@@ -301,13 +301,13 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
         }
         List<LeaseGrant> grants = new ArrayList<>();
         List<NodeSession> to = new ArrayList<>();
+        Map<String, String> reasons = new HashMap<>();
         Instant now = clock.instant();
         for (Placement.Decision d : Placement.place(needs, nodeViews())) {
             JobIndex.Queued q = index.queuedJob(d.jobId()).orElseThrow();
             if (d.nodeId().isEmpty()) {
                 if (!Objects.equals(q.job().reason(), d.reason())) {
-                    store.setReason(d.jobId(), d.reason());
-                    index.reasonSet(d.jobId(), d.reason());
+                    reasons.put(d.jobId(), d.reason());
                 }
                 continue;
             }
@@ -319,6 +319,9 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
                     now.plusSeconds(q.spec().spec().timeoutSeconds()).plus(leases.grace())));
             to.add(session.get());
         }
+        // why the others wait: one transaction for the pass (a pass over 10,000 queued jobs changes many at once)
+        store.setReasons(reasons);
+        reasons.forEach(index::reasonSet);
         List<Lease> granted;
         try {
             granted = store.grantLeases(grants);

@@ -233,6 +233,13 @@ public interface Store extends AutoCloseable {
     boolean setReason(String jobId, String reason);
 
     /**
+     * Sets several jobs' reasons in one transaction ({@code null} clears one), as a scheduling pass finds them.
+     *
+     * @return how many of the jobs exist (and were set)
+     */
+    int setReasons(java.util.Map<String, String> reasons);
+
+    /**
      * Marks a queued job as one no node can fit, saying why.
      *
      * @return false when the job is not queued (or does not exist)

@@ -140,6 +140,14 @@ interface JobQueueContract extends StoreFixture {
         assertThat(store().setReason("j1", null)).isTrue();
         assertThat(job("j1").reason()).isNull();
         assertThat(store().setReason("ghost", "x")).isFalse();
+        submit("j2", 0);
+        java.util.Map<String, String> reasons = new java.util.HashMap<>();
+        reasons.put("j1", "waiting for capacity");
+        reasons.put("j2", null);
+        reasons.put("ghost", "x");
+        assertThat(store().setReasons(reasons)).isEqualTo(2);
+        assertThat(job("j1").reason()).isEqualTo("waiting for capacity");
+        assertThat(job("j2").reason()).isNull();
     }
 
     @Test

@@ -329,6 +329,21 @@ final class SqlStore implements Store {
     }
 
     @Override
+    public int setReasons(Map<String, String> reasons) {
+        if (reasons.isEmpty()) {
+            return 0;
+        }
+        Instant now = now();
+        return tx.write("set reasons of " + reasons.size() + " jobs", c -> {
+            int set = 0;
+            for (Map.Entry<String, String> r : reasons.entrySet()) {
+                set += JobTable.setReason(c, r.getKey(), r.getValue(), now) ? 1 : 0;
+            }
+            return set;
+        });
+    }
+
+    @Override
     public boolean markUnplaceable(String jobId, String reason) {
         Objects.requireNonNull(reason, "reason");
         Instant now = now();
