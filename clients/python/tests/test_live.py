@@ -38,6 +38,17 @@ class CoordinatorTest(unittest.TestCase):
             self.client.job("no-such-job").status()
         self.assertEqual((unknown.exception.status, unknown.exception.code), (404, "unknown_job"))
 
+    def test_a_batch_is_queued_in_order_or_refused_whole(self):
+        before = count_jobs(self.client)
+        jobs = hearth.Job.submit_all(self.client, [{"command": ["sleep", "60"]}, {"command": ["sleep", "61"]}])
+        self.assertEqual([j.status()["state"] for j in jobs], ["queued", "queued"])
+        with self.assertRaises(hearth.ApiError) as refused:
+            hearth.Job.submit_all(self.client, [{"command": ["true"]}, {"command": ["true"], "memory": "lots"}])
+        self.assertEqual((refused.exception.status, refused.exception.field), (400, "jobs[1].memory"))
+        self.assertEqual(count_jobs(self.client), before + 2)
+        for j in jobs:
+            j.cancel()
+
     @unittest.skipUnless(FLAKY, "needs HEARTH_FLAKY_URL")
     def test_a_retried_submit_makes_one_job(self):
         before = count_jobs(self.client)

@@ -17,6 +17,7 @@ from .errors import ApiError
 
 ENDPOINTS = {
     "submit_job": ("POST", "/v1/jobs"),
+    "submit_jobs": ("POST", "/v1/jobs/batch"),
     "list_jobs": ("GET", "/v1/jobs"),
     "get_job": ("GET", "/v1/jobs/{id}"),
     "job_logs": ("GET", "/v1/jobs/{id}/logs"),

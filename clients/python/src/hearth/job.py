@@ -57,6 +57,25 @@ class Job:
         made = json.loads(data.decode("utf-8"))
         return cls(client, made["id"], made, (headers.get("Idempotent-Replayed") or "").lower() == "true")
 
+    @classmethod
+    def submit_all(cls, client, docs, idempotency_key=None):
+        """Submits up to 1,000 job documents (dicts) in one call (``POST /v1/jobs/batch``): the coordinator queues
+        all of them or none, and a refusal's ``field`` names the document (``jobs[3].memory``). Retried with one
+        ``Idempotency-Key`` as :meth:`submit` is. Returns the jobs in the order given."""
+        docs = list(docs)
+        if not 1 <= len(docs) <= 1000:
+            raise ValueError(f"a batch holds 1 to 1000 jobs; got {len(docs)}")
+        key = idempotency_key or str(uuid.uuid4())
+        body = json.dumps({"jobs": [dict(d) for d in docs]}).encode("utf-8")
+
+        def post():
+            return client._http.call("submit_jobs", body=body, headers={"Content-Type": "application/json",
+                                                                       "Idempotency-Key": key})
+
+        status, headers, data = _transport.with_retries(client.retries, post)
+        replayed = (headers.get("Idempotent-Replayed") or "").lower() == "true"
+        return [cls(client, made["id"], made, replayed) for made in json.loads(data.decode("utf-8"))["jobs"]]
+
     def status(self):
         """The job now (a dict: id, state, nodeId, result, verdict...)."""
         return self.client._http.json("get_job", (self.id,))

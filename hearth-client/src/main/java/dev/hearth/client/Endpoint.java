@@ -12,6 +12,7 @@ import java.util.List;
  */
 enum Endpoint {
     SUBMIT_JOB("POST", "/v1/jobs"),
+    SUBMIT_JOBS("POST", "/v1/jobs/batch"),
     LIST_JOBS("GET", "/v1/jobs"),
     GET_JOB("GET", "/v1/jobs/{id}"),
     JOB_LOGS("GET", "/v1/jobs/{id}/logs"),

@@ -21,6 +21,8 @@ public final class Jobs {
 
     /** The most jobs a page holds, as the coordinator allows. */
     public static final int MAX_PAGE = 500;
+    /** The most jobs one {@link #submitAll} sends, as the coordinator allows. */
+    public static final int MAX_BATCH = 1000;
     /** The most pages {@link #all} follows, so a coordinator that answers the same page for ever cannot hold it. */
     static final int MAX_PAGES = 10_000;
 
@@ -61,6 +63,56 @@ public final class Jobs {
         JobInfo info = JobInfo.of(Transport.parse(Endpoint.SUBMIT_JOB, made.body()));
         boolean replayed = made.headers().firstValue("Idempotent-Replayed").map("true"::equalsIgnoreCase).orElse(false);
         return new Job(client, transport, info.id(), Optional.of(info), replayed);
+    }
+
+    /** As {@link #submitAll(List, SubmitOptions)} with a fresh key and the client's retry policy. */
+    public List<Job> submitAll(List<JobDocument> docs) throws IOException, InterruptedException {
+        return submitAll(docs, SubmitOptions.defaults().withRetries(client.retries()));
+    }
+
+    /**
+     * Submits up to {@value #MAX_BATCH} JSON job documents in one call ({@code POST /v1/jobs/batch}): uploads their
+     * inputs as blobs, then posts them together with the options' {@code Idempotency-Key}, tried again as
+     * {@link #submit(JobDocument, SubmitOptions)} is. The coordinator queues all of them or none.
+     *
+     * @return the jobs, in the order of {@code docs}
+     * @throws IllegalArgumentException when {@code docs} is empty, longer than {@value #MAX_BATCH}, or holds a YAML
+     *     document (naming its index: a batch is JSON)
+     * @throws HearthApiException when the coordinator refuses the batch: its {@code field} names the document and
+     *     its field ({@code jobs[3].memory}); 402 when the prices together cannot be held, 429 over a quota
+     */
+    public List<Job> submitAll(List<JobDocument> docs, SubmitOptions options) throws IOException,
+            InterruptedException {
+        if (docs.isEmpty() || docs.size() > MAX_BATCH) {
+            throw new IllegalArgumentException("a batch holds 1 to " + MAX_BATCH + " jobs; got " + docs.size());
+        }
+        List<String> bodies = new ArrayList<>(docs.size());
+        for (int i = 0; i < docs.size(); i++) {
+            JobDocument doc = docs.get(i);
+            if (!JobDocument.JSON.equals(doc.mediaType())) {
+                throw new IllegalArgumentException("docs[" + i + "] is " + doc.mediaType() + "; a batch takes JSON "
+                        + "documents (submit a YAML one with submit)");
+            }
+            Map<String, String> digests = new LinkedHashMap<>();
+            for (Map.Entry<String, Path> input : doc.inputs().entrySet()) {
+                digests.put(input.getKey(), client.blobs().upload(input.getValue()).digest());
+            }
+            bodies.add(doc.bodyWith(digests));
+        }
+        String body = "{\"jobs\":[" + String.join(",", bodies) + "]}";
+        HttpResponse<String> made = options.retries().run(() -> transport.send(Endpoint.SUBMIT_JOBS,
+                transport.request(Endpoint.SUBMIT_JOBS, List.of(), null, transport.callTimeout())
+                        .header("Content-Type", JobDocument.JSON)
+                        .header("Idempotency-Key", options.idempotencyKey())
+                        .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(),
+                transport.callTimeout()));
+        boolean replayed = made.headers().firstValue("Idempotent-Replayed").map("true"::equalsIgnoreCase).orElse(false);
+        List<Job> jobs = new ArrayList<>(docs.size());
+        for (JsonNode j : Transport.parse(Endpoint.SUBMIT_JOBS, made.body()).path("jobs")) {
+            JobInfo info = JobInfo.of(j);
+            jobs.add(new Job(client, transport, info.id(), Optional.of(info), replayed));
+        }
+        return jobs;
     }
 
     /** A handle on an existing job (nothing is asked of the coordinator until it is used). */

@@ -24,6 +24,29 @@ class JobsTest {
     Path dir;
 
     @Test
+    @DisplayName("submitAll queues a batch in one call, in order; a bad document refuses all, naming jobs[i]")
+    void submitAll() throws Exception {
+        try (CoordinatorServer c = Coordinators.start(dir); HearthClient hearth = Coordinators.client(c, dir)) {
+            List<Job> jobs = hearth.jobs().submitAll(List.of(JobDocument.builder().command("echo", "1").build(),
+                    JobDocument.json("{\"command\":[\"echo\",\"2\"],\"priority\":3}")));
+            assertThat(jobs).hasSize(2);
+            assertThat(jobs.get(0).submitted().orElseThrow().state()).isEqualTo("queued");
+            assertThat(jobs.get(1).status().json().get("priority").asInt()).isEqualTo(3);
+            assertThatThrownBy(() -> hearth.jobs().submitAll(List.of(JobDocument.builder().command("true").build(),
+                    JobDocument.builder().command("true").memory("lots").build())))
+                    .isInstanceOfSatisfying(HearthApiException.class, e -> {
+                        assertThat(e.status()).isEqualTo(400);
+                        assertThat(e.field()).contains("jobs[1].memory");
+                        assertThat(e.operation()).isEqualTo("POST /v1/jobs/batch");
+                    });
+            assertThatThrownBy(() -> hearth.jobs().submitAll(List.of(JobDocument.yaml("command: [true]\n"))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("docs[0] is application/yaml");
+            assertThatThrownBy(() -> hearth.jobs().submitAll(List.of())).isInstanceOf(IllegalArgumentException.class);
+            assertThat(hearth.jobs().all(null, 100)).hasSize(2);
+        }
+    }
+
+    @Test
     @DisplayName("a submit whose answer is lost is tried again with the same Idempotency-Key and makes one job")
     void retriedSubmitMakesOneJob() throws Exception {
         try (CoordinatorServer c = Coordinators.start(dir); FlakyProxy proxy = new FlakyProxy(c.port());
