@@ -39,9 +39,9 @@ import java.util.random.RandomGenerator;
  * at most {@link #CONNECTS_IN_FLIGHT} at a time, each heartbeating from its registration on at a random phase
  * within one interval (seeded, so runs are alike); let one interval pass uncounted; then open the measurement window,
  * submit M jobs, B per call through {@code POST /v1/jobs/batch} ({@link #BATCHES_IN_FLIGHT} calls at a time; with
- * {@code --batch 1} each through {@code POST /v1/jobs}, {@link #SUBMITS_IN_FLIGHT} at a time) and wait out the window. CPU is read
- * from /proc at the window's two ends; heartbeats count when sent inside it. After the window, up to
- * {@link #GRACE} more is given for acks and offers still on their way.
+ * {@code --batch 1} each through {@code POST /v1/jobs}, {@link #SUBMITS_IN_FLIGHT} at a time) and wait out the
+ * window. CPU is read from /proc at the window's two ends; heartbeats count when sent inside it. After the window, up
+ * to {@link #GRACE} more is given for acks and offers still on their way.
  */
 public final class AgentsSim {
 

@@ -75,7 +75,8 @@ public record AgentsSimResult(int agents, double intervalSeconds, double windowS
                 .put("windowSeconds", round(windowSeconds)).put("registerSeconds", round(registerSeconds))
                 .put("heartbeatsSent", heartbeatsSent).put("heartbeatsAcked", heartbeatsAcked());
         heartbeatRtt.ifPresent(s -> percentiles(o, "heartbeatRtt", s));
-        o.put("jobsSubmitted", jobsSubmitted).put("jobsPerCall", batch).put("submitSeconds", round(submitSeconds)).put("jobsOffered", jobsOffered)
+        o.put("jobsSubmitted", jobsSubmitted).put("jobsPerCall", batch).put("submitSeconds", round(submitSeconds))
+                .put("jobsOffered", jobsOffered)
                 .put("jobsPlacedPerSecond", round(placedPerSecond)).put("resultsAccepted", resultsAccepted);
         submitToOffer.ifPresent(s -> percentiles(o, "submitToOffer", s));
         o.put("coordinatorCpuPercentOfOneCore", round(coordinatorCpuPercent))

@@ -109,6 +109,7 @@ class AgentsSimTest {
                 .contains("submit to offer p50 / p99 / max  -")
                 .contains("store                            postgresql, 2 coordinators");
         assertThat(result.json()).contains("\"heartbeatRttP50Millis\":50.5").contains("\"heartbeatRttP99Millis\":99.0")
-                .contains("\"coordinatorCpuPercentOfOneCore\":42.5").contains("\"jobsPerCall\":250").doesNotContain("submitToOffer");
+                .contains("\"coordinatorCpuPercentOfOneCore\":42.5").contains("\"jobsPerCall\":250")
+                .doesNotContain("submitToOffer");
     }
 }

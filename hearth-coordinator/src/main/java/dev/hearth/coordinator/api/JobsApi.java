@@ -512,7 +512,7 @@ public final class JobsApi implements HttpService {
         return at.isPresent();
     }
 
-    /** {@link #view} of a plain job just queued: it has no result, verdict or node yet, and its hold is {@code hold}. */
+    /** {@link #view} of a plain job just queued: no result, verdict or node yet, and its hold is {@code hold}. */
     private static ObjectNode queuedView(JobRecord j, HoldRequest hold) {
         ObjectNode v = baseView(j);
         v.put("price", Credits.format(hold.amountMicros())).put("account", hold.accountId())

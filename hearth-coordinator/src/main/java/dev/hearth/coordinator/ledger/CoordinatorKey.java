@@ -22,8 +22,9 @@ import java.util.Set;
 
 /**
  * The coordinator's own Ed25519 key (a JDK key pair; signatures by {@link dev.hearth.core.receipt.Ed25519}), which
- * signs what it sends out, such as settlement webhook payments. Created on first start in {@code DATA/coordinator.key} (mode 600; two lines: the private key as PKCS#8
- * and the public key as X.509, both base64); a key file others can read is refused. Immutable; thread-safe.
+ * signs what it sends out, such as settlement webhook payments. Created on first start in
+ * {@code DATA/coordinator.key} (mode 600; two lines: the private key as PKCS#8 and the public key as X.509, both
+ * base64); a key file others can read is refused. Immutable; thread-safe.
  */
 public final class CoordinatorKey {
 

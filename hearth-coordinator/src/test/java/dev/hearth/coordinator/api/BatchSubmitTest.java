@@ -121,7 +121,8 @@ class BatchSubmitTest {
     @DisplayName("the batch's form: a jobs array of 1 to 1000 documents and nothing else")
     void form() throws Exception {
         String[][] cases = {
-            {"", "jobs"}, {"[]", "jobs"}, {"{\"job\":[]}", "jobs"}, {"{\"jobs\":{}}", "jobs"}, {"{\"jobs\":[]}", "jobs"},
+            {"", "jobs"}, {"[]", "jobs"}, {"{\"job\":[]}", "jobs"}, {"{\"jobs\":{}}", "jobs"},
+            {"{\"jobs\":[]}", "jobs"},
             {"{\"jobs\":[{\"command\":[\"true\"]}],\"priority\":3}", "priority"},
         };
         for (String[] c : cases) {
