@@ -56,6 +56,9 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
     private final LedgerHooks ledger;
     private volatile java.util.function.Consumer<List<String>> onLeased = ids -> { };
     private final ConcurrentLinkedQueue<Claim> claims = new ConcurrentLinkedQueue<>();
+    /** Nodes with a claim not yet reclaimed (how many): placement passes them over until a pass took it. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Integer> claiming =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final LeasePolicy leases;
     private Instant lastHousekeeping = Instant.MIN;
     private volatile boolean running = true;
@@ -150,6 +153,10 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
      */
     @Override
     public void claimed(String nodeId, Map<String, Long> held, Instant grantedBy) {
+        // before the claim is queued and before the registration greets the node: a pass that already took this
+        // pass's claims and now places must not lease to the node (its next pass would take the lease back as one
+        // granted by the registration and not claimed)
+        claiming.merge(nodeId, 1, Integer::sum);
         claims.add(new Claim(nodeId, Map.copyOf(held), grantedBy));
         wake();
     }
@@ -194,7 +201,14 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
 
     private void reclaim() {
         for (Claim c = claims.poll(); c != null; c = claims.poll()) {
-            List<String> taken = store.reclaimUnclaimed(c.nodeId(), c.held(), c.grantedBy());
+            List<String> taken;
+            try {
+                taken = store.reclaimUnclaimed(c.nodeId(), c.held(), c.grantedBy());
+            } catch (RuntimeException e) {
+                claims.add(c); // the store failed: the claim waits for the next pass, and the node stays unplaced
+                throw e;
+            }
+            claiming.computeIfPresent(c.nodeId(), (n, k) -> k > 1 ? k - 1 : null);
             if (!taken.isEmpty()) {
                 taken.forEach(ledger.jobEnded()); // a run the node lost may have used the job's last attempt
                 try (var fields = LogFields.scope().with(LogFields.NODE, c.nodeId())) {
@@ -373,8 +387,8 @@ public final class SchedulerLoop implements AutoCloseable, LeaseClaims {
         Set<String> cordoned = store.cordoned().keySet();
         Map<String, NodeLimits> stored = store.nodeLimits();
         for (NodeSession s : hub.sessions()) {
-            if (!s.isGreeted()) {
-                continue; // registering: its registered is not queued yet
+            if (!s.isGreeted() || claiming.containsKey(s.nodeId())) {
+                continue; // registering: its registered is not queued yet, or its claims are not taken yet
             }
             Capacity c = s.capacity();
             JobIndex.Load u = index.load(s.nodeId());
