@@ -79,6 +79,20 @@ class ArchitectureTest {
     }
 
     @Test
+    @DisplayName("the store's JSON columns are read only inside the store: the rest of the coordinator gets typed "
+            + "records (a job's spec, an accepted result, a verdict's checks)")
+    void jsonStaysInTheStore() {
+        String store = "dev.hearth.coordinator.store.";
+        noClasses().that().resideOutsideOfPackage("dev.hearth.coordinator.store..")
+                .should().callMethod(store + "JobRecord", "specJson")
+                .orShould().callMethod(store + "ResultRecord", "resultJson")
+                .orShould().callMethod(store + "VerdictRecord", "checksJson")
+                .orShould().callMethod(store + "StoredSpec", "parse", String.class.getName())
+                .orShould().callMethod(store + "StoredSpec", "traceIdOf", String.class.getName())
+                .check(hearth);
+    }
+
+    @Test
     @DisplayName("no package cycles among the agent's packages, the host runtimes included (the CLI above them)")
     void noAgentPackageCycles() {
         com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices()

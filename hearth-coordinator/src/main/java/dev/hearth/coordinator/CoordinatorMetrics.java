@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator;
 
-import dev.hearth.coordinator.oracle.Check;
+import dev.hearth.coordinator.store.Check;
 import dev.hearth.coordinator.oracle.Verdict;
 import dev.hearth.coordinator.scheduler.PlacementTimings;
 import dev.hearth.core.protocol.MessageTypes;

@@ -3,7 +3,7 @@ package dev.hearth.coordinator.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hearth.coordinator.StoredSpec;
+import dev.hearth.coordinator.store.StoredSpec;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.core.json.Json;
@@ -46,7 +46,7 @@ public final class JobDetailsApi implements HttpService {
                     + "--retain-finished): its spec is gone");
             return;
         }
-        StoredSpec stored = StoredSpec.parse(job.get().specJson());
+        StoredSpec stored = job.get().spec();
         JobOffer.WireJobSpec s = stored.spec();
         ObjectNode v = Json.mapper().createObjectNode().put("id", id).put("image", s.image());
         v.putPOJO("command", s.command());

@@ -78,7 +78,7 @@ public final class JobLogsApi {
         if (result.isPresent()) {
             long epoch = result.get().epoch();
             Optional<Path> file = logs.file(id, epoch, Files::exists);
-            String proof = file.isPresent() ? null : JobsApi.message(result.get()).logs();
+            String proof = file.isPresent() ? null : result.get().message().logs();
             return new Source(epoch, file, file.isPresent() ? null
                     : (proof == null ? "" : proof).getBytes(StandardCharsets.UTF_8), true);
         }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.coordinator.blobs.BlobFiles;
@@ -114,7 +113,7 @@ public final class JobOutputsApi implements HttpService {
             return Optional.empty();
         }
         Optional<ResultRecord> result = store.result(id);
-        JobResultMessage m = result.map(JobOutputsApi::message).orElse(null);
+        JobResultMessage m = result.map(ResultRecord::message).orElse(null);
         if (m == null || m.receipt() == null) {
             return Optional.of(List.of());
         }
@@ -127,11 +126,4 @@ public final class JobOutputsApi implements HttpService {
         }).toList());
     }
 
-    private static JobResultMessage message(ResultRecord r) {
-        try {
-            return Json.mapper().readValue(r.resultJson(), JobResultMessage.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored result of job " + r.jobId() + " is unreadable", e);
-        }
-    }
 }

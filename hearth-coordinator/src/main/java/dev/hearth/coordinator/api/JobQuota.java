@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.api;
 
-import dev.hearth.coordinator.StoredSpec;
+import dev.hearth.coordinator.store.StoredSpec;
 import dev.hearth.coordinator.store.Hold;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
@@ -67,7 +67,7 @@ final class JobQuota {
                     String.valueOf(concurrent)));
         }
         for (JobRecord j : live) {
-            StoredSpec s = StoredSpec.parse(j.specJson());
+            StoredSpec s = j.spec();
             cpus += cpus(s);
             memory += memory(s);
             gpus += s.gpuCount();

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.hearth.coordinator.StoredSpec;
+import dev.hearth.coordinator.store.StoredSpec;
 import dev.hearth.coordinator.hub.AgentHub;
 import dev.hearth.coordinator.ledger.RateCard;
 import dev.hearth.coordinator.store.AccountKind;
@@ -459,7 +459,7 @@ public final class JobsApi implements HttpService {
         if (!mine(req, res, id) || pruned(res, id)) {
             return;
         }
-        Optional<JobResultMessage> m = store.result(id).map(JobsApi::message);
+        Optional<JobResultMessage> m = store.result(id).map(ResultRecord::message);
         if (m.isEmpty() || m.get().receipt() == null) {
             JsonResponses.error(res, 404, "no_receipt", m.isEmpty() ? "job " + id + " has no result yet"
                     : "the result of job " + id + " carries no receipt (a Hypernode v2.0 agent sent it)");
@@ -551,7 +551,7 @@ public final class JobsApi implements HttpService {
                 ObjectNode cv = copies.addObject().put("id", c.id()).put("index", c.copyIndex())
                         .put("state", c.state().name().toLowerCase(Locale.ROOT));
                 putIf(cv, "nodeId", c.nodeId());
-                store.result(c.id()).ifPresent(r -> putIf(cv, "logsHash", message(r).logsHash()));
+                store.result(c.id()).ifPresent(r -> putIf(cv, "logsHash", r.message().logsHash()));
                 store.verdict(c.id()).ifPresent(d -> {
                     cv.put("verdict", d.outcome().name().toLowerCase(Locale.ROOT));
                     putIf(cv, "flagged", d.flagged());
@@ -574,13 +574,13 @@ public final class JobsApi implements HttpService {
         }
         putIf(v, "flagged", d.flagged());
         var checks = v.putArray("checks");
-        Verdict.checks(d.checksJson()).forEach(c -> checks.addObject().put("name", c.name())
+        d.checks().forEach(c -> checks.addObject().put("name", c.name())
                 .put("outcome", c.outcome().wireName()).put("detail", c.detail()));
         return v;
     }
 
     private static JsonNode resultView(ResultRecord r) {
-        JobResultMessage m = message(r);
+        JobResultMessage m = r.message();
         ObjectNode v = Json.mapper().createObjectNode();
         v.put("status", m.status()).put("exitCode", m.exitCode()).put("nodeId", r.nodeId()).put("epoch", r.epoch());
         putIf(v, "message", m.message());
@@ -604,13 +604,6 @@ public final class JobsApi implements HttpService {
         }
     }
 
-    static JobResultMessage message(ResultRecord r) {
-        try {
-            return Json.mapper().readValue(r.resultJson(), JobResultMessage.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored result of job " + r.jobId() + " is unreadable", e);
-        }
-    }
 
     private static void putIf(ObjectNode v, String field, String value) {
         if (value != null) {

@@ -2,9 +2,8 @@
 package dev.hearth.coordinator.hub;
 
 import dev.hearth.coordinator.CoordinatorMetrics;
-import dev.hearth.coordinator.StoredSpec;
 import dev.hearth.coordinator.logs.JobLogs;
-import dev.hearth.coordinator.oracle.Check;
+import dev.hearth.coordinator.store.Check;
 import dev.hearth.coordinator.oracle.Oracle;
 import dev.hearth.coordinator.oracle.VerificationQueue;
 import dev.hearth.coordinator.oracle.Verdict;
@@ -365,7 +364,7 @@ public final class MessageHandler {
                 : job.filter(j -> node.nodeId().equals(j.nodeId())).map(JobRecord::epoch).orElse(-1L);
         // the verdict and the settlement run on this thread: their lines carry the job's fields too; the trace id is
         // the one the job was stored under, never one a node sends
-        String trace = job.map(j -> StoredSpec.traceIdOf(j.specJson())).orElse(null);
+        String trace = job.map(JobRecord::traceId).orElse(null);
         try (var fields = LogFields.job(r.id(), node.nodeId(), epoch, trace)) {
             result(node, r, job, epoch);
         }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.oracle;
 
+import dev.hearth.coordinator.store.Check;
 import dev.hearth.core.InvalidInputException;
 import java.util.Arrays;
 import java.util.List;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.oracle;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.hearth.coordinator.oracle.CopyComparison.Copy;
 import dev.hearth.coordinator.oracle.CopyComparison.Judgement;
 import dev.hearth.coordinator.oracle.CopyComparison.Outcome;
@@ -10,7 +9,6 @@ import dev.hearth.coordinator.store.ResultRecord;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.coordinator.store.VerdictOutcome;
 import dev.hearth.coordinator.store.VerdictRecord;
-import dev.hearth.core.json.Json;
 import dev.hearth.core.protocol.JobResultMessage;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,16 +56,9 @@ public record Copies(JobRecord parent, List<JobRecord> copies, List<Copy> views,
         if (judgement != Judgement.PASSED || result.isEmpty()) {
             return new Copy(c.copyIndex(), c.nodeId(), judgement, null, List.of());
         }
-        JobResultMessage m = message(result.get());
+        JobResultMessage m = result.get().message();
         return new Copy(c.copyIndex(), result.get().nodeId(), judgement, m.logsHash(),
                 m.receipt() == null ? List.of() : m.receipt().outputs());
     }
 
-    private static JobResultMessage message(ResultRecord r) {
-        try {
-            return Json.mapper().readValue(r.resultJson(), JobResultMessage.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored result of job " + r.jobId() + " is unreadable", e);
-        }
-    }
 }

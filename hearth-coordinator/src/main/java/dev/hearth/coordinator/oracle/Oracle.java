@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.oracle;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.hearth.coordinator.StoredSpec;
+import dev.hearth.coordinator.store.Check;
+import dev.hearth.coordinator.store.StoredSpec;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.Lease;
 import dev.hearth.coordinator.store.NodeRecord;
 import dev.hearth.coordinator.store.ResultRecord;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.core.InvalidInputException;
-import dev.hearth.core.json.Json;
 import dev.hearth.core.proof.ProofHashes;
 import dev.hearth.core.protocol.JobResultMessage;
 import dev.hearth.core.protocol.Protocol;
@@ -59,11 +58,11 @@ public final class Oracle {
 
     /** Judges a result that was accepted for verification. */
     public Verdict judge(ResultRecord result) {
-        JobResultMessage m = message(result);
+        JobResultMessage m = result.message();
         Optional<JobRecord> job = store.job(result.jobId());
         Optional<Lease> lease = store.lease(result.jobId(), result.epoch());
         Optional<NodeRecord> node = store.node(result.nodeId());
-        Optional<StoredSpec> spec = job.map(j -> StoredSpec.parse(j.specJson()));
+        Optional<StoredSpec> spec = job.map(JobRecord::spec);
         Receipt receipt = m.receipt();
         boolean legacy = node.map(n -> Protocol.HYPERNODE_V2.equals(n.protocolVersion())).orElse(false);
         boolean unsigned = receipt == null && m.signature() == null;
@@ -208,15 +207,5 @@ public final class Oracle {
                 m.startedAt() == null ? null : Instant.ofEpochMilli(m.startedAt()),
                 m.completedAt() == null ? null : Instant.ofEpochMilli(m.completedAt()),
                 spec.map(s -> s.spec().timeoutSeconds()).orElse(0L), spec.map(StoredSpec::estimatedSeconds).orElse(0L));
-    }
-
-    /** The result message as stored. */
-    static JobResultMessage message(ResultRecord r) {
-        try {
-            return Json.mapper().readValue(r.resultJson(), JobResultMessage.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored result of job " + r.jobId() + " is unreadable: "
-                    + e.getOriginalMessage(), e);
-        }
     }
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.oracle;
 
-import dev.hearth.coordinator.StoredSpec;
+import dev.hearth.coordinator.store.Check;
+import dev.hearth.coordinator.store.StoredSpec;
 import dev.hearth.coordinator.store.Lease;
 import dev.hearth.coordinator.store.ResultRecord;
 import dev.hearth.core.protocol.JobOffer;

@@ -1,15 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.oracle;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.hearth.coordinator.store.Check;
 import dev.hearth.coordinator.store.VerdictOutcome;
 import dev.hearth.coordinator.store.VerdictRecord;
-import dev.hearth.core.json.Json;
-import java.io.UncheckedIOException;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -51,7 +46,7 @@ public record Verdict(String jobId, long epoch, String nodeId, VerdictOutcome ou
     /** The stored form. */
     VerdictRecord record() {
         return new VerdictRecord(jobId, epoch, nodeId, outcome, failure().map(Check::name).orElse(null),
-                failure().map(Check::detail).orElse(null), checksJson(checks), null, 0, null);
+                failure().map(Check::detail).orElse(null), VerdictRecord.checksJson(checks), null, 0, null);
     }
 
     /** A stored verdict read back; empty while it is pending. */
@@ -59,29 +54,6 @@ public record Verdict(String jobId, long epoch, String nodeId, VerdictOutcome ou
         if (r.outcome() == VerdictOutcome.PENDING) {
             return Optional.empty();
         }
-        return Optional.of(new Verdict(r.jobId(), r.epoch(), r.nodeId(), r.outcome(), checks(r.checksJson())));
-    }
-
-    /** The checks as JSON: {@code [{"name":..,"outcome":"holds|fails|skipped","detail":..}, ...]}. */
-    public static String checksJson(List<Check> checks) {
-        ArrayNode out = Json.mapper().createArrayNode();
-        checks.forEach(c -> out.addObject().put("name", c.name()).put("outcome", c.outcome().wireName())
-                .put("detail", c.detail()));
-        return out.toString();
-    }
-
-    /** Reads {@link #checksJson}; null or empty text is no checks. */
-    public static List<Check> checks(String json) {
-        if (json == null || json.isBlank()) {
-            return List.of();
-        }
-        try {
-            List<Map<String, String>> rows = Json.mapper().readValue(json, new TypeReference<>() { });
-            return rows.stream().map(m -> new Check(m.get("name"),
-                    Check.Outcome.valueOf(m.get("outcome").toUpperCase(java.util.Locale.ROOT)),
-                    String.valueOf(m.get("detail")))).toList();
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException("stored checks are not readable: " + e.getOriginalMessage(), e);
-        }
+        return Optional.of(new Verdict(r.jobId(), r.epoch(), r.nodeId(), r.outcome(), r.checks()));
     }
 }

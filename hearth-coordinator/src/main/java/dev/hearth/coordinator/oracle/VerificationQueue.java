@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.oracle;
 
+import dev.hearth.coordinator.store.Check;
 import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.ResultRecord;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.coordinator.store.VerdictOutcome;
 import dev.hearth.coordinator.store.VerdictRecord;
-import dev.hearth.coordinator.StoredSpec;
+import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.core.log.LogFields;
 import java.time.Duration;
 import java.time.Instant;
@@ -125,7 +126,7 @@ public final class VerificationQueue implements AutoCloseable {
     }
 
     private void verify(ResultRecord result) {
-        String trace = store.job(result.jobId()).map(j -> StoredSpec.traceIdOf(j.specJson())).orElse(null);
+        String trace = store.job(result.jobId()).map(JobRecord::traceId).orElse(null);
         try (var fields = LogFields.job(result.jobId(), result.nodeId(), result.epoch(), trace)) {
             judge(result);
         }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.scheduler;
 
-import dev.hearth.coordinator.StoredSpec;
+import dev.hearth.coordinator.store.StoredSpec;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.JobWatch;
@@ -201,9 +201,7 @@ final class JobIndex implements JobWatch {
         Queued q = queued.get(jobId);
         if (q != null) {
             JobRecord j = q.job();
-            queued.put(jobId, new Queued(new JobRecord(j.id(), j.specJson(), j.priority(), j.maxRetries(),
-                    j.attempts(), j.state(), reason, j.submittedAt(), j.updatedAt(), j.nodeId(), j.epoch(),
-                    j.parentId(), j.copyIndex(), j.redundancy()), q.spec(), q.needs()));
+            queued.put(jobId, new Queued(j.withReason(reason), q.spec(), q.needs()));
         }
     }
 
@@ -289,7 +287,7 @@ final class JobIndex implements JobWatch {
 
     private static Optional<StoredSpec> spec(JobRecord j) {
         try {
-            StoredSpec s = StoredSpec.parse(j.specJson());
+            StoredSpec s = j.spec();
             nanoCpus(s);
             memoryBytes(s);
             return Optional.of(s);

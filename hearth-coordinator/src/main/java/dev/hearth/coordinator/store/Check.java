@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.hearth.coordinator.oracle;
+package dev.hearth.coordinator.store;
 
 import java.util.Locale;
 import java.util.Objects;
@@ -35,19 +35,19 @@ public record Check(String name, Outcome outcome, String detail) {
         Objects.requireNonNull(detail, "detail");
     }
 
-    static Check holds(String name, String detail) {
+    public static Check holds(String name, String detail) {
         return new Check(name, Outcome.HOLDS, detail);
     }
 
-    static Check fails(String name, String detail) {
+    public static Check fails(String name, String detail) {
         return new Check(name, Outcome.FAILS, detail);
     }
 
-    static Check skipped(String name, String detail) {
+    public static Check skipped(String name, String detail) {
         return new Check(name, Outcome.SKIPPED, detail);
     }
 
-    static Check of(String name, boolean holds, String detail) {
+    public static Check of(String name, boolean holds, String detail) {
         return holds ? holds(name, detail) : fails(name, detail);
     }
 

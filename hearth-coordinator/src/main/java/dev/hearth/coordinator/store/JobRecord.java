@@ -59,4 +59,24 @@ public record JobRecord(String id, String specJson, int priority, int maxRetries
     public boolean hasAttemptsLeft() {
         return attempts < 1 + maxRetries;
     }
+
+    /**
+     * The spec as submitted, read from its stored JSON (which only the store writes and reads).
+     *
+     * @throws java.io.UncheckedIOException when the stored JSON is unreadable
+     */
+    public StoredSpec spec() {
+        return StoredSpec.parse(specJson);
+    }
+
+    /** The trace id the job was submitted under, or null (none, or a spec that cannot be read). */
+    public String traceId() {
+        return StoredSpec.traceIdOf(specJson);
+    }
+
+    /** This job with {@code reason} (null: none) and nothing else changed. */
+    public JobRecord withReason(String reason) {
+        return new JobRecord(id, specJson, priority, maxRetries, attempts, state, reason, submittedAt, updatedAt,
+                nodeId, epoch, parentId, copyIndex, redundancy);
+    }
 }

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.store;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.hearth.core.json.Json;
+import dev.hearth.core.protocol.JobResultMessage;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -25,5 +28,19 @@ public record ResultRecord(String jobId, long epoch, String nodeId, String statu
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(resultJson, "resultJson");
         Objects.requireNonNull(receivedAt, "receivedAt");
+    }
+
+    /**
+     * The result message as the node sent it, read from its stored JSON (which only the store writes and reads).
+     *
+     * @throws IllegalStateException when the stored JSON is unreadable (naming the job)
+     */
+    public JobResultMessage message() {
+        try {
+            return Json.mapper().readValue(resultJson, JobResultMessage.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored result of job " + jobId + " is unreadable: "
+                    + e.getOriginalMessage(), e);
+        }
     }
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.hearth.coordinator;
+package dev.hearth.coordinator.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.hearth.core.job.JobDocument;
