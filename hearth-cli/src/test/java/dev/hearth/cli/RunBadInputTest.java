@@ -25,8 +25,9 @@ class RunBadInputTest {
 
     @AfterEach
     void nothingCreated() throws Exception {
+        // none new: a container another test on the same engine removes meanwhile is not this run's doing
         assertThat(DockerFixture.hearthContainers()).as("containers created by a refused run")
-                .containsExactlyInAnyOrderElementsOf(before);
+                .isSubsetOf(before);
     }
 
     @ParameterizedTest(name = "{0} {1} -> mentions {2}")
