@@ -188,13 +188,14 @@ public final class MicroVmSandbox implements Sandbox {
     /**
      * Waits until the guest init is up (its ready frame), the point the {@code vm-boot} benchmark measures.
      *
-     * @return the time from {@link #start} to the ready frame, or empty when it did not come within {@code timeout}
+     * @return the time from {@link #start} to the ready frame (zero for a pooled VM, up before its job), or empty
+     *     when it did not come within {@code timeout}
      */
     public Optional<Duration> awaitReady(Duration timeout) throws InterruptedException {
         if (!ready.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
             return Optional.empty();
         }
-        return Optional.of(Duration.ofNanos(readyNanos - startNanos));
+        return Optional.of(Duration.ofNanos(Math.max(0, readyNanos - startNanos))); // a pooled VM was up before
     }
 
     @Override
