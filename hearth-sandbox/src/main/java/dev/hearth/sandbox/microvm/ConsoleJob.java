@@ -10,9 +10,10 @@ import java.util.List;
 
 /**
  * The per-job part of a job that runs in a pooled microVM, as the console requests the guest init reads while it
- * waits (its {@code W} frame; see {@code hearth-init}): {@code f MODE BASE64(PATH) BASE64(CONTENT)} per job file
- * (the path relative to {@code /job}), {@code e BASE64(ENV)} with the text a cold VM's {@code job.env} holds
- * (environment, secrets included, and argv), then {@code s HOSTNAME}. What a cold VM's config drive carries besides
+ * waits (its {@code W} frame; see {@code hearth-init}): {@code f MODE BASE64(PATH) LENGTH} per job file (the path
+ * relative to {@code /job}), followed by LENGTH characters of {@code BASE64(CONTENT)} and a newline; then
+ * {@code e BASE64(ENV)} with the text a cold VM's {@code job.env} holds (environment, secrets included, and argv);
+ * then {@code s HOSTNAME}. What a cold VM's config drive carries besides
  * (limits, user, network shape) the pooled VM got on its own drive at boot.
  *
  * <p>The lines carry secrets: they go to the VMM's console input only, and are never logged, put in an exception's
@@ -43,9 +44,10 @@ final class ConsoleJob {
         List<String> lines = new ArrayList<>();
         for (JobFile f : spec.files()) {
             String path = f.path().substring(SandboxSpec.WORKSPACE.length() + 1);
+            String content = b64.encodeToString(f.content());
             lines.add("f " + Integer.toOctalString(f.mode() & 0777) + " "
-                    + b64.encodeToString(path.getBytes(StandardCharsets.UTF_8)) + " "
-                    + b64.encodeToString(f.content()));
+                    + b64.encodeToString(path.getBytes(StandardCharsets.UTF_8)) + " " + content.length());
+            lines.add(content); // read by its length, not as a line: the guest's shell reads a line byte by byte
         }
         lines.add("e " + b64.encodeToString(ConfigDrive.environment(spec).getBytes(StandardCharsets.UTF_8)));
         lines.add("s " + hostname);

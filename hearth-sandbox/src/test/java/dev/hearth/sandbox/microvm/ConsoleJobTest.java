@@ -34,24 +34,26 @@ class ConsoleJobTest {
     }
 
     @Test
-    @DisplayName("files, then the environment as a cold VM's job.env has it, then start with the host name")
+    @DisplayName("files (a header with the length, then the content), the environment as in job.env, then start")
     void requestsInOrder() {
         SandboxSpec spec = spec(List.of(new JobFile("/job/dir/a b.txt", "hi\n".getBytes(StandardCharsets.UTF_8), 0640),
                 new JobFile("/job/run", new byte[] {0, 1, 2}, 04755)));
         List<String> lines = ConsoleJob.of(spec, "job-1").lines();
-        assertThat(lines).hasSize(4);
+        assertThat(lines).hasSize(6);
         String[] f = lines.get(0).split(" ");
         assertThat(f).hasSize(4);
         assertThat(f[0]).isEqualTo("f");
         assertThat(f[1]).isEqualTo("640");
         assertThat(decode(f[2])).isEqualTo("dir/a b.txt");
-        assertThat(decode(f[3])).isEqualTo("hi\n");
-        String[] run = lines.get(1).split(" ");
+        assertThat(f[3]).as("the content's length in base64 characters")
+                .isEqualTo(Integer.toString(lines.get(1).length()));
+        assertThat(decode(lines.get(1))).isEqualTo("hi\n");
+        String[] run = lines.get(2).split(" ");
         assertThat(run[1]).as("setuid and sticky bits are not delivered, as from the config drive").isEqualTo("755");
-        assertThat(Base64.getDecoder().decode(run[3])).containsExactly(0, 1, 2);
-        assertThat(lines.get(2)).startsWith("e ");
-        assertThat(decode(lines.get(2).substring(2))).isEqualTo(ConfigDrive.environment(spec));
-        assertThat(lines.get(3)).isEqualTo("s job-1");
+        assertThat(Base64.getDecoder().decode(lines.get(3))).containsExactly(0, 1, 2);
+        assertThat(lines.get(4)).startsWith("e ");
+        assertThat(decode(lines.get(4).substring(2))).isEqualTo(ConfigDrive.environment(spec));
+        assertThat(lines.get(5)).isEqualTo("s job-1");
     }
 
     @Test

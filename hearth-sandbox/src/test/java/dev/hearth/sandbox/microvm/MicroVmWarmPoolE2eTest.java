@@ -147,6 +147,25 @@ class MicroVmWarmPoolE2eTest {
     }
 
     @Test
+    @DisplayName("files up to the console limit reach a pooled job byte-exact, binary included")
+    void largestFilesOverTheConsole() throws Exception {
+        byte[] data = new byte[(int) MicroVmWarmPools.MAX_CONSOLE_FILE_BYTES];
+        new java.util.Random(16).nextBytes(data);
+        String sha = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+        SandboxSpec spec = job("sha256sum /job/blob.bin | cut -d' ' -f1")
+                .files(List.of(new JobFile("/job/blob.bin", data, 0600))).build();
+        awaitReady(spec);
+        try (Sandbox s = pools.create(spec)) {
+            assertThat(s.id()).startsWith("hearth-pool-");
+            long t0 = System.nanoTime();
+            Run r = run(s);
+            System.err.printf("a pooled job with %d bytes of files ran in %d ms%n", data.length,
+                    (System.nanoTime() - t0) / 1_000_000);
+            assertThat(r.out().trim()).isEqualTo(sha);
+        }
+    }
+
+    @Test
     @DisplayName("a job that cannot be pooled, or when none is ready, is made cold and still runs")
     void coldWhenNotPoolable() throws Exception {
         SandboxSpec big = job("wc -c < /job/big").files(List.of(new JobFile("/job/big",
