@@ -68,10 +68,11 @@ public final class BenchMain {
                                     saved state, and the save itself (stop, snapshot-save, QEMU gone), N rounds
                                     after a warm-up, and prints medians and p90s against the goal (resume
                                     < 1 s). --n N: 1 to 1000 (default 10).
-              first-command [--n N] Times create to the first output byte of 'echo ready' for Docker made
-                                    cold and for Docker from a warm pool (one ready container, refilled between
-                                    rounds), N rounds each after a warm-up, and prints medians and p90s against
-                                    the warm goal (< 150 ms p50) with the load average. --n N: 1 to 1000
+              first-command [--n N] Times create to the first output byte of 'echo ready' for Docker and for
+                                    QEMU microVMs, each made cold and taken from a warm pool (one ready sandbox,
+                                    refilled between rounds), N rounds each after a warm-up, and prints medians
+                                    and p90s side by side against the warm goal (< 150 ms p50) with the load
+                                    average. Builds the guest image first if not cached. --n N: 1 to 1000
                                     (default 10).
             """;
 

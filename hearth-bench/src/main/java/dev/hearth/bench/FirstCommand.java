@@ -11,20 +11,31 @@ import dev.hearth.sandbox.WarmPoolDriver;
 import dev.hearth.sandbox.docker.DockerDriver;
 import dev.hearth.sandbox.image.BaseImages;
 import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.image.ContentCache;
+import dev.hearth.sandbox.image.GuestImage;
+import dev.hearth.sandbox.image.GuestImages;
+import dev.hearth.sandbox.microvm.MicroVmDriver;
+import dev.hearth.sandbox.microvm.MicroVmSettings;
+import dev.hearth.sandbox.qemu.QemuVmm;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The {@code first-command} benchmark: time from asking a driver for a sandbox ({@link SandboxDriver#create}) to the
- * first byte the job's command prints, for Docker made cold and for Docker from a warm pool (size 1, refilled
- * between rounds, so each warm round finds one ready). The job is {@code echo ready} with hearth run's defaults
- * (no network, read-only root, limits, per-job {@code /job}); sandbox removal is not timed. One warm-up round each,
- * then {@code n} rounds, alternating which goes first.
+ * first byte the job's command prints, side by side for Docker made cold, Docker from a warm pool, a QEMU microVM
+ * booted cold and a QEMU microVM from a warm pool (each pool size 1, refilled between rounds, so each warm round
+ * finds one ready; every pool is ready again before any round is timed, so no refill competes with it). The job is
+ * {@code echo ready} with hearth run's defaults (no network, read-only root, limits, per-job {@code /job}); sandbox
+ * removal is not timed. One warm-up round each, then {@code n} rounds, alternating whether cold or warm goes first.
  */
 public final class FirstCommand {
 
@@ -32,44 +43,107 @@ public final class FirstCommand {
     static final double GOAL_MILLIS = 150;
     private static final Duration LIMIT = Duration.ofSeconds(60);
 
+    /** One runtime's cold driver and warm pools, and the times measured on each. */
+    private record Runtime(String label, SandboxDriver cold, WarmPoolDriver warm, List<Long> coldTimes,
+            List<Long> warmTimes) {
+        Runtime(String label, SandboxDriver cold, WarmPoolDriver warm) {
+            this(label, cold, warm, new ArrayList<>(), new ArrayList<>());
+        }
+    }
+
     private FirstCommand() {
     }
 
-    /** Runs the benchmark on the engine of DOCKER_HOST (or the default socket), building Hearth's busybox first. */
+    /**
+     * Runs the benchmark on the engine of DOCKER_HOST (or the default socket), building Hearth's busybox first, and
+     * on QEMU with Hearth's guest image (built first when it is not cached).
+     */
     public static void run(VmBootArgs args, PrintStream out, PrintStream progress)
             throws BenchmarkException, InterruptedException {
-        try (DockerDriver cold = DockerDriver.connect();
-                WarmPoolDriver warm = DockerDriver.connect().warmPools(new PoolSettings(1, Duration.ofMinutes(10)))) {
-            BaseImages.ensureBusybox(cold.images(), BuildProgress.silent());
-            out.printf(Locale.ROOT, "first-command: Docker cold vs warm pool, %d CPUs, load %s, 1 warm-up round, "
-                    + "then %d rounds%n", Runtime.getRuntime().availableProcessors(), load(), args.n());
-            out.flush();
-            List<Long> coldTimes = new ArrayList<>();
-            List<Long> warmTimes = new ArrayList<>();
-            for (int round = -1; round < args.n(); round++) {
-                awaitReady(warm);
-                boolean coldFirst = round % 2 == 0;
-                long a = firstByte(coldFirst ? cold : warm);
-                if (!coldFirst) {
-                    awaitReady(warm);
-                }
-                long b = firstByte(coldFirst ? warm : cold);
-                if (round >= 0) {
-                    coldTimes.add(coldFirst ? a : b);
-                    warmTimes.add(coldFirst ? b : a);
-                    progress.printf(Locale.ROOT, "first-command: round %d: cold %.0f ms, warm %.0f ms%n", round + 1,
-                            (coldFirst ? a : b) / 1e6, (coldFirst ? b : a) / 1e6);
-                }
+        Path runRoot = null;
+        try {
+            runRoot = Files.createTempDirectory("hfc-");
+            GuestImage image = new GuestImages(ContentCache.fromEnvironment(System.getenv()))
+                    .ensure(BuildProgress.silent());
+            QemuVmm qemu = QemuVmm.fromEnvironment(System.getenv());
+            qemu.check();
+            try (DockerDriver dockerCold = DockerDriver.connect();
+                    WarmPoolDriver dockerWarm = DockerDriver.connect().warmPools(pool());
+                    MicroVmDriver qemuCold = vms(qemu, image, runRoot);
+                    WarmPoolDriver qemuWarm = vms(qemu, image, runRoot).warmPools(pool())) {
+                BaseImages.ensureBusybox(dockerCold.images(), BuildProgress.silent());
+                List<Runtime> runtimes = List.of(new Runtime("Docker", dockerCold, dockerWarm),
+                        new Runtime("QEMU", qemuCold, qemuWarm));
+                measure(runtimes, args.n(), out, progress, qemu.accelerator(image.kernel()).toString());
             }
-            Samples c = Samples.of(coldTimes);
-            Samples w = Samples.of(warmTimes);
-            out.printf(Locale.ROOT, "first-command: create to first output byte, median of %d: Docker cold %.0f ms "
-                    + "(p90 %.0f), Docker warm pool %.0f ms (p90 %.0f); goal for warm: < %.0f ms p50, %s; load %s%n",
-                    args.n(), c.medianMillis(), c.p90Millis(), w.medianMillis(), w.p90Millis(), GOAL_MILLIS,
-                    w.medianMillis() < GOAL_MILLIS ? "met" : "not met", load());
-            out.flush();
         } catch (java.io.IOException e) { // SandboxException included
             throw new BenchmarkException(e.getMessage(), e);
+        } finally {
+            if (runRoot != null) {
+                try {
+                    Files.deleteIfExists(runRoot);
+                } catch (java.io.IOException e) {
+                    progress.println("first-command: could not remove " + runRoot + ": " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static PoolSettings pool() {
+        return new PoolSettings(1, Duration.ofMinutes(10));
+    }
+
+    private static MicroVmDriver vms(QemuVmm qemu, GuestImage image, Path runRoot) {
+        return new MicroVmDriver(qemu, image, Optional.empty(), runRoot, MicroVmSettings.DEFAULTS,
+                InstantSource.system());
+    }
+
+    private static void measure(List<Runtime> runtimes, int n, PrintStream out, PrintStream progress, String accel)
+            throws BenchmarkException, InterruptedException, SandboxException {
+        out.printf(Locale.ROOT, "first-command: Docker and QEMU (%s), cold vs warm pool, %d CPUs, load %s, "
+                + "1 warm-up round, then %d rounds%n", accel, java.lang.Runtime.getRuntime().availableProcessors(),
+                load(), n);
+        out.flush();
+        for (int round = -1; round < n; round++) {
+            boolean coldFirst = round % 2 == 0;
+            StringBuilder line = new StringBuilder();
+            for (Runtime r : runtimes) {
+                awaitAllReady(runtimes);
+                long a = firstByte(coldFirst ? r.cold() : r.warm());
+                awaitAllReady(runtimes);
+                long b = firstByte(coldFirst ? r.warm() : r.cold());
+                long coldNanos = coldFirst ? a : b;
+                long warmNanos = coldFirst ? b : a;
+                if (round >= 0) {
+                    r.coldTimes().add(coldNanos);
+                    r.warmTimes().add(warmNanos);
+                    line.append(String.format(Locale.ROOT, "; %s cold %.0f ms, warm %.0f ms", r.label(),
+                            coldNanos / 1e6, warmNanos / 1e6));
+                }
+            }
+            if (round >= 0) {
+                progress.printf(Locale.ROOT, "first-command: round %d%s%n", round + 1, line);
+            }
+        }
+        StringBuilder summary = new StringBuilder();
+        StringBuilder goal = new StringBuilder();
+        for (Runtime r : runtimes) {
+            Samples c = Samples.of(r.coldTimes());
+            Samples w = Samples.of(r.warmTimes());
+            summary.append(String.format(Locale.ROOT, "%s%s cold %.0f ms (p90 %.0f), %s warm pool %.0f ms "
+                    + "(p90 %.0f)", summary.isEmpty() ? "" : ", ", r.label(), c.medianMillis(), c.p90Millis(),
+                    r.label(), w.medianMillis(), w.p90Millis()));
+            goal.append(goal.isEmpty() ? "" : ", ").append(r.label()).append(' ')
+                    .append(w.medianMillis() < GOAL_MILLIS ? "met" : "not met");
+        }
+        out.printf(Locale.ROOT, "first-command: create to first output byte, median of %d: %s; goal for warm: "
+                + "< %.0f ms p50: %s; load %s%n", n, summary, GOAL_MILLIS, goal, load());
+        out.flush();
+    }
+
+    private static void awaitAllReady(List<Runtime> runtimes) throws BenchmarkException, InterruptedException {
+        for (Runtime r : runtimes) {
+            awaitReady(r.warm());
         }
     }
 
@@ -84,7 +158,7 @@ public final class FirstCommand {
         long deadline = System.nanoTime() + LIMIT.toNanos();
         while (warm.ready(like) == 0) {
             if (System.nanoTime() > deadline) {
-                throw new BenchmarkException("no warm container was ready within " + LIMIT);
+                throw new BenchmarkException("no warm " + warm.name() + " sandbox was ready within " + LIMIT);
             }
             Thread.sleep(10);
         }

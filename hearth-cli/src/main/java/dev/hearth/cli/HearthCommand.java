@@ -44,6 +44,11 @@ public final class HearthCommand {
         this.residentPools = residentPools;
     }
 
+    /** A lent view of the resident's host runtimes when this command runs inside {@code hearth resident}. */
+    java.util.Optional<HostRuntimes> residentHost() {
+        return java.util.Optional.ofNullable(residentHost).map(HostRuntimes::lent);
+    }
+
     /** The resident's warm pools when this command runs inside {@code hearth resident}. */
     java.util.Optional<dev.hearth.sandbox.WarmPoolDriver> residentPools() {
         return java.util.Optional.ofNullable(residentPools);
@@ -51,7 +56,8 @@ public final class HearthCommand {
 
     /**
      * The command line a resident process runs one client's {@code hearth run} with: only {@code run}, reading
-     * the client's {@code environment}, its Docker jobs made through {@code pools} (never closed by a run).
+     * the client's {@code environment}, its jobs of the pools' runtime made through {@code pools} (never closed by
+     * a run).
      */
     static CommandLine residentCommandLine(Map<String, String> environment, HostRuntimes host,
             dev.hearth.sandbox.WarmPoolDriver pools) {
@@ -95,10 +101,10 @@ public final class HearthCommand {
 
     /**
      * This host with Docker only: the engine DOCKER_HOST names in this command's environment (or the default socket),
-     * pulling as HEARTH_ALLOWED_IMAGES allows; in a resident, a lent view of its own.
+     * pulling as HEARTH_ALLOWED_IMAGES allows; in a resident that offers Docker, a lent view of its own.
      */
     HostRuntimes host() throws SandboxException, InterruptedException {
-        if (residentHost != null) {
+        if (residentHost != null && residentHost.offered().contains("docker")) {
             return residentHost.lent();
         }
         return HostRuntimes.open(HostSettings.docker(environment), BuildProgress.silent());

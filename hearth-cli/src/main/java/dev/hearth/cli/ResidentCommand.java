@@ -6,10 +6,13 @@ import dev.hearth.sandbox.PoolSettings;
 import dev.hearth.sandbox.SandboxSpec;
 import dev.hearth.sandbox.WarmPoolDriver;
 import dev.hearth.agent.host.HostRuntimes;
+import dev.hearth.agent.host.HostSettings;
+import dev.hearth.core.InvalidInputException;
 import dev.hearth.sandbox.image.BaseImages;
 import dev.hearth.sandbox.image.BuildProgress;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -17,16 +20,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code hearth resident}: a long-lived local process that keeps Docker warm pools and runs {@code hearth run}
- * jobs handed to it over an owner-only unix socket ({@link ResidentServer}), so that a {@code hearth run} finds a
- * started sandbox instead of making one. Needs no coordinator. Runs until SIGTERM or SIGINT, then drains its pools.
+ * {@code hearth resident}: a long-lived local process that keeps warm pools of one runtime (Docker containers, or
+ * QEMU microVMs with {@code --runtime qemu}) and runs {@code hearth run} jobs handed to it over an owner-only unix
+ * socket ({@link ResidentServer}), so that a {@code hearth run} finds a started sandbox instead of making one. Needs
+ * no coordinator. Runs until SIGTERM or SIGINT, then drains its pools.
  */
 @Command(name = "resident", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
-        description = {"Keeps warm Docker sandboxes and runs 'hearth run' jobs on them for this user, over a unix "
+        description = {"Keeps warm sandboxes (Docker, or QEMU microVMs with --runtime qemu) and runs 'hearth run' "
+                + "jobs on them for this user, over a unix "
                 + "socket only this user can open. 'hearth run' uses it when its socket is there "
                 + "(HEARTH_RESIDENT=auto|always|never or --resident to choose).",
                 "Only jobs without network, ports, mounts or GPUs, in images without an entrypoint, are pooled; "
-                        + "others run cold in the resident. Runs until SIGTERM; then removes every pooled container."})
+                        + "others run cold in the resident. Runs until SIGTERM; then removes every pooled sandbox."})
 @Prints(Prints.Kind.SERVICE)
 final class ResidentCommand implements Callable<Integer> {
 
@@ -36,6 +41,12 @@ final class ResidentCommand implements Callable<Integer> {
     @Option(names = "--socket", paramLabel = "PATH",
             description = "Unix socket to serve (default: HEARTH_RESIDENT_SOCKET, else $HEARTH_HOME/resident/hearth.sock).")
     Path socket;
+
+    @Option(names = "--runtime", paramLabel = "RUNTIME", defaultValue = "docker",
+            description = "The runtime whose sandboxes are kept warm: docker or qemu (default: ${DEFAULT-VALUE}). "
+                    + "'hearth run' of that runtime uses the pools (qemu: network none, no --vcpus, --disk-size "
+                    + "or --base-*); other runs are made cold.")
+    String runtime;
 
     @Option(names = "--pool-size", paramLabel = "N", defaultValue = "2",
             description = "Started, never-used sandboxes kept per image and limits, 0.." + PoolSettings.MAX_SIZE
@@ -56,8 +67,8 @@ final class ResidentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PoolSettings settings = new PoolSettings(poolSize, DurationText.parsePositive("--pool-idle", poolIdle));
         Path at = socket != null ? socket : ResidentClient.socket(parent.environment());
-        HostRuntimes host = parent.host();
-        WarmPoolDriver pools = host.warmPools(settings);
+        HostRuntimes host = runtime.equals("docker") ? parent.host() : vmHost(runtime);
+        WarmPoolDriver pools = host.warmPools(runtime, settings);
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch drained = new CountDownLatch(1);
         // the JVM halts when its hooks return: the hook waits until the pools are drained below
@@ -72,16 +83,31 @@ final class ResidentCommand implements Callable<Integer> {
         try (host; pools; ResidentServer server = ResidentServer.listen(at,
                 env -> HearthCommand.residentCommandLine(env, host, pools))) {
             for (String image : warm == null ? List.of(BaseImages.BUSYBOX) : warm) {
-                host.images().ensureBuiltIn(image, BuildProgress.silent());
+                if (runtime.equals("docker")) {
+                    host.images().ensureBuiltIn(image, BuildProgress.silent());
+                }
                 pools.prewarm(SandboxSpec.builder(image, List.of("true")).build());
             }
             Runtime.getRuntime().addShutdownHook(hook);
-            System.err.printf("hearth resident: serving %s (pool size %d, idle limit %s); SIGTERM to stop%n",
-                    server.socket(), settings.size(), DurationText.format(settings.idleLimit()));
+            System.err.printf("hearth resident: serving %s (%s pools, size %d, idle limit %s); SIGTERM to stop%n",
+                    server.socket(), runtime, settings.size(), DurationText.format(settings.idleLimit()));
             stop.await();
         } finally {
             drained.countDown();
         }
         return 0;
+    }
+
+    /**
+     * A host with the microVM runtime {@code name}, as {@code hearth run --runtime NAME} opens it (the guest image
+     * built on first use), without host networking: pooled VMs run network none only.
+     */
+    private HostRuntimes vmHost(String name) throws Exception {
+        if (!name.equals("qemu")) {
+            throw new InvalidInputException("--runtime", name, "docker or qemu: warm pools are kept for those");
+        }
+        return HostRuntimes.open(new HostSettings(List.of(name), parent.environment(), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), HostSettings.Networking.NONE,
+                true), new ConsoleProgress(new java.io.PrintWriter(System.err, true), false));
     }
 }

@@ -165,7 +165,7 @@ final class RunCommand implements Callable<Integer> {
             return ExitCodes.USAGE;
         }
         try (HostRuntimes runtimes = openHost(host, job, err)) {
-            SandboxDriver driver = parent.residentPools().isPresent() && runtime.equals("docker")
+            SandboxDriver driver = residentServes(job)
                     ? new SharedDriver(parent.residentPools().get()) // lent by the resident: its pools outlive this run
                     : runtimes.driver(runtime);
             Thread cleanup = new Thread(runtimes::close, "hearth-cleanup");
@@ -210,6 +210,17 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /**
+     * Whether this run's job is made through the resident's pools: it runs in a resident whose pools are of this
+     * runtime, and, for microVMs, with the resident's VM settings (no --vcpus, --disk-size) and network none (the
+     * resident's VMs have no host networking). Jobs the pools cannot pool are made cold there.
+     */
+    private boolean residentServes(JobSpec job) {
+        boolean vmAsResident = runtime.equals("docker")
+                || vcpus == null && diskSize == null && job.network().mode() == NetworkMode.NONE;
+        return vmAsResident && parent.residentPools().filter(p -> p.name().equals(runtime)).isPresent();
+    }
+
+    /**
      * The host this run needs: the one runtime --runtime names, the guest image built on first use, and Hearth's
      * bridge and NAT (set up before the VM starts) only for a microVM job with network nat.
      */
@@ -222,13 +233,15 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * This run's host runtimes (in a resident, for Docker, a lent view of the resident's), with the job's image made
+     * This run's host runtimes (in a resident, for Docker or the runtime its pools serve, a lent view of the
+     * resident's), with the job's image made
      * first when it is one of Hearth's own.
      */
     private HostRuntimes openHost(HostSettings settings, JobSpec job, PrintWriter err)
             throws SandboxException, InterruptedException {
         ConsoleProgress progress = new ConsoleProgress(err, false);
-        HostRuntimes host = runtime.equals("docker") ? parent.host() : HostRuntimes.open(settings, progress);
+        HostRuntimes host = residentServes(job) ? parent.residentHost().orElseThrow()
+                : runtime.equals("docker") ? parent.host() : HostRuntimes.open(settings, progress);
         try {
             if (runtime.equals("docker")) {
                 host.images().ensureBuiltIn(job.image(), progress);

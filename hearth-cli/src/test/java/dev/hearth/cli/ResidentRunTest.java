@@ -7,20 +7,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.json.Json;
 import dev.hearth.sandbox.DockerFixture;
-import dev.hearth.sandbox.PoolSettings;
-import dev.hearth.sandbox.SandboxSpec;
-import dev.hearth.sandbox.WarmPoolDriver;
 import dev.hearth.agent.host.HostRuntimes;
 import dev.hearth.agent.host.HostSettings;
 import dev.hearth.sandbox.image.BuildProgress;
-import dev.hearth.sandbox.image.BaseImages;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -36,44 +31,32 @@ class ResidentRunTest {
 
     @TempDir
     static Path home;
-    private static HostRuntimes host;
-    private static WarmPoolDriver pools;
+    private static ResidentUnderTest resident;
     private static ResidentServer server;
-    private static final SandboxSpec DEFAULTS = SandboxSpec.builder(BaseImages.BUSYBOX, List.of("true")).build();
 
     @BeforeAll
     static void start() throws Exception {
         DockerFixture.driver();
-        host = HostRuntimes.open(HostSettings.docker(System.getenv()), BuildProgress.silent());
-        pools = host.warmPools(new PoolSettings(1, Duration.ofMinutes(5)));
-        pools.prewarm(DEFAULTS);
-        server = ResidentServer.listen(home.resolve("resident/hearth.sock"),
-                env -> HearthCommand.residentCommandLine(env, host, pools));
+        resident = ResidentUnderTest.start(home, HostRuntimes.open(HostSettings.docker(System.getenv()),
+                BuildProgress.silent()), "docker");
+        server = resident.server();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        server.close();
-        pools.close();
-        host.close();
+        resident.close();
     }
 
     private record Outcome(int exit, String out, String err) {
     }
 
     private static Map<String, String> env(String mode) {
-        Map<String, String> env = new HashMap<>(System.getenv());
-        env.put("HEARTH_HOME", home.toString());
-        env.put("HEARTH_RESIDENT", mode);
-        return env;
+        return resident.env(mode);
     }
 
     /** Through the resident, as Main does it, once a warm container is ready. */
     private static Outcome resident(String... args) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (pools.ready(DEFAULTS) == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        resident.awaitReady(Duration.ofSeconds(60));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         OptionalInt exit = ResidentClient.run(args, env("always"), out, err);

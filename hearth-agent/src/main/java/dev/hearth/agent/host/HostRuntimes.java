@@ -21,6 +21,7 @@ import dev.hearth.sandbox.firecracker.FirecrackerSettings;
 import dev.hearth.sandbox.firecracker.FirecrackerVmm;
 import dev.hearth.sandbox.image.BuildProgress;
 import dev.hearth.sandbox.image.ContentCache;
+import dev.hearth.sandbox.microvm.MicroVmDriver;
 import dev.hearth.sandbox.net.HostNetwork;
 import dev.hearth.sandbox.net.NetworkConfig;
 import dev.hearth.sandbox.qemu.QemuVmm;
@@ -153,7 +154,26 @@ public final class HostRuntimes implements AutoCloseable {
 
     /** Warm pools of Docker sandboxes over this host's engine; the caller closes them. */
     public WarmPoolDriver warmPools(PoolSettings pools) {
-        return docker().warmPools(pools);
+        return warmPools("docker", pools);
+    }
+
+    /**
+     * Warm pools of {@code runtime}'s sandboxes: Docker containers over this host's engine, or QEMU microVMs booted
+     * ahead of their jobs by this host's QEMU driver. The caller closes them, which closes that runtime's driver too
+     * (its every sandbox): a host keeps its pools for as long as it runs.
+     *
+     * @throws InvalidInputException naming the runtime when this host does not offer it, or keeps no pools of it
+     *     (Firecracker: its VMs are made cold)
+     */
+    public WarmPoolDriver warmPools(String runtime, PoolSettings pools) {
+        SandboxDriver d = driver(runtime);
+        if (d instanceof DockerDriver engine) {
+            return engine.warmPools(pools);
+        }
+        if (runtime.equals("qemu") && d instanceof MicroVmDriver vms) {
+            return vms.warmPools(pools);
+        }
+        throw new InvalidInputException("pool runtime", runtime, "docker or qemu: warm pools are kept for those");
     }
 
     /**

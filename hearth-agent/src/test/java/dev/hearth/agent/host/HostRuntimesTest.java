@@ -7,8 +7,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.sandbox.DockerFixture;
 import dev.hearth.sandbox.EngineUnavailableException;
+import dev.hearth.sandbox.PoolSettings;
 import dev.hearth.sandbox.image.BuildProgress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +67,8 @@ class HostRuntimesTest {
             assertThat(host.drivers()).containsOnlyKeys("docker");
             assertThatThrownBy(() -> host.driver("qemu")).isInstanceOf(InvalidInputException.class)
                     .hasMessageStartingWith("runtime 'qemu' is invalid").hasMessageContaining("offers: docker");
+            assertThatThrownBy(() -> host.warmPools("qemu", new PoolSettings(1, Duration.ofMinutes(1))))
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("offers: docker");
         }
     }
 }

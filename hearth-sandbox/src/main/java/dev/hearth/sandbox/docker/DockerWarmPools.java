@@ -1,29 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.sandbox.docker;
 
-import dev.hearth.sandbox.DriverCapability;
 import dev.hearth.sandbox.PoolSettings;
 import dev.hearth.sandbox.Sandbox;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.SandboxSpec;
-import dev.hearth.sandbox.WarmPoolDriver;
+import dev.hearth.sandbox.pool.PoolingDriver;
 import java.io.ByteArrayInputStream;
-import java.time.Instant;
 import java.time.InstantSource;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,71 +21,50 @@ import org.slf4j.LoggerFactory;
  * {@link DockerDriver#create} as a cold one (same host configuration, owner labels, fresh {@code /job} and quota)
  * from the key's {@link PoolKey#holderSpec holder spec}, and started idle. {@link #create} takes one (the job's files
  * are delivered into its {@code /job} then), or makes the sandbox cold when none is ready; each taken container is
- * used by one job and removed after it, in the background ({@link #REMOVERS} threads, and inline when
- * {@link #REMOVAL_QUEUE} removals already wait). One refill thread tops every wanted key up to the pool size, and
- * drops ready containers and keys idle past the idle limit. Thread-safe.
+ * used by one job and removed after it, in the background. Refill, idle limit and removals are
+ * {@link dev.hearth.sandbox.pool.WarmPools}'. Thread-safe.
  */
-final class DockerWarmPools implements WarmPoolDriver {
+final class DockerWarmPools extends PoolingDriver<PoolKey, DockerWarmPools.Ready> {
 
     private static final Logger log = LoggerFactory.getLogger(DockerWarmPools.class);
-    static final int REMOVERS = 2;
-    static final int REMOVAL_QUEUE = 64;
     /** After a take, the refill waits this long so its create and start do not compete with the job's own start. */
     static final long REFILL_DELAY_MILLIS = 300;
 
-    private record Ready(DockerSandbox container, long pid, Instant made) {
+    /** A started idle container and its holder process's pid on the host (0 when the engine did not say). */
+    record Ready(DockerSandbox container, long pid) {
+        @Override
+        public String toString() {
+            return container.name();
+        }
     }
 
     private final DockerDriver cold;
-    private final PoolSettings settings;
-    private final InstantSource clock;
-    private final Map<PoolKey, Deque<Ready>> ready = new ConcurrentHashMap<>();
-    /** Keys asked for, with when they were last asked for. */
-    private final Map<PoolKey, Instant> wanted = new ConcurrentHashMap<>();
     /** Keys whose image has an entrypoint: an exec would skip it, so their jobs are made cold. */
     private final Set<PoolKey> refused = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService refill;
-    private final ThreadPoolExecutor removals;
-    /** Removals handed out and not finished (the executor's own counts miss a task between queue and worker). */
-    private final java.util.concurrent.atomic.AtomicInteger removing = new java.util.concurrent.atomic.AtomicInteger();
-    private volatile boolean closed;
 
     DockerWarmPools(DockerDriver cold, PoolSettings settings, InstantSource clock) {
+        super(cold, "container", settings, clock);
         this.cold = cold;
-        this.settings = settings;
-        this.clock = clock;
-        this.refill = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "hearth-pool-refill"));
-        this.removals = new ThreadPoolExecutor(REMOVERS, REMOVERS, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(REMOVAL_QUEUE), r -> daemon(r, "hearth-pool-remove"),
-                new ThreadPoolExecutor.CallerRunsPolicy());
-        long tick = Math.max(1, Math.min(5, settings.idleLimit().toSeconds() / 2));
-        refill.scheduleWithFixedDelay(this::topUp, tick, tick, TimeUnit.SECONDS);
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 
     @Override
-    public String name() {
-        return cold.name();
+    protected Optional<PoolKey> key(SandboxSpec spec) {
+        return PoolKey.of(spec);
     }
 
     @Override
-    public Set<DriverCapability> capabilities() {
-        return cold.capabilities();
+    protected boolean alive(Ready r) {
+        return ProcessHandle.of(r.pid()).map(ProcessHandle::isAlive).orElse(r.pid() == 0);
     }
 
     @Override
-    public PoolSettings settings() {
-        return settings;
+    protected void remove(Ready r) {
+        r.container().close();
     }
 
     @Override
-    public boolean poolable(SandboxSpec spec) {
-        return settings.size() > 0 && PoolKey.of(spec).filter(k -> !refused.contains(k)).isPresent();
+    protected boolean refuses(PoolKey key) {
+        return refused.contains(key);
     }
 
     @Override
@@ -105,40 +73,17 @@ final class DockerWarmPools implements WarmPoolDriver {
         if (why.isPresent()) {
             throw new IllegalArgumentException("cannot keep a warm pool for " + like.image() + ": " + why.get());
         }
-        want(PoolKey.of(like).orElseThrow(), 0);
-    }
-
-    @Override
-    public int ready(SandboxSpec like) {
-        return PoolKey.of(like).map(k -> ready.getOrDefault(k, new ArrayDeque<>())).map(this::size).orElse(0);
-    }
-
-    private int size(Deque<Ready> q) {
-        synchronized (q) {
-            return q.size();
-        }
-    }
-
-    private void want(PoolKey key, long delayMillis) {
-        if (settings.size() == 0 || closed) {
-            return;
-        }
-        wanted.put(key, clock.instant());
-        try {
-            refill.schedule(this::topUp, delayMillis, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
-            // closed meanwhile: nothing to refill
-        }
+        pools.want(PoolKey.of(like).orElseThrow(), 0);
     }
 
     @Override
     public Sandbox create(SandboxSpec spec) throws SandboxException, InterruptedException {
-        Optional<PoolKey> key = PoolKey.of(spec).filter(k -> !refused.contains(k) && settings.size() > 0);
+        Optional<PoolKey> key = PoolKey.of(spec).filter(pools::pools);
         if (key.isEmpty() || spec.command().isEmpty()) {
             return cold.create(spec);
         }
-        want(key.get(), REFILL_DELAY_MILLIS);
-        Optional<Ready> taken = take(key.get());
+        pools.want(key.get(), REFILL_DELAY_MILLIS);
+        Optional<Ready> taken = pools.take(key.get());
         if (taken.isEmpty()) {
             log.debug("no warm container ready for {}; making {} cold", key.get().image(), spec.name());
             return cold.create(spec);
@@ -151,109 +96,32 @@ final class DockerWarmPools implements WarmPoolDriver {
                         .withTarInputStream(new ByteArrayInputStream(WorkspaceArchive.build(spec.files(), spec.user())))
                         .withRemotePath(SandboxSpec.WORKSPACE).exec();
             } catch (RuntimeException e) {
-                remove(container);
+                pools.remove(taken.get());
                 throw DockerErrors.translate("deliver files into pooled container " + container.name() + " for "
                         + spec.name(), e);
             }
         }
         log.debug("job {} takes warm container {}", spec.name(), container.name());
-        return new WarmSandbox(cold.client(), container, taken.get().pid(), spec, this::remove);
-    }
-
-    /** A ready container of {@code key} whose holder still runs; the oldest first. */
-    private Optional<Ready> take(PoolKey key) {
-        Deque<Ready> q = ready.get(key);
-        while (q != null) {
-            Ready r;
-            synchronized (q) {
-                r = q.pollFirst();
-            }
-            if (r == null) {
-                return Optional.empty();
-            }
-            if (ProcessHandle.of(r.pid()).map(ProcessHandle::isAlive).orElse(r.pid() == 0)) {
-                return Optional.of(r);
-            }
-            log.warn("warm container {} stopped while it waited; removing it", r.container().name());
-            remove(r.container());
-        }
-        return Optional.empty();
-    }
-
-    /** Removes {@code container} in the background (inline when the removal queue is full). */
-    private void remove(DockerSandbox container) {
-        removing.incrementAndGet();
-        Runnable removal = () -> {
-            try {
-                container.close();
-            } finally {
-                removing.decrementAndGet();
-            }
-        };
-        try {
-            removals.execute(removal);
-        } catch (java.util.concurrent.RejectedExecutionException shutDown) {
-            removal.run();
-        }
-    }
-
-    /** Drops what idled too long, then makes containers until every wanted key has its pool size ready. */
-    private void topUp() {
-        try {
-            Instant now = clock.instant();
-            wanted.entrySet().removeIf(e -> !e.getValue().plus(settings.idleLimit()).isAfter(now));
-            for (Map.Entry<PoolKey, Deque<Ready>> e : ready.entrySet()) {
-                List<Ready> stale = new ArrayList<>();
-                synchronized (e.getValue()) {
-                    e.getValue().removeIf(r -> {
-                        boolean old = !wanted.containsKey(e.getKey())
-                                || !r.made().plus(settings.idleLimit()).isAfter(now);
-                        if (old) {
-                            stale.add(r);
-                        }
-                        return old;
-                    });
-                }
-                stale.forEach(r -> remove(r.container()));
-            }
-            for (PoolKey key : List.copyOf(wanted.keySet())) {
-                Deque<Ready> q = ready.computeIfAbsent(key, k -> new ArrayDeque<>());
-                while (!closed && wanted.containsKey(key) && !refused.contains(key) && size(q) < settings.size()) {
-                    Optional<Ready> made = make(key);
-                    if (made.isEmpty()) {
-                        break;
-                    }
-                    synchronized (q) {
-                        q.addLast(made.get());
-                    }
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            log.warn("refilling the warm pools failed: {}", e.toString());
-        }
+        return new WarmSandbox(cold.client(), container, taken.get().pid(), spec,
+                used -> pools.remove(taken.get()));
     }
 
     /** One started idle container of {@code key}, or empty when the engine refused (logged; tried again later). */
-    private Optional<Ready> make(PoolKey key) throws InterruptedException {
+    @Override
+    protected Optional<Ready> make(PoolKey key) throws InterruptedException {
         DockerSandbox container = null;
         try {
             container = (DockerSandbox) cold.create(key.holderSpec("hearth-pool-" + UUID.randomUUID()));
             List<String> entrypoint = Optional.ofNullable(cold.client().inspectContainerCmd(container.id()).exec()
                     .getConfig().getEntrypoint()).map(List::of).orElse(List.of());
             if (!entrypoint.isEmpty()) {
-                log.info("image {} has an entrypoint ({}): its jobs are made cold, not pooled", key.image(), entrypoint);
+                log.info("image {} has an entrypoint ({}): its jobs are made cold, not pooled", key.image(),
+                        entrypoint);
                 refused.add(key);
                 container.close();
                 return Optional.empty();
             }
-            long pid = container.startIdle();
-            if (closed) {
-                container.close();
-                return Optional.empty();
-            }
-            return Optional.of(new Ready(container, pid, clock.instant()));
+            return Optional.of(new Ready(container, container.startIdle()));
         } catch (SandboxException | RuntimeException e) {
             log.warn("could not make a warm container of {}: {}", key.image(), e.getMessage());
             if (container != null) {
@@ -266,62 +134,5 @@ final class DockerWarmPools implements WarmPoolDriver {
             }
             throw e;
         }
-    }
-
-    /** Waits up to {@code limit} until no background removal is queued or running; for tests. */
-    boolean awaitRemovals(java.time.Duration limit) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (removing.get() > 0) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(20);
-        }
-        return true;
-    }
-
-    /** Ready containers of all keys; for tests and status. */
-    int readyTotal() {
-        return ready.values().stream().mapToInt(this::size).sum();
-    }
-
-    @Override
-    public void ping() throws SandboxException {
-        cold.ping();
-    }
-
-    /**
-     * Stops refilling (a container being made is finished and removed, not interrupted: an engine call cut short may
-     * have made a container it never named), removes every ready container, waits for pending removals, and closes
-     * the engine driver.
-     */
-    @Override
-    public void close() {
-        closed = true;
-        refill.shutdown();
-        try {
-            if (!refill.awaitTermination(30, TimeUnit.SECONDS)) {
-                refill.shutdownNow(); // a make() that hangs that long is cut short; make() removes what it made
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        for (Deque<Ready> q : ready.values()) {
-            List<Ready> left;
-            synchronized (q) {
-                left = new ArrayList<>(q);
-                q.clear();
-            }
-            left.forEach(r -> remove(r.container()));
-        }
-        removals.shutdown();
-        try {
-            if (!removals.awaitTermination(60, TimeUnit.SECONDS)) {
-                log.warn("warm pool removals still running after 60s; the driver closes what is left");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        cold.close();
     }
 }

@@ -7,6 +7,7 @@ import dev.hearth.core.units.ByteSize;
 import dev.hearth.sandbox.ImagePullPolicy;
 import dev.hearth.sandbox.SandboxSpec;
 import dev.hearth.sandbox.WorkloadKind;
+import dev.hearth.sandbox.pool.WarmPools;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,16 +31,7 @@ record PoolKey(String image, Limits limits, String user, boolean readOnlyRoot, B
 
     /** Why {@code spec} cannot be pooled, or empty when it can. */
     static Optional<String> reason(SandboxSpec spec) {
-        if (spec.kind() != WorkloadKind.JOB) {
-            return Optional.of("only jobs are pooled, not " + spec.kind());
-        }
-        if (spec.network() != NetworkMode.NONE) {
-            return Optional.of("network " + spec.network() + " needs a network of its own per job; only network none is pooled");
-        }
-        if (!spec.ports().isEmpty() || !spec.mounts().isEmpty() || spec.gpus().any()) {
-            return Optional.of("published ports, mounts and GPUs are bound at creation; such jobs are made cold");
-        }
-        return Optional.empty();
+        return WarmPools.unpoolable(spec);
     }
 
     /** The spec a pooled container is created from: the key's settings, the holder command, nothing of a job's. */

@@ -75,16 +75,32 @@ public final class ConfigDrive {
 
     /** Writes the drive for {@code spec} into {@code runDir} and returns its path. */
     public static Path write(Path runDir, SandboxSpec spec, Settings settings) throws SandboxException, InterruptedException {
+        return write(runDir, spec.name(), settings.text(), Optional.of(environment(spec)), spec.files());
+    }
+
+    /**
+     * Writes the drive of a VM booted for a warm pool into {@code runDir} and returns its path: {@code settings}
+     * only, with {@code HEARTH_POOLED=1}, which tells the guest init to wait for its job on the console
+     * ({@link ConsoleJob}); no environment, no files.
+     */
+    static Path writePooled(Path runDir, String name, Settings settings) throws SandboxException, InterruptedException {
+        return write(runDir, name, settings.text() + "HEARTH_POOLED=1\n", Optional.empty(), List.of());
+    }
+
+    private static Path write(Path runDir, String name, String settings, Optional<String> environment,
+            List<JobFile> jobFiles) throws SandboxException, InterruptedException {
         Path staging = runDir.resolve("config.d");
         Path image = runDir.resolve(FILE);
         try {
             Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(
                     PosixFilePermissions.fromString("rwx------")));
-            writePrivate(staging.resolve("settings"), settings.text().getBytes(StandardCharsets.UTF_8));
-            writePrivate(staging.resolve("job.env"), environment(spec).getBytes(StandardCharsets.UTF_8));
+            writePrivate(staging.resolve("settings"), settings.getBytes(StandardCharsets.UTF_8));
+            if (environment.isPresent()) {
+                writePrivate(staging.resolve("job.env"), environment.get().getBytes(StandardCharsets.UTF_8));
+            }
             Path files = Files.createDirectory(staging.resolve("files"));
             long total = 0;
-            for (JobFile f : spec.files()) {
+            for (JobFile f : jobFiles) {
                 Path target = files.resolve(f.path().substring(SandboxSpec.WORKSPACE.length() + 1));
                 Files.createDirectories(target.getParent());
                 Files.write(target, f.content());
@@ -93,13 +109,13 @@ public final class ConfigDrive {
             }
             Files.createFile(image, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
             // ext4 needs room for its metadata and a block per small file: 2 MiB + twice the payload is plenty.
-            long kib = 2048 + (2 * total + 4096L * spec.files().size()) / 1024;
+            long kib = 2048 + (2 * total + 4096L * jobFiles.size()) / 1024;
             HostCommand.run(List.of("mkfs.ext4", "-q", "-F", "-L", "hearth-cfg", "-O", "^has_journal",
                     "-E", "root_owner=0:0", "-d", staging.toString(), image.toString(), kib + "K"),
                     Duration.ofMinutes(2));
             return image;
         } catch (IOException e) {
-            throw new SandboxException("cannot write the config drive of sandbox " + spec.name() + ": "
+            throw new SandboxException("cannot write the config drive of sandbox " + name + ": "
                     + e.getMessage(), e);
         } finally {
             try {

@@ -25,6 +25,10 @@ final class GuestFrames implements LogSink {
         /** The guest init is up (frame R 0). */
         void ready();
 
+        /** A VM booted for a warm pool is set up and waits for its job on the console (frame W 0). */
+        default void waiting() {
+        }
+
         /** Terminal session {@code id} is open for input (frame R ID). */
         default void started(int id) {
         }
@@ -109,6 +113,7 @@ final class GuestFrames implements LogSink {
                         listener.started(id);
                     }
                 }
+                case 'W' -> listener.waiting();
                 case 'O' -> listener.output(id, Stream.STDOUT, Base64.getDecoder().decode(payload));
                 case 'E' -> listener.output(id, Stream.STDERR, Base64.getDecoder().decode(payload));
                 case 'X' -> {

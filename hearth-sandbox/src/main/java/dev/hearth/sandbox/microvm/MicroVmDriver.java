@@ -7,10 +7,12 @@ import dev.hearth.core.units.ByteSize;
 import dev.hearth.sandbox.DriverCapability;
 import dev.hearth.sandbox.ImageNotFoundException;
 import dev.hearth.sandbox.OwnerProcess;
+import dev.hearth.sandbox.PoolSettings;
 import dev.hearth.sandbox.Sandbox;
 import dev.hearth.sandbox.SandboxDriver;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.SandboxSpec;
+import dev.hearth.sandbox.WarmPoolDriver;
 import dev.hearth.sandbox.image.BaseImages;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.image.GuestImage;
@@ -152,6 +154,27 @@ public final class MicroVmDriver implements SandboxDriver {
 
     @Override
     public MicroVmSandbox create(SandboxSpec spec) throws SandboxException, InterruptedException {
+        return create(spec, false);
+    }
+
+    /**
+     * Warm pools of VMs on this driver: VMs booted ahead of their jobs from a config drive with the pool key's
+     * settings only, handed one job each over the console ({@link MicroVmWarmPools}). Closing the pools closes this
+     * driver.
+     */
+    public WarmPoolDriver warmPools(PoolSettings pools) {
+        return new MicroVmWarmPools(this, pools, clock);
+    }
+
+    /**
+     * A VM for a warm pool, made as {@link #create} makes a cold one from {@code holder} (the pool key's settings,
+     * no job), but with a config drive that tells the guest init to wait for its job on the console; not launched.
+     */
+    MicroVmSandbox createPooled(SandboxSpec holder) throws SandboxException, InterruptedException {
+        return create(holder, true);
+    }
+
+    private MicroVmSandbox create(SandboxSpec spec, boolean pooled) throws SandboxException, InterruptedException {
         if (!spec.allow().isEmpty() && !(network.orElse(null) instanceof HostNetwork)) {
             // refused rather than run with the whole internet: only Hearth's own bridge has per-guest fences
             throw new SandboxException("sandbox " + spec.name() + " has an egress allowlist (" + spec.allow()
@@ -185,9 +208,11 @@ public final class MicroVmDriver implements SandboxDriver {
             }
             Path rootfs = plan.diskBytes().isPresent() ? ownRootfs(runDir, plan.diskBytes().get()) : image.rootfs();
             boolean rootReadOnly = plan.diskBytes().isEmpty();
-            Path config = ConfigDrive.write(runDir, spec, new ConfigDrive.Settings(spec.user(),
-                    spec.limits().pids(), spec.limits().memory().bytes(), plan.cpuMax(), spec.tmpSize().bytes(),
-                    spec.readOnlyRoot(), id, nic));
+            ConfigDrive.Settings drive = new ConfigDrive.Settings(spec.user(), spec.limits().pids(),
+                    spec.limits().memory().bytes(), plan.cpuMax(), spec.tmpSize().bytes(), spec.readOnlyRoot(), id,
+                    nic);
+            Path config = pooled ? ConfigDrive.writePooled(runDir, spec.name(), drive)
+                    : ConfigDrive.write(runDir, spec, drive);
             VmConfig vm = new VmConfig(id, plan.vcpus(), plan.memoryMib(), image.kernel(), image.initrd(),
                     bootArgs(vmm.name()), List.of(new VmDrive("rootfs", rootfs, true, rootReadOnly),
                             new VmDrive("config", config, false, true)), nic, runDir);

@@ -45,6 +45,10 @@ import org.slf4j.LoggerFactory;
  * the start sink as {@link LogSink.Stream#STDOUT}/{@link LogSink.Stream#STDERR}, as from a container; kernel text
  * is kept apart, the last {@value #CONSOLE_KEEP} characters, for error messages. Thread-safe; {@link #close()} may
  * race any call.
+ *
+ * <p>A VM made for a warm pool is launched ahead of its job ({@link #launchForPool}) and waits, set up, for it
+ * ({@link #awaitWaiting}); {@link #assign} gives it one job, and {@link #start} sends that job's per-job part over
+ * the console ({@link ConsoleJob}) instead of launching. From there it is a cold VM: same frames, exit, OOM, logs.
  */
 public final class MicroVmSandbox implements Sandbox {
 
@@ -53,7 +57,7 @@ public final class MicroVmSandbox implements Sandbox {
     private static final long KILLED = 137;
     private static final Duration PROXY_CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
-    private final String name;
+    private volatile String name;
     private final VmConfig config;
     private final Vmm vmm;
     private final Optional<VmNetwork> network;
@@ -63,6 +67,10 @@ public final class MicroVmSandbox implements Sandbox {
     private final Consumer<MicroVmSandbox> onClose;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch ready = new CountDownLatch(1);
+    private final CountDownLatch waiting = new CountDownLatch(1);
+    /** A pooled VM's process from its launch until its job starts; then {@link #process} too. */
+    private volatile VmProcess idle;
+    private volatile ConsoleJob job;
     private final CompletableFuture<ExitStatus> jobExit = new CompletableFuture<>();
     private final Map<Integer, Exec> execs = new ConcurrentHashMap<>();
     private final AtomicInteger execIds = new AtomicInteger();
@@ -106,6 +114,10 @@ public final class MicroVmSandbox implements Sandbox {
             throw new IllegalStateException("sandbox " + name + " was already started");
         }
         this.sink = sink;
+        if (idle != null) {
+            startPooled();
+            return;
+        }
         publishPorts();
         startNanos = System.nanoTime();
         try {
@@ -117,15 +129,73 @@ public final class MicroVmSandbox implements Sandbox {
     }
 
     /**
+     * Launches a VM made for a warm pool (its config drive says so); its guest init sets up and waits for a job.
+     * Output before the job is console text only.
+     */
+    void launchForPool() throws SandboxException, InterruptedException {
+        if (idle != null || process != null) {
+            throw new IllegalStateException("microVM " + name + " was already launched");
+        }
+        idle = vmm.launch(config, new GuestFrames(new Listener()));
+    }
+
+    /** Waits up to {@code timeout} for a pooled VM's init to say it waits for its job; false when it did not. */
+    boolean awaitWaiting(Duration timeout) throws InterruptedException {
+        return waiting.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Whether this pooled VM waits for a job and can take one: it said so, has none yet and still runs. */
+    boolean waitsForJob() throws InterruptedException {
+        VmProcess p = idle;
+        return p != null && job == null && !closed.get() && waiting.getCount() == 0
+                && p.awaitExit(Duration.ZERO).isEmpty();
+    }
+
+    /**
+     * Gives a waiting pooled VM its one job: {@link #start} sends it. A VM is assigned once and never again.
+     *
+     * @throws IllegalStateException when this VM is not pooled or already has a job
+     */
+    synchronized void assign(String jobName, ConsoleJob consoleJob) {
+        if (idle == null || job != null) {
+            throw new IllegalStateException("microVM " + config.id() + " is not a pooled VM waiting for a job");
+        }
+        this.name = jobName;
+        this.job = consoleJob;
+    }
+
+    /** Sends the assigned job to the waiting guest init, which starts it; the VM becomes this job's. */
+    private void startPooled() throws SandboxException {
+        ConsoleJob j = job;
+        if (j == null) {
+            throw new IllegalStateException("pooled microVM " + config.id() + " was started without a job");
+        }
+        startNanos = System.nanoTime();
+        process = idle;
+        OutputStream in = process.consoleInput();
+        try {
+            synchronized (in) {
+                in.write(j.bytes()); // secrets: never in a message or log, as the exception below shows
+                in.flush();
+            }
+        } catch (IOException e) {
+            throw new SandboxException("cannot hand job " + name + " to pooled microVM " + config.id()
+                    + " over its console (" + e.getClass().getSimpleName() + "); it may have exited; console: "
+                    + consoleTail(), e);
+        }
+    }
+
+    /**
      * Waits until the guest init is up (its ready frame), the point the {@code vm-boot} benchmark measures.
      *
-     * @return the time from {@link #start} to the ready frame, or empty when it did not come within {@code timeout}
+     * @return the time from {@link #start} to the ready frame (zero for a pooled VM, up before its job), or empty
+     *     when it did not come within {@code timeout}
      */
     public Optional<Duration> awaitReady(Duration timeout) throws InterruptedException {
         if (!ready.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
             return Optional.empty();
         }
-        return Optional.of(Duration.ofNanos(readyNanos - startNanos));
+        return Optional.of(Duration.ofNanos(Math.max(0, readyNanos - startNanos))); // a pooled VM was up before
     }
 
     @Override
@@ -268,7 +338,7 @@ public final class MicroVmSandbox implements Sandbox {
         boolean interrupted = Thread.interrupted();
         try {
             proxies.values().forEach(LoopbackProxy::close);
-            VmProcess p = process;
+            VmProcess p = process != null ? process : idle;
             if (p != null) {
                 p.close();
             }
@@ -319,6 +389,11 @@ public final class MicroVmSandbox implements Sandbox {
         public void ready() {
             readyNanos = System.nanoTime();
             ready.countDown();
+        }
+
+        @Override
+        public void waiting() {
+            waiting.countDown();
         }
 
         @Override

@@ -2,20 +2,15 @@
 package dev.hearth.sandbox.docker;
 
 import dev.hearth.sandbox.DockerFixture;
-import dev.hearth.sandbox.DriverCapability;
 import dev.hearth.sandbox.PoolSettings;
-import dev.hearth.sandbox.Sandbox;
 import dev.hearth.sandbox.SandboxContract;
 import dev.hearth.sandbox.SandboxDriver;
-import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.SandboxSpec;
+import dev.hearth.sandbox.WaitingPools;
 import dev.hearth.sandbox.image.BaseImages;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
 
@@ -27,8 +22,7 @@ import org.junit.jupiter.api.DisplayName;
 class WarmPoolContractTest extends SandboxContract {
 
     private static DockerWarmPools pools;
-    /** Job name to the container it ran in: a pooled container carries the pool's name, not the job's. */
-    private static final Map<String, String> containers = new ConcurrentHashMap<>();
+    private static WaitingPools waiting;
 
     @Override
     protected SandboxDriver driver() throws Exception {
@@ -36,9 +30,18 @@ class WarmPoolContractTest extends SandboxContract {
             if (pools == null) {
                 DockerFixture.driver(); // builds the busybox image once
                 pools = (DockerWarmPools) DockerDriver.connect().warmPools(new PoolSettings(1, Duration.ofMinutes(5)));
+                waiting = new WaitingPools(pools, WarmPoolContractTest::imagePresent, s -> s instanceof WarmSandbox);
             }
         }
-        return new Waiting(pools);
+        return waiting;
+    }
+
+    private static boolean imagePresent(SandboxSpec spec) {
+        try {
+            return DockerFixture.driver().images().find(spec.image()).isPresent();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @AfterAll
@@ -60,63 +63,11 @@ class WarmPoolContractTest extends SandboxContract {
         pools.awaitRemovals(Duration.ofSeconds(30));
         List<String> present = new ArrayList<>(DockerFixture.hearthContainers());
         List<String> ids = DockerFixture.hearthContainerIds();
-        containers.forEach((job, id) -> {
+        waiting.ids().forEach((job, id) -> {
             if (ids.stream().anyMatch(id::startsWith)) {
                 present.add(job);
             }
         });
         return present;
-    }
-
-    /** Makes each poolable create wait for a warm container, and records which container each job got. */
-    private record Waiting(DockerWarmPools pools) implements SandboxDriver {
-        @Override
-        public String name() {
-            return pools.name();
-        }
-
-        @Override
-        public Set<DriverCapability> capabilities() {
-            return pools.capabilities();
-        }
-
-        @Override
-        public Sandbox create(SandboxSpec spec) throws SandboxException, InterruptedException {
-            try {
-                return take(spec);
-            } catch (SandboxException | InterruptedException | RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        private Sandbox take(SandboxSpec spec) throws Exception {
-            boolean pooled = pools.poolable(spec) && DockerFixture.driver().images().find(spec.image()).isPresent();
-            if (pooled) {
-                pools.prewarm(spec);
-                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (pools.ready(spec) == 0 && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
-                }
-            }
-            Sandbox s = pools.create(spec);
-            if (pooled && !(s instanceof WarmSandbox)) {
-                s.close();
-                throw new AssertionError(spec.name() + " was made cold though a warm container was ready");
-            }
-            containers.put(spec.name(), s.id());
-            return s;
-        }
-
-        @Override
-        public void ping() throws SandboxException {
-            pools.ping();
-        }
-
-        @Override
-        public void close() {
-            // the pools live for the whole class
-        }
     }
 }

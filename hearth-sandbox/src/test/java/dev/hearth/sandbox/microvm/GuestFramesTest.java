@@ -22,6 +22,11 @@ class GuestFramesTest {
         }
 
         @Override
+        public void waiting() {
+            seen.add("waiting");
+        }
+
+        @Override
         public void output(int id, LogSink.Stream stream, byte[] bytes) {
             seen.add(stream + " " + id + " " + new String(bytes, StandardCharsets.UTF_8));
         }
@@ -58,6 +63,13 @@ class GuestFramesTest {
                 + b64("err\n") + "\n\u0001HX 0 3 0\n");
         assertThat(seen).containsExactly("console [    0.1] Linux version 6.1", "ready", "STDOUT 0 out\n",
                 "STDERR 0 err\n", "exit 0 3");
+    }
+
+    @Test
+    @DisplayName("a pooled VM's init says it is up, then that it waits for its job")
+    void waitingForJob() {
+        feed("\u0001HR 0 up\n[    1.2] random: crng init done\n\u0001HW 0 job\n");
+        assertThat(seen).containsExactly("ready", "console [    1.2] random: crng init done", "waiting");
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
@@ -69,5 +70,27 @@ class MicroVmOrphanE2eTest {
                 MicroVmNetworkE2eTest.cleanUp(net, runRoot);
             }
         }
+    }
+
+    @Test
+    @DisplayName("a warm VM whose pool's owner was SIGKILLed is reaped: its QEMU killed, its run folder removed")
+    void reapsTheWarmVmOfAKilledOwner() throws Exception {
+        Path runRoot = dir.resolve("run");
+        String id;
+        Path runDir;
+        try (ChildJvm child = ChildJvm.start(List.of(), "pool", dir.resolve("net").toString(), runRoot.toString())) {
+            String[] ready = child.expect("READY", Duration.ofSeconds(180));
+            id = ready[1];
+            runDir = Path.of(ready[2]);
+            child.kill();
+        }
+        assertThat(id).startsWith("hearth-pool-");
+        assertThat(VmFixture.runningVms()).as("QEMU outlives its killed owner").contains(id);
+        assertThat(Files.isDirectory(runDir)).isTrue();
+        try (MicroVmDriver driver = VmFixture.qemuDriver(runRoot)) {
+            assertThat(driver.reapOrphans()).isEqualTo(1);
+        }
+        assertThat(VmFixture.runningVms()).as("QEMU processes").doesNotContain(id);
+        assertThat(VmFixture.entries(runRoot)).as("run folders").isEmpty();
     }
 }

@@ -33,6 +33,8 @@ import java.util.Optional;
  *       {@code CLOSED} after closing the driver.
  *   <li>{@code orphan}: one networked VM that idles; prints {@code READY <vm id> <tap> <run folder>} once the guest
  *       is up, then waits to be killed.
+ *   <li>{@code pool}: a warm pool of one VM (network none; the network state folder is not used); prints
+ *       {@code READY <vm id> <run folder>} once the VM waits for a job, then waits to be killed.
  * </ul>
  * Protocol lines start with {@value #TAG}; everything else on stdout is logging.
  */
@@ -53,7 +55,8 @@ public final class VmChild {
         switch (args[0]) {
             case "serve" -> serve(driver, net);
             case "orphan" -> orphan(driver);
-            default -> throw new IllegalArgumentException("mode serve or orphan, got " + args[0]);
+            case "pool" -> pool(driver, Path.of(args[2]));
+            default -> throw new IllegalArgumentException("mode serve, orphan or pool, got " + args[0]);
         }
     }
 
@@ -93,6 +96,24 @@ public final class VmChild {
             return;
         }
         say("READY", vm.id(), vm.config().nic().orElseThrow().tapName(), vm.config().runDir());
+        Thread.sleep(Duration.ofMinutes(10)); // until the test kills this process
+    }
+
+    private static void pool(MicroVmDriver driver, Path runRoot) throws Exception {
+        dev.hearth.sandbox.WarmPoolDriver pools = driver.warmPools(new dev.hearth.sandbox.PoolSettings(1,
+                Duration.ofMinutes(10)));
+        SandboxSpec like = SandboxSpec.builder(BaseImages.BUSYBOX, List.of("true")).build();
+        pools.prewarm(like);
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (pools.ready(like) == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        List<String> ids = VmFixture.entries(runRoot);
+        if (pools.ready(like) == 0 || ids.size() != 1) {
+            say("FAILED", "no-warm-vm", ids);
+            return;
+        }
+        say("READY", ids.get(0), runRoot.resolve(ids.get(0)));
         Thread.sleep(Duration.ofMinutes(10)); // until the test kills this process
     }
 
