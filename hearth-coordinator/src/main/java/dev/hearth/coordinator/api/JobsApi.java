@@ -271,8 +271,9 @@ public final class JobsApi implements HttpService {
         JsonResponses.sendText(res, 201, answer);
     }
 
-    /** A job document checked and priced, with its new id, not queued yet. */
-    private record Admitted(String id, JobDocument.Submission submission, HoldRequest hold, Traceparent trace) {
+    /** A job document checked and priced, with its new id and its spec as it will be stored, not queued yet. */
+    private record Admitted(String id, JobDocument.Submission submission, HoldRequest hold, Traceparent trace,
+            StoredSpec stored) {
     }
 
     /**
@@ -300,13 +301,15 @@ public final class JobsApi implements HttpService {
             return Optional.empty();
         }
         String payer = caller.admin() ? AccountKind.client(submission.account()) : caller.account();
+        HoldRequest hold;
         try {
-            return Optional.of(new Admitted(id, submission, new HoldRequest(payer, submission.priceMicros() != null
-                    ? submission.priceMicros() : rates.price(submission.spec())), trace));
+            hold = new HoldRequest(payer, submission.priceMicros() != null ? submission.priceMicros()
+                    : rates.price(submission.spec()));
         } catch (IllegalArgumentException e) {
             JsonResponses.invalid(res, at + "price", e.getMessage() + "; name a lower price in the document");
             return Optional.empty();
         }
+        return Optional.of(new Admitted(id, submission, hold, trace, StoredSpec.of(submission, trace)));
     }
 
     /**
@@ -319,7 +322,7 @@ public final class JobsApi implements HttpService {
         boolean batch = admitted.size() > 1;
         if (!caller.admin()) {
             Quota quota = tenants.client(caller.name()).map(ClientRecord::quota).orElse(Quota.NONE);
-            List<JobQuota.Added> added = admitted.stream().map(a -> new JobQuota.Added(StoredSpec.of(a.submission()),
+            List<JobQuota.Added> added = admitted.stream().map(a -> new JobQuota.Added(a.stored(),
                     a.submission().redundancy().redundant() ? a.submission().redundancy().n() : 1)).toList();
             Optional<JobQuota.Exceeded> over = JobQuota.check(store, quota, caller.account(), added);
             if (over.isPresent()) {
@@ -343,7 +346,7 @@ public final class JobsApi implements HttpService {
             if (!blobs.isEmpty()) {
                 store.blobs().reference(a.id(), blobs);
             }
-            jobs.add(new NewJob(a.id(), StoredSpec.of(s, a.trace()).json(), s.priority(), s.retries(), a.hold(),
+            jobs.add(new NewJob(a.id(), a.stored().json(), s.priority(), s.retries(), a.hold(),
                     s.redundancy()));
         }
         List<JobRecord> queued;

@@ -87,10 +87,7 @@ class RegistrationTest {
             + "without the store's detail, and the connection stays open")
     void storeFailureIsUnavailable() throws Exception {
         Recorder ws = new Recorder();
-        AgentConnection conn = open(ws);
-        registration.register(conn, register(store.createToken("test", Duration.ofHours(1)).plaintext(),
-                KeyPairGenerator.getInstance("Ed25519").generateKeyPair(), conn.nonce()), hub, LeaseClaims.NONE)
-                .orElseThrow();
+        AgentConnection conn = registered(ws);
         // a real failure of the real store: its jobs table is gone from under it
         try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("hearth.db"));
                 java.sql.Statement s = c.createStatement()) {
@@ -109,10 +106,8 @@ class RegistrationTest {
             + "which then handles it in order")
     void heartbeatDoesNotWaitForTheStore() throws Exception {
         Recorder ws = new Recorder();
-        AgentConnection conn = open(ws);
-        NodeSession node = registration.register(conn, register(store.createToken("test", Duration.ofHours(1))
-                .plaintext(), KeyPairGenerator.getInstance("Ed25519").generateKeyPair(), conn.nonce()), hub,
-                LeaseClaims.NONE).orElseThrow();
+        AgentConnection conn = registered(ws);
+        NodeSession node = conn.node();
         handler.attach(new Heartbeats(store)); // as the coordinator runs: heartbeats buffered, flushed by the scheduler
         // another process holds the database's write lock: the coordinator's next write waits its busy timeout
         try (java.sql.Connection other = java.sql.DriverManager.getConnection("jdbc:sqlite:"
@@ -136,6 +131,15 @@ class RegistrationTest {
         while (!done.getAsBoolean() && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
+    }
+
+    /** A connection on {@code ws} of a new node, registered with a fresh token and key. */
+    private AgentConnection registered(Recorder ws) throws Exception {
+        AgentConnection conn = open(ws);
+        registration.register(conn, register(store.createToken("test", Duration.ofHours(1)).plaintext(),
+                KeyPairGenerator.getInstance("Ed25519").generateKeyPair(), conn.nonce()), hub, LeaseClaims.NONE)
+                .orElseThrow();
+        return conn;
     }
 
     private AgentConnection open(Recorder ws) {
