@@ -6,8 +6,9 @@
 #   await_branch NAME         waits for that one branch; prints its result lines (and its log's tail if it
 #                             failed); returns its exit status
 #   join_branches             the same for every branch still running; returns 1 when any of them failed
-#   summary                   prints how long each step and branch took, its result and its log, the total, and
-#                             the tests counted from Maven's result lines as "tests: N passed, N failed"
+#   summary                   prints how long each step and branch took, its result and its log, the total, the
+#                             failed tests by name, and the tests counted from Maven's result lines as
+#                             "tests: N passed, N failed"
 #
 # A failed step stops the caller (set -e); a failed branch does not stop the others, and join_branches reports it.
 STEP_LOGS="${STEP_LOGS:-target/test-logs}"
@@ -89,5 +90,8 @@ summary() {
     passed=$(( passed + run - f - e - s )) failed=$(( failed + f + e ))
   done < <(cat "$STEP_LOGS"/*.log 2>/dev/null \
       | sed -nE 's/^\[(INFO|WARNING|ERROR)\] Tests run: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+), Skipped: ([0-9]+)$/\2 \3 \4 \5/p')
+  # The failed tests by name, so the end of the output says what failed whichever branch it was in.
+  grep -HE '<<< (FAILURE|ERROR)!' "$STEP_LOGS"/*.log 2>/dev/null | grep -v 'Tests run:' \
+    | sed -E 's#^.*/([^/]+)\.log:\[ERROR\] *#  failed in \1: #; s/ -- Time elapsed.*<<< / <<< /' | head -n 40 || true
   echo "tests: $passed passed, $failed failed"
 }

@@ -119,16 +119,21 @@ class QemuInstanceE2eTest {
                 Path pidFile = dir.resolve("vm").resolve(id).resolve(pidName);
                 long pid = Long.parseLong(Files.readString(pidFile).strip());
                 ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-                await("the supervisor restarted the killed VM and health returned", SLOW, () -> {
-                    try {
-                        return !Files.readString(pidFile).strip().equals(Long.toString(pid))
-                                && NamespaceHttp.get(ns, "http://127.0.0.1:" + port + "/health").status() == 200;
-                    } catch (IOException e) {
-                        return false;
-                    }
-                });
+                try {
+                    await("the supervisor restarted the killed VM and health returned", SLOW, () -> {
+                        try {
+                            return !Files.readString(pidFile).strip().equals(Long.toString(pid))
+                                    && NamespaceHttp.get(ns, "http://127.0.0.1:" + port + "/health").status() == 200;
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    });
+                } catch (AssertionError e) {
+                    throw new AssertionError(e.getMessage() + evidence(ns, env, id, dir), e);
+                }
                 HearthInNamespace.Result status = HearthInNamespace.run(ns, env, "instance", "status", id);
-                assertThat(status.out()).contains("restarts:   1").contains("without the guest reporting an exit");
+                assertThat(status.out()).as(() -> evidence(ns, env, id, dir)).contains("restarts:   1")
+                        .contains("without the guest reporting an exit");
 
                 HearthInNamespace.Result stop = HearthInNamespace.run(ns, env, "instance", "stop", id);
                 assertThat(stop.exit()).as(stop.err()).isZero();
@@ -139,7 +144,7 @@ class QemuInstanceE2eTest {
                         .orElse(false))).as("a VMM left running after stop").isFalse();
 
                 HearthInNamespace.Result start = HearthInNamespace.run(ns, env, SLOW, "instance", "start", id);
-                assertThat(start.exit()).as(start.err()).isZero();
+                assertThat(start.exit()).as(() -> start.err() + evidence(ns, env, id, dir)).isZero();
                 assertThat(NamespaceHttp.get(ns, "http://127.0.0.1:" + port + "/health").status()).isEqualTo(200);
 
                 HearthInNamespace.Result destroy = HearthInNamespace.run(ns, env, "instance", "destroy", id, "--force");
@@ -215,6 +220,25 @@ class QemuInstanceE2eTest {
             }
         }
         throw new AssertionError("no port for " + id + " in: " + list);
+    }
+
+    /**
+     * What a failed check after the create shows: the instance's status, the supervisor's events and the guest's
+     * output (the gateway's own lines, such as why it exited), and the supervisor's log.
+     */
+    private static String evidence(TestNamespace ns, Map<String, String> env, String id, Path dir) {
+        StringBuilder sb = new StringBuilder();
+        for (String[] command : new String[][] {{"instance", "status", id}, {"instance", "logs", id, "host",
+            "--tail", "100"}, {"instance", "logs", id, "guest", "--tail", "300"}}) {
+            try {
+                HearthInNamespace.Result r = HearthInNamespace.run(ns, env, command);
+                sb.append("\n---- hearth ").append(String.join(" ", command)).append(" (exit ").append(r.exit())
+                        .append(")\n").append(r.out()).append(r.err());
+            } catch (Exception e) {
+                sb.append("\n---- hearth ").append(String.join(" ", command)).append(": ").append(e);
+            }
+        }
+        return sb.append(log(dir)).toString();
     }
 
     private static String log(Path dir) {
