@@ -2,18 +2,23 @@
 package dev.hearth.agent.node;
 
 import dev.hearth.core.job.JobStatus;
+import dev.hearth.sandbox.SandboxDriver;
+import dev.hearth.sandbox.WarmPoolDriver;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import dev.hearth.core.metrics.ProcessMeters;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * The agent's Prometheus metrics, scraped at /metrics on its health port (and on {@code --metrics-address} when
  * set): JVM and process meters, link state, histograms of heartbeat round trip, job duration, sandbox start (by
- * driver) and VM boot (by runtime), and protocol messages by direction and type. docs/operations.md explains each.
+ * driver) and VM boot (by runtime), protocol messages by direction and type, and warm pools' jobs and ready
+ * sandboxes by runtime. docs/operations.md explains each.
  * Thread-safe.
  */
 public final class AgentMetrics implements AutoCloseable {
@@ -38,6 +43,28 @@ public final class AgentMetrics implements AutoCloseable {
     void finished(JobStatus status, Duration took) {
         Counter.builder("hearth_agent_jobs_finished").tag("status", status.wireName()).register(registry).increment();
         jobTimer(status.wireName()).record(took);
+    }
+
+    /**
+     * Meters of the warm pools among {@code drivers} (by runtime): poolable jobs by where their sandbox came from,
+     * {@code warm} (a ready one taken) or {@code cold} (none was ready), and the sandboxes ready now. Read from the
+     * pools at each scrape.
+     */
+    void pools(Map<String, SandboxDriver> drivers) {
+        drivers.forEach((runtime, driver) -> {
+            if (driver instanceof WarmPoolDriver pools) {
+                for (boolean warm : new boolean[] {true, false}) {
+                    FunctionCounter.builder("hearth_agent_pool_jobs", pools,
+                                    p -> warm ? p.counts().warm() : p.counts().cold())
+                            .description("poolable jobs by runtime and sandbox: warm (taken ready from its pool) or "
+                                    + "cold (none was ready)")
+                            .tag("runtime", runtime).tag("sandbox", warm ? "warm" : "cold").register(registry);
+                }
+                Gauge.builder("hearth_agent_pool_ready", pools, p -> p.counts().ready())
+                        .description("started, never-used sandboxes waiting in the runtime's pools")
+                        .tag("runtime", runtime).register(registry);
+            }
+        });
     }
 
     /** A heartbeat was answered {@code took} after it was sent. */
