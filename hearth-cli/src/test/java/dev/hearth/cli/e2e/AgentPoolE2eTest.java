@@ -58,16 +58,15 @@ class AgentPoolE2eTest {
             assertThat(coldLogs).startsWith("hello\n65534\n/job\n").doesNotContain("mark");
 
             String served = null;
+            String lastWarm = null;
             for (int i = 1; i <= 2; i++) {
-                // ready, and the container of the job before removed (in the background)
-                Cluster.await("one warm container ready, none other", Duration.ofSeconds(60),
-                        () -> metrics.value("hearth_agent_pool_ready", "runtime=\"docker\"") == 1
-                                && pooled(a.process.pid()).size() == 1);
+                awaitOneReady(metrics, a.process.pid());
                 List<String> ready = pooled(a.process.pid());
                 assertThat(ready).as("a container no job used").doesNotContain(served);
                 served = ready.getFirst();
                 JsonNode warm = c.awaitFinal(c.submit(SCRIPT));
                 String id = warm.path("id").asText();
+                lastWarm = id;
                 assertThat(metrics.value("hearth_agent_pool_jobs_total", "sandbox=\"warm\"")).isEqualTo(i);
                 assertThat(warm.path("state").asText()).isEqualTo(cold.path("state").asText()).isEqualTo("failed");
                 assertThat(warm.at("/result/exitCode").asLong()).isEqualTo(cold.at("/result/exitCode").asLong())
@@ -79,12 +78,35 @@ class AgentPoolE2eTest {
             }
             assertThat(finishedLine(c.log("agent-a"), cold.path("id").asText())).containsEntry("sandbox", "cold");
             assertThat(metrics.value("hearth_agent_pool_jobs_total", "sandbox=\"cold\"")).isEqualTo(1);
+            // the last warm job's output file comes back checked against its signed receipt
+            Cluster.Finished outputs = c.run(java.util.Map.of("HEARTH_TOKEN", c.admin(), "HEARTH_COORDINATOR",
+                    c.base()), "job", "outputs", lastWarm, "-o", root.resolve("out").toString());
+            assertThat(outputs.exit()).as(outputs.output()).isZero();
+            assertThat(outputs.output()).contains("ok mark");
+
+            // a warm job cancelled while it runs: its container goes, never back to the pool
+            awaitOneReady(metrics, a.process.pid());
+            String serving = pooled(a.process.pid()).getFirst();
+            String endless = c.submit("echo started; sleep 600");
+            Cluster.await("the endless job started", Duration.ofSeconds(60),
+                    () -> c.text("/v1/jobs/" + endless + "/logs").contains("started"));
+            c.api("POST", "/v1/jobs/" + endless + "/cancel", null);
+            assertThat(c.awaitFinal(endless).path("state").asText()).isEqualTo("cancelled");
+            assertThat(metrics.value("hearth_agent_pool_jobs_total", "sandbox=\"warm\"")).isEqualTo(3);
+            Cluster.await("the cancelled job's container removed", Duration.ofSeconds(60),
+                    () -> !pooled(a.process.pid()).contains(serving));
 
             long pid = a.process.pid();
             a.process.destroy(); // SIGTERM: the agent drains, then its pools
             assertThat(a.process.waitFor(90, TimeUnit.SECONDS)).as("the agent stopped").isTrue();
             assertThat(owned(pid)).as("containers the stopped agent owned").isEmpty();
         }
+    }
+
+    /** Waits until one warm container is ready and the agent owns no other (a used one goes in the background). */
+    private static void awaitOneReady(Metrics metrics, long pid) throws Exception {
+        Cluster.await("one warm container ready, none other", Duration.ofSeconds(60),
+                () -> metrics.value("hearth_agent_pool_ready", "runtime=\"docker\"") == 1 && pooled(pid).size() == 1);
     }
 
     /** The agent's /metrics, on the health port its state folder names. */
