@@ -11,4 +11,7 @@ package dev.hearth.sandbox;
  * @param ready started, never-used sandboxes waiting now, all keys together
  */
 public record PoolCounts(long warm, long cold, int ready) {
+
+    /** Nothing pooled: a runtime without pools. */
+    public static final PoolCounts NONE = new PoolCounts(0, 0, 0);
 }

@@ -2,6 +2,7 @@
 package dev.hearth.agent.node;
 
 import dev.hearth.core.job.JobStatus;
+import dev.hearth.sandbox.PoolCounts;
 import dev.hearth.sandbox.SandboxDriver;
 import dev.hearth.sandbox.WarmPoolDriver;
 import io.micrometer.core.instrument.Counter;
@@ -46,24 +47,24 @@ public final class AgentMetrics implements AutoCloseable {
     }
 
     /**
-     * Meters of the warm pools among {@code drivers} (by runtime): poolable jobs by where their sandbox came from,
-     * {@code warm} (a ready one taken) or {@code cold} (none was ready), and the sandboxes ready now. Read from the
-     * pools at each scrape.
+     * Meters of each runtime's warm pools (zero for a runtime without): poolable jobs by where their sandbox came
+     * from, {@code warm} (a ready one taken) or {@code cold} (none was ready), and the sandboxes ready now. Read from
+     * the pools at each scrape.
      */
     void pools(Map<String, SandboxDriver> drivers) {
         drivers.forEach((runtime, driver) -> {
-            if (driver instanceof WarmPoolDriver pools) {
-                for (boolean warm : new boolean[] {true, false}) {
-                    FunctionCounter.builder("hearth_agent_pool_jobs", pools,
-                                    p -> warm ? p.counts().warm() : p.counts().cold())
-                            .description("poolable jobs by runtime and sandbox: warm (taken ready from its pool) or "
-                                    + "cold (none was ready)")
-                            .tag("runtime", runtime).tag("sandbox", warm ? "warm" : "cold").register(registry);
-                }
-                Gauge.builder("hearth_agent_pool_ready", pools, p -> p.counts().ready())
-                        .description("started, never-used sandboxes waiting in the runtime's pools")
-                        .tag("runtime", runtime).register(registry);
+            java.util.function.Supplier<PoolCounts> counts = driver instanceof WarmPoolDriver pools ? pools::counts
+                    : () -> PoolCounts.NONE;
+            for (boolean warm : new boolean[] {true, false}) {
+                FunctionCounter.builder("hearth_agent_pool_jobs", counts,
+                                c -> warm ? c.get().warm() : c.get().cold())
+                        .description("poolable jobs by runtime and sandbox: warm (taken ready from its pool) or cold "
+                                + "(none was ready)")
+                        .tag("runtime", runtime).tag("sandbox", warm ? "warm" : "cold").register(registry);
             }
+            Gauge.builder("hearth_agent_pool_ready", counts, c -> c.get().ready())
+                    .description("started, never-used sandboxes waiting in the runtime's pools")
+                    .tag("runtime", runtime).register(registry);
         });
     }
 
