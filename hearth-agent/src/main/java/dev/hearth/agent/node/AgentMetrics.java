@@ -52,20 +52,23 @@ public final class AgentMetrics implements AutoCloseable {
      * the pools at each scrape.
      */
     void pools(Map<String, SandboxDriver> drivers) {
+        // the meters hold their state weakly: the drivers, which the agent holds, are their state
         drivers.forEach((runtime, driver) -> {
-            java.util.function.Supplier<PoolCounts> counts = driver instanceof WarmPoolDriver pools ? pools::counts
-                    : () -> PoolCounts.NONE;
             for (boolean warm : new boolean[] {true, false}) {
-                FunctionCounter.builder("hearth_agent_pool_jobs", counts,
-                                c -> warm ? c.get().warm() : c.get().cold())
+                FunctionCounter.builder("hearth_agent_pool_jobs", driver,
+                                d -> warm ? counts(d).warm() : counts(d).cold())
                         .description("poolable jobs by runtime and sandbox: warm (taken ready from its pool) or cold "
                                 + "(none was ready)")
                         .tag("runtime", runtime).tag("sandbox", warm ? "warm" : "cold").register(registry);
             }
-            Gauge.builder("hearth_agent_pool_ready", counts, c -> c.get().ready())
+            Gauge.builder("hearth_agent_pool_ready", driver, d -> counts(d).ready())
                     .description("started, never-used sandboxes waiting in the runtime's pools")
                     .tag("runtime", runtime).register(registry);
         });
+    }
+
+    private static PoolCounts counts(SandboxDriver driver) {
+        return driver instanceof WarmPoolDriver pools ? pools.counts() : PoolCounts.NONE;
     }
 
     /** A heartbeat was answered {@code took} after it was sent. */
