@@ -14,6 +14,7 @@ import dev.hearth.agent.node.NodeAgent;
 import dev.hearth.core.protocol.HostInfo;
 import dev.hearth.agent.host.HostRuntimes;
 import dev.hearth.agent.host.HostSettings;
+import dev.hearth.sandbox.PoolSettings;
 import dev.hearth.sandbox.image.BuildProgress;
 import java.io.IOException;
 import java.net.URI;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -115,6 +117,9 @@ final class AgentCommand implements Callable<Integer> {
             + "'hearth image build-vm') and firecracker (default: docker). The inventory carries them and the "
             + "scheduler sends a job only to a node offering its runtime.")
     String runtimes;
+    /** Warm pools for jobs on docker and qemu: off unless --pool-size is above 0. */
+    @Mixin
+    PoolOptions poolOptions;
 
     @Override
     public Integer call() throws Exception {
@@ -135,6 +140,7 @@ final class AgentCommand implements Callable<Integer> {
         put(flags, AgentConfig.Key.DRAIN_GRACE, drainGrace);
         put(flags, AgentConfig.Key.METRICS_ADDRESS, metricsAddress);
         List<String> offered = HostSettings.parseRuntimes("--runtimes", runtimes == null ? "docker" : runtimes);
+        PoolSettings pools = poolOptions.settings(PoolOptions.AGENT_SIZE);
         AgentConfig cfg = AgentConfig.resolve(flags, parent.environment(), config, stateDir, HostInventory.cpus());
         ServiceLogging.infoUnlessSet(parent.environment());
         if (hypernodeV2()) {
@@ -142,7 +148,7 @@ final class AgentCommand implements Callable<Integer> {
                 throw new dev.hearth.core.InvalidInputException("--runtimes", runtimes,
                         "docker only with --protocol hypernode-v2 (its jobs carry no runtime)");
             }
-            return runHypernodeV2(cfg);
+            return runHypernodeV2(cfg, pools);
         }
         NodeIdentity identity = NodeIdentity.loadOrCreate(stateDir);
         Outbox outbox = Outbox.open(stateDir);
@@ -154,8 +160,9 @@ final class AgentCommand implements Callable<Integer> {
         // instances run on Docker's engine and the VMMs: a node offering no docker runs none
         Instances hostInstances = docker ? openInstances(hostRuntimes) : null;
         // the agent reports the instances to the coordinator and runs its instance commands on them
-        NodeAgent agent = new NodeAgent(cfg, hostRuntimes.drivers(), identity, outbox, host, InstantSource.system(),
-                hostInstances);
+        // jobs on docker and qemu take a warm sandbox their pool keeps, when one matches; closing the agent drains them
+        NodeAgent agent = new NodeAgent(cfg, hostRuntimes.jobDrivers(pools), identity, outbox, host,
+                InstantSource.system(), hostInstances);
         InstanceSupervisor instances = superviseInstances(hostInstances);
         HealthServer healthServer = HealthServer.start(agent, cfg.healthPort(), stateDir, cfg.metricsAddress());
         CountDownLatch stopped = new CountDownLatch(1);
@@ -174,9 +181,9 @@ final class AgentCommand implements Callable<Integer> {
             }
         }, "hearth-agent-drain"));
         agent.start();
-        spec.commandLine().getErr().printf("hearth: agent running (coordinator %s, %d slots, state %s, health "
+        spec.commandLine().getErr().printf("hearth: agent running (coordinator %s, %d slots, %s, state %s, health "
                 + "http://127.0.0.1:%d/healthz)%n", cfg.endpoints().stream().map(URI::toString)
-                        .collect(java.util.stream.Collectors.joining(", ")), cfg.slots(), stateDir,
+                        .collect(java.util.stream.Collectors.joining(", ")), cfg.slots(), poolsText(pools), stateDir,
                 healthServer.port());
         spec.commandLine().getErr().flush();
         stopped.await();
@@ -198,6 +205,12 @@ final class AgentCommand implements Callable<Integer> {
                 HostSettings.Networking.ON_FIRST_USE, false);
     }
 
+    /** The pools as the start line tells them: "no warm pools", or their size and idle limit. */
+    private static String poolsText(PoolSettings pools) {
+        return pools.size() == 0 ? "no warm pools" : "warm pools of " + pools.size() + ", idle limit "
+                + dev.hearth.core.units.DurationText.format(pools.idleLimit());
+    }
+
     /** Whether --protocol (or HN_PROTOCOL) asks for Hypernode v2.0. */
     private boolean hypernodeV2() {
         String source = protocol != null ? "--protocol" : "HN_PROTOCOL";
@@ -215,7 +228,7 @@ final class AgentCommand implements Callable<Integer> {
      * The agent as a drop-in for the original Python agent on a Hypernode v2.0 network: the endpoint as HN_ENDPOINT
      * (or --coordinator) gives it, else the original's default; no node key, outbox, instances or health port.
      */
-    private int runHypernodeV2(AgentConfig cfg) throws Exception {
+    private int runHypernodeV2(AgentConfig cfg, PoolSettings pools) throws Exception {
         String given = coordinator != null ? coordinator : parent.environment().get("HN_ENDPOINT");
         URI endpoint;
         if (cfg.endpoints().size() > 1) {
@@ -232,7 +245,7 @@ final class AgentCommand implements Callable<Integer> {
         HostRuntimes dockerOnly = HostRuntimes.open(hostSettings(List.of("docker")), BuildProgress.silent());
         HostInfo host = new HostInventory(new NvidiaSmi()).read(dockerOnly.offered(), dockerOnly.dockerVersion(),
                 HearthCommand.versionText());
-        HypernodeAgent agent = new HypernodeAgent(cfg, endpoint, dockerOnly.driver("docker"), host,
+        HypernodeAgent agent = new HypernodeAgent(cfg, endpoint, dockerOnly.jobDrivers(pools).get("docker"), host,
                 InstantSource.system(), HypernodeAgent.registerDeadline(cfg.heartbeatInterval()));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -246,8 +259,8 @@ final class AgentCommand implements Callable<Integer> {
             }
         }, "hearth-agent-drain"));
         agent.start();
-        spec.commandLine().getErr().printf("hearth: agent running in Hypernode v2.0 mode (backend %s, %d slots)%n",
-                endpoint, cfg.slots());
+        spec.commandLine().getErr().printf("hearth: agent running in Hypernode v2.0 mode (backend %s, %d slots, %s)%n",
+                endpoint, cfg.slots(), poolsText(pools));
         spec.commandLine().getErr().flush();
         stopped.await();
         return 0;
@@ -300,6 +313,9 @@ final class AgentCommand implements Callable<Integer> {
         @Option(names = "--runtimes", paramLabel = "LIST",
                 description = "Sandbox runtimes the agent offers (docker,qemu,...; default: docker), as the agent's flag.")
         String runtimes;
+        /** Warm pools for the agent's jobs, passed on as the agent's flags. */
+        @Mixin
+        PoolOptions poolOptions;
         @Option(names = "--exec", paramLabel = "PATH",
                 description = "The hearth launcher to run (default: the launcher that runs this command, else this "
                         + "Java and this jar).")
@@ -326,6 +342,13 @@ final class AgentCommand implements Callable<Integer> {
             if (runtimes != null) {
                 command.addAll(List.of("--runtimes", String.join(",", HostSettings.parseRuntimes("--runtimes",
                         runtimes))));
+            }
+            poolOptions.settings(PoolOptions.AGENT_SIZE); // refused here, not at the service's start
+            if (poolOptions.size != null) {
+                command.addAll(List.of("--pool-size", poolOptions.size.strip()));
+            }
+            if (poolOptions.idle != null) {
+                command.addAll(List.of("--pool-idle", poolOptions.idle.strip()));
             }
             // a system service's home: HEARTH_HOME when given, else /var/lib/hearth (not the caller's ~/.hearth)
             Map<String, String> serviceEnv = new java.util.HashMap<>(env);

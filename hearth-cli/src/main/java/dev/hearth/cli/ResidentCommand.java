@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -48,15 +49,8 @@ final class ResidentCommand implements Callable<Integer> {
                     + "or --base-*); other runs are made cold.")
     String runtime;
 
-    @Option(names = "--pool-size", paramLabel = "N", defaultValue = "2",
-            description = "Started, never-used sandboxes kept per image and limits, 0.." + PoolSettings.MAX_SIZE
-                    + " (default: ${DEFAULT-VALUE}).")
-    int poolSize;
-
-    @Option(names = "--pool-idle", paramLabel = "DURATION", defaultValue = "10m",
-            description = "A pool nobody used for this long is drained, as is a sandbox that waited this long "
-                    + "(default: ${DEFAULT-VALUE}).")
-    String poolIdle;
+    @Mixin
+    PoolOptions poolOptions;
 
     @Option(names = "--warm", paramLabel = "IMAGE",
             description = "Keep a pool for this image with hearth run's default limits from the start "
@@ -65,7 +59,7 @@ final class ResidentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PoolSettings settings = new PoolSettings(poolSize, DurationText.parsePositive("--pool-idle", poolIdle));
+        PoolSettings settings = poolOptions.settings(PoolOptions.RESIDENT_SIZE);
         Path at = socket != null ? socket : ResidentClient.socket(parent.environment());
         HostRuntimes host = runtime.equals("docker") ? parent.host() : vmHost(runtime);
         WarmPoolDriver pools = host.warmPools(runtime, settings);

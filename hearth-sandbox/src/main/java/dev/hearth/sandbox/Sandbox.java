@@ -49,6 +49,14 @@ public interface Sandbox extends AutoCloseable {
     Optional<InetSocketAddress> endpoint(int guestPort) throws SandboxException;
 
     /**
+     * Whether this sandbox was started ahead of its job by a {@link WarmPoolDriver}'s pool (and never used before),
+     * rather than made for the job; false by default.
+     */
+    default boolean pooled() {
+        return false;
+    }
+
+    /**
      * The content digest of the image the sandbox runs ({@code sha256:...} for a container image), for the job's
      * receipt. Empty when the driver cannot tell; the default.
      */

@@ -26,4 +26,7 @@ public interface WarmPoolDriver extends SandboxDriver {
 
     /** The operator's pool settings. */
     PoolSettings settings();
+
+    /** How many jobs took a ready sandbox, how many poolable ones were made cold, and how many wait now. */
+    PoolCounts counts();
 }

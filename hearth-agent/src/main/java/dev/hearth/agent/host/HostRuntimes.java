@@ -42,6 +42,9 @@ import java.util.Map;
  */
 public final class HostRuntimes implements AutoCloseable {
 
+    /** The runtimes whose sandboxes are kept warm for jobs ({@link #jobDrivers}). */
+    private static final java.util.Set<String> POOLED = java.util.Set.of("docker", "qemu");
+
     private final HostSettings settings;
     private final Map<String, SandboxDriver> drivers;
     private final DockerDriver docker;
@@ -174,6 +177,20 @@ public final class HostRuntimes implements AutoCloseable {
             return vms.warmPools(pools);
         }
         throw new InvalidInputException("pool runtime", runtime, "docker or qemu: warm pools are kept for those");
+    }
+
+    /**
+     * Every offered runtime's driver for jobs, by name in the settings' order, those that keep warm pools (docker,
+     * qemu) in front of their pools when {@code pools} keeps any ({@link PoolSettings#size()} above 0): a job whose
+     * spec a pool matches takes a ready sandbox, any other is made cold as by {@link #drivers()}. Firecracker's VMs
+     * are made cold. The caller closes each driver once: a pooled one drains its pools, then closes its runtime's.
+     */
+    public Map<String, SandboxDriver> jobDrivers(PoolSettings pools) {
+        Map<String, SandboxDriver> jobs = drivers();
+        if (pools.size() > 0) {
+            jobs.replaceAll((name, d) -> POOLED.contains(name) ? warmPools(name, pools) : d);
+        }
+        return jobs;
     }
 
     /**

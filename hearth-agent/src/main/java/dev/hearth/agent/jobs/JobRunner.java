@@ -102,9 +102,10 @@ public final class JobRunner {
      * @param outputs the files it left in {@link SandboxSpec#OUTPUT_DIR}, hashed within the runner's limits
      * @param sandboxStart how long the sandbox took to be created and started (image pull and VM boot included);
      *     empty when it never started
+     * @param pooled whether its sandbox came from a warm pool ({@link Sandbox#pooled()}); false when it had none
      */
     public record Execution(JobResult result, String imageDigest, ResourceUsage usage, Outputs outputs,
-            java.util.Optional<Duration> sandboxStart) {
+            java.util.Optional<Duration> sandboxStart, boolean pooled) {
     }
 
     /**
@@ -136,7 +137,7 @@ public final class JobRunner {
                             + "; the receipt lists the first " + facts.outputs.files().size());
         }
         return new Execution(result, facts.imageDigest, facts.usage, facts.outputs,
-                java.util.Optional.ofNullable(facts.sandboxStart));
+                java.util.Optional.ofNullable(facts.sandboxStart), facts.pooled);
     }
 
     /** What the sandbox told beyond the result, gathered before it is removed. Confined to the running thread. */
@@ -147,6 +148,7 @@ public final class JobRunner {
         java.nio.file.Path keepOutputs;
         boolean exited;
         Duration sandboxStart;
+        boolean pooled;
     }
 
     private JobResult runIn(JobSpec job, LogSink live, Cancellation cancel, Facts facts)
@@ -161,6 +163,7 @@ public final class JobRunner {
         try {
             long creating = System.nanoTime();
             sandbox = driver.create(sandboxSpec(job));
+            facts.pooled = sandbox.pooled();
             startedAt = clock.instant();
             sandbox.start(sink);
             facts.sandboxStart = Duration.ofNanos(System.nanoTime() - creating);

@@ -2,18 +2,24 @@
 package dev.hearth.agent.node;
 
 import dev.hearth.core.job.JobStatus;
+import dev.hearth.sandbox.PoolCounts;
+import dev.hearth.sandbox.SandboxDriver;
+import dev.hearth.sandbox.WarmPoolDriver;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import dev.hearth.core.metrics.ProcessMeters;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * The agent's Prometheus metrics, scraped at /metrics on its health port (and on {@code --metrics-address} when
  * set): JVM and process meters, link state, histograms of heartbeat round trip, job duration, sandbox start (by
- * driver) and VM boot (by runtime), and protocol messages by direction and type. docs/operations.md explains each.
+ * driver) and VM boot (by runtime), protocol messages by direction and type, and warm pools' jobs and ready
+ * sandboxes by runtime. docs/operations.md explains each.
  * Thread-safe.
  */
 public final class AgentMetrics implements AutoCloseable {
@@ -38,6 +44,31 @@ public final class AgentMetrics implements AutoCloseable {
     void finished(JobStatus status, Duration took) {
         Counter.builder("hearth_agent_jobs_finished").tag("status", status.wireName()).register(registry).increment();
         jobTimer(status.wireName()).record(took);
+    }
+
+    /**
+     * Meters of each runtime's warm pools (zero for a runtime without): poolable jobs by where their sandbox came
+     * from, {@code warm} (a ready one taken) or {@code cold} (none was ready), and the sandboxes ready now. Read from
+     * the pools at each scrape.
+     */
+    void pools(Map<String, SandboxDriver> drivers) {
+        // the meters hold their state weakly: the drivers, which the agent holds, are their state
+        drivers.forEach((runtime, driver) -> {
+            for (boolean warm : new boolean[] {true, false}) {
+                FunctionCounter.builder("hearth_agent_pool_jobs", driver,
+                                d -> warm ? counts(d).warm() : counts(d).cold())
+                        .description("poolable jobs by runtime and sandbox: warm (taken ready from its pool) or cold "
+                                + "(none was ready)")
+                        .tag("runtime", runtime).tag("sandbox", warm ? "warm" : "cold").register(registry);
+            }
+            Gauge.builder("hearth_agent_pool_ready", driver, d -> counts(d).ready())
+                    .description("started, never-used sandboxes waiting in the runtime's pools")
+                    .tag("runtime", runtime).register(registry);
+        });
+    }
+
+    private static PoolCounts counts(SandboxDriver driver) {
+        return driver instanceof WarmPoolDriver pools ? pools.counts() : PoolCounts.NONE;
     }
 
     /** A heartbeat was answered {@code took} after it was sent. */

@@ -167,6 +167,7 @@ public final class NodeAgent implements AutoCloseable {
         }
         this.drivers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(drivers));
         this.metrics = new AgentMetrics(this, this.drivers.values().iterator().next().name());
+        metrics.pools(this.drivers);
         this.instances = instances == null ? null : new NodeInstances(instances, this::sendIfRegistered,
                 () -> registered ? nodeId : null, metrics::vmBoot);
         this.config = config;
@@ -498,7 +499,8 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     private static JobRunner.Execution unrun(JobResult result) {
-        return new JobRunner.Execution(result, null, ResourceUsage.UNKNOWN, Outputs.NONE, java.util.Optional.empty());
+        return new JobRunner.Execution(result, null, ResourceUsage.UNKNOWN, Outputs.NONE, java.util.Optional.empty(),
+                false);
     }
 
     private void report(JobRunner.Execution done, long epoch, JobOffer.WireJobSpec ran) {
@@ -513,8 +515,12 @@ public final class NodeAgent implements AutoCloseable {
             log.error("could not keep the result of job {} in the outbox; sending it without a copy on disk: {}",
                     result.jobId(), e.getMessage());
         }
-        log.info("job {} finished: {} (exit {}, {} ms)", result.jobId(), result.status().wireName(),
-                result.exitCode(), result.durationMillis());
+        // where its sandbox came from, a field of the line: warm (a pool's ready one) or cold (made for it)
+        String sandbox = done.sandboxStart().isEmpty() ? null : done.pooled() ? "warm" : "cold";
+        try (var fields = LogFields.scope().with(LogFields.SANDBOX, sandbox)) {
+            log.info("job {} finished: {} (exit {}, {} ms)", result.jobId(), result.status().wireName(),
+                    result.exitCode(), result.durationMillis());
+        }
         if (registered) {
             link.send(m);
         }

@@ -8,6 +8,8 @@ import dev.hearth.core.InvalidInputException;
 import dev.hearth.sandbox.DockerFixture;
 import dev.hearth.sandbox.EngineUnavailableException;
 import dev.hearth.sandbox.PoolSettings;
+import dev.hearth.sandbox.SandboxDriver;
+import dev.hearth.sandbox.WarmPoolDriver;
 import dev.hearth.sandbox.image.BuildProgress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,6 +71,22 @@ class HostRuntimesTest {
                     .hasMessageStartingWith("runtime 'qemu' is invalid").hasMessageContaining("offers: docker");
             assertThatThrownBy(() -> host.warmPools("qemu", new PoolSettings(1, Duration.ofMinutes(1))))
                     .isInstanceOf(InvalidInputException.class).hasMessageContaining("offers: docker");
+        }
+    }
+
+    @Test
+    @DisplayName("jobs' drivers: docker's in front of warm pools of the operator's size, and plain with size 0")
+    void jobDrivers() throws Exception {
+        DockerFixture.driver();
+        try (HostRuntimes host = HostRuntimes.open(HostSettings.docker(System.getenv()), BuildProgress.silent())) {
+            assertThat(host.jobDrivers(PoolSettings.NONE)).containsExactlyEntriesOf(host.drivers());
+            PoolSettings one = new PoolSettings(1, Duration.ofMinutes(1));
+            SandboxDriver pooled = host.jobDrivers(one).get("docker");
+            try (pooled) {
+                assertThat(pooled).isInstanceOfSatisfying(WarmPoolDriver.class,
+                        p -> assertThat(p.settings()).isEqualTo(one));
+                assertThat(pooled.name()).isEqualTo("docker");
+            }
         }
     }
 }

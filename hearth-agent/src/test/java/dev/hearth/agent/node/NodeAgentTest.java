@@ -135,7 +135,11 @@ class NodeAgentTest {
                 .containsPattern("hearth_agent_link_messages_total\\{direction=\"out\",type=\"job_result\"\\} 1")
                 .containsPattern("hearth_agent_link_messages_total\\{direction=\"in\",type=\"job\"\\} 1")
                 .containsPattern("hearth_agent_heartbeat_rtt_seconds_count [1-9]")
-                .contains("hearth_agent_vm_boot_seconds_count").contains("jvm_threads_live_threads");
+                .contains("hearth_agent_vm_boot_seconds_count").contains("jvm_threads_live_threads")
+                .as("no pools: zero warm, zero cold, none ready")
+                .containsPattern("hearth_agent_pool_jobs_total\\{runtime=\"docker\",sandbox=\"warm\"\\} 0")
+                .containsPattern("hearth_agent_pool_jobs_total\\{runtime=\"docker\",sandbox=\"cold\"\\} 0")
+                .containsPattern("hearth_agent_pool_ready\\{runtime=\"docker\"\\} 0");
         java.util.Set<String> exposed = new java.util.TreeSet<>(MetricNames.of(coordinatorText));
         exposed.addAll(MetricNames.of(agentText));
         Path docs = MetricNames.docs();

@@ -279,6 +279,16 @@ final class Cluster implements AutoCloseable {
         return api("GET", "/v1/jobs/" + id, null);
     }
 
+    /** The job once it is final (completed, failed or cancelled), waiting up to 120 s. */
+    JsonNode awaitFinal(String id) throws Exception {
+        JsonNode[] seen = new JsonNode[1];
+        await("job " + id + " final", Duration.ofSeconds(120), () -> {
+            seen[0] = job(id);
+            return java.util.Set.of("completed", "failed", "cancelled").contains(seen[0].path("state").asText());
+        });
+        return seen[0];
+    }
+
     /** The job's logs, once it completed and its result's hashes recompute from them. */
     String completedLogs(String id) throws Exception {
         JsonNode j = job(id);

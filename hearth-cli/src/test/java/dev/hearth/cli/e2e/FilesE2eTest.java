@@ -8,7 +8,6 @@ import dev.hearth.sandbox.DockerFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
@@ -47,7 +46,7 @@ class FilesE2eTest {
             assertThat(submitted.exit()).as(submitted.output()).isZero();
             assertThat(submitted.output()).contains("uploaded " + input.length + " bytes");
             String id = lastLine(submitted.output());
-            JsonNode done = awaitFinal(c, id);
+            JsonNode done = c.awaitFinal(id);
             assertThat(done.path("state").asText()).as(done.toString()).isEqualTo("completed");
 
             Path out = root.resolve("out");
@@ -76,7 +75,7 @@ class FilesE2eTest {
                     "-c", "echo RAN");
             assertThat(second.exit()).as(second.output()).isZero();
             assertThat(second.output()).as("HEAD finds it: not sent again").contains("already uploaded");
-            JsonNode refused = awaitFinal(c, lastLine(second.output()));
+            JsonNode refused = c.awaitFinal(lastLine(second.output()));
             assertThat(refused.path("state").asText()).isEqualTo("failed");
             assertThat(refused.at("/result/message").asText()).contains("sha256:" + inputHex)
                     .contains("not the job's input");
@@ -92,14 +91,5 @@ class FilesE2eTest {
     private static String lastLine(String output) {
         String[] lines = output.strip().split("\n");
         return lines[lines.length - 1].strip();
-    }
-
-    private static JsonNode awaitFinal(Cluster c, String id) throws Exception {
-        JsonNode[] seen = new JsonNode[1];
-        Cluster.await("job " + id + " final", Duration.ofSeconds(120), () -> {
-            seen[0] = c.job(id);
-            return java.util.Set.of("completed", "failed", "cancelled").contains(seen[0].path("state").asText());
-        });
-        return seen[0];
     }
 }

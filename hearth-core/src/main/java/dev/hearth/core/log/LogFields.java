@@ -25,6 +25,8 @@ public final class LogFields {
     public static final String INSTANCE = "instance";
     /** The trace id of a W3C traceparent. */
     public static final String TRACE = "trace";
+    /** Where a job's sandbox came from: {@code warm} (a pool's, started before the job) or {@code cold}. */
+    public static final String SANDBOX = "sandbox";
 
     /** The form of a field's value: what ids, epochs, account names and trace ids look like. */
     public static final String ID_FORM = "[A-Za-z0-9._:@-]{1,128}";

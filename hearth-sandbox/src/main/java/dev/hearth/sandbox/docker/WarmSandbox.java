@@ -61,6 +61,11 @@ final class WarmSandbox implements Sandbox {
     }
 
     @Override
+    public boolean pooled() {
+        return true;
+    }
+
+    @Override
     public void start(LogSink sink) throws SandboxException {
         try {
             execId = docker.execCreateCmd(container.id()).withCmd(job.command().toArray(String[]::new))

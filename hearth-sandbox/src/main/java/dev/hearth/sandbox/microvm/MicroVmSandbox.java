@@ -98,6 +98,12 @@ public final class MicroVmSandbox implements Sandbox {
         return config.id();
     }
 
+    /** True once a warm pool assigned this waiting VM its job ({@link #assign}). */
+    @Override
+    public boolean pooled() {
+        return job != null;
+    }
+
     /** The VM's configuration: its run folder, drives and NIC. */
     public VmConfig config() {
         return config;

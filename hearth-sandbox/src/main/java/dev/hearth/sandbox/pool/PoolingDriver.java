@@ -2,6 +2,7 @@
 package dev.hearth.sandbox.pool;
 
 import dev.hearth.sandbox.DriverCapability;
+import dev.hearth.sandbox.PoolCounts;
 import dev.hearth.sandbox.PoolSettings;
 import dev.hearth.sandbox.SandboxDriver;
 import dev.hearth.sandbox.SandboxException;
@@ -88,6 +89,11 @@ public abstract class PoolingDriver<K, S> implements WarmPoolDriver {
     @Override
     public PoolSettings settings() {
         return pools.settings();
+    }
+
+    @Override
+    public PoolCounts counts() {
+        return pools.counts();
     }
 
     @Override

@@ -2,6 +2,7 @@
 package dev.hearth.sandbox.pool;
 
 import dev.hearth.core.job.NetworkMode;
+import dev.hearth.sandbox.PoolCounts;
 import dev.hearth.sandbox.PoolSettings;
 import dev.hearth.sandbox.SandboxSpec;
 import dev.hearth.sandbox.WorkloadKind;
@@ -22,6 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,6 +80,9 @@ public final class WarmPools<K, S> implements AutoCloseable {
     private final ThreadPoolExecutor removals;
     /** Removals handed out and not finished (the executor's own counts miss a task between queue and worker). */
     private final AtomicInteger removing = new AtomicInteger();
+    /** Takes that found a ready sandbox, and takes that found none (the job is made cold). */
+    private final AtomicLong hits = new AtomicLong();
+    private final AtomicLong misses = new AtomicLong();
     private volatile boolean closed;
 
     /**
@@ -168,8 +173,17 @@ public final class WarmPools<K, S> implements AutoCloseable {
         }
     }
 
-    /** The oldest ready sandbox of {@code key} that is still alive (dead ones are removed), or empty. */
+    /**
+     * The oldest ready sandbox of {@code key} that is still alive (dead ones are removed), or empty; counted as a
+     * hit or a miss in {@link #counts()}.
+     */
     public Optional<S> take(K key) {
+        Optional<S> taken = takeAlive(key);
+        (taken.isPresent() ? hits : misses).incrementAndGet();
+        return taken;
+    }
+
+    private Optional<S> takeAlive(K key) {
         Deque<Ready<S>> q = ready.get(key);
         while (q != null) {
             Ready<S> r;
@@ -186,6 +200,11 @@ public final class WarmPools<K, S> implements AutoCloseable {
             remove(r.sandbox());
         }
         return Optional.empty();
+    }
+
+    /** Takes that found a ready sandbox, takes that found none, and the sandboxes ready now. */
+    public PoolCounts counts() {
+        return new PoolCounts(hits.get(), misses.get(), readyTotal());
     }
 
     /** Removes {@code sandbox} in the background (inline when the removal queue is full or the pools closed). */

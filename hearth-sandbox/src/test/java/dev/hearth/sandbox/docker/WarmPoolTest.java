@@ -74,11 +74,13 @@ class WarmPoolTest {
             awaitReady(spec, 1);
             try (Sandbox s = pools.create(spec)) {
                 assertThat(s).isInstanceOf(WarmSandbox.class);
+                assertThat(s.pooled()).isTrue();
                 assertThat(seen).doesNotContain(s.id());
                 seen.add(s.id());
                 assertThat(run(s)).isEqualTo("run-" + i + "\n");
             }
         }
+        assertThat(pools.counts().warm()).as("takes that found a warm container").isEqualTo(4);
         assertThat(pools.awaitRemovals(Duration.ofSeconds(30))).isTrue();
         assertThat(DockerFixture.hearthContainerIds()).doesNotContainAnyElementsOf(seen);
         awaitReady(first, 2); // refilled in the background

@@ -4,6 +4,7 @@ package dev.hearth.sandbox.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hearth.core.job.NetworkMode;
+import dev.hearth.sandbox.PoolCounts;
 import dev.hearth.sandbox.PoolSettings;
 import dev.hearth.sandbox.SandboxSpec;
 import dev.hearth.sandbox.image.BaseImages;
@@ -100,6 +101,7 @@ class WarmPoolsTest {
         }
         await(() -> pools.ready("a") == 2);
         assertThat(pools.take("b")).isEmpty();
+        assertThat(pools.counts()).as("5 hits, the miss of b, 2 ready").isEqualTo(new PoolCounts(5, 1, 2));
     }
 
     @Test
