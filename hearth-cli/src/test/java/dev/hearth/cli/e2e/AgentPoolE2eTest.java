@@ -4,22 +4,13 @@ package dev.hearth.cli.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hearth.agent.node.HealthServer;
-import dev.hearth.core.json.Json;
 import dev.hearth.sandbox.DockerFixture;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -49,7 +40,7 @@ class AgentPoolE2eTest {
             c.startCoordinator();
             Cluster.Agent a = c.startAgent("a", c.port(), "--pool-size", "1", "--pool-idle", "5m");
             c.awaitNodes("node online", n -> n.stream().anyMatch(x -> "online".equals(x.path("state").asText())));
-            Metrics metrics = new Metrics(a.state);
+            AgentProbe metrics = new AgentProbe(a.state);
 
             JsonNode cold = c.awaitFinal(c.submit(SCRIPT));
             assertThat(metrics.value("hearth_agent_pool_jobs_total", "sandbox=\"cold\"")).isEqualTo(1);
@@ -73,10 +64,11 @@ class AgentPoolE2eTest {
                         .isEqualTo(3);
                 assertThat(c.text("/v1/jobs/" + id + "/logs")).as("the marks of no earlier job").isEqualTo(coldLogs);
                 assertThat(warm.at("/result/hashesHold").asBoolean()).isTrue();
-                assertThat(finishedLine(c.log("agent-a"), id)).as("the finished line of job %s", id)
+                assertThat(AgentProbe.finishedLine(c.log("agent-a"), id)).as("the finished line of job %s", id)
                         .containsEntry("sandbox", "warm");
             }
-            assertThat(finishedLine(c.log("agent-a"), cold.path("id").asText())).containsEntry("sandbox", "cold");
+            assertThat(AgentProbe.finishedLine(c.log("agent-a"), cold.path("id").asText()))
+                    .containsEntry("sandbox", "cold");
             assertThat(metrics.value("hearth_agent_pool_jobs_total", "sandbox=\"cold\"")).isEqualTo(1);
             // the last warm job's output file comes back checked against its signed receipt
             Cluster.Finished outputs = c.run(java.util.Map.of("HEARTH_TOKEN", c.admin(), "HEARTH_COORDINATOR",
@@ -104,36 +96,9 @@ class AgentPoolE2eTest {
     }
 
     /** Waits until one warm container is ready and the agent owns no other (a used one goes in the background). */
-    private static void awaitOneReady(Metrics metrics, long pid) throws Exception {
+    private static void awaitOneReady(AgentProbe metrics, long pid) throws Exception {
         Cluster.await("one warm container ready, none other", Duration.ofSeconds(60),
                 () -> metrics.value("hearth_agent_pool_ready", "runtime=\"docker\"") == 1 && pooled(pid).size() == 1);
-    }
-
-    /** The agent's /metrics, on the health port its state folder names. */
-    private record Metrics(Path state) {
-
-        double value(String name, String label) throws Exception {
-            int port = Integer.parseInt(Files.readString(state.resolve(HealthServer.PORT_FILE)).strip());
-            try (HttpClient http = HttpClient.newHttpClient()) {
-                String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                        .build(), HttpResponse.BodyHandlers.ofString()).body();
-                Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{[^}]*" + Pattern.quote(label)
-                        + "[^}]*\\} ([0-9.eE+]+)$").matcher(text);
-                return m.find() ? Double.parseDouble(m.group(1)) : 0;
-            }
-        }
-    }
-
-    /** The fields of the agent's JSON line saying that {@code job} finished. */
-    private static java.util.Map<String, String> finishedLine(Path log, String job) throws IOException {
-        for (String line : Files.readAllLines(log)) {
-            if (line.startsWith("{") && line.contains("\"job " + job + " finished")) {
-                java.util.Map<String, String> fields = new java.util.HashMap<>();
-                Json.mapper().readTree(line).properties().forEach(e -> fields.put(e.getKey(), e.getValue().asText()));
-                return fields;
-            }
-        }
-        throw new AssertionError("no line says job " + job + " finished in " + log);
     }
 
     /** Names of the pooled containers, ready or serving, that the agent with {@code pid} owns. */

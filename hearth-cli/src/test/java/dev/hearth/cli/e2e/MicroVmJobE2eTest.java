@@ -29,6 +29,9 @@ class MicroVmJobE2eTest {
 
     /** Prints what only the sandbox's own kernel knows: its release and its boot command line. */
     private static final String PROBE = "echo kernel=$(uname -r); echo cmdline=$(cat /proc/cmdline)";
+    /** Names this boot, shows what an earlier job left in /tmp (nothing, in a fresh VM), then leaves a mark there. */
+    private static final String MARKS = "echo boot=$(cat /proc/sys/kernel/random/boot_id); echo tmp:; ls -A /tmp; "
+            + "touch /tmp/mark";
 
     @TempDir
     Path root;
@@ -78,10 +81,67 @@ class MicroVmJobE2eTest {
         }
     }
 
+    /**
+     * The same agent with {@code --pool-size 1}: the first qemu job is booted cold and starts its pool; the next
+     * takes the warm microVM booted for it, a different boot with none of the first job's marks; the stopped agent
+     * leaves none of its VMs running.
+     */
+    @Test
+    @DisplayName("--pool-size 1: the first qemu job boots cold, the next takes a warm microVM no job used; the stopped "
+            + "agent leaves no VM")
+    void warmMicroVmJobs() throws Exception {
+        try (Cluster c = new Cluster(root)) {
+            c.startCoordinator();
+            Cluster.Agent agent = c.startAgent("pool", c.port(), "--runtimes", "qemu", "--pool-size", "1",
+                    "--pool-idle", "10m");
+            c.awaitNodes("the agent online, offering qemu", n -> n.size() == 1
+                    && n.get(0).path("runtimes").toString().equals("[\"qemu\"]"));
+            AgentProbe probe = new AgentProbe(agent.state);
+
+            String cold = submit(c, "qemu", MARKS);
+            c.awaitFinal(cold);
+            String coldLogs = c.completedLogs(cold);
+            assertThat(coldLogs).contains("tmp:\n").doesNotContain("mark");
+            assertThat(probe.value("hearth_agent_pool_jobs_total", "sandbox=\"cold\"")).isEqualTo(1);
+            awaitReady(probe);
+
+            String warm = submit(c, "qemu", MARKS);
+            c.awaitFinal(warm);
+            String warmLogs = c.completedLogs(warm);
+            assertThat(probe.value("hearth_agent_pool_jobs_total", "sandbox=\"warm\"")).isEqualTo(1);
+            assertThat(AgentProbe.finishedLine(c.log("agent-pool"), warm)).containsEntry("sandbox", "warm");
+            assertThat(warmLogs).as("a fresh boot, none of the first job's marks").doesNotContain("mark")
+                    .doesNotContain(bootId(coldLogs)).contains("tmp:\n");
+
+            awaitReady(probe); // the pool refilled: a ready VM the stop must drain
+            List<ProcessHandle> vms = ProcessHandle.of(agent.process.pid()).orElseThrow().descendants()
+                    .filter(h -> h.info().commandLine().orElse("").contains("qemu-system")).toList();
+            assertThat(vms).as("the agent's ready microVM").isNotEmpty();
+            agent.process.destroy(); // SIGTERM: the agent drains, then its pools
+            assertThat(agent.process.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)).as("agent stopped").isTrue();
+            Cluster.await("the pooled VMs gone", Duration.ofSeconds(30), () -> vms.stream().noneMatch(
+                    ProcessHandle::isAlive));
+        }
+    }
+
+    /** Waits until the agent's qemu pool holds a ready microVM (a TCG boot here). */
+    private static void awaitReady(AgentProbe probe) throws Exception {
+        Cluster.await("a warm microVM ready", Duration.ofMinutes(3),
+                () -> probe.value("hearth_agent_pool_ready", "runtime=\"qemu\"") == 1);
+    }
+
+    private static String bootId(String logs) {
+        return logs.lines().filter(l -> l.startsWith("boot=")).findFirst().orElseThrow();
+    }
+
     private static String submit(Cluster c, String runtime) throws Exception {
+        return submit(c, runtime, PROBE);
+    }
+
+    private static String submit(Cluster c, String runtime, String script) throws Exception {
         var doc = Json.mapper().createObjectNode().put("cpus", "0.5").put("memory", "128m").put("runtime", runtime)
                 .put("timeout", "120s").put("retries", 0);
-        doc.set("command", Json.mapper().valueToTree(List.of("sh", "-c", PROBE)));
+        doc.set("command", Json.mapper().valueToTree(List.of("sh", "-c", script)));
         return c.api("POST", "/v1/jobs", doc.toString()).get("id").asText();
     }
 
