@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * stand-ins that log what they were asked and when: the order of the suites, what runs beside what, and that a
  * failure anywhere fails the run with every log kept.
  */
-@DisplayName("scripts/test: builds, runs the image builds beside the fast suite and the e2e branches at once, fails on any failure")
+@DisplayName("scripts/test: builds, runs the image builds and the longest e2e branch beside the fast suite, the other "
+        + "e2e branches after it, fails on any failure")
 class TestScriptFlowTest {
 
     @TempDir
@@ -29,7 +30,9 @@ class TestScriptFlowTest {
             echo "start $(date +%s.%N) mvnw $*" >> calls.log
             case "$*" in
               *-DskipTests*) mkdir -p hearth-cli/target && echo jar > hearth-cli/target/hearth.jar ;;
-              *surefire*) sleep 3 ;;
+              *-Dtest=QemuInstance*) sleep 6 ;;
+              *-Dtest=*) sleep 3 ;;
+              *surefire*) sleep 5 ;;
               *) sleep 1 ;;
             esac
             if [[ -n "${FAIL_ON:-}" && ( "$*" == *"$FAIL_ON" || "$*" == *"$FAIL_ON -Dmaven.test.failure.ignore=true" ) ]]; then
@@ -51,6 +54,10 @@ class TestScriptFlowTest {
             echo "end $(date +%s.%N) hearth $*" >> calls.log
             """;
 
+    /** The fast suite's Maven call: surefire:test over what the build step made. */
+    private static final String FAST_ARGS = "-B -ntp org.apache.maven.plugins:maven-surefire-plugin:test";
+    private static final String FAST = "mvnw " + FAST_ARGS;
+
     private record Run(int exit, String out, List<String> calls) {
     }
 
@@ -66,7 +73,8 @@ class TestScriptFlowTest {
         for (String f : List.of("scripts/test", "scripts/setup-host", "mvnw", "bin/hearth")) {
             repo.resolve(f).toFile().setExecutable(true);
         }
-        ProcessBuilder pb = new ProcessBuilder("bash", "scripts/test").directory(repo.toFile()).redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder("bash", "scripts/test").directory(repo.toFile())
+                .redirectErrorStream(true);
         pb.environment().putAll(env);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -83,8 +91,8 @@ class TestScriptFlowTest {
     }
 
     @Test
-    @DisplayName("all passing: setup --all, build, images beside the fast suite, three e2e branches overlapping; "
-            + "a summary per suite and exit 0")
+    @DisplayName("all passing: setup --all, build, the images and the QEMU instance branch beside the fast suite, the "
+            + "other e2e branches after it, all overlapping; a summary per suite and exit 0")
     void passing() throws Exception {
         Run r = run(Map.of());
         assertThat(r.exit()).as(r.out()).isZero();
@@ -92,17 +100,27 @@ class TestScriptFlowTest {
         List<String> calls = r.calls();
         double build = at(calls, "end", "-DskipTests");
         double kernel = at(calls, "start", "image build-vm");
-        double fast = at(calls, "start", "mvnw -B -ntp install$");
+        double fast = at(calls, "start", FAST + "$");
+        double fastEnd = at(calls, "end", FAST + "$");
         assertThat(kernel).as("images after the build").isGreaterThanOrEqualTo(build);
+        assertThat(fast).as("the fast suite after the build").isGreaterThanOrEqualTo(build);
         assertThat(at(calls, "start", "image build-vm jar=" + repo.resolve("target/hearth-images.jar"))).isPositive();
-        assertThat(at(calls, "end", "image build-vm")).as("the kernel builds beside the fast suite").isGreaterThan(fast);
+        assertThat(at(calls, "end", "image build-vm")).as("the kernel builds beside the fast suite")
+                .isGreaterThan(fast);
         double docker = at(calls, "start", "-Dtest=!QemuInstance*E2eTest");
         double vm = at(calls, "start", "-Dtest=Qemu*RunE2eTest");
         double instance = at(calls, "start", "-Dtest=QemuInstance*E2eTest");
-        assertThat(docker).as("e2e after the fast suite").isGreaterThan(at(calls, "end", "mvnw -B -ntp install$"));
-        assertThat(vm).as("e2e-vm after the kernel").isGreaterThanOrEqualTo(at(calls, "end", "image build-vm"));
-        assertThat(instance).isGreaterThanOrEqualTo(at(calls, "end", "build-openclaw --vm"));
-        assertThat(Math.max(vm, instance)).as("the e2e branches overlap").isLessThan(at(calls, "end", "-Dtest=!Qemu"));
+        assertThat(instance).as("the instance branch once both images are built")
+                .isGreaterThanOrEqualTo(at(calls, "end", "build-openclaw --vm"))
+                .isGreaterThanOrEqualTo(at(calls, "end", "image build-vm"))
+                .as("and beside the fast suite").isLessThan(fastEnd);
+        assertThat(docker).as("e2e-docker after the fast suite").isGreaterThanOrEqualTo(fastEnd);
+        assertThat(vm).as("e2e-vm after the fast suite and the kernel").isGreaterThanOrEqualTo(fastEnd)
+                .isGreaterThanOrEqualTo(at(calls, "end", "image build-vm"));
+        assertThat(Math.max(vm, docker)).as("the e2e branches overlap")
+                .isLessThan(at(calls, "end", "-Dtest=QemuInstance*E2eTest"));
+        assertThat(calls).as("nothing rebuilt after the build step").filteredOn(l -> l.contains(" install"))
+                .hasSize(2);
         assertThat(r.out()).contains("timing summary").containsPattern("(?m)^  fast-suite +[0-9]+s  ok ")
                 .containsPattern("(?m)^  e2e-qemu-instance +[0-9]+s  ok ").containsPattern("(?m)^  total ")
                 .contains("tests: ");
@@ -116,7 +134,7 @@ class TestScriptFlowTest {
     @DisplayName("one e2e branch failing fails the run, even though Maven goes on past the failing module; the other "
             + "branches still finish and its log is kept and shown")
     void failingBranch() throws Exception {
-        Run r = run(Map.of("FAIL_ON", "-Dtest=Qemu*RunE2eTest,MicroVmJobE2eTest,**/microvm/**,**/firecracker/** -Dsurefire.failIfNoSpecifiedTests=false"));
+        Run r = run(Map.of("FAIL_ON", "-Dtest=" + vmTests() + " -Dsurefire.failIfNoSpecifiedTests=false"));
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out()).contains("==> e2e-vm: FAILED (exit 1)").contains("Failures: 1")
                 .contains("==> e2e-docker: ok").contains("==> e2e-qemu-instance: ok").contains("FAILED: e2e-vm");
@@ -125,22 +143,26 @@ class TestScriptFlowTest {
     }
 
     @Test
-    @DisplayName("a guest image that fails to build fails the run and keeps the VM branches from starting, not the others")
+    @DisplayName("a guest image that fails to build fails the run and keeps the VM branches from starting, not the "
+            + "others")
     void failingImage() throws Exception {
         Run r = run(Map.of("FAIL_IMAGE", "build-vm"));
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out()).contains("==> image-build-vm: FAILED (exit 4)").contains("image build broke")
-                .contains("e2e-vm and e2e-qemu-instance did not start").contains("==> e2e-docker: ok");
-        assertThat(r.calls()).noneMatch(l -> l.contains("-Dtest=Qemu*RunE2eTest"));
+                .contains("e2e-qemu-instance does not start").contains("e2e-vm does not start")
+                .contains("==> e2e-docker: ok");
+        assertThat(r.calls()).noneMatch(l -> l.contains("-Dtest=Qemu*RunE2eTest"))
+                .noneMatch(l -> l.contains("-Dtest=QemuInstance*E2eTest"));
     }
 
     @Test
-    @DisplayName("a failing fast suite fails the run before any e2e branch starts")
+    @DisplayName("a failing fast suite fails the run and keeps e2e-docker and e2e-vm from starting")
     void failingFastSuite() throws Exception {
-        Run r = run(Map.of("FAIL_ON", "-B -ntp install"));
+        Run r = run(Map.of("FAIL_ON", FAST_ARGS));
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out()).contains("the fast suite failed").contains("FAILED: fast-suite");
-        assertThat(r.calls()).noneMatch(l -> l.contains("surefire"));
+        assertThat(r.calls()).noneMatch(l -> l.contains("-Dtest=!QemuInstance"))
+                .noneMatch(l -> l.contains("-Dtest=Qemu*RunE2eTest"));
     }
 
     @Test
@@ -149,8 +171,55 @@ class TestScriptFlowTest {
         Run r = run(Map.of("HEARTH_TEST_SERIAL", "1"));
         assertThat(r.exit()).as(r.out()).isZero();
         List<String> calls = r.calls();
-        assertThat(at(calls, "start", "-Dtest=Qemu*RunE2eTest")).isGreaterThanOrEqualTo(at(calls, "end", "-Dtest=!Qemu"));
-        assertThat(at(calls, "start", "mvnw -B -ntp install$")).isGreaterThanOrEqualTo(
-                at(calls, "end", "build-openclaw --vm"));
+        assertThat(at(calls, "start", FAST + "$")).isGreaterThanOrEqualTo(at(calls, "end", "build-openclaw --vm"));
+        assertThat(at(calls, "start", "-Dtest=QemuInstance*E2eTest")).isGreaterThanOrEqualTo(
+                at(calls, "end", FAST + "$"));
+        assertThat(at(calls, "start", "-Dtest=!Qemu")).isGreaterThanOrEqualTo(
+                at(calls, "end", "-Dtest=QemuInstance*E2eTest"));
+        assertThat(at(calls, "start", "-Dtest=Qemu*RunE2eTest")).isGreaterThanOrEqualTo(
+                at(calls, "end", "-Dtest=!Qemu"));
+    }
+
+    /**
+     * Every e2e test that needs a guest image runs in a branch that waits for it: a pattern of VM_TESTS or
+     * VM_INSTANCE_TEST takes it (surefire's forms: a class name with '*', or a path with '**'), or it would run in
+     * e2e-docker and wait there for an image build on a fresh machine.
+     */
+    @Test
+    @DisplayName("every e2e test that needs a guest image is in a VM branch (VM_TESTS or VM_INSTANCE_TEST)")
+    void imageTestsInVmBranches() throws Exception {
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        List<java.nio.file.PathMatcher> patterns = java.util.stream.Stream.concat(
+                java.util.Arrays.stream(vmTests().split(",")), java.util.stream.Stream.of(variable("VM_INSTANCE_TEST")))
+                .map(p -> root.getFileSystem().getPathMatcher("glob:" + (p.contains("/") ? p : "**/" + p))).toList();
+        List<String> outside = new java.util.ArrayList<>();
+        int seen = 0;
+        try (var files = Files.walk(root, 12)) {
+            for (Path f : files.filter(x -> x.toString().endsWith("Test.java")
+                    && x.toString().contains("/src/test/java/") && !x.toString().contains("/target/")).toList()) {
+                String text = Files.readString(f);
+                if (!text.contains("@Tag(\"e2e\")")
+                        || !text.matches("(?s).*\\b(VmFixture|OpenClawVmImage|GuestKernel)\\b.*")) {
+                    continue;
+                }
+                seen++;
+                String rel = f.toString().replaceFirst(".*/src/test/java/", "").replaceFirst("\\.java$", "");
+                if (patterns.stream().noneMatch(m -> m.matches(Path.of(rel)))) {
+                    outside.add(rel);
+                }
+            }
+        }
+        assertThat(seen).as("e2e tests that need a guest image").isGreaterThan(5);
+        assertThat(outside).as("guest-image e2e tests outside VM_TESTS and VM_INSTANCE_TEST").isEmpty();
+    }
+
+    /** VM_TESTS as scripts/test sets it. */
+    static String vmTests() throws java.io.IOException {
+        return variable("VM_TESTS");
+    }
+
+    private static String variable(String name) throws java.io.IOException {
+        return Files.readAllLines(Path.of("..", "scripts", "test")).stream().filter(l -> l.startsWith(name + "='"))
+                .findFirst().orElseThrow().replaceAll("^" + name + "='|'$", "");
     }
 }

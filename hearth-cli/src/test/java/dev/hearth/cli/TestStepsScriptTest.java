@@ -32,7 +32,7 @@ class TestStepsScriptTest {
 
     @Test
     @DisplayName("branches run at once; one failing fails the run, the others finish, each log is kept, and the "
-            + "summary times each one and counts Maven's tests")
+            + "summary times each one, names the failed tests and counts Maven's tests")
     void failingBranch() throws Exception {
         long start = System.nanoTime();
         Run r = run("""
@@ -40,7 +40,7 @@ class TestStepsScriptTest {
                 step first echo '[INFO] Tests run: 5, Failures: 0, Errors: 0, Skipped: 1'
                 branch slow-ok sh -c 'sleep 2; echo "[INFO] Tests run: 3, Failures: 0, Errors: 0, Skipped: 0"'
                 branch broken sh -c 'sleep 2; echo "[ERROR] Tests run: 2, Failures: 1, Errors: 0, Skipped: 0"; \
-                echo "the reason"; exit 7'
+                echo "[ERROR] dev.hearth.X.y -- Time elapsed: 0.2 s <<< FAILURE!"; echo "the reason"; exit 7'
                 branch quick true
                 join_branches || failed=1
                 exit "$failed"
@@ -53,7 +53,7 @@ class TestStepsScriptTest {
                 .containsPattern("(?m)^  quick +0s  ok ")
                 .containsPattern("(?m)^  broken +[23]s  FAILED \\(7\\)")
                 .containsPattern("(?m)^  total +[0-9]+s")
-                .contains("FAILED: broken")
+                .contains("FAILED: broken").contains("failed in broken: dev.hearth.X.y <<< FAILURE!")
                 .contains("tests: 8 passed, 1 failed"); // 4 + 3 + 1 passed (skipped ones are not)
         assertThat(dir.resolve("logs/broken.log")).content().contains("the reason");
         assertThat(dir.resolve("logs/slow-ok.log")).content().contains("Tests run: 3");
