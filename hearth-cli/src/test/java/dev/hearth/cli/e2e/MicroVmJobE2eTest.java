@@ -90,7 +90,7 @@ class MicroVmJobE2eTest {
     @DisplayName("--pool-size 1: the first qemu job boots cold, the next takes a warm microVM no job used; the stopped "
             + "agent leaves no VM")
     void warmMicroVmJobs() throws Exception {
-        try (Cluster c = new Cluster(root)) {
+        try (Cluster c = new Cluster(root).productionLogs("microvm-pool")) {
             c.startCoordinator();
             Cluster.Agent agent = c.startAgent("pool", c.port(), "--runtimes", "qemu", "--pool-size", "1",
                     "--pool-idle", "10m");
