@@ -108,7 +108,6 @@ class TestScriptFlowTest {
         assertThat(at(calls, "end", "image build-vm")).as("the kernel builds beside the fast suite")
                 .isGreaterThan(fast);
         double docker = at(calls, "start", "-Dtest=!QemuInstance*E2eTest");
-        double cluster = at(calls, "start", "-Dtest=MultiCoordinatorE2eTest");
         double vm = at(calls, "start", "-Dtest=Qemu*RunE2eTest");
         double instance = at(calls, "start", "-Dtest=QemuInstance*E2eTest");
         assertThat(instance).as("the instance branch once both images are built")
@@ -116,10 +115,6 @@ class TestScriptFlowTest {
                 .isGreaterThanOrEqualTo(at(calls, "end", "image build-vm"))
                 .as("and beside the fast suite").isLessThan(fastEnd);
         assertThat(docker).as("e2e-docker after the fast suite").isGreaterThanOrEqualTo(fastEnd);
-        assertThat(cluster).as("e2e-cluster after the fast suite").isGreaterThanOrEqualTo(fastEnd)
-                .as("and beside e2e-docker").isLessThan(at(calls, "end", "-Dtest=!QemuInstance*E2eTest"));
-        assertThat(calls).as("e2e-docker leaves the cluster's classes to e2e-cluster")
-                .anyMatch(l -> l.contains("-Dtest=!QemuInstance*E2eTest") && l.contains("!ClusterE2eTest"));
         assertThat(vm).as("e2e-vm after the fast suite and the kernel").isGreaterThanOrEqualTo(fastEnd)
                 .isGreaterThanOrEqualTo(at(calls, "end", "image build-vm"));
         assertThat(Math.max(vm, docker)).as("the e2e branches overlap")
@@ -130,7 +125,7 @@ class TestScriptFlowTest {
                 .containsPattern("(?m)^  e2e-qemu-instance +[0-9]+s  ok ").containsPattern("(?m)^  total ")
                 .contains("tests: ");
         for (String log : List.of("setup-host", "build", "image-build-vm", "image-build-openclaw-vm", "fast-suite",
-                "e2e-docker", "e2e-cluster", "e2e-vm", "e2e-qemu-instance")) {
+                "e2e-docker", "e2e-vm", "e2e-qemu-instance")) {
             assertThat(repo.resolve("target/test-logs/" + log + ".log")).as(log).exists();
         }
     }
@@ -142,8 +137,7 @@ class TestScriptFlowTest {
         Run r = run(Map.of("FAIL_ON", "-Dtest=" + vmTests() + " -Dsurefire.failIfNoSpecifiedTests=false"));
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out()).contains("==> e2e-vm: FAILED (exit 1)").contains("Failures: 1")
-                .contains("==> e2e-docker: ok").contains("==> e2e-cluster: ok").contains("==> e2e-qemu-instance: ok")
-                .contains("FAILED: e2e-vm");
+                .contains("==> e2e-docker: ok").contains("==> e2e-qemu-instance: ok").contains("FAILED: e2e-vm");
         assertThat(repo.resolve("target/test-logs/e2e-vm.log")).content().contains("Failures: 1");
         assertThat(at(r.calls(), "end", "-Dtest=QemuInstance*E2eTest")).isPositive();
     }
@@ -156,19 +150,18 @@ class TestScriptFlowTest {
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out()).contains("==> image-build-vm: FAILED (exit 4)").contains("image build broke")
                 .contains("e2e-qemu-instance does not start").contains("e2e-vm does not start")
-                .contains("==> e2e-docker: ok").contains("==> e2e-cluster: ok");
+                .contains("==> e2e-docker: ok");
         assertThat(r.calls()).noneMatch(l -> l.contains("-Dtest=Qemu*RunE2eTest"))
                 .noneMatch(l -> l.contains("-Dtest=QemuInstance*E2eTest"));
     }
 
     @Test
-    @DisplayName("a failing fast suite fails the run and keeps e2e-docker, e2e-cluster and e2e-vm from starting")
+    @DisplayName("a failing fast suite fails the run and keeps e2e-docker and e2e-vm from starting")
     void failingFastSuite() throws Exception {
         Run r = run(Map.of("FAIL_ON", FAST_ARGS));
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out()).contains("the fast suite failed").contains("FAILED: fast-suite");
         assertThat(r.calls()).noneMatch(l -> l.contains("-Dtest=!QemuInstance"))
-                .noneMatch(l -> l.contains("-Dtest=MultiCoordinatorE2eTest"))
                 .noneMatch(l -> l.contains("-Dtest=Qemu*RunE2eTest"));
     }
 
@@ -183,10 +176,8 @@ class TestScriptFlowTest {
                 at(calls, "end", FAST + "$"));
         assertThat(at(calls, "start", "-Dtest=!Qemu")).isGreaterThanOrEqualTo(
                 at(calls, "end", "-Dtest=QemuInstance*E2eTest"));
-        assertThat(at(calls, "start", "-Dtest=MultiCoordinatorE2eTest")).isGreaterThanOrEqualTo(
-                at(calls, "end", "-Dtest=!Qemu"));
         assertThat(at(calls, "start", "-Dtest=Qemu*RunE2eTest")).isGreaterThanOrEqualTo(
-                at(calls, "end", "-Dtest=MultiCoordinatorE2eTest"));
+                at(calls, "end", "-Dtest=!Qemu"));
     }
 
     /**
