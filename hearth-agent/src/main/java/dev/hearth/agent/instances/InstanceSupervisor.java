@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps a state root's instances as their owners want them, from one thread: for each RUNNING instance a loopback
  * proxy from {@code 127.0.0.1:<host port>} to the guest's service (reopened when the guest's address changes), a
- * health check every few seconds, and a restart with backoff (1 s, doubling to 60 s; reset after a minute up) when
- * its guest stopped on its own; STOPPED instances get no proxy and no restart. What it sees goes to each instance's
+ * health check every few seconds (a healthy service is shown failing after three failed checks in a row: see
+ * {@link HealthVerdict}), and a restart with backoff (1 s, doubling to 60 s; reset after a minute up) when its guest
+ * stopped on its own; STOPPED instances get no proxy and no restart. What it sees goes to each instance's
  * {@code supervisor.json} (restarts, last exit reason, proxy, health) and {@code host.log}.
  *
  * <p>An instance with an egress allowlist gets its DNS server here, for as long as its guest exists and it is
@@ -61,7 +62,7 @@ public final class InstanceSupervisor implements AutoCloseable {
         boolean wasRunning;
         boolean adopted;
         Instant healthAt;
-        String health = "unknown";
+        final HealthVerdict health = new HealthVerdict();
         AutoCloseable dns;
         String dnsText = "";
         WakeListener wake;
@@ -194,7 +195,7 @@ public final class InstanceSupervisor implements AutoCloseable {
                 }
             }
         } catch (SandboxException | RuntimeException e) {
-            t.health = "unknown: " + e.getMessage();
+            t.health.set("unknown: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -223,7 +224,7 @@ public final class InstanceSupervisor implements AutoCloseable {
         Optional<GuestStatus> g = runtime.status(s);
         Instant now = clock.instant();
         if (g.isEmpty()) {
-            t.health = "failing: the guest is missing (removed outside Hearth?)";
+            t.health.set("failing: the guest is missing (removed outside Hearth?)");
             closeProxy(s.id(), t, "guest missing");
             return;
         }
@@ -240,11 +241,11 @@ public final class InstanceSupervisor implements AutoCloseable {
             }
             if (t.proxy != null && (t.healthAt == null || t.healthAt.plus(HEALTH_EVERY).isBefore(now))) {
                 t.probes++;
-                String h = HealthProbe.check(s.hostPort(), instances.provisioner().workload(s).healthPath());
-                if (!h.equals(t.health) && !(t.health.equals("unknown") && !HealthProbe.ok(h))) {
-                    hostLog(s.id(), "health " + h);
+                String line = t.health.observe(HealthProbe.check(s.hostPort(),
+                        instances.provisioner().workload(s).healthPath()));
+                if (line != null) {
+                    hostLog(s.id(), line);
                 }
-                t.health = h;
                 t.healthAt = now;
             }
             return;
@@ -260,7 +261,7 @@ public final class InstanceSupervisor implements AutoCloseable {
             }
             Duration delay = afterStart ? Duration.ZERO : backoff(t.failuresInRow);
             t.restartAt = now.plus(delay);
-            t.health = "failing: guest down (" + reason + ")";
+            t.health.set("failing: guest down (" + reason + ")");
             hostLog(s.id(), (afterStart ? "guest found down when the supervisor started (" : "guest exited (")
                     + reason + "); starting it in " + delay.toMillis() + " ms");
         }
@@ -439,13 +440,13 @@ public final class InstanceSupervisor implements AutoCloseable {
         }
         if (t != null) {
             t.proxyText = "closed";
-            t.health = "unknown";
+            t.health.set("unknown");
             t.healthAt = null;
         }
     }
 
     private SupervisorReport report(Tracked t) {
-        return new SupervisorReport(t.restarts, t.lastExit, t.lastExitAt, t.proxyText, t.health, t.healthAt,
+        return new SupervisorReport(t.restarts, t.lastExit, t.lastExitAt, t.proxyText, t.health.shown(), t.healthAt,
                 ProcessHandle.current().pid());
     }
 
