@@ -14,6 +14,7 @@ import dev.hearth.sandbox.image.BuildProgress;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.image.GuestImage;
 import dev.hearth.sandbox.image.GuestImages;
+import dev.hearth.sandbox.microvm.MicroVmClones;
 import dev.hearth.sandbox.microvm.MicroVmDriver;
 import dev.hearth.sandbox.microvm.MicroVmSettings;
 import dev.hearth.sandbox.qemu.QemuVmm;
@@ -32,8 +33,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The {@code first-command} benchmark: time from asking a driver for a sandbox ({@link SandboxDriver#create}) to the
  * first byte the job's command prints, side by side for Docker made cold, Docker from a warm pool, a QEMU microVM
- * booted cold and a QEMU microVM from a warm pool (each pool size 1, refilled between rounds, so each warm round
- * finds one ready; every pool is ready again before any round is timed, so no refill competes with it). The job is
+ * booted cold, a QEMU microVM from a warm pool (each pool size 1, refilled between rounds, so each warm round
+ * finds one ready; every pool is ready again before any round is timed, so no refill competes with it) and a QEMU
+ * microVM restored from its saved template ({@link MicroVmClones}; the template is saved before the first round). The job is
  * {@code echo ready} with hearth run's defaults (no network, read-only root, limits, per-job {@code /job}); sandbox
  * removal is not timed. One warm-up round each, then {@code n} rounds, alternating whether cold or warm goes first.
  */
@@ -41,13 +43,15 @@ public final class FirstCommand {
 
     /** The goal of issue 16 for a warm pool's first command, median. */
     static final double GOAL_MILLIS = 150;
+    /** The goal of issue 16 for a start from a snapshot, median. */
+    static final double SNAPSHOT_GOAL_MILLIS = 1000;
     private static final Duration LIMIT = Duration.ofSeconds(60);
 
     /** One runtime's cold driver and warm pools, and the times measured on each. */
-    private record Runtime(String label, SandboxDriver cold, WarmPoolDriver warm, List<Long> coldTimes,
-            List<Long> warmTimes) {
-        Runtime(String label, SandboxDriver cold, WarmPoolDriver warm) {
-            this(label, cold, warm, new ArrayList<>(), new ArrayList<>());
+    private record Runtime(String label, SandboxDriver cold, WarmPoolDriver warm, Optional<MicroVmClones> snapshot,
+            List<Long> coldTimes, List<Long> warmTimes, List<Long> snapshotTimes) {
+        Runtime(String label, SandboxDriver cold, WarmPoolDriver warm, Optional<MicroVmClones> snapshot) {
+            this(label, cold, warm, snapshot, new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         }
     }
 
@@ -70,10 +74,14 @@ public final class FirstCommand {
             try (DockerDriver dockerCold = DockerDriver.connect();
                     WarmPoolDriver dockerWarm = DockerDriver.connect().warmPools(pool());
                     MicroVmDriver qemuCold = vms(qemu, image, runRoot);
-                    WarmPoolDriver qemuWarm = vms(qemu, image, runRoot).warmPools(pool())) {
+                    WarmPoolDriver qemuWarm = vms(qemu, image, runRoot).warmPools(pool());
+                    MicroVmClones qemuSnapshot = vms(qemu, image, runRoot).snapshotStarts()) {
                 BaseImages.ensureBusybox(dockerCold.images(), BuildProgress.silent());
-                List<Runtime> runtimes = List.of(new Runtime("Docker", dockerCold, dockerWarm),
-                        new Runtime("QEMU", qemuCold, qemuWarm));
+                if (!qemuSnapshot.awaitTemplate(spec(), LIMIT)) {
+                    throw new BenchmarkException("the QEMU template was not saved within " + LIMIT);
+                }
+                List<Runtime> runtimes = List.of(new Runtime("Docker", dockerCold, dockerWarm, Optional.empty()),
+                        new Runtime("QEMU", qemuCold, qemuWarm, Optional.of(qemuSnapshot)));
                 measure(runtimes, args.n(), out, progress, qemu.accelerator(image.kernel()).toString());
             }
         } catch (java.io.IOException e) { // SandboxException included
@@ -120,6 +128,14 @@ public final class FirstCommand {
                     line.append(String.format(Locale.ROOT, "; %s cold %.0f ms, warm %.0f ms", r.label(),
                             coldNanos / 1e6, warmNanos / 1e6));
                 }
+                if (r.snapshot().isPresent()) {
+                    awaitAllReady(runtimes);
+                    long snap = firstByte(r.snapshot().get());
+                    if (round >= 0) {
+                        r.snapshotTimes().add(snap);
+                        line.append(String.format(Locale.ROOT, ", from snapshot %.0f ms", snap / 1e6));
+                    }
+                }
             }
             if (round >= 0) {
                 progress.printf(Locale.ROOT, "first-command: round %d%s%n", round + 1, line);
@@ -135,6 +151,13 @@ public final class FirstCommand {
                     r.label(), w.medianMillis(), w.p90Millis()));
             goal.append(goal.isEmpty() ? "" : ", ").append(r.label()).append(' ')
                     .append(w.medianMillis() < GOAL_MILLIS ? "met" : "not met");
+            if (r.snapshot().isPresent()) {
+                Samples snap = Samples.of(r.snapshotTimes());
+                summary.append(String.format(Locale.ROOT, ", %s from snapshot %.0f ms (p90 %.0f)", r.label(),
+                        snap.medianMillis(), snap.p90Millis()));
+                goal.append(String.format(Locale.ROOT, "; for %s from snapshot < %.0f ms p50: %s", r.label(),
+                        SNAPSHOT_GOAL_MILLIS, snap.medianMillis() < SNAPSHOT_GOAL_MILLIS ? "met" : "not met"));
+            }
         }
         out.printf(Locale.ROOT, "first-command: create to first output byte, median of %d: %s; goal for warm: "
                 + "< %.0f ms p50: %s; load %s%n", n, summary, GOAL_MILLIS, goal, load());

@@ -13,7 +13,9 @@ import java.util.List;
  * waits (its {@code W} frame; see {@code hearth-init}): {@code f MODE BASE64(PATH) LENGTH} per job file (the path
  * relative to {@code /job}), followed by LENGTH characters of {@code BASE64(CONTENT)} and a newline; then
  * {@code e BASE64(ENV)} with the text a cold VM's {@code job.env} holds (environment, secrets included, and argv);
- * then {@code s HOSTNAME}. What a cold VM's config drive carries besides
+ * then {@code s HOSTNAME}. A VM started from a template's saved state gets {@code c MILLIS BASE64(SEED)} first
+ * ({@link #asClone}): its kernel's random generator reseeded and its clock set. What a cold VM's config drive
+ * carries besides
  * (limits, user, network shape) the pooled VM got on its own drive at boot.
  *
  * <p>The lines carry secrets: they go to the VMM's console input only, and are never logged, put in an exception's
@@ -52,6 +54,21 @@ final class ConsoleJob {
         lines.add("e " + b64.encodeToString(ConfigDrive.environment(spec).getBytes(StandardCharsets.UTF_8)));
         lines.add("s " + hostname);
         return new ConsoleJob(spec.name(), lines);
+    }
+
+    /**
+     * The same job for a VM started from a template's saved state, whose kernel random state and clock are the
+     * template's: a first request makes the guest credit {@code seed} (32 to 256 bytes, fresh per VM) to its entropy
+     * pool, reseed its random generator and set its clock to {@code epochMillis}.
+     */
+    ConsoleJob asClone(long epochMillis, byte[] seed) {
+        if (seed.length < 32 || seed.length > 256) {
+            throw new IllegalArgumentException("a clone's seed has 32 to 256 bytes, not " + seed.length);
+        }
+        List<String> all = new ArrayList<>();
+        all.add("c " + epochMillis + " " + Base64.getEncoder().encodeToString(seed));
+        all.addAll(lines);
+        return new ConsoleJob(name, all);
     }
 
     /** The request lines, in the order they are sent, each without its newline. Secret-bearing: never log them. */

@@ -167,6 +167,62 @@ public final class MicroVmDriver implements SandboxDriver {
     }
 
     /**
+     * Starts of this driver's VMs from saved templates: per {@link VmPoolKey}, one VM is booted and saved, and each
+     * later job's VM is a copy of it restored from that state ({@link MicroVmClones}). QEMU only. Closing it closes
+     * this driver.
+     *
+     * @throws IllegalStateException when this driver's VMM is not QEMU
+     */
+    public MicroVmClones snapshotStarts() {
+        if (!(vmm instanceof QemuVmm qemu)) {
+            throw new IllegalStateException("VM starts from a saved template need the qemu runtime, not " + name());
+        }
+        return new MicroVmClones(this, qemu);
+    }
+
+    /**
+     * A VM for {@code spec} restored from {@code template} (see {@link MicroVmClones}): its own run folder with the
+     * owner record and a copy of the template's state image, the template's machine and drives, no NIC; not started.
+     */
+    MicroVmSandbox createClone(SandboxSpec spec, MicroVmClones.Template template, ConsoleJob job)
+            throws SandboxException {
+        String id = vmId(spec.name());
+        Path runDir = makeRunDir(id);
+        try {
+            new OwnerRecord(OwnerProcess.current(), Optional.empty()).write(runDir);
+            Path state = runDir.resolve("state.qcow2");
+            Files.copy(template.state(), state);
+            Files.setPosixFilePermissions(state, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            VmConfig t = template.config();
+            VmConfig vm = new VmConfig(id, t.vcpus(), t.memoryMib(), t.kernel(), t.initrd(), t.bootArgs(), t.drives(),
+                    Optional.empty(), runDir);
+            QemuVmm qemu = (QemuVmm) vmm;
+            MicroVmSandbox sandbox = MicroVmSandbox.clone(spec.name(), vm, vmm, clock, open::remove,
+                    (c, console) -> qemu.restore(c, state, console), job);
+            open.add(sandbox);
+            return sandbox;
+        } catch (IOException | RuntimeException e) {
+            MicroVmSandbox.removeRunDir(runDir);
+            throw new SandboxException("cannot make microVM " + id + " from its template: " + e.getMessage(), e);
+        }
+    }
+
+    /** Makes the private run folder of VM {@code id} (mode 0700), refusing one that exists. */
+    private Path makeRunDir(String id) throws SandboxException {
+        Path runDir = runRoot.resolve(id);
+        try {
+            Files.createDirectories(runRoot);
+            Files.createDirectory(runDir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new SandboxException("a microVM named " + id + " already exists (" + runDir + ")", e);
+        } catch (IOException e) {
+            throw new SandboxException("cannot make the run folder " + runDir + ": " + e.getMessage(), e);
+        }
+        return runDir;
+    }
+
+    /**
      * A VM for a warm pool, made as {@link #create} makes a cold one from {@code holder} (the pool key's settings,
      * no job), but with a config drive that tells the guest init to wait for its job on the console; not launched.
      */
@@ -182,16 +238,7 @@ public final class MicroVmDriver implements SandboxDriver {
         }
         Plan plan = plan(spec);
         String id = vmId(spec.name());
-        Path runDir = runRoot.resolve(id);
-        try {
-            Files.createDirectories(runRoot);
-            Files.createDirectory(runDir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            throw new SandboxException("a microVM named " + id + " already exists (" + runDir + ")", e);
-        } catch (IOException e) {
-            throw new SandboxException("cannot make the run folder " + runDir + ": " + e.getMessage(), e);
-        }
+        Path runDir = makeRunDir(id);
         MicroVmSandbox sandbox = null;
         Optional<VmNic> nic = Optional.empty();
         Optional<GuestAllowlist> allowlist = Optional.empty();

@@ -20,6 +20,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
@@ -49,6 +50,10 @@ import org.slf4j.LoggerFactory;
  * <p>A VM made for a warm pool is launched ahead of its job ({@link #launchForPool}) and waits, set up, for it
  * ({@link #awaitWaiting}); {@link #assign} gives it one job, and {@link #start} sends that job's per-job part over
  * the console ({@link ConsoleJob}) instead of launching. From there it is a cold VM: same frames, exit, OOM, logs.
+ *
+ * <p>A clone ({@link #clone}) is started from a template VM's saved state by its own launcher: the guest goes on
+ * waiting for its job where the template was saved (past its ready and waiting frames), so {@link #start} launches
+ * it and sends its job at once, with a fresh seed and the time first ({@link ConsoleJob#asClone}).
  */
 public final class MicroVmSandbox implements Sandbox {
 
@@ -56,6 +61,8 @@ public final class MicroVmSandbox implements Sandbox {
     private static final int CONSOLE_KEEP = 16 * 1024;
     private static final long KILLED = 137;
     private static final Duration PROXY_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** Fresh entropy for each clone, which shares its template's kernel random state until it is reseeded. */
+    private static final SecureRandom SEEDS = new SecureRandom();
 
     private volatile String name;
     private final VmConfig config;
@@ -81,9 +88,26 @@ public final class MicroVmSandbox implements Sandbox {
     private volatile VmProcess process;
     private volatile long readyNanos;
     private volatile long startNanos;
+    private final Launcher launcher;
+    /** A clone's job: set at {@link #clone}, sent at start after a restore. */
+    private final ConsoleJob cloneJob;
+
+    /** Starts this sandbox's VM process: the VMM's own launch, or a restore from a saved state. */
+    @FunctionalInterface
+    interface Launcher {
+        VmProcess launch(VmConfig config, LogSink console) throws SandboxException, InterruptedException;
+    }
 
     MicroVmSandbox(String name, VmConfig config, Vmm vmm, Optional<VmNetwork> network, List<PublishedPort> ports,
             InstantSource clock, Consumer<MicroVmSandbox> onClose) {
+        this(name, config, vmm, network, ports, clock, onClose, vmm::launch, null);
+    }
+
+    private MicroVmSandbox(String name, VmConfig config, Vmm vmm, Optional<VmNetwork> network,
+            List<PublishedPort> ports, InstantSource clock, Consumer<MicroVmSandbox> onClose, Launcher launcher,
+            ConsoleJob cloneJob) {
+        this.launcher = launcher;
+        this.cloneJob = cloneJob;
         this.name = name;
         this.config = config;
         this.vmm = vmm;
@@ -91,6 +115,15 @@ public final class MicroVmSandbox implements Sandbox {
         this.ports = List.copyOf(ports);
         this.clock = clock;
         this.onClose = onClose;
+    }
+
+    /**
+     * A VM for {@code job} that {@code restore} starts from a template's saved state (no NIC: templates are kept for
+     * network none only); not started.
+     */
+    static MicroVmSandbox clone(String name, VmConfig config, Vmm vmm, InstantSource clock,
+            Consumer<MicroVmSandbox> onClose, Launcher restore, ConsoleJob job) {
+        return new MicroVmSandbox(name, config, vmm, Optional.empty(), List.of(), clock, onClose, restore, job);
     }
 
     @Override
@@ -127,10 +160,19 @@ public final class MicroVmSandbox implements Sandbox {
         publishPorts();
         startNanos = System.nanoTime();
         try {
-            process = vmm.launch(config, new GuestFrames(new Listener()));
+            process = launcher.launch(config, new GuestFrames(new Listener()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SandboxException("interrupted while starting microVM " + name, e);
+        }
+        if (cloneJob != null) {
+            // restored where its template waited for a job: up and waiting, though it says neither again
+            readyNanos = startNanos;
+            ready.countDown();
+            waiting.countDown();
+            byte[] seed = new byte[64];
+            SEEDS.nextBytes(seed);
+            send(cloneJob.asClone(clock.millis(), seed), "clone");
         }
     }
 
@@ -139,10 +181,20 @@ public final class MicroVmSandbox implements Sandbox {
      * Output before the job is console text only.
      */
     void launchForPool() throws SandboxException, InterruptedException {
+        launchForPool(launcher);
+    }
+
+    /** As {@link #launchForPool()}, launched by {@code with} (a template's, whose state can be saved). */
+    void launchForPool(Launcher with) throws SandboxException, InterruptedException {
         if (idle != null || process != null) {
             throw new IllegalStateException("microVM " + name + " was already launched");
         }
-        idle = vmm.launch(config, new GuestFrames(new Listener()));
+        idle = with.launch(config, new GuestFrames(new Listener()));
+    }
+
+    /** A pooled VM's process while it waits for its job. */
+    Optional<VmProcess> idleProcess() {
+        return Optional.ofNullable(idle);
     }
 
     /** Waits up to {@code timeout} for a pooled VM's init to say it waits for its job; false when it did not. */
@@ -178,6 +230,10 @@ public final class MicroVmSandbox implements Sandbox {
         }
         startNanos = System.nanoTime();
         process = idle;
+        send(j, "pooled");
+    }
+
+    private void send(ConsoleJob j, String kind) throws SandboxException {
         OutputStream in = process.consoleInput();
         try {
             synchronized (in) {
@@ -185,7 +241,7 @@ public final class MicroVmSandbox implements Sandbox {
                 in.flush();
             }
         } catch (IOException e) {
-            throw new SandboxException("cannot hand job " + name + " to pooled microVM " + config.id()
+            throw new SandboxException("cannot hand job " + name + " to " + kind + " microVM " + config.id()
                     + " over its console (" + e.getClass().getSimpleName() + "); it may have exited; console: "
                     + consoleTail(), e);
         }

@@ -6,6 +6,7 @@ import dev.hearth.sandbox.vm.VmDrive;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The {@code qemu-system-x86_64} command line of one microVM: QEMU's {@code microvm} machine (no PCI, no firmware
@@ -24,10 +25,29 @@ final class QemuCommand {
      */
     static List<String> argv(Path binary, VmConfig config, Accelerator accel, Path qmpSocket,
             QemuConfinement confinement) {
+        return argv(binary, config, accel, qmpSocket, confinement, Optional.empty(), false);
+    }
+
+    /**
+     * As {@link #argv(Path, VmConfig, Accelerator, Path, QemuConfinement)}, with a state image ({@link VmStateImage},
+     * node {@value VmStateImage#NODE}, attached to no device and opened before {@code -runas}) when given, and, when
+     * {@code incoming}, the guest's CPUs stopped at start ({@code -S}) so a saved state can be loaded first.
+     */
+    static List<String> argv(Path binary, VmConfig config, Accelerator accel, Path qmpSocket,
+            QemuConfinement confinement, Optional<Path> stateImage, boolean incoming) {
         List<String> a = argv(binary, config, accel, accelOption(accel), qmpSocket, List.of("-nographic",
                 "-chardev", "stdio,id=console,signal=off"));
+        stateImage.ifPresent(state -> a.addAll(stateImage(state)));
+        if (incoming) {
+            a.add("-S");
+        }
         a.addAll(confinement.options());
         return a;
+    }
+
+    private static List<String> stateImage(Path state) {
+        return List.of("-blockdev", "driver=qcow2,node-name=" + VmStateImage.NODE + ",file.driver=file,"
+                + "file.filename=" + option(state));
     }
 
     /**
@@ -56,8 +76,7 @@ final class QemuCommand {
                         + option(files.consoleLog()) + ",logappend=on"));
         a.addAll(List.of("-pidfile", files.pidFile().toString()));
         // opened before -runas drops privileges: the unprivileged QEMU writes its saved state into it
-        a.addAll(List.of("-blockdev", "driver=qcow2,node-name=" + VmStateImage.NODE + ",file.driver=file,"
-                + "file.filename=" + option(files.vmState())));
+        a.addAll(stateImage(files.vmState()));
         if (incoming) {
             a.add("-S");
         }

@@ -88,6 +88,54 @@ public final class QemuVmm implements Vmm {
 
     @Override
     public QemuProcess launch(VmConfig config, LogSink console) throws SandboxException, InterruptedException {
+        return launch(config, console, Optional.empty(), false);
+    }
+
+    /**
+     * Launches a VM as {@link #launch} does, with an empty state image at {@code stateImage} (made here, mode 0600)
+     * into which {@link #saveAndQuit} can write it: a template for {@link #restore}.
+     */
+    public QemuProcess launchSaveable(VmConfig config, Path stateImage, LogSink console)
+            throws SandboxException, InterruptedException {
+        VmStateImage.create(stateImage);
+        return launch(config, console, Optional.of(stateImage), false);
+    }
+
+    /**
+     * Saves a VM launched by {@link #launchSaveable} into its state image and ends it: QMP {@code stop},
+     * {@code snapshot-save} of its memory and devices (the raw drives are not part of it), then {@code quit},
+     * waiting up to {@code within}. The VM is closed whatever happens.
+     *
+     * @throws SandboxException when the state could not be saved or QEMU did not end
+     */
+    public void saveAndQuit(QemuProcess vm, String id, Duration within) throws SandboxException, InterruptedException {
+        try {
+            vm.qmp().execute("stop", Map.of(), QMP_START);
+            SnapshotJobs.save(vm.qmp(), id, within);
+            vm.quit();
+            if (vm.awaitExit(within).isEmpty()) {
+                throw new SandboxException("QEMU of VM " + id + " did not end within " + within + " after its save");
+            }
+        } finally {
+            vm.close();
+        }
+    }
+
+    /**
+     * Starts a new VM from a state saved by {@link #saveAndQuit}: {@code config} must give the template's machine
+     * (vCPUs, memory, kernel, the same drives in the same order, no NIC where it had none), its own id and run
+     * folder; {@code stateImage} is this VM's own copy of the template's image ({@code snapshot-load} writes to it).
+     * QEMU starts with the CPUs stopped ({@code -S}), loads the state and continues; the guest goes on where the
+     * template was saved, with the template's memory, kernel random state and clock, so the caller gives it an
+     * identity of its own before it runs anything. Same failure contract as {@link #launch}.
+     */
+    public QemuProcess restore(VmConfig config, Path stateImage, LogSink console)
+            throws SandboxException, InterruptedException {
+        return launch(config, console, Optional.of(stateImage), true);
+    }
+
+    private QemuProcess launch(VmConfig config, LogSink console, Optional<Path> stateImage, boolean incoming)
+            throws SandboxException, InterruptedException {
         check();
         Path qmpSocket = config.runDir().resolve("qmp.sock").toAbsolutePath();
         if (qmpSocket.toString().length() > MAX_SOCKET_PATH) {
@@ -101,7 +149,7 @@ public final class QemuVmm implements Vmm {
         } catch (IOException e) {
             throw new SandboxException("cannot make the run folder " + config.runDir() + ": " + e.getMessage(), e);
         }
-        List<String> argv = QemuCommand.argv(binary, config, accel, qmpSocket, confinement);
+        List<String> argv = QemuCommand.argv(binary, config, accel, qmpSocket, confinement, stateImage, incoming);
         Process process;
         try {
             process = new ProcessBuilder(argv).start();
@@ -111,6 +159,10 @@ public final class QemuVmm implements Vmm {
         QemuProcess vm = new QemuProcess(config.id(), process, qmpSocket, accel, console);
         try {
             vm.attach(QmpClient.connect(qmpSocket, QMP_START, process::isAlive));
+            if (incoming) {
+                SnapshotJobs.load(vm.qmp(), config.id(), RESTORE_LIMIT);
+                vm.qmp().execute("cont", Map.of(), QMP_START);
+            }
             String status = vm.qmp().execute("query-status", Map.of(), QMP_START).path("status").asText();
             if (!"running".equals(status)) {
                 throw new SandboxException("VM " + config.id() + " is " + status + " after start, not running");

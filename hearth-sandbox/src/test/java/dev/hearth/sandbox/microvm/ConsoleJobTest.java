@@ -68,6 +68,21 @@ class ConsoleJobTest {
     }
 
     @Test
+    @DisplayName("a clone's job starts with its seed and the time, then the same requests; a seed of the wrong size "
+            + "is refused")
+    void cloneFirstReseeds() {
+        ConsoleJob job = ConsoleJob.of(spec(List.of()), "job-1");
+        byte[] seed = new byte[64];
+        seed[0] = 7;
+        ConsoleJob clone = job.asClone(1_765_000_000_123L, seed);
+        assertThat(clone.lines()).hasSize(job.lines().size() + 1);
+        assertThat(clone.lines().get(0)).isEqualTo("c 1765000000123 " + Base64.getEncoder().encodeToString(seed));
+        assertThat(clone.lines().subList(1, clone.lines().size())).isEqualTo(job.lines());
+        assertThatThrownBy(() -> job.asClone(1, new byte[16])).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("32 to 256");
+    }
+
+    @Test
     @DisplayName("a host name other than a VM id and a bad variable name are refused")
     void refusesBadInput() {
         assertThatThrownBy(() -> ConsoleJob.of(spec(List.of()), "Bad Name; reboot"))

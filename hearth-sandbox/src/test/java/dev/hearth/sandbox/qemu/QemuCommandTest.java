@@ -79,6 +79,25 @@ class QemuCommandTest {
     }
 
     @Test
+    @DisplayName("a job VM has no state image and starts running; a template gets one; a restore also starts "
+            + "with the CPUs stopped, the image opened before the user switch")
+    void templateAndRestore() throws Exception {
+        QemuConfinement user = new QemuConfinement(Optional.of("hearth-vm"));
+        Accelerator tcg = new Accelerator("tcg", "t");
+        assertThat(QemuCommand.argv(Path.of("/q"), config(Optional.empty()), tcg, dir.resolve("q.sock"), user))
+                .doesNotContain("-blockdev", "-S");
+        assertThat(QemuCommand.argv(Path.of("/q"), config(Optional.empty()), tcg, dir.resolve("q.sock"), user,
+                Optional.of(Path.of("/t/a,b/state.qcow2")), false))
+                .containsSequence("-blockdev", "driver=qcow2,node-name=vmstate,file.driver=file,"
+                        + "file.filename=/t/a,,b/state.qcow2").doesNotContain("-S");
+        List<String> restore = QemuCommand.argv(Path.of("/q"), config(Optional.empty()), tcg, dir.resolve("q.sock"),
+                user, Optional.of(Path.of("/r/state.qcow2")), true);
+        assertThat(restore).contains("-S");
+        assertThat(restore.indexOf("-blockdev")).as("opened before -runas drops privileges")
+                .isLessThan(restore.indexOf("-runas"));
+    }
+
+    @Test
     @DisplayName("QEMU runs under its seccomp filter, as the unprivileged user when there is one; a detached VM is "
             + "held in exactly as a job VM: spawning denied")
     void confined() throws Exception {

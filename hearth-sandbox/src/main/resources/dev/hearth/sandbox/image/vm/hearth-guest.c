@@ -1,5 +1,5 @@
 /*
- * hearth-guest: the two things Hearth's guest init cannot do with busybox alone.
+ * hearth-guest: the things Hearth's guest init cannot do with busybox alone.
  *
  *   hearth-guest frame TYPE ID   copies standard input to standard output as console frames, one line per read:
  *                                "\001H" TYPE " " ID " " base64(chunk) "\n", each written with a single write(2)
@@ -8,6 +8,11 @@
  *   hearth-guest exec-as UID GID PROG [ARG...]
  *                                drops every capability from the bounding set, sets no-new-privileges, becomes
  *                                UID:GID with no supplementary groups, then executes PROG (searched in PATH).
+ *   hearth-guest reseed MILLIS   gives a VM started from a saved state (a snapshot clone, whose kernel random state
+ *                                and clock are its template's) an identity of its own: standard input's bytes (up
+ *                                to 256, from the host's SecureRandom) credited to the kernel's entropy pool, the
+ *                                random generator reseeded at once (RNDADDENTROPY, RNDRESEEDCRNG), and the wall
+ *                                clock set to MILLIS since the epoch.
  *
  * Built statically when the guest root filesystem is assembled (hearth image build-vm).
  */
@@ -17,7 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/random.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHUNK 3072
@@ -84,9 +93,45 @@ static int exec_as(char **argv) {
     return errno == ENOENT ? 127 : 126;
 }
 
+static int reseed(const char *millis) {
+    struct {
+        struct rand_pool_info info;
+        unsigned char bytes[256];
+    } seed;
+    size_t n = 0;
+    while (n < sizeof seed.bytes) {
+        ssize_t r = read(0, seed.bytes + n, sizeof seed.bytes - n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        n += (size_t) r;
+    }
+    char *end;
+    long long ms = strtoll(millis, &end, 10);
+    if (n < 32 || *end != '\0' || ms <= 0) {
+        fprintf(stderr, "hearth-guest: reseed wants at least 32 bytes on standard input and MILLIS > 0\n");
+        return 2;
+    }
+    seed.info.entropy_count = (int) (n * 8);
+    seed.info.buf_size = (int) n;
+    int fd = open("/dev/urandom", O_RDWR);
+    if (fd < 0 || ioctl(fd, RNDADDENTROPY, &seed.info) != 0 || ioctl(fd, RNDRESEEDCRNG) != 0) {
+        perror("hearth-guest: reseed the kernel's random generator");
+        return 1;
+    }
+    close(fd);
+    struct timespec now = {.tv_sec = (time_t) (ms / 1000), .tv_nsec = (long) (ms % 1000) * 1000000L};
+    if (clock_settime(CLOCK_REALTIME, &now) != 0) {
+        perror("hearth-guest: set the clock");
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "frame") == 0) return frame(argv[2], argv[3]);
     if (argc >= 5 && strcmp(argv[1], "exec-as") == 0) return exec_as(argv + 2);
-    fprintf(stderr, "usage: hearth-guest frame TYPE ID | hearth-guest exec-as UID GID PROG [ARG...]\n");
+    if (argc == 3 && strcmp(argv[1], "reseed") == 0) return reseed(argv[2]);
+    fprintf(stderr, "usage: hearth-guest frame TYPE ID | hearth-guest exec-as UID GID PROG [ARG...] | "
+            "hearth-guest reseed MILLIS\n");
     return 2;
 }
