@@ -120,6 +120,11 @@ final class AgentCommand implements Callable<Integer> {
     /** Warm pools for jobs on docker and qemu: off unless --pool-size is above 0. */
     @Mixin
     PoolOptions poolOptions;
+    @Option(names = "--vm-templates", description = "Start each QEMU job VM from a saved template of its shape "
+            + "instead of booting it or taking it from a warm pool: one VM per image and limits is booted and saved, "
+            + "each job's VM is restored from it with a random seed and clock of its own. Jobs with a network, a "
+            + "writable root or over 64 KiB of files boot cold. Needs qemu in --runtimes.")
+    boolean vmTemplates;
 
     @Override
     public Integer call() throws Exception {
@@ -141,6 +146,10 @@ final class AgentCommand implements Callable<Integer> {
         put(flags, AgentConfig.Key.METRICS_ADDRESS, metricsAddress);
         List<String> offered = HostSettings.parseRuntimes("--runtimes", runtimes == null ? "docker" : runtimes);
         PoolSettings pools = poolOptions.settings(PoolOptions.AGENT_SIZE);
+        if (vmTemplates && !offered.contains("qemu")) {
+            throw new dev.hearth.core.InvalidInputException("--vm-templates", "on",
+                    "together with qemu in --runtimes: templates are kept for QEMU microVMs only");
+        }
         AgentConfig cfg = AgentConfig.resolve(flags, parent.environment(), config, stateDir, HostInventory.cpus());
         ServiceLogging.infoUnlessSet(parent.environment());
         if (hypernodeV2()) {
@@ -161,7 +170,7 @@ final class AgentCommand implements Callable<Integer> {
         Instances hostInstances = docker ? openInstances(hostRuntimes) : null;
         // the agent reports the instances to the coordinator and runs its instance commands on them
         // jobs on docker and qemu take a warm sandbox their pool keeps, when one matches; closing the agent drains them
-        NodeAgent agent = new NodeAgent(cfg, hostRuntimes.jobDrivers(pools), identity, outbox, host,
+        NodeAgent agent = new NodeAgent(cfg, hostRuntimes.jobDrivers(pools, vmTemplates), identity, outbox, host,
                 InstantSource.system(), hostInstances);
         InstanceSupervisor instances = superviseInstances(hostInstances);
         HealthServer healthServer = HealthServer.start(agent, cfg.healthPort(), stateDir, cfg.metricsAddress());
@@ -183,7 +192,8 @@ final class AgentCommand implements Callable<Integer> {
         agent.start();
         spec.commandLine().getErr().printf("hearth: agent running (coordinator %s, %d slots, %s, state %s, health "
                 + "http://127.0.0.1:%d/healthz)%n", cfg.endpoints().stream().map(URI::toString)
-                        .collect(java.util.stream.Collectors.joining(", ")), cfg.slots(), poolsText(pools), stateDir,
+                        .collect(java.util.stream.Collectors.joining(", ")), cfg.slots(),
+                poolsText(pools) + (vmTemplates ? ", QEMU jobs from saved templates" : ""), stateDir,
                 healthServer.port());
         spec.commandLine().getErr().flush();
         stopped.await();

@@ -186,10 +186,28 @@ public final class HostRuntimes implements AutoCloseable {
      * are made cold. The caller closes each driver once: a pooled one drains its pools, then closes its runtime's.
      */
     public Map<String, SandboxDriver> jobDrivers(PoolSettings pools) {
-        Map<String, SandboxDriver> jobs = drivers();
-        if (pools.size() > 0) {
-            jobs.replaceAll((name, d) -> POOLED.contains(name) ? warmPools(name, pools) : d);
+        return jobDrivers(pools, false);
+    }
+
+    /**
+     * As {@link #jobDrivers(PoolSettings)}, and when {@code vmTemplates}, QEMU's job VMs start from a saved template
+     * of their shape instead of a boot or a warm pool ({@link MicroVmDriver#snapshotStarts()}): one VM per shape is
+     * booted and saved, each job's VM is restored from it; jobs that cannot be (network, large files) boot cold.
+     *
+     * @throws InvalidInputException when {@code vmTemplates} and this host does not offer qemu
+     */
+    public Map<String, SandboxDriver> jobDrivers(PoolSettings pools, boolean vmTemplates) {
+        if (vmTemplates && !(drivers.get("qemu") instanceof MicroVmDriver)) {
+            throw new InvalidInputException("--vm-templates", "on", "a host that offers the qemu runtime "
+                    + "(--runtimes ...,qemu): templates are kept for QEMU microVMs only");
         }
+        Map<String, SandboxDriver> jobs = drivers();
+        jobs.replaceAll((name, d) -> {
+            if (vmTemplates && name.equals("qemu")) {
+                return ((MicroVmDriver) d).snapshotStarts();
+            }
+            return pools.size() > 0 && POOLED.contains(name) ? warmPools(name, pools) : d;
+        });
         return jobs;
     }
 

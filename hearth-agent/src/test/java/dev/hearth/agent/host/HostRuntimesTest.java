@@ -87,6 +87,9 @@ class HostRuntimesTest {
                         p -> assertThat(p.settings()).isEqualTo(one));
                 assertThat(pooled.name()).isEqualTo("docker");
             }
+            assertThatThrownBy(() -> host.jobDrivers(PoolSettings.NONE, true))
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessageStartingWith("--vm-templates 'on' is invalid").hasMessageContaining("qemu runtime");
         }
     }
 }

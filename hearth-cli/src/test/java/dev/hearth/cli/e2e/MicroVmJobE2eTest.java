@@ -124,6 +124,49 @@ class MicroVmJobE2eTest {
         }
     }
 
+    /**
+     * The agent with {@code --vm-templates}: the first qemu job of its shape boots cold while the shape's template
+     * is booted and saved; the next are restored from it, each with a /tmp of its own and random bytes of its own.
+     */
+    @Test
+    @DisplayName("--vm-templates: the first qemu job boots cold while its shape's template is saved; the next are "
+            + "restored from it, each with a fresh /tmp and random bytes of its own")
+    void templateMicroVmJobs() throws Exception {
+        String script = "echo rand=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n'); echo tmp:; ls -A /tmp; "
+                + "touch /tmp/mark";
+        try (Cluster c = new Cluster(root).productionLogs("microvm-template")) {
+            c.startCoordinator();
+            Cluster.Agent agent = c.startAgent("tpl", c.port(), "--runtimes", "qemu", "--vm-templates");
+            c.awaitNodes("the agent online, offering qemu", n -> n.size() == 1);
+            AgentProbe probe = new AgentProbe(agent.state);
+
+            String cold = submit(c, "qemu", script);
+            c.awaitFinal(cold);
+            assertThat(AgentProbe.finishedLine(c.log("agent-tpl"), cold)).containsEntry("sandbox", "cold");
+            Cluster.await("the shape's template saved", Duration.ofMinutes(3),
+                    () -> c.log("agent-tpl").contains("microVM template for"));
+
+            List<String> rands = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                String id = submit(c, "qemu", script);
+                c.awaitFinal(id);
+                String logs = c.completedLogs(id);
+                assertThat(logs).as("a VM of its own: no earlier job's mark").contains("tmp:\n")
+                        .doesNotContain("mark");
+                assertThat(AgentProbe.finishedLine(c.log("agent-tpl"), id)).containsEntry("sandbox", "template");
+                rands.add(logs.lines().filter(l -> l.startsWith("rand=")).findFirst().orElseThrow());
+            }
+            assertThat(rands.get(0)).hasSize(5 + 32).isNotEqualTo(rands.get(1));
+            assertThat(probe.value("hearth_agent_pool_jobs_total", "sandbox=\"template\"")).isEqualTo(2);
+
+            List<ProcessHandle> vms = ProcessHandle.of(agent.process.pid()).orElseThrow().descendants()
+                    .filter(h -> h.info().commandLine().orElse("").contains("qemu-system")).toList();
+            agent.process.destroy();
+            assertThat(agent.process.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)).as("agent stopped").isTrue();
+            assertThat(vms.stream().noneMatch(ProcessHandle::isAlive)).as("VMs left").isTrue();
+        }
+    }
+
     /** Waits until the agent's qemu pool holds a ready microVM (a TCG boot here). */
     private static void awaitReady(AgentProbe probe) throws Exception {
         Cluster.await("a warm microVM ready", Duration.ofMinutes(3),

@@ -104,7 +104,8 @@ class MultiCoordinatorE2eTest {
 
                 Cluster.await("agents 1 and 3 registered with B", Duration.ofSeconds(60),
                         () -> on(agents.get(0), b.endpoint()) && on(agents.get(2), b.endpoint()));
-                Map<String, JsonNode> jobs = awaitAllCompleted(b, submittedTo, Duration.ofMinutes(3));
+                Map<String, JsonNode> jobs = awaitAllCompleted(b, submittedTo, Duration.ofMinutes(2),
+                        Duration.ofMinutes(10));
                 double done = seconds(start);
 
                 int leasedTwice = checkJobs(jobs);
@@ -170,10 +171,17 @@ class MultiCoordinatorE2eTest {
         return c.api("GET", "/v1/jobs?state=completed&limit=500", null).path("jobs").size();
     }
 
-    /** Every job, once all completed; otherwise fails with how many are in which state and where they were sent. */
+    /**
+     * Every job, once all completed; fails, with how many are in which state and where they were sent, when no job
+     * completed for {@code stall} (work stuck: a lost lease, a dead node kept) or all took over {@code cap}. A stall
+     * rather than one deadline: on a loaded 2-core machine (CI runs a TCG guest beside this) a job that only echoes
+     * takes 3 to 7 s in its container, and the rest after A's kill took over 3 minutes while moving steadily.
+     */
     private static Map<String, JsonNode> awaitAllCompleted(Cluster b, Map<String, String> submittedTo,
-            Duration limit) throws Exception {
-        long deadline = System.nanoTime() + limit.toNanos();
+            Duration stall, Duration cap) throws Exception {
+        long deadline = System.nanoTime() + cap.toNanos();
+        long progressAt = System.nanoTime();
+        long lastDone = -1;
         while (true) {
             Map<String, JsonNode> jobs = new HashMap<>();
             b.api("GET", "/v1/jobs?limit=500", null).path("jobs").forEach(j -> jobs.put(j.path("id").asText(), j));
@@ -185,9 +193,15 @@ class MultiCoordinatorE2eTest {
             if (notDone.isEmpty()) {
                 return jobs;
             }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + limit.toSeconds() + " s after A's kill: every job completed; "
-                        + "still not completed: " + notDone);
+            long done = jobs.size() - notDone.values().stream().mapToLong(Long::longValue).sum();
+            if (done > lastDone) {
+                lastDone = done;
+                progressAt = System.nanoTime();
+            }
+            if (System.nanoTime() - progressAt > stall.toNanos() || System.nanoTime() > deadline) {
+                throw new AssertionError("after A's kill, not every job completed (" + done + " did; none for "
+                        + (System.nanoTime() - progressAt) / 1_000_000_000 + " s, cap " + cap.toSeconds()
+                        + " s); still not completed: " + notDone);
             }
             Thread.sleep(1000);
         }

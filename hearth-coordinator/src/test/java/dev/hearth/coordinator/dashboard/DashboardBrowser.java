@@ -102,6 +102,21 @@ public final class DashboardBrowser implements AutoCloseable {
         }
     }
 
+    /**
+     * The text {@code where} shows once it shows any, read again when the page re-rendered the element between
+     * finding and reading it (the job page refreshes while the job runs); waits up to 30 s.
+     */
+    public String read(By where) {
+        return wait(30).until(d -> {
+            try {
+                String t = d.findElement(where).getText();
+                return t.isBlank() ? null : t;
+            } catch (NoSuchElementException | StaleElementReferenceException e) {
+                return null;
+            }
+        });
+    }
+
     /** A wait of {@code seconds} on this browser. */
     public WebDriverWait wait(int seconds) {
         return new WebDriverWait(browser, Duration.ofSeconds(seconds));

@@ -24,7 +24,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.support.ui.ExpectedConditions;
 
 /**
  * The dashboard in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}, which
@@ -109,20 +108,19 @@ class DashboardE2eTest {
         doc.clear();
         doc.sendKeys("{\"command\":[\"ok\"],\"secrets\":{\"API_TOKEN\":\"s3cr3t-value\"}}");
         browser.findElement(By.id("submit-job")).click();
-        page.wait(30).until(ExpectedConditions.presenceOfElementLocated(By.id("job-id")));
-        String jobId = browser.findElement(By.id("job-id")).getText();
+        String jobId = page.read(By.id("job-id"));
         page.text(By.id("verdict-outcome"), "passed");
         page.text(By.id("job-state"), "completed");
         page.text(By.id("receipt"), "signature");
         page.text(By.id("checks"), "signature");
-        assertThat(browser.findElement(By.id("placements")).getText()).contains(node.nodeId());
+        assertThat(page.read(By.id("placements"))).contains(node.nodeId());
         assertThat(browser.getPageSource()).as("a secret's value is never shown").contains("API_TOKEN")
                 .doesNotContain("s3cr3t-value");
         page.shot("5-job");
 
         page.go("#/jobs");
         page.text(By.id("jobs-table"), jobId.substring(0, 8));
-        assertThat(browser.findElement(By.id("jobs-table")).getText()).doesNotContain(bobsJob.substring(0, 8));
+        assertThat(page.read(By.id("jobs-table"))).doesNotContain(bobsJob.substring(0, 8));
         page.shot("6-jobs");
         page.go("#/jobs/" + bobsJob);
         page.text(By.cssSelector("#view [role=alert]"), "belongs to another client");
