@@ -117,7 +117,7 @@ final class AgentCommand implements Callable<Integer> {
             + "'hearth image build-vm') and firecracker (default: docker). The inventory carries them and the "
             + "scheduler sends a job only to a node offering its runtime.")
     String runtimes;
-    /** Warm pools for jobs on docker and qemu: off unless --pool-size is above 0. */
+    /** Warm pools for jobs on docker and qemu: off unless --pool-size (or the config file's pool-size) is above 0. */
     @Mixin
     PoolOptions poolOptions;
     @Option(names = "--vm-templates", description = "Start each QEMU job VM from a saved template of its shape "
@@ -144,13 +144,15 @@ final class AgentCommand implements Callable<Integer> {
         put(flags, AgentConfig.Key.HEALTH_PORT, healthPort);
         put(flags, AgentConfig.Key.DRAIN_GRACE, drainGrace);
         put(flags, AgentConfig.Key.METRICS_ADDRESS, metricsAddress);
+        put(flags, AgentConfig.Key.POOL_SIZE, poolOptions.size);
+        put(flags, AgentConfig.Key.POOL_IDLE, poolOptions.idle);
         List<String> offered = HostSettings.parseRuntimes("--runtimes", runtimes == null ? "docker" : runtimes);
-        PoolSettings pools = poolOptions.settings(PoolOptions.AGENT_SIZE);
         if (vmTemplates && !offered.contains("qemu")) {
             throw new dev.hearth.core.InvalidInputException("--vm-templates", "on",
                     "together with qemu in --runtimes: templates are kept for QEMU microVMs only");
         }
         AgentConfig cfg = AgentConfig.resolve(flags, parent.environment(), config, stateDir, HostInventory.cpus());
+        PoolSettings pools = cfg.pools();
         ServiceLogging.infoUnlessSet(parent.environment());
         if (hypernodeV2()) {
             if (!offered.equals(List.of("docker"))) {

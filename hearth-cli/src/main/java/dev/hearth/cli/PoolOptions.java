@@ -2,15 +2,15 @@
 package dev.hearth.cli;
 
 import dev.hearth.core.InvalidInputException;
-import dev.hearth.core.units.DurationText;
 import dev.hearth.sandbox.PoolSettings;
 import picocli.CommandLine.Option;
 
 /**
  * The warm-pool options (a picocli mixin) of {@code hearth resident} and {@code hearth agent}: how many started,
- * never-used sandboxes each pool key keeps and how long one is kept unasked. Both commands read and check them here,
- * so their forms and errors are the same; only the default size differs (the resident exists to pool, the agent
- * pools when its operator asks). Used by one command at a time.
+ * never-used sandboxes each pool key keeps and how long one is kept unasked. Both commands check them with
+ * {@link PoolSettings#parse}, as the agent does its config file's {@code pool-size} and {@code pool-idle} (which the
+ * flags override), so their forms and errors are the same; only the default size differs (the resident exists to
+ * pool, the agent pools when its operator asks). Used by one command at a time.
  */
 final class PoolOptions {
 
@@ -18,9 +18,6 @@ final class PoolOptions {
     static final int RESIDENT_SIZE = 2;
     /** An agent's pool size when --pool-size is not given: its jobs are made cold. */
     static final int AGENT_SIZE = 0;
-    private static final String SIZE_FORM = "a whole number within 0.." + PoolSettings.MAX_SIZE
-            + " (ready sandboxes kept per image and limits; 0 keeps none)";
-    private static final String IDLE_FORM = "a duration within 1s..24h, e.g. 10m";
 
     @Option(names = "--pool-size", paramLabel = "N", description = "Started, never-used sandboxes kept per image and "
             + "limits, 0.." + PoolSettings.MAX_SIZE + " (default: " + RESIDENT_SIZE + " in 'hearth resident'; "
@@ -37,22 +34,6 @@ final class PoolOptions {
      * @throws InvalidInputException naming --pool-size or --pool-idle and the form it accepts
      */
     PoolSettings settings(int defaultSize) {
-        int n = defaultSize;
-        if (size != null) {
-            try {
-                n = Integer.parseInt(size.strip());
-            } catch (NumberFormatException e) {
-                throw new InvalidInputException("--pool-size", size, SIZE_FORM);
-            }
-            if (n < 0 || n > PoolSettings.MAX_SIZE) {
-                throw new InvalidInputException("--pool-size", size, SIZE_FORM);
-            }
-        }
-        java.time.Duration limit = DurationText.parsePositive("--pool-idle", idle == null ? "10m" : idle);
-        try {
-            return new PoolSettings(n, limit);
-        } catch (InvalidInputException e) {
-            throw new InvalidInputException("--pool-idle", idle, IDLE_FORM); // size was checked above
-        }
+        return PoolSettings.parse("--pool-size", size, "--pool-idle", idle, defaultSize);
     }
 }

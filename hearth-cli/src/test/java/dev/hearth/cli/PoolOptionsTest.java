@@ -47,6 +47,20 @@ class PoolOptionsTest {
     }
 
     @Test
+    @DisplayName("hearth agent checks the config file's pool-size and pool-idle the same way, naming the file's key")
+    void configFile() throws Exception {
+        Path size = Files.writeString(home.resolve("size.conf"), "pool-size = 17\n");
+        CliRun r = CliRun.of(env(), "agent", "--config", size.toString());
+        assertThat(r.exit()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains(size + ": pool-size '17' is invalid: a whole number within 0..16");
+        Path idle = Files.writeString(home.resolve("idle.conf"), "pool-idle = 25h\n");
+        CliRun i = CliRun.of(env(), "agent", "--config", idle.toString());
+        assertThat(i.exit()).as(i.err()).isEqualTo(2);
+        assertThat(i.err()).contains(idle + ": pool-idle '25h' is invalid: a duration within 1s..24h, e.g. 10m");
+        assertThat(home.resolve("agent")).as("nothing started").doesNotExist();
+    }
+
+    @Test
     @DisplayName("the settings given, else the command's default size (resident 2, agent 0: no pools) and 10m")
     void settings() {
         PoolOptions none = new PoolOptions();

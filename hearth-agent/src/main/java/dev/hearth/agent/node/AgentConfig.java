@@ -5,6 +5,7 @@ import dev.hearth.agent.jobs.LogCapture;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.protocol.Protocol;
 import dev.hearth.core.units.DurationText;
+import dev.hearth.sandbox.PoolSettings;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.URI;
@@ -38,10 +39,12 @@ import java.util.ArrayList;
  * @param drainGrace how long running jobs may finish after SIGTERM before they are cancelled (60 s)
  * @param metricsAddress where /metrics (only) is also served for a Prometheus on another host
  *     (HN_METRICS_ADDRESS, HOST:PORT); null when it is served on the loopback health port only
+ * @param pools the warm pools of jobs on docker and qemu ({@code pool-size}, {@code pool-idle}; no variable):
+ *     {@link PoolSettings#NONE} unless a size above 0 is set
  */
 public record AgentConfig(List<URI> endpoints, String token, Path stateDir, Duration heartbeatInterval,
         Duration jobTimeout, int maxLogChars, Duration reconnectDelay, Duration reconnectMax, int slots, int healthPort,
-        Duration drainGrace, java.net.InetSocketAddress metricsAddress) {
+        Duration drainGrace, java.net.InetSocketAddress metricsAddress, PoolSettings pools) {
 
     /** The default coordinator endpoint. */
     public static final String DEFAULT_ENDPOINT = "ws://127.0.0.1:7070" + Protocol.AGENT_PATH;
@@ -55,6 +58,7 @@ public record AgentConfig(List<URI> endpoints, String token, Path stateDir, Dura
         }
         Objects.requireNonNull(token, "token");
         Objects.requireNonNull(stateDir, "stateDir");
+        Objects.requireNonNull(pools, "pools");
     }
 
     /** Settings by name (flag names without dashes), as a source gives them. */
@@ -69,7 +73,9 @@ public record AgentConfig(List<URI> endpoints, String token, Path stateDir, Dura
         SLOTS("slots", "HN_SLOTS"),
         HEALTH_PORT("health-port", "HN_HEALTH_PORT"),
         DRAIN_GRACE("drain-grace", "HN_DRAIN_GRACE"),
-        METRICS_ADDRESS("metrics-address", "HN_METRICS_ADDRESS");
+        METRICS_ADDRESS("metrics-address", "HN_METRICS_ADDRESS"),
+        POOL_SIZE("pool-size", null),
+        POOL_IDLE("pool-idle", null);
 
         private final String flag;
         private final String env;
@@ -142,7 +148,15 @@ public record AgentConfig(List<URI> endpoints, String token, Path stateDir, Dura
                 positive(s.get(Key.SLOTS), defaultSlots, "a positive number of jobs"),
                 port(s.get(Key.HEALTH_PORT)),
                 duration(s.get(Key.DRAIN_GRACE), Duration.ofSeconds(60)),
-                address(s.get(Key.METRICS_ADDRESS)));
+                address(s.get(Key.METRICS_ADDRESS)),
+                pools(s.get(Key.POOL_SIZE), s.get(Key.POOL_IDLE)));
+    }
+
+    /** The pools {@code size} and {@code idle} give, checked as the flags are ({@link PoolSettings#parse}). */
+    private static PoolSettings pools(Setting size, Setting idle) {
+        return PoolSettings.parse(size == null ? "--pool-size" : size.source(), size == null ? null : size.value(),
+                idle == null ? "--pool-idle" : idle.source(), idle == null ? null : idle.value(),
+                PoolSettings.NONE.size());
     }
 
     /** HOST:PORT (an IPv6 host in brackets); the host is a literal address or a name of this machine. */
@@ -287,6 +301,6 @@ public record AgentConfig(List<URI> endpoints, String token, Path stateDir, Dura
                 + heartbeatInterval + ", jobTimeout=" + jobTimeout + ", maxLogChars=" + maxLogChars
                 + ", reconnectDelay=" + reconnectDelay + ", reconnectMax=" + reconnectMax + ", slots=" + slots
                 + ", healthPort=" + healthPort + ", drainGrace=" + drainGrace + ", metricsAddress=" + metricsAddress
-                + "]";
+                + ", pools=" + pools + "]";
     }
 }

@@ -18,8 +18,8 @@ import java.util.Map;
 /**
  * The agent's Prometheus metrics, scraped at /metrics on its health port (and on {@code --metrics-address} when
  * set): JVM and process meters, link state, histograms of heartbeat round trip, job duration, sandbox start (by
- * driver) and VM boot (by runtime), protocol messages by direction and type, and warm pools' jobs and ready
- * sandboxes by runtime. docs/operations.md explains each.
+ * driver, warm or cold) and VM boot (by runtime), protocol messages by direction and type, and warm pools' jobs and
+ * ready sandboxes by runtime. docs/operations.md explains each.
  * Thread-safe.
  */
 public final class AgentMetrics implements AutoCloseable {
@@ -37,7 +37,8 @@ public final class AgentMetrics implements AutoCloseable {
         Gauge.builder("hearth_agent_reconnects", agent, NodeAgent::reconnects).register(registry);
         heartbeatTimer();
         jobTimer(JobStatus.COMPLETED.wireName());
-        sandboxStartTimer(driver);
+        sandboxStartTimer(driver, false);
+        sandboxStartTimer(driver, true);
         vmBootTimer("qemu");
     }
 
@@ -59,12 +60,17 @@ public final class AgentMetrics implements AutoCloseable {
                                 d -> warm ? counts(d).warm() : counts(d).cold())
                         .description("poolable jobs by runtime and sandbox: warm (taken ready from its pool) or cold "
                                 + "(none was ready)")
-                        .tag("runtime", runtime).tag("sandbox", warm ? "warm" : "cold").register(registry);
+                        .tag("runtime", runtime).tag("sandbox", sandbox(warm)).register(registry);
             }
             Gauge.builder("hearth_agent_pool_ready", driver, d -> counts(d).ready())
                     .description("started, never-used sandboxes waiting in the runtime's pools")
                     .tag("runtime", runtime).register(registry);
         });
+    }
+
+    /** Where a job's sandbox came from, as the {@code sandbox} tag and log field say it: warm (pooled) or cold. */
+    static String sandbox(boolean pooled) {
+        return pooled ? "warm" : "cold";
     }
 
     private static PoolCounts counts(SandboxDriver driver) {
@@ -76,9 +82,12 @@ public final class AgentMetrics implements AutoCloseable {
         heartbeatTimer().record(took);
     }
 
-    /** A job's sandbox on {@code driver} was created and started in {@code took} (image pull and VM boot included). */
-    void sandboxStart(String driver, Duration took) {
-        sandboxStartTimer(driver).record(took);
+    /**
+     * A job's sandbox on {@code driver} was created and started in {@code took}: image pull and VM boot included when
+     * it was made cold, only the take and the start when {@code pooled} (it came ready from a warm pool).
+     */
+    void sandboxStart(String driver, boolean pooled, Duration took) {
+        sandboxStartTimer(driver, pooled).record(took);
     }
 
     /** An instance's guest on {@code runtime} booted and answered in {@code took}. */
@@ -120,9 +129,10 @@ public final class AgentMetrics implements AutoCloseable {
                 "a job's run in its sandbox, by status", ProcessMeters.SLOW, "status", status);
     }
 
-    private Timer sandboxStartTimer(String driver) {
+    private Timer sandboxStartTimer(String driver, boolean pooled) {
         return ProcessMeters.histogram(registry, "hearth_agent_sandbox_start",
-                "a job's sandbox created and started, by driver", ProcessMeters.SLOW, "driver", driver);
+                "a job's sandbox created and started, by driver and sandbox: warm (taken ready from its pool) or cold",
+                ProcessMeters.SLOW, "driver", driver, "sandbox", sandbox(pooled));
     }
 
     private Timer vmBootTimer(String runtime) {

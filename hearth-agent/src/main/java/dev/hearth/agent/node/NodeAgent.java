@@ -493,7 +493,8 @@ public final class NodeAgent implements AutoCloseable {
         }
         (result.status().success() ? completed : failed).incrementAndGet();
         metrics.finished(result.status(), Duration.ofMillis(Math.max(0, result.durationMillis())));
-        done.sandboxStart().ifPresent(t -> metrics.sandboxStart(drivers.get(r.runtime()).name(), t));
+        boolean pooled = done.pooled();
+        done.sandboxStart().ifPresent(t -> metrics.sandboxStart(drivers.get(r.runtime()).name(), pooled, t));
         report(done, r.epoch(), r.ran());
         running.remove(spec.id()); // only now: a job is always either running or in the outbox
     }
@@ -516,7 +517,7 @@ public final class NodeAgent implements AutoCloseable {
                     result.jobId(), e.getMessage());
         }
         // where its sandbox came from, a field of the line: warm (a pool's ready one) or cold (made for it)
-        String sandbox = done.sandboxStart().isEmpty() ? null : done.pooled() ? "warm" : "cold";
+        String sandbox = done.sandboxStart().isEmpty() ? null : AgentMetrics.sandbox(done.pooled());
         try (var fields = LogFields.scope().with(LogFields.SANDBOX, sandbox)) {
             log.info("job {} finished: {} (exit {}, {} ms)", result.jobId(), result.status().wireName(),
                     result.exitCode(), result.durationMillis());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hearth.core.InvalidInputException;
+import dev.hearth.sandbox.PoolSettings;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,6 +90,32 @@ class AgentConfigTest {
                     Map.of("HN_NODE_TOKEN", "t"), null)).as(bad).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("--metrics-address").hasMessageContaining("HOST:PORT");
         }
+    }
+
+    @Test
+    @DisplayName("pool-size and pool-idle come from the file unless their flags are given; none set keeps no pools; "
+            + "a bad value is refused with the flag's form, naming the file's key")
+    void pools() throws Exception {
+        assertThat(resolve(Map.of(), Map.of("HN_NODE_TOKEN", "t"), null).pools()).isEqualTo(PoolSettings.NONE);
+        Path file = Files.writeString(dir.resolve("agent.conf"), "pool-size = 3\npool-idle = 5m\n");
+        AgentConfig fromFile = resolve(Map.of(), Map.of("HN_NODE_TOKEN", "t"), file);
+        assertThat(fromFile.pools()).isEqualTo(new PoolSettings(3, Duration.ofMinutes(5)));
+        AgentConfig flagged = resolve(Map.of(AgentConfig.Key.POOL_SIZE, "1"), Map.of("HN_NODE_TOKEN", "t"), file);
+        assertThat(flagged.pools()).isEqualTo(new PoolSettings(1, Duration.ofMinutes(5)));
+        assertThat(resolve(Map.of(AgentConfig.Key.POOL_IDLE, "1h"), Map.of("HN_NODE_TOKEN", "t"), file).pools())
+                .isEqualTo(new PoolSettings(3, Duration.ofHours(1)));
+        Path big = Files.writeString(dir.resolve("big.conf"), "pool-size = 17\n");
+        assertThatThrownBy(() -> resolve(Map.of(), Map.of("HN_NODE_TOKEN", "t"), big))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessage(big + ": pool-size '17' is invalid: a whole number within 0..16 (ready sandboxes kept "
+                        + "per image and limits; 0 keeps none)");
+        assertThat(resolve(Map.of(AgentConfig.Key.POOL_SIZE, "2"), Map.of("HN_NODE_TOKEN", "t"), big).pools().size())
+                .as("the flag wins, so the file's value is not read").isEqualTo(2);
+        Path idle = Files.writeString(dir.resolve("idle.conf"), "pool-idle = 25h\n");
+        assertThatThrownBy(() -> resolve(Map.of(), Map.of("HN_NODE_TOKEN", "t"), idle))
+                .hasMessage(idle + ": pool-idle '25h' is invalid: a duration within 1s..24h, e.g. 10m");
+        assertThatThrownBy(() -> resolve(Map.of(AgentConfig.Key.POOL_IDLE, "soon"), Map.of("HN_NODE_TOKEN", "t"),
+                idle)).hasMessageStartingWith("--pool-idle 'soon' is invalid: a positive duration such as 300s");
     }
 
     @Test

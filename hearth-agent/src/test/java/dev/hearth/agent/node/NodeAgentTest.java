@@ -130,7 +130,9 @@ class NodeAgentTest {
                 .containsPattern("hearth_ledger_settlements_total\\{outcome=\"[a-z]+\"\\} 1")
                 .containsPattern("hearth_nodes\\{state=\"online\"\\} 1")
                 .contains("jvm_memory_used_bytes").contains("process_cpu_usage");
-        assertThat(agentText).containsPattern("hearth_agent_sandbox_start_seconds_count\\{driver=\"docker\"\\} 1")
+        assertThat(agentText)
+                .containsPattern("hearth_agent_sandbox_start_seconds_count\\{driver=\"docker\",sandbox=\"cold\"\\} 1")
+                .containsPattern("hearth_agent_sandbox_start_seconds_count\\{driver=\"docker\",sandbox=\"warm\"\\} 0")
                 .containsPattern("hearth_agent_job_duration_seconds_count\\{status=\"completed\"\\} 1")
                 .containsPattern("hearth_agent_link_messages_total\\{direction=\"out\",type=\"job_result\"\\} 1")
                 .containsPattern("hearth_agent_link_messages_total\\{direction=\"in\",type=\"job\"\\} 1")

@@ -26,13 +26,15 @@ class AgentPoolE2eTest {
      */
     private static final String SCRIPT =
             "echo hello; id -u; pwd; ls -A /tmp /job/out; touch /tmp/mark /job/out/mark; exit 3";
+    /** The sandbox start histogram's count, by its {@code sandbox} tag. */
+    private static final String START = "hearth_agent_sandbox_start_seconds_count";
 
     @TempDir
     Path root;
 
     @Test
     @DisplayName("with --pool-size 1, the first job of a key is made cold and fills its pool; the next ones take a "
-            + "warm container each (metric and log field say so), never a used one, with the same logs, status and "
+            + "warm container each (metrics and log field say so), never a used one, with the same logs, status and "
             + "exit as the cold one; the stopped agent leaves no pooled container")
     void warmJobs() throws Exception {
         DockerFixture.driver();
@@ -45,6 +47,8 @@ class AgentPoolE2eTest {
             JsonNode cold = c.awaitFinal(c.submit(SCRIPT));
             assertThat(metrics.value("hearth_agent_pool_jobs_total", "sandbox=\"cold\"")).isEqualTo(1);
             assertThat(metrics.value("hearth_agent_pool_jobs_total", "sandbox=\"warm\"")).isZero();
+            assertThat(metrics.value(START, "sandbox=\"cold\"")).isEqualTo(1);
+            assertThat(metrics.value(START, "sandbox=\"warm\"")).isZero();
             String coldLogs = c.text("/v1/jobs/" + cold.path("id").asText() + "/logs");
             assertThat(coldLogs).startsWith("hello\n65534\n/job\n").doesNotContain("mark");
 
@@ -59,6 +63,7 @@ class AgentPoolE2eTest {
                 String id = warm.path("id").asText();
                 lastWarm = id;
                 assertThat(metrics.value("hearth_agent_pool_jobs_total", "sandbox=\"warm\"")).isEqualTo(i);
+                assertThat(metrics.value(START, "sandbox=\"warm\"")).as("warm starts timed apart").isEqualTo(i);
                 assertThat(warm.path("state").asText()).isEqualTo(cold.path("state").asText()).isEqualTo("failed");
                 assertThat(warm.at("/result/exitCode").asLong()).isEqualTo(cold.at("/result/exitCode").asLong())
                         .isEqualTo(3);
@@ -70,6 +75,7 @@ class AgentPoolE2eTest {
             assertThat(AgentProbe.finishedLine(c.log("agent-a"), cold.path("id").asText()))
                     .containsEntry("sandbox", "cold");
             assertThat(metrics.value("hearth_agent_pool_jobs_total", "sandbox=\"cold\"")).isEqualTo(1);
+            assertThat(metrics.value(START, "sandbox=\"cold\"")).isEqualTo(1);
             // the last warm job's output file comes back checked against its signed receipt
             Cluster.Finished outputs = c.run(java.util.Map.of("HEARTH_TOKEN", c.admin(), "HEARTH_COORDINATOR",
                     c.base()), "job", "outputs", lastWarm, "-o", root.resolve("out").toString());
