@@ -57,6 +57,14 @@ public interface Sandbox extends AutoCloseable {
     }
 
     /**
+     * Where this sandbox came from, as metrics and logs name it: {@code cold} (made for its job), {@code warm} (taken
+     * ready from a pool, {@link #pooled()}) or {@code template} (a microVM restored from a saved template).
+     */
+    default String origin() {
+        return pooled() ? "warm" : "cold";
+    }
+
+    /**
      * The content digest of the image the sandbox runs ({@code sha256:...} for a container image), for the job's
      * receipt. Empty when the driver cannot tell; the default.
      */

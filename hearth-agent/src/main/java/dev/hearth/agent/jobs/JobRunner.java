@@ -102,10 +102,11 @@ public final class JobRunner {
      * @param outputs the files it left in {@link SandboxSpec#OUTPUT_DIR}, hashed within the runner's limits
      * @param sandboxStart how long the sandbox took to be created and started (image pull and VM boot included);
      *     empty when it never started
-     * @param pooled whether its sandbox came from a warm pool ({@link Sandbox#pooled()}); false when it had none
+     * @param origin where its sandbox came from ({@link Sandbox#origin()}: cold, warm or template); cold when it had
+     *     none
      */
     public record Execution(JobResult result, String imageDigest, ResourceUsage usage, Outputs outputs,
-            java.util.Optional<Duration> sandboxStart, boolean pooled) {
+            java.util.Optional<Duration> sandboxStart, String origin) {
     }
 
     /**
@@ -137,7 +138,7 @@ public final class JobRunner {
                             + "; the receipt lists the first " + facts.outputs.files().size());
         }
         return new Execution(result, facts.imageDigest, facts.usage, facts.outputs,
-                java.util.Optional.ofNullable(facts.sandboxStart), facts.pooled);
+                java.util.Optional.ofNullable(facts.sandboxStart), facts.origin);
     }
 
     /** What the sandbox told beyond the result, gathered before it is removed. Confined to the running thread. */
@@ -148,7 +149,7 @@ public final class JobRunner {
         java.nio.file.Path keepOutputs;
         boolean exited;
         Duration sandboxStart;
-        boolean pooled;
+        String origin = "cold";
     }
 
     private JobResult runIn(JobSpec job, LogSink live, Cancellation cancel, Facts facts)
@@ -163,7 +164,7 @@ public final class JobRunner {
         try {
             long creating = System.nanoTime();
             sandbox = driver.create(sandboxSpec(job));
-            facts.pooled = sandbox.pooled();
+            facts.origin = sandbox.origin();
             startedAt = clock.instant();
             sandbox.start(sink);
             facts.sandboxStart = Duration.ofNanos(System.nanoTime() - creating);

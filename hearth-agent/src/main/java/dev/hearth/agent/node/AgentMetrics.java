@@ -18,7 +18,7 @@ import java.util.Map;
 /**
  * The agent's Prometheus metrics, scraped at /metrics on its health port (and on {@code --metrics-address} when
  * set): JVM and process meters, link state, histograms of heartbeat round trip, job duration, sandbox start (by
- * driver, warm or cold) and VM boot (by runtime), protocol messages by direction and type, and warm pools' jobs and
+ * driver, and cold, warm or template) and VM boot (by runtime), protocol messages by direction and type, and warm pools' jobs and
  * ready sandboxes by runtime. docs/operations.md explains each.
  * Thread-safe.
  */
@@ -37,8 +37,8 @@ public final class AgentMetrics implements AutoCloseable {
         Gauge.builder("hearth_agent_reconnects", agent, NodeAgent::reconnects).register(registry);
         heartbeatTimer();
         jobTimer(JobStatus.COMPLETED.wireName());
-        sandboxStartTimer(driver, false);
-        sandboxStartTimer(driver, true);
+        sandboxStartTimer(driver, "cold");
+        sandboxStartTimer(driver, "warm");
         vmBootTimer("qemu");
     }
 
@@ -68,7 +68,7 @@ public final class AgentMetrics implements AutoCloseable {
         });
     }
 
-    /** Where a job's sandbox came from, as the {@code sandbox} tag and log field say it: warm (pooled) or cold. */
+    /** A poolable job's sandbox as the pool counters tag it: warm (pooled) or cold (see Sandbox#origin()). */
     static String sandbox(boolean pooled) {
         return pooled ? "warm" : "cold";
     }
@@ -84,10 +84,11 @@ public final class AgentMetrics implements AutoCloseable {
 
     /**
      * A job's sandbox on {@code driver} was created and started in {@code took}: image pull and VM boot included when
-     * it was made cold, only the take and the start when {@code pooled} (it came ready from a warm pool).
+     * it was made cold, only the take and the start when warm (it came ready from a warm pool), the restore and the
+     * start from a template ({@link dev.hearth.sandbox.Sandbox#origin()}).
      */
-    void sandboxStart(String driver, boolean pooled, Duration took) {
-        sandboxStartTimer(driver, pooled).record(took);
+    void sandboxStart(String driver, String origin, Duration took) {
+        sandboxStartTimer(driver, origin).record(took);
     }
 
     /** An instance's guest on {@code runtime} booted and answered in {@code took}. */
@@ -129,10 +130,11 @@ public final class AgentMetrics implements AutoCloseable {
                 "a job's run in its sandbox, by status", ProcessMeters.SLOW, "status", status);
     }
 
-    private Timer sandboxStartTimer(String driver, boolean pooled) {
+    private Timer sandboxStartTimer(String driver, String origin) {
         return ProcessMeters.histogram(registry, "hearth_agent_sandbox_start",
-                "a job's sandbox created and started, by driver and sandbox: warm (taken ready from its pool) or cold",
-                ProcessMeters.SLOW, "driver", driver, "sandbox", sandbox(pooled));
+                "a job's sandbox created and started, by driver and sandbox: cold, warm (taken ready from its pool) or "
+                        + "template (restored from a saved microVM)",
+                ProcessMeters.SLOW, "driver", driver, "sandbox", origin);
     }
 
     private Timer vmBootTimer(String runtime) {

@@ -493,15 +493,15 @@ public final class NodeAgent implements AutoCloseable {
         }
         (result.status().success() ? completed : failed).incrementAndGet();
         metrics.finished(result.status(), Duration.ofMillis(Math.max(0, result.durationMillis())));
-        boolean pooled = done.pooled();
-        done.sandboxStart().ifPresent(t -> metrics.sandboxStart(drivers.get(r.runtime()).name(), pooled, t));
+        String origin = done.origin();
+        done.sandboxStart().ifPresent(t -> metrics.sandboxStart(drivers.get(r.runtime()).name(), origin, t));
         report(done, r.epoch(), r.ran());
         running.remove(spec.id()); // only now: a job is always either running or in the outbox
     }
 
     private static JobRunner.Execution unrun(JobResult result) {
         return new JobRunner.Execution(result, null, ResourceUsage.UNKNOWN, Outputs.NONE, java.util.Optional.empty(),
-                false);
+                "cold");
     }
 
     private void report(JobRunner.Execution done, long epoch, JobOffer.WireJobSpec ran) {
@@ -517,7 +517,7 @@ public final class NodeAgent implements AutoCloseable {
                     result.jobId(), e.getMessage());
         }
         // where its sandbox came from, a field of the line: warm (a pool's ready one) or cold (made for it)
-        String sandbox = done.sandboxStart().isEmpty() ? null : AgentMetrics.sandbox(done.pooled());
+        String sandbox = done.sandboxStart().isEmpty() ? null : done.origin();
         try (var fields = LogFields.scope().with(LogFields.SANDBOX, sandbox)) {
             log.info("job {} finished: {} (exit {}, {} ms)", result.jobId(), result.status().wireName(),
                     result.exitCode(), result.durationMillis());

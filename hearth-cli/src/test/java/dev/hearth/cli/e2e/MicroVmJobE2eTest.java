@@ -144,7 +144,7 @@ class MicroVmJobE2eTest {
             c.awaitFinal(cold);
             assertThat(AgentProbe.finishedLine(c.log("agent-tpl"), cold)).containsEntry("sandbox", "cold");
             Cluster.await("the shape's template saved", Duration.ofMinutes(3),
-                    () -> c.log("agent-tpl").contains("microVM template for"));
+                    () -> Files.readString(c.log("agent-tpl")).contains("microVM template for"));
 
             List<String> rands = new java.util.ArrayList<>();
             for (int i = 0; i < 2; i++) {
@@ -157,7 +157,7 @@ class MicroVmJobE2eTest {
                 rands.add(logs.lines().filter(l -> l.startsWith("rand=")).findFirst().orElseThrow());
             }
             assertThat(rands.get(0)).hasSize(5 + 32).isNotEqualTo(rands.get(1));
-            assertThat(probe.value("hearth_agent_pool_jobs_total", "sandbox=\"template\"")).isEqualTo(2);
+            assertThat(probe.value("hearth_agent_sandbox_start_seconds_count", "sandbox=\"template\"")).isEqualTo(2);
 
             List<ProcessHandle> vms = ProcessHandle.of(agent.process.pid()).orElseThrow().descendants()
                     .filter(h -> h.info().commandLine().orElse("").contains("qemu-system")).toList();

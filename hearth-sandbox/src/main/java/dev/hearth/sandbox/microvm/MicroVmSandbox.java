@@ -137,6 +137,12 @@ public final class MicroVmSandbox implements Sandbox {
         return job != null;
     }
 
+    /** {@code template} for a VM restored from a saved template, else as {@link Sandbox#origin()}. */
+    @Override
+    public String origin() {
+        return cloneJob != null ? "template" : Sandbox.super.origin();
+    }
+
     /** The VM's configuration: its run folder, drives and NIC. */
     public VmConfig config() {
         return config;
