@@ -47,6 +47,21 @@ class PoolOptionsTest {
     }
 
     @Test
+    @DisplayName("hearth agent --vm-templates without qemu among its runtimes (docker alone, or the Hypernode "
+            + "protocol) is refused, naming the flag, before anything starts")
+    void vmTemplatesNeedQemu() {
+        for (String[] args : new String[][] {{"agent", "--vm-templates"},
+            {"agent", "--vm-templates", "--runtimes", "docker"},
+            {"agent", "--vm-templates", "--protocol", "hypernode-v2", "--coordinator", "ws://127.0.0.1:1"}}) {
+            CliRun r = CliRun.of(env(), args);
+            assertThat(r.exit()).as(r.err()).isEqualTo(2);
+            assertThat(r.err()).contains("--vm-templates 'on' is invalid: together with qemu in --runtimes")
+                    .doesNotContain("hnt_test");
+        }
+        assertThat(home.resolve("agent")).as("nothing started").doesNotExist();
+    }
+
+    @Test
     @DisplayName("hearth agent checks the config file's pool-size and pool-idle the same way, naming the file's key")
     void configFile() throws Exception {
         Path size = Files.writeString(home.resolve("size.conf"), "pool-size = 17\n");
