@@ -71,6 +71,11 @@ class QemuInstanceAllowE2eTest {
                 int port = Integer.parseInt(Files.readString(dir.resolve("vm/allowlist-dns.port")).strip());
                 await("the supervisor serves the guest's DNS on the bridge", Duration.ofMinutes(1),
                         () -> listens(ns, "-Hlnu", port) && listens(ns, "-Hlnt", port));
+                // The supervisor rewrites the guest's redirect with its own port once it serves the guest: when the
+                // port create chose was taken by the time the supervisor bound it, that happens just after it
+                // listens (VmAllowlists), so the redirect is awaited rather than read once.
+                await("the guest's DNS redirected to the supervisor's port", Duration.ofMinutes(1),
+                        () -> ns.run("iptables-save").contains("--to-destination 172.16.0.1:" + port));
                 String rules = ns.run("iptables-save") + ns.run("ebtables-save");
                 assertThat(rules).contains("-j HP-T").contains("-j HVN-T")
                         .contains("--to-destination 172.16.0.1:" + port)

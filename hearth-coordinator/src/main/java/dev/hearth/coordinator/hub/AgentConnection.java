@@ -24,6 +24,8 @@ import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One agent's WebSocket connection: admits it under the connection caps, greets a Hearth agent (one that negotiated
@@ -40,6 +42,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class AgentConnection implements WsListener {
 
+    private static final Logger log = LoggerFactory.getLogger(AgentConnection.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     /** Close codes (RFC 6455, section 7.4.1). */
     private static final int ABNORMAL = 1006;
@@ -93,11 +96,16 @@ final class AgentConnection implements WsListener {
             return;
         }
         admitted = true;
+        hub.opened();
         Thread reader = Thread.currentThread();
         // Helidon tells a listener nothing when the socket just dies; its reading thread ending is the sign.
         Thread.ofVirtual().name("hearth-ws-watch").start(() -> {
             joinQuietly(reader);
-            ended(ABNORMAL, "connection lost");
+            try {
+                ended(ABNORMAL, "connection lost");
+            } catch (RuntimeException e) { // to the log as any error, not to the thread's default handler
+                log.error("handling the end of the connection from {} failed: {}", address, e.toString(), e);
+            }
         });
         writer = new SessionWriter(session, hub.limits(), hub.timer(), this::gaveUp, this::endNow);
         long deadline = hub.limits().registrationDeadline().toMillis();
@@ -266,7 +274,13 @@ final class AgentConnection implements WsListener {
         if (admitted) {
             hub.gate().release(address);
         }
-        handler.closed(this, status, reason);
+        try {
+            handler.closed(this, status, reason);
+        } finally {
+            if (admitted) {
+                hub.endHandled();
+            }
+        }
     }
 
     private static void joinQuietly(Thread reader) {

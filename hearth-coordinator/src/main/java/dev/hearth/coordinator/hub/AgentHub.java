@@ -20,6 +20,10 @@ public final class AgentHub {
     private final TransportLimits limits;
     private final ConnectionGate gate;
     private final ScheduledExecutorService timer;
+    /** How long {@link #close} waits for ended connections to be handled. */
+    static final long END_WAIT_MILLIS = 5000;
+    /** Admitted connections whose end is not handled yet (its one element, guarded by itself). */
+    private final int[] unhandled = new int[1];
 
     /** A hub whose connections are handled by {@code handler}, under the default transport limits. */
     public AgentHub(MessageHandler handler) {
@@ -48,9 +52,39 @@ public final class AgentHub {
         return gate.open();
     }
 
-    /** Stops the timer of registration and write deadlines (the server is stopping). */
+    /**
+     * Waits, up to {@value #END_WAIT_MILLIS} ms, for the connections the stopped server ended to be handled (a draining
+     * node is marked offline in the store, which closes after this), then stops the timer of registration and write
+     * deadlines. Call it after the server stopped.
+     */
     public void close() {
+        long deadline = System.nanoTime() + END_WAIT_MILLIS * 1_000_000L;
+        synchronized (unhandled) {
+            while (unhandled[0] > 0 && System.nanoTime() < deadline) {
+                try {
+                    unhandled.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000L));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
         timer.shutdownNow();
+    }
+
+    /** An admitted connection whose end is still to be handled. */
+    void opened() {
+        synchronized (unhandled) {
+            unhandled[0]++;
+        }
+    }
+
+    /** An admitted connection's end was handled. */
+    void endHandled() {
+        synchronized (unhandled) {
+            unhandled[0]--;
+            unhandled.notifyAll();
+        }
     }
 
     TransportLimits limits() {
