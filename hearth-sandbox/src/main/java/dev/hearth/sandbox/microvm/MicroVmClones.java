@@ -14,7 +14,6 @@ import dev.hearth.sandbox.vm.VmDrive;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -111,7 +110,7 @@ public final class MicroVmClones implements SandboxDriver {
         if (spec.command().isEmpty()) {
             return Optional.of("a job without a command");
         }
-        long files = spec.files().stream().mapToLong(f -> f.content().length).sum();
+        long files = MicroVmWarmPools.fileBytes(spec);
         if (files > MicroVmWarmPools.MAX_CONSOLE_FILE_BYTES) {
             return Optional.of("files of " + files + " bytes, over the console's "
                     + MicroVmWarmPools.MAX_CONSOLE_FILE_BYTES);
@@ -205,9 +204,7 @@ public final class MicroVmClones implements SandboxDriver {
         MicroVmSandbox vm = null;
         long t0 = System.nanoTime();
         try {
-            Files.createDirectories(cold.runRoot());
-            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
-                    "rwx------")));
+            cold.makeRunDir(dir.getFileName().toString());
             new OwnerRecord(OwnerProcess.current(), Optional.empty()).write(dir);
             Path state = dir.resolve("state.qcow2");
             vm = cold.createPooled(key.holderSpec("hearth-tpl-" + hex));

@@ -207,8 +207,8 @@ public final class MicroVmDriver implements SandboxDriver {
         }
     }
 
-    /** Makes the private run folder of VM {@code id} (mode 0700), refusing one that exists. */
-    private Path makeRunDir(String id) throws SandboxException {
+    /** Makes the private folder {@code id} in the run root (mode 0700), refusing one that exists. */
+    Path makeRunDir(String id) throws SandboxException {
         Path runDir = runRoot.resolve(id);
         try {
             Files.createDirectories(runRoot);

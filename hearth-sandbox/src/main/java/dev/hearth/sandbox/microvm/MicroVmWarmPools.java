@@ -46,14 +46,18 @@ final class MicroVmWarmPools extends PoolingDriver<VmPoolKey, MicroVmSandbox> {
         this.cold = cold;
     }
 
+    /** The bytes of {@code spec}'s job files in all, which a pooled or restored VM gets over its console. */
+    static long fileBytes(SandboxSpec spec) {
+        return spec.files().stream().mapToLong(f -> f.content().length).sum();
+    }
+
     /**
      * The key of {@code spec} (its command, environment and files aside); empty when it cannot be pooled, or when a
      * cold create would refuse its image or limits (it says why).
      */
     @Override
     protected Optional<VmPoolKey> key(SandboxSpec spec) {
-        long files = spec.files().stream().mapToLong(f -> f.content().length).sum();
-        if (files > MAX_CONSOLE_FILE_BYTES) {
+        if (fileBytes(spec) > MAX_CONSOLE_FILE_BYTES) {
             return Optional.empty();
         }
         return VmPoolKey.of(spec).filter(k -> refusal(k).isEmpty());
