@@ -6,25 +6,58 @@
 #   await_branch NAME         waits for that one branch; prints its result lines (and its log's tail if it
 #                             failed); returns its exit status
 #   join_branches             the same for every branch still running; returns 1 when any of them failed
-#   summary                   prints how long each step and branch took, its result and its log, the total, the
-#                             failed tests by name, and the tests counted from Maven's result lines as
-#                             "tests: N passed, N failed"
+#   summary                   prints how long each step and branch took, the CPU time it and the processes it
+#                             waited for used (Docker's containers are dockerd's, not counted), its result and its
+#                             log, the total with the machine's mean CPU use, the failed tests by name, and the tests
+#                             counted from Maven's result lines as "tests: N passed, N failed"
+#
+# While the steps run, $STEP_LOGS/cpu.log gets a line every 30 s: the time since the start, how busy the CPUs were
+# in that interval, the load average (where a run spent its time on a small machine).
 #
 # A failed step stops the caller (set -e); a failed branch does not stop the others, and join_branches reports it.
 STEP_LOGS="${STEP_LOGS:-target/test-logs}"
 STEP_START=$(date +%s)
-_names=() _secs=() _results=() _pids=() _pnames=() _pstart=()
+_names=() _secs=() _results=() _cpus=() _pids=() _pnames=() _pstart=()
 mkdir -p "$STEP_LOGS"
 
-_record() { _names+=("$1"); _secs+=("$2"); _results+=("$3"); }
+# Busy and total jiffies of all CPUs, from /proc/stat's first line ("busy total").
+_jiffies() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit }' /proc/stat; }
+STEP_JIFFIES=$(_jiffies)
+_sampler() {
+  local prev now
+  prev=$(_jiffies)
+  while sleep 30; do
+    now=$(_jiffies)
+    # shellcheck disable=SC2086
+    set -- $prev $now
+    printf '%5ds  cpu %3d%%  load %s\n' $(( $(date +%s) - STEP_START )) \
+      $(( ($4 - $2) > 0 ? 100 * ($3 - $1) / ($4 - $2) : 0 )) "$(cut -d' ' -f1-3 /proc/loadavg)"
+    prev=$now
+  done
+}
+_sampler >"$STEP_LOGS/cpu.log" 2>/dev/null </dev/null &
+STEP_SAMPLER=$!
+
+# Writes to $1 the CPU seconds (user + system) of the processes this shell waited for, from `times`' second line
+# (`times` itself runs unforked: a forked copy would count none).
+_cpu_of_children() {
+  times >"$1.times"
+  awk 'NR == 2 { gsub(/s/, ""); split($1, u, "m"); split($2, y, "m"); printf "%d", u[1] * 60 + u[2] + y[1] * 60 + y[2] }' \
+    "$1.times" >"$1"
+  rm -f "$1.times"
+}
+
+_record() { _names+=("$1"); _secs+=("$2"); _results+=("$3"); _cpus+=("${4:--}"); }
 
 step() {
   local name="$1" start rc=0
   shift
   start=$(date +%s)
   echo "==> $name" >&2
-  "$@" 2>&1 | tee "$STEP_LOGS/$name.log" || rc=${PIPESTATUS[0]}
-  _record "$name" $(( $(date +%s) - start )) "$([[ $rc -eq 0 ]] && echo ok || echo "FAILED ($rc)")"
+  ( rc=0; "$@" || rc=$?; _cpu_of_children "$STEP_LOGS/.$name.cpu"; exit "$rc" ) 2>&1 | tee "$STEP_LOGS/$name.log" \
+    || rc=${PIPESTATUS[0]}
+  _record "$name" $(( $(date +%s) - start )) "$([[ $rc -eq 0 ]] && echo ok || echo "FAILED ($rc)")" \
+    "$(cat "$STEP_LOGS/.$name.cpu" 2>/dev/null)"
   return "$rc"
 }
 
@@ -33,7 +66,8 @@ branch() {
   shift
   echo "==> $name (in the background; log $STEP_LOGS/$name.log)" >&2
   # The branch writes its own end time, so a quick branch is not charged for the slow ones joined before it.
-  ( rc=0; "$@" >"$STEP_LOGS/$name.log" 2>&1 </dev/null || rc=$?; date +%s >"$STEP_LOGS/.$name.end"; exit "$rc" ) &
+  ( rc=0; "$@" >"$STEP_LOGS/$name.log" 2>&1 </dev/null || rc=$?; date +%s >"$STEP_LOGS/.$name.end"
+    _cpu_of_children "$STEP_LOGS/.$name.cpu"; exit "$rc" ) &
   _pids+=($!) _pnames+=("$name") _pstart+=("$(date +%s)")
 }
 
@@ -43,7 +77,7 @@ _finish() {
   wait "${_pids[$i]}" || rc=$?
   log="$STEP_LOGS/${_pnames[$i]}.log"
   _record "${_pnames[$i]}" $(( $(cat "$STEP_LOGS/.${_pnames[$i]}.end" 2>/dev/null || date +%s) - ${_pstart[$i]} )) \
-    "$([[ $rc -eq 0 ]] && echo ok || echo "FAILED ($rc)")"
+    "$([[ $rc -eq 0 ]] && echo ok || echo "FAILED ($rc)")" "$(cat "$STEP_LOGS/.${_pnames[$i]}.cpu" 2>/dev/null)"
   echo "==> ${_pnames[$i]}: $([[ $rc -eq 0 ]] && echo ok || echo "FAILED (exit $rc)")" >&2
   grep -E 'Tests run:|BUILD (SUCCESS|FAILURE)|\[ERROR\] (Tests|Failures|Errors)|<<< (FAIL|ERR)' "$log" \
     | grep -v 'Time elapsed.*ok$' || true
@@ -76,12 +110,17 @@ join_branches() {
 
 summary() {
   local i passed=0 failed=0 run f e s
+  kill "$STEP_SAMPLER" 2>/dev/null || true
   echo
-  echo "==> timing summary (logs in $STEP_LOGS/)"
+  echo "==> timing summary (logs in $STEP_LOGS/; wall time, CPU time, result)"
   for i in "${!_names[@]}"; do
-    printf '  %-28s %5ds  %-12s %s\n' "${_names[$i]}" "${_secs[$i]}" "${_results[$i]}" "$STEP_LOGS/${_names[$i]}.log"
+    printf '  %-28s %5ds %6ss cpu  %-12s %s\n' "${_names[$i]}" "${_secs[$i]}" "${_cpus[$i]}" "${_results[$i]}" \
+      "$STEP_LOGS/${_names[$i]}.log"
   done
-  printf '  %-28s %5ds\n' total $(( $(date +%s) - STEP_START ))
+  # shellcheck disable=SC2046
+  set -- $STEP_JIFFIES $(_jiffies)
+  printf '  %-28s %5ds  (the CPUs %d%% busy; %s)\n' total $(( $(date +%s) - STEP_START )) \
+    $(( ($4 - $2) > 0 ? 100 * ($3 - $1) / ($4 - $2) : 0 )) "per 30 s in $STEP_LOGS/cpu.log"
   for i in "${!_names[@]}"; do
     [[ "${_results[$i]}" == ok ]] || echo "  FAILED: ${_names[$i]} (see $STEP_LOGS/${_names[$i]}.log)"
   done
