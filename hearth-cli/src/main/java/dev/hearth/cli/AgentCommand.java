@@ -115,7 +115,7 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--runtimes", paramLabel = "LIST", description = "Sandbox runtimes this node offers the "
             + "coordinator's jobs: comma-separated docker, qemu (QEMU microVMs; the guest image from "
             + "'hearth image build-vm') and firecracker (default: docker). The inventory carries them and the "
-            + "scheduler sends a job only to a node offering its runtime.")
+            + "scheduler sends a job only to a node offering its runtime (config file: runtimes = docker,qemu).")
     String runtimes;
     /** Warm pools for jobs on docker and qemu: off unless --pool-size (or the config file's pool-size) is above 0. */
     @Mixin
@@ -123,7 +123,8 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--vm-templates", description = "Start each QEMU job VM from a saved template of its shape "
             + "instead of booting it or taking it from a warm pool: one VM per image and limits is booted and saved, "
             + "each job's VM is restored from it with a random seed and clock of its own. Jobs with a network, a "
-            + "writable root or over 64 KiB of files boot cold. Needs qemu in --runtimes.")
+            + "writable root or over 64 KiB of files boot cold. Needs qemu in --runtimes (config file: "
+            + "vm-templates = on).")
     boolean vmTemplates;
 
     @Override
@@ -146,18 +147,16 @@ final class AgentCommand implements Callable<Integer> {
         put(flags, AgentConfig.Key.METRICS_ADDRESS, metricsAddress);
         put(flags, AgentConfig.Key.POOL_SIZE, poolOptions.size);
         put(flags, AgentConfig.Key.POOL_IDLE, poolOptions.idle);
-        List<String> offered = HostSettings.parseRuntimes("--runtimes", runtimes == null ? "docker" : runtimes);
-        if (vmTemplates && !offered.contains("qemu")) {
-            throw new dev.hearth.core.InvalidInputException("--vm-templates", "on",
-                    "together with qemu in --runtimes: templates are kept for QEMU microVMs only");
-        }
+        put(flags, AgentConfig.Key.RUNTIMES, runtimes);
+        put(flags, AgentConfig.Key.VM_TEMPLATES, vmTemplates ? "on" : null);
         AgentConfig cfg = AgentConfig.resolve(flags, parent.environment(), config, stateDir, HostInventory.cpus());
         PoolSettings pools = cfg.pools();
+        List<String> offered = cfg.runtimes();
         ServiceLogging.infoUnlessSet(parent.environment());
         if (hypernodeV2()) {
-            if (!offered.equals(List.of("docker"))) {
-                throw new dev.hearth.core.InvalidInputException("--runtimes", runtimes,
-                        "docker only with --protocol hypernode-v2 (its jobs carry no runtime)");
+            if (!offered.equals(AgentConfig.DEFAULT_RUNTIMES)) {
+                throw new dev.hearth.core.InvalidInputException(runtimes != null ? "--runtimes" : config + ": runtimes",
+                        String.join(",", offered), "docker only with --protocol hypernode-v2 (its jobs carry no runtime)");
             }
             return runHypernodeV2(cfg, pools);
         }
@@ -172,7 +171,7 @@ final class AgentCommand implements Callable<Integer> {
         Instances hostInstances = docker ? openInstances(hostRuntimes) : null;
         // the agent reports the instances to the coordinator and runs its instance commands on them
         // jobs on docker and qemu take a warm sandbox their pool keeps, when one matches; closing the agent drains them
-        NodeAgent agent = new NodeAgent(cfg, hostRuntimes.jobDrivers(pools, vmTemplates), identity, outbox, host,
+        NodeAgent agent = new NodeAgent(cfg, hostRuntimes.jobDrivers(pools, cfg.vmTemplates()), identity, outbox, host,
                 InstantSource.system(), hostInstances);
         InstanceSupervisor instances = superviseInstances(hostInstances);
         HealthServer healthServer = HealthServer.start(agent, cfg.healthPort(), stateDir, cfg.metricsAddress());
@@ -195,7 +194,7 @@ final class AgentCommand implements Callable<Integer> {
         spec.commandLine().getErr().printf("hearth: agent running (coordinator %s, %d slots, %s, state %s, health "
                 + "http://127.0.0.1:%d/healthz)%n", cfg.endpoints().stream().map(URI::toString)
                         .collect(java.util.stream.Collectors.joining(", ")), cfg.slots(),
-                poolsText(pools) + (vmTemplates ? ", QEMU jobs from saved templates" : ""), stateDir,
+                poolsText(pools) + (cfg.vmTemplates() ? ", QEMU jobs from saved templates" : ""), stateDir,
                 healthServer.port());
         spec.commandLine().getErr().flush();
         stopped.await();

@@ -55,7 +55,8 @@ class PoolOptionsTest {
             {"agent", "--vm-templates", "--protocol", "hypernode-v2", "--coordinator", "ws://127.0.0.1:1"}}) {
             CliRun r = CliRun.of(env(), args);
             assertThat(r.exit()).as(r.err()).isEqualTo(2);
-            assertThat(r.err()).contains("--vm-templates 'on' is invalid: together with qemu in --runtimes")
+            assertThat(r.err()).contains("--vm-templates 'on' is invalid: off, or on together with qemu among the "
+                    + "runtimes (now docker)")
                     .doesNotContain("hnt_test");
         }
         assertThat(home.resolve("agent")).as("nothing started").doesNotExist();

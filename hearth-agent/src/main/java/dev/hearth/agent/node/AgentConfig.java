@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.agent.node;
 
+import dev.hearth.agent.host.HostSettings;
 import dev.hearth.agent.jobs.LogCapture;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.protocol.Protocol;
@@ -41,10 +42,15 @@ import java.util.ArrayList;
  *     (HN_METRICS_ADDRESS, HOST:PORT); null when it is served on the loopback health port only
  * @param pools the warm pools of jobs on docker and qemu ({@code pool-size}, {@code pool-idle}; no variable):
  *     {@link PoolSettings#NONE} unless a size above 0 is set
+ * @param runtimes the sandbox runtimes offered to the coordinator's jobs ({@code runtimes}; no variable): docker
+ *     unless set
+ * @param vmTemplates whether QEMU job VMs start from saved templates ({@code vm-templates}, on or off; no variable;
+ *     off unless set); refused without qemu in {@code runtimes}
  */
 public record AgentConfig(List<URI> endpoints, String token, Path stateDir, Duration heartbeatInterval,
         Duration jobTimeout, int maxLogChars, Duration reconnectDelay, Duration reconnectMax, int slots, int healthPort,
-        Duration drainGrace, java.net.InetSocketAddress metricsAddress, PoolSettings pools) {
+        Duration drainGrace, java.net.InetSocketAddress metricsAddress, PoolSettings pools, List<String> runtimes,
+        boolean vmTemplates) {
 
     /** The default coordinator endpoint. */
     public static final String DEFAULT_ENDPOINT = "ws://127.0.0.1:7070" + Protocol.AGENT_PATH;
@@ -59,7 +65,11 @@ public record AgentConfig(List<URI> endpoints, String token, Path stateDir, Dura
         Objects.requireNonNull(token, "token");
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(pools, "pools");
+        runtimes = List.copyOf(runtimes);
     }
+
+    /** The runtimes a node offers when none are set. */
+    public static final List<String> DEFAULT_RUNTIMES = List.of("docker");
 
     /** Settings by name (flag names without dashes), as a source gives them. */
     public enum Key {
@@ -75,7 +85,9 @@ public record AgentConfig(List<URI> endpoints, String token, Path stateDir, Dura
         DRAIN_GRACE("drain-grace", "HN_DRAIN_GRACE"),
         METRICS_ADDRESS("metrics-address", "HN_METRICS_ADDRESS"),
         POOL_SIZE("pool-size", null),
-        POOL_IDLE("pool-idle", null);
+        POOL_IDLE("pool-idle", null),
+        RUNTIMES("runtimes", null),
+        VM_TEMPLATES("vm-templates", null);
 
         private final String flag;
         private final String env;
@@ -136,6 +148,8 @@ public record AgentConfig(List<URI> endpoints, String token, Path stateDir, Dura
             throw new InvalidInputException("HN_NODE_TOKEN", "",
                     "a node token from `hearth token create`, in HN_NODE_TOKEN or in the file given by --token-file");
         }
+        List<String> runtimes = s.get(Key.RUNTIMES) == null ? DEFAULT_RUNTIMES
+                : HostSettings.parseRuntimes(s.get(Key.RUNTIMES).source(), s.get(Key.RUNTIMES).value());
         return new AgentConfig(
                 endpoints(s.get(Key.ENDPOINT)),
                 token,
@@ -149,7 +163,24 @@ public record AgentConfig(List<URI> endpoints, String token, Path stateDir, Dura
                 port(s.get(Key.HEALTH_PORT)),
                 duration(s.get(Key.DRAIN_GRACE), Duration.ofSeconds(60)),
                 address(s.get(Key.METRICS_ADDRESS)),
-                pools(s.get(Key.POOL_SIZE), s.get(Key.POOL_IDLE)));
+                pools(s.get(Key.POOL_SIZE), s.get(Key.POOL_IDLE)),
+                runtimes,
+                vmTemplates(s.get(Key.VM_TEMPLATES), runtimes));
+    }
+
+    /** {@code on} or {@code off} (off when unset); on needs qemu among {@code runtimes}. */
+    private static boolean vmTemplates(Setting s, List<String> runtimes) {
+        if (s == null || s.value().equals("off")) {
+            return false;
+        }
+        if (!s.value().equals("on")) {
+            throw new InvalidInputException(s.source(), s.value(), "on or off");
+        }
+        if (!runtimes.contains("qemu")) {
+            throw new InvalidInputException(s.source(), s.value(), "off, or on together with qemu among the runtimes "
+                    + "(now " + String.join(",", runtimes) + "): templates are kept for QEMU microVMs only");
+        }
+        return true;
     }
 
     /** The pools {@code size} and {@code idle} give, checked as the flags are ({@link PoolSettings#parse}). */

@@ -67,7 +67,7 @@ class HypernodeAgentTest {
         AgentConfig config = new AgentConfig(List.of(backend.endpoint()), TOKEN, dir.resolve("state"),
                 Duration.ofSeconds(1),
                 Duration.ofSeconds(30), 10_000, Duration.ofMillis(200), Duration.ofSeconds(1), 2, 0,
-                Duration.ofSeconds(5), null, PoolSettings.NONE);
+                Duration.ofSeconds(5), null, PoolSettings.NONE, AgentConfig.DEFAULT_RUNTIMES, false);
         HostInfo host = new HostInfo("h1", "Linux", "6.1.0", "x86_64", 2, 8L << 30, List.of("docker"),
                 List.of(new GpuReport(0, "NVIDIA H100 80GB HBM3", "81559 MiB", "80000 MiB", "0%", "GPU-5d1c")),
                 "24.0.7", "hearth-test");
@@ -250,7 +250,7 @@ class HypernodeAgentTest {
     void unregisteredConnectionIsDropped() throws Exception {
         AgentConfig config = new AgentConfig(List.of(backend.endpoint()), "not-a-known-token", dir.resolve("other"),
                 Duration.ofSeconds(1), Duration.ofSeconds(30), 10_000, Duration.ofMillis(200), Duration.ofSeconds(1),
-                1, 0, Duration.ofSeconds(5), null, PoolSettings.NONE);
+                1, 0, Duration.ofSeconds(5), null, PoolSettings.NONE, AgentConfig.DEFAULT_RUNTIMES, false);
         HostInfo host = new HostInfo("h2", "Linux", "6.1.0", "x86_64", 2, 8L << 30, List.of(), List.of(), "24.0.7",
                 "hearth-test");
         backend.received("heartbeat", 0, WAIT); // the test's own agent is in

@@ -93,6 +93,30 @@ class AgentConfigTest {
     }
 
     @Test
+    @DisplayName("runtimes and vm-templates come from the file unless their flags are given (docker and off when "
+            + "unset); a bad list, a value other than on or off, or templates without qemu are refused naming the key")
+    void runtimesAndTemplates() throws Exception {
+        AgentConfig none = resolve(Map.of(), Map.of("HN_NODE_TOKEN", "t"), null);
+        assertThat(none.runtimes()).containsExactly("docker");
+        assertThat(none.vmTemplates()).isFalse();
+        Path file = Files.writeString(dir.resolve("vm.conf"), "runtimes = docker, qemu\nvm-templates = on\n");
+        AgentConfig fromFile = resolve(Map.of(), Map.of("HN_NODE_TOKEN", "t"), file);
+        assertThat(fromFile.runtimes()).containsExactly("docker", "qemu");
+        assertThat(fromFile.vmTemplates()).isTrue();
+        assertThat(resolve(Map.of(AgentConfig.Key.VM_TEMPLATES, "off"), Map.of("HN_NODE_TOKEN", "t"), file)
+                .vmTemplates()).isFalse();
+        assertThatThrownBy(() -> resolve(Map.of(AgentConfig.Key.RUNTIMES, "docker"), Map.of("HN_NODE_TOKEN", "t"),
+                file)).isInstanceOf(InvalidInputException.class).hasMessageStartingWith(file + ": vm-templates 'on' "
+                        + "is invalid: off, or on together with qemu among the runtimes (now docker)");
+        Path lxc = Files.writeString(dir.resolve("lxc.conf"), "runtimes = docker,lxc\n");
+        assertThatThrownBy(() -> resolve(Map.of(), Map.of("HN_NODE_TOKEN", "t"), lxc))
+                .hasMessageStartingWith(lxc + ": runtimes 'docker,lxc' is invalid: a comma-separated list of runtimes");
+        Path yes = Files.writeString(dir.resolve("yes.conf"), "runtimes = qemu\nvm-templates = yes\n");
+        assertThatThrownBy(() -> resolve(Map.of(), Map.of("HN_NODE_TOKEN", "t"), yes))
+                .hasMessage(yes + ": vm-templates 'yes' is invalid: on or off");
+    }
+
+    @Test
     @DisplayName("pool-size and pool-idle come from the file unless their flags are given; none set keeps no pools; "
             + "a bad value is refused with the flag's form, naming the file's key")
     void pools() throws Exception {
