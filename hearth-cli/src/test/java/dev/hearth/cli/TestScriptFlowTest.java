@@ -121,8 +121,9 @@ class TestScriptFlowTest {
                 .isLessThan(at(calls, "end", "-Dtest=QemuInstance*E2eTest"));
         assertThat(calls).as("nothing rebuilt after the build step").filteredOn(l -> l.contains(" install"))
                 .hasSize(2);
-        assertThat(r.out()).contains("timing summary").containsPattern("(?m)^  fast-suite +[0-9]+s  ok ")
-                .containsPattern("(?m)^  e2e-qemu-instance +[0-9]+s  ok ").containsPattern("(?m)^  total ")
+        assertThat(r.out()).contains("timing summary")
+                .containsPattern("(?m)^  fast-suite +[0-9]+s +[0-9]+s cpu  ok ")
+                .containsPattern("(?m)^  e2e-qemu-instance +[0-9]+s +[0-9]+s cpu  ok ").containsPattern("(?m)^  total ")
                 .contains("tests: ");
         for (String log : List.of("setup-host", "build", "image-build-vm", "image-build-openclaw-vm", "fast-suite",
                 "e2e-docker", "e2e-vm", "e2e-qemu-instance")) {

@@ -50,8 +50,8 @@ class TestStepsScriptTest {
         assertThat(seconds).as("two 2 s branches at once").isLessThan(3.9);
         assertThat(r.out()).contains("==> broken: FAILED (exit 7)").contains("the reason")
                 .contains("==> slow-ok: ok").contains("timing summary")
-                .containsPattern("(?m)^  quick +0s  ok ")
-                .containsPattern("(?m)^  broken +[23]s  FAILED \\(7\\)")
+                .containsPattern("(?m)^  quick +0s +0s cpu  ok ")
+                .containsPattern("(?m)^  broken +[23]s +0s cpu  FAILED \\(7\\)")
                 .containsPattern("(?m)^  total +[0-9]+s")
                 .contains("FAILED: broken").contains("failed in broken: dev.hearth.X.y <<< FAILURE!")
                 .contains("tests: 8 passed, 1 failed"); // 4 + 3 + 1 passed (skipped ones are not)
@@ -70,6 +70,21 @@ class TestStepsScriptTest {
                 """);
         assertThat(r.exit()).isEqualTo(3);
         assertThat(r.out()).contains("boom").doesNotContain("unreachable").contains("FAILED: bad")
-                .containsPattern("(?m)^  fine +0s  ok ");
+                .containsPattern("(?m)^  fine +0s +0s cpu  ok ");
+    }
+
+    @Test
+    @DisplayName("the summary gives the CPU seconds each step and branch used with what it waited for, and the "
+            + "machine's CPU use over the run")
+    void cpuTime() throws Exception {
+        // about 0.5 s of CPU per 3e7 rounds here: 1e8 is well over one second on any machine that runs this
+        String burn = "awk 'BEGIN { for (i = 0; i < 1e8; i++) s += i }'";
+        Run r = run("step idle sleep 1\nstep busy sh -c \"" + burn + "\"\nbranch busy-branch sh -c \"" + burn
+                + "\"\njoin_branches\n");
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(r.out()).containsPattern("(?m)^  idle +[12]s +0s cpu  ok ")
+                .containsPattern("(?m)^  busy +[0-9]+s +[1-9][0-9]*s cpu  ok ")
+                .containsPattern("(?m)^  busy-branch +[0-9]+s +[1-9][0-9]*s cpu  ok ")
+                .containsPattern("(?m)^  total +[0-9]+s  \\(the CPUs [0-9]+% busy; per 30 s in .*cpu\\.log\\)");
     }
 }
