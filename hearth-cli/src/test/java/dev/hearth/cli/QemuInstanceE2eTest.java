@@ -71,6 +71,7 @@ class QemuInstanceE2eTest {
         String telegram = "123456:" + runtime + "-" + UUID.randomUUID();
         Map<String, String> env = environment(dir, telegram);
         String id = "q" + UUID.randomUUID().toString().substring(0, 6);
+        Timeline timeline = new Timeline(runtime);
         try (TestNamespace ns = TestNamespace.create()) {
             Process supervisor = HearthInNamespace.start(ns, env, dir.resolve("supervisor.log"), "instance",
                     "supervise");
@@ -80,6 +81,8 @@ class QemuInstanceE2eTest {
                 HearthInNamespace.Result create = HearthInNamespace.run(ns, env, SLOW, "instance", "create",
                         "--instance", id, "--runtime", runtime, "--telegram-users", "42", "--vm-vcpu", "2",
                         "--vm-mem-mib", "2048", "--disk-size", "4G");
+                timeline.mark("create (its steps: " + create.err().lines().filter(l -> l.contains("done: "))
+                        .map(String::strip).toList() + ")");
                 assertThat(create.exit()).as(create.err() + create.out() + log(dir)).isZero();
                 for (String step : new String[] {"allocate", "disk/image", "boot", "wait", "provision", "proxy",
                     "health"}) {
@@ -114,6 +117,7 @@ class QemuInstanceE2eTest {
                     throw new AssertionError(e.getMessage() + HearthInNamespace.run(ns, env, "instance", "list").out()
                             + evidence(ns, env, id, dir), e);
                 }
+                timeline.mark("token, tools/invoke and list healthy");
                 HearthInNamespace.Result shell = HearthInNamespace.run(ns, env, "instance", "shell", id, "sh", "-c",
                         "stat -c %a " + "/home/openclaw/.openclaw/.env; ls /tmp");
                 assertThat(shell.out()).as(shell.err()).startsWith("600\n").doesNotContain(".env");
@@ -124,6 +128,7 @@ class QemuInstanceE2eTest {
                 assertThat(tty.exit()).as(tty.err() + tty.out()).isEqualTo(7);
                 assertThat(tty.out()).contains("/dev/pts/").contains("openclaw\r\n").contains("sum 42\r\n");
 
+                timeline.mark("shell and tty");
                 // Crash: the VM's QEMU (or firecracker) killed; the supervisor boots it again. Its gateway's health
                 // is not awaited here (under TCG each gateway start takes minutes): the stop below ends that boot,
                 // and the start after it shows a booted VM's health returning through the same proxy and probe.
@@ -143,6 +148,7 @@ class QemuInstanceE2eTest {
                 } catch (AssertionError e) {
                     throw new AssertionError(e.getMessage() + evidence(ns, env, id, dir), e);
                 }
+                timeline.mark("killed VM restarted");
                 HearthInNamespace.Result status = HearthInNamespace.run(ns, env, "instance", "status", id);
                 assertThat(status.out()).as(() -> evidence(ns, env, id, dir)).contains("restarts:   1")
                         .contains("without the guest reporting an exit");
@@ -155,10 +161,12 @@ class QemuInstanceE2eTest {
                         .map(a -> String.join(" ", a).contains(dir.resolve("vm").resolve(id).toString()))
                         .orElse(false))).as("a VMM left running after stop").isFalse();
 
+                timeline.mark("status and stop");
                 HearthInNamespace.Result start = HearthInNamespace.run(ns, env, SLOW, "instance", "start", id);
                 assertThat(start.exit()).as(() -> start.err() + evidence(ns, env, id, dir)).isZero();
                 assertThat(NamespaceHttp.get(ns, "http://127.0.0.1:" + port + "/health").status()).isEqualTo(200);
 
+                timeline.mark("start to /health");
                 HearthInNamespace.Result destroy = HearthInNamespace.run(ns, env, "instance", "destroy", id, "--force");
                 assertThat(destroy.exit()).as(destroy.err()).isZero();
                 assertThat(dir.resolve("vm").resolve(id)).doesNotExist();
@@ -220,6 +228,24 @@ class QemuInstanceE2eTest {
                 supervisor.destroy();
                 supervisor.waitFor();
             }
+        }
+    }
+
+    /** Prints how long each phase took (to the test's output file), so a slow run shows where its time went. */
+    private static final class Timeline {
+        private final String runtime;
+        private final long start = System.nanoTime();
+        private long last = start;
+
+        Timeline(String runtime) {
+            this.runtime = runtime;
+        }
+
+        void mark(String phase) {
+            long now = System.nanoTime();
+            System.err.printf("%s instance: %s took %d s (%d s in all)%n", runtime, phase,
+                    (now - last) / 1_000_000_000L, (now - start) / 1_000_000_000L);
+            last = now;
         }
     }
 
