@@ -75,7 +75,7 @@ public final class FirstCommand {
                     WarmPoolDriver dockerWarm = DockerDriver.connect().warmPools(pool());
                     MicroVmDriver qemuCold = vms(qemu, image, runRoot);
                     WarmPoolDriver qemuWarm = vms(qemu, image, runRoot).warmPools(pool());
-                    MicroVmClones qemuSnapshot = vms(qemu, image, runRoot).snapshotStarts()) {
+                    MicroVmClones qemuSnapshot = vms(qemu, image, runRoot).snapshotStarts(pool().idleLimit())) {
                 BaseImages.ensureBusybox(dockerCold.images(), BuildProgress.silent());
                 if (!qemuSnapshot.awaitTemplate(spec(), LIMIT)) {
                     throw new BenchmarkException("the QEMU template was not saved within " + LIMIT);

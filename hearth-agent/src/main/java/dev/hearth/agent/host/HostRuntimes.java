@@ -191,8 +191,9 @@ public final class HostRuntimes implements AutoCloseable {
 
     /**
      * As {@link #jobDrivers(PoolSettings)}, and when {@code vmTemplates}, QEMU's job VMs start from a saved template
-     * of their shape instead of a boot or a warm pool ({@link MicroVmDriver#snapshotStarts()}): one VM per shape is
-     * booted and saved, each job's VM is restored from it; jobs that cannot be (network, large files) boot cold.
+     * of their shape instead of a boot or a warm pool ({@link MicroVmDriver#snapshotStarts}): one VM per shape is
+     * booted and saved, each job's VM is restored from it; jobs that cannot be (network, large files) boot cold. A
+     * template no job asked for within the pools' idle limit is removed.
      *
      * @throws InvalidInputException when {@code vmTemplates} and this host does not offer qemu
      */
@@ -204,7 +205,7 @@ public final class HostRuntimes implements AutoCloseable {
         Map<String, SandboxDriver> jobs = drivers();
         jobs.replaceAll((name, d) -> {
             if (vmTemplates && name.equals("qemu")) {
-                return ((MicroVmDriver) d).snapshotStarts();
+                return ((MicroVmDriver) d).snapshotStarts(pools.idleLimit());
             }
             return pools.size() > 0 && POOLED.contains(name) ? warmPools(name, pools) : d;
         });

@@ -24,13 +24,15 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,9 +50,11 @@ import org.slf4j.LoggerFactory;
  * that then starts cold); until it is ready, and for a job that cannot be started this way (network other than
  * none, published ports, a writable or resized root, files over {@value MicroVmWarmPools#MAX_CONSOLE_FILE_BYTES}
  * bytes, no command), {@link #create} makes a cold VM. A template that could not be made is tried again at the next
- * ask after {@link #RETRY_AFTER}. Templates live in the run root ({@code tpl-*}, with an owner record, so a dead
- * process's are reaped as its VMs are), hold no secret (the job's part never reaches them), and are removed at
- * {@link #close}, which also closes the driver. Thread-safe.
+ * ask after {@link #RETRY_AFTER}. A template no job asked for within the idle limit (the operator's
+ * {@code --pool-idle}) is removed, and made again at the next ask. Templates live in the run root ({@code tpl-*},
+ * with an owner record, so a dead process's are reaped as its VMs are), hold no secret (the job's part never reaches
+ * them), and are removed at {@link #close}, which also closes the driver. A clone links the template's files it
+ * reads, so removing a template never disturbs a VM made from it. Thread-safe.
  */
 public final class MicroVmClones implements SandboxDriver {
 
@@ -66,7 +70,9 @@ public final class MicroVmClones implements SandboxDriver {
     private final QemuVmm qemu;
     private final Map<VmPoolKey, CompletableFuture<Optional<Template>>> templates = new ConcurrentHashMap<>();
     private final Map<VmPoolKey, Long> failedAt = new ConcurrentHashMap<>();
-    private final ExecutorService maker = Executors.newSingleThreadExecutor(r -> {
+    private final Duration idleLimit;
+    /** Makes templates one at a time and removes idle ones. */
+    private final ScheduledExecutorService maker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "hearth-vm-templates");
         t.setDaemon(true);
         return t;
@@ -80,13 +86,18 @@ public final class MicroVmClones implements SandboxDriver {
      * @param config the machine (vCPUs, memory, kernel, boot arguments) and drives (the shared read-only root, the
      *     template's config drive copied into {@code dir}) every clone gets; its id and run folder are the template's
      * @param state the qcow2 state image holding the saved VM
+     * @param lastUsed {@link System#nanoTime()} of the last ask for it
+     * @param users creates between taking it and having linked its files (it is not removed while any is)
      */
-    record Template(Path dir, VmConfig config, Path state) {
+    record Template(Path dir, VmConfig config, Path state, AtomicLong lastUsed, AtomicInteger users) {
     }
 
-    MicroVmClones(MicroVmDriver cold, QemuVmm qemu) {
+    MicroVmClones(MicroVmDriver cold, QemuVmm qemu, Duration idleLimit) {
         this.cold = cold;
         this.qemu = qemu;
+        this.idleLimit = idleLimit;
+        long every = Math.clamp(idleLimit.toMillis() / 2, 500, 60_000);
+        maker.scheduleWithFixedDelay(this::removeIdle, every, every, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -131,7 +142,7 @@ public final class MicroVmClones implements SandboxDriver {
         if (why.isPresent()) {
             throw new IllegalArgumentException("cannot start " + like.name() + " from a template: " + why.get());
         }
-        template(VmPoolKey.of(like).orElseThrow());
+        take(VmPoolKey.of(like).orElseThrow(), false);
     }
 
     /** Waits up to {@code limit} for the template of {@code like}'s key (asking for it); true when it is ready. */
@@ -150,36 +161,81 @@ public final class MicroVmClones implements SandboxDriver {
         if (unclonable(spec).isPresent()) {
             return cold.create(spec);
         }
-        Optional<Template> t = template(VmPoolKey.of(spec).orElseThrow()).getNow(Optional.empty());
+        Optional<Template> t = take(VmPoolKey.of(spec).orElseThrow(), true);
         if (t.isEmpty() || closed.get()) {
+            t.ifPresent(used -> used.users().decrementAndGet());
             log.debug("no template ready for {}; making it cold", spec.name());
             return cold.create(spec);
         }
-        return cold.createClone(spec, t.get(), ConsoleJob.of(spec, MicroVmDriver.vmId(spec.name())));
+        try {
+            return cold.createClone(spec, t.get(), ConsoleJob.of(spec, MicroVmDriver.vmId(spec.name())));
+        } finally {
+            t.get().users().decrementAndGet();
+        }
     }
 
-    /** The template of {@code key}: made, being made, or (again, after a failure's wait) asked for now. */
-    private CompletableFuture<Optional<Template>> template(VmPoolKey key) {
-        return templates.compute(key, (k, f) -> {
-            if (f != null && !(f.isDone() && f.getNow(Optional.empty()).isEmpty() && retryDue(k))) {
-                return f;
+    /**
+     * Asks for the template of {@code key} (made, being made, or made again after a failure's wait or its removal):
+     * the template when it is ready, counted as used now, and when {@code hold} with one more user, which the
+     * caller gives back once it no longer reads the template's files.
+     */
+    private Optional<Template> take(VmPoolKey key, boolean hold) {
+        List<Template> taken = new ArrayList<>(1);
+        templates.compute(key, (k, f) -> {
+            CompletableFuture<Optional<Template>> now = f;
+            if (f == null || f.isDone() && f.getNow(Optional.empty()).isEmpty() && retryDue(k)) {
+                now = make(k);
             }
-            if (closed.get()) {
-                return CompletableFuture.completedFuture(Optional.empty());
-            }
-            CompletableFuture<Optional<Template>> made = new CompletableFuture<>();
-            try {
-                maker.execute(() -> makeInto(k, made));
-            } catch (RejectedExecutionException e) { // closed meanwhile
-                made.complete(Optional.empty());
-            }
-            return made;
+            now.getNow(Optional.empty()).ifPresent(t -> {
+                t.lastUsed().set(System.nanoTime());
+                if (hold) {
+                    t.users().incrementAndGet();
+                }
+                taken.add(t);
+            });
+            return now;
         });
+        return taken.stream().findFirst();
+    }
+
+    /** A template of {@code key} being made in the background (none after close). */
+    private CompletableFuture<Optional<Template>> make(VmPoolKey key) {
+        if (closed.get()) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        CompletableFuture<Optional<Template>> made = new CompletableFuture<>();
+        try {
+            maker.execute(() -> makeInto(key, made));
+        } catch (RejectedExecutionException e) { // closed meanwhile
+            made.complete(Optional.empty());
+        }
+        return made;
+    }
+
+    /** Removes each ready template nobody asked for within the idle limit and nobody is taking now. */
+    private void removeIdle() {
+        long now = System.nanoTime();
+        for (VmPoolKey key : List.copyOf(templates.keySet())) {
+            List<Template> gone = new ArrayList<>(1);
+            templates.computeIfPresent(key, (k, f) -> {
+                Optional<Template> t = f.getNow(Optional.empty());
+                if (t.isPresent() && t.get().users().get() == 0
+                        && now - t.get().lastUsed().get() > idleLimit.toNanos()) {
+                    gone.add(t.get());
+                    return null;
+                }
+                return f;
+            });
+            for (Template t : gone) {
+                MicroVmSandbox.removeRunDir(t.dir());
+                log.info("microVM template for {} removed: no job asked for it within {}", key.limits(), idleLimit);
+            }
+        }
     }
 
     private void makeInto(VmPoolKey key, CompletableFuture<Optional<Template>> made) {
         try {
-            Optional<Template> t = make(key);
+            Optional<Template> t = makeNow(key);
             if (t.isEmpty()) {
                 failedAt.put(key, System.nanoTime());
             }
@@ -196,7 +252,7 @@ public final class MicroVmClones implements SandboxDriver {
     }
 
     /** Boots, saves and ends one template VM of {@code key}; empty when that failed (logged, nothing left). */
-    private Optional<Template> make(VmPoolKey key) throws InterruptedException {
+    private Optional<Template> makeNow(VmPoolKey key) throws InterruptedException {
         byte[] id = new byte[10];
         ThreadLocalRandom.current().nextBytes(id);
         String hex = HexFormat.of().formatHex(id);
@@ -226,7 +282,8 @@ public final class MicroVmClones implements SandboxDriver {
             qemu.saveAndQuit((QemuProcess) vm.idleProcess().orElseThrow(), vm.id(), SAVE_LIMIT);
             VmConfig c = vm.config();
             Template t = new Template(dir, new VmConfig(c.id(), c.vcpus(), c.memoryMib(), c.kernel(), c.initrd(),
-                    c.bootArgs(), drives, Optional.empty(), dir), state);
+                    c.bootArgs(), drives, Optional.empty(), dir), state, new AtomicLong(System.nanoTime()),
+                    new AtomicInteger());
             log.info("microVM template for {} saved in {} ms ({} MiB of state)", key.limits(),
                     (System.nanoTime() - t0) / 1_000_000, Files.size(state) >> 20);
             return Optional.of(t);

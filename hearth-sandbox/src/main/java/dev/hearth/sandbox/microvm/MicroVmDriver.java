@@ -168,16 +168,16 @@ public final class MicroVmDriver implements SandboxDriver {
 
     /**
      * Starts of this driver's VMs from saved templates: per {@link VmPoolKey}, one VM is booted and saved, and each
-     * later job's VM is a copy of it restored from that state ({@link MicroVmClones}). QEMU only. Closing it closes
-     * this driver.
+     * later job's VM is a copy of it restored from that state ({@link MicroVmClones}); a template no job asked for
+     * within {@code idleLimit} is removed (and made again when asked for). QEMU only. Closing it closes this driver.
      *
      * @throws IllegalStateException when this driver's VMM is not QEMU
      */
-    public MicroVmClones snapshotStarts() {
+    public MicroVmClones snapshotStarts(Duration idleLimit) {
         if (!(vmm instanceof QemuVmm qemu)) {
             throw new IllegalStateException("VM starts from a saved template need the qemu runtime, not " + name());
         }
-        return new MicroVmClones(this, qemu);
+        return new MicroVmClones(this, qemu, idleLimit);
     }
 
     /**
@@ -194,7 +194,17 @@ public final class MicroVmDriver implements SandboxDriver {
             Files.copy(template.state(), state);
             Files.setPosixFilePermissions(state, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             VmConfig t = template.config();
-            VmConfig vm = new VmConfig(id, t.vcpus(), t.memoryMib(), t.kernel(), t.initrd(), t.bootArgs(), t.drives(),
+            // the template's config drive, linked: read-only for every clone, and kept when the template is removed
+            List<VmDrive> drives = new ArrayList<>();
+            for (VmDrive d : t.drives()) {
+                if (d.path().startsWith(template.dir())) {
+                    Path link = Files.createLink(runDir.resolve(d.path().getFileName()), d.path());
+                    drives.add(new VmDrive(d.id(), link, d.root(), d.readOnly()));
+                } else {
+                    drives.add(d);
+                }
+            }
+            VmConfig vm = new VmConfig(id, t.vcpus(), t.memoryMib(), t.kernel(), t.initrd(), t.bootArgs(), drives,
                     Optional.empty(), runDir);
             QemuVmm qemu = (QemuVmm) vmm;
             MicroVmSandbox sandbox = MicroVmSandbox.clone(spec.name(), vm, vmm, clock, open::remove,

@@ -40,7 +40,7 @@ class MicroVmClonesE2eTest {
     @BeforeEach
     void open() throws Exception {
         runRoot = Files.createTempDirectory("hvm-tpl-");
-        clones = VmFixture.qemuDriver(runRoot).snapshotStarts();
+        clones = VmFixture.qemuDriver(runRoot).snapshotStarts(Duration.ofMinutes(10));
     }
 
     @AfterEach
@@ -152,6 +152,31 @@ class MicroVmClonesE2eTest {
             assertThat(((MicroVmSandbox) s).config().runDir().resolve("state.qcow2")).doesNotExist();
             assertThat(run(s).out().strip()).isEqualTo(Long.toString(MicroVmWarmPools.MAX_CONSOLE_FILE_BYTES + 1));
         }
+    }
+
+    @Test
+    @DisplayName("a template nobody asked for within the idle limit is removed, a clone made from it still runs, and "
+            + "the next ask starts cold and makes it again")
+    void idleTemplateRemoved() throws Exception {
+        clones.close();
+        clones = VmFixture.qemuDriver(runRoot).snapshotStarts(Duration.ofSeconds(3));
+        SandboxSpec like = job("echo restored").build();
+        assertThat(clones.awaitTemplate(like, TEMPLATE_LIMIT)).isTrue();
+        try (Sandbox made = clones.create(like)) { // restored, not started yet
+            assertThat(((MicroVmSandbox) made).config().runDir().resolve("state.qcow2")).isRegularFile();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (VmFixture.entries(runRoot).stream().anyMatch(e -> e.startsWith("tpl-"))) {
+                assertThat(System.nanoTime()).as("the idle template removed within 60 s").isLessThan(deadline);
+                Thread.sleep(200);
+            }
+            assertThat(clones.templatesReady()).isZero();
+            assertThat(run(made).out()).as("a clone outlives its template").isEqualTo("restored\n");
+        }
+        try (Sandbox again = clones.create(like)) {
+            assertThat(((MicroVmSandbox) again).config().runDir().resolve("state.qcow2")).as("cold").doesNotExist();
+            assertThat(run(again).out()).isEqualTo("restored\n");
+        }
+        assertThat(clones.awaitTemplate(like, TEMPLATE_LIMIT)).as("made again").isTrue();
     }
 
     @Test
