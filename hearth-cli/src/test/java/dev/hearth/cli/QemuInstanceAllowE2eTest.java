@@ -2,12 +2,7 @@
 package dev.hearth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.hearth.sandbox.image.BuildProgress;
-import dev.hearth.sandbox.image.ContentCache;
-import dev.hearth.sandbox.image.OpenClawImage;
-import dev.hearth.sandbox.image.OpenClawVmImage;
 import dev.hearth.sandbox.net.TestNamespace;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,9 +33,7 @@ class QemuInstanceAllowE2eTest {
 
     @BeforeAll
     static void guestRoot() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")), "qemu-system-x86_64 is not installed");
-        OpenClawVmImage.ensure(ContentCache.fromEnvironment(System.getenv()), OpenClawImage.DEFAULT_OPENCLAW_VERSION,
-                BuildProgress.silent());
+        QemuInstanceE2eTest.guestRoot();
     }
 
     @Test

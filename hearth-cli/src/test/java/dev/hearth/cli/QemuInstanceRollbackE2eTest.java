@@ -5,7 +5,6 @@ import static dev.hearth.cli.QemuInstanceE2eTest.await;
 import static dev.hearth.cli.QemuInstanceE2eTest.environment;
 import static dev.hearth.cli.QemuInstanceE2eTest.log;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hearth.sandbox.image.BuildProgress;
 import dev.hearth.sandbox.image.ContentCache;
@@ -35,9 +34,7 @@ class QemuInstanceRollbackE2eTest {
 
     @BeforeAll
     static void guestRoot() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")), "qemu-system-x86_64 is not installed");
-        OpenClawVmImage.ensure(ContentCache.fromEnvironment(System.getenv()), OpenClawImage.DEFAULT_OPENCLAW_VERSION,
-                BuildProgress.silent());
+        QemuInstanceE2eTest.guestRoot();
     }
 
     @Test
