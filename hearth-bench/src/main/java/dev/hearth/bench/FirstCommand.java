@@ -10,7 +10,7 @@ import dev.hearth.sandbox.SandboxSpec;
 import dev.hearth.sandbox.WarmPoolDriver;
 import dev.hearth.sandbox.docker.DockerDriver;
 import dev.hearth.sandbox.image.BaseImages;
-import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.image.GuestImage;
 import dev.hearth.sandbox.image.GuestImages;

@@ -15,7 +15,7 @@ import dev.hearth.core.protocol.HostInfo;
 import dev.hearth.agent.host.HostRuntimes;
 import dev.hearth.agent.host.HostSettings;
 import dev.hearth.sandbox.PoolSettings;
-import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.BuildProgress;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

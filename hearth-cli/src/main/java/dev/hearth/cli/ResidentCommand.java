@@ -9,7 +9,7 @@ import dev.hearth.agent.host.HostRuntimes;
 import dev.hearth.agent.host.HostSettings;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.sandbox.image.BaseImages;
-import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.BuildProgress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;

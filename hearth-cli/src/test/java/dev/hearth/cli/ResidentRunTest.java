@@ -9,7 +9,7 @@ import dev.hearth.core.json.Json;
 import dev.hearth.sandbox.DockerFixture;
 import dev.hearth.agent.host.HostRuntimes;
 import dev.hearth.agent.host.HostSettings;
-import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.BuildProgress;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

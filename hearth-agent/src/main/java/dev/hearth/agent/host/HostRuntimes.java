@@ -19,7 +19,7 @@ import dev.hearth.sandbox.docker.DockerDriver;
 import dev.hearth.sandbox.docker.ImagePolicy;
 import dev.hearth.sandbox.firecracker.FirecrackerSettings;
 import dev.hearth.sandbox.firecracker.FirecrackerVmm;
-import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.microvm.MicroVmDriver;
 import dev.hearth.sandbox.net.HostNetwork;

@@ -7,7 +7,7 @@ import dev.hearth.sandbox.EngineUnavailableException;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.firecracker.FirecrackerSettings;
 import dev.hearth.sandbox.firecracker.FirecrackerVmm;
-import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.image.GuestImage;
 import dev.hearth.sandbox.image.GuestImages;

@@ -17,7 +17,7 @@ import dev.hearth.sandbox.WorkloadKind;
 import dev.hearth.sandbox.docker.ContainerState;
 import dev.hearth.sandbox.docker.DockerContainers;
 import dev.hearth.sandbox.docker.DockerDriver;
-import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.image.OpenClawImage;
 import java.io.Closeable;
 import java.io.InputStream;

@@ -5,7 +5,7 @@ import dev.hearth.sandbox.ExecResult;
 import dev.hearth.sandbox.LogSink;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.TerminalSize;
-import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.BuildProgress;
 import java.io.Closeable;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -11,7 +11,7 @@ import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.SandboxSpec;
 import dev.hearth.sandbox.TerminalSize;
 import dev.hearth.sandbox.image.BaseImages;
-import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.image.GuestImages;
 import dev.hearth.sandbox.image.HostCommand;

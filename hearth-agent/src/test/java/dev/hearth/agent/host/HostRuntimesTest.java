@@ -10,7 +10,7 @@ import dev.hearth.sandbox.EngineUnavailableException;
 import dev.hearth.sandbox.PoolSettings;
 import dev.hearth.sandbox.SandboxDriver;
 import dev.hearth.sandbox.WarmPoolDriver;
-import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.BuildProgress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;

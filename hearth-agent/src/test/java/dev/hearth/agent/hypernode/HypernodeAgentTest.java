@@ -16,7 +16,7 @@ import dev.hearth.sandbox.DockerFixture;
 import dev.hearth.sandbox.PoolSettings;
 import dev.hearth.sandbox.docker.DockerDriver;
 import dev.hearth.sandbox.image.BaseImages;
-import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.BuildProgress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

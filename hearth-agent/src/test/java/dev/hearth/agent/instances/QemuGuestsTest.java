@@ -115,7 +115,7 @@ class QemuGuestsTest {
         GuestWorkload w = new GuestWorkload("python:3.12", List.of("true"), "1000:1000", 1000, Map.of(), 18789,
                 "/health");
         InstanceSpec spec = InstanceSpec.builder().id("a").telegramToken("1:a").runtime("qemu").build();
-        assertThatThrownBy(() -> guests().prepare(spec, state("a"), w, dev.hearth.sandbox.image.BuildProgress.silent()))
+        assertThatThrownBy(() -> guests().prepare(spec, state("a"), w, dev.hearth.sandbox.BuildProgress.silent()))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("--openclaw-image");
         assertThat(dir.resolve("vm")).doesNotExist();
     }

@@ -10,7 +10,7 @@ import dev.hearth.sandbox.LogSink;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.TerminalSize;
 import dev.hearth.sandbox.image.BaseImages;
-import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.BuildProgress;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;

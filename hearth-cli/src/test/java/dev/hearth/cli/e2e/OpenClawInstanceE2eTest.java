@@ -12,7 +12,7 @@ import dev.hearth.cli.HearthCommand;
 import dev.hearth.cli.ProcessLists;
 import dev.hearth.core.instance.InstanceRuntime;
 import dev.hearth.sandbox.DockerFixture;
-import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.image.OpenClawImage;
 import java.io.IOException;
 import java.io.PrintWriter;

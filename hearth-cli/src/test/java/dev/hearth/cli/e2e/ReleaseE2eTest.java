@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.cli.UnitFile;
 import dev.hearth.core.json.Json;
 import dev.hearth.sandbox.DockerFixture;
-import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.image.OpenClawImage;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;

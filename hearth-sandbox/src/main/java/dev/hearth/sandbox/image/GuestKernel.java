@@ -2,6 +2,7 @@
 package dev.hearth.sandbox.image;
 
 import dev.hearth.core.InvalidInputException;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.SandboxException;
 import java.io.IOException;
 import java.io.InputStream;

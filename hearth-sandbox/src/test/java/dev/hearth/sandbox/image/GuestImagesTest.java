@@ -4,6 +4,7 @@ package dev.hearth.sandbox.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.SandboxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
