@@ -101,6 +101,22 @@ public final class OpenClawImage {
     }
 
     /**
+     * Builds {@code image} when it is a release of this image ({@code hearth/openclaw:VERSION}, not a customised
+     * {@code hearth/openclaw:c-...}) that {@code images} lack, as {@link #ensure} does; false for any other image.
+     * What an instance's Docker guests are given to build Hearth's own images
+     * ({@code dev.hearth.sandbox.docker.DockerGuests.OwnImages}).
+     */
+    public static boolean buildOwn(DockerImages images, String image, BuildProgress progress)
+            throws SandboxException, InterruptedException {
+        String prefix = REPOSITORY + ":";
+        if (!image.startsWith(prefix) || image.startsWith(prefix + "c-")) {
+            return false;
+        }
+        ensure(images, image.substring(prefix.length()), progress);
+        return true;
+    }
+
+    /**
      * Writes the OpenClaw root filesystem as a tar: the reusable artefact, for {@code docker import} or a microVM
      * guest image. Needs mmdebstrap, npm and network access to the Debian mirror and the npm registry.
      *
