@@ -18,7 +18,7 @@ import dev.hearth.sandbox.image.BaseImages;
 import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.image.GuestImages;
-import dev.hearth.sandbox.image.HostCommand;
+import dev.hearth.sandbox.host.HostCommand;
 import dev.hearth.sandbox.image.OpenClawImage;
 import dev.hearth.sandbox.image.OpenClawVmImage;
 import dev.hearth.sandbox.net.HostNetwork;

@@ -106,7 +106,7 @@ class QemuGuestsTest {
             Files.writeString(root.resolve(p), "#!/bin/sh\n");
         }
         Path image = dir.resolve(name + ".ext4");
-        dev.hearth.sandbox.image.HostCommand.run(List.of("mkfs.ext4", "-q", "-d", root.toString(), image.toString(),
+        dev.hearth.sandbox.host.HostCommand.run(List.of("mkfs.ext4", "-q", "-d", root.toString(), image.toString(),
                 "8M"), java.time.Duration.ofMinutes(1));
         return image;
     }
