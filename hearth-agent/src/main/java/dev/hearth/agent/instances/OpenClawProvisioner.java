@@ -56,7 +56,8 @@ public final class OpenClawProvisioner implements Provisioner {
     public void provision(GuestDriver runtime, InstanceState state, InstanceSecrets secrets, StepProgress progress)
             throws SandboxException, InterruptedException, ProvisioningException {
         progress.detail("write " + CONFIG_DIR + "/.env (mode 600): " + secrets.environment().keySet());
-        runtime.writeFile(state.guest(), CONFIG_DIR, ".env", dotenv(secrets.environment()), 0600, OpenClawImage.USER_ID);
+        runtime.writeFile(state.guest(), CONFIG_DIR, ".env", dotenv(secrets.environment()), 0600,
+                OpenClawImage.USER_ID);
         boolean browser = !state.skipBrowserInstall()
                 && runtime.exec(state.guest(), List.of("test", "-x", BROWSER), Duration.ofSeconds(30)).exitCode() == 0;
         progress.detail("openclaw config set --batch-json (" + settings(state, browser).size() + " settings)");

@@ -33,7 +33,8 @@ final class StubProvisioner implements Provisioner {
     @Override
     public void provision(GuestDriver runtime, InstanceState state, InstanceSecrets secrets, StepProgress progress)
             throws SandboxException, InterruptedException, ProvisioningException {
-        runtime.writeFile(state.guest(), "/job", "secrets.env", OpenClawProvisioner.dotenv(secrets.environment()), 0600, 65534);
+        runtime.writeFile(state.guest(), "/job", "secrets.env", OpenClawProvisioner.dotenv(secrets.environment()),
+                0600, 65534);
         var r = runtime.exec(state.guest(), List.of("touch", "/job/ready"), Duration.ofSeconds(30));
         if (r.exitCode() != 0) {
             throw new ProvisioningException("touch /job/ready exited " + r.exitCode() + ": "
