@@ -4,6 +4,7 @@ package dev.hearth.agent.instances;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hearth.core.instance.InstanceRuntime;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.DockerFixture;
 import dev.hearth.sandbox.ExecResult;
 import dev.hearth.sandbox.GuestDriver;
@@ -15,7 +16,6 @@ import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.TerminalSize;
 import dev.hearth.sandbox.docker.DockerGuests;
 import dev.hearth.sandbox.image.BaseImages;
-import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.image.OpenClawImage;
 import java.io.Closeable;
 import java.io.IOException;

@@ -3,6 +3,7 @@ package dev.hearth.cli.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.docker.DockerGuests;
 import dev.hearth.agent.instances.InstanceSettings;
 import dev.hearth.agent.instances.InstanceState;
@@ -12,7 +13,6 @@ import dev.hearth.cli.HearthCommand;
 import dev.hearth.cli.ProcessLists;
 import dev.hearth.core.instance.InstanceRuntime;
 import dev.hearth.sandbox.DockerFixture;
-import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.image.OpenClawImage;
 import java.io.IOException;
 import java.io.PrintWriter;

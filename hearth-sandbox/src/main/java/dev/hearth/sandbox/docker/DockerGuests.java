@@ -22,7 +22,6 @@ import dev.hearth.sandbox.WorkloadKind;
 import dev.hearth.sandbox.docker.ContainerState;
 import dev.hearth.sandbox.docker.DockerContainers;
 import dev.hearth.sandbox.docker.DockerDriver;
-import dev.hearth.sandbox.BuildProgress;
 import java.io.Closeable;
 import java.io.InputStream;
 import java.io.OutputStream;
