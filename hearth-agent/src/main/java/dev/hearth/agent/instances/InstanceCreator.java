@@ -131,8 +131,8 @@ final class InstanceCreator {
 
     private InstanceState initialState(InstanceSpec spec, GuestDriver runtime, Allocator.Allocation a) {
         String image = spec.openclawImage().orElse(instances.defaultImage());
-        return new InstanceState(spec.id(), spec.runtime(), a.hostPort(), a.guestIp(), instances.guestName(runtime,
-                spec.id()), image, spec.model(), spec.skills(), spec.telegramUsers(), spec.vcpus(), spec.memoryMib(),
+        return new InstanceState(spec.id(), spec.runtime(), a.hostPort(), a.guestIp(), runtime.guestName(spec.id()),
+                image, spec.model(), spec.skills(), spec.telegramUsers(), spec.vcpus(), spec.memoryMib(),
                 spec.diskSize().toString(), spec.skipBrowserInstall(), spec.minimaxApiKey().isPresent(),
                 InstanceState.Desired.CREATING, clock.instant(),
                 spec.allow().stream().map(dev.hearth.core.job.EgressAllow::text).toList());

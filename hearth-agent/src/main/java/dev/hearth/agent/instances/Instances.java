@@ -109,10 +109,6 @@ public final class Instances {
         portFree = probe;
     }
 
-    String guestName(GuestDriver runtime, String id) {
-        return runtime.guestName(id);
-    }
-
     /** The runtime an instance uses, or a clear error when this build has none for it. */
     GuestDriver runtime(InstanceRuntime kind) {
         GuestDriver r = runtimes.get(kind);
