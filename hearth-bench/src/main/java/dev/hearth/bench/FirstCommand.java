@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.bench;
 
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.LogSink;
 import dev.hearth.sandbox.PoolSettings;
 import dev.hearth.sandbox.Sandbox;
@@ -10,7 +11,6 @@ import dev.hearth.sandbox.SandboxSpec;
 import dev.hearth.sandbox.WarmPoolDriver;
 import dev.hearth.sandbox.docker.DockerDriver;
 import dev.hearth.sandbox.image.BaseImages;
-import dev.hearth.sandbox.image.BuildProgress;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.image.GuestImage;
 import dev.hearth.sandbox.image.GuestImages;

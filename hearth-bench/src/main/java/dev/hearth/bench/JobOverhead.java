@@ -2,10 +2,10 @@
 package dev.hearth.bench;
 
 import dev.hearth.agent.jobs.JobRunner;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.docker.DockerDriver;
 import dev.hearth.sandbox.image.BaseImages;
-import dev.hearth.sandbox.image.BuildProgress;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;

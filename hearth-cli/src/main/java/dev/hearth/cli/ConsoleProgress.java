@@ -2,7 +2,7 @@
 package dev.hearth.cli;
 
 import dev.hearth.core.units.DurationText;
-import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.BuildProgress;
 import java.io.PrintWriter;
 import java.time.Duration;
 

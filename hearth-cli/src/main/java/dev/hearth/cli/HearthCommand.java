@@ -2,10 +2,10 @@
 package dev.hearth.cli;
 
 import dev.hearth.core.InvalidInputException;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.agent.host.HostRuntimes;
 import dev.hearth.agent.host.HostSettings;
-import dev.hearth.sandbox.image.BuildProgress;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;

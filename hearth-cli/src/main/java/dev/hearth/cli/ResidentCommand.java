@@ -2,6 +2,7 @@
 package dev.hearth.cli;
 
 import dev.hearth.core.units.DurationText;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.PoolSettings;
 import dev.hearth.sandbox.SandboxSpec;
 import dev.hearth.sandbox.WarmPoolDriver;
@@ -9,7 +10,6 @@ import dev.hearth.agent.host.HostRuntimes;
 import dev.hearth.agent.host.HostSettings;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.sandbox.image.BaseImages;
-import dev.hearth.sandbox.image.BuildProgress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;

@@ -33,12 +33,19 @@ class ArchitectureTest {
     }
 
     @Test
-    @DisplayName("the sandbox SPI does not depend on any of its drivers")
+    @DisplayName("the sandbox SPI (jobs' SandboxDriver and long-lived guests' GuestDriver) depends on none of the "
+            + "sandbox module's other packages: drivers, images, host networking")
     void spiIndependentOfDrivers() {
         noClasses().that().resideInAPackage("dev.hearth.sandbox")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.hearth.sandbox.docker..",
-                        "dev.hearth.sandbox.image..", "com.github.dockerjava..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.hearth.sandbox.*..", "com.github.dockerjava..")
                 .check(hearth);
+    }
+
+    @Test
+    @DisplayName("no package cycles among the sandbox module's packages: drivers, images, host networking, pools")
+    void noSandboxPackageCycles() {
+        com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices()
+                .matching("dev.hearth.sandbox.(*)..").should().beFreeOfCycles().check(hearth);
     }
 
     @Test
@@ -68,13 +75,25 @@ class ArchitectureTest {
                 .check(hearth);
     }
 
+    /** The packages of the sandbox drivers (jobs' and long-lived guests') and the host plumbing under them. */
+    private static final String[] DRIVER_PACKAGES = {"dev.hearth.sandbox.docker..", "dev.hearth.sandbox.microvm..",
+        "dev.hearth.sandbox.firecracker..", "dev.hearth.sandbox.qemu..", "dev.hearth.sandbox.vm..",
+        "dev.hearth.sandbox.net.."};
+
     @Test
     @DisplayName("the CLI builds no sandbox driver: it sees the SPI and the host runtimes, never a driver package")
     void cliBuildsNoDrivers() {
         noClasses().that().resideInAPackage("dev.hearth.cli..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.hearth.sandbox.docker..",
-                        "dev.hearth.sandbox.microvm..", "dev.hearth.sandbox.firecracker..", "dev.hearth.sandbox.qemu..",
-                        "dev.hearth.sandbox.vm..", "dev.hearth.sandbox.net..")
+                .should().dependOnClassesThat().resideInAnyPackage(DRIVER_PACKAGES)
+                .check(hearth);
+    }
+
+    @Test
+    @DisplayName("the agent sees sandboxes through the SPI only (SandboxDriver, GuestDriver): no driver package "
+            + "outside dev.hearth.agent.host, the one place that builds a host's runtimes")
+    void agentSeesOnlyTheSpi() {
+        noClasses().that().resideInAPackage("dev.hearth.agent..").and().resideOutsideOfPackage("dev.hearth.agent.host")
+                .should().dependOnClassesThat().resideInAnyPackage(DRIVER_PACKAGES)
                 .check(hearth);
     }
 

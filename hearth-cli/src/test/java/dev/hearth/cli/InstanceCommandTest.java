@@ -3,13 +3,14 @@ package dev.hearth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hearth.agent.instances.DockerGuests;
+import dev.hearth.sandbox.docker.DockerGuests;
 import dev.hearth.agent.instances.InstanceSettings;
 import dev.hearth.agent.instances.InstanceState;
 import dev.hearth.agent.instances.InstanceSupervisor;
 import dev.hearth.agent.instances.Instances;
 import dev.hearth.core.instance.InstanceRuntime;
 import dev.hearth.sandbox.DockerFixture;
+import dev.hearth.sandbox.image.OpenClawImage;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -116,7 +117,8 @@ class InstanceCommandTest {
         assertThat(r.err()).contains("hearth instance supervise");
         InstanceSettings settings = InstanceSettings.from(env, dir.resolve("home"));
         Instances instances = Instances.openClaw(settings,
-                Map.of(InstanceRuntime.DOCKER, new DockerGuests(DockerFixture.driver(), settings.stateRoot())));
+                Map.of(InstanceRuntime.DOCKER, new DockerGuests(DockerFixture.driver(), settings.stateRoot(),
+                        OpenClawImage::buildOwn)));
         try (InstanceSupervisor ignored = InstanceSupervisor.start(instances, InstantSource.system());
                 ServerSocket held = new ServerSocket()) {
             held.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));

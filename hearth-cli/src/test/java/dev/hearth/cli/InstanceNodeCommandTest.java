@@ -3,7 +3,7 @@ package dev.hearth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hearth.agent.instances.DockerGuests;
+import dev.hearth.sandbox.docker.DockerGuests;
 import dev.hearth.agent.instances.InstanceSettings;
 import dev.hearth.agent.instances.InstanceState;
 import dev.hearth.agent.instances.Instances;
@@ -17,6 +17,7 @@ import dev.hearth.core.instance.InstanceRuntime;
 import dev.hearth.core.json.Json;
 import dev.hearth.sandbox.DockerFixture;
 import dev.hearth.sandbox.docker.DockerDriver;
+import dev.hearth.sandbox.image.OpenClawImage;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,7 +53,7 @@ class InstanceNodeCommandTest {
         Path root = dir.resolve("instances");
         InstanceSettings settings = InstanceSettings.from(Map.of("STATE_ROOT", root.toString()), dir.resolve("home"));
         instances = Instances.openClaw(settings, Map.of(InstanceRuntime.DOCKER,
-                new DockerGuests(DockerFixture.driver(), settings.stateRoot())));
+                new DockerGuests(DockerFixture.driver(), settings.stateRoot(), OpenClawImage::buildOwn)));
         java.nio.file.Files.createDirectories(instances.store().folder("bot-1"));
         instances.store().write(new InstanceState("bot-1", InstanceRuntime.DOCKER, 28911, null, "hearth-bot-1",
                 "hearth/openclaw:test", "anthropic/claude-opus-4-6", List.of(), List.of("42"), 1, 256, null, true,

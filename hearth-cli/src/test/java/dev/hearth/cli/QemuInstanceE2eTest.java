@@ -4,9 +4,9 @@ package dev.hearth.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.firecracker.FirecrackerSettings;
 import dev.hearth.sandbox.firecracker.FirecrackerVmm;
-import dev.hearth.sandbox.image.BuildProgress;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.image.OpenClawImage;
 import dev.hearth.sandbox.image.OpenClawVmImage;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hearth.agent.host.HostRuntimes;
 import dev.hearth.agent.host.HostSettings;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.VmFixture;
-import dev.hearth.sandbox.image.BuildProgress;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

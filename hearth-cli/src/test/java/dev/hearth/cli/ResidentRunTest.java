@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hearth.core.json.Json;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.DockerFixture;
 import dev.hearth.agent.host.HostRuntimes;
 import dev.hearth.agent.host.HostSettings;
-import dev.hearth.sandbox.image.BuildProgress;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hearth.sandbox.docker.DockerDriver;
 import dev.hearth.sandbox.image.BaseImages;
-import dev.hearth.sandbox.image.BuildProgress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

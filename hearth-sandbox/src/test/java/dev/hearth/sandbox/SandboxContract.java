@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -46,8 +45,7 @@ public abstract class SandboxContract {
 
     @BeforeEach
     void skipWhatDoesNotApply(TestInfo test) {
-        test.getTestMethod().map(m -> notApplicable().get(m.getName()))
-                .ifPresent(reason -> Assumptions.assumeTrue(false, reason));
+        NotApplicable.skipIfListed(test, notApplicable());
     }
 
     /** Output of a sandbox run to its end, with its exit status. */

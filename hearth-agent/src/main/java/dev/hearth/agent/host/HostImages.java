@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.agent.host;
 
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.docker.DockerImages;
 import dev.hearth.sandbox.image.BaseImages;
-import dev.hearth.sandbox.image.BuildProgress;
 import dev.hearth.sandbox.image.OpenClawImage;
 import java.nio.file.Path;
 

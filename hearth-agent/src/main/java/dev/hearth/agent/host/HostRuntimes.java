@@ -1,27 +1,28 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.agent.host;
 
-import dev.hearth.agent.instances.DockerGuests;
-import dev.hearth.agent.instances.FirecrackerGuests;
-import dev.hearth.agent.instances.GuestRuntime;
 import dev.hearth.agent.instances.InstanceSettings;
 import dev.hearth.agent.instances.Instances;
-import dev.hearth.agent.instances.QemuGuests;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.instance.InstanceRuntime;
 import dev.hearth.core.job.Limits;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.EngineUnavailableException;
+import dev.hearth.sandbox.GuestDriver;
 import dev.hearth.sandbox.PoolSettings;
 import dev.hearth.sandbox.SandboxDriver;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.WarmPoolDriver;
 import dev.hearth.sandbox.docker.DockerDriver;
+import dev.hearth.sandbox.docker.DockerGuests;
 import dev.hearth.sandbox.docker.ImagePolicy;
+import dev.hearth.sandbox.firecracker.FirecrackerGuests;
 import dev.hearth.sandbox.firecracker.FirecrackerSettings;
 import dev.hearth.sandbox.firecracker.FirecrackerVmm;
-import dev.hearth.sandbox.image.BuildProgress;
 import dev.hearth.sandbox.image.ContentCache;
+import dev.hearth.sandbox.image.OpenClawImage;
 import dev.hearth.sandbox.microvm.MicroVmDriver;
+import dev.hearth.sandbox.microvm.QemuGuests;
 import dev.hearth.sandbox.net.HostNetwork;
 import dev.hearth.sandbox.net.NetworkConfig;
 import dev.hearth.sandbox.qemu.QemuVmm;
@@ -225,8 +226,9 @@ public final class HostRuntimes implements AutoCloseable {
         netEnv.put("SUBNET_CIDR", instances.subnetCidr());
         HostNetwork network = HostNetwork.create(NetworkConfig.fromEnvironment(netEnv));
         ContentCache images = ContentCache.fromEnvironment(settings.environment());
-        Map<InstanceRuntime, GuestRuntime> runtimes = Map.of(
-                InstanceRuntime.DOCKER, new DockerGuests(docker(), instances.stateRoot()),
+        Map<InstanceRuntime, GuestDriver> runtimes = Map.of(
+                InstanceRuntime.DOCKER, new DockerGuests(docker(), instances.stateRoot(),
+                        OpenClawImage::buildOwn),
                 InstanceRuntime.QEMU, new QemuGuests(QemuVmm.fromEnvironment(settings.environment()), network, images,
                         instances.fcRoot()),
                 InstanceRuntime.FIRECRACKER, new FirecrackerGuests(FirecrackerVmm.create(

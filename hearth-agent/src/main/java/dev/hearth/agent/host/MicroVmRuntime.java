@@ -3,11 +3,11 @@ package dev.hearth.agent.host;
 
 import dev.hearth.core.job.Limits;
 import dev.hearth.core.units.ByteSize;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.EngineUnavailableException;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.firecracker.FirecrackerSettings;
 import dev.hearth.sandbox.firecracker.FirecrackerVmm;
-import dev.hearth.sandbox.image.BuildProgress;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.image.GuestImage;
 import dev.hearth.sandbox.image.GuestImages;

@@ -2,6 +2,8 @@
 package dev.hearth.agent.instances;
 
 import dev.hearth.core.instance.InstanceSpec;
+import dev.hearth.sandbox.GuestDriver;
+import dev.hearth.sandbox.GuestWorkload;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -36,7 +38,7 @@ final class InstanceCreator {
         this.faults = faults;
     }
 
-    InstanceState create(InstanceSpec spec, GuestRuntime runtime, StepProgress progress)
+    InstanceState create(InstanceSpec spec, GuestDriver runtime, StepProgress progress)
             throws InstanceException, InterruptedException {
         Deque<Runnable> undo = new ArrayDeque<>();
         Steps steps = new Steps(progress);
@@ -54,13 +56,13 @@ final class InstanceCreator {
             steps.next();
 
             GuestWorkload workload = instances.provisioner().workload(state);
-            runtime.prepare(spec, state, workload, progress);
+            runtime.prepare(spec, state.guest(), workload, progress);
             steps.next();
 
             InstanceState made = state;
-            undo.push(() -> runtime.remove(made));
-            runtime.create(state, workload);
-            runtime.start(state);
+            undo.push(() -> runtime.remove(made.guest()));
+            runtime.create(state.guest(), workload);
+            runtime.start(state.guest());
             steps.next();
 
             instances.awaitGuest(runtime, state, instances.timeouts().guest());
@@ -127,10 +129,10 @@ final class InstanceCreator {
         }
     }
 
-    private InstanceState initialState(InstanceSpec spec, GuestRuntime runtime, Allocator.Allocation a) {
+    private InstanceState initialState(InstanceSpec spec, GuestDriver runtime, Allocator.Allocation a) {
         String image = spec.openclawImage().orElse(instances.defaultImage());
-        return new InstanceState(spec.id(), spec.runtime(), a.hostPort(), a.guestIp(), instances.guestName(runtime,
-                spec.id()), image, spec.model(), spec.skills(), spec.telegramUsers(), spec.vcpus(), spec.memoryMib(),
+        return new InstanceState(spec.id(), spec.runtime(), a.hostPort(), a.guestIp(), runtime.guestName(spec.id()),
+                image, spec.model(), spec.skills(), spec.telegramUsers(), spec.vcpus(), spec.memoryMib(),
                 spec.diskSize().toString(), spec.skipBrowserInstall(), spec.minimaxApiKey().isPresent(),
                 InstanceState.Desired.CREATING, clock.instant(),
                 spec.allow().stream().map(dev.hearth.core.job.EgressAllow::text).toList());

@@ -2,6 +2,7 @@
 package dev.hearth.agent.instances;
 
 import dev.hearth.core.instance.InstanceRuntime;
+import dev.hearth.sandbox.GuestHandle;
 import java.time.Instant;
 import java.util.List;
 
@@ -54,6 +55,15 @@ public record InstanceState(String id, InstanceRuntime runtime, int hostPort, St
     /** The allowlist, parsed (it was checked when the instance was created). */
     public List<dev.hearth.core.job.EgressAllow> egressAllow() {
         return allow.stream().map(a -> dev.hearth.core.job.EgressAllow.parse("allow", a)).toList();
+    }
+
+    /**
+     * What the instance's {@link dev.hearth.sandbox.GuestDriver} reads of this state: the one place the agent's
+     * instance state becomes the sandbox SPI's {@link GuestHandle}.
+     */
+    public GuestHandle guest() {
+        return new GuestHandle(id, guestName, java.util.Optional.ofNullable(guestIp), vcpus, memoryMib, diskSize,
+                egressAllow());
     }
 
     /** The same state with another desired state. */

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.agent.instances;
 
+import dev.hearth.sandbox.GuestDriver;
+import dev.hearth.sandbox.GuestStatus;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.proxy.LoopbackProxy;
 import java.io.IOException;
@@ -102,7 +104,7 @@ public final class InstanceSupervisor implements AutoCloseable {
     }
 
     /**
-     * Starts supervising, pausing each running instance whose runtime can pause ({@link GuestRuntime#canPause})
+     * Starts supervising, pausing each running instance whose runtime can pause ({@link GuestDriver#canPause})
      * once its proxy has carried no connection for {@code idlePause} (the supervisor's own health probes aside); a
      * paused instance wakes on the next connection to its port whether or not this is set.
      *
@@ -171,7 +173,7 @@ public final class InstanceSupervisor implements AutoCloseable {
         }
         Tracked t = tracked.computeIfAbsent(id, k -> fromReport(k));
         try {
-            instances.runtime(s.get().runtime()).tidy(s.get());
+            instances.runtime(s.get().runtime()).tidy(s.get().guest());
             switch (s.get().desired()) {
                 case CREATING -> {
                     closeWake(id, t, "instance not handed over");
@@ -220,8 +222,8 @@ public final class InstanceSupervisor implements AutoCloseable {
     }
 
     private void keepRunning(InstanceState s, Tracked t) throws SandboxException, InterruptedException, IOException {
-        GuestRuntime runtime = instances.runtime(s.runtime());
-        Optional<GuestStatus> g = runtime.status(s);
+        GuestDriver runtime = instances.runtime(s.runtime());
+        Optional<GuestStatus> g = runtime.status(s.guest());
         Instant now = clock.instant();
         if (g.isEmpty()) {
             t.health.set("failing: the guest is missing (removed outside Hearth?)");
@@ -272,7 +274,7 @@ public final class InstanceSupervisor implements AutoCloseable {
                 t.restartAt = null;
                 return;
             }
-            runtime.start(s);
+            runtime.start(s.guest());
             t.restarts++;
             t.failuresInRow++;
             t.wasRunning = false;
@@ -291,12 +293,12 @@ public final class InstanceSupervisor implements AutoCloseable {
         if (s.allow().isEmpty() || t.dns != null) {
             return;
         }
-        GuestRuntime runtime = instances.runtime(s.runtime());
-        if (runtime.status(s).isEmpty()) {
+        GuestDriver runtime = instances.runtime(s.runtime());
+        if (runtime.status(s.guest()).isEmpty()) {
             return;
         }
         try {
-            t.dns = runtime.serveDns(s).orElse(null);
+            t.dns = runtime.serveDns(s.guest()).orElse(null);
         } catch (SandboxException e) {
             if (!e.getMessage().equals(t.dnsText)) {
                 hostLog(s.id(), "allowlist DNS failed: " + e.getMessage());
@@ -304,9 +306,9 @@ public final class InstanceSupervisor implements AutoCloseable {
             t.dnsText = e.getMessage();
             return; // tried again next pass; the guest stays fenced meanwhile, only without answers
         }
-        if (t.dns != null && (instances.store().read(s.id()).isEmpty() || runtime.status(s).isEmpty())) {
+        if (t.dns != null && (instances.store().read(s.id()).isEmpty() || runtime.status(s.guest()).isEmpty())) {
             closeDns(s.id(), t, "guest removed while the server started");
-            runtime.remove(s);
+            runtime.remove(s.guest());
             return;
         }
         t.dnsText = "";
@@ -337,7 +339,7 @@ public final class InstanceSupervisor implements AutoCloseable {
      * Pauses a running instance whose proxy carried no connection but the health probes' for the idle limit; true
      * when it did. Called before this pass's probe, so the last probe's connection has long ended.
      */
-    private boolean pauseIfIdle(InstanceState s, Tracked t, Instant now, GuestRuntime runtime)
+    private boolean pauseIfIdle(InstanceState s, Tracked t, Instant now, GuestDriver runtime)
             throws IOException, InterruptedException {
         if (idlePause.isEmpty() || t.proxy == null || !runtime.canPause()) {
             return false;
@@ -372,22 +374,22 @@ public final class InstanceSupervisor implements AutoCloseable {
             t.proxyText = "waking on 127.0.0.1:" + s.hostPort();
             return;
         }
-        if (!instances.runtime(s.runtime()).paused(s)) {
+        if (!instances.runtime(s.runtime()).paused(s.guest())) {
             return;
         }
         String id = s.id();
         try {
             t.wake = WakeListener.start(s.hostPort(), () -> {
                 InstanceState woken = instances.wake(id);
-                GuestRuntime runtime = instances.runtime(woken.runtime());
-                Optional<String> address = runtime.status(woken).flatMap(GuestStatus::address)
+                GuestDriver runtime = instances.runtime(woken.runtime());
+                Optional<String> address = runtime.status(woken.guest()).flatMap(GuestStatus::address)
                         .or(() -> Optional.ofNullable(woken.guestIp()));
                 if (address.isEmpty()) {
                     throw new InstanceException("instance '" + id + "' was woken but its guest has no address");
                 }
                 return InetSocketAddress.createUnresolved(address.get(),
                         instances.provisioner().workload(woken).guestPort());
-            }, Duration.ofSeconds(30).multipliedBy(instances.runtime(s.runtime()).slowdown(s)));
+            }, Duration.ofSeconds(30).multipliedBy(instances.runtime(s.runtime()).slowdown(s.guest())));
             t.proxyText = "waking on 127.0.0.1:" + s.hostPort();
             hostLog(id, "paused; a connection to 127.0.0.1:" + s.hostPort() + " wakes it");
         } catch (IOException e) {
@@ -405,7 +407,7 @@ public final class InstanceSupervisor implements AutoCloseable {
         }
     }
 
-    private void openProxy(InstanceState s, Tracked t, GuestStatus g, GuestRuntime runtime) {
+    private void openProxy(InstanceState s, Tracked t, GuestStatus g, GuestDriver runtime) {
         Optional<String> address = g.address().or(() -> Optional.ofNullable(s.guestIp()));
         if (address.isEmpty()) {
             t.proxyText = "waiting for the guest's address";

@@ -2,6 +2,7 @@
 package dev.hearth.agent.instances;
 
 import dev.hearth.core.protocol.InstanceReport;
+import dev.hearth.sandbox.GuestStatus;
 import java.util.Optional;
 
 /**

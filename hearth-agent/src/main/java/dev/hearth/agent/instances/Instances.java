@@ -4,6 +4,8 @@ package dev.hearth.agent.instances;
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.instance.InstanceRuntime;
 import dev.hearth.core.instance.InstanceSpec;
+import dev.hearth.sandbox.GuestDriver;
+import dev.hearth.sandbox.GuestStatus;
 import dev.hearth.sandbox.LogSink;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.TerminalSize;
@@ -37,7 +39,7 @@ public final class Instances {
 
     private final InstanceSettings settings;
     private final InstanceStore store;
-    private final Map<InstanceRuntime, GuestRuntime> runtimes;
+    private final Map<InstanceRuntime, GuestDriver> runtimes;
     private final Provisioner provisioner;
     private final InstantSource clock;
     private final String defaultImage;
@@ -49,7 +51,7 @@ public final class Instances {
      * @param runtimes the runtimes available on this build and host; a spec naming another is refused
      * @param defaultImage the image when the spec names none
      */
-    public Instances(InstanceSettings settings, Map<InstanceRuntime, GuestRuntime> runtimes, Provisioner provisioner,
+    public Instances(InstanceSettings settings, Map<InstanceRuntime, GuestDriver> runtimes, Provisioner provisioner,
             InstantSource clock, String defaultImage) throws IOException {
         this.settings = settings;
         this.store = new InstanceStore(settings.stateRoot());
@@ -60,7 +62,7 @@ public final class Instances {
     }
 
     /** OpenClaw on the given runtimes, with the default OpenClaw image. */
-    public static Instances openClaw(InstanceSettings settings, Map<InstanceRuntime, GuestRuntime> runtimes)
+    public static Instances openClaw(InstanceSettings settings, Map<InstanceRuntime, GuestDriver> runtimes)
             throws IOException {
         return new Instances(settings, runtimes, new OpenClawProvisioner(), InstantSource.system(),
                 OpenClawImage.reference(OpenClawImage.DEFAULT_OPENCLAW_VERSION));
@@ -107,13 +109,9 @@ public final class Instances {
         portFree = probe;
     }
 
-    String guestName(GuestRuntime runtime, String id) {
-        return runtime instanceof DockerGuests d ? d.containerName(id) : "hearth-" + id;
-    }
-
     /** The runtime an instance uses, or a clear error when this build has none for it. */
-    GuestRuntime runtime(InstanceRuntime kind) {
-        GuestRuntime r = runtimes.get(kind);
+    GuestDriver runtime(InstanceRuntime kind) {
+        GuestDriver r = runtimes.get(kind);
         if (r == null) {
             throw new InvalidInputException("--runtime", kind.label(), "a runtime available on this build: "
                     + runtimes.keySet().stream().map(InstanceRuntime::label).sorted().toList() + " ("
@@ -135,7 +133,7 @@ public final class Instances {
      * @throws InstanceException naming the step that failed, after undoing everything
      */
     public InstanceState create(InstanceSpec spec, StepProgress progress) throws IOException, InterruptedException {
-        GuestRuntime runtime = runtime(spec.runtime());
+        GuestDriver runtime = runtime(spec.runtime());
         runtime.check(spec);
         if (!supervised()) {
             throw new InvalidInputException("STATE_ROOT", store.root().toString(), "a state root with a running "
@@ -164,7 +162,7 @@ public final class Instances {
         Optional<GuestStatus> guest = Optional.empty();
         Optional<String> error = Optional.empty();
         try {
-            guest = runtime(s.runtime()).status(s);
+            guest = runtime(s.runtime()).status(s.guest());
         } catch (SandboxException | InvalidInputException e) {
             error = Optional.of(e.getMessage());
         }
@@ -184,7 +182,7 @@ public final class Instances {
         store.write(s);
         progress.step("start " + id);
         ensureGuest(s);
-        runtime(s.runtime()).start(s);
+        runtime(s.runtime()).start(s.guest());
         awaitHealthIfSupervised(s, progress);
         progress.done("instance " + id + " is running on 127.0.0.1:" + s.hostPort());
     }
@@ -194,7 +192,7 @@ public final class Instances {
         InstanceState s = creatingRefused(state(id)).withDesired(InstanceState.Desired.STOPPED);
         store.write(s);
         progress.step("stop " + id);
-        runtime(s.runtime()).stop(s, STOP_GRACE);
+        runtime(s.runtime()).stop(s.guest(), STOP_GRACE);
         progress.done("instance " + id + " is stopped");
     }
 
@@ -210,8 +208,8 @@ public final class Instances {
     public void pause(String id, StepProgress progress) throws IOException, InterruptedException {
         try (StateLock lock = StateLock.acquire(store.root())) {
             InstanceState s = creatingRefused(state(id));
-            GuestRuntime runtime = runtime(s.runtime());
-            if (runtime.paused(s)) {
+            GuestDriver runtime = runtime(s.runtime());
+            if (runtime.paused(s.guest())) {
                 store.write(s.withDesired(InstanceState.Desired.PAUSED));
                 progress.done("instance " + id + " is paused already");
                 return;
@@ -223,7 +221,7 @@ public final class Instances {
             }
             progress.step("save the guest of " + id + " to disk");
             try {
-                runtime.pause(s, PAUSE_LIMIT.multipliedBy(runtime.slowdown(s)));
+                runtime.pause(s.guest(), PAUSE_LIMIT.multipliedBy(runtime.slowdown(s.guest())));
             } catch (SandboxException e) {
                 store.write(s);
                 throw new InstanceException("cannot pause instance '" + id + "': " + e.getMessage(), e);
@@ -242,15 +240,15 @@ public final class Instances {
         InstanceState running;
         try (StateLock lock = StateLock.acquire(store.root())) {
             InstanceState s = creatingRefused(state(id));
-            GuestRuntime runtime = runtime(s.runtime());
-            if (s.desired() != InstanceState.Desired.PAUSED && !runtime.paused(s)) {
+            GuestDriver runtime = runtime(s.runtime());
+            if (s.desired() != InstanceState.Desired.PAUSED && !runtime.paused(s.guest())) {
                 throw new InstanceException("instance '" + id + "' is not paused (it is "
                         + s.desired().name().toLowerCase(java.util.Locale.ROOT) + "); 'hearth instance start " + id
                         + "' starts a stopped one");
             }
             progress.step("resume the guest of " + id + " from disk");
             try {
-                runtime.resume(s);
+                runtime.resume(s.guest());
             } catch (SandboxException e) {
                 throw new InstanceException("cannot resume instance '" + id + "': " + e.getMessage()
                         + "; its saved state is kept: try again, or 'hearth instance restart " + id
@@ -283,7 +281,7 @@ public final class Instances {
                         java.util.Locale.ROOT) + ", not paused: a connection does not start it");
             }
             try {
-                runtime(s.runtime()).resume(s);
+                runtime(s.runtime()).resume(s.guest());
             } catch (SandboxException e) {
                 throw new InstanceException("cannot wake instance '" + id + "': " + e.getMessage(), e);
             }
@@ -298,17 +296,17 @@ public final class Instances {
         InstanceState s = creatingRefused(state(id));
         progress.step("stop " + id);
         store.write(s.withDesired(InstanceState.Desired.STOPPED));
-        runtime(s.runtime()).stop(s, STOP_GRACE);
+        runtime(s.runtime()).stop(s.guest(), STOP_GRACE);
         start(id, progress);
     }
 
     /** Runs provisioning again on the running guest, then restarts the service so it reads the new settings. */
     public void provision(String id, StepProgress progress) throws IOException, InterruptedException {
         InstanceState s = creatingRefused(state(id));
-        GuestRuntime runtime = runtime(s.runtime());
+        GuestDriver runtime = runtime(s.runtime());
         ensureGuest(s);
         progress.step("start the guest");
-        runtime.start(s);
+        runtime.start(s.guest());
         awaitGuest(runtime, s, timeouts.guest());
         progress.step(CreateStep.PROVISION.label());
         provisioner.provision(runtime, s, store.secrets(id).orElseThrow(() -> new InstanceException(
@@ -329,7 +327,7 @@ public final class Instances {
         // Stopped first, so the supervisor neither restarts the guest nor keeps its proxy while it goes.
         store.write(s.withDesired(InstanceState.Desired.STOPPED));
         progress.step("remove the guest of " + id);
-        runtime(s.runtime()).remove(s);
+        runtime(s.runtime()).remove(s.guest());
         progress.step("close the proxy and remove " + store.folder(id));
         forget(id);
         progress.done("instance " + id + " is gone");
@@ -352,8 +350,8 @@ public final class Instances {
             }
             return;
         }
-        try (Closeable stream = runtime(s.runtime()).logs(s, tail, follow, sink)) {
-            dev.hearth.sandbox.docker.DockerContainers.awaitEnd(stream);
+        try (Closeable stream = runtime(s.runtime()).logs(s.guest(), tail, follow, sink)) {
+            runtime(s.runtime()).awaitLogs(stream);
         }
     }
 
@@ -364,12 +362,12 @@ public final class Instances {
     public long shell(String id, List<String> command, Optional<TerminalSize> tty, InputStream in, OutputStream out,
             OutputStream err) throws IOException, InterruptedException {
         InstanceState s = state(id);
-        GuestRuntime runtime = runtime(s.runtime());
-        if (runtime.status(s).map(g -> !g.running()).orElse(true)) {
+        GuestDriver runtime = runtime(s.runtime());
+        if (runtime.status(s.guest()).map(g -> !g.running()).orElse(true)) {
             throw new InstanceException("instance '" + id + "' is not running; start it with 'hearth instance start "
                     + id + "'");
         }
-        return runtime.attach(s, command, tty, in, out, err);
+        return runtime.attach(s.guest(), command, tty, in, out, err);
     }
 
     // ---- shared by create, the lifecycle commands and the supervisor
@@ -415,21 +413,21 @@ public final class Instances {
 
     /** Recreates a guest that went missing (removed by hand, engine reset), then provisioning must run again. */
     private void ensureGuest(InstanceState s) throws IOException, InterruptedException {
-        GuestRuntime runtime = runtime(s.runtime());
-        if (runtime.status(s).isEmpty()) {
+        GuestDriver runtime = runtime(s.runtime());
+        if (runtime.status(s.guest()).isEmpty()) {
             throw new InstanceException("the guest of instance '" + s.id() + "' is missing (removed outside "
                     + "Hearth?); destroy the instance and create it again");
         }
     }
 
     /** Waits until the guest runs and answers a command; fails early when it stopped. */
-    void awaitGuest(GuestRuntime runtime, InstanceState s, Duration nativeLimit)
+    void awaitGuest(GuestDriver runtime, InstanceState s, Duration nativeLimit)
             throws IOException, InterruptedException {
-        Duration limit = nativeLimit.multipliedBy(runtime.slowdown(s));
+        Duration limit = nativeLimit.multipliedBy(runtime.slowdown(s.guest()));
         long deadline = System.nanoTime() + limit.toNanos();
         String last = "no answer yet";
         while (System.nanoTime() < deadline) {
-            Optional<GuestStatus> g = runtime.status(s);
+            Optional<GuestStatus> g = runtime.status(s.guest());
             if (g.isEmpty()) {
                 throw new InstanceException("the guest disappeared while starting");
             }
@@ -437,7 +435,7 @@ public final class Instances {
                 throw new InstanceException("the guest stopped while starting (" + g.get().lastExit().get() + ")");
             }
             if (g.get().running()) {
-                var r = runtime.exec(s, List.of("true"), Duration.ofSeconds(10));
+                var r = runtime.exec(s.guest(), List.of("true"), Duration.ofSeconds(10));
                 if (r.exitCode() == 0) {
                     return;
                 }
@@ -464,7 +462,7 @@ public final class Instances {
 
     /** Polls health through the proxy until it answers ok; fails early when the guest stopped. */
     void awaitHealth(InstanceState s, String path, Duration nativeLimit) throws IOException, InterruptedException {
-        Duration limit = nativeLimit.multipliedBy(runtime(s.runtime()).slowdown(s));
+        Duration limit = nativeLimit.multipliedBy(runtime(s.runtime()).slowdown(s.guest()));
         long deadline = System.nanoTime() + limit.toNanos();
         String last = "not checked";
         while (System.nanoTime() < deadline) {

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hearth.core.json.Json;
 import dev.hearth.sandbox.ExecResult;
+import dev.hearth.sandbox.GuestDriver;
+import dev.hearth.sandbox.GuestWorkload;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.image.OpenClawImage;
 import java.nio.charset.StandardCharsets;
@@ -51,19 +53,20 @@ public final class OpenClawProvisioner implements Provisioner {
     }
 
     @Override
-    public void provision(GuestRuntime runtime, InstanceState state, InstanceSecrets secrets, StepProgress progress)
+    public void provision(GuestDriver runtime, InstanceState state, InstanceSecrets secrets, StepProgress progress)
             throws SandboxException, InterruptedException, ProvisioningException {
         progress.detail("write " + CONFIG_DIR + "/.env (mode 600): " + secrets.environment().keySet());
-        runtime.writeFile(state, CONFIG_DIR, ".env", dotenv(secrets.environment()), 0600, OpenClawImage.USER_ID);
+        runtime.writeFile(state.guest(), CONFIG_DIR, ".env", dotenv(secrets.environment()), 0600,
+                OpenClawImage.USER_ID);
         boolean browser = !state.skipBrowserInstall()
-                && runtime.exec(state, List.of("test", "-x", BROWSER), Duration.ofSeconds(30)).exitCode() == 0;
+                && runtime.exec(state.guest(), List.of("test", "-x", BROWSER), Duration.ofSeconds(30)).exitCode() == 0;
         progress.detail("openclaw config set --batch-json (" + settings(state, browser).size() + " settings)");
         run(runtime, state, List.of("openclaw", "config", "set", "--batch-json",
-                settings(state, browser).toString()), CONFIG_LIMIT.multipliedBy(runtime.slowdown(state)),
+                settings(state, browser).toString()), CONFIG_LIMIT.multipliedBy(runtime.slowdown(state.guest())),
                 "openclaw config set");
         progress.detail("openclaw doctor --fix");
-        Duration doctorLimit = DOCTOR_LIMIT.multipliedBy(runtime.slowdown(state));
-        ExecResult doctor = runtime.exec(state, List.of("openclaw", "doctor", "--fix", "--non-interactive"),
+        Duration doctorLimit = DOCTOR_LIMIT.multipliedBy(runtime.slowdown(state.guest()));
+        ExecResult doctor = runtime.exec(state.guest(), List.of("openclaw", "doctor", "--fix", "--non-interactive"),
                 doctorLimit);
         if (doctor.exitCode() < 0) {
             throw new ProvisioningException("openclaw doctor --fix did not finish within " + doctorLimit.toSeconds()
@@ -127,9 +130,9 @@ public final class OpenClawProvisioner implements Provisioner {
         return output.length() > 2000 ? "..." + output.substring(output.length() - 2000) : output;
     }
 
-    private static void run(GuestRuntime runtime, InstanceState state, List<String> command, Duration limit,
+    private static void run(GuestDriver runtime, InstanceState state, List<String> command, Duration limit,
             String what) throws SandboxException, InterruptedException, ProvisioningException {
-        ExecResult r = runtime.exec(state, command, limit);
+        ExecResult r = runtime.exec(state.guest(), command, limit);
         if (r.exitCode() != 0) {
             String tail = tail(r);
             throw new ProvisioningException(what + (r.exitCode() < 0 ? " did not finish within " + limit.toSeconds()

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.agent.instances;
 
+import dev.hearth.sandbox.GuestDriver;
+import dev.hearth.sandbox.GuestWorkload;
 import dev.hearth.sandbox.SandboxException;
 import java.io.IOException;
 
@@ -21,7 +23,7 @@ public interface Provisioner {
      *
      * @throws ProvisioningException naming the command that failed and its output (secrets never in it)
      */
-    void provision(GuestRuntime runtime, InstanceState state, InstanceSecrets secrets, StepProgress progress)
+    void provision(GuestDriver runtime, InstanceState state, InstanceSecrets secrets, StepProgress progress)
             throws SandboxException, InterruptedException, IOException;
 
     /** Provisioning failed inside the guest. */

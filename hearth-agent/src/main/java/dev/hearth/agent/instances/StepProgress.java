@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.agent.instances;
 
-import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.BuildProgress;
 import java.time.Duration;
 
 /**

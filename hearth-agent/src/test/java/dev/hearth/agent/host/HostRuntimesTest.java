@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hearth.core.InvalidInputException;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.DockerFixture;
 import dev.hearth.sandbox.EngineUnavailableException;
 import dev.hearth.sandbox.PoolSettings;
 import dev.hearth.sandbox.SandboxDriver;
 import dev.hearth.sandbox.WarmPoolDriver;
-import dev.hearth.sandbox.image.BuildProgress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;

@@ -81,7 +81,7 @@ class CoordinatorInstancesTest {
         agent.close();
         coordinator.close();
         for (InstanceState s : fx.instances.store().all()) {
-            fx.docker.remove(s);
+            fx.docker.remove(s.guest());
         }
         supervisor.close();
     }
@@ -144,7 +144,7 @@ class CoordinatorInstancesTest {
         await("the inventory shows it running again", Duration.ofSeconds(10),
                 () -> instance(id).map(i -> i.get("state").asText().equals("running")).orElse(false));
 
-        fx.docker.kill(fx.instances.store().read(id).orElseThrow());
+        fx.docker.kill(fx.instances.store().read(id).orElseThrow().guest());
         await("the inventory shows the supervisor's restart", Duration.ofSeconds(30),
                 () -> instance(id).map(i -> i.get("restarts").asInt() == 1 && i.get("state").asText().equals("running")
                         && i.path("lastExit").asText().contains("signal 9")).orElse(false));

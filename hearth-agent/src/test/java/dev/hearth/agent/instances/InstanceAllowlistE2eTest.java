@@ -46,7 +46,7 @@ class InstanceAllowlistE2eTest {
     void tearDown() throws Exception {
         if (fx != null) {
             for (InstanceState s : fx.instances.store().all()) {
-                fx.docker.remove(s);
+                fx.docker.remove(s.guest());
             }
         }
         if (supervisor != null) {
@@ -116,7 +116,7 @@ class InstanceAllowlistE2eTest {
         }, InstanceCreator.Timeouts.DEFAULT);
         assertThatThrownBy(() -> fx.instances.create(spec(failing, name + ":8080"), StepProgress.silent()))
                 .hasMessageContaining("injected failure");
-        String failedBridge = bridgeOf(fx.docker.containerName(failing));
+        String failedBridge = bridgeOf(fx.docker.guestName(failing));
         InstanceFixture.await("a failed create's rules and DNS server go", Duration.ofSeconds(10),
                 () -> !iptables().contains(failedBridge) && !dnsListening());
         assertThat(fx.docker.leftovers(failing)).isEmpty();
@@ -136,7 +136,7 @@ class InstanceAllowlistE2eTest {
                 "ip=$(nslookup " + name + " | awk '/^Address: / {a=$2} END {print a}')",
                 "echo \"resolved $ip\"", "get $ip 8080",
                 "nslookup not-allowed-" + tag + ".test $gw 2>&1 | grep -o REFUSED | head -n 1 | sed 's/^/other /'");
-        return fx.docker.exec(s, List.of("sh", "-c", script), Duration.ofSeconds(60)).stdout();
+        return fx.docker.exec(s.guest(), List.of("sh", "-c", script), Duration.ofSeconds(60)).stdout();
     }
 
     /** The bridge of a sandbox's own network, as the Docker driver names it. */

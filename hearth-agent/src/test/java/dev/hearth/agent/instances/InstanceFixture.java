@@ -4,7 +4,9 @@ package dev.hearth.agent.instances;
 import dev.hearth.core.instance.InstanceRuntime;
 import dev.hearth.core.instance.InstanceSpec;
 import dev.hearth.sandbox.DockerFixture;
+import dev.hearth.sandbox.docker.DockerGuests;
 import dev.hearth.sandbox.image.BaseImages;
+import dev.hearth.sandbox.image.OpenClawImage;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -21,7 +23,7 @@ final class InstanceFixture {
     InstanceFixture(Path stateRoot) throws Exception {
         this.settings = InstanceSettings.from(Map.of("STATE_ROOT", stateRoot.toString(), "BASE_PORT", "28890"),
                 stateRoot.resolve("home"));
-        this.docker = new DockerGuests(DockerFixture.driver(), settings.stateRoot());
+        this.docker = new DockerGuests(DockerFixture.driver(), settings.stateRoot(), OpenClawImage::buildOwn);
         this.instances = new Instances(settings, Map.of(InstanceRuntime.DOCKER, docker), new StubProvisioner(),
                 InstantSource.system(), BaseImages.BUSYBOX);
         instances.testing(InstanceCreator.Faults.NONE, new InstanceCreator.Timeouts(Duration.ofSeconds(60),

@@ -42,7 +42,7 @@ class InstancesTest {
     @AfterEach
     void tearDown() throws Exception {
         for (InstanceState s : fx.instances.store().all()) {
-            fx.docker.remove(s);
+            fx.docker.remove(s.guest());
         }
         if (supervisor != null) {
             supervisor.close();
@@ -89,7 +89,7 @@ class InstancesTest {
         String token = fx.instances.token(id);
         assertThat(token).matches("[0-9a-f]{64}");
         assertThat(Files.readString(folder.resolve("state.json"))).doesNotContain(token).doesNotContain("ABC-def");
-        ExecResult secrets = fx.docker.exec(s, List.of("sh", "-c", "stat -c '%a %u' /job/secrets.env; cat /job/secrets.env"),
+        ExecResult secrets = fx.docker.exec(s.guest(), List.of("sh", "-c", "stat -c '%a %u' /job/secrets.env; cat /job/secrets.env"),
                 Duration.ofSeconds(10));
         assertThat(secrets.stdout()).startsWith("600 65534").contains("OPENCLAW_GATEWAY_TOKEN=" + token);
 
@@ -164,7 +164,7 @@ class InstancesTest {
     void crashRecovery() throws Exception {
         String id = InstanceFixture.newId();
         InstanceState s = fx.instances.create(InstanceFixture.spec(id), StepProgress.silent());
-        fx.docker.kill(s);
+        fx.docker.kill(s.guest());
         await("the supervisor restarted the guest", Duration.ofSeconds(30),
                 () -> fx.instances.status(id).report().restarts() == 1
                         && fx.instances.status(id).guestState().equals("running"));
@@ -183,7 +183,7 @@ class InstancesTest {
         supervisor.close();
         supervisor = null;
         await("proxy closed with its supervisor", Duration.ofSeconds(10), () -> PortProbe.free(s.hostPort()));
-        fx.docker.stop(s, Duration.ZERO);
+        fx.docker.stop(s.guest(), Duration.ZERO);
         assertThat(fx.instances.status(id).proxy()).isEqualTo("down (no supervisor)");
 
         supervisor = fx.supervise();
@@ -198,7 +198,7 @@ class InstancesTest {
         String id = InstanceFixture.newId();
         InstanceState s = fx.instances.create(InstanceFixture.spec(id), StepProgress.silent());
         // Freeze the service: it answers nothing and ignores SIGTERM until killed.
-        assertThat(fx.docker.exec(s, List.of("sh", "-c", "kill -STOP $(pidof httpd)"), Duration.ofSeconds(10)).exitCode()).isZero();
+        assertThat(fx.docker.exec(s.guest(), List.of("sh", "-c", "kill -STOP $(pidof httpd)"), Duration.ofSeconds(10)).exitCode()).isZero();
         fx.instances.stop(id, StepProgress.silent());
         assertThat(fx.instances.status(id).guestState()).isEqualTo("stopped");
         fx.instances.restart(id, StepProgress.silent());

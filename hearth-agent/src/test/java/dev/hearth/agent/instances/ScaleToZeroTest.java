@@ -4,13 +4,19 @@ package dev.hearth.agent.instances;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hearth.core.instance.InstanceRuntime;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.DockerFixture;
 import dev.hearth.sandbox.ExecResult;
+import dev.hearth.sandbox.GuestDriver;
+import dev.hearth.sandbox.GuestHandle;
+import dev.hearth.sandbox.GuestStatus;
+import dev.hearth.sandbox.GuestWorkload;
 import dev.hearth.sandbox.LogSink;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.TerminalSize;
+import dev.hearth.sandbox.docker.DockerGuests;
 import dev.hearth.sandbox.image.BaseImages;
-import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.image.OpenClawImage;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,7 +55,8 @@ class ScaleToZeroTest {
         Path state = root.resolve("state");
         InstanceSettings settings = InstanceSettings.from(Map.of("STATE_ROOT", state.toString(), "BASE_PORT",
                 "29890"), state.resolve("home"));
-        DockerGuests docker = new DockerGuests(DockerFixture.driver(), settings.stateRoot());
+        DockerGuests docker = new DockerGuests(DockerFixture.driver(), settings.stateRoot(),
+                OpenClawImage::buildOwn);
         StoppingPause runtime = new StoppingPause(docker, state.resolve("paused"));
         Instances instances = new Instances(settings, Map.of(InstanceRuntime.DOCKER, runtime), new StubProvisioner(),
                 InstantSource.system(), BaseImages.BUSYBOX);
@@ -63,7 +70,7 @@ class ScaleToZeroTest {
             assertThat(get(s.hostPort())).contains("\"ok\":true");
             InstanceFixture.await("paused after 2 s without a connection", Duration.ofSeconds(30),
                     () -> instances.store().read(id).orElseThrow().desired() == InstanceState.Desired.PAUSED
-                            && runtime.paused(s));
+                            && runtime.paused(s.guest()));
             InstanceFixture.await("the wake listener up", Duration.ofSeconds(10),
                     () -> instances.store().report(id).proxy().startsWith("waking on"));
 
@@ -87,7 +94,7 @@ class ScaleToZeroTest {
     }
 
     /** Docker with a pause that stops the container and a resume that starts it again (test stand-in). */
-    private static final class StoppingPause implements GuestRuntime {
+    private static final class StoppingPause implements GuestDriver {
         private final DockerGuests docker;
         private final Path marks;
         volatile int resumes;
@@ -103,7 +110,7 @@ class ScaleToZeroTest {
         }
 
         @Override
-        public void pause(InstanceState state, Duration within) throws SandboxException {
+        public void pause(GuestHandle state, Duration within) throws SandboxException {
             docker.stop(state, Duration.ofSeconds(5));
             try {
                 Files.writeString(marks.resolve(state.id()), "");
@@ -113,7 +120,7 @@ class ScaleToZeroTest {
         }
 
         @Override
-        public void resume(InstanceState state) throws SandboxException {
+        public void resume(GuestHandle state) throws SandboxException {
             resumes++;
             docker.start(state);
             try {
@@ -124,7 +131,7 @@ class ScaleToZeroTest {
         }
 
         @Override
-        public boolean paused(InstanceState state) {
+        public boolean paused(GuestHandle state) {
             return Files.exists(marks.resolve(state.id()));
         }
 
@@ -134,62 +141,72 @@ class ScaleToZeroTest {
         }
 
         @Override
-        public void prepare(dev.hearth.core.instance.InstanceSpec spec, InstanceState state, GuestWorkload workload,
+        public void prepare(dev.hearth.core.instance.InstanceSpec spec, GuestHandle state, GuestWorkload workload,
                 BuildProgress progress) throws SandboxException, InterruptedException {
             docker.prepare(spec, state, workload, progress);
         }
 
         @Override
-        public void create(InstanceState state, GuestWorkload workload) throws SandboxException, InterruptedException {
+        public void create(GuestHandle state, GuestWorkload workload) throws SandboxException, InterruptedException {
             docker.create(state, workload);
         }
 
         @Override
-        public void start(InstanceState state) throws SandboxException {
+        public void start(GuestHandle state) throws SandboxException {
             docker.start(state);
         }
 
         @Override
-        public void stop(InstanceState state, Duration grace) throws SandboxException {
+        public void stop(GuestHandle state, Duration grace) throws SandboxException {
             docker.stop(state, grace);
         }
 
         @Override
-        public void kill(InstanceState state) throws SandboxException {
+        public void kill(GuestHandle state) throws SandboxException {
             docker.kill(state);
         }
 
         @Override
-        public void remove(InstanceState state) {
+        public void remove(GuestHandle state) {
             docker.remove(state);
         }
 
         @Override
-        public Optional<GuestStatus> status(InstanceState state) throws SandboxException {
+        public Optional<GuestStatus> status(GuestHandle state) throws SandboxException {
             return docker.status(state);
         }
 
         @Override
-        public ExecResult exec(InstanceState state, List<String> command, Duration timeout)
+        public ExecResult exec(GuestHandle state, List<String> command, Duration timeout)
                 throws SandboxException, InterruptedException {
             return docker.exec(state, command, timeout);
         }
 
         @Override
-        public long attach(InstanceState state, List<String> command, Optional<TerminalSize> tty, InputStream in,
+        public long attach(GuestHandle state, List<String> command, Optional<TerminalSize> tty, InputStream in,
                 OutputStream out, OutputStream err) throws SandboxException, InterruptedException {
             return docker.attach(state, command, tty, in, out, err);
         }
 
         @Override
-        public void writeFile(InstanceState state, String folder, String name, byte[] content, int mode, int uid)
+        public void writeFile(GuestHandle state, String folder, String name, byte[] content, int mode, int uid)
                 throws SandboxException {
             docker.writeFile(state, folder, name, content, mode, uid);
         }
 
         @Override
-        public Closeable logs(InstanceState state, int tail, boolean follow, LogSink sink) throws SandboxException {
+        public Closeable logs(GuestHandle state, int tail, boolean follow, LogSink sink) throws SandboxException {
             return docker.logs(state, tail, follow, sink);
+        }
+
+        @Override
+        public void awaitLogs(Closeable logs) throws InterruptedException {
+            docker.awaitLogs(logs);
+        }
+
+        @Override
+        public String guestName(String id) {
+            return docker.guestName(id);
         }
 
         @Override

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.agent.instances;
 
+import dev.hearth.sandbox.GuestDriver;
+import dev.hearth.sandbox.GuestWorkload;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.image.BaseImages;
 import java.nio.charset.StandardCharsets;
@@ -29,10 +31,11 @@ final class StubProvisioner implements Provisioner {
     }
 
     @Override
-    public void provision(GuestRuntime runtime, InstanceState state, InstanceSecrets secrets, StepProgress progress)
+    public void provision(GuestDriver runtime, InstanceState state, InstanceSecrets secrets, StepProgress progress)
             throws SandboxException, InterruptedException, ProvisioningException {
-        runtime.writeFile(state, "/job", "secrets.env", OpenClawProvisioner.dotenv(secrets.environment()), 0600, 65534);
-        var r = runtime.exec(state, List.of("touch", "/job/ready"), Duration.ofSeconds(30));
+        runtime.writeFile(state.guest(), "/job", "secrets.env", OpenClawProvisioner.dotenv(secrets.environment()),
+                0600, 65534);
+        var r = runtime.exec(state.guest(), List.of("touch", "/job/ready"), Duration.ofSeconds(30));
         if (r.exitCode() != 0) {
             throw new ProvisioningException("touch /job/ready exited " + r.exitCode() + ": "
                     + new String(r.stderr().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8));

@@ -3,8 +3,8 @@ package dev.hearth.cli.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.DockerFixture;
-import dev.hearth.sandbox.image.BuildProgress;
 import dev.hearth.sandbox.image.OpenClawImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

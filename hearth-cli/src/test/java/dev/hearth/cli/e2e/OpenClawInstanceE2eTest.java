@@ -3,7 +3,8 @@ package dev.hearth.cli.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hearth.agent.instances.DockerGuests;
+import dev.hearth.sandbox.BuildProgress;
+import dev.hearth.sandbox.docker.DockerGuests;
 import dev.hearth.agent.instances.InstanceSettings;
 import dev.hearth.agent.instances.InstanceState;
 import dev.hearth.agent.instances.InstanceSupervisor;
@@ -12,7 +13,6 @@ import dev.hearth.cli.HearthCommand;
 import dev.hearth.cli.ProcessLists;
 import dev.hearth.core.instance.InstanceRuntime;
 import dev.hearth.sandbox.DockerFixture;
-import dev.hearth.sandbox.image.BuildProgress;
 import dev.hearth.sandbox.image.OpenClawImage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -117,7 +117,7 @@ class OpenClawInstanceE2eTest {
         String telegram = "123456:e2e-" + UUID.randomUUID();
         env.put("TELEGRAM_BOT_TOKEN", telegram);
         InstanceSettings settings = InstanceSettings.from(env, dir.resolve("home"));
-        DockerGuests docker = new DockerGuests(DockerFixture.driver(), settings.stateRoot());
+        DockerGuests docker = new DockerGuests(DockerFixture.driver(), settings.stateRoot(), OpenClawImage::buildOwn);
         Instances instances = Instances.openClaw(settings, Map.of(InstanceRuntime.DOCKER, docker));
         String id = "oc-" + UUID.randomUUID().toString().substring(0, 8);
         InstanceSupervisor supervisor = InstanceSupervisor.start(instances, InstantSource.system());
@@ -162,7 +162,7 @@ class OpenClawInstanceE2eTest {
             assertThat(list.out()).contains(id).contains("docker   running  listening  ok");
 
             // Crash: the container's main process killed; the supervisor starts it again and health returns.
-            docker.kill(state);
+            docker.kill(state.guest());
             await("the supervisor restarted the killed gateway", Duration.ofMinutes(1),
                     () -> uncheckedRestarts(instances, id) >= 1);
             await("health through the proxy after the crash", Duration.ofMinutes(4), () -> healthy(port));
@@ -190,7 +190,7 @@ class OpenClawInstanceE2eTest {
             assertThat(cli(env, "instance", "list").out()).isEqualTo("no instances\n");
         } finally {
             for (InstanceState s : instances.store().all()) {
-                docker.remove(s);
+                docker.remove(s.guest());
             }
             supervisor.close();
         }

@@ -4,9 +4,9 @@ package dev.hearth.cli.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hearth.cli.HearthCommand;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.DockerFixture;
 import dev.hearth.sandbox.image.BaseImages;
-import dev.hearth.sandbox.image.BuildProgress;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

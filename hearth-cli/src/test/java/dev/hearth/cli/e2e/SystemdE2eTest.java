@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hearth.core.json.Json;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.DockerFixture;
-import dev.hearth.sandbox.image.BuildProgress;
 import dev.hearth.sandbox.image.OpenClawImage;
 import dev.hearth.sandbox.vm.ServiceScope;
 import java.net.http.HttpResponse;

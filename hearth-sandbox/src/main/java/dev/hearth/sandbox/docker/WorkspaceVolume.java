@@ -7,7 +7,7 @@ import com.github.dockerjava.api.model.Volume;
 import dev.hearth.core.units.ByteSize;
 import dev.hearth.sandbox.SandboxSpec;
 import dev.hearth.sandbox.SandboxException;
-import dev.hearth.sandbox.image.HostCommand;
+import dev.hearth.sandbox.host.HostCommand;
 import dev.hearth.sandbox.ProcessIdentity;
 import java.io.IOException;
 import java.io.RandomAccessFile;

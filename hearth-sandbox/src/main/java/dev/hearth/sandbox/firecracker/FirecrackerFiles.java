@@ -2,7 +2,7 @@
 package dev.hearth.sandbox.firecracker;
 
 import dev.hearth.sandbox.SandboxException;
-import dev.hearth.sandbox.image.HostCommand;
+import dev.hearth.sandbox.host.HostCommand;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

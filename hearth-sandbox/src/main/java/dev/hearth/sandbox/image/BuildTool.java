@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.sandbox.image;
 
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.SandboxException;
 import java.io.BufferedReader;
 import java.io.IOException;

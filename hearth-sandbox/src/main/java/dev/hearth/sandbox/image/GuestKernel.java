@@ -2,7 +2,9 @@
 package dev.hearth.sandbox.image;
 
 import dev.hearth.core.InvalidInputException;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.SandboxException;
+import dev.hearth.sandbox.host.HostCommand;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.sandbox.image;
 
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.SandboxException;
+import dev.hearth.sandbox.host.HostCommand;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -2,6 +2,7 @@
 package dev.hearth.sandbox.image;
 
 import dev.hearth.core.InvalidInputException;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.docker.DockerImages;
 import java.io.IOException;
@@ -97,6 +98,22 @@ public final class OpenClawImage {
         } finally {
             BaseImages.deleteQuietly(tar);
         }
+    }
+
+    /**
+     * Builds {@code image} when it is a release of this image ({@code hearth/openclaw:VERSION}, not a customised
+     * {@code hearth/openclaw:c-...}) that {@code images} lack, as {@link #ensure} does; false for any other image.
+     * What an instance's Docker guests are given to build Hearth's own images
+     * ({@code dev.hearth.sandbox.docker.DockerGuests.OwnImages}).
+     */
+    public static boolean buildOwn(DockerImages images, String image, BuildProgress progress)
+            throws SandboxException, InterruptedException {
+        String prefix = REPOSITORY + ":";
+        if (!image.startsWith(prefix) || image.startsWith(prefix + "c-")) {
+            return false;
+        }
+        ensure(images, image.substring(prefix.length()), progress);
+        return true;
     }
 
     /**

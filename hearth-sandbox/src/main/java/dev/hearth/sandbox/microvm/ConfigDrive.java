@@ -5,7 +5,7 @@ import dev.hearth.core.job.JobFile;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.SandboxSpec;
 import dev.hearth.sandbox.image.ContentCache;
-import dev.hearth.sandbox.image.HostCommand;
+import dev.hearth.sandbox.host.HostCommand;
 import dev.hearth.sandbox.vm.VmNic;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -16,7 +16,7 @@ import dev.hearth.sandbox.WarmPoolDriver;
 import dev.hearth.sandbox.image.BaseImages;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.image.GuestImage;
-import dev.hearth.sandbox.image.HostCommand;
+import dev.hearth.sandbox.host.HostCommand;
 import dev.hearth.sandbox.net.GuestAllowlists;
 import dev.hearth.sandbox.net.GuestAllowlists.GuestAllowlist;
 import dev.hearth.sandbox.net.HostNetwork;

@@ -4,7 +4,9 @@ package dev.hearth.sandbox.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.SandboxException;
+import dev.hearth.sandbox.host.HostCommand;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

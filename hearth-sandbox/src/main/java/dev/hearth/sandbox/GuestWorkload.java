@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.hearth.agent.instances;
+package dev.hearth.sandbox;
 
 import java.util.List;
 import java.util.Map;

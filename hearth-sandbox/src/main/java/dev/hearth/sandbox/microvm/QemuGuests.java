@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.hearth.agent.instances;
+package dev.hearth.sandbox.microvm;
 
+import dev.hearth.sandbox.GuestHandle;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.image.ContentCache;
-import dev.hearth.sandbox.microvm.GuestConsole;
 import dev.hearth.sandbox.net.HostNetwork;
 import dev.hearth.sandbox.qemu.DetachedFiles;
 import dev.hearth.sandbox.qemu.QemuVmm;
@@ -50,7 +50,7 @@ public final class QemuGuests extends MicroVmGuests {
     }
 
     @Override
-    protected void launch(InstanceState state, VmConfig config, Path dir)
+    protected void launch(GuestHandle guest, VmConfig config, Path dir)
             throws SandboxException, IOException, InterruptedException {
         Files.writeString(dir.resolve(ACCEL), vmm.accelerator(config.kernel()).kind());
         vmm.launchDetached(config, DetachedFiles.in(dir));
@@ -62,12 +62,12 @@ public final class QemuGuests extends MicroVmGuests {
     }
 
     @Override
-    protected void save(InstanceState state, Path dir, Duration within) throws SandboxException, InterruptedException {
-        vmm.saveDetached(state.id(), DetachedFiles.in(dir), within);
+    protected void save(GuestHandle guest, Path dir, Duration within) throws SandboxException, InterruptedException {
+        vmm.saveDetached(guest.id(), DetachedFiles.in(dir), within);
     }
 
     @Override
-    protected void relaunch(InstanceState state, VmConfig config, Path dir)
+    protected void relaunch(GuestHandle guest, VmConfig config, Path dir)
             throws SandboxException, InterruptedException {
         vmm.resumeDetached(config, DetachedFiles.in(dir));
     }
@@ -83,14 +83,14 @@ public final class QemuGuests extends MicroVmGuests {
     }
 
     @Override
-    protected GuestConsole console(InstanceState state, Path dir) {
+    protected GuestConsole console(GuestHandle guest, Path dir) {
         return GuestConsole.onSocket(DetachedFiles.in(dir).consoleSocket());
     }
 
     @Override
-    public int slowdown(InstanceState state) {
+    public int slowdown(GuestHandle guest) {
         try {
-            return Files.readString(folder(state).resolve(ACCEL)).strip().equals("tcg") ? TCG_SLOWDOWN : 1;
+            return Files.readString(folder(guest).resolve(ACCEL)).strip().equals("tcg") ? TCG_SLOWDOWN : 1;
         } catch (IOException e) {
             return 1;
         }

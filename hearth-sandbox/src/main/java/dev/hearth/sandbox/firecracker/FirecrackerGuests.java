@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.hearth.agent.instances;
+package dev.hearth.sandbox.firecracker;
 
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.instance.InstanceSpec;
+import dev.hearth.sandbox.GuestHandle;
 import dev.hearth.sandbox.SandboxException;
-import dev.hearth.sandbox.firecracker.FirecrackerFiles;
-import dev.hearth.sandbox.firecracker.FirecrackerVmm;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.microvm.GuestConsole;
+import dev.hearth.sandbox.microvm.MicroVmGuests;
 import dev.hearth.sandbox.net.HostNetwork;
 import dev.hearth.sandbox.vm.VmConfig;
 import java.nio.file.Path;
@@ -65,7 +65,7 @@ public final class FirecrackerGuests extends MicroVmGuests {
     }
 
     @Override
-    protected void launch(InstanceState state, VmConfig config, Path dir)
+    protected void launch(GuestHandle guest, VmConfig config, Path dir)
             throws SandboxException, InterruptedException {
         vmm.launchDetached(config, FirecrackerFiles.in(dir));
     }
@@ -81,8 +81,8 @@ public final class FirecrackerGuests extends MicroVmGuests {
     }
 
     @Override
-    protected GuestConsole console(InstanceState state, Path dir) {
+    protected GuestConsole console(GuestHandle guest, Path dir) {
         FirecrackerFiles files = FirecrackerFiles.in(dir);
-        return GuestConsole.onFifo(files.consoleInput(), files.consoleLog(), () -> pid(state).isPresent());
+        return GuestConsole.onFifo(files.consoleInput(), files.consoleLog(), () -> pid(guest).isPresent());
     }
 }

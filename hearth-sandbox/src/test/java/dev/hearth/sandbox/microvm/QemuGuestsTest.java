@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.hearth.agent.instances;
+package dev.hearth.sandbox.microvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.instance.InstanceSpec;
+import dev.hearth.sandbox.GuestHandle;
+import dev.hearth.sandbox.GuestStatus;
+import dev.hearth.sandbox.GuestWorkload;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.net.HostNetwork;
 import dev.hearth.sandbox.net.NetworkConfig;
@@ -15,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,10 +35,8 @@ class QemuGuestsTest {
                 new ContentCache(dir.resolve("images")), dir.resolve("vm"));
     }
 
-    private static InstanceState state(String id) {
-        return new InstanceState(id, dev.hearth.core.instance.InstanceRuntime.QEMU, 18891, "172.16.0.2", "hearth-" + id,
-                "hearth/openclaw:2026.9.6", "m", List.of(), List.of(), 2, 2048, "4G", true, false,
-                InstanceState.Desired.RUNNING, Instant.EPOCH, List.of());
+    private static GuestHandle guest(String id) {
+        return new GuestHandle(id, "hearth-" + id, Optional.of("172.16.0.2"), 2, 2048, "4G", List.of());
     }
 
     @Test
@@ -70,7 +72,7 @@ class QemuGuestsTest {
     @DisplayName("tidy rotates a console log past the cap: the boot's offset moves to 0 (its start time kept) and "
             + "that the boot was up is kept; a log under the cap is left alone")
     void consoleRotation() throws Exception {
-        InstanceState s = state("rot");
+        GuestHandle s = guest("rot");
         Path vm = Files.createDirectories(dir.resolve("vm/rot"));
         Path log = vm.resolve("console.log");
         Files.writeString(log, "old boot\n\001HR 0 up\n" + "k".repeat(1000) + "\n");
@@ -104,7 +106,7 @@ class QemuGuestsTest {
             Files.writeString(root.resolve(p), "#!/bin/sh\n");
         }
         Path image = dir.resolve(name + ".ext4");
-        dev.hearth.sandbox.image.HostCommand.run(List.of("mkfs.ext4", "-q", "-d", root.toString(), image.toString(),
+        dev.hearth.sandbox.host.HostCommand.run(List.of("mkfs.ext4", "-q", "-d", root.toString(), image.toString(),
                 "8M"), java.time.Duration.ofMinutes(1));
         return image;
     }
@@ -115,7 +117,7 @@ class QemuGuestsTest {
         GuestWorkload w = new GuestWorkload("python:3.12", List.of("true"), "1000:1000", 1000, Map.of(), 18789,
                 "/health");
         InstanceSpec spec = InstanceSpec.builder().id("a").telegramToken("1:a").runtime("qemu").build();
-        assertThatThrownBy(() -> guests().prepare(spec, state("a"), w, dev.hearth.sandbox.image.BuildProgress.silent()))
+        assertThatThrownBy(() -> guests().prepare(spec, guest("a"), w, dev.hearth.sandbox.BuildProgress.silent()))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("--openclaw-image");
         assertThat(dir.resolve("vm")).doesNotExist();
     }
@@ -124,20 +126,20 @@ class QemuGuestsTest {
     @DisplayName("no folder is no guest; a folder whose pid file names a process that is not its QEMU is not running")
     void statusFromFolder() throws Exception {
         QemuGuests g = guests();
-        assertThat(g.status(state("a"))).isEmpty();
+        assertThat(g.status(guest("a"))).isEmpty();
         Path folder = Files.createDirectories(dir.resolve("vm/a"));
-        assertThat(g.status(state("a")).orElseThrow().running()).isFalse();
-        assertThat(g.status(state("a")).orElseThrow().lastExit()).as("never started").isEmpty();
+        assertThat(g.status(guest("a")).orElseThrow().running()).isFalse();
+        assertThat(g.status(guest("a")).orElseThrow().lastExit()).as("never started").isEmpty();
         // This JVM's own pid: alive, but its command line does not name the VM's socket.
         Files.writeString(folder.resolve("qemu.pid"), Long.toString(ProcessHandle.current().pid()));
         Files.writeString(folder.resolve("boot.offset"), "0");
         Files.write(folder.resolve("console.log"), "\001HR 0 up\n\001HX 0 3 0\n".getBytes());
-        assertThat(g.pid(state("a"))).isEmpty();
-        GuestStatus s = g.status(state("a")).orElseThrow();
+        assertThat(g.pid(guest("a"))).isEmpty();
+        GuestStatus s = g.status(guest("a")).orElseThrow();
         assertThat(s.running()).isFalse();
         assertThat(s.lastExit()).contains("exit 3");
         assertThat(g.leftovers("a")).containsExactly("folder " + folder);
-        g.remove(state("a"));
+        g.remove(guest("a"));
         assertThat(folder).doesNotExist();
         assertThat(g.leftovers("a")).isEmpty();
     }
@@ -148,25 +150,24 @@ class QemuGuestsTest {
     void pauseAndResumeStates() throws Exception {
         QemuGuests g = guests();
         Path folder = Files.createDirectories(dir.resolve("vm").resolve("a"));
-        assertThatThrownBy(() -> g.pause(state("a"), java.time.Duration.ofSeconds(5)))
+        assertThatThrownBy(() -> g.pause(guest("a"), java.time.Duration.ofSeconds(5)))
                 .isInstanceOf(dev.hearth.sandbox.SandboxException.class)
                 .hasMessageContaining("instance a is not running").hasMessageContaining("start it first");
-        assertThatThrownBy(() -> g.resume(state("a"))).isInstanceOf(dev.hearth.sandbox.SandboxException.class)
+        assertThatThrownBy(() -> g.resume(guest("a"))).isInstanceOf(dev.hearth.sandbox.SandboxException.class)
                 .hasMessageContaining("instance a is not paused");
-        assertThat(g.paused(state("a"))).isFalse();
+        assertThat(g.paused(guest("a"))).isFalse();
         Files.writeString(folder.resolve(MicroVmGuests.PAUSED), "");
         Files.write(folder.resolve("vmstate.qcow2"), new byte[16]);
-        assertThat(g.paused(state("a"))).isTrue();
-        GuestStatus s = g.status(state("a")).orElseThrow();
+        assertThat(g.paused(guest("a"))).isTrue();
+        GuestStatus s = g.status(guest("a")).orElseThrow();
         assertThat(s.running()).isFalse();
-        assertThat(s.lastExit()).hasValueSatisfying(e -> assertThat(e).startsWith("paused"));
-        assertThat(new InstanceView(state("a"), java.util.Optional.of(s), java.util.Optional.empty(), SupervisorReport.none(), false)
-                .guestState()).isEqualTo("paused");
-        assertThatThrownBy(() -> g.pause(state("a"), java.time.Duration.ofSeconds(5)))
+        assertThat(s.lastExit()).as("the agent's InstanceView reads 'paused' from this")
+                .hasValueSatisfying(e -> assertThat(e).startsWith("paused"));
+        assertThatThrownBy(() -> g.pause(guest("a"), java.time.Duration.ofSeconds(5)))
                 .hasMessageContaining("paused already");
-        g.stop(state("a"), java.time.Duration.ofSeconds(5));
-        assertThat(g.paused(state("a"))).as("a stopped guest boots afresh: its saved state is discarded").isFalse();
-        g.remove(state("a"));
+        g.stop(guest("a"), java.time.Duration.ofSeconds(5));
+        assertThat(g.paused(guest("a"))).as("a stopped guest boots afresh: its saved state is discarded").isFalse();
+        g.remove(guest("a"));
         assertThat(folder).doesNotExist();
     }
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.hearth.sandbox.image;
+package dev.hearth.sandbox;
 
 /** Receives the steps of a long image build, to show them to a person. Called from the building thread. */
 public interface BuildProgress {

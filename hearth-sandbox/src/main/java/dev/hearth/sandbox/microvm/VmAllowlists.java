@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.hearth.agent.instances;
+package dev.hearth.sandbox.microvm;
 
+import dev.hearth.sandbox.GuestHandle;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.net.AllowlistDns;
 import dev.hearth.sandbox.net.GuestFence;
@@ -57,15 +58,15 @@ final class VmAllowlists {
     }
 
     /**
-     * Writes the pin and chains of the guest of {@code state} (it has an allowlist) before its VM starts, its DNS
+     * Writes the pin and chains of {@code guest} (it has an allowlist) before its VM starts, its DNS
      * redirected to the supervisor's port; rules in place are replaced in one step.
      *
      * @throws SandboxException naming the command that failed or the port file that could not be written
      */
-    void fence(InstanceState state, VmNic nic) throws SandboxException {
-        if (!state.allow().isEmpty()) {
+    void fence(GuestHandle guest, VmNic nic) throws SandboxException {
+        if (!guest.allow().isEmpty()) {
             int port = port(); // before the lock: serve takes this object's monitor, then the lock
-            locked(() -> GuestFence.refresh(network, nic, state.egressAllow(), port));
+            locked(() -> GuestFence.refresh(network, nic, guest.allow(), port));
         }
     }
 
@@ -104,26 +105,26 @@ final class VmAllowlists {
     }
 
     /**
-     * Serves the DNS of the guest of {@code state} from this process, writing its rules again with this server's
+     * Serves the DNS of {@code guest} from this process, writing its rules again with this server's
      * port first; empty when it has no allowlist. Closing what is returned stops answering the guest and leaves its
      * rules; the server itself closes with the last guest it answers.
      *
      * @throws SandboxException when the server cannot be bound or the rules cannot be written
      */
-    synchronized Optional<AutoCloseable> serve(InstanceState state, VmNic nic) throws SandboxException {
-        if (state.allow().isEmpty()) {
+    synchronized Optional<AutoCloseable> serve(GuestHandle guest, VmNic nic) throws SandboxException {
+        if (guest.allow().isEmpty()) {
             return Optional.empty();
         }
         AllowlistDns dns = server(nic.gateway());
         GuestFence fence;
         try {
-            fence = locked(() -> GuestFence.refresh(network, nic, state.egressAllow(), dns.port()));
+            fence = locked(() -> GuestFence.refresh(network, nic, guest.allow(), dns.port()));
         } catch (SandboxException e) {
             release();
             throw e;
         }
         String source = nic.guestAddress();
-        dns.admit(source, AllowlistDns.Tenant.of(state.egressAllow(), fence.fence()));
+        dns.admit(source, AllowlistDns.Tenant.of(guest.allow(), fence.fence()));
         served.add(source);
         return Optional.of(() -> dismiss(source));
     }

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.hearth.agent.instances;
+package dev.hearth.sandbox;
 
 import java.time.Instant;
 import java.util.Optional;
 
 /**
- * What the runtime says of an instance's guest now.
+ * What a {@link GuestDriver} says of a guest now.
  *
  * @param running whether it runs
  * @param lastExit the reason it last stopped ("exit 0", "killed by signal 9 (exit 137)"), empty if it never did

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.hearth.sandbox.image;
+package dev.hearth.sandbox.host;
 
 import dev.hearth.sandbox.SandboxException;
 import java.io.BufferedReader;
@@ -18,6 +18,10 @@ import java.util.function.Consumer;
  * Runs one host tool (mkfs.ext4, make, resize2fs) to its end, its output merged and handed on line by line, and
  * turns a failure into a {@link SandboxException} that names the command and carries the last lines it printed.
  * Stateless and thread-safe.
+ *
+ * <p>In a package of its own, below every driver package and the image builders, so neither needs the other for
+ * it and the sandbox module's packages stay free of cycles ({@code ArchitectureTest}). Host networking runs its
+ * commands itself ({@code dev.hearth.sandbox.net}).
  */
 public final class HostCommand {
 

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.hearth.agent.instances;
+package dev.hearth.sandbox.microvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.hearth.core.instance.InstanceRuntime;
+import dev.hearth.core.job.EgressAllow;
+import dev.hearth.sandbox.GuestHandle;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.net.HostNetwork;
@@ -20,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -79,7 +81,7 @@ class VmAllowlistsTest {
         QemuGuests guests = new QemuGuests(new QemuVmm(Path.of("/bin/false"), Map.of()), net,
                 new ContentCache(dir.resolve("img")), vmRoot);
         VmAllowlists allowlists = new VmAllowlists(net, vmRoot);
-        InstanceState state = state("fenced", List.of("198.51.100.2:8080"));
+        GuestHandle state = state("fenced", List.of("198.51.100.2:8080"));
         VmNic tap = net.attachAt(state.id(), "172.16.0.10");
 
         // a stand-in guest with the instance's address and MAC on a port of its own ("hga") on the bridge
@@ -122,7 +124,7 @@ class VmAllowlistsTest {
         // the real TAP's rules as start writes them, twice (a restart): one jump each, the same port
         Path folder = Files.createDirectories(vmRoot.resolve(state.id()));
         Files.writeString(folder.resolve(MicroVmGuests.DISK), "stand-in disk");
-        Files.writeString(folder.resolve(dev.hearth.sandbox.microvm.ConfigDrive.FILE), "stand-in config drive");
+        Files.writeString(folder.resolve(ConfigDrive.FILE), "stand-in config drive");
         Path kernel = Files.writeString(dir.resolve("stand-in-kernel"), "stand-in kernel");
         Files.writeString(folder.resolve("boot.properties"), "kernel=" + kernel + "\n");
         for (int i = 0; i < 2; i++) {
@@ -148,7 +150,7 @@ class VmAllowlistsTest {
 
         // an instance without --allow: nothing written, no port chosen
         Path otherRoot = dir.resolve("vm-open");
-        InstanceState open = state("open", List.of());
+        GuestHandle open = state("open", List.of());
         VmNic openNic = net.attachAt(open.id(), "172.16.0.11");
         new VmAllowlists(net, otherRoot).fence(open, openNic);
         assertThat(otherRoot.resolve(VmAllowlists.PORT_FILE)).doesNotExist();
@@ -162,10 +164,9 @@ class VmAllowlistsTest {
         return ns.run("iptables-save") + ns.run("ebtables-save");
     }
 
-    private static InstanceState state(String id, List<String> allow) {
-        return new InstanceState(id, InstanceRuntime.QEMU, 18891, "172.16.0.10", "hearth-" + id,
-                "hearth/openclaw:2026.9.6", "m", List.of(), List.of(), 1, 1024, "4G", true, false,
-                InstanceState.Desired.RUNNING, Instant.EPOCH, allow);
+    private static GuestHandle state(String id, List<String> allow) {
+        return new GuestHandle(id, "hearth-" + id, Optional.of("172.16.0.10"), 1, 1024, "4G",
+                allow.stream().map(a -> EgressAllow.parse("allow", a)).toList());
     }
 
     private void serve(String namespace, int port, String marker) throws Exception {

@@ -1,26 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.hearth.agent.instances;
+package dev.hearth.sandbox.microvm;
 
 import dev.hearth.core.InvalidInputException;
 import dev.hearth.core.instance.InstanceSpec;
 import dev.hearth.core.job.NetworkMode;
 import dev.hearth.core.units.ByteSize;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.ExecResult;
+import dev.hearth.sandbox.GuestDriver;
+import dev.hearth.sandbox.GuestHandle;
+import dev.hearth.sandbox.GuestStatus;
+import dev.hearth.sandbox.GuestWorkload;
 import dev.hearth.sandbox.LogSink;
 import dev.hearth.sandbox.SandboxException;
 import dev.hearth.sandbox.SandboxSpec;
 import dev.hearth.sandbox.TerminalSize;
 import dev.hearth.sandbox.image.BaseImages;
-import dev.hearth.sandbox.image.BuildProgress;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.image.GuestImages;
-import dev.hearth.sandbox.image.HostCommand;
+import dev.hearth.sandbox.host.HostCommand;
 import dev.hearth.sandbox.image.OpenClawImage;
 import dev.hearth.sandbox.image.OpenClawVmImage;
-import dev.hearth.sandbox.microvm.ConfigDrive;
-import dev.hearth.sandbox.microvm.ConsoleLog;
-import dev.hearth.sandbox.microvm.GuestConsole;
-import dev.hearth.sandbox.microvm.MicroVmDriver;
 import dev.hearth.sandbox.net.HostNetwork;
 import dev.hearth.sandbox.vm.VmConfig;
 import dev.hearth.sandbox.vm.VmDrive;
@@ -57,10 +57,11 @@ import org.slf4j.LoggerFactory;
  * root ({@link OpenClawVmImage}) grown to {@code --disk-size}, a config drive saying what to run, and a NIC on
  * Hearth's bridge ({@link HostNetwork}) at the address the instance's allocator chose. The guest init runs the
  * workload's main command; its exit ends the VM (as a container's main process does), which the supervisor
- * restarts. {@link QemuGuests} and {@link FirecrackerGuests} say how their VMM is launched and found again.
+ * restarts. {@link QemuGuests} (here, beside QEMU's job driver {@link MicroVmDriver}) and
+ * {@code firecracker.FirecrackerGuests} say how their VMM is launched and found again.
  * Thread-safe.
  */
-public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuGuests, FirecrackerGuests {
+public abstract class MicroVmGuests implements GuestDriver {
 
     private static final Logger log = LoggerFactory.getLogger(MicroVmGuests.class);
 
@@ -89,7 +90,7 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
     }
 
     /** Boots the guest described by {@code config}, detached, with its files in {@code dir}; returns at once. */
-    protected abstract void launch(InstanceState state, VmConfig config, Path dir)
+    protected abstract void launch(GuestHandle guest, VmConfig config, Path dir)
             throws SandboxException, IOException, InterruptedException;
 
     /** The VMM's pid file in {@code dir}. */
@@ -99,7 +100,7 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
     protected abstract Path marker(Path dir);
 
     /** The guest's serial console (Hearth's guest channel) of the VM in {@code dir}. */
-    protected abstract GuestConsole console(InstanceState state, Path dir);
+    protected abstract GuestConsole console(GuestHandle guest, Path dir);
 
     /** What the VMM's process is called in messages ("QEMU", "firecracker"). */
     protected abstract String processName();
@@ -155,12 +156,12 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
     }
 
     /** The VM's folder, FC_ROOT/ID. */
-    protected Path folder(InstanceState s) {
-        return vmRoot.resolve(s.id());
+    protected Path folder(GuestHandle guest) {
+        return vmRoot.resolve(guest.id());
     }
 
     @Override
-    public void prepare(InstanceSpec spec, InstanceState state, GuestWorkload workload, BuildProgress progress)
+    public void prepare(InstanceSpec spec, GuestHandle guest, GuestWorkload workload, BuildProgress progress)
             throws SandboxException, InterruptedException {
         String prefix = OpenClawImage.REPOSITORY + ":";
         if (!workload.image().startsWith(prefix) || workload.image().startsWith(prefix + "c-")) {
@@ -168,7 +169,7 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
                     + ":VERSION on the " + name() + " runtime (its guest root is built from npm by 'hearth image "
                     + "build-openclaw --vm'); other images run on the docker runtime");
         }
-        long diskBytes = diskBytes(state);
+        long diskBytes = diskBytes(guest);
         Optional<Path> own = spec.baseKernel().map(MicroVmGuests::hostPath);
         progress.detail(own.map(k -> "guest kernel " + k + " (--base-kernel)").orElse("guest kernel"));
         Path kernel = own.isPresent() ? own.get() : new GuestImages(cache).ensure(progress).kernel();
@@ -176,16 +177,16 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
         progress.detail(ownRoot.map(r -> "guest root " + r + " (--base-rootfs)").orElse("guest root"));
         Path rootfs = ownRoot.isPresent() ? ownRoot.get()
                 : OpenClawVmImage.ensure(cache, workload.image().substring(prefix.length()), progress);
-        Path dir = folder(state);
+        Path dir = folder(guest);
         try {
             long rootfsBytes = Files.size(rootfs);
             if (diskBytes < rootfsBytes) {
-                throw new InvalidInputException("--disk-size", state.diskSize(), "at least the guest root's "
+                throw new InvalidInputException("--disk-size", guest.diskSize(), "at least the guest root's "
                         + (rootfsBytes >> 20) + " MiB");
             }
             Files.createDirectories(vmRoot);
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            progress.detail("disk: copy " + (rootfsBytes >> 20) + " MiB root, grow to " + state.diskSize());
+            progress.detail("disk: copy " + (rootfsBytes >> 20) + " MiB root, grow to " + guest.diskSize());
             Path disk = dir.resolve(DISK);
             HostCommand.run(List.of("cp", "--sparse=always", rootfs.toString(),
                     disk.toString()), Duration.ofMinutes(10));
@@ -203,49 +204,51 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
             boot.setProperty("kernel", kernel.toString());
             spec.baseInitrd().ifPresent(i -> boot.setProperty("initrd", hostPath(i).toString()));
             try (OutputStream out = Files.newOutputStream(dir.resolve(BOOT))) {
-                boot.store(out, "how instance " + state.id() + " boots");
+                boot.store(out, "how instance " + guest.id() + " boots");
             }
         } catch (IOException e) {
-            throw new SandboxException("cannot prepare the disk of instance " + state.id() + " in " + dir + ": "
+            throw new SandboxException("cannot prepare the disk of instance " + guest.id() + " in " + dir + ": "
                     + e.getMessage(), e);
         }
     }
 
-    private static long diskBytes(InstanceState state) {
-        return ByteSize.parse("--disk-size", state.diskSize()).bytes();
+    private static long diskBytes(GuestHandle guest) {
+        return ByteSize.parse("--disk-size", guest.diskSize()).bytes();
     }
 
     @Override
-    public void create(InstanceState state, GuestWorkload workload) throws SandboxException, InterruptedException {
-        Path dir = folder(state);
-        VmNic nic = network.find(state.id()).isPresent() ? network.find(state.id()).get()
-                : network.attachAt(state.id(), state.guestIp());
+    public void create(GuestHandle guest, GuestWorkload workload) throws SandboxException, InterruptedException {
+        Path dir = folder(guest);
+        VmNic nic = network.find(guest.id()).isPresent() ? network.find(guest.id()).get()
+                : network.attachAt(guest.id(), guest.address().orElseThrow(() -> new SandboxException("instance "
+                        + guest.id() + " has no address on bridge " + network.config().bridgeName()
+                        + "; a microVM guest's address comes from its caller's allocator")));
         Map<String, String> env = new java.util.LinkedHashMap<>(workload.env());
         env.putIfAbsent("PATH", "/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        SandboxSpec spec = SandboxSpec.builder(BaseImages.BUSYBOX, workload.command()).name(state.guestName())
+        SandboxSpec spec = SandboxSpec.builder(BaseImages.BUSYBOX, workload.command()).name(guest.name())
                 .user(workload.user()).network(NetworkMode.NAT).readOnlyRoot(false).env(env).build();
-        long memory = (long) state.memoryMib() << 20;
+        long memory = (long) guest.memoryMib() << 20;
         ConfigDrive.write(dir, spec, new ConfigDrive.Settings(workload.user(), PIDS, memory - memory / 8, "max 100000",
-                256L << 20, false, state.id(), Optional.of(nic)));
+                256L << 20, false, guest.id(), Optional.of(nic)));
     }
 
     @Override
-    public void start(InstanceState state) throws SandboxException {
-        if (pid(state).isPresent()) {
+    public void start(GuestHandle guest) throws SandboxException {
+        if (pid(guest).isPresent()) {
             return;
         }
-        if (paused(state)) {
-            resume(state); // a paused guest goes on where it was rather than booting afresh
+        if (paused(guest)) {
+            resume(guest); // a paused guest goes on where it was rather than booting afresh
             return;
         }
-        boot(state, false);
+        boot(guest, false);
     }
 
     /** Boots the guest afresh, or, when {@code resume}, starts it again from its saved state. */
-    private void boot(InstanceState state, boolean resume) throws SandboxException {
-        Path dir = folder(state);
+    private void boot(GuestHandle guest, boolean resume) throws SandboxException {
+        Path dir = folder(guest);
         if (!Files.isRegularFile(dir.resolve(DISK))) {
-            throw new SandboxException("instance " + state.id() + " has no guest disk in " + dir
+            throw new SandboxException("instance " + guest.id() + " has no guest disk in " + dir
                     + "; destroy it and create it again");
         }
         try {
@@ -253,17 +256,17 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
             try (InputStream in = Files.newInputStream(dir.resolve(BOOT))) {
                 boot.load(in);
             }
-            VmNic nic = network.find(state.id()).orElseThrow(() -> new SandboxException("instance " + state.id()
+            VmNic nic = network.find(guest.id()).orElseThrow(() -> new SandboxException("instance " + guest.id()
                     + " has no NIC on bridge " + network.config().bridgeName() + "; destroy it and create it again"));
-            VmConfig config = new VmConfig(state.id(), state.vcpus(), state.memoryMib(),
+            VmConfig config = new VmConfig(guest.id(), guest.vcpus(), guest.memoryMib(),
                     Path.of(boot.getProperty("kernel")), Optional.ofNullable(boot.getProperty("initrd")).map(Path::of),
                     MicroVmDriver.bootArgs(name()),
                     List.of(new VmDrive("rootfs", dir.resolve(DISK), true, false),
                             new VmDrive("config", dir.resolve(ConfigDrive.FILE), false, true)), Optional.of(nic), dir);
-            allowlists.fence(state, nic); // before the VM runs, so it never runs open
+            allowlists.fence(guest, nic); // before the VM runs, so it never runs open
             if (resume) {
                 // the same boot goes on: its offset and ready frame in the console log still hold
-                relaunch(state, config, dir);
+                relaunch(guest, config, dir);
                 Files.deleteIfExists(dir.resolve(PAUSED));
                 return;
             }
@@ -272,78 +275,78 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
             long offset = Files.exists(consoleLog) ? Files.size(consoleLog) : 0;
             Files.deleteIfExists(dir.resolve(BOOT_READY));
             Files.writeString(dir.resolve("boot.offset"), Long.toString(offset));
-            launch(state, config, dir);
+            launch(guest, config, dir);
         } catch (IOException e) {
-            throw new SandboxException("cannot start instance " + state.id() + ": " + e.getMessage(), e);
+            throw new SandboxException("cannot start instance " + guest.id() + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SandboxException("interrupted while starting instance " + state.id(), e);
+            throw new SandboxException("interrupted while starting instance " + guest.id(), e);
         }
     }
 
     /**
-     * Saves the running guest of {@code state} to disk and ends its VMM, so its memory is freed; {@link #resume} goes
+     * Saves the running guest to disk and ends its VMM, so its memory is freed; {@link #resume} goes
      * on from there. The VM's NIC, disk and allowlist rules stay, so the guest comes back with the same address.
      *
      * @throws SandboxException when the guest does not run, or this VMM cannot save it (the guest then runs on)
      */
     @Override
-    public void pause(InstanceState state, Duration within) throws SandboxException, InterruptedException {
-        if (pid(state).isEmpty()) {
-            throw new SandboxException("instance " + state.id() + " is not running, so there is nothing to pause"
-                    + (paused(state) ? " (it is paused already)" : "; start it first"));
+    public void pause(GuestHandle guest, Duration within) throws SandboxException, InterruptedException {
+        if (pid(guest).isEmpty()) {
+            throw new SandboxException("instance " + guest.id() + " is not running, so there is nothing to pause"
+                    + (paused(guest) ? " (it is paused already)" : "; start it first"));
         }
-        Path dir = folder(state);
-        save(state, dir, within);
+        Path dir = folder(guest);
+        save(guest, dir, within);
         try {
             Files.writeString(dir.resolve(PAUSED), "", StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new SandboxException("the guest of instance " + state.id() + " was saved, but its pause marker "
+            throw new SandboxException("the guest of instance " + guest.id() + " was saved, but its pause marker "
                     + dir.resolve(PAUSED) + " could not be written: " + e.getMessage(), e);
         }
     }
 
-    /** Starts the paused guest of {@code state} again from its saved state; a running one is left as it is. */
+    /** Starts the paused guest again from its saved state; a running one is left as it is. */
     @Override
-    public void resume(InstanceState state) throws SandboxException {
-        if (pid(state).isPresent()) {
+    public void resume(GuestHandle guest) throws SandboxException {
+        if (pid(guest).isPresent()) {
             return;
         }
-        if (!paused(state)) {
-            throw new SandboxException("instance " + state.id() + " is not paused (no saved state in "
-                    + folder(state) + "); start it instead");
+        if (!paused(guest)) {
+            throw new SandboxException("instance " + guest.id() + " is not paused (no saved state in "
+                    + folder(guest) + "); start it instead");
         }
-        boot(state, true);
+        boot(guest, true);
     }
 
     @Override
-    public boolean paused(InstanceState state) {
-        return Files.exists(folder(state).resolve(PAUSED)) && pid(state).isEmpty();
+    public boolean paused(GuestHandle guest) {
+        return Files.exists(folder(guest).resolve(PAUSED)) && pid(guest).isEmpty();
     }
 
     /**
      * Saves the running VM in {@code dir} and ends its VMM, waiting up to {@code within}. This VMM cannot by
      * default: it refuses, naming the runtime that can.
      */
-    protected void save(InstanceState state, Path dir, Duration within) throws SandboxException, InterruptedException {
-        throw new SandboxException("the " + name() + " runtime cannot pause instance " + state.id()
+    protected void save(GuestHandle guest, Path dir, Duration within) throws SandboxException, InterruptedException {
+        throw new SandboxException("the " + name() + " runtime cannot pause instance " + guest.id()
                 + " to disk; pausing is for instances on the qemu runtime");
     }
 
     /** Starts the VM saved in {@code dir} again with {@code config}, detached; returns once it runs. */
-    protected void relaunch(InstanceState state, VmConfig config, Path dir)
+    protected void relaunch(GuestHandle guest, VmConfig config, Path dir)
             throws SandboxException, IOException, InterruptedException {
-        throw new SandboxException("the " + name() + " runtime cannot resume instance " + state.id());
+        throw new SandboxException("the " + name() + " runtime cannot resume instance " + guest.id());
     }
 
-    /** The pid of this instance's VMM while it runs: its pid file's process, whose command line names the folder. */
-    Optional<Long> pid(InstanceState state) {
-        Path pidFile = pidFile(folder(state));
+    /** The pid of this guest's VMM while it runs: its pid file's process, whose command line names the folder. */
+    public Optional<Long> pid(GuestHandle guest) {
+        Path pidFile = pidFile(folder(guest));
         try {
             long pid = Long.parseLong(Files.readString(pidFile).strip());
             byte[] cmdline = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
             String args = new String(cmdline, StandardCharsets.UTF_8).replace('\0', ' ');
-            return args.contains(marker(folder(state)).toString()) ? Optional.of(pid) : Optional.empty();
+            return args.contains(marker(folder(guest)).toString()) ? Optional.of(pid) : Optional.empty();
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }
@@ -354,35 +357,35 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
      * discarded: a stopped guest boots afresh at its next start.
      */
     @Override
-    public void stop(InstanceState state, Duration grace) throws SandboxException {
+    public void stop(GuestHandle guest, Duration grace) throws SandboxException {
         try {
-            halt(state, grace);
-            if (pid(state).isEmpty()) {
-                discardSavedState(state);
+            halt(guest, grace);
+            if (pid(guest).isEmpty()) {
+                discardSavedState(guest);
             }
         } finally {
-            if (!state.allow().isEmpty() && pid(state).isEmpty()) {
-                network.find(state.id()).ifPresent(allowlists::unfence);
+            if (!guest.allow().isEmpty() && pid(guest).isEmpty()) {
+                network.find(guest.id()).ifPresent(allowlists::unfence);
             }
         }
     }
 
-    private void discardSavedState(InstanceState state) throws SandboxException {
+    private void discardSavedState(GuestHandle guest) throws SandboxException {
         try {
-            Files.deleteIfExists(folder(state).resolve(PAUSED));
+            Files.deleteIfExists(folder(guest).resolve(PAUSED));
         } catch (IOException e) {
-            throw new SandboxException("cannot discard the saved state of instance " + state.id() + ": "
+            throw new SandboxException("cannot discard the saved state of instance " + guest.id() + ": "
                     + e.getMessage(), e);
         }
     }
 
-    private void halt(InstanceState state, Duration grace) throws SandboxException {
-        Optional<Long> pid = pid(state);
+    private void halt(GuestHandle guest, Duration grace) throws SandboxException {
+        Optional<Long> pid = pid(guest);
         if (pid.isEmpty()) {
             return;
         }
         try {
-            console(state, folder(state)).terminate();
+            console(guest, folder(guest)).terminate();
         } catch (SandboxException e) {
             // the guest does not answer: the kill below stops it
         } catch (InterruptedException e) {
@@ -394,16 +397,16 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
                 handle.get().onExit().get(grace.toMillis(), TimeUnit.MILLISECONDS);
             }
         } catch (TimeoutException | ExecutionException e) {
-            kill(state);
+            kill(guest);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            kill(state);
+            kill(guest);
         }
     }
 
     @Override
-    public void kill(InstanceState state) throws SandboxException {
-        Optional<Long> pid = pid(state);
+    public void kill(GuestHandle guest) throws SandboxException {
+        Optional<Long> pid = pid(guest);
         if (pid.isEmpty()) {
             return;
         }
@@ -417,50 +420,50 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
                 // reported by the pid check below
             }
         });
-        if (pid(state).isPresent()) {
-            throw new SandboxException(processName() + " of instance " + state.id() + " (pid " + pid.get()
+        if (pid(guest).isPresent()) {
+            throw new SandboxException(processName() + " of instance " + guest.id() + " (pid " + pid.get()
                     + ") did not die");
         }
     }
 
     @Override
-    public void remove(InstanceState state) {
+    public void remove(GuestHandle guest) {
         try {
-            kill(state);
+            kill(guest);
         } catch (SandboxException e) {
             log.error("{}", e.getMessage());
         }
         try {
-            network.find(state.id()).ifPresent(nic -> {
-                if (!state.allow().isEmpty()) {
+            network.find(guest.id()).ifPresent(nic -> {
+                if (!guest.allow().isEmpty()) {
                     allowlists.unfence(nic); // with the TAP: a create that failed half-way leaves nothing either
                 }
                 network.detach(nic);
             });
         } catch (SandboxException e) {
-            log.error("cannot detach instance {}: {}", state.id(),
+            log.error("cannot detach instance {}: {}", guest.id(),
                     e.getMessage());
         }
         try {
-            if (Files.exists(folder(state))) {
-                ContentCache.deleteTree(folder(state));
+            if (Files.exists(folder(guest))) {
+                ContentCache.deleteTree(folder(guest));
             }
         } catch (IOException e) {
-            log.error("cannot remove {}: {}", folder(state),
+            log.error("cannot remove {}: {}", folder(guest),
                     e.getMessage());
         }
     }
 
     /** Serves the guest's DNS from this process (the supervisor), writing its rules again with this server's port. */
     @Override
-    public Optional<AutoCloseable> serveDns(InstanceState state) throws SandboxException {
-        if (state.allow().isEmpty()) {
+    public Optional<AutoCloseable> serveDns(GuestHandle guest) throws SandboxException {
+        if (guest.allow().isEmpty()) {
             return Optional.empty();
         }
-        VmNic nic = network.find(state.id()).orElseThrow(() -> new SandboxException("instance " + state.id()
+        VmNic nic = network.find(guest.id()).orElseThrow(() -> new SandboxException("instance " + guest.id()
                 + " has no NIC on bridge " + network.config().bridgeName() + " yet; its DNS is served once create "
                 + "attached one (if it stays so, destroy it and create it again)"));
-        return allowlists.serve(state, nic);
+        return allowlists.serve(guest, nic);
     }
 
     /**
@@ -468,8 +471,8 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
      * offset moves to the new log's start, and whether that boot was already up is kept in {@code boot.ready}.
      */
     @Override
-    public void tidy(InstanceState state) throws SandboxException {
-        Path dir = folder(state);
+    public void tidy(GuestHandle guest) throws SandboxException {
+        Path dir = folder(guest);
         ConsoleLog log = new ConsoleLog(consoleLog(dir));
         try {
             if (!Files.isRegularFile(consoleLog(dir)) || Files.size(consoleLog(dir)) <= CONSOLE_LOG_MAX_BYTES) {
@@ -489,19 +492,19 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
                 }
             }
         } catch (IOException | NumberFormatException e) {
-            throw new SandboxException("cannot rotate the console log of instance " + state.id() + ": "
+            throw new SandboxException("cannot rotate the console log of instance " + guest.id() + ": "
                     + e.getMessage(), e);
         }
     }
 
     @Override
-    public Optional<GuestStatus> status(InstanceState state) throws SandboxException {
-        Path dir = folder(state);
+    public Optional<GuestStatus> status(GuestHandle guest) throws SandboxException {
+        Path dir = folder(guest);
         if (!Files.isDirectory(dir)) {
             return Optional.empty();
         }
         Path consoleLog = consoleLog(dir);
-        boolean running = pid(state).isPresent();
+        boolean running = pid(guest).isPresent();
         Optional<Instant> started = modified(dir.resolve("boot.offset"));
         Optional<Instant> finished = running || started.isEmpty() ? Optional.empty()
                 : modified(consoleLog).or(() -> started);
@@ -514,7 +517,7 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
                     .orElse("the VM ended without the guest reporting an exit (killed or crashed)"));
         }
         return Optional.of(new GuestStatus(running, lastExit, started, finished,
-                running ? Optional.ofNullable(state.guestIp()) : Optional.empty()));
+                running ? guest.address() : Optional.empty()));
     }
 
     private static Optional<Instant> modified(Path p) {
@@ -526,30 +529,30 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
     }
 
     @Override
-    public ExecResult exec(InstanceState state, List<String> command, Duration timeout)
+    public ExecResult exec(GuestHandle guest, List<String> command, Duration timeout)
             throws SandboxException, InterruptedException {
-        if (!awaitReady(state, timeout)) {
-            return new ExecResult(-1, "", "the guest of " + state.id() + " was not up within " + timeout.toSeconds()
+        if (!awaitReady(guest, timeout)) {
+            return new ExecResult(-1, "", "the guest of " + guest.id() + " was not up within " + timeout.toSeconds()
                     + " s");
         }
-        return console(state, folder(state)).exec(command, timeout);
+        return console(guest, folder(guest)).exec(command, timeout);
     }
 
     /** Waits until the guest init of the current boot has said it is up (its ready frame in the console log). */
-    private boolean awaitReady(InstanceState state, Duration timeout) throws SandboxException, InterruptedException {
+    private boolean awaitReady(GuestHandle guest, Duration timeout) throws SandboxException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long offset;
         try {
-            offset = Long.parseLong(Files.readString(folder(state).resolve("boot.offset")).strip());
+            offset = Long.parseLong(Files.readString(folder(guest).resolve("boot.offset")).strip());
         } catch (IOException | NumberFormatException e) {
-            throw new SandboxException("instance " + state.id() + " was never started");
+            throw new SandboxException("instance " + guest.id() + " was never started");
         }
-        ConsoleLog log = new ConsoleLog(consoleLog(folder(state)));
+        ConsoleLog log = new ConsoleLog(consoleLog(folder(guest)));
         while (true) {
-            if (pid(state).isEmpty()) {
-                throw new SandboxException("the guest of instance " + state.id() + " is not running");
+            if (pid(guest).isEmpty()) {
+                throw new SandboxException("the guest of instance " + guest.id() + " is not running");
             }
-            if (Files.exists(folder(state).resolve(BOOT_READY)) || log.readySince(offset)) {
+            if (Files.exists(folder(guest).resolve(BOOT_READY)) || log.readySince(offset)) {
                 return true;
             }
             if (System.nanoTime() > deadline) {
@@ -564,10 +567,10 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
      * terminal of its own in the guest ({@link GuestConsole#session}), of {@code tty}'s size (24 by 80 without).
      */
     @Override
-    public long attach(InstanceState state, List<String> command, Optional<TerminalSize> tty, InputStream in,
+    public long attach(GuestHandle guest, List<String> command, Optional<TerminalSize> tty, InputStream in,
             OutputStream out, OutputStream err) throws SandboxException, InterruptedException {
         if (!command.isEmpty() && tty.isEmpty()) {
-            ExecResult r = exec(state, command, Duration.ofHours(1));
+            ExecResult r = exec(guest, command, Duration.ofHours(1));
             try {
                 out.write(r.stdout().getBytes(StandardCharsets.UTF_8));
                 err.write(r.stderr().getBytes(StandardCharsets.UTF_8));
@@ -578,23 +581,23 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
             }
             return r.exitCode();
         }
-        if (!awaitReady(state, Duration.ofMinutes(2))) {
-            throw new SandboxException("the guest of " + state.id() + " was not up within 2 minutes");
+        if (!awaitReady(guest, Duration.ofMinutes(2))) {
+            throw new SandboxException("the guest of " + guest.id() + " was not up within 2 minutes");
         }
         StringBuilder script = new StringBuilder();
         command.forEach(a -> script.append(script.isEmpty() ? "exec " : " ").append(ConfigDrive.quote(a)));
         TerminalSize size = tty.orElse(TerminalSize.DEFAULT);
-        return console(state, folder(state)).session(script.toString(), size.rows(), size.cols(), in, out);
+        return console(guest, folder(guest)).session(script.toString(), size.rows(), size.cols(), in, out);
     }
 
     @Override
-    public void writeFile(InstanceState state, String folder, String name, byte[] content, int mode, int uid)
+    public void writeFile(GuestHandle guest, String folder, String name, byte[] content, int mode, int uid)
             throws SandboxException {
         try {
-            if (!awaitReady(state, WRITE_LIMIT)) {
-                throw new SandboxException("the guest of " + state.id() + " was not up within " + WRITE_LIMIT);
+            if (!awaitReady(guest, WRITE_LIMIT)) {
+                throw new SandboxException("the guest of " + guest.id() + " was not up within " + WRITE_LIMIT);
             }
-            console(state, folder(state)).writeFile(folder + "/" + name, content, mode, uid,
+            console(guest, folder(guest)).writeFile(folder + "/" + name, content, mode, uid,
                     WRITE_LIMIT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -603,8 +606,8 @@ public abstract sealed class MicroVmGuests implements GuestRuntime permits QemuG
     }
 
     @Override
-    public Closeable logs(InstanceState state, int tail, boolean follow, LogSink sink) throws SandboxException {
-        return new ConsoleLog(consoleLog(folder(state))).stream(tail, follow, sink);
+    public Closeable logs(GuestHandle guest, int tail, boolean follow, LogSink sink) throws SandboxException {
+        return new ConsoleLog(consoleLog(folder(guest))).stream(tail, follow, sink);
     }
 
     @Override

@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.hearth.agent.instances;
+package dev.hearth.sandbox.firecracker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hearth.core.InvalidInputException;
-import dev.hearth.core.instance.InstanceRuntime;
 import dev.hearth.core.instance.InstanceSpec;
 import dev.hearth.sandbox.ExecResult;
-import dev.hearth.sandbox.firecracker.FirecrackerFiles;
-import dev.hearth.sandbox.firecracker.FirecrackerSettings;
-import dev.hearth.sandbox.firecracker.FirecrackerVmm;
+import dev.hearth.sandbox.GuestHandle;
+import dev.hearth.sandbox.GuestStatus;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.net.HostNetwork;
 import dev.hearth.sandbox.net.NetworkConfig;
@@ -19,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -70,10 +67,8 @@ class FirecrackerGuestsTest {
                 new ContentCache(dir.resolve("images")), dir.resolve("vm"));
     }
 
-    private static InstanceState state(String id) {
-        return new InstanceState(id, InstanceRuntime.FIRECRACKER, 18891, "172.16.0.2", "hearth-" + id,
-                "hearth/openclaw:2026.9.6", "m", List.of(), List.of(), 2, 2048, "4G", true, false,
-                InstanceState.Desired.RUNNING, Instant.EPOCH, List.of());
+    private static GuestHandle guest(String id) {
+        return new GuestHandle(id, "hearth-" + id, Optional.of("172.16.0.2"), 2, 2048, "4G", List.of());
     }
 
     /** Starts the stand-in VM for {@code id} as launchDetached would leave firecracker. */
@@ -110,7 +105,7 @@ class FirecrackerGuestsTest {
     @DisplayName("a running VM: found by pid file and API socket, exec and files through the FIFO, logs, a polite stop")
     void runningGuest() throws Exception {
         FirecrackerGuests g = guests("firecracker");
-        InstanceState s = state("fc1");
+        GuestHandle s = guest("fc1");
         FirecrackerFiles files = boot("fc1", "polite");
 
         assertThat(g.pid(s)).contains(guest.pid());
@@ -147,7 +142,7 @@ class FirecrackerGuestsTest {
     @DisplayName("a guest that ignores the stop is killed after the grace; a pid file naming another process is no VM")
     void deafGuestAndForeignPid() throws Exception {
         FirecrackerGuests g = guests("firecracker");
-        InstanceState s = state("fc2");
+        GuestHandle s = guest("fc2");
         FirecrackerFiles files = boot("fc2", "deaf");
         g.stop(s, Duration.ofSeconds(1));
         assertThat(guest.waitFor(10, TimeUnit.SECONDS)).isTrue();
