@@ -6,7 +6,7 @@ import static dev.hearth.cli.QemuInstanceE2eTest.environment;
 import static dev.hearth.cli.QemuInstanceE2eTest.log;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hearth.sandbox.image.BuildProgress;
+import dev.hearth.sandbox.BuildProgress;
 import dev.hearth.sandbox.image.ContentCache;
 import dev.hearth.sandbox.image.GuestImages;
 import dev.hearth.sandbox.image.OpenClawImage;
