@@ -31,7 +31,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.support.ui.ExpectedConditions;
 
 /**
  * The dashboard's whole story with real parts only: a real coordinator, a real {@link NodeAgent} running its job in
@@ -118,8 +117,7 @@ class DashboardRealAgentE2eTest {
         doc.sendKeys("{\"command\":[\"sh\",\"-c\",\"echo hello from a real node; sleep 1\"],"
                 + "\"cpus\":\"0.25\",\"memory\":\"64m\"}");
         page.driver().findElement(By.id("submit-job")).click();
-        page.wait(30).until(ExpectedConditions.presenceOfElementLocated(By.id("job-id")));
-        jobId = page.driver().findElement(By.id("job-id")).getText();
+        jobId = page.read(By.id("job-id")); // the job page re-renders while the job runs
         page.script("window.hearthNotReloaded = true");
         page.text(By.id("job-state"), "completed");
         page.text(By.id("verdict-outcome"), "passed");
