@@ -38,7 +38,7 @@ public final class LiveServers {
             server.waitFor();
         });
         String target = ip.equals("0.0.0.0") ? "127.0.0.1" : ip;
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos(); // python starts slowly on a busy host
         while (true) {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress(target, port), 500);
