@@ -112,8 +112,8 @@ public final class NodeInstancesApi implements HttpService {
             JsonResponses.error(res, 409, "node_elsewhere", "node " + record.id() + " (" + record.hostname()
                     + ") is connected to another coordinator on this database, not this one; a create carries the "
                     + "instance's secrets, which never enter the database, so send it to the coordinator the node is "
-                    + "connected to (one of its agent's --coordinator list; the agent logs which). Start, stop, "
-                    + "restart, pause, resume, destroy and logs work through any coordinator");
+                    + "connected to (one of its agent's --coordinator list; the agent's /healthz names it). Start, "
+                    + "stop, restart, pause, resume, destroy and logs work through any coordinator");
             return;
         }
         NodeSession node = target.get().session();

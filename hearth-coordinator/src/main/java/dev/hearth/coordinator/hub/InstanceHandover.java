@@ -159,8 +159,8 @@ public final class InstanceHandover implements AutoCloseable {
                 try {
                     commands.finish(r.id(), result);
                 } catch (RuntimeException e) {
-                    log.warn("writing the answer to instance command {} back failed (its sender's deadline ends it): {}",
-                            r.id(), e.toString());
+                    log.warn("writing the answer to instance command {} back failed (its sender's deadline ends "
+                            + "it): {}", r.id(), e.toString());
                 }
             });
         }
