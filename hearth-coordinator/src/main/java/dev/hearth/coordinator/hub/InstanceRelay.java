@@ -127,12 +127,18 @@ public final class InstanceRelay {
      * the coordinator the node is connected to and completes it with the answer.
      */
     InstanceRequest elsewhere(String nodeId, String instanceId, String action, String owner) {
-        return open(UUID.randomUUID().toString(), nodeId, instanceId, action, owner, false);
+        return open(UUID.randomUUID().toString(), nodeId, instanceId, action, owner, false, true);
     }
 
     private InstanceRequest open(String id, String nodeId, String instanceId, String action, String owner,
             boolean claimed) {
-        InstanceRequest r = new InstanceRequest(id, nodeId, instanceId, action, clock.instant(), owner, claimed);
+        return open(id, nodeId, instanceId, action, owner, claimed, false);
+    }
+
+    private InstanceRequest open(String id, String nodeId, String instanceId, String action, String owner,
+            boolean claimed, boolean handedOver) {
+        InstanceRequest r = new InstanceRequest(id, nodeId, instanceId, action, clock.instant(), owner, claimed,
+                handedOver);
         synchronized (requests) {
             requests.put(r.id(), r);
         }
@@ -196,7 +202,9 @@ public final class InstanceRelay {
     void disconnected(String nodeId) {
         java.util.List<InstanceRequest> open;
         synchronized (requests) {
-            open = requests.values().stream().filter(r -> r.nodeId().equals(nodeId) && r.done().isEmpty()).toList();
+            // a request handed to another coordinator is not this connection's: its answer comes through the database
+            open = requests.values().stream().filter(r -> r.nodeId().equals(nodeId) && r.done().isEmpty()
+                    && !r.handedOver()).toList();
         }
         for (InstanceRequest r : open) {
             r.finish(InstanceResult.failed(r.id(), r.instanceId(), NODE_DISCONNECTED, null, "node " + nodeId
@@ -205,6 +213,6 @@ public final class InstanceRelay {
     }
 
     private Optional<InstanceRequest> mine(String nodeId, String requestId) {
-        return request(requestId == null ? "" : requestId).filter(r -> r.nodeId().equals(nodeId));
+        return request(requestId == null ? "" : requestId).filter(r -> r.nodeId().equals(nodeId) && !r.handedOver());
     }
 }
