@@ -47,6 +47,11 @@ import org.junit.jupiter.api.io.TempDir;
 @DisplayName("Results are judged on their callers' threads and committed in groups, each caller answered after the commit")
 class ResultCommitsTest {
 
+    /** A stored spec as the API writes it. */
+    private static final String SPEC = "{\"spec\":{\"image\":\"hearth/busybox\",\"command\":[\"true\"],"
+            + "\"memory\":\"512m\",\"cpus\":\"1.5\",\"timeoutSeconds\":60},\"estimatedSeconds\":1,\"gpuCount\":0,"
+            + "\"minVramMib\":0}";
+
     @TempDir
     Path dir;
     private final InstantSource clock = InstantSource.system();
@@ -103,7 +108,7 @@ class ResultCommitsTest {
         Instant now = clock.instant();
         store.upsertNode(new NodeRecord(nodeId, "key-" + nodeId, nodeId + ".example", "linux", "amd64", 8, 16L << 30,
                 List.of("docker"), List.of(), "0.1.0", "1.0", NodeState.ONLINE, now, now));
-        store.submitJob(jobId, "{\"command\":[\"true\"]}", 0, 0);
+        store.submitJob(jobId, SPEC, 0, 1);
         store.grantLease(jobId, nodeId);
     }
 
@@ -201,7 +206,7 @@ class ResultCommitsTest {
     @DisplayName("a copy of a k-of-n job goes step by step: its pay depends on the other copies")
     void copyNotTaken() throws Exception {
         leased("j0", "n1");
-        store.submitRedundantJob("k", "{\"command\":[\"true\"]}", 0, 0, dev.hearth.coordinator.store.HoldRequest.FREE,
+        store.submitRedundantJob("k", SPEC, 0, 0, dev.hearth.coordinator.store.HoldRequest.FREE,
                 new Redundancy(3, 2));
         store.grantLease(JobRecord.copyId("k", 1), "n1");
 
