@@ -264,7 +264,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 new JobDetailsApi(store));
         Apis apis = new Apis(new JobsApi(store, hub, wake,
                 new JobLogsApi(store, jobLogs, clock, config.jobLogs().followMax()), ledger.rates(), jobEnded, store.tenants(),
-                config.idempotencyRetention(), events::jobs),
+                config.idempotencyRetention(), events::submitted),
                 new NodesApi(store, hub, clock, instances.inventory(), store.tenants(), wake),
                 new TokensApi(store, store.tenants()), new LedgerApi(store, store.tenants()),
                 new CoordinatorApi(key), new NodeInstancesApi(store, hub, instances, handover,

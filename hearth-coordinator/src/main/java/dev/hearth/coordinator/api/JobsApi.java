@@ -89,7 +89,7 @@ public final class JobsApi implements HttpService {
     private final Consumer<String> jobFinal;
     private final Tenants tenants;
     private final IdempotentRequests idempotency;
-    private final Consumer<List<String>> jobsChanged;
+    private final Consumer<List<JobRecord>> jobsSubmitted;
 
     /**
      * The jobs API over the store; submits and cancels wake the scheduler and reach the node.
@@ -99,12 +99,12 @@ public final class JobsApi implements HttpService {
      * @param jobFinal told the id of each job a cancel made final (the ledger returns its hold)
      * @param tenants the clients' quotas
      * @param idempotencyRetention how long a submit's {@code Idempotency-Key} is kept
-     * @param jobsChanged told the ids of the jobs a submit or cancel changed (their webhook events), once per call
+     * @param jobsSubmitted told the jobs a submit queued, as it wrote them (their webhook events), once per call
      */
     public JobsApi(Store store, AgentHub hub, Runnable wakeScheduler, JobLogsApi logs, RateCard rates,
             Consumer<String> jobFinal, Tenants tenants, java.time.Duration idempotencyRetention,
-            Consumer<List<String>> jobsChanged) {
-        this.jobsChanged = jobsChanged;
+            Consumer<List<JobRecord>> jobsSubmitted) {
+        this.jobsSubmitted = jobsSubmitted;
         this.idempotency = new IdempotentRequests(store.idempotencyKeys(), idempotencyRetention);
         this.tenants = tenants;
         this.rates = rates;
@@ -379,8 +379,9 @@ public final class JobsApi implements HttpService {
             }
             views.add(s.redundancy().redundant() ? view(queued.get(i)) : queuedView(queued.get(i), a.hold()));
         }
-        // job.queued before the scheduler may lease them (the events read the jobs' states)
-        jobsChanged.accept(admitted.stream().map(Admitted::id).toList());
+        // job.queued from the records as queued: a pass may already have leased them (the scheduler hears of the
+        // commit through the store's job watch, before this line)
+        jobsSubmitted.accept(queued);
         wakeScheduler.run();
         return Optional.of(views);
     }

@@ -68,6 +68,25 @@ public final class WebhookEvents {
         }
     }
 
+    /**
+     * Jobs {@code submitted} were queued: their {@code job.queued} events from the records as the submit wrote them,
+     * not as the store holds them now (a scheduling pass may have leased them meanwhile, and the lease's own event
+     * would then stand for both). Never throws.
+     */
+    public void submitted(List<JobRecord> submitted) {
+        try {
+            List<Webhooks.Event> events = new ArrayList<>(submitted.size());
+            for (JobRecord j : submitted) {
+                store.ledger().hold(j.id()).map(Hold::accountId).ifPresent(owner -> events.add(jobEvent(j, owner)));
+            }
+            if (store.webhooks().enqueueAll(events) > 0) {
+                wake.run();
+            }
+        } catch (RuntimeException e) {
+            log.error("the webhook events of {} submitted jobs were not written", submitted.size(), e);
+        }
+    }
+
     private Optional<Webhooks.Event> jobEvent(String jobId) {
         Optional<JobRecord> job = store.job(jobId);
         Optional<String> owner = store.ledger().hold(jobId).map(Hold::accountId);
