@@ -134,7 +134,8 @@ public final class ResultCommits implements AutoCloseable {
         if (closed || verifier.paused() || !verifier.onlyCoveredListeners() || !takes(result, job)) {
             return Optional.empty();
         }
-        ResultRecord received = result.withReceivedAt(result.receivedAt().truncatedTo(ChronoUnit.MILLIS));
+        ResultRecord received = new ResultRecord(result.jobId(), result.epoch(), result.nodeId(), result.status(),
+                result.exitCode(), result.resultJson(), result.receivedAt().truncatedTo(ChronoUnit.MILLIS));
         Optional<Verdict> judged = judge(received);
         if (judged.isEmpty()) {
             return Optional.empty();

@@ -43,9 +43,4 @@ public record ResultRecord(String jobId, long epoch, String nodeId, String statu
                     + e.getOriginalMessage(), e);
         }
     }
-
-    /** This result with {@code receivedAt} instead of its own receive time (the rest, stored JSON included, kept). */
-    public ResultRecord withReceivedAt(java.time.Instant at) {
-        return new ResultRecord(jobId, epoch, nodeId, status, exitCode, resultJson, at);
-    }
 }
