@@ -46,7 +46,6 @@ import dev.hearth.coordinator.oracle.Oracle;
 import dev.hearth.coordinator.oracle.OraclePolicy;
 import dev.hearth.coordinator.oracle.OracleSettings;
 import dev.hearth.coordinator.oracle.VerificationQueue;
-import dev.hearth.coordinator.results.ResultCommits;
 import dev.hearth.coordinator.scheduler.SchedulerLoop;
 import dev.hearth.coordinator.store.Cancellation;
 import dev.hearth.coordinator.store.Database;
@@ -77,10 +76,6 @@ import org.slf4j.LoggerFactory;
 public final class CoordinatorServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CoordinatorServer.class);
-    /** The most results accepted in one transaction. */
-    private static final int RESULT_BATCH = 256;
-    /** The most results waiting for their transaction (a connection's lane has at most one waiting). */
-    private static final int RESULTS_WAITING = 16_384;
 
     private final Store store;
     private final SchedulerLoop scheduler;
@@ -93,14 +88,12 @@ public final class CoordinatorServer implements AutoCloseable {
     private final WebhookSender webhooks;
     private final JobLogs jobLogs;
     private final InstanceHandover handover;
-    private final ResultCommits results;
 
     private CoordinatorServer(Store store, SchedulerLoop scheduler, VerificationQueue verifier, WebServer server,
             Optional<PaymentWebhook> webhook, AgentHub hub, EventsApi events, CoordinatorMetrics metrics,
-            WebhookSender webhooks, JobLogs jobLogs, InstanceHandover handover, ResultCommits results) {
+            WebhookSender webhooks, JobLogs jobLogs, InstanceHandover handover) {
         this.jobLogs = jobLogs;
         this.handover = handover;
-        this.results = results;
         this.webhooks = webhooks;
         this.hub = hub;
         this.events = events;
@@ -199,9 +192,8 @@ public final class CoordinatorServer implements AutoCloseable {
         BlobFiles blobFiles = new BlobFiles(config.dataDir().resolve("blobs"));
         BlobRetention blobRetention = new BlobRetention(store.blobs(), blobFiles, clock, blobLimits.retention());
         SchedulerLoop[] loop = new SchedulerLoop[1];
-        Oracle judge = new Oracle(store, oracle.policy());
-        VerificationQueue verifier = new VerificationQueue(store, judge, clock, config.tick(), oracle.startPaused(),
-                oracle.maxAttempts(), oracle.firstRetry());
+        VerificationQueue verifier = new VerificationQueue(store, new Oracle(store, oracle.policy()), clock,
+                config.tick(), oracle.startPaused(), oracle.maxAttempts(), oracle.firstRetry());
         AgentHub[] hubRef = new AgentHub[1];
         CopyJudge[] judgeRef = new CopyJudge[1];
         // A job that ends without a verdict (cancelled, lost out of attempts): a copy's k-of-n job is judged again,
@@ -215,18 +207,13 @@ public final class CoordinatorServer implements AutoCloseable {
         };
         judgeRef[0] = new CopyJudge(store, id -> cancelCopy(store, hubRef[0], id, settlement), settlement::onFinal);
         oracle.listeners().forEach(verifier::addListener);
-        // the work of these four a result's group commit does itself (a copy's result goes step by step)
-        verifier.addCoveredListener(judgeRef[0]); // copies are compared before the ledger settles them
-        verifier.addCoveredListener(settlement); // the ledger pays or refunds on the verdict, never before it
-        verifier.addCoveredListener((jobId, nodeId, verdict) -> events.job(jobId)); // completed or failed now
-        verifier.addCoveredListener((jobId, nodeId, verdict) -> metrics.verdict(verdict));
+        verifier.addListener(judgeRef[0]); // copies are compared before the ledger settles them
+        verifier.addListener(settlement); // the ledger pays or refunds on the verdict, never before it
+        verifier.addListener((jobId, nodeId, verdict) -> events.job(jobId)); // completed or failed now
+        verifier.addListener((jobId, nodeId, verdict) -> metrics.verdict(verdict));
         verifier.onJudged(metrics::verification);
         MessageHandler handler = new MessageHandler(store, () -> loop[0].wake(), metrics, clock,
                 config.maxFrameBytes(), (int) config.heartbeatInterval().toSeconds(), jobLogs, verifier);
-        // results of plain jobs are accepted, judged and settled in group commits
-        ResultCommits results = new ResultCommits(store, judge, verifier, settlement, events, metrics, RESULT_BATCH,
-                RESULTS_WAITING);
-        handler.attach(results);
         AgentHub hub = new AgentHub(handler, config.transport());
         InstanceRelay instances = new InstanceRelay(clock, store.tenants());
         handler.attach(instances);
@@ -289,14 +276,13 @@ public final class CoordinatorServer implements AutoCloseable {
         webhooks.start();
         verifier.start();
         handover.start();
-        results.start();
         log.info("coordinator listening on {}:{} (data {}; oracle: unsigned {}, timing {}, completion {}; {}; "
                 + "settlement webhook {})", config.host(), server.port(), config.dataDir(),
                 oracle.policy().unsigned().name().toLowerCase(java.util.Locale.ROOT), oracle.policy().timing().wireName(),
                 oracle.policy().completion().wireName(), ledger.rates(),
                 ledger.settlementWebhook().map(Object::toString).orElse("none"));
         return new CoordinatorServer(store, loop[0], verifier, server, webhook, hub, dashboard.events(), metrics,
-                webhooks, jobLogs, handover, results);
+                webhooks, jobLogs, handover);
     }
 
     /** How long a claimed instance command handed to another coordinator may wait for its node's answer. */
@@ -409,7 +395,6 @@ public final class CoordinatorServer implements AutoCloseable {
         server.stop();
         handover.close();
         hub.close();
-        results.close(); // after the connections' handling: no result waits for it any more
         webhook.ifPresent(PaymentWebhook::close);
         webhooks.close();
         scheduler.close();

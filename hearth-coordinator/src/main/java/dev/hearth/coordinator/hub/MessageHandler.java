@@ -7,13 +7,11 @@ import dev.hearth.coordinator.store.Check;
 import dev.hearth.coordinator.oracle.Oracle;
 import dev.hearth.coordinator.oracle.VerificationQueue;
 import dev.hearth.coordinator.oracle.Verdict;
-import dev.hearth.coordinator.results.ResultCommits;
 import dev.hearth.coordinator.store.JobRecord;
 import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.Liveness;
 import dev.hearth.coordinator.store.NodeState;
 import dev.hearth.coordinator.store.ResultAcceptance;
-import dev.hearth.coordinator.store.ResultRecord;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.coordinator.store.StoreException;
 import dev.hearth.core.json.Json;
@@ -66,7 +64,6 @@ public final class MessageHandler {
     private volatile InstanceRelay instances;
     private volatile LeaseClaims claims = LeaseClaims.NONE;
     private volatile Heartbeats heartbeats;
-    private volatile ResultCommits commits;
     private volatile java.util.function.Consumer<String> jobChanged = id -> { };
 
     /**
@@ -107,14 +104,6 @@ public final class MessageHandler {
      */
     public void attach(Heartbeats value) {
         heartbeats = value;
-    }
-
-    /**
-     * Where results go to be accepted and decided in group commits; without one each result is written step by step
-     * (its acceptance, then the verification queue's verdict, settlement and events, each a transaction).
-     */
-    public void attach(ResultCommits value) {
-        commits = value;
     }
 
     /** Who is told the id of each job a node started or finished (its {@code job.running}, {@code job.verifying}). */
@@ -383,24 +372,8 @@ public final class MessageHandler {
 
     private void result(NodeSession node, JobResultMessage r, Optional<JobRecord> job, long epoch) {
         String json = Json.mapper().valueToTree(r).toString();
-        String digest = Oracle.receiptDigest(r.signature());
-        ResultAcceptance outcome;
-        Optional<Verdict> verdict = Optional.empty();
-        Optional<ResultCommits.Finished> together = commitTogether(node, r, job, epoch, json, digest);
-        if (together.isPresent()) {
-            outcome = together.get().acceptance();
-            verdict = together.get().verdict();
-            if (outcome instanceof ResultAcceptance.Accepted) {
-                jobLogs.finished(r.id(), epoch); // its events were written with it
-            }
-        } else {
-            outcome = store.acceptResult(r.id(), node.nodeId(), epoch, r.status(), r.exitCode(), json, digest);
-            if (outcome instanceof ResultAcceptance.Accepted) {
-                jobLogs.finished(r.id(), epoch); // its full log is whole: the chunks came before the result
-                jobChanged.accept(r.id()); // verifying
-                verdict = verifier.verifyNow(r.id());
-            }
-        }
+        ResultAcceptance outcome = store.acceptResult(r.id(), node.nodeId(), epoch, r.status(), r.exitCode(), json,
+                Oracle.receiptDigest(r.signature()));
         ErrorCode code = switch (outcome) {
             case ResultAcceptance.Accepted a -> null;
             case ResultAcceptance.StaleEpoch s -> ErrorCode.STALE_LEASE;
@@ -409,10 +382,17 @@ public final class MessageHandler {
             case ResultAcceptance.AlreadyFinal f -> ErrorCode.ALREADY_FINAL;
         };
         String reason = code == null ? null : describe(outcome, r, node.nodeId(), epoch);
-        Optional<Check> failed = verdict.flatMap(Verdict::failure);
-        if (code == null && failed.isPresent()) {
-            code = ErrorCode.VERIFICATION_FAILED;
-            reason = failed.get().name() + ": " + failed.get().detail();
+        Optional<Verdict> verdict = Optional.empty();
+        Optional<Check> failed = Optional.empty();
+        if (code == null) {
+            jobLogs.finished(r.id(), epoch); // its full log is whole: the chunks came before the result
+            jobChanged.accept(r.id()); // verifying
+            verdict = verifier.verifyNow(r.id());
+            failed = verdict.flatMap(Verdict::failure);
+            if (failed.isPresent()) {
+                code = ErrorCode.VERIFICATION_FAILED;
+                reason = failed.get().name() + ": " + failed.get().detail();
+            }
         }
         String verdictName = outcome instanceof ResultAcceptance.Accepted
                 ? verdict.map(v -> v.outcome().name().toLowerCase(Locale.ROOT)).orElse("pending") : null;
@@ -436,26 +416,6 @@ public final class MessageHandler {
         }
         if (outcome instanceof ResultAcceptance.Accepted) {
             wakeScheduler.run(); // after the ack, so a node hears its result settled before the slot is refilled
-        }
-    }
-
-    /**
-     * The result accepted, judged, settled and announced in one transaction with other nodes' results waiting at the
-     * same time; empty when that path does not take it (then it goes step by step).
-     */
-    private Optional<ResultCommits.Finished> commitTogether(NodeSession node, JobResultMessage r,
-            Optional<JobRecord> job, long epoch, String json, String digest) {
-        ResultCommits together = commits;
-        if (together == null) {
-            return Optional.empty();
-        }
-        try {
-            return together.finish(new ResultRecord(r.id(), epoch, node.nodeId(), r.status(), r.exitCode(), json,
-                    clock.instant()), digest, job);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StoreException("commit the result of job " + r.id() + " from node " + node.nodeId()
-                    + " (interrupted while waiting for its batch)", e);
         }
     }
 

@@ -113,34 +113,6 @@ public final class Settlement implements VerdictListener {
         }
     }
 
-    /**
-     * Where a plain job's hold goes on {@code verdict}, as {@link #verdict} would settle it: the verdict's node when
-     * the verdict pays, else empty (a refund). Not for a copy of a k-of-n job, which is paid for agreeing.
-     */
-    public Optional<String> payee(Verdict verdict) {
-        return pays(verdict.outcome()) ? Optional.of(verdict.nodeId()) : Optional.empty();
-    }
-
-    /** Whether releases go into the settlement webhook's outbox. */
-    public boolean notifies() {
-        return notify;
-    }
-
-    /**
-     * Reports a hold the store settled in the transaction that decided its job's verdict (a result's group commit):
-     * logs it, counts it, and wakes the settlement webhook for a queued payment, as a settlement made here would.
-     */
-    public void settledInCommit(String jobId, String nodeId, HoldSettlement done) {
-        try (var fields = fields(jobId, nodeId, done)) {
-            logged(done, jobId, nodeId);
-        }
-    }
-
-    private static LogFields.Scope fields(String jobId, String nodeId, HoldSettlement done) {
-        return LogFields.scope().with(LogFields.JOB, jobId).with(LogFields.NODE, nodeId)
-                .with(LogFields.CLIENT, done instanceof HoldSettlement.Refunded r ? r.hold().accountId() : null);
-    }
-
     private boolean pays(VerdictOutcome outcome) {
         return outcome == VerdictOutcome.PASSED || (outcome == VerdictOutcome.UNSIGNED && payUnsigned);
     }
@@ -156,7 +128,8 @@ public final class Settlement implements VerdictListener {
             throw new IllegalArgumentException("a passing verdict on job " + jobId + " must name the node to pay");
         }
         HoldSettlement done = store.ledger().settle(jobId, passed ? Optional.of(nodeId) : Optional.empty(), notify);
-        try (var fields = fields(jobId, nodeId, done)) {
+        try (var fields = LogFields.scope().with(LogFields.JOB, jobId).with(LogFields.NODE, nodeId)
+                .with(LogFields.CLIENT, done instanceof HoldSettlement.Refunded r ? r.hold().accountId() : null)) {
             logged(done, jobId, nodeId);
         }
         return done;

@@ -175,26 +175,9 @@ public final class Oracle {
                 .filter(o -> o.receivedAt().isBefore(r.receivedAt())
                         || (o.receivedAt().equals(r.receivedAt()) && o.jobId().compareTo(r.jobId()) < 0))
                 .findFirst();
-        return earlier.map(Oracle::replayOf)
+        return earlier.map(o -> Check.fails("replay", "this receipt signature was already presented for job "
+                        + o.jobId() + " (epoch " + o.epoch() + ", node " + o.nodeId() + ") at " + o.receivedAt()))
                 .orElseGet(() -> Check.holds("replay", "the receipt signature was presented for no other result"));
-    }
-
-    /**
-     * {@code verdict} with its {@code replay} check failed because {@code earlier}, another job's result, presented
-     * the same receipt signature first: what the verdict becomes when that result was committed after the verdict
-     * was reached ({@link dev.hearth.coordinator.store.JudgedResult#ifReplayed}). Pure.
-     */
-    public static Verdict replayed(Verdict verdict, ResultRecord earlier) {
-        List<Check> checks = new ArrayList<>(verdict.checks().size());
-        for (Check c : verdict.checks()) {
-            checks.add(c.name().equals("replay") ? replayOf(earlier) : c);
-        }
-        return Verdict.of(verdict.jobId(), verdict.epoch(), verdict.nodeId(), false, checks);
-    }
-
-    private static Check replayOf(ResultRecord o) {
-        return Check.fails("replay", "this receipt signature was already presented for job " + o.jobId() + " (epoch "
-                + o.epoch() + ", node " + o.nodeId() + ") at " + o.receivedAt());
     }
 
     private static Check hashes(JobResultMessage m) {

@@ -2,7 +2,6 @@
 package dev.hearth.coordinator.oracle;
 
 import dev.hearth.coordinator.store.Check;
-import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.VerdictOutcome;
 import dev.hearth.coordinator.store.VerdictRecord;
 import java.util.List;
@@ -45,25 +44,13 @@ public record Verdict(String jobId, long epoch, String nodeId, VerdictOutcome ou
     }
 
     /** The stored form. */
-    public VerdictRecord record() {
+    VerdictRecord record() {
         return new VerdictRecord(jobId, epoch, nodeId, outcome, failure().map(Check::name).orElse(null),
                 failure().map(Check::detail).orElse(null), VerdictRecord.checksJson(checks), null, 0, null);
     }
 
-    /** The state the verdict ends its job in: failed when it failed, else completed. */
-    public JobState finalState() {
-        return outcome == VerdictOutcome.FAILED ? JobState.FAILED : JobState.COMPLETED;
-    }
-
-    /** Why the job ended so, as the job's reason: the failed check and its detail; null when nothing failed. */
-    public String jobReason() {
-        return failure().map(c -> c.name().equals("completion")
-                ? "the job did not complete: " + c.detail()
-                : "result failed verification (" + c.name() + "): " + c.detail()).orElse(null);
-    }
-
     /** A stored verdict read back; empty while it is pending. */
-    public static Optional<Verdict> from(VerdictRecord r) {
+    static Optional<Verdict> from(VerdictRecord r) {
         if (r.outcome() == VerdictOutcome.PENDING) {
             return Optional.empty();
         }

@@ -2,6 +2,7 @@
 package dev.hearth.coordinator.oracle;
 
 import dev.hearth.coordinator.store.Check;
+import dev.hearth.coordinator.store.JobState;
 import dev.hearth.coordinator.store.ResultRecord;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.coordinator.store.VerdictOutcome;
@@ -49,7 +50,6 @@ public final class VerificationQueue implements AutoCloseable {
     private final Condition wake = lock.newCondition();
     private final Thread thread;
     private volatile boolean paused;
-    private volatile boolean onlyCovered = true;
     private volatile boolean closed;
     private volatile Instant lastAnnounceSweep = Instant.MIN;
 
@@ -85,24 +85,6 @@ public final class VerificationQueue implements AutoCloseable {
     /** Adds a listener; add them before {@link #start}, or it misses verdicts announced before. */
     public void addListener(VerdictListener listener) {
         listeners.add(listener);
-        onlyCovered = false;
-    }
-
-    /**
-     * Adds a listener whose work a result's group commit does itself, in the transaction that decides the verdict
-     * (the ledger's settlement, the job's events, counts; {@code ResultCommits}): it hears the verdicts this queue
-     * reaches, and a verdict the group commit reached needs no announcement to it.
-     */
-    public void addCoveredListener(VerdictListener listener) {
-        listeners.add(listener);
-    }
-
-    /**
-     * Whether every listener was added with {@link #addCoveredListener}: only then may a result be decided and
-     * marked announced in one transaction without this queue, since any other listener must hear each verdict.
-     */
-    public boolean onlyCoveredListeners() {
-        return onlyCovered;
     }
 
     /** Starts the queue's thread: it first announces verdicts left unannounced, then judges pending results. */
@@ -113,11 +95,6 @@ public final class VerificationQueue implements AutoCloseable {
     /** Stops judging (results stay pending, in the store); for tests of the durable queue. */
     public void pause() {
         paused = true;
-    }
-
-    /** Whether judging is paused ({@link #pause}): accepted results then wait in the store's queue. */
-    public boolean paused() {
-        return paused;
     }
 
     /** Judges again, and wakes the thread to take up what waited. */
@@ -183,7 +160,7 @@ public final class VerificationQueue implements AutoCloseable {
                             + maxAttempts + "); the last error: " + e.getClass().getSimpleName() + ": "
                             + clip(String.valueOf(e.getMessage())))));
         }
-        if (store.decideVerdict(verdict.record(), verdict.finalState(), verdict.jobReason())) {
+        if (store.decideVerdict(verdict.record(), finalState(verdict), reason(verdict))) {
             log.info("verdict on job {} from node {} (epoch {}): {}{}", verdict.jobId(), verdict.nodeId(),
                     verdict.epoch(), verdict.outcome().name().toLowerCase(java.util.Locale.ROOT),
                     verdict.failure().map(c -> " (" + c.name() + ": " + c.detail() + ")").orElse(""));
@@ -199,6 +176,16 @@ public final class VerificationQueue implements AutoCloseable {
     static Duration retryDelay(Duration first, int attempts) {
         Duration d = first.multipliedBy(1L << Math.min(20, Math.max(0, attempts - 1)));
         return d.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : d;
+    }
+
+    private static JobState finalState(Verdict v) {
+        return v.outcome() == VerdictOutcome.FAILED ? JobState.FAILED : JobState.COMPLETED;
+    }
+
+    private static String reason(Verdict v) {
+        return v.failure().map(c -> c.name().equals("completion")
+                ? "the job did not complete: " + c.detail()
+                : "result failed verification (" + c.name() + "): " + c.detail()).orElse(null);
     }
 
     private void announce(Verdict verdict) {

@@ -383,27 +383,6 @@ public interface Store extends AutoCloseable {
         return acceptResult(jobId, nodeId, epoch, status, exitCode, resultJson, null);
     }
 
-    /**
-     * Accepts and decides a batch of judged results in one transaction: for each in turn, as {@link #acceptResult}
-     * (the lease rules and their refusals unchanged), the job's {@code job.verifying} event, {@link #decideVerdict},
-     * {@link LedgerBook#settle} of its hold to {@link ResultDecision#payTo}, {@link #markAnnounced} and the event of
-     * its final state would, so that one result costs no transaction of its own (a group commit of many agents'
-     * results). Events go to the events table and the webhook outbox as {@link Webhooks#enqueue} writes them, built
-     * by {@code events}.
-     *
-     * <p>A signed result is checked for a replay in the committing transaction: when an earlier result of another job
-     * (committed before, or earlier in this batch) has the same receipt digest, the result's
-     * {@link JudgedResult#ifReplayed} decision is applied instead of its own.
-     *
-     * <p>Each result's writes are kept apart (a savepoint): one that fails is rolled back alone and reported
-     * {@link CommittedResult.Failed}, and the others commit. Should the commit itself fail, none was written and this
-     * throws {@link StoreException}.
-     *
-     * @param notify whether a released hold's payment goes into the settlement webhook's outbox
-     * @return one outcome per result, in the order given
-     */
-    List<CommittedResult> commitResults(List<JudgedResult> results, Webhooks.JobEventFormat events, boolean notify);
-
     /** The accepted result of a job. */
     Optional<ResultRecord> result(String jobId);
 

@@ -50,17 +50,6 @@ public interface Webhooks {
     }
 
     /**
-     * Builds the event of a job's state as it stands, for events the store writes inside a transaction of its own
-     * ({@link Store#commitResults}). Pure: it reads and writes nothing, so the store may call it under its lock.
-     */
-    @FunctionalInterface
-    interface JobEventFormat {
-
-        /** The event of {@code job} as it stands, for {@code owner} (the account the job's price is held from). */
-        Event of(JobRecord job, String owner);
-    }
-
-    /**
      * Writes {@code events} as {@link #enqueue(String, String, String, String, String)} does each, all in one
      * transaction (a scheduling pass's {@code job.leased} events: one write, not one per lease).
      *

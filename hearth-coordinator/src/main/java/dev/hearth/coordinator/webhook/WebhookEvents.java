@@ -93,14 +93,7 @@ public final class WebhookEvents {
         if (job.isEmpty() || owner.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(jobEvent(job.get(), owner.get()));
-    }
-
-    /**
-     * The event of job {@code j} as it stands, for {@code owner}: {@code job.<state>}. Pure (reads nothing), so the
-     * store may build events with it inside its own transaction ({@link Webhooks.JobEventFormat}).
-     */
-    public Webhooks.Event jobEvent(JobRecord j, String owner) {
+        JobRecord j = job.get();
         String state = j.state().name().toLowerCase(Locale.ROOT);
         ObjectNode data = Json.mapper().createObjectNode().put("id", j.id()).put("state", state)
                 .put("attempts", j.attempts()).put("epoch", j.epoch()).put("updatedAt", j.updatedAt().toString());
@@ -110,12 +103,8 @@ public final class WebhookEvents {
         if (j.nodeId() != null) {
             data.put("nodeId", j.nodeId());
         }
-        return event(owner, j.nodeId(), "job." + state, data, j.id() + "/" + state + "/" + j.epoch());
-    }
-
-    /** Events were written to the outbox elsewhere (in a result's group commit): the sender makes a pass. */
-    public void written() {
-        wake.run();
+        return Optional.of(event(owner.get(), j.nodeId(), "job." + state, data,
+                j.id() + "/" + state + "/" + j.epoch()));
     }
 
     /**

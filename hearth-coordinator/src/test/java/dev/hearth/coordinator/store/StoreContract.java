@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 abstract class StoreContract implements TokenContract, NodeContract, JobQueueContract, LeaseContract,
         ResultContract, VerdictContract, CancelContract, DurabilityContract, LedgerContract, RedundancyContract,
-        TenantContract, RetentionContract, BatchContract, InstanceCommandContract, ResultCommitContract {
+        TenantContract, RetentionContract, BatchContract, InstanceCommandContract {
 
     @TempDir
     Path dir;

@@ -2,8 +2,6 @@
 package dev.hearth.coordinator.store.sql;
 
 import dev.hearth.coordinator.store.Cancellation;
-import dev.hearth.coordinator.store.CommittedResult;
-import dev.hearth.coordinator.store.JudgedResult;
 import dev.hearth.coordinator.store.CopyShares;
 import dev.hearth.coordinator.store.HoldRequest;
 import dev.hearth.coordinator.store.IdempotencyKeys;
@@ -495,33 +493,6 @@ final class SqlStore implements Store {
         ResultRecord result = new ResultRecord(jobId, epoch, nodeId, status, exitCode, resultJson, now());
         return changed(jobId, tx.write("accept result of job " + jobId + " from node " + nodeId + " under epoch "
                 + epoch, c -> ResultTable.accept(c, result, receiptDigest)));
-    }
-
-    @Override
-    public List<CommittedResult> commitResults(List<JudgedResult> results, Webhooks.JobEventFormat events,
-            boolean notify) {
-        List<JudgedResult> batch = List.copyOf(results);
-        Objects.requireNonNull(events, "events");
-        if (batch.isEmpty()) {
-            return List.of();
-        }
-        Instant now = now();
-        List<CommittedResult> done = tx.write("commit " + batch.size() + " judged results (the first of job "
-                + batch.getFirst().result().jobId() + ")", c -> {
-                    List<CommittedResult> out = new ArrayList<>(batch.size());
-                    for (JudgedResult r : batch) {
-                        out.add(DecidedResults.commit(c, r, events, notify, now));
-                    }
-                    return out;
-                });
-        List<String> changed = new ArrayList<>();
-        for (CommittedResult r : done) {
-            if (r instanceof CommittedResult.Decided d) {
-                changed.add(d.result().jobId());
-            }
-        }
-        changedAll(changed);
-        return done;
     }
 
     @Override
