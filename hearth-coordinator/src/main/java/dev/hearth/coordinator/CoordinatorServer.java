@@ -31,7 +31,6 @@ import dev.hearth.coordinator.dashboard.DashboardSessions;
 import dev.hearth.coordinator.hub.AgentHub;
 import dev.hearth.coordinator.hub.Heartbeats;
 import dev.hearth.coordinator.hub.ConnectionFrameLimit;
-import dev.hearth.coordinator.hub.InstanceHandover;
 import dev.hearth.coordinator.hub.InstanceRelay;
 import dev.hearth.coordinator.hub.MessageHandler;
 import dev.hearth.coordinator.ledger.CoordinatorKey;
@@ -87,13 +86,11 @@ public final class CoordinatorServer implements AutoCloseable {
     private final CoordinatorMetrics metrics;
     private final WebhookSender webhooks;
     private final JobLogs jobLogs;
-    private final InstanceHandover handover;
 
     private CoordinatorServer(Store store, SchedulerLoop scheduler, VerificationQueue verifier, WebServer server,
             Optional<PaymentWebhook> webhook, AgentHub hub, EventsApi events, CoordinatorMetrics metrics,
-            WebhookSender webhooks, JobLogs jobLogs, InstanceHandover handover) {
+            WebhookSender webhooks, JobLogs jobLogs) {
         this.jobLogs = jobLogs;
-        this.handover = handover;
         this.webhooks = webhooks;
         this.hub = hub;
         this.events = events;
@@ -217,8 +214,6 @@ public final class CoordinatorServer implements AutoCloseable {
         AgentHub hub = new AgentHub(handler, config.transport());
         InstanceRelay instances = new InstanceRelay(clock, store.tenants());
         handler.attach(instances);
-        InstanceHandover handover = new InstanceHandover(store.instanceCommands(), instances, hub::session, clock,
-                handoverPickup(config), HANDOVER_ANSWER);
         hubRef[0] = hub;
         LedgerHooks hooks = new LedgerHooks(new NodePreferences(store, clock, ledger.stakeReferenceMicros(),
                 config.tick().multipliedBy(2)), jobEnded, () -> {
@@ -254,8 +249,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 config.idempotencyRetention(), events::submitted),
                 new NodesApi(store, hub, clock, instances.inventory(), store.tenants(), wake),
                 new TokensApi(store, store.tenants()), new LedgerApi(store, store.tenants()),
-                new CoordinatorApi(key), new NodeInstancesApi(store, hub, instances, handover,
-                        config.idempotencyRetention(), events), new InstancesApi(instances, hub, store.tenants()),
+                new CoordinatorApi(key), new NodeInstancesApi(store, hub, instances, config.idempotencyRetention(), events), new InstancesApi(instances, hub, store.tenants()),
                 new TenantsApi(store.tenants()), new NodeRemovalApi(store, store.tenants(), hub, wake),
                 new WebhooksApi(store.webhooks(), targets), access, new BlobsApi(store.blobs(), blobFiles, blobLimits),
                 new NodeFilesApi(store, blobFiles, blobLimits), new JobOutputsApi(store, blobFiles));
@@ -275,29 +269,13 @@ public final class CoordinatorServer implements AutoCloseable {
         webhook.ifPresent(PaymentWebhook::start);
         webhooks.start();
         verifier.start();
-        handover.start();
         log.info("coordinator listening on {}:{} (data {}; oracle: unsigned {}, timing {}, completion {}; {}; "
                 + "settlement webhook {})", config.host(), server.port(), config.dataDir(),
                 oracle.policy().unsigned().name().toLowerCase(java.util.Locale.ROOT), oracle.policy().timing().wireName(),
                 oracle.policy().completion().wireName(), ledger.rates(),
                 ledger.settlementWebhook().map(Object::toString).orElse("none"));
         return new CoordinatorServer(store, loop[0], verifier, server, webhook, hub, dashboard.events(), metrics,
-                webhooks, jobLogs, handover);
-    }
-
-    /** How long a claimed instance command handed to another coordinator may wait for its node's answer. */
-    private static final java.time.Duration HANDOVER_ANSWER = java.time.Duration.ofMinutes(10);
-
-    /**
-     * How long an instance command handed to another coordinator may wait to be claimed: the node's coordinator
-     * claims it within a second (told by the database, or its own poll), so 10 s leaves a slow database room; never
-     * longer than the node's TTL, after which a node whose coordinator died is lost anyway; at least 2 s.
-     */
-    private static java.time.Duration handoverPickup(CoordinatorConfig config) {
-        java.time.Duration ttl = config.lostAfter();
-        java.time.Duration upTo = ttl.compareTo(java.time.Duration.ofSeconds(10)) < 0 ? ttl
-                : java.time.Duration.ofSeconds(10);
-        return upTo.compareTo(java.time.Duration.ofSeconds(2)) < 0 ? java.time.Duration.ofSeconds(2) : upTo;
+                webhooks, jobLogs);
     }
 
     /**
@@ -393,7 +371,6 @@ public final class CoordinatorServer implements AutoCloseable {
         events.close(); // open event streams end, so stopping the server does not wait for their deadline
         jobLogs.close(); // and so do log follows
         server.stop();
-        handover.close();
         hub.close();
         webhook.ifPresent(PaymentWebhook::close);
         webhooks.close();

@@ -2,7 +2,6 @@
 package dev.hearth.coordinator.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hearth.coordinator.hub.InstanceHandover;
 import dev.hearth.coordinator.hub.InstanceRelay;
 import dev.hearth.coordinator.hub.InstanceRequest;
 import dev.hearth.core.json.Json;
@@ -123,7 +122,7 @@ final class InstanceViews {
             case "invalid_input" -> 400;
             case "unknown_instance" -> 404;
             case "unsupported" -> 409;
-            case InstanceRelay.NODE_DISCONNECTED, InstanceHandover.NODE_UNREACHABLE -> 503;
+            case InstanceRelay.NODE_DISCONNECTED -> 503;
             default -> 502;
         };
         ObjectNode body = Json.mapper().createObjectNode()

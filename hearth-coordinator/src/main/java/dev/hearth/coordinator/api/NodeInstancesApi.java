@@ -4,7 +4,6 @@ package dev.hearth.coordinator.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.hearth.coordinator.hub.AgentHub;
-import dev.hearth.coordinator.hub.InstanceHandover;
 import dev.hearth.coordinator.hub.InstanceRelay;
 import dev.hearth.coordinator.hub.InstanceRequest;
 import dev.hearth.coordinator.webhook.WebhookEvents;
@@ -13,7 +12,6 @@ import dev.hearth.coordinator.hub.NodeSession;
 import dev.hearth.coordinator.store.ClientRecord;
 import dev.hearth.coordinator.store.InstanceClaim;
 import dev.hearth.coordinator.store.NodeRecord;
-import dev.hearth.coordinator.store.NodeState;
 import dev.hearth.coordinator.store.Quota;
 import dev.hearth.coordinator.store.Store;
 import dev.hearth.coordinator.store.Tenants;
@@ -44,12 +42,7 @@ import java.util.Optional;
  * <p>Ownership: a create records its caller as the instance's owner (per node and instance id); a client may create
  * on any node it names that is not cordoned, up to its {@code instances} quota (instances owned at once, 429
  * naming the limit), and may act only on the instances it owns (403 {@code not_yours}, audited, otherwise). An
- * admin acts on any instance. A failed create and a done destroy give the ownership back.
- *
- * <p>Several coordinators on one database: an action or log read for a node connected to another coordinator (online
- * in the store, no session here) is handed to it through the database ({@link InstanceHandover}), after the same
- * checks, and answered here as if sent from here. A create is not: its document carries secrets, which never enter
- * the database, so it is refused with 409 {@code node_elsewhere}, naming what to do. Thread-safe.
+ * admin acts on any instance. A failed create and a done destroy give the ownership back. Thread-safe.
  */
 public final class NodeInstancesApi implements HttpService {
 
@@ -63,21 +56,14 @@ public final class NodeInstancesApi implements HttpService {
     private final Tenants tenants;
     private final IdempotentRequests idempotency;
     private final WebhookEvents events;
-    private final InstanceHandover handover;
-
-    /** A node's Hearth session here, or (null) its being connected to another coordinator on the database. */
-    private record Target(String nodeId, NodeSession session) {
-    }
 
     /**
      * The API sending through {@code relay} to the nodes of {@code hub}; owners and quotas are in the store, and a
-     * create's {@code Idempotency-Key} is kept for {@code idempotencyRetention}; commands for nodes connected to
-     * another coordinator go through {@code handover}.
+     * create's {@code Idempotency-Key} is kept for {@code idempotencyRetention}.
      */
-    public NodeInstancesApi(Store store, AgentHub hub, InstanceRelay relay, InstanceHandover handover,
-            Duration idempotencyRetention, WebhookEvents events) {
+    public NodeInstancesApi(Store store, AgentHub hub, InstanceRelay relay, Duration idempotencyRetention,
+            WebhookEvents events) {
         this.events = events;
-        this.handover = handover;
         this.idempotency = new IdempotentRequests(store.idempotencyKeys(), idempotencyRetention);
         this.store = store;
         this.tenants = store.tenants();
@@ -103,20 +89,10 @@ public final class NodeInstancesApi implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res, String body, IdempotentRequests.Ticket ticket) {
-        Optional<Target> target = reachable(req, res);
-        if (target.isEmpty()) {
+        Optional<NodeSession> node = reachable(req, res);
+        if (node.isEmpty()) {
             return;
         }
-        if (target.get().session() == null) {
-            NodeRecord record = store.node(target.get().nodeId()).orElseThrow();
-            JsonResponses.error(res, 409, "node_elsewhere", "node " + record.id() + " (" + record.hostname()
-                    + ") is connected to another coordinator on this database, not this one; a create carries the "
-                    + "instance's secrets, which never enter the database, so send it to the coordinator the node is "
-                    + "connected to (one of its agent's --coordinator list; the agent's /healthz names it). Start, "
-                    + "stop, restart, pause, resume, destroy and logs work through any coordinator");
-            return;
-        }
-        NodeSession node = target.get().session();
         InstanceDocument doc;
         Duration wait;
         try {
@@ -144,7 +120,7 @@ public final class NodeInstancesApi implements HttpService {
             return;
         }
         Principal caller = Principal.of(req);
-        String nodeId = node.nodeId();
+        String nodeId = node.get().nodeId();
         String cordon = store.cordoned().get(nodeId);
         if (cordon != null) {
             JsonResponses.error(res, 409, "node_cordoned", "node " + nodeId + " is cordoned (" + cordon
@@ -169,7 +145,7 @@ public final class NodeInstancesApi implements HttpService {
                             + "destroy one first, or ask an admin to raise the quota"));
             return;
         }
-        InstanceViews.answer(res, announced(relay.create(node, doc, caller.actor(), claim == InstanceClaim.CLAIMED),
+        InstanceViews.answer(res, announced(relay.create(node.get(), doc, caller.actor(), claim == InstanceClaim.CLAIMED),
                 caller), wait, 201, ticket);
     }
 
@@ -191,11 +167,10 @@ public final class NodeInstancesApi implements HttpService {
             Access.notYours(req, res, "instance " + instanceId + " on node " + nodeId);
             return;
         }
-        Optional<Target> target = reachable(req, res);
-        if (target.isEmpty()) {
+        Optional<NodeSession> node = reachable(req, res);
+        if (node.isEmpty()) {
             return;
         }
-        NodeSession node = target.get().session();
         Duration wait;
         try {
             InstanceSpec.checkId(instanceId);
@@ -205,13 +180,11 @@ public final class NodeInstancesApi implements HttpService {
             return;
         }
         if (action.equals(InstanceAction.LOGS)) {
-            InstanceViews.answerLog(res, relay, node == null ? handover.send(nodeId, instanceId, action,
-                    caller.actor()) : relay.logs(node, instanceId, caller.actor()));
+            InstanceViews.answerLog(res, relay, relay.logs(node.get(), instanceId, caller.actor()));
             return;
         }
-        InstanceRequest r = node == null ? handover.send(nodeId, instanceId, action, caller.actor())
-                : relay.act(node, instanceId, action, caller.actor());
-        InstanceViews.answer(res, announced(r, caller), wait, 200, IdempotentRequests.Ticket.NONE);
+        InstanceViews.answer(res, announced(relay.act(node.get(), instanceId, action, caller.actor()), caller), wait,
+                200, IdempotentRequests.Ticket.NONE);
     }
 
     /** The request, whose end is written as an {@code instance.*} webhook event for its owner. */
@@ -228,11 +201,8 @@ public final class NodeInstancesApi implements HttpService {
                 && tenants.instanceOwner(nodeId, instanceId).isEmpty();
     }
 
-    /**
-     * The node's live Hearth session here, or that it is connected to another coordinator sharing the database (it
-     * is online there), or the answer why neither (unknown, offline, v2.0).
-     */
-    private Optional<Target> reachable(ServerRequest req, ServerResponse res) {
+    /** The node's live Hearth session, or the answer why there is none (unknown, offline, v2.0). */
+    private Optional<NodeSession> reachable(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
         Optional<NodeRecord> record = store.node(id);
         if (record.isEmpty()) {
@@ -245,10 +215,6 @@ public final class NodeInstancesApi implements HttpService {
             return Optional.empty();
         }
         Optional<NodeSession> session = hub.session(id);
-        NodeState state = record.get().state();
-        if (session.isEmpty() && handover.available() && (state == NodeState.ONLINE || state == NodeState.DRAINING)) {
-            return Optional.of(new Target(id, null));
-        }
         if (session.isEmpty()) {
             JsonResponses.error(res, 409, "node_offline", "node " + id + " (" + record.get().hostname()
                     + ") is not connected now (" + record.get().state().name().toLowerCase(java.util.Locale.ROOT)
@@ -260,7 +226,7 @@ public final class NodeInstancesApi implements HttpService {
                     + "v2.0 agent, which has no instances");
             return Optional.empty();
         }
-        return Optional.of(new Target(id, session.get()));
+        return session;
     }
 
     private static Duration waitOf(ServerRequest req) {

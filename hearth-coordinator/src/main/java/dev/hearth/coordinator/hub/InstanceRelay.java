@@ -60,8 +60,7 @@ public final class InstanceRelay {
      * @param claimed whether the caller's ownership was recorded for this create (and goes if the node refuses it)
      */
     public InstanceRequest create(NodeSession node, InstanceDocument document, String owner, boolean claimed) {
-        InstanceRequest r = open(UUID.randomUUID().toString(), node.nodeId(), document.id(), "create", owner,
-                claimed);
+        InstanceRequest r = open(node.nodeId(), document.id(), "create", owner, claimed);
         if (!node.send(new InstanceCreate(r.id(), document))) {
             r.finish(InstanceResult.failed(r.id(), document.id(), NODE_DISCONNECTED, null, "node " + node.nodeId()
                     + " disconnected before the command reached it; nothing was created"));
@@ -80,12 +79,7 @@ public final class InstanceRelay {
      * {@code owner} to a connected Hearth node.
      */
     public InstanceRequest act(NodeSession node, String instanceId, String action, String owner) {
-        return act(node, UUID.randomUUID().toString(), instanceId, action, owner);
-    }
-
-    /** As {@link #act(NodeSession, String, String, String)}, under the id another coordinator gave the command. */
-    InstanceRequest act(NodeSession node, String requestId, String instanceId, String action, String owner) {
-        InstanceRequest r = open(requestId, node.nodeId(), instanceId, action, owner, false);
+        InstanceRequest r = open(node.nodeId(), instanceId, action, owner, false);
         if (!node.send(new InstanceAction(r.id(), instanceId, action))) {
             r.finish(InstanceResult.failed(r.id(), instanceId, NODE_DISCONNECTED, null, "node " + node.nodeId()
                     + " disconnected before the command reached it"));
@@ -102,12 +96,7 @@ public final class InstanceRelay {
      * {@link #forget}s the request once it has its answer or gave up waiting, so no log stays in memory.
      */
     public InstanceRequest logs(NodeSession node, String instanceId, String owner) {
-        return logs(node, UUID.randomUUID().toString(), instanceId, owner);
-    }
-
-    /** As {@link #logs(NodeSession, String, String)}, under the id another coordinator gave the read. */
-    InstanceRequest logs(NodeSession node, String requestId, String instanceId, String owner) {
-        InstanceRequest r = open(requestId, node.nodeId(), instanceId, InstanceAction.LOGS, owner, false);
+        InstanceRequest r = open(node.nodeId(), instanceId, InstanceAction.LOGS, owner, false);
         if (!node.send(new InstanceAction(r.id(), instanceId, InstanceAction.LOGS))) {
             r.finish(InstanceResult.failed(r.id(), instanceId, NODE_DISCONNECTED, null, "node " + node.nodeId()
                     + " disconnected before the read reached it"));
@@ -122,23 +111,9 @@ public final class InstanceRelay {
         }
     }
 
-    /**
-     * Opens a request for a command this coordinator does not send itself: an {@link InstanceHandover} hands it to
-     * the coordinator the node is connected to and completes it with the answer.
-     */
-    InstanceRequest elsewhere(String nodeId, String instanceId, String action, String owner) {
-        return open(UUID.randomUUID().toString(), nodeId, instanceId, action, owner, false, true);
-    }
-
-    private InstanceRequest open(String id, String nodeId, String instanceId, String action, String owner,
-            boolean claimed) {
-        return open(id, nodeId, instanceId, action, owner, claimed, false);
-    }
-
-    private InstanceRequest open(String id, String nodeId, String instanceId, String action, String owner,
-            boolean claimed, boolean handedOver) {
-        InstanceRequest r = new InstanceRequest(id, nodeId, instanceId, action, clock.instant(), owner, claimed,
-                handedOver);
+    private InstanceRequest open(String nodeId, String instanceId, String action, String owner, boolean claimed) {
+        InstanceRequest r = new InstanceRequest(UUID.randomUUID().toString(), nodeId, instanceId, action,
+                clock.instant(), owner, claimed);
         synchronized (requests) {
             requests.put(r.id(), r);
         }
@@ -202,9 +177,7 @@ public final class InstanceRelay {
     void disconnected(String nodeId) {
         java.util.List<InstanceRequest> open;
         synchronized (requests) {
-            // a request handed to another coordinator is not this connection's: its answer comes through the database
-            open = requests.values().stream().filter(r -> r.nodeId().equals(nodeId) && r.done().isEmpty()
-                    && !r.handedOver()).toList();
+            open = requests.values().stream().filter(r -> r.nodeId().equals(nodeId) && r.done().isEmpty()).toList();
         }
         for (InstanceRequest r : open) {
             r.finish(InstanceResult.failed(r.id(), r.instanceId(), NODE_DISCONNECTED, null, "node " + nodeId
@@ -213,6 +186,6 @@ public final class InstanceRelay {
     }
 
     private Optional<InstanceRequest> mine(String nodeId, String requestId) {
-        return request(requestId == null ? "" : requestId).filter(r -> r.nodeId().equals(nodeId) && !r.handedOver());
+        return request(requestId == null ? "" : requestId).filter(r -> r.nodeId().equals(nodeId));
     }
 }

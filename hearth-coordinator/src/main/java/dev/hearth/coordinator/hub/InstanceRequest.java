@@ -36,15 +36,13 @@ public final class InstanceRequest {
     private final Instant createdAt;
     private final String owner;
     private final boolean claimed;
-    private final boolean handedOver;
     private final java.util.ArrayDeque<Step> steps = new java.util.ArrayDeque<>();
     private long droppedSteps;
     private final CompletableFuture<InstanceResult> result = new CompletableFuture<>();
 
     InstanceRequest(String id, String nodeId, String instanceId, String action, Instant createdAt, String owner,
-            boolean claimed, boolean handedOver) {
+            boolean claimed) {
         this.id = id;
-        this.handedOver = handedOver;
         this.owner = owner;
         this.claimed = claimed;
         this.nodeId = nodeId;
@@ -61,11 +59,6 @@ public final class InstanceRequest {
     /** Whether this create made its caller the instance's owner (so a failed create gives the claim back). */
     boolean claimed() {
         return claimed;
-    }
-
-    /** Whether another coordinator relays it ({@link InstanceHandover}), so its answer comes through the database. */
-    boolean handedOver() {
-        return handedOver;
     }
 
     /** The request id. */

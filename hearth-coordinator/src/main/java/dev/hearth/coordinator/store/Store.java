@@ -470,9 +470,6 @@ public interface Store extends AutoCloseable {
     /** Who may use which uploaded blob, and which jobs name which. */
     Blobs blobs();
 
-    /** Instance commands handed to the coordinator their node is connected to, when several share the database. */
-    InstanceCommands instanceCommands();
-
     /** Closes the database. Idempotent. */
     @Override
     void close();

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.hearth.coordinator.store;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.Map;
@@ -11,7 +9,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
 
 @DisplayName("The PostgreSQL store keeps the store contract, on a real server")
 class PostgresStoreTest extends StoreContract {
@@ -33,12 +30,6 @@ class PostgresStoreTest extends StoreContract {
             return reused;
         });
         return Store.postgresql(cluster.location(database), cluster.password(), 4, clock);
-    }
-
-    @Test
-    @DisplayName("other coordinators may share the database: instance commands are handed over through it")
-    void instanceCommandsShared() {
-        assertThat(store().instanceCommands().shared()).isTrue();
     }
 
     // runs before StoreContract's closeStore; the database is emptied only when the next test takes it

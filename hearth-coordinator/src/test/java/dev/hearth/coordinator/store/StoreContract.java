@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 abstract class StoreContract implements TokenContract, NodeContract, JobQueueContract, LeaseContract,
         ResultContract, VerdictContract, CancelContract, DurabilityContract, LedgerContract, RedundancyContract,
-        TenantContract, RetentionContract, BatchContract, InstanceCommandContract {
+        TenantContract, RetentionContract, BatchContract {
 
     @TempDir
     Path dir;

@@ -41,7 +41,7 @@ class StoreDumpTest {
         StoreDump.Counts exported = StoreDump.export(sqlite, file);
 
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
-        assertThat(exported.schema()).isEqualTo("15");
+        assertThat(exported.schema()).isEqualTo("14");
         assertThat(exported.rows()).containsEntry("jobs", 8L).containsEntry("nodes", 2L).containsEntry("leases", 2L)
                 .containsEntry("results", 1L).containsEntry("audit_events", 3L).containsEntry("node_tokens", 1L);
 

@@ -41,11 +41,6 @@ import org.slf4j.LoggerFactory;
  * connection: when its coordinator dies or loses the database, PostgreSQL releases it and another takes it within a
  * second or so. A lost connection ends this coordinator's decision at once.
  *
- * <p><b>Instance commands.</b> A recorded or finished instance command ({@code instance_commands}) is announced with
- * {@code pg_notify('hearth_instance_commands', 'ORIGIN:REQUEST_ID')} inside its own transaction, so it is heard
- * exactly when it committed; the same listener tells the command watchers (and, after a reconnect or at the resync,
- * that they may have missed some).
- *
  * <p>Thread-safe.
  */
 final class PostgresClusterFeed implements ClusterFeed {
@@ -53,8 +48,6 @@ final class PostgresClusterFeed implements ClusterFeed {
     private static final Logger log = LoggerFactory.getLogger(PostgresClusterFeed.class);
 
     static final String CHANNEL = "hearth_jobs";
-    /** The channel of instance commands handed between coordinators. */
-    static final String COMMANDS_CHANNEL = "hearth_instance_commands";
     /** The advisory lock key of the deciding coordinator ("hearth" and 1). */
     static final long DECIDER_LOCK = 0x6865617274680001L;
     /** Ids queued for sending at most; more mean a "read everything" announcement. */
@@ -77,8 +70,6 @@ final class PostgresClusterFeed implements ClusterFeed {
     private volatile boolean closed;
     private volatile Connection listening;
     private volatile List<JobWatch> watchers = List.of();
-    private final List<java.util.function.Consumer<String>> commandWatchers =
-            new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Counted down once the listener first listens; {@link #start} waits for it. */
     private final java.util.concurrent.CountDownLatch listened = new java.util.concurrent.CountDownLatch(1);
     /** Set once {@link #start} returned: from then on every (re)connect may have missed changes. */
@@ -130,25 +121,6 @@ final class PostgresClusterFeed implements ClusterFeed {
     @Override
     public boolean decides() {
         return deciding;
-    }
-
-    @Override
-    public boolean shared() {
-        return true;
-    }
-
-    @Override
-    public void announceCommand(Connection c, String requestId) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT pg_notify(?, ?)")) {
-            s.setString(1, COMMANDS_CHANNEL);
-            s.setString(2, origin + ":" + requestId);
-            s.executeQuery().close();
-        }
-    }
-
-    @Override
-    public void watchCommands(java.util.function.Consumer<String> listener) {
-        commandWatchers.add(listener);
     }
 
     @Override
@@ -252,7 +224,6 @@ final class PostgresClusterFeed implements ClusterFeed {
                 c.setAutoCommit(true);
                 try (Statement s = c.createStatement()) {
                     s.execute("LISTEN " + CHANNEL);
-                    s.execute("LISTEN " + COMMANDS_CHANNEL);
                 }
                 boolean late = started;
                 listened.countDown();
@@ -298,11 +269,7 @@ final class PostgresClusterFeed implements ClusterFeed {
             PGNotification[] got = pg.getNotifications(1000);
             if (got != null) {
                 for (PGNotification n : got) {
-                    if (COMMANDS_CHANNEL.equals(n.getName())) {
-                        command(n.getParameter());
-                    } else {
-                        received(n.getParameter());
-                    }
+                    received(n.getParameter());
                 }
             }
             if (System.nanoTime() - nextResync > 0) {
@@ -330,30 +297,8 @@ final class PostgresClusterFeed implements ClusterFeed {
         }
     }
 
-    /** Handles one instance command's payload, {@code ORIGIN:REQUEST_ID}; this store's own are skipped. */
-    private void command(String payload) {
-        int colon = payload.indexOf(':');
-        if (colon >= 0 && !payload.substring(0, colon).equals(origin)) {
-            tellCommand(payload.substring(colon + 1));
-        }
-    }
-
-    /** Tells every command watcher of instance command {@code requestId}, or (null) that they missed some. */
-    private void tellCommand(String requestId) {
-        for (java.util.function.Consumer<String> w : commandWatchers) {
-            try {
-                w.accept(requestId);
-            } catch (RuntimeException e) {
-                log.error("an instance command watcher failed", e);
-            }
-        }
-    }
-
     /** Tells every watcher that another coordinator changed job {@code id}, or (null) that they missed changes. */
     private void tell(String id) {
-        if (id == null) {
-            tellCommand(null);
-        }
         for (JobWatch w : watchers) {
             try {
                 if (id == null) {

@@ -55,7 +55,6 @@ final class SqlStore implements Store {
     private final IdempotencyKeys idempotencyKeys;
     private final Webhooks webhooks;
     private final dev.hearth.coordinator.store.Blobs blobs;
-    private final dev.hearth.coordinator.store.InstanceCommands instanceCommands;
     private final List<JobWatch> watchers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ClusterFeed feed;
 
@@ -74,7 +73,6 @@ final class SqlStore implements Store {
         this.idempotencyKeys = new SqlIdempotencyKeys(tx, clock);
         this.webhooks = new SqlWebhooks(tx, clock);
         this.blobs = new SqlBlobs(tx, clock);
-        this.instanceCommands = new SqlInstanceCommands(tx, clock, feed);
         feed.start(watchers);
     }
 
@@ -620,11 +618,6 @@ final class SqlStore implements Store {
     @Override
     public Webhooks webhooks() {
         return webhooks;
-    }
-
-    @Override
-    public dev.hearth.coordinator.store.InstanceCommands instanceCommands() {
-        return instanceCommands;
     }
 
     @Override
