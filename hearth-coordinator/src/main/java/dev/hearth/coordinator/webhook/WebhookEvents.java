@@ -93,7 +93,11 @@ public final class WebhookEvents {
         if (job.isEmpty() || owner.isEmpty()) {
             return Optional.empty();
         }
-        JobRecord j = job.get();
+        return Optional.of(jobEvent(job.get(), owner.get()));
+    }
+
+    /** The event of job {@code j} as this record has it, for {@code owner}: {@code job.<state>}. */
+    private Webhooks.Event jobEvent(JobRecord j, String owner) {
         String state = j.state().name().toLowerCase(Locale.ROOT);
         ObjectNode data = Json.mapper().createObjectNode().put("id", j.id()).put("state", state)
                 .put("attempts", j.attempts()).put("epoch", j.epoch()).put("updatedAt", j.updatedAt().toString());
@@ -103,8 +107,7 @@ public final class WebhookEvents {
         if (j.nodeId() != null) {
             data.put("nodeId", j.nodeId());
         }
-        return Optional.of(event(owner.get(), j.nodeId(), "job." + state, data,
-                j.id() + "/" + state + "/" + j.epoch()));
+        return event(owner, j.nodeId(), "job." + state, data, j.id() + "/" + state + "/" + j.epoch());
     }
 
     /**
